@@ -1,0 +1,38 @@
+# alt401k — set-up and main jobs. Every target creates the virtual environment if missing.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-all lint venv clean scenarios
+
+venv: $(STAMP)
+
+# Reinstall when the pins or the project metadata change.
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test,fast]"
+	touch $(STAMP)
+
+## make run: the main job — the default scenario on a national-weighted sample of 100k savers.
+run: $(STAMP)
+	$(BIN)/alt401k run --out results/default-run
+
+## make test: lint, then the default test suite (slow checks excluded; `make test-all` runs them).
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -m "not slow" -n 2 -q
+
+test-all: $(STAMP)
+	$(BIN)/python -m pytest -n 2 -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+scenarios: $(STAMP)
+	$(BIN)/alt401k scenarios
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

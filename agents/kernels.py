@@ -1,0 +1,183 @@
+"""The savers' monthly balance update as one fused pass, with a plain-numpy twin.
+
+ODD §7 (contributions, balances, fees, default-fund rebalancing). The rules themselves are
+the functions in `agents.savers`; `balance_month_numpy` applies them in order, and
+`balance_month_numba` does the same arithmetic row by row in one pass over memory, which is
+what makes a national-scale run feasible (DESIGN §6). Both return the same numbers (to
+floating-point rounding; tests/agents/test_kernels.py), and the model uses the compiled
+kernel when numba is installed and the numpy path otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+from . import savers as sv
+
+F64 = npt.NDArray[np.float64]
+
+try:  # numba is an optional dependency (extra "fast"); results do not depend on it.
+    if os.environ.get("ALT401K_NO_JIT"):
+        raise ImportError("disabled by ALT401K_NO_JIT")
+    from numba import njit
+
+    HAVE_NUMBA = True
+except ImportError:  # pragma: no cover - exercised where numba is absent
+    HAVE_NUMBA = False
+
+
+@dataclass
+class MonthTotals:
+    """National (weighted) totals of one balance update."""
+
+    gain_usd: float
+    gain_by_holding: F64
+    """Shape (N_HOLDINGS,): weighted investment gain of each holding, USD."""
+    fees_by_plan_holding: F64
+    """Shape (n_plans, N_HOLDINGS): weighted fees paid, USD."""
+    carry_usd: float
+    stuck_usd: float
+    sleeve_sold_usd: float
+
+
+def balance_month_numpy(
+    balance: F64, year_growth: F64, weight: F64, sponsor: npt.NDArray[np.int32], n_plans: int,
+    amount: F64, allocation: F64, composition: F64, holding_return: F64, fee_rate: F64,
+    pe_columns: npt.NDArray[np.intp], pe_return: float, carry_rate: float, hurdle_annual: float,
+    gate_monthly: float,
+) -> MonthTotals:
+    """Contributions, returns, fees, carry and default-fund rebalancing, in place (numpy).
+
+    `holding_return` is the reported return of each holding column (shape (N_HOLDINGS,));
+    `fee_rate` the annual expense ratio per saver and holding. See the rules in
+    `agents.savers` for sources.
+    """
+    sv.invest_inplace(balance, amount, allocation, composition)
+    before = balance.sum(axis=1)
+    gain = balance @ holding_return
+    gain_by_holding = (weight @ balance) * holding_return
+    balance *= 1.0 + holding_return
+    year_growth *= np.divide(before + gain, before, out=np.ones_like(before), where=before > 0)
+    fees = sv.charge_fees_inplace(balance, fee_rate)
+    carry = sv.charge_carry_inplace(balance, pe_columns, pe_return, carry_rate, hurdle_annual)
+    sleeve_before = balance[:, sv.DF_ILLIQUID].sum(axis=1)
+    stuck = sv.rebalance_default_fund_inplace(balance, composition, gate_monthly)
+    sold = np.maximum(0.0, sleeve_before - balance[:, sv.DF_ILLIQUID].sum(axis=1))
+    plan_sum = sp.csr_array((weight, (sponsor, np.arange(weight.size))), shape=(n_plans, weight.size))
+    return MonthTotals(
+        gain_usd=float(weight @ gain),
+        gain_by_holding=gain_by_holding,
+        fees_by_plan_holding=plan_sum @ fees,
+        carry_usd=float(weight @ carry),
+        stuck_usd=float(weight @ stuck),
+        sleeve_sold_usd=float(weight @ sold),
+    )
+
+
+def _balance_month_rows(
+    balance, year_growth, weight, sponsor, amount, allocation, composition, holding_return,
+    fee_rate, is_pe, carry_rate_monthly, df_illiquid, gate_monthly, fees_out, gain_out,
+):  # pragma: no cover - compiled; checked against the numpy twin
+    n, h = balance.shape
+    n_df = composition.shape[1]
+    n_ill = df_illiquid.shape[0]
+    gain_total = 0.0
+    carry_total = 0.0
+    stuck_total = 0.0
+    sold_total = 0.0
+    is_ill = np.zeros(n_df, dtype=np.bool_)
+    for k in range(n_ill):
+        is_ill[df_illiquid[k]] = True
+    for i in range(n):
+        a = amount[i]
+        for k in range(n_df):
+            balance[i, k] += a * allocation[i, 0] * composition[i, k]
+        for j in range(n_df, h):
+            balance[i, j] += a * allocation[i, j - n_df + 1]
+        before = 0.0
+        gain = 0.0
+        for j in range(h):
+            before += balance[i, j]
+            g = balance[i, j] * holding_return[j]
+            gain += g
+            gain_out[j] += weight[i] * g
+        for j in range(h):
+            balance[i, j] *= 1.0 + holding_return[j]
+        if before > 0:
+            year_growth[i] *= (before + gain) / before
+        gain_total += weight[i] * gain
+        s = sponsor[i]
+        carry = 0.0
+        for j in range(h):
+            fee = balance[i, j] * (fee_rate[i, j] / 12.0)
+            balance[i, j] -= fee
+            fees_out[s, j] += weight[i] * fee
+            if is_pe[j] and carry_rate_monthly > 0:
+                c = balance[i, j] * carry_rate_monthly
+                balance[i, j] -= c
+                carry += c
+        carry_total += weight[i] * carry
+        # Default-fund rebalancing with gated sleeve sales (savers.rebalance_default_fund_inplace).
+        total = 0.0
+        for k in range(n_df):
+            total += balance[i, k]
+        new_ill_total = 0.0
+        stuck = 0.0
+        sold = 0.0
+        liq_target = 0.0
+        for k in range(n_df):
+            tgt = total * composition[i, k]
+            if is_ill[k]:
+                cur = balance[i, k]
+                new = tgt
+                if tgt < cur:
+                    new = max(tgt, cur * (1.0 - gate_monthly))
+                    sold += cur - new
+                stuck += new - tgt
+                balance[i, k] = new
+                new_ill_total += new
+            else:
+                liq_target += tgt
+        room = total - new_ill_total
+        scale = room / liq_target if liq_target > 0 else 0.0
+        for k in range(n_df):
+            if not is_ill[k]:
+                balance[i, k] = total * composition[i, k] * scale
+        if liq_target <= 0:
+            balance[i, 2] += room
+        stuck_total += weight[i] * stuck
+        sold_total += weight[i] * sold
+    return gain_total, carry_total, stuck_total, sold_total
+
+
+if HAVE_NUMBA:
+    _compiled = njit(cache=True, nogil=True)(_balance_month_rows)
+
+
+def balance_month_numba(
+    balance: F64, year_growth: F64, weight: F64, sponsor: npt.NDArray[np.int32], n_plans: int,
+    amount: F64, allocation: F64, composition: F64, holding_return: F64, fee_rate: F64,
+    pe_columns: npt.NDArray[np.intp], pe_return: float, carry_rate: float, hurdle_annual: float,
+    gate_monthly: float,
+) -> MonthTotals:
+    """The same update as `balance_month_numpy`, compiled, in one pass per saver."""
+    excess = pe_return - hurdle_annual / 12.0
+    carry_monthly = carry_rate * excess / (1.0 + pe_return) if excess > 0 else 0.0
+    is_pe = np.zeros(balance.shape[1], dtype=np.bool_)
+    is_pe[pe_columns] = True
+    fees = np.zeros((n_plans, balance.shape[1]))
+    gain_by_holding = np.zeros(balance.shape[1])
+    gain, carry, stuck, sold = _compiled(
+        balance, year_growth, weight, sponsor, amount, allocation, composition, holding_return,
+        fee_rate, is_pe, carry_monthly, sv.DF_ILLIQUID, gate_monthly, fees, gain_by_holding,
+    )
+    return MonthTotals(gain, gain_by_holding, fees, carry, stuck, sold)
+
+
+balance_month = balance_month_numba if HAVE_NUMBA else balance_month_numpy
+"""The kernel the model uses."""

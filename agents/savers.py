@@ -1,0 +1,453 @@
+"""Savers (plan participants) as one columnar population.
+
+ODD §2 (state variables) and §7 (saver submodels). One row per simulated saver, each row
+standing for `weight` real ones; every rule is a whole-population array operation with
+random draws passed in, so that the model never holds one Python object per saver
+(DESIGN §6). Rows are recycled: a saver who leaves the plan is replaced in the same row by
+a new hire at the same sponsor, which keeps the sample size and weights fixed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+
+from ..model.assets import (
+    ALTERNATIVES,
+    ASSET_CLASSES,
+    HOLDING_ASSET,
+    ILLIQUID,
+    holding_index,
+)
+
+F64 = npt.NDArray[np.float64]
+B = npt.NDArray[np.bool_]
+
+DEFAULTED, ACTIVE, WINDOW = 0, 1, 2
+"""Investment styles: defaulted into the QDIA, active chooser, brokerage-window user."""
+
+N_DF: Final[int] = len(ASSET_CLASSES)
+"""Default-fund holding columns come first, one per asset class."""
+
+OPTIONS: Final[tuple[str, ...]] = (
+    ("default_fund",)
+    + tuple(f"core:{a}" for a in ("equity", "bonds", "cash"))
+    + tuple(f"standalone:{a}" for a in ALTERNATIVES)
+    + ("window:equity",)
+    + tuple(f"window:{a}" for a in ALTERNATIVES)
+)
+"""What a saver can direct money to. Option 0 is the default fund, spread over the first
+N_DF holding columns by the fund's composition; option k >= 1 is holding column k + N_DF - 1."""
+N_OPTIONS: Final[int] = len(OPTIONS)
+OPTION_OFFSET: Final[int] = N_DF - 1
+CORE_OPTIONS: Final[npt.NDArray[np.intp]] = np.arange(1, 4)
+STANDALONE_OPTIONS: Final[npt.NDArray[np.intp]] = np.arange(4, 9)
+WINDOW_EQUITY_OPTION: Final[int] = 9
+WINDOW_ALT_OPTIONS: Final[npt.NDArray[np.intp]] = np.arange(10, 15)
+OPTION_IS_ALT: Final[B] = np.zeros(N_OPTIONS, dtype=bool)
+OPTION_IS_ALT[STANDALONE_OPTIONS] = True
+OPTION_IS_ALT[WINDOW_ALT_OPTIONS] = True
+OPTION_ASSET: Final[npt.NDArray[np.intp]] = np.concatenate(
+    [[-1], HOLDING_ASSET[N_DF:]]
+).astype(np.intp)
+"""Asset class of each option (-1 for the multi-asset default fund)."""
+ILLIQUID_COLUMNS: Final[npt.NDArray[np.intp]] = np.array(
+    [holding_index(c, a) for c in ("standalone", "window") for a in ILLIQUID]
+)
+"""Standalone and window holdings in gated vehicles (the default fund's sleeve is gated at
+fund level, see `rebalance_default_fund`)."""
+DF_ILLIQUID: Final[npt.NDArray[np.intp]] = np.array([ASSET_CLASSES.index(a) for a in ILLIQUID])
+
+
+@dataclass
+class SaverPopulation:
+    """Every saver's state, as equal-length columns (row i is saver i).
+
+    Money is in U.S. dollars, rates are fractions, ages and tenures in years.
+    """
+
+    sponsor: npt.NDArray[np.int32]
+    weight: F64
+    age_years: F64
+    retirement_age_years: F64
+    salary_usd_annual: F64
+    tenure_years: F64
+    balance_usd: F64
+    """Shape (n, N_HOLDINGS): balance by (channel, asset class) holding."""
+    allocation: npt.NDArray[np.float64]
+    """Shape (n, N_OPTIONS): how new contributions are directed; rows sum to 1."""
+    deferral_rate: F64
+    preferred_deferral_rate: F64
+    is_participating: B
+    is_contributing: B
+    is_auto_enrolled: B
+    style: npt.NDArray[np.int8]
+    risk_tolerance: F64
+    literacy: F64
+    review_prob_monthly: F64
+    return_sensitivity: F64
+    peer_sensitivity: F64
+    months_in_plan: npt.NDArray[np.int32]
+    trades: npt.NDArray[np.int32]
+    year_growth: F64
+    """Growth factor of the saver's investments since January (flows excluded)."""
+    last_year_return: F64
+    worst_year_return: F64
+
+    @property
+    def n(self) -> int:
+        """Number of rows."""
+        return self.weight.shape[0]
+
+    def total_balance(self) -> F64:
+        """Account balance of each saver, USD."""
+        return self.balance_usd.sum(axis=1)
+
+    def take(self, rows: npt.NDArray[np.intp]) -> SaverPopulation:
+        """A copy holding only `rows` (for tests and sub-populations)."""
+        return SaverPopulation(**{f.name: getattr(self, f.name)[rows].copy() for f in fields(self)})
+
+
+# --------------------------------------------------------------------------------------
+# Default fund composition and contributions
+# --------------------------------------------------------------------------------------
+
+
+def default_fund_composition(glide: F64, sleeve: F64) -> F64:
+    """Asset-class weights of each saver's default fund.
+
+    ODD §7, default fund. The plain glide path (equity, bonds, cash by age) is scaled by the
+    non-sleeve share and the alternative sleeve of the plan's product is added.
+
+    Parameters
+    ----------
+    glide : shape (n, 3)
+        Public weights from `model.strata.glide_path` (or a fixed QDIA mix).
+    sleeve : shape (n, 8)
+        Sleeve weight by asset class of each saver's default product (zeros if plain).
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, 8); rows sum to 1.
+    """
+    comp = sleeve.copy()
+    comp[:, :3] += glide * (1.0 - sleeve.sum(axis=1))[:, None]
+    return comp
+
+
+def contributions_usd(pop: SaverPopulation, match_rate: F64, match_cap: F64) -> tuple[F64, F64]:
+    """Employee deferrals and employer match this month, per saver (USD).
+
+    ODD §7, contributions. Match = rate x min(deferral, cap) x pay (HAS 2024: the most common
+    formula is $0.50 per $1 on 6% of pay); calibration `match_rate`, `match_cap_share_of_pay`.
+    `match_rate` and `match_cap` are per saver (gathered from the sponsor).
+    """
+    active = pop.is_participating & pop.is_contributing
+    pay = pop.salary_usd_annual / 12.0
+    employee = np.where(active, pay * pop.deferral_rate, 0.0)
+    match = np.where(active, pay * match_rate * np.minimum(pop.deferral_rate, match_cap), 0.0)
+    return employee, match
+
+
+def cap_alternative_allocation(allocation: F64, alt_share: F64, account_cap: float) -> F64:
+    """Redirect contributions away from alternatives for savers at the account cap.
+
+    ODD §7 and policy lever `cap.account`. A saver whose alternatives already make up
+    `account_cap` of the account buys no more of them; the alternative part of the
+    allocation goes to the default fund. Rows still sum to 1.
+    """
+    if account_cap >= 1.0:
+        return allocation
+    at_cap = alt_share >= account_cap
+    if not at_cap.any():
+        return allocation
+    out = allocation.copy()
+    moved = out[at_cap][:, OPTION_IS_ALT].sum(axis=1)
+    rows = np.flatnonzero(at_cap)
+    out[np.ix_(rows, np.flatnonzero(OPTION_IS_ALT))] = 0.0
+    out[rows, 0] += moved
+    return out
+
+
+def invest_inplace(balance: F64, amount: F64, allocation: F64, composition: F64) -> None:
+    """Add `amount` (USD per saver) to `balance` following `allocation` and the fund mix."""
+    balance[:, :N_DF] += (amount * allocation[:, 0])[:, None] * composition
+    balance[:, N_DF:] += amount[:, None] * allocation[:, 1:]
+
+
+def alternative_share(balance: F64) -> F64:
+    """Share of each account in alternative asset classes, all channels."""
+    total = balance.sum(axis=1)
+    alt = balance[:, _ALT_HOLDINGS].sum(axis=1)
+    return np.divide(alt, total, out=np.zeros_like(total), where=total > 0)
+
+
+_ALT_HOLDINGS = np.flatnonzero(np.isin(HOLDING_ASSET, [ASSET_CLASSES.index(a) for a in ALTERNATIVES]))
+
+
+# --------------------------------------------------------------------------------------
+# Returns, fees and the default fund's own rebalancing
+# --------------------------------------------------------------------------------------
+
+
+def apply_returns_inplace(pop: SaverPopulation, reported_return: F64) -> F64:
+    """Grow every holding by its class's reported (NAV) return; return USD gained per saver.
+
+    ODD §7, balances. Holdings priced at NAV earn the *reported* return, which for private
+    assets is smoothed and lagged (see model.market); the gap to true value is reported as
+    a risk, not credited to anyone.
+    """
+    r = reported_return[HOLDING_ASSET]
+    before = pop.balance_usd.sum(axis=1)
+    gain = pop.balance_usd @ r
+    pop.balance_usd *= 1.0 + r
+    growth = np.divide(before + gain, before, out=np.ones_like(before), where=before > 0)
+    pop.year_growth *= growth
+    return gain
+
+
+def charge_fees_inplace(balance: F64, fee_rate_annual: F64) -> F64:
+    """Deduct one month of expense ratios; return the fee per saver and holding (USD).
+
+    ODD §7, fees. `fee_rate_annual` has the balance's shape (gathered from the sponsor's
+    menu); fees are charged monthly at a twelfth of the annual rate.
+    """
+    fee = balance * (fee_rate_annual / 12.0)
+    balance -= fee
+    return fee
+
+
+def charge_carry_inplace(
+    balance: F64, columns: npt.NDArray[np.intp], reported_return: float, carry_rate: float, hurdle_annual: float
+) -> F64:
+    """Deduct a performance fee on private-equity holdings; return it per saver (USD).
+
+    ODD §7, fees. Carry = `carry_rate` x (monthly return - hurdle / 12) x balance when
+    positive (BXPE: 12.5% over a 5% hurdle), simplified to a monthly hurdle without a
+    high-water mark.
+    """
+    excess = reported_return - hurdle_annual / 12.0
+    if excess <= 0:
+        return np.zeros(balance.shape[0])
+    base = balance[:, columns]
+    rate = carry_rate * excess / (1.0 + reported_return)
+    carry = base * rate
+    balance[:, columns] -= carry
+    return carry.sum(axis=1)
+
+
+def rebalance_default_fund_inplace(balance: F64, composition: F64, gate_monthly: float) -> F64:
+    """Move each default fund toward its target mix; illiquid sleeve sales are gated.
+
+    ODD §7, illiquid sleeves. Liquid classes are traded freely; a sleeve above target is
+    sold down by at most `gate_monthly` of its value a month (a third of the quarterly gate,
+    lever `liquidity.gate_quarterly`), so after an equity crash the sleeve stays overweight
+    for months (the denominator effect). The fund's total is unchanged.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n,)
+        USD of sleeve that is above target after rebalancing (stuck behind the gate).
+    """
+    fund = balance[:, :N_DF]
+    total = fund.sum(axis=1)
+    target = total[:, None] * composition
+    cur_ill = fund[:, DF_ILLIQUID]
+    tgt_ill = target[:, DF_ILLIQUID]
+    new_ill = np.where(tgt_ill < cur_ill, np.maximum(tgt_ill, cur_ill * (1.0 - gate_monthly)), tgt_ill)
+    stuck = (new_ill - tgt_ill).sum(axis=1)
+    liquid_mask = np.ones(N_DF, dtype=bool)
+    liquid_mask[DF_ILLIQUID] = False
+    tgt_liq = target[:, liquid_mask]
+    liq_total = tgt_liq.sum(axis=1)
+    room = total - new_ill.sum(axis=1)
+    scale = np.divide(room, liq_total, out=np.zeros_like(room), where=liq_total > 0)
+    fund[:, liquid_mask] = tgt_liq * scale[:, None]
+    fund[:, DF_ILLIQUID] = new_ill
+    # Where no liquid target exists (a 100% sleeve fund), keep the residual in cash.
+    no_liquid = liq_total <= 0
+    if no_liquid.any():
+        fund[no_liquid, ASSET_CLASSES.index("cash")] += room[no_liquid]
+    balance[:, :N_DF] = fund
+    return stuck
+
+
+# --------------------------------------------------------------------------------------
+# Attention and choice
+# --------------------------------------------------------------------------------------
+
+
+def draw_reviews(review_prob: F64, equity_return: float, boost: float, uniform: F64) -> B:
+    """Which savers look at their account this month.
+
+    ODD §7, attention (ODD+D: perception). Each saver has a monthly review probability
+    from its attention class (calibration: `attention_class_shares`, `review_prob_monthly`,
+    fitted to Mitchell et al. 2006 and Fidelity 2025); large market moves raise it
+    (`attention_boost_per_equity_move`; Fidelity: 7.3% changed allocation in Q1 2020).
+    """
+    p = np.minimum(1.0, review_prob * (1.0 + boost * abs(equity_return)))
+    return uniform < p
+
+
+def choose_allocation(
+    visible: B,
+    option_trailing_return: F64,
+    risk_tolerance: F64,
+    return_sensitivity: F64,
+    alt_interest: F64,
+    uniform: F64,
+    chasing: float,
+) -> F64:
+    """New contribution allocation of reviewing active choosers.
+
+    ODD §7, choice (ODD+D: decision). Savers spread money over what the menu shows (1/n,
+    Benartzi & Thaler 2001), tilted toward options with high trailing returns (flows chase
+    returns; weight `return_chasing`) and by risk tolerance. An alternative option enters
+    only if the saver is interested in it (probability `alt_interest` per option, drawn with
+    `uniform`), and then at half the weight of a public option.
+
+    Parameters
+    ----------
+    visible : (n, N_OPTIONS) bool — options on this saver's menu.
+    option_trailing_return : (N_OPTIONS,) — trailing 12-month return of each option.
+    risk_tolerance, return_sensitivity : (n,)
+    alt_interest : (n, N_OPTIONS) — probability the saver considers each alternative option.
+    uniform : (n, N_OPTIONS) — uniform draws.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, N_OPTIONS); rows sum to 1.
+    """
+    risk_sign = np.zeros(N_OPTIONS)
+    risk_sign[[0, 1, WINDOW_EQUITY_OPTION]] = (0.5, 1.0, 1.0)
+    risk_sign[[2, 3]] = -1.0
+    tilt = (
+        chasing * return_sensitivity[:, None] * np.clip(option_trailing_return, -0.5, 1.0)[None, :]
+        + 2.0 * (risk_tolerance[:, None] - 0.5) * risk_sign[None, :]
+    )
+    score = np.exp(np.clip(tilt, -5, 5))
+    take = visible & (~OPTION_IS_ALT[None, :] | (uniform < alt_interest))
+    score = np.where(take, score, 0.0)
+    score[:, OPTION_IS_ALT] *= 0.5
+    total = score.sum(axis=1, keepdims=True)
+    out = np.divide(score, total, out=np.zeros_like(score), where=total > 0)
+    out[total[:, 0] <= 0, 0] = 1.0
+    return out
+
+
+def trade_to_allocation_inplace(balance: F64, allocation: F64, composition: F64, gate_monthly: float) -> F64:
+    """Move each account to `allocation`; return gated (unsold) illiquid USD per saver.
+
+    ODD §7, trading. Liquid holdings and default-fund units trade at NAV; standalone or
+    window positions in gated vehicles can be reduced by at most `gate_monthly` of their
+    value this month, and what cannot be sold stays. Row totals are unchanged.
+    """
+    total = balance.sum(axis=1)
+    target = np.empty_like(balance)
+    target[:, N_DF:] = total[:, None] * allocation[:, 1:]
+    df_now = balance[:, :N_DF]
+    df_total = df_now.sum(axis=1)
+    mix = np.where(
+        (df_total > 0)[:, None], df_now / np.where(df_total > 0, df_total, 1.0)[:, None], composition
+    )
+    target[:, :N_DF] = (total * allocation[:, 0])[:, None] * mix
+    cur = balance[:, ILLIQUID_COLUMNS]
+    tgt = target[:, ILLIQUID_COLUMNS]
+    kept = np.maximum(tgt, cur * (1.0 - gate_monthly))
+    gated = (kept - tgt).sum(axis=1)
+    target[:, ILLIQUID_COLUMNS] = kept
+    # Pay for what the gate kept by scaling the other holdings down to the same total.
+    free = np.ones(balance.shape[1], dtype=bool)
+    free[ILLIQUID_COLUMNS] = False
+    free_total = target[:, free].sum(axis=1)
+    room = total - kept.sum(axis=1)
+    scale = np.divide(room, free_total, out=np.ones_like(room), where=free_total > 0)
+    target[:, free] *= scale[:, None]
+    balance[:] = target
+    return gated
+
+
+def panic_sell_allocation(allocation: F64) -> F64:
+    """Allocation after a panic sale: everything risky goes to the core cash option.
+
+    ODD §7, crash response. Used for reviewers in a >20% equity drawdown with probability
+    `panic_sale_prob` x (1 - risk tolerance).
+    """
+    out = np.zeros_like(allocation)
+    out[:, 3] = 1.0
+    return out
+
+
+def deferral_review(
+    pop: SaverPopulation, uniform: F64, base: float, per_distance: float
+) -> B:
+    """Savers who actively reset their deferral rate to their preferred rate this month.
+
+    ODD §7, deferral inertia (ODD+D: decision). The monthly hazard rises with the distance
+    between the current and the preferred rate: hazard = base x (1 + per_distance x |gap|).
+    A default far from what people want (12%) is left faster than a modest one (3-6%),
+    which pure inertia cannot produce (Beshears et al. 2024; calibration
+    `deferral_change_base_monthly`, `deferral_change_per_distance`).
+    """
+    gap = np.abs(pop.preferred_deferral_rate - pop.deferral_rate)
+    p = np.minimum(1.0, base * (1.0 + per_distance * gap))
+    return pop.is_participating & (uniform < p) & (gap > 1e-12)
+
+
+def experienced_return_adjustment(last_year_return: F64, slope: float, reference: float = 0.06) -> F64:
+    """Change in deferral rate of a reviewer after a good or bad year.
+
+    ODD §7, reinforcement learning from experienced returns (Choi, Laibson, Madrian &
+    Metrick 2009: savers whose own 401(k) returns were higher raise saving more).
+    slope `experienced_return_deferral_slope` per unit return above `reference`.
+    """
+    return slope * (last_year_return - reference)
+
+
+def crypto_interest(age_years: F64, income_quintile: npt.NDArray[np.intp], by_age: tuple[float, ...],
+                    income_slope: float, crash_factor: float) -> F64:
+    """Probability that a saver would consider a crypto option when offered.
+
+    ODD §7, interest in crypto. Fed SHED 2022 use by age (18-29 14%, 30-44 15%, 45-59 10%,
+    60+ 3%) scaled by income (higher among richer households) and cut by `crash_factor`
+    after a deep crypto drawdown (calibration `crash_interest_drop`).
+    """
+    idx = np.searchsorted(np.array([30.0, 45.0, 60.0]), age_years, side="right")
+    base = np.asarray(by_age)[idx]
+    income = 1.0 + income_slope * (income_quintile - 2) / 2.0
+    return np.clip(base * income * crash_factor, 0.0, 1.0)
+
+
+# --------------------------------------------------------------------------------------
+# Life events
+# --------------------------------------------------------------------------------------
+
+
+def job_change_prob_monthly(age_years: F64, young: float, old: float) -> F64:
+    """Monthly probability of leaving the employer, falling with age.
+
+    ODD §7, job change. Annual rates fall linearly from `job_change_prob_annual_young` at
+    25 to `..._old` at 55 (BLS tenure data show separation falling with age; assumption).
+    """
+    annual = np.interp(age_years, [25.0, 55.0], [young, old])
+    return 1.0 - (1.0 - annual) ** (1.0 / 12.0)
+
+
+def cash_out_prob(balance_usd: F64, headcount_share: float) -> F64:
+    """Probability that a separating worker cashes out, falling with the balance.
+
+    ODD §7, job change. p = min(0.95, 2 x headcount_share x exp(-balance / $25k)): small
+    balances are mostly cashed out, large ones rarely. With t0 balances about
+    `cash_out_prob` (41%, Fidelity Q3 2024) of separating workers cash out.
+    """
+    return np.minimum(0.95, 2.0 * headcount_share * np.exp(-balance_usd / 25_000.0))
+
+
+def withdraw_share_inplace(balance: F64, rows: npt.NDArray[np.intp], share: F64) -> F64:
+    """Take `share` of each listed account, pro rata over holdings; return USD taken."""
+    taken = balance[rows] * share[:, None]
+    balance[rows] -= taken
+    return taken.sum(axis=1)

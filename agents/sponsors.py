@@ -1,0 +1,321 @@
+"""Plan sponsors: employers as fiduciaries choosing the menu and the default fund.
+
+ODD §2 and §7 (sponsor submodels, ODD+D decision). Each sampled sponsor is a Mesa agent
+standing for `weight` real plans of its size class. Plan features live in one `PlanTable`
+of arrays (one row per sponsor) so that savers can look them up by index in whole-array
+operations; a `Sponsor` agent reads and writes its own row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import mesa
+import networkx as nx
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+from ..model.assets import ALTERNATIVES
+from ..model.strata import SIZE_CLASS_BOUNDS, SIZE_CLASSES
+
+if TYPE_CHECKING:
+    from ..model.config import InitialState, SponsorBehaviour
+    from ..model.policy import PolicyState
+
+F64 = npt.NDArray[np.float64]
+B = npt.NDArray[np.bool_]
+N_ALT = len(ALTERNATIVES)
+
+
+@dataclass
+class PlanTable:
+    """Every sampled plan's features as arrays, row s = sponsor s."""
+
+    size_class: npt.NDArray[np.int8]
+    participants: npt.NDArray[np.int64]
+    weight: F64
+    """Real plans this sampled plan stands for."""
+    governance: F64
+    consultant: npt.NDArray[np.int32]
+    """Consultant id, -1 for none."""
+    recordkeeper: npt.NDArray[np.int32]
+    litigation_aversion: F64
+    auto_enroll: B
+    default_rate: F64
+    escalates: B
+    match_rate: F64
+    match_cap: F64
+    tdf_manager: npt.NDArray[np.int32]
+    """Index of the plan's TDF provider among the TDF providers."""
+    default_product: npt.NDArray[np.int32]
+    """Product id of the default fund (the provider's plain or alternative TDF)."""
+    standalone: B
+    """Shape (n, len(ALTERNATIVES)): standalone alternative options on the menu."""
+    offers_window: B
+    review_month: npt.NDArray[np.int8]
+    suits: npt.NDArray[np.int32]
+    last_suit_month: npt.NDArray[np.int32]
+    consultant_bias: F64
+    """Consultant's own lean toward alternatives, shared by its clients."""
+
+    @property
+    def n(self) -> int:
+        """Number of sampled plans."""
+        return self.weight.shape[0]
+
+
+def draw_plans(
+    n_sponsors: int, initial: InitialState, behaviour: SponsorBehaviour, rng: np.random.Generator
+) -> PlanTable:
+    """Sample plans stratified by size class, weighted to the national plan count.
+
+    ODD §5 (initialisation). Equal numbers per class so small and mega plans are both
+    represented (DESIGN §6); within a class sizes follow a truncated Pareto (log-uniform
+    limit) between the class bounds. Weights make each class's plan count match
+    `plan_share_by_class` x `plans` (EBRI 2020).
+    """
+    n_classes = len(SIZE_CLASSES)
+    per_class = np.full(n_classes, n_sponsors // n_classes)
+    per_class[: n_sponsors % n_classes] += 1
+    size_class = np.repeat(np.arange(n_classes, dtype=np.int8), per_class)
+    lo = np.array([b[0] for b in SIZE_CLASS_BOUNDS], dtype=float)[size_class]
+    hi = np.array([b[1] for b in SIZE_CLASS_BOUNDS], dtype=float)[size_class]
+    u = rng.random(n_sponsors)
+    participants = np.exp(np.log(lo) + u * (np.log(hi) - np.log(lo))).astype(np.int64)
+    weight = (np.asarray(initial.plan_share_by_class) * initial.plans / per_class)[size_class]
+    n = n_sponsors
+    governance = np.clip(rng.beta(2, 2, n) + 0.1 * size_class, 0, 1)
+    has_consultant = rng.random(n) < np.asarray(behaviour.consultant_share_by_class)[size_class]
+    consultant = np.where(has_consultant, rng.integers(0, behaviour.n_consultants, n), -1).astype(np.int32)
+    # Recordkeepers are concentrated (P&I 2024: the largest holds >30% of assets).
+    rk_p = 1.0 / np.arange(1, behaviour.n_recordkeepers + 1)
+    recordkeeper = rng.choice(behaviour.n_recordkeepers, n, p=rk_p / rk_p.sum()).astype(np.int32)
+    auto_enroll = rng.random(n) < np.asarray(behaviour.auto_enroll_share_by_class)[size_class]
+    default_rate = rng.choice(np.asarray(behaviour.default_rate_choices), n, p=np.asarray(behaviour.default_rate_probs))
+    escalates = auto_enroll & (rng.random(n) < behaviour.escalation_share)
+    match_rate = np.where(rng.random(n) < 0.55, behaviour.match_rate, 2 * behaviour.match_rate)
+    match_cap = np.where(match_rate > behaviour.match_rate, 0.04, behaviour.match_cap_share_of_pay)
+    offers_window = rng.random(n) < np.asarray(behaviour.window_share_by_class)[size_class]
+    bias = rng.normal(0.0, 0.5, behaviour.n_consultants)
+    return PlanTable(
+        size_class=size_class,
+        participants=participants,
+        weight=weight,
+        governance=governance,
+        consultant=consultant,
+        recordkeeper=recordkeeper,
+        litigation_aversion=rng.beta(2, 2, n),
+        auto_enroll=auto_enroll,
+        default_rate=default_rate,
+        escalates=escalates,
+        match_rate=match_rate,
+        match_cap=match_cap,
+        tdf_manager=np.zeros(n, dtype=np.int32),
+        default_product=np.zeros(n, dtype=np.int32),
+        standalone=np.zeros((n, N_ALT), dtype=bool),
+        offers_window=offers_window,
+        review_month=rng.integers(0, 12, n).astype(np.int8),
+        suits=np.zeros(n, dtype=np.int32),
+        last_suit_month=np.full(n, -10_000, dtype=np.int32),
+        consultant_bias=np.where(consultant >= 0, bias[np.maximum(consultant, 0)], 0.0),
+    )
+
+
+def peer_network(plans: PlanTable, degree: int, seed: int) -> tuple[nx.Graph, sp.csr_array]:
+    """Industry-peer network among sponsors and its row-normalised adjacency matrix.
+
+    ODD §2 (collectives) and §7 (peer influence). A Watts-Strogatz small world (each plan
+    linked to `peer_degree` peers, 10% rewired) stands for industry and local peers;
+    consultant ties are handled as groups (clients of one consultant). Seeded from the
+    run's SeedSequence, never from global state.
+    """
+    k = min(degree, plans.n - 1 - (plans.n - 1) % 2) if plans.n > 2 else 1
+    graph = nx.connected_watts_strogatz_graph(plans.n, max(k, 2), 0.1, seed=seed) if plans.n > 3 else nx.complete_graph(plans.n)
+    adj = nx.to_scipy_sparse_array(graph, nodelist=range(plans.n), format="csr", dtype=float)
+    deg = np.asarray(adj.sum(axis=1)).ravel()
+    norm = sp.diags_array(np.divide(1.0, deg, out=np.zeros_like(deg), where=deg > 0)) @ adj
+    return graph, sp.csr_array(norm)
+
+
+@dataclass(frozen=True)
+class ReviewContext:
+    """What a reviewing sponsor sees this month (computed once for all sponsors).
+
+    Arrays have one row per sponsor; `benefit` is per alternative class.
+    """
+
+    policy: PolicyState
+    benefit_reported: F64
+    """Net-of-fee excess return a year of each alternative class over public equity, judged
+    from reported (smoothed) values, shape (N_ALT,)."""
+    benefit_true: F64
+    """The same judged from true (de-smoothed) values, shape (N_ALT,)."""
+    demand: F64
+    """Share of the plan's savers interested in each alternative class, (n, N_ALT)."""
+    peer_share: F64
+    """Share of peers offering any alternative, (n,)."""
+    consultant_share: F64
+    """Share of the consultant's clients offering any alternative, (n,)."""
+    recent_suits: float
+    """National lawsuits against alternative adopters in the past 24 months."""
+    alt_tdf_available: B
+    """Per TDF provider: an open alternative-bearing TDF exists."""
+    alt_tdf_product: npt.NDArray[np.int32]
+    plain_tdf_product: npt.NDArray[np.int32]
+    standalone_open: B
+    """Per alternative class: a standalone vehicle is open under the fee cap."""
+    uniform: F64
+    """(n, 4) uniform draws for this month's reviews."""
+    month: int
+
+
+def adoption_utility(s: int, ctx: ReviewContext, plans: PlanTable, behaviour: SponsorBehaviour) -> F64:
+    """Logit utility of offering each alternative class at plan `s`, shape (N_ALT,).
+
+    ODD §7, sponsor adoption (ODD+D: objectives, prediction, interaction). The pull of the
+    status quo (`adoption_intercept`) against perceived net-of-fee benefit, participant
+    demand, what peers and the consultant did, the regulator's stance and safe harbor,
+    the sponsor's fear of litigation (its aversion x the climate x recent suits against
+    adopters, damped by the safe harbor) and, for small plans, weak capacity to evaluate
+    (DOL 2021 Supplemental Statement). Perceived benefit blends reported-value and
+    true-value judgements by governance quality. Weights are in docs/calibration.md, 'Sponsors'.
+    """
+    p = ctx.policy
+    b = behaviour
+    stance = np.array([p.stance[a] for a in ALTERNATIVES])
+    shield = 1.0 - b.safe_harbor_shield * p.safe_harbor
+    litigation = plans.litigation_aversion[s] * p.litigation_climate * shield
+    # Opaque valuations: weak governance takes smoothed NAVs at face value, strong
+    # governance de-smooths them (PIMCO 2022: true PE volatility ~3x reported).
+    g = plans.governance[s]
+    perceived = g * ctx.benefit_true + (1.0 - g) * ctx.benefit_reported
+    return (
+        b.adoption_intercept
+        + b.weight_net_benefit * perceived
+        + b.weight_demand * ctx.demand[s]
+        + b.weight_peers * ctx.peer_share[s]
+        + b.weight_consultant * (ctx.consultant_share[s] + plans.consultant_bias[s])
+        + b.weight_stance * stance
+        + b.weight_safe_harbor * p.safe_harbor
+        - b.weight_litigation * litigation
+        - b.weight_recent_suits * ctx.recent_suits / 10.0 * shield
+        - b.small_plan_capacity_penalty * (plans.size_class[s] == 0)
+    )
+
+
+def logistic(x: F64 | float) -> F64:
+    """1 / (1 + exp(-x))."""
+    return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=float)))
+
+
+class Sponsor(mesa.Agent):
+    """A plan sponsor (employer fiduciary), a view on row `row` of the model's PlanTable."""
+
+    def __init__(self, model: mesa.Model, row: int) -> None:
+        super().__init__(model)
+        self.row = row
+
+    @property
+    def plans(self) -> PlanTable:
+        """The model's plan table."""
+        return self.model.plans  # type: ignore[attr-defined]
+
+    def review(self, ctx: ReviewContext, behaviour: SponsorBehaviour) -> None:
+        """Annual plan review: the default fund, one standalone option, the window.
+
+        ODD §7, sponsor review. Options that the regime no longer allows (channel closed,
+        plan below the size floor, product closed under a fee cap) are removed first.
+        Otherwise an offered alternative is dropped with probability
+        logistic(-utility - keep_bias), or at once with `drop_prob_after_suit` after a suit
+        against this plan in the past year; a new one is added with probability
+        logistic(utility). At most one change per channel per review.
+        """
+        s, plans, p = self.row, self.plans, ctx.policy
+        util = adoption_utility(s, ctx, plans, behaviour)
+        u = ctx.uniform[s]
+        sued = ctx.month - plans.last_suit_month[s] < 12
+        size = int(plans.participants[s])
+        self._review_default_fund(ctx, util, u[0], sued, size, behaviour)
+        self._review_standalone(ctx, util, u[1], sued, size, behaviour)
+        self._review_window(ctx, u[2])
+        if not plans.auto_enroll[s] and u[3] < p.auto_enrollment_boost:
+            plans.auto_enroll[s] = True
+
+    def _keeps(self, utility: float, uniform: float, sued: bool, behaviour: SponsorBehaviour) -> bool:
+        drop = behaviour.drop_prob_after_suit if sued else float(logistic(-utility - behaviour.keep_bias))
+        return uniform >= drop
+
+    def _review_default_fund(self, ctx: ReviewContext, util: F64, u: float, sued: bool, size: int,
+                             behaviour: SponsorBehaviour) -> None:
+        s, plans, p = self.row, self.plans, ctx.policy
+        mgr = int(plans.tdf_manager[s])
+        has_alt = plans.default_product[s] != ctx.plain_tdf_product[mgr]
+        sleeve_classes = [i for i, a in enumerate(ALTERNATIVES) if p.offers_allowed("default_fund", a, size)]
+        u_df = float(np.mean(util[sleeve_classes])) if sleeve_classes else -np.inf
+        if has_alt:
+            if not ctx.alt_tdf_available[mgr] or not sleeve_classes or not self._keeps(u_df, u, sued, behaviour):
+                plans.default_product[s] = ctx.plain_tdf_product[mgr]
+        elif sleeve_classes and u < float(logistic(u_df)):
+            if ctx.alt_tdf_available[mgr]:
+                plans.default_product[s] = ctx.alt_tdf_product[mgr]
+            elif ctx.alt_tdf_available.any():
+                # Switch provider: the largest provider with an alternative TDF wins the mandate.
+                new = int(np.flatnonzero(ctx.alt_tdf_available)[0])
+                plans.tdf_manager[s] = new
+                plans.default_product[s] = ctx.alt_tdf_product[new]
+
+    def _review_standalone(self, ctx: ReviewContext, util: F64, u: float, sued: bool, size: int,
+                           behaviour: SponsorBehaviour) -> None:
+        s, plans, p = self.row, self.plans, ctx.policy
+        allowed = np.array([p.offers_allowed("standalone", a, size) for a in ALTERNATIVES]) & ctx.standalone_open
+        current = plans.standalone[s]
+        plans.standalone[s] &= allowed
+        offered = np.flatnonzero(current & allowed)
+        if offered.size:
+            worst = offered[np.argmin(util[offered])]
+            if not self._keeps(float(util[worst]), u, sued, behaviour):
+                plans.standalone[s, worst] = False
+            return
+        candidates = np.flatnonzero(allowed)
+        if candidates.size:
+            best = candidates[np.argmax(util[candidates])]
+            if u < float(logistic(util[best])):
+                plans.standalone[s, best] = True
+
+    def _review_window(self, ctx: ReviewContext, u: float) -> None:
+        """Windows are added or dropped rarely (1% a year each way; PSCA: stable ~25%)."""
+        s, plans = self.row, self.plans
+        if u < 0.01:
+            plans.offers_window[s] = not plans.offers_window[s]
+
+
+def offers_any_alternative(plans: PlanTable, plain_tdf_product: npt.NDArray[np.int32]) -> B:
+    """Plans offering an alternative through the default fund or a standalone option."""
+    return (plans.default_product != plain_tdf_product[plans.tdf_manager]) | plans.standalone.any(axis=1)
+
+
+def lawsuit_hazard_monthly(
+    plans: PlanTable,
+    plan_fee_annual: F64,
+    alt_loss: F64,
+    offers_alt: B,
+    policy: PolicyState,
+    behaviour: SponsorBehaviour,
+) -> F64:
+    """Monthly probability that each plan is sued.
+
+    ODD §7, litigation. A base hazard by size class (calibrated to ~55 excess-fee suits a
+    year, Encore/Euclid 2024), raised by the plan's fee premium over 0.4% a year and, for
+    plans offering alternatives, by trailing-year losses on them; the climate lever scales
+    it and a safe harbor removes `safe_harbor_shield` of the alternative-related part
+    (process-based presumption of prudence; *Anderson v. Intel*, 9th Cir. 2025).
+    """
+    b = behaviour
+    base = np.asarray(b.lawsuit_hazard_annual_by_class)[plans.size_class]
+    fee_part = b.lawsuit_fee_elasticity * np.maximum(0.0, plan_fee_annual - 0.004)
+    alt_part = np.where(offers_alt, b.lawsuit_loss_elasticity * alt_loss, 0.0)
+    alt_part = alt_part * (1.0 - b.safe_harbor_shield * policy.safe_harbor)
+    annual = np.minimum(1.0, base * policy.litigation_climate * (1.0 + fee_part + alt_part))
+    return 1.0 - (1.0 - annual) ** (1.0 / 12.0)

@@ -1,0 +1,1 @@
+"""alt401k.experiments."""

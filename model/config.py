@@ -1,0 +1,286 @@
+"""Behavioural parameters and the run configuration, as frozen, validated pydantic models.
+
+Policy levers live elsewhere (`model.levers`, `model.policy`): these models hold only how
+agents act and how the initial state is built (STYLE: levers apart from behaviour). Every
+default is listed with its unit, source and target in docs/calibration.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .market import MarketParams
+
+Share = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SaverBehaviour(_Frozen):
+    """How savers act (ODD §7, saver submodels); see docs/calibration.md, 'Savers'."""
+
+    # Attention: a three-class mixture reproduces both the 2-year no-trade share (Mitchell et
+    # al. 2006: 80%) and the quarterly changers (Fidelity 2025: ~5.5-6%).
+    attention_class_shares: tuple[Share, Share, Share] = (0.70, 0.25, 0.05)
+    review_prob_monthly: tuple[Share, Share, Share] = (0.004, 0.02, 0.15)
+    attention_boost_per_equity_move: NonNegative = 4.0
+    """Review odds rise by this factor times |equity return this month| (Q1 2020: 7.3% vs 5.5%)."""
+
+    # Investment style at t0 (share of participants). HAS 2019: 52% hold a single TDF;
+    # HAS 2024: 66% professionally managed; SDBA use ~1% of those with access (Vanguard 2015).
+    style_shares: tuple[Share, Share, Share] = (0.55, 0.443, 0.007)
+    active_tdf_user_share: Share = 0.40
+    """Share of active choosers holding some TDF (EBRI/ICI 2022: 68-77% of participants use TDFs)."""
+    default_fund_asset_share: Share = 0.38
+    """TDF share of 401(k) assets at t0 (EBRI/ICI 2022: 38%); solved for at initialisation."""
+    leave_default_prob: Share = 0.30
+    """Probability that a defaulted saver who reviews becomes an active chooser."""
+
+    # Deferral: HAS 2025 average 7.7% of pay; distance-dependent opt-out (Beshears et al. 2024).
+    preferred_deferral_mean: Share = 0.077
+    preferred_deferral_sd: Share = 0.035
+    deferral_change_base_monthly: Share = 0.02
+    deferral_change_per_distance: NonNegative = 25.0
+    """Monthly odds of leaving the default rate rise by this factor per unit |preferred - default|."""
+    voluntary_enrol_prob_monthly: Share = 0.045
+    """Opt-in hazard under voluntary enrollment (Madrian-Shea 2001: 37% at 3-15 months)."""
+    auto_enrol_optout_share: Share = 0.09
+    """Share opting out of automatic enrollment (HAS 2025: 94% participate)."""
+    experienced_return_deferral_slope: NonNegative = 0.02
+    """Change in deferral rate per unit trailing 12-month own return (Choi et al. 2009: > 0)."""
+
+    # Choice on review.
+    return_chasing: NonNegative = 2.0
+    """Logit weight on an option's trailing 12-month return (flows chase returns)."""
+    peer_weight: NonNegative = 1.0
+    """Logit weight on the share of coworkers holding the class."""
+    alt_base_interest: Share = 0.15
+    """Baseline share of reviewers who consider an alternative option at all."""
+    crypto_interest_by_age: tuple[Share, Share, Share, Share] = (0.14, 0.15, 0.10, 0.03)
+    """Crypto use by age 18-29, 30-44, 45-59, 60+ (Fed SHED 2022)."""
+    crypto_interest_income_slope: NonNegative = 0.5
+    """Relative rise in crypto interest per income quintile step (SHED: higher among richer)."""
+    crash_interest_drop: Share = 0.4
+    """Fall in crypto interest after a ~75% drawdown (target: 30-50%)."""
+    panic_sale_prob: Share = 0.05
+    """Probability that a reviewer in a >20% equity drawdown moves risky money to cash."""
+    stop_contributing_prob_crash: Share = 0.003
+    """Monthly probability of stopping contributions in a crash (Fidelity Q1 2025: <1% stopped)."""
+    restart_contributing_prob: Share = 0.05
+
+    # Life events.
+    job_change_prob_annual_young: Share = 0.18
+    job_change_prob_annual_old: Share = 0.06
+    cash_out_prob: Share = 0.41
+    """Share of separating workers who cash out (Fidelity Q3 2024: 41%)."""
+    ira_rollover_prob: Share = 0.30
+    """Share of separating workers rolling their balance to an IRA (leaves the 401(k) system;
+    assumption, the rest stays in a 401(k): old plan or new employer's)."""
+    roll_in_prob: Share = 0.10
+    """Share of new hires rolling a prior balance into the plan (assumption)."""
+    hardship_prob_annual: Share = 0.048
+    """Hardship withdrawals (Vanguard 2025: 4.8% of participants in 2024)."""
+    hardship_share_of_balance: Share = 0.15
+    wage_growth_annual: Annotated[float, Field(ge=-0.1, le=0.2)] = 0.03
+    """Nominal wage growth (assumption: ~3%/yr, the 2015-2024 average of the ECI)."""
+    retirement_age_min: Annotated[float, Field(ge=50, le=80)] = 62.0
+    retirement_age_max: Annotated[float, Field(ge=50, le=85)] = 67.0
+
+    @model_validator(mode="after")
+    def _check(self) -> SaverBehaviour:
+        for name in ("attention_class_shares", "style_shares"):
+            if abs(sum(getattr(self, name)) - 1.0) > 1e-9:
+                raise ValueError(f"{name} must sum to 1")
+        if self.retirement_age_max < self.retirement_age_min:
+            raise ValueError("retirement_age_max must not be below retirement_age_min")
+        return self
+
+
+class SponsorBehaviour(_Frozen):
+    """How plan sponsors decide at their annual review (ODD §7, sponsor submodels)."""
+
+    adoption_intercept: float = Field(default=-3.2, ge=-20, le=20)
+    """Logit intercept: the pull of the status quo (PLANSPONSOR 2025: 2.2% -> 3.9%)."""
+    weight_net_benefit: NonNegative = 20.0
+    """Logit weight per unit of perceived net-of-fee excess return a year."""
+    weight_demand: NonNegative = 3.0
+    weight_peers: NonNegative = 3.0
+    weight_consultant: NonNegative = 1.5
+    weight_stance: NonNegative = 1.0
+    weight_safe_harbor: NonNegative = 1.0
+    weight_litigation: NonNegative = 3.0
+    weight_recent_suits: NonNegative = 0.5
+    """Logit penalty per lawsuit against adopters in the past 24 months (national count / 10)."""
+    small_plan_capacity_penalty: NonNegative = 1.5
+    """Extra logit penalty for plans under 100 participants (DOL 2021: small plans less able)."""
+    drop_prob_after_suit: Share = 0.5
+    keep_bias: NonNegative = 6.0
+    """An offered alternative is dropped with probability logistic(-utility - keep_bias):
+    removing a fund needs a mapping and participant notices, so sponsors keep what they
+    have (status-quo share then drifts from 3.9% toward ~8% over a decade)."""
+    prior_excess_belief_annual: dict[str, Annotated[float, Field(ge=-0.5, le=0.5)]] = Field(
+        default_factory=lambda: {
+            "crypto": 0.0,
+            "private_equity": 0.02,
+            "private_credit": 0.02,
+            "infrastructure": 0.0,
+            "gold": -0.01,
+        }
+    )
+    """Prior belief in each class's excess return over public equity, net of fund fees
+    (PE: +2.0%/yr net PME, Lester, O'Shea & Warren 2025); blended half and half with the
+    trailing 36-month record."""
+    risk_penalty: NonNegative = 0.10
+    """Benefit lost per unit of volatility above public equity's (assumption)."""
+    auto_enroll_share_by_class: tuple[Share, Share, Share, Share] = (0.45, 0.62, 0.78, 0.80)
+    """Auto-enrollment by plan-size class (HAS 2025: 61% of plans, 78% of >=1,000)."""
+    default_rate_choices: tuple[Share, ...] = (0.03, 0.04, 0.05, 0.06)
+    default_rate_probs: tuple[Share, ...] = (0.39, 0.21, 0.10, 0.30)
+    """HAS 2025: 61% default at >=4%, ~30% at >=6%."""
+    escalation_share: Share = 0.69
+    escalation_cap: Share = 0.10
+    match_rate: Share = 0.5
+    match_cap_share_of_pay: Share = 0.06
+    """Most common formula: $0.50 per $1 up to 6% of pay (HAS 2024)."""
+    window_share_by_class: tuple[Share, Share, Share, Share] = (0.10, 0.18, 0.30, 0.36)
+    """Brokerage windows (PSCA: ~25% of plans, 36% of plans >5,000 participants)."""
+    consultant_share_by_class: tuple[Share, Share, Share, Share] = (0.60, 0.70, 0.85, 0.95)
+    n_consultants: int = Field(default=40, ge=1, le=10_000)
+    n_recordkeepers: int = Field(default=27, ge=1, le=1_000)
+    peer_degree: int = Field(default=6, ge=2, le=100)
+    lawsuit_hazard_annual_by_class: tuple[Share, Share, Share, Share] = (1e-5, 6e-5, 1e-3, 0.026)
+    """Excess-fee suit hazard by plan size, giving ~55 suits a year (Encore/Euclid 2024)."""
+    lawsuit_fee_elasticity: NonNegative = 150.0
+    """Hazard rises by this factor times the fee premium over 0.4%/yr."""
+    lawsuit_loss_elasticity: NonNegative = 5.0
+    """Hazard rises by this factor times a trailing-year loss of the alternative options."""
+    safe_harbor_shield: Share = 0.8
+    """Share of the alternative-related hazard removed by a full safe harbor."""
+
+
+class ManagerBehaviour(_Frozen):
+    """How asset managers launch and price products (ODD §7, manager submodels)."""
+
+    tdf_market_shares: tuple[Share, ...] = (0.37, 0.18, 0.11, 0.08, 0.06, 0.20)
+    """Top five TDF providers ~80% (Morningstar via RetirementIncomeJournal); last = the rest."""
+    tdf_fee_annual: tuple[Share, ...] = (0.0008, 0.0035, 0.0012, 0.0045, 0.0010, 0.0050)
+    core_fee_annual: dict[str, Share] = Field(
+        default_factory=lambda: {"equity": 0.0039, "bonds": 0.0032, "cash": 0.0030}
+    )
+    """ICI 'Economics of Providing 401(k) Plans' 2020: equity 0.39%, bond 0.32%."""
+    sleeve_fee_annual: dict[str, Share] = Field(
+        default_factory=lambda: {
+            "private_equity": 0.0125,
+            "private_credit": 0.0100,
+            "infrastructure": 0.0100,
+            "crypto": 0.0025,
+            "gold": 0.0025,
+        }
+    )
+    """Management fee on a sleeve (BXPE: 1.25% of NAV); partner's share of the fee."""
+    standalone_fee_annual: dict[str, Share] = Field(
+        default_factory=lambda: {
+            "private_equity": 0.0200,
+            "private_credit": 0.0150,
+            "infrastructure": 0.0150,
+            "crypto": 0.0085,
+            "gold": 0.0040,
+        }
+    )
+    """Standalone option total expense (crypto: Fidelity DAA 0.75-0.90%)."""
+    carry_rate: Share = 0.125
+    hurdle_annual: Share = 0.05
+    """BXPE: 12.5% over a 5% hurdle."""
+    target_sleeve_share: dict[str, Share] = Field(
+        default_factory=lambda: {
+            "private_equity": 0.10,
+            "private_credit": 0.05,
+            "infrastructure": 0.03,
+            "crypto": 0.0,
+            "gold": 0.0,
+        }
+    )
+    """Sleeve design (BlackRock 2025: 5-20% private; Georgetown CRI: 10% PE)."""
+    launch_threshold: Annotated[float, Field(ge=-10, le=10)] = -0.3
+    """Stance (averaged over sleeve classes) above which a TDF provider launches an alt TDF."""
+    launch_prob_quarterly: Share = 0.5
+
+
+class InitialState(_Frozen):
+    """National totals the t0 population is weighted to (Q1 2025; validation-targets §7)."""
+
+    assets_usd: Positive = 8.7e12
+    """ICI Q1 2025: 401(k) assets $8.7T."""
+    participants: Positive = 70e6
+    """ICI 2026: 'about 70 million' active 401(k) participants."""
+    plans: Positive = 604_400
+    """DOL EBSA Form 5500 2019: 604,400 401(k) plans."""
+    plan_share_by_class: tuple[Share, Share, Share, Share] = (0.84, 0.135, 0.023, 0.002)
+    participant_share_by_class: tuple[Share, Share, Share, Share] = (0.13, 0.20, 0.25, 0.42)
+    asset_share_by_class: tuple[Share, Share, Share, Share] = (0.13, 0.17, 0.24, 0.46)
+    """EBRI 2020: <100 = 84% of plans, 13% of people and assets; >10,000 = <1%, 42%, 46%."""
+    mean_to_median_balance: Positive = 3.88
+    """Vanguard HAS 2025: average $148,153 / median $38,176."""
+    mutual_fund_share: dict[str, Share] = Field(
+        default_factory=lambda: {"default_fund": 0.42, "equity": 0.82, "other": 0.50}
+    )
+    """Share held in mutual funds rather than CITs, set to ICI Q1 2025 ($5.3T = $1.4T hybrid +
+    $3.2T equity + the rest) given the t0 holdings; TDFs are 52% CITs (Morningstar 2024)."""
+    alt_offering_share: Share = 0.039
+    """PLANSPONSOR 2025: 3.9% of sponsors offered alternatives in 2024."""
+    alt_holding_share_of_offering_plans: Share = 0.01
+    """Share of assets in alternatives where a plan offers them at t0 (assumption; keeps crypto <1%)."""
+
+
+class RunConfig(_Frozen):
+    """Everything one model run needs besides the policy scenario."""
+
+    n_savers: int = Field(default=100_000, ge=100, le=200_000_000)
+    n_sponsors: int = Field(default=1_200, ge=4, le=2_000_000)
+    years: int = Field(default=30, ge=1, le=80)
+    start: dt.date = dt.date(2025, 1, 1)
+    seed: int = Field(default=20250807, ge=0)
+    saver: SaverBehaviour = SaverBehaviour()
+    sponsor: SponsorBehaviour = SponsorBehaviour()
+    manager: ManagerBehaviour = ManagerBehaviour()
+    market: MarketParams = MarketParams()
+    initial: InitialState = InitialState()
+
+    @property
+    def n_months(self) -> int:
+        """Months simulated."""
+        return 12 * self.years
+
+
+def with_overrides(config: RunConfig, overrides: dict[str, Any], source: str | Path) -> RunConfig:
+    """Return a copy of `config` with dotted-key overrides (``"saver.panic_sale_prob"``) applied.
+
+    Raises `InputError` naming `source` and the key for an unknown key or an invalid value.
+    """
+    import pydantic
+
+    from .errors import InputError, from_validation_error
+
+    data = config.model_dump()
+    for key, value in overrides.items():
+        node = data
+        parts = key.split(".")
+        for part in parts[:-1]:
+            if not isinstance(node.get(part), dict):
+                raise InputError(source, key, "unknown parameter")
+            node = node[part]
+        if parts[-1] not in node:
+            raise InputError(source, key, "unknown parameter")
+        node[parts[-1]] = value
+    try:
+        return RunConfig.model_validate(data)
+    except pydantic.ValidationError as err:
+        raise from_validation_error(source, err) from None

@@ -1,0 +1,729 @@
+"""The alt401k Mesa model: savers, sponsors and asset managers in the 401(k) market, monthly.
+
+ODD §1-7. `Alt401kModel.step` is one month in the order of ODD §3 (process overview):
+policy, market, managers, sponsors, savers' contributions, returns and fees, choices,
+life events, litigation, observation. Savers are a columnar population; sponsors and
+managers are Mesa agents registered with the model.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import mesa
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+from ..agents import kernels
+from ..agents import savers as sv
+from ..agents.managers import AssetManager, ProductBook, create_managers, fit_fee_cap
+from ..agents.sponsors import (
+    PlanTable,
+    ReviewContext,
+    Sponsor,
+    draw_plans,
+    lawsuit_hazard_monthly,
+    offers_any_alternative,
+    peer_network,
+)
+from .assets import (
+    ALTERNATIVES,
+    ASSET_CLASSES,
+    HOLDING_ASSET,
+    IS_ILLIQUID_HOLDING,
+    N_HOLDINGS,
+    holding_index,
+)
+from .config import RunConfig
+from .market import Market
+from .market_paths import MarketPath
+from .policy import PolicyState, Scenario
+from .population import hire_inplace, initial_population, weighted_median
+from .strata import glide_path
+
+F64 = npt.NDArray[np.float64]
+ALT_IDX = np.array([ASSET_CLASSES.index(a) for a in ALTERNATIVES])
+EQUITY = ASSET_CLASSES.index("equity")
+N_STREAMS = 6
+"""Independent random streams spawned from the run's SeedSequence, in this order:
+market, saver events, hires, initial state, sponsors, model (Mesa's own rng)."""
+QDIA_MIX = {"money_market": (0.0, 0.0, 1.0), "balanced": (0.6, 0.4, 0.0)}
+"""Public mix of a default fund when the regime's QDIA is not a target-date fund."""
+STANDALONE_AND_WINDOW_ALT = np.array(
+    [holding_index(c, a) for c in ("standalone", "window") for a in ALTERNATIVES]
+)
+ILLIQUID_COLUMNS_ALL = np.flatnonzero(IS_ILLIQUID_HOLDING)
+PE_COLUMNS = np.array([c for c, a in enumerate(HOLDING_ASSET) if ASSET_CLASSES[a] == "private_equity"])
+
+
+@dataclass
+class MonthFlows:
+    """Dollar flows of one month, national (weighted); the terms of the money identity."""
+
+    contributions_usd: float = 0.0
+    match_usd: float = 0.0
+    rollovers_in_usd: float = 0.0
+    returns_usd: float = 0.0
+    fees_usd: float = 0.0
+    carry_usd: float = 0.0
+    hardship_usd: float = 0.0
+    cash_outs_usd: float = 0.0
+    rollovers_out_usd: float = 0.0
+    retirement_usd: float = 0.0
+    gated_usd: float = 0.0
+    sleeve_over_target_usd: float = 0.0
+    illiquid_redemptions_usd: float = 0.0
+
+    @property
+    def withdrawals_usd(self) -> float:
+        """Everything that left the 401(k) system this month."""
+        return self.hardship_usd + self.cash_outs_usd + self.rollovers_out_usd + self.retirement_usd
+
+
+class Alt401kModel(mesa.Model):
+    """The 401(k) market under one regulatory scenario.
+
+    Parameters
+    ----------
+    scenario
+        Regulatory variant (a dated lever timeline, `model.policy.load_scenario`).
+    config
+        Sample sizes, horizon, seed and behavioural parameters.
+    seed_sequence
+        Root of all randomness; defaults to ``SeedSequence(config.seed)``. Runs given the same
+        root see the same market and saver shocks under any scenario (common random numbers).
+    market_path
+        Optional imposed returns replacing the random draws (`model.market_paths`).
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        config: RunConfig | None = None,
+        seed_sequence: np.random.SeedSequence | None = None,
+        market_path: MarketPath | None = None,
+    ) -> None:
+        config = config or RunConfig()
+        root = seed_sequence if seed_sequence is not None else np.random.SeedSequence(config.seed)
+        streams = root.spawn(N_STREAMS)
+        super().__init__(rng=np.random.default_rng(streams[5]))
+        self.config = config
+        self.scenario = scenario
+        self.seed_entropy = root.entropy
+        self.month = 0
+        self.market = Market(config.market, np.random.default_rng(streams[0]), config.n_months, market_path)
+        self.saver_rng = np.random.default_rng(streams[1])
+        self.hire_rng = np.random.default_rng(streams[2])
+        self.sponsor_rng = np.random.default_rng(streams[4])
+        init_rng = np.random.default_rng(streams[3])
+        self.policy: PolicyState = scenario.state_at(config.start)
+        self.book = ProductBook()
+        self.managers: list[AssetManager] = create_managers(self, config.manager, self.book)
+        self.tdf_providers = [m for m in self.managers if m.kind == "tdf_provider"]
+        self.plans: PlanTable = draw_plans(config.n_sponsors, config.initial, config.sponsor, init_rng)
+        self.sponsors = [Sponsor(self, s) for s in range(self.plans.n)]
+        self.network, self.peer_matrix = peer_network(
+            self.plans, config.sponsor.peer_degree, int(init_rng.integers(2**31))
+        )
+        self._assign_tdf_providers(init_rng)
+        self.savers, totals = initial_population(self.plans, config, init_rng)
+        self._seed_alternatives(init_rng)
+        # Rows never change plan, so one sparse (plans x savers) matrix of weights turns any
+        # per-saver column into national per-plan totals in a single product.
+        self.plan_sum = sp.csr_array(
+            (self.savers.weight, (self.savers.sponsor, np.arange(self.savers.n))),
+            shape=(self.plans.n, self.savers.n),
+        )
+        self.plan_weight = self.plan_sum @ np.ones(self.savers.n)
+        self._invest_initial(totals)
+        self.wage_index = 1.0
+        self.returns_history = np.zeros((0, len(ASSET_CLASSES)))
+        self.true_history = np.zeros((0, len(ASSET_CLASSES)))
+        self.suits_history: list[float] = []
+        self.suits_against_adopters: list[float] = []
+        self.last_net_flow = np.zeros(len(ASSET_CLASSES))
+        self.last_returns = None
+        self.flows = MonthFlows()
+        self.retirees: list[dict[str, F64]] = []
+        self.quintile_edges = self._income_quintile_edges()
+        from .reporters import ModelRecorder
+
+        self.recorder = ModelRecorder(self)
+        self.recorder.collect_initial()
+
+    # ------------------------------------------------------------------ initial state
+
+    def _assign_tdf_providers(self, rng: np.random.Generator) -> None:
+        """Give each plan a TDF provider by market share (Morningstar: top five ~80%)."""
+        shares = np.asarray(self.config.manager.tdf_market_shares)
+        mgr = rng.choice(len(shares), self.plans.n, p=shares / shares.sum())
+        self.plans.tdf_manager[:] = mgr
+        self.plans.default_product[:] = self.plain_tdf_products()[mgr]
+
+    def plain_tdf_products(self) -> npt.NDArray[np.int32]:
+        """Product id of each TDF provider's plain TDF."""
+        return np.array([m.plain_tdf for m in self.tdf_providers], dtype=np.int32)
+
+    def _seed_alternatives(self, rng: np.random.Generator) -> None:
+        """Alternatives already on menus at t0: `alt_offering_share` of plans (weighted).
+
+        PLANSPONSOR 2025: 3.9% of sponsors offered alternative investments in 2024; the
+        model places them as standalone gold or private-equity options (mega plans with
+        custom TDF sleeves, like Intel's, are too few to matter for the plan count).
+        """
+        target = self.config.initial.alt_offering_share
+        u = rng.random(self.plans.n)
+        offering = u < target
+        choice = np.where(rng.random(self.plans.n) < 0.6, ALTERNATIVES.index("gold"), ALTERNATIVES.index("private_equity"))
+        self.plans.standalone[offering, choice[offering]] = True
+
+    def _invest_initial(self, totals: F64) -> None:
+        """Place each saver's t0 balance by its allocation; alt options get a small share."""
+        pop = self.savers
+        alloc = pop.allocation.copy()
+        has_alt = self.plans.standalone[pop.sponsor]
+        share = self.config.initial.alt_holding_share_of_offering_plans
+        takers = has_alt.any(axis=1) & (pop.style != sv.DEFAULTED)
+        for k in range(len(ALTERNATIVES)):
+            rows = takers & has_alt[:, k]
+            alloc[rows, sv.STANDALONE_OPTIONS[k]] = share * 4.0
+        alloc[takers] /= alloc[takers].sum(axis=1, keepdims=True)
+        pop.allocation[:] = alloc
+        sv.invest_inplace(pop.balance_usd, totals, alloc, self.composition())
+
+    # ------------------------------------------------------------------ derived state
+
+    def composition(self, rows: npt.NDArray[np.intp] | None = None) -> F64:
+        """Asset-class mix of each saver's default fund (or of `rows` only), shape (n, 8)."""
+        pop = self.savers
+        sponsor = pop.sponsor if rows is None else pop.sponsor[rows]
+        age = pop.age_years if rows is None else pop.age_years[rows]
+        mix = QDIA_MIX.get(self.policy.qdia)
+        glide = np.broadcast_to(np.asarray(mix), (age.shape[0], 3)) if mix else glide_path(age)
+        sleeve = self.book.sleeve_matrix()[self.plans.default_product][sponsor]
+        return sv.default_fund_composition(np.asarray(glide), sleeve)
+
+    def plan_fee_matrix(self) -> F64:
+        """Annual expense ratio by plan and holding column, shape (n_plans, N_HOLDINGS)."""
+        mb = self.config.manager
+        products = self.book.products
+        fees = np.zeros((self.plans.n, N_HOLDINGS))
+        df_fee = np.zeros((len(products), len(ASSET_CLASSES)))
+        for p in products:
+            if p.kind == "tdf":
+                df_fee[p.product_id] = p.fee_annual
+                for a, f in p.sleeve_fee_annual.items():
+                    df_fee[p.product_id, ASSET_CLASSES.index(a)] += f
+        fees[:, : len(ASSET_CLASSES)] = df_fee[self.plans.default_product]
+        for a, f in mb.core_fee_annual.items():
+            fees[:, holding_index("core_menu", a)] = f
+        standalone = self._standalone_products()
+        for a in ALTERNATIVES:
+            f = self.book[standalone[a]].fee_annual
+            fees[:, holding_index("standalone", a)] = f
+            fees[:, holding_index("window", a)] = f
+        fees[:, holding_index("window", "equity")] = 0.0010
+        return fees
+
+    def _standalone_products(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for m in self.managers:
+            out.update(m.standalone)
+        return out
+
+    def visible_options(self, rows: npt.NDArray[np.intp] | None = None) -> npt.NDArray[np.bool_]:
+        """Options on each saver's menu (or on `rows`' menus), shape (n, N_OPTIONS).
+
+        The default fund and core funds always; standalone alternatives the plan offers;
+        the window (equity, and each alternative the regime lets into windows) for window
+        users at plans with a window.
+        """
+        pop, plans, p = self.savers, self.plans, self.policy
+        rows = np.arange(pop.n) if rows is None else rows
+        sponsor = pop.sponsor[rows]
+        vis = np.zeros((rows.size, sv.N_OPTIONS), dtype=bool)
+        vis[:, 0] = True
+        vis[:, sv.CORE_OPTIONS] = True
+        vis[:, sv.STANDALONE_OPTIONS] = plans.standalone[sponsor]
+        window = plans.offers_window[sponsor] & (pop.style[rows] == sv.WINDOW)
+        vis[:, sv.WINDOW_EQUITY_OPTION] = window
+        size_ok = plans.participants[sponsor] >= p.min_plan_participants
+        for k, a in enumerate(ALTERNATIVES):
+            vis[:, sv.WINDOW_ALT_OPTIONS[k]] = window & p.allowed[("window", a)] & size_ok
+        return vis
+
+    def _income_quintile_edges(self) -> F64:
+        pop = self.savers
+        order = np.argsort(pop.salary_usd_annual, kind="stable")
+        cum = np.cumsum(pop.weight[order])
+        idx = np.searchsorted(cum, cum[-1] * np.array([0.2, 0.4, 0.6, 0.8]))
+        return pop.salary_usd_annual[order][idx]
+
+    def income_quintile(self, salary: F64) -> npt.NDArray[np.intp]:
+        """Income quintile (0-4) of each salary against this year's edges."""
+        return np.searchsorted(self.quintile_edges, salary, side="right")
+
+    @property
+    def date(self) -> dt.date:
+        """First day of the current month."""
+        y, m = divmod(self.config.start.month - 1 + self.month, 12)
+        return dt.date(self.config.start.year + y, m + 1, 1)
+
+    # ------------------------------------------------------------------ the month
+
+    def step(self) -> None:
+        """Advance one month (ODD §3 process overview)."""
+        self.flows = MonthFlows()
+        self.policy = self.scenario.state_at(self.date)
+        before = self._class_totals()
+        returns = self.market.step(self.month, self.last_net_flow, before)
+        self.last_returns = returns
+        self.returns_history = np.vstack([self.returns_history[-35:], returns.reported])
+        self.true_history = np.vstack([self.true_history[-35:], returns.true])
+        if self.month % 3 == 0:
+            self._managers_review()
+        self._sponsors_review()
+        fee_matrix = self.plan_fee_matrix()
+        composition = self.composition()
+        self._balances(returns, fee_matrix, composition)
+        self._enforce_menu(composition)
+        self._reviews(returns, composition)
+        self._life_events()
+        self._litigation(fee_matrix)
+        self._year_end()
+        after = self._class_totals()
+        self.last_net_flow = after - before - self._returns_by_class
+        self.month += 1
+        self.recorder.collect()
+        self.running = self.month < self.config.n_months
+
+    def run(self) -> None:
+        """Run every month of the horizon."""
+        while self.month < self.config.n_months:
+            self.step()
+
+    def _class_totals(self) -> F64:
+        pop = self.savers
+        by_holding = pop.weight @ pop.balance_usd
+        return np.bincount(HOLDING_ASSET, weights=by_holding, minlength=len(ASSET_CLASSES))
+
+    def _managers_review(self) -> None:
+        """Quarterly: TDF providers launch or resize alternative TDFs; vehicles meet fee caps."""
+        u = self.sponsor_rng.random(len(self.managers))
+        for m, ui in zip(self.managers, u, strict=True):
+            m.review_products(self.policy, self.config.manager, self.book, float(ui))
+        std = self.config.manager.standalone_fee_annual
+        for m in self.managers:
+            for a, pid in m.standalone.items():
+                product = self.book[pid]
+                product.fee_annual = std[a]
+                product.is_open = fit_fee_cap(product, self.policy.fee_cap_annual)
+
+    def _sponsors_review(self) -> None:
+        """Sponsors due this month review their plan (annual, staggered by review month)."""
+        uniform = self.sponsor_rng.random((self.plans.n, 4))
+        due = np.flatnonzero(self.plans.review_month == self.month % 12)
+        if due.size == 0:
+            return
+        ctx = self._review_context(uniform, due)
+        for s in due:
+            self.sponsors[s].review(ctx, self.config.sponsor)
+
+    def _review_context(self, uniform: F64, due: npt.NDArray[np.intp]) -> ReviewContext:
+        """What sponsors see this month; participant demand is computed for the `due` plans only."""
+        plans, pop = self.plans, self.savers
+        plain = self.plain_tdf_products()
+        offering = offers_any_alternative(plans, plain).astype(float)
+        peer = self.peer_matrix @ offering
+        cons = np.zeros(plans.n)
+        has = plans.consultant >= 0
+        if has.any():
+            num = np.bincount(plans.consultant[has], weights=offering[has] * plans.weight[has])
+            den = np.bincount(plans.consultant[has], weights=plans.weight[has])
+            cons[has] = np.divide(num, den, out=np.zeros_like(num), where=den > 0)[plans.consultant[has]]
+        rows = np.flatnonzero(np.isin(pop.sponsor, due))
+        interest = np.zeros((pop.n, len(ALTERNATIVES)))
+        interest[rows] = self.alt_interest(rows)
+        demand = (self.plan_sum @ interest) / np.maximum(self.plan_weight, 1e-12)[:, None]
+        alt_tdf = np.array([m.alt_tdf if m.alt_tdf is not None else -1 for m in self.tdf_providers], dtype=np.int32)
+        available = np.array([pid >= 0 and self.book[pid].is_open for pid in alt_tdf])
+        standalone = self._standalone_products()
+        return ReviewContext(
+            policy=self.policy,
+            benefit_reported=self._benefit(self.returns_history),
+            benefit_true=self._benefit(self.true_history),
+            demand=demand,
+            peer_share=peer,
+            consultant_share=cons,
+            recent_suits=float(np.sum(self.suits_against_adopters[-24:])),
+            alt_tdf_available=available,
+            alt_tdf_product=alt_tdf,
+            plain_tdf_product=plain,
+            standalone_open=np.array([self.book[standalone[a]].is_open for a in ALTERNATIVES]),
+            uniform=uniform,
+            month=self.month,
+        )
+
+    def _benefit(self, history: F64) -> F64:
+        """Perceived net excess return a year of each alternative over public equity.
+
+        ODD §7, sponsor perception. The prior belief (`prior_excess_belief_annual`) updated
+        by the trailing record (up to 36 months) with credibility m / (m + 60) for m months
+        of record, less the fee premium over a core equity fund and a penalty on
+        volatility above equity's (`risk_penalty`); clipped to +/-10% a year.
+        """
+        sb, mb = self.config.sponsor, self.config.manager
+        prior = np.array([sb.prior_excess_belief_annual[a] for a in ALTERNATIVES])
+        months = history.shape[0]
+        belief, excess_vol = prior, np.zeros(len(ALTERNATIVES))
+        if months >= 6:
+            mean = np.mean(history, axis=0) * 12.0
+            vol = np.std(history, axis=0) * np.sqrt(12.0)
+            credibility = months / (months + 60.0)
+            belief = prior + credibility * (mean[ALT_IDX] - mean[EQUITY] - prior)
+            excess_vol = np.maximum(0.0, vol[ALT_IDX] - vol[EQUITY])
+        fee = np.array([mb.standalone_fee_annual[a] for a in ALTERNATIVES]) - mb.core_fee_annual["equity"]
+        return np.clip(belief - fee - sb.risk_penalty * excess_vol, -0.1, 0.1)
+
+    def alt_interest(self, rows: npt.NDArray[np.intp] | None = None) -> F64:
+        """Probability each saver (or each of `rows`) would take up each alternative, (n, N_ALT).
+
+        ODD §7, saver interest (ODD+D: individual sensing). Crypto by age and income (Fed
+        SHED) and lowered after a deep crypto drawdown; other classes by literacy; all raised
+        by coworkers' holdings (`peer_weight`) and lowered by enhanced disclosure (-30%,
+        assumption after the survey evidence that interest drops on learning of fees).
+        """
+        pop, s = self.savers, self.config.saver
+        rows = np.arange(pop.n) if rows is None else rows
+        crash = 1.0 - s.crash_interest_drop if self._crypto_drawdown() < -0.6 else 1.0
+        out = np.empty((rows.size, len(ALTERNATIVES)))
+        out[:] = (s.alt_base_interest * (0.5 + pop.literacy[rows]))[:, None]
+        out[:, ALTERNATIVES.index("crypto")] = sv.crypto_interest(
+            pop.age_years[rows], self.income_quintile(pop.salary_usd_annual[rows]),
+            s.crypto_interest_by_age, s.crypto_interest_income_slope, crash,
+        )
+        share = self._coworker_share()[pop.sponsor[rows]]
+        out *= 1.0 + s.peer_weight * pop.peer_sensitivity[rows, None] * share
+        if self.policy.enhanced_disclosure:
+            out *= 0.7
+        return np.clip(out, 0.0, 1.0)
+
+    def _coworker_share(self) -> F64:
+        """Share of each plan's savers holding each alternative outside the default fund,
+        (n_plans, N_ALT); computed once a month."""
+        if getattr(self, "_coworker_month", None) != self.month:
+            pop = self.savers
+            held = (pop.balance_usd[:, STANDALONE_AND_WINDOW_ALT] > 0).astype(float)
+            held = held.reshape(pop.n, 2, len(ALTERNATIVES)).max(axis=1)
+            self._coworker = (self.plan_sum @ held) / np.maximum(self.plan_weight, 1e-12)[:, None]
+            self._coworker_month = self.month
+        return self._coworker
+
+    def _crypto_drawdown(self) -> float:
+        return self.last_returns.crypto_drawdown if self.last_returns is not None else 0.0
+
+    def _balances(self, returns: Any, fee_matrix: F64, composition: F64) -> None:
+        """Contributions and match, returns at NAV, fees and carry, default-fund rebalancing.
+
+        ODD §7, balances; the fused kernel in `agents.kernels` (numpy twin when numba is
+        absent). Contributions into alternatives stop for savers at the account cap.
+        """
+        pop, plans = self.savers, self.plans
+        employee, match = sv.contributions_usd(pop, plans.match_rate[pop.sponsor], plans.match_cap[pop.sponsor])
+        alloc = pop.allocation
+        if self.policy.account_cap < 1.0:
+            alloc = sv.cap_alternative_allocation(alloc, sv.alternative_share(pop.balance_usd), self.policy.account_cap)
+        r = returns.reported[HOLDING_ASSET]
+        mb = self.config.manager
+        totals = kernels.balance_month(
+            pop.balance_usd, pop.year_growth, pop.weight, pop.sponsor, plans.n,
+            employee + match, alloc, composition, r, self._saver_fee_rates(fee_matrix),
+            PE_COLUMNS, float(returns.reported[ASSET_CLASSES.index("private_equity")]),
+            mb.carry_rate, mb.hurdle_annual, self._gate_monthly(),
+        )
+        f = self.flows
+        f.contributions_usd = float(pop.weight @ employee)
+        f.match_usd = float(pop.weight @ match)
+        f.returns_usd = totals.gain_usd
+        f.carry_usd = totals.carry_usd
+        f.sleeve_over_target_usd = totals.stuck_usd
+        f.illiquid_redemptions_usd += totals.sleeve_sold_usd
+        self.fees_by_plan_holding = totals.fees_by_plan_holding
+        self.fees_by_holding = totals.fees_by_plan_holding.sum(axis=0)
+        f.fees_usd = float(self.fees_by_holding.sum())
+        # Value change of each class from returns, net of what was paid out of it in fees.
+        self._returns_by_class = np.bincount(
+            HOLDING_ASSET, weights=totals.gain_by_holding - self.fees_by_holding, minlength=len(ASSET_CLASSES)
+        )
+        self._returns_by_class[ASSET_CLASSES.index("private_equity")] -= f.carry_usd
+        self._credit_revenue(fee_matrix)
+
+    def _saver_fee_rates(self, fee_matrix: F64) -> F64:
+        """Each saver's expense ratio by holding, refreshed only for plans whose fees changed."""
+        cached = getattr(self, "_fee_cache", None)
+        if cached is None:
+            self._fee_cache = (fee_matrix.copy(), fee_matrix[self.savers.sponsor])
+        else:
+            old, rates = cached
+            changed = np.flatnonzero((old != fee_matrix).any(axis=1))
+            if changed.size:
+                rows = np.flatnonzero(np.isin(self.savers.sponsor, changed))
+                rates[rows] = fee_matrix[self.savers.sponsor[rows]]
+                old[changed] = fee_matrix[changed]
+        return self._fee_cache[1]
+
+    def _credit_revenue(self, fee_matrix: F64) -> None:
+        """Book this month's fees to the managers who earn them (TDF base fee, sleeve fee, vehicles)."""
+        plans = self.plans
+        fees = self.fees_by_plan_holding
+        df = fees[:, : len(ASSET_CLASSES)]
+        products = self.book.products
+        base_rate = np.array([products[p].fee_annual for p in plans.default_product])
+        total_rate = fee_matrix[:, : len(ASSET_CLASSES)]
+        base_share = np.divide(base_rate[:, None], total_rate, out=np.ones_like(total_rate), where=total_rate > 0)
+        tdf_fee_by_plan = (df * base_share).sum(axis=1)
+        sleeve_fee = (df * (1.0 - base_share)).sum(axis=0)
+        mgr_of_plan = np.array([self.tdf_providers[i].unique_id for i in plans.tdf_manager])
+        by_id = {m.unique_id: m for m in self.managers}
+        for m in self.tdf_providers:
+            m.revenue_usd += float(tdf_fee_by_plan[mgr_of_plan == m.unique_id].sum())
+        standalone = self._standalone_products()
+        for a in ALTERNATIVES:
+            owner = by_id[products[standalone[a]].manager_id]
+            owner.revenue_usd += float(sleeve_fee[ASSET_CLASSES.index(a)])
+            owner.revenue_usd += float(fees[:, holding_index("standalone", a)].sum() + fees[:, holding_index("window", a)].sum())
+            if a == "private_equity":
+                owner.revenue_usd += self.flows.carry_usd
+        self.fee_split = {
+            "tdf_managers": float(tdf_fee_by_plan.sum()),
+            "partners": float(sleeve_fee.sum()) + self.flows.carry_usd
+            + float(sum(fees[:, holding_index(c, a)].sum() for c in ("standalone", "window") for a in ALTERNATIVES)),
+            "core_and_window": float(fees[:, len(ASSET_CLASSES) :].sum()
+                                     - sum(fees[:, holding_index(c, a)].sum() for c in ("standalone", "window") for a in ALTERNATIVES)),
+        }
+
+    def _enforce_menu(self, composition: F64) -> None:
+        """Map money out of options that left a saver's menu (sponsor dropped it or the
+        regime closed the channel) into the default fund; gated vehicles release slowly.
+
+        Only savers whose plan's menu changed, or who still hold gated off-menu money from
+        an earlier month, can be affected, so only they are examined.
+        """
+        pop, plans = self.savers, self.plans
+        menu = (plans.standalone.copy(), plans.offers_window.copy(),
+                tuple(self.policy.allowed[("window", a)] for a in ALTERNATIVES), self.policy.min_plan_participants)
+        last = getattr(self, "_last_menu", None)
+        if last is None or last[2:] != menu[2:]:
+            candidates = np.arange(pop.n)
+        else:
+            changed = (last[0] != menu[0]).any(axis=1) | (last[1] != menu[1])
+            candidates = np.flatnonzero(changed[pop.sponsor]) if changed.any() else np.zeros(0, dtype=np.intp)
+            candidates = np.union1d(candidates, self._stranded)
+        self._last_menu = menu
+        self._stranded = np.zeros(0, dtype=np.intp)
+        if candidates.size == 0:
+            return
+        off_menu = ~self.visible_options(candidates)[:, 1:]
+        stranded = ((pop.balance_usd[candidates, sv.N_DF :] > 0) & off_menu).any(axis=1) | (
+            (pop.allocation[candidates, 1:] > 0) & off_menu
+        ).any(axis=1)
+        rows, off_menu = candidates[stranded], off_menu[stranded]
+        if rows.size == 0:
+            return
+        alloc = pop.allocation[rows]
+        moved = np.where(off_menu, alloc[:, 1:], 0.0).sum(axis=1)
+        alloc[:, 1:] = np.where(off_menu, 0.0, alloc[:, 1:])
+        alloc[:, 0] += moved
+        pop.allocation[rows] = alloc
+        bal = pop.balance_usd[rows]
+        gated = sv.trade_to_allocation_inplace(
+            bal, self._holding_allocation(bal, alloc, off_menu), composition[rows], self._gate_monthly()
+        )
+        pop.balance_usd[rows] = bal
+        self.flows.gated_usd += float(pop.weight[rows] @ gated)
+        self._stranded = rows[gated > 0]
+
+    def _holding_allocation(self, bal: F64, alloc: F64, off_menu: npt.NDArray[np.bool_]) -> F64:
+        """Allocation that keeps on-menu holdings as they are and moves off-menu ones to the default fund."""
+        total = bal.sum(axis=1)
+        share = np.divide(bal[:, sv.N_DF :], total[:, None], out=np.zeros_like(bal[:, sv.N_DF :]), where=total[:, None] > 0)
+        share = np.where(off_menu, 0.0, share)
+        out = np.zeros_like(alloc)
+        out[:, 1:] = share
+        out[:, 0] = 1.0 - share.sum(axis=1)
+        out[total <= 0] = alloc[total <= 0]
+        return out
+
+    def _gate_monthly(self) -> float:
+        return self.policy.gate_quarterly / 3.0
+
+    def _reviews(self, returns: Any, composition: F64) -> None:
+        """Attention, reallocation, panic sales, deferral changes (ODD §7, savers)."""
+        pop, s = self.savers, self.config.saver
+        u = self.saver_rng.random((6, pop.n), dtype=np.float32)
+        u_alt = self.saver_rng.random((pop.n, sv.N_OPTIONS), dtype=np.float32)
+        equity_r = float(returns.true[EQUITY])
+        reviewing = sv.draw_reviews(pop.review_prob_monthly, equity_r, s.attention_boost_per_equity_move, u[0])
+        reviewing &= pop.is_participating
+        # Defaulted savers who look mostly stay put; some become active choosers.
+        leave = reviewing & (pop.style == sv.DEFAULTED) & (u[1] < s.leave_default_prob)
+        pop.style[leave] = sv.ACTIVE
+        choosers = np.flatnonzero(reviewing & (pop.style != sv.DEFAULTED))
+        if choosers.size:
+            self._reallocate(choosers, u, u_alt, returns, composition)
+        # Deferral changes: distance-driven resets and experienced-return adjustments.
+        resets = sv.deferral_review(pop, u[3], s.deferral_change_base_monthly, s.deferral_change_per_distance)
+        pop.deferral_rate[resets] = pop.preferred_deferral_rate[resets]
+        adj = reviewing & pop.is_participating
+        pop.deferral_rate[adj] = np.clip(
+            pop.deferral_rate[adj] + sv.experienced_return_adjustment(pop.last_year_return[adj], s.experienced_return_deferral_slope),
+            0.0, 0.5,
+        )
+        # Voluntary enrollment of eligible non-participants.
+        enrol = ~pop.is_participating & ~self.plans.auto_enroll[pop.sponsor] & (u[4] < s.voluntary_enrol_prob_monthly)
+        pop.is_participating[enrol] = True
+        pop.deferral_rate[enrol] = pop.preferred_deferral_rate[enrol]
+        # Crash response: a few stop contributing; they come back later.
+        crash = returns.equity_drawdown < -0.2
+        if crash:
+            stop = pop.is_contributing & (u[5] < s.stop_contributing_prob_crash)
+            pop.is_contributing[stop] = False
+        else:
+            pop.is_contributing[~pop.is_contributing & (u[5] < s.restart_contributing_prob)] = True
+
+    def _reallocate(self, rows: npt.NDArray[np.intp], u: F64, u_alt: F64, returns: Any, composition: F64) -> None:
+        pop, s = self.savers, self.config.saver
+        trailing = np.prod(1.0 + self.returns_history[-12:], axis=0) - 1.0
+        opt_ret = np.where(sv.OPTION_ASSET >= 0, trailing[np.maximum(sv.OPTION_ASSET, 0)], 0.6 * trailing[EQUITY] + 0.4 * trailing[1])
+        interest = np.zeros((rows.size, sv.N_OPTIONS))
+        ai = self.alt_interest(rows)
+        interest[:, sv.STANDALONE_OPTIONS] = ai
+        interest[:, sv.WINDOW_ALT_OPTIONS] = ai
+        alloc = sv.choose_allocation(
+            self.visible_options(rows), opt_ret, pop.risk_tolerance[rows], pop.return_sensitivity[rows],
+            interest, u_alt[rows], s.return_chasing,
+        )
+        alloc = sv.cap_alternative_allocation(alloc, np.zeros(rows.size), self.policy.account_cap)
+        alloc = self._cap_alt_weights(alloc)
+        if returns.equity_drawdown < -0.2:
+            panic = u[2, rows] < s.panic_sale_prob * (1.0 - pop.risk_tolerance[rows])
+            alloc[panic] = sv.panic_sell_allocation(alloc[panic])
+        pop.allocation[rows] = alloc
+        bal = pop.balance_usd[rows]
+        gated = sv.trade_to_allocation_inplace(bal, alloc, composition[rows], self._gate_monthly())
+        pop.balance_usd[rows] = bal
+        pop.trades[rows] += 1
+        self.flows.gated_usd += float(pop.weight[rows] @ gated)
+
+    def _cap_alt_weights(self, alloc: F64) -> F64:
+        """Scale alternative options so they total at most the account cap (lever `cap.account`)."""
+        cap = self.policy.account_cap
+        alt = alloc[:, sv.OPTION_IS_ALT].sum(axis=1)
+        over = alt > cap
+        if over.any():
+            scale = cap / alt[over]
+            excess = alloc[over][:, sv.OPTION_IS_ALT].sum(axis=1) * (1.0 - scale)
+            sub = alloc[over]
+            sub[:, sv.OPTION_IS_ALT] *= scale[:, None]
+            sub[:, 0] += excess
+            alloc[over] = sub
+        return alloc
+
+    def _life_events(self) -> None:
+        """Hardship withdrawals, job changes (cash-out or rollover), retirement, new hires."""
+        pop, s = self.savers, self.config.saver
+        u = self.saver_rng.random((3, pop.n), dtype=np.float32)
+        ill = ILLIQUID_COLUMNS_ALL
+        redeemed = float(pop.weight[hardship_rows := np.flatnonzero(
+            pop.is_participating & (u[0] < 1.0 - (1.0 - s.hardship_prob_annual) ** (1 / 12)))]
+            @ pop.balance_usd[np.ix_(hardship_rows, ill)].sum(axis=1)) * s.hardship_share_of_balance
+        hardship = hardship_rows
+        taken = sv.withdraw_share_inplace(pop.balance_usd, hardship, np.full(hardship.size, s.hardship_share_of_balance))
+        self.flows.hardship_usd = float(pop.weight[hardship] @ taken)
+        retiring = pop.age_years >= pop.retirement_age_years
+        leaving = ~retiring & (u[1] < sv.job_change_prob_monthly(pop.age_years, s.job_change_prob_annual_young, s.job_change_prob_annual_old))
+        balance = pop.total_balance()
+        cash_out = leaving & (u[2] < sv.cash_out_prob(balance / self.wage_index, s.cash_out_prob))
+        to_ira = leaving & ~cash_out & (u[2] >= 1.0 - s.ira_rollover_prob)
+        stays = leaving & ~cash_out & ~to_ira
+        self.flows.retirement_usd = float(pop.weight[retiring] @ balance[retiring])
+        self.flows.cash_outs_usd = float(pop.weight[cash_out] @ balance[cash_out])
+        self.flows.rollovers_out_usd = float(pop.weight[to_ira] @ balance[to_ira])
+        # Balances that stay in the 401(k) system (left in the old plan or rolled into the
+        # new one) stay on the row, whose job tenure restarts.
+        pop.tenure_years[stays] = 0.0
+        self._record_retirees(np.flatnonzero(retiring), balance)
+        rows = np.flatnonzero(retiring | cash_out | to_ira)
+        redeemed += float(pop.weight[rows] @ pop.balance_usd[np.ix_(rows, ill)].sum(axis=1))
+        rolled_in = hire_inplace(pop, rows, self.plans, self.config, self.hire_rng, self.wage_index)
+        composition = self.composition(rows)
+        sub = pop.balance_usd[rows]
+        sv.invest_inplace(sub, rolled_in, pop.allocation[rows], composition)
+        pop.balance_usd[rows] = sub
+        self.flows.rollovers_in_usd = float(pop.weight[rows] @ rolled_in)
+        self.flows.illiquid_redemptions_usd += redeemed
+        pop.age_years += 1.0 / 12.0
+        pop.tenure_years += 1.0 / 12.0
+        pop.months_in_plan += 1
+        growth = (1.0 + s.wage_growth_annual) ** (1.0 / 12.0)
+        pop.salary_usd_annual *= growth
+        self.wage_index *= growth
+
+    def _record_retirees(self, rows: npt.NDArray[np.intp], balance: F64) -> None:
+        if rows.size == 0:
+            return
+        pop = self.savers
+        self.retirees.append({
+            "weight": pop.weight[rows].copy(),
+            "balance_usd": balance[rows].copy(),
+            "salary_usd_annual": pop.salary_usd_annual[rows].copy(),
+            "income_quintile": self.income_quintile(pop.salary_usd_annual[rows]).astype(np.int8),
+            "worst_year_return": pop.worst_year_return[rows].copy(),
+        })
+
+    def _litigation(self, fee_matrix: F64) -> None:
+        plans, pop = self.plans, self.savers
+        held = self.plan_sum @ pop.balance_usd
+        assets = held.sum(axis=1)
+        plan_fee = np.divide((held * fee_matrix).sum(axis=1), assets, out=np.zeros(plans.n), where=assets > 0)
+        trailing = np.prod(1.0 + self.returns_history[-12:], axis=0) - 1.0
+        offers = offers_any_alternative(plans, self.plain_tdf_products())
+        alt_loss = np.zeros(plans.n)
+        for k, a in enumerate(ALTERNATIVES):
+            loss = max(0.0, -float(trailing[ASSET_CLASSES.index(a)]))
+            alt_loss = np.maximum(alt_loss, np.where(plans.standalone[:, k], loss, 0.0))
+        sleeve = self.book.sleeve_matrix()[plans.default_product]
+        alt_loss = np.maximum(alt_loss, sleeve @ np.maximum(0.0, -trailing) / np.maximum(sleeve.sum(axis=1), 1e-12) * (sleeve.sum(axis=1) > 0))
+        p = lawsuit_hazard_monthly(plans, plan_fee, alt_loss, offers, self.policy, self.config.sponsor)
+        sued = self.sponsor_rng.random(plans.n) < p
+        plans.suits[sued] += 1
+        plans.last_suit_month[sued] = self.month
+        self.suits_history.append(float(plans.weight[sued].sum()))
+        self.suits_against_adopters.append(float(plans.weight[sued & offers].sum()))
+        self.plan_assets_usd = assets
+
+    def _year_end(self) -> None:
+        """December: close each saver's investment year; escalate auto-enrolled deferrals."""
+        if self.date.month != 12:
+            return
+        pop, plans = self.savers, self.plans
+        year_return = pop.year_growth - 1.0
+        pop.last_year_return[:] = year_return
+        pop.worst_year_return[:] = np.minimum(pop.worst_year_return, year_return)
+        pop.year_growth[:] = 1.0
+        esc = pop.is_auto_enrolled & plans.escalates[pop.sponsor] & pop.is_participating
+        pop.deferral_rate[esc] = np.where(
+            pop.deferral_rate[esc] < self.config.sponsor.escalation_cap,
+            np.minimum(pop.deferral_rate[esc] + 0.01, self.config.sponsor.escalation_cap),
+            pop.deferral_rate[esc],
+        )
+        self.quintile_edges = self._income_quintile_edges()
+
+
+def weighted_median_balance(model: Alt401kModel) -> float:
+    """Weighted median account balance of participants (USD)."""
+    pop = model.savers
+    return weighted_median(pop.total_balance(), pop.weight)

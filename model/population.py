@@ -1,0 +1,263 @@
+"""The initial saver population (Q1 2025) and new hires.
+
+ODD §5 (initialisation) and §7 (entry). Savers are drawn by size class in proportion to
+the class's participants (so the sample is self-weighting within a class), attached to a
+sampled plan of that class with probability proportional to its size, and their balances
+are scaled so that weighted totals hit ICI's $8.7T with the class shares of EBRI 2020.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from ..agents.savers import (
+    ACTIVE,
+    DEFAULTED,
+    N_OPTIONS,
+    WINDOW,
+    WINDOW_EQUITY_OPTION,
+    SaverPopulation,
+)
+from ..agents.sponsors import PlanTable
+from .assets import N_HOLDINGS
+from .config import RunConfig
+from .strata import SIZE_CLASSES
+
+F64 = npt.NDArray[np.float64]
+
+AGE_BANDS = np.array([20.0, 30.0, 40.0, 50.0, 60.0, 70.0])
+AGE_BAND_SHARES = np.array([0.18, 0.22, 0.23, 0.26, 0.11])
+"""EBRI/ICI YE 2022: 40% of participants in their 20s or 30s, 23% in their 40s; the rest
+split 50s/60s as in YE 2014 (26% / 11%)."""
+
+SALARY_MEDIAN_USD = 60_000.0
+SALARY_LOG_SD = 0.6
+"""Participants' pay: lognormal, median $60k (assumption from BLS median earnings of
+full-time workers with plan access); calibration `salary` in docs/calibration.md."""
+
+
+def draw_ages(n: int, rng: np.random.Generator) -> F64:
+    """Ages of current participants, piecewise uniform over decade bands."""
+    band = rng.choice(len(AGE_BAND_SHARES), n, p=AGE_BAND_SHARES)
+    return AGE_BANDS[band] + 10.0 * rng.random(n)
+
+
+def draw_salaries(age_years: F64, rng: np.random.Generator) -> F64:
+    """Annual pay: lognormal around a hump-shaped age profile peaking near 50."""
+    profile = np.exp(-(((age_years - 50.0) / 25.0) ** 2)) / np.exp(-((7.0 / 25.0) ** 2))
+    return SALARY_MEDIAN_USD * profile * np.exp(SALARY_LOG_SD * rng.standard_normal(age_years.shape[0]))
+
+
+def preferred_deferral(age_years: F64, cfg: RunConfig, rng: np.random.Generator) -> F64:
+    """Deferral rate each saver would choose, rising with age (HAS 2025: 5.5% <25 to 10.1% 65+)."""
+    s = cfg.saver
+    tilt = np.interp(age_years, [22.0, 65.0], [-0.022, 0.024])
+    raw = s.preferred_deferral_mean + tilt + s.preferred_deferral_sd * rng.standard_normal(age_years.shape[0])
+    return np.clip(raw, 0.01, 0.30)
+
+
+def assign_sponsors(n_savers: int, plans: PlanTable, cfg: RunConfig, rng: np.random.Generator) -> tuple[npt.NDArray[np.int32], F64]:
+    """Plan of each saver and the saver weights.
+
+    Savers per class follow the class's share of participants; within a class a saver
+    joins a plan with probability proportional to its size. Weight = class participants /
+    savers sampled in the class, so weights sum to the national participant count.
+    """
+    share = np.asarray(cfg.initial.participant_share_by_class)
+    per_class = np.floor(share * n_savers).astype(int)
+    per_class[np.argmax(share)] += n_savers - per_class.sum()
+    sponsor = np.empty(n_savers, dtype=np.int32)
+    weight = np.empty(n_savers)
+    start = 0
+    for c in range(len(SIZE_CLASSES)):
+        rows = np.flatnonzero(plans.size_class == c)
+        size = plans.participants[rows].astype(float)
+        k = per_class[c]
+        sponsor[start : start + k] = rng.choice(rows, k, p=size / size.sum())
+        weight[start : start + k] = share[c] * cfg.initial.participants / k
+        start += k
+    return sponsor, weight
+
+
+def lognormal_sigma_for_ratio(ratio: float) -> float:
+    """Log-sd of a lognormal whose mean / median equals `ratio` (mean/median = exp(s^2/2))."""
+    return float(np.sqrt(2.0 * np.log(ratio)))
+
+
+def draw_balances(age_years: F64, salary: F64, tenure: F64, sponsor_class: npt.NDArray[np.int8],
+                  weight: F64, cfg: RunConfig, rng: np.random.Generator) -> F64:
+    """Account balances scaled to the national total and the class asset shares.
+
+    Log-balance = log(pay x tenure) + noise. The noise's spread is set so that the
+    mean/median ratio matches Vanguard HAS 2025 (3.88), after allowing for the spread that
+    pay and tenure already bring; then each size class is scaled to its asset share of
+    $8.7T (ICI Q1 2025; EBRI 2020 shares).
+    """
+    base = np.log(salary * np.maximum(tenure, 0.25) * 0.12)
+    z = rng.standard_normal(age_years.shape[0])
+    target = cfg.initial.mean_to_median_balance
+    lo, hi = 0.0, 3.0
+    for _ in range(40):  # bisection on the noise sd: the ratio rises with it
+        mid = 0.5 * (lo + hi)
+        b = np.exp(base + mid * z)
+        ratio = weighted_mean(b, weight) / weighted_median(b, weight)
+        lo, hi = (mid, hi) if ratio < target else (lo, mid)
+    balance = np.exp(base + 0.5 * (lo + hi) * z)
+    for c, share in enumerate(cfg.initial.asset_share_by_class):
+        rows = sponsor_class == c
+        balance[rows] *= share * cfg.initial.assets_usd / np.sum(balance[rows] * weight[rows])
+    return balance
+
+
+def weighted_mean(x: F64, w: F64) -> float:
+    """Weighted mean."""
+    return float(np.sum(x * w) / np.sum(w))
+
+
+def weighted_median(x: F64, w: F64) -> float:
+    """Weighted median (the smallest x with at least half the weight at or below it)."""
+    order = np.argsort(x, kind="stable")
+    cum = np.cumsum(w[order])
+    return float(x[order][np.searchsorted(cum, 0.5 * cum[-1])])
+
+
+def initial_population(
+    plans: PlanTable, cfg: RunConfig, rng: np.random.Generator
+) -> tuple[SaverPopulation, F64]:
+    """Draw the Q1 2025 saver population attached to `plans`.
+
+    Holdings: defaulted savers hold only the default fund; active choosers spread over the
+    core menu, a share `active_tdf_user_share` of them also holding the TDF; window users
+    hold 30% in the window. The TDF share of active users is solved so that the default
+    fund holds `default_fund_asset_share` of all assets (EBRI/ICI 2022: 38%). Returns the
+    population with empty holdings and each saver's account total, which the model invests
+    once the default funds' compositions are known.
+    """
+    n = cfg.n_savers
+    s = cfg.saver
+    sponsor, weight = assign_sponsors(n, plans, cfg, rng)
+    age = draw_ages(n, rng)
+    salary = draw_salaries(age, rng)
+    tenure = np.minimum(age - 20.0, rng.exponential(7.0, n))
+    cls = plans.size_class[sponsor]
+    balance_total = draw_balances(age, salary, tenure, cls, weight, cfg, rng)
+    # Styles: smaller, newer accounts are more often defaulted (EBRI/ICI 2022: 74% of
+    # <=2-year tenure hold TDFs vs 42% of >30 years); window users only where offered.
+    rank = np.argsort(np.argsort(balance_total, kind="stable"), kind="stable") / max(n - 1, 1)
+    p_default = np.clip(s.style_shares[0] * (1.6 - 1.2 * rank), 0.0, 1.0)
+    u = rng.random(n)
+    style = np.where(u < p_default, DEFAULTED, ACTIVE).astype(np.int8)
+    window_ok = plans.offers_window[sponsor] & (style == ACTIVE)
+    style[window_ok & (rng.random(n) < s.style_shares[2] / max(1e-9, np.mean(window_ok)))] = WINDOW
+    allocation = np.zeros((n, N_OPTIONS))
+    allocation[style == DEFAULTED, 0] = 1.0
+    risk = rng.beta(2.0, 2.0, n)
+    equity = np.clip(0.45 + 0.5 * risk - 0.006 * (age - 40.0), 0.05, 0.95)
+    cash = 0.15 * (1.0 - risk)
+    bonds = np.clip(1.0 - equity - cash, 0.0, 1.0)
+    core = np.stack([equity, bonds, cash], axis=1)
+    core /= core.sum(axis=1, keepdims=True)
+    tdf_user = (style != DEFAULTED) & (rng.random(n) < s.active_tdf_user_share)
+    tdf_share = solve_active_tdf_share(balance_total, weight, style, tdf_user, s.default_fund_asset_share)
+    df_part = np.where(style == DEFAULTED, 1.0, np.where(tdf_user, tdf_share, 0.0))
+    window_part = np.where(style == WINDOW, 0.3, 0.0)
+    core_part = 1.0 - df_part - window_part
+    allocation[:, 0] = np.where(style == DEFAULTED, 1.0, df_part)
+    allocation[:, 1:4] = core * core_part[:, None]
+    allocation[:, WINDOW_EQUITY_OPTION] = window_part
+    pref = preferred_deferral(age, cfg, rng)
+    auto = plans.auto_enroll[sponsor] & (rng.random(n) < 0.7)
+    at_default = auto & (rng.random(n) < 0.4)
+    deferral = np.where(at_default, plans.default_rate[sponsor], pref)
+    attention_class = rng.choice(3, n, p=np.asarray(s.attention_class_shares))
+    return SaverPopulation(
+        sponsor=sponsor,
+        weight=weight,
+        age_years=age,
+        retirement_age_years=draw_retirement_age(age, cfg, rng),
+        salary_usd_annual=salary,
+        tenure_years=tenure,
+        balance_usd=np.zeros((n, N_HOLDINGS)),
+        allocation=allocation,
+        deferral_rate=deferral,
+        preferred_deferral_rate=pref,
+        is_participating=np.ones(n, dtype=bool),
+        is_contributing=np.ones(n, dtype=bool),
+        is_auto_enrolled=auto,
+        style=style,
+        risk_tolerance=risk,
+        literacy=np.clip(rng.beta(2.0, 2.0, n) + 0.1 * np.log(salary / SALARY_MEDIAN_USD), 0, 1),
+        review_prob_monthly=np.asarray(s.review_prob_monthly)[attention_class],
+        return_sensitivity=rng.lognormal(0.0, 0.5, n),
+        peer_sensitivity=rng.lognormal(0.0, 0.5, n),
+        months_in_plan=(12 * tenure).astype(np.int32),
+        trades=np.zeros(n, dtype=np.int32),
+        year_growth=np.ones(n),
+        last_year_return=np.full(n, 0.137),  # HAS 2025: 13.7% average return in 2024
+        worst_year_return=np.zeros(n),
+    ), balance_total
+
+
+def solve_active_tdf_share(balance: F64, weight: F64, style: npt.NDArray[np.int8], tdf_user: npt.NDArray[np.bool_],
+                           target_share: float) -> float:
+    """TDF share g of active TDF users' accounts giving the default fund `target_share` of assets.
+
+    Solves  sum_defaulted(w b) + g sum_users(w b) = target x sum_all(w b)  for g in [0, 1].
+    """
+    wb = weight * balance
+    need = target_share * wb.sum() - wb[style == DEFAULTED].sum()
+    users = wb[tdf_user].sum()
+    return float(np.clip(need / users, 0.0, 1.0)) if users > 0 else 0.0
+
+
+def draw_retirement_age(age_years: F64, cfg: RunConfig, rng: np.random.Generator) -> F64:
+    """Planned retirement age, uniform between the configured bounds and after today."""
+    lo, hi = cfg.saver.retirement_age_min, cfg.saver.retirement_age_max
+    planned = lo + (hi - lo) * rng.random(age_years.shape[0])
+    return np.maximum(planned, age_years + 1.0 / 12.0 + rng.random(age_years.shape[0]) * 2.0 * (age_years >= planned))
+
+
+def hire_inplace(pop: SaverPopulation, rows: npt.NDArray[np.intp], plans: PlanTable, cfg: RunConfig,
+                 rng: np.random.Generator, wage_index: float) -> F64:
+    """Turn the rows of leavers into new hires at the same plans; return rolled-in USD.
+
+    ODD §7, entry. New hires are 22-45 (younger than the stock), paid like the stock at
+    today's wage level, enrolled automatically where the plan auto-enrolls (a share
+    `auto_enrol_optout_share` opts out; HAS 2025: 94% participate) and otherwise left to opt
+    in over time. A share `roll_in_prob` brings a prior balance into the default fund.
+    `rng` must be a stream whose use depends only on exogenous events (the number of
+    leavers), so that scenarios share it (common random numbers).
+    """
+    k = rows.size
+    s = cfg.saver
+    sp = pop.sponsor[rows]
+    age = 22.0 + 23.0 * rng.random(k) ** 1.5
+    auto = plans.auto_enroll[sp]
+    opt_out = rng.random(k) < s.auto_enrol_optout_share
+    pop.age_years[rows] = age
+    pop.retirement_age_years[rows] = draw_retirement_age(age, cfg, rng)
+    pop.salary_usd_annual[rows] = draw_salaries(age, rng) * wage_index
+    pop.tenure_years[rows] = 0.0
+    pop.preferred_deferral_rate[rows] = preferred_deferral(age, cfg, rng)
+    pop.deferral_rate[rows] = np.where(auto, plans.default_rate[sp], 0.0)
+    pop.is_participating[rows] = auto & ~opt_out
+    pop.is_contributing[rows] = True
+    pop.is_auto_enrolled[rows] = auto & ~opt_out
+    pop.style[rows] = DEFAULTED
+    pop.allocation[rows] = 0.0
+    pop.allocation[rows, 0] = 1.0
+    pop.risk_tolerance[rows] = rng.beta(2.0, 2.0, k)
+    pop.literacy[rows] = rng.beta(2.0, 2.0, k)
+    attention_class = rng.choice(3, k, p=np.asarray(s.attention_class_shares))
+    pop.review_prob_monthly[rows] = np.asarray(s.review_prob_monthly)[attention_class]
+    pop.return_sensitivity[rows] = rng.lognormal(0.0, 0.5, k)
+    pop.peer_sensitivity[rows] = rng.lognormal(0.0, 0.5, k)
+    pop.months_in_plan[rows] = 0
+    pop.trades[rows] = 0
+    pop.year_growth[rows] = 1.0
+    pop.worst_year_return[rows] = 0.0
+    roll = rng.random(k) < s.roll_in_prob
+    amount = np.where(roll, rng.lognormal(np.log(15_000.0), 1.0, k) * wage_index, 0.0)
+    pop.balance_usd[rows] = 0.0
+    return amount

@@ -1,0 +1,249 @@
+"""Model-level observation: monthly national series and the horizon tables.
+
+ODD §6 (observation) and DESIGN §5. Every series is weighted to national totals: dollars
+are U.S. dollars of the whole 401(k) market, shares are of real plans (sponsor weights) or
+of real participants (saver weights). One function computes a month's record; Mesa's
+`DataCollector` stores it, one reporter per column.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+
+from ..agents import savers as sv
+from ..agents.sponsors import offers_any_alternative
+from .assets import (
+    ALTERNATIVES,
+    ASSET_CLASSES,
+    CHANNELS,
+    HOLDING_ASSET,
+    HOLDING_CHANNEL,
+    HOLDINGS,
+    ILLIQUID,
+)
+from .strata import AGE_GROUPS, SIZE_CLASSES, age_group
+
+if TYPE_CHECKING:
+    from .model import Alt401kModel
+
+F64 = npt.NDArray[np.float64]
+FLOW_FIELDS = (
+    "contributions_usd", "match_usd", "rollovers_in_usd", "returns_usd", "fees_usd", "carry_usd",
+    "hardship_usd", "cash_outs_usd", "rollovers_out_usd", "retirement_usd", "gated_usd",
+    "sleeve_over_target_usd", "illiquid_redemptions_usd",
+)
+REPLACEMENT_ANNUITY_RATE = 0.04
+"""Annual income per dollar of balance at retirement (the '4% rule'), for replacement rates."""
+
+
+def _alt_exposure(model: Alt401kModel) -> npt.NDArray[np.bool_]:
+    """(n, N_ALT): saver holds the class through any channel."""
+    by_class = model.savers.balance_usd @ _HOLDING_TO_CLASS
+    return by_class[:, [ASSET_CLASSES.index(a) for a in ALTERNATIVES]] > 0.005
+
+
+_HOLDING_TO_CLASS = (HOLDING_ASSET[:, None] == np.arange(len(ASSET_CLASSES))[None, :]).astype(float)
+
+
+def assets_record(model: Alt401kModel) -> dict[str, float]:
+    """Assets by asset class, by channel and by holding; balances; vehicle split (USD)."""
+    pop = model.savers
+    by_holding = pop.weight @ pop.balance_usd
+    rec: dict[str, float] = {"assets_usd": float(by_holding.sum())}
+    for i, a in enumerate(ASSET_CLASSES):
+        rec[f"assets_usd__{a}"] = float(by_holding[i == HOLDING_ASSET].sum())
+    for i, c in enumerate(CHANNELS):
+        rec[f"assets_usd__{c}"] = float(by_holding[i == HOLDING_CHANNEL].sum())
+    for h, (c, a) in enumerate(HOLDINGS):
+        rec[f"assets_usd__{c}__{a}"] = float(by_holding[h])
+    total = pop.total_balance()
+    part = pop.is_participating
+    rec["participants"] = float(pop.weight[part].sum())
+    rec["mean_balance_usd"] = float(np.sum(pop.weight * total) / pop.weight.sum())
+    rec["default_fund_share_of_assets"] = rec["assets_usd__default_fund"] / max(rec["assets_usd"], 1e-9)
+    rec["participants_in_default_fund_share"] = float(pop.weight[pop.balance_usd[:, : sv.N_DF].sum(axis=1) > 0].sum() / pop.weight.sum())
+    mf = model.config.initial.mutual_fund_share
+    core_equity = rec["assets_usd__core_menu__equity"] + rec["assets_usd__window__equity"]
+    rec["mutual_fund_hybrid_usd"] = mf["default_fund"] * rec["assets_usd__default_fund"]
+    rec["mutual_fund_equity_usd"] = mf["equity"] * core_equity
+    rec["mutual_fund_assets_usd"] = (
+        rec["mutual_fund_hybrid_usd"] + rec["mutual_fund_equity_usd"]
+        + mf["other"] * (rec["assets_usd"] - rec["assets_usd__default_fund"] - core_equity)
+    )
+    return rec
+
+
+def sponsor_record(model: Alt401kModel) -> dict[str, float]:
+    """Share of real plans offering alternatives, by channel, class and plan size."""
+    plans = model.plans
+    plain = model.plain_tdf_products()
+    w = plans.weight
+    any_alt = offers_any_alternative(plans, plain)
+    alt_tdf = plans.default_product != plain[plans.tdf_manager]
+    sleeve = model.book.sleeve_matrix()[plans.default_product]
+    rec = {
+        "plans": float(w.sum()),
+        "share_plans_offering_any_alt": float(w @ any_alt / w.sum()),
+        "share_plans_offering__default_fund": float(w @ alt_tdf / w.sum()),
+        "share_plans_offering__standalone": float(w @ plans.standalone.any(axis=1) / w.sum()),
+        "share_plans_offering__window": float(w @ plans.offers_window / w.sum()),
+    }
+    for k, a in enumerate(ALTERNATIVES):
+        offers = plans.standalone[:, k] | (sleeve[:, ASSET_CLASSES.index(a)] > 0)
+        rec[f"share_plans_offering__{a}"] = float(w @ offers / w.sum())
+    for c, name in enumerate(SIZE_CLASSES):
+        m = plans.size_class == c
+        rec[f"share_plans_offering_any_alt__{name}"] = float(w[m] @ any_alt[m] / w[m].sum()) if m.any() else 0.0
+    return rec
+
+
+def saver_record(model: Alt401kModel) -> dict[str, float]:
+    """Share of participants exposed to alternatives; near-retiree losses."""
+    pop = model.savers
+    exposed = _alt_exposure(model)
+    w = pop.weight
+    rec = {"share_savers_exposed_any_alt": float(w @ exposed.any(axis=1) / w.sum())}
+    for k, a in enumerate(ALTERNATIVES):
+        rec[f"share_savers_exposed__{a}"] = float(w @ exposed[:, k] / w.sum())
+    near = (pop.age_years >= 55) & (pop.age_years < 65)
+    rec["share_near_retirees_worst_year_loss_gt20"] = (
+        float(w[near] @ (pop.worst_year_return[near] < -0.2) / w[near].sum()) if near.any() else 0.0
+    )
+    rec["share_at_default_deferral"] = float(
+        w @ (pop.is_auto_enrolled & np.isclose(pop.deferral_rate, model.plans.default_rate[pop.sponsor])) / w.sum()
+    )
+    return rec
+
+
+def market_record(model: Alt401kModel) -> dict[str, float]:
+    """Price and NAV indices, valuation gaps and drawdowns (1.0 / 0 before month 1)."""
+    r = model.last_returns
+    rec: dict[str, float] = {}
+    for i, a in enumerate(ASSET_CLASSES):
+        rec[f"price_index__{a}"] = float(r.price_index[i]) if r else 1.0
+        rec[f"reported_index__{a}"] = float(r.reported_index[i]) if r else 1.0
+    for a in ILLIQUID:
+        rec[f"valuation_gap__{a}"] = float(r.valuation_gap[ASSET_CLASSES.index(a)]) if r else 0.0
+    rec["equity_drawdown"] = float(r.equity_drawdown) if r else 0.0
+    rec["crypto_drawdown"] = float(r.crypto_drawdown) if r else 0.0
+    return rec
+
+
+def flow_record(model: Alt401kModel) -> dict[str, float]:
+    """This month's dollar flows, fee split, lawsuits and net flows into alternatives."""
+    f = model.flows
+    rec = {k: float(getattr(f, k)) for k in FLOW_FIELDS}
+    rec["withdrawals_usd"] = f.withdrawals_usd
+    split = getattr(model, "fee_split", {"tdf_managers": 0.0, "partners": 0.0, "core_and_window": 0.0})
+    rec["fee_revenue_tdf_managers_usd"] = split["tdf_managers"]
+    rec["fee_revenue_partners_usd"] = split["partners"]
+    rec["fee_revenue_core_and_window_usd"] = split["core_and_window"]
+    fees_by_holding = getattr(model, "fees_by_holding", np.zeros(len(HOLDINGS)))
+    alt_cols = np.isin(HOLDING_ASSET, [ASSET_CLASSES.index(a) for a in ALTERNATIVES])
+    rec["fees_on_alternatives_usd"] = float(fees_by_holding[alt_cols].sum()) + f.carry_usd
+    rec["lawsuits"] = model.suits_history[-1] if model.suits_history else 0.0
+    rec["lawsuits_against_adopters"] = model.suits_against_adopters[-1] if model.suits_against_adopters else 0.0
+    for a in ALTERNATIVES:
+        rec[f"net_flow_usd__{a}"] = float(model.last_net_flow[ASSET_CLASSES.index(a)])
+    return rec
+
+
+def month_record(model: Alt401kModel) -> dict[str, float]:
+    """Everything observed at the end of the current month, one flat dict."""
+    rec: dict[str, float] = {"month": float(model.month)}
+    for part in (assets_record, sponsor_record, saver_record, market_record, flow_record):
+        rec.update(part(model))
+    return rec
+
+
+class ModelRecorder:
+    """Collects `month_record` every month into a Mesa DataCollector."""
+
+    def __init__(self, model: Alt401kModel) -> None:
+        self.model = model
+        self.current = month_record(model)
+        self.columns = list(self.current)
+        self.datacollector = mesa.DataCollector(
+            model_reporters={k: (lambda m, k=k: m.recorder.current[k]) for k in self.columns}
+        )
+        self.dates: list[str] = []
+
+    def collect_initial(self) -> None:
+        """Record the t0 state (month 0, before any step)."""
+        self.initial = dict(self.current)
+        self._collect()
+
+    def collect(self) -> None:
+        """Record the month just finished."""
+        self.current = month_record(self.model)
+        self._collect()
+
+    def _collect(self) -> None:
+        self.datacollector.collect(self.model)
+        self.dates.append(self.model.date.isoformat()[:7])
+
+    def series_table(self) -> pa.Table:
+        """Monthly series as an Arrow table: `date` then one float column per series."""
+        data = self.datacollector.model_vars
+        cols = {"date": pa.array(self.dates, pa.string())}
+        cols["month"] = pa.array(np.asarray(data["month"], dtype=np.int32))
+        for k in self.columns:
+            if k != "month":
+                cols[k] = pa.array(np.asarray(data[k], dtype=np.float64))
+        return pa.table(cols)
+
+
+def horizon_table(model: Alt401kModel) -> pa.Table:
+    """Wealth at the horizon by income quintile and age group, plus retirees' outcomes.
+
+    Rows with age_group in AGE_GROUPS describe savers in the plan at the horizon (weighted
+    count, mean, median and 10th-percentile balance). Rows with age_group 'retired' pool
+    everyone who retired during the run: balance at retirement and replacement rate
+    (`REPLACEMENT_ANNUITY_RATE` x balance / final pay), median and 10th percentile, and the
+    share whose worst calendar year lost more than 20%.
+    """
+    pop = model.savers
+    q = model.income_quintile(pop.salary_usd_annual)
+    g = age_group(pop.age_years)
+    bal = pop.total_balance()
+    rows: list[dict[str, object]] = []
+    for qi in range(5):
+        for gi, gname in enumerate(AGE_GROUPS):
+            m = (q == qi) & (g == gi)
+            rows.append(_stats_row(qi, gname, pop.weight[m], bal[m], None, None))
+    if model.retirees:
+        ret = {k: np.concatenate([r[k] for r in model.retirees]) for k in model.retirees[0]}
+        rr = REPLACEMENT_ANNUITY_RATE * ret["balance_usd"] / np.maximum(ret["salary_usd_annual"], 1.0)
+        for qi in range(5):
+            m = ret["income_quintile"] == qi
+            rows.append(_stats_row(qi, "retired", ret["weight"][m], ret["balance_usd"][m], rr[m], ret["worst_year_return"][m]))
+    keys = list(rows[0])
+    return pa.table({k: [r[k] for r in rows] for k in keys})
+
+
+def _wquantile(x: F64, w: F64, q: float) -> float:
+    if x.size == 0:
+        return float("nan")
+    order = np.argsort(x, kind="stable")
+    cum = np.cumsum(w[order])
+    return float(x[order][min(np.searchsorted(cum, q * cum[-1]), x.size - 1)])
+
+
+def _stats_row(qi: int, group: str, w: F64, bal: F64, rr: F64 | None, worst: F64 | None) -> dict[str, object]:
+    total = float(w.sum())
+    return {
+        "income_quintile": qi + 1,
+        "age_group": group,
+        "people": total,
+        "mean_balance_usd": float(w @ bal / total) if total > 0 else float("nan"),
+        "median_balance_usd": _wquantile(bal, w, 0.5),
+        "p10_balance_usd": _wquantile(bal, w, 0.1),
+        "median_replacement_rate": _wquantile(rr, w, 0.5) if rr is not None else float("nan"),
+        "p10_replacement_rate": _wquantile(rr, w, 0.1) if rr is not None else float("nan"),
+        "share_worst_year_loss_gt20": float(w @ (worst < -0.2) / total) if worst is not None and total > 0 else float("nan"),
+    }
