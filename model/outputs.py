@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import platform
 import subprocess
@@ -92,6 +93,17 @@ def t0_calibration(model: Alt401kModel, initial_record: dict[str, float]) -> dic
     return {k: {"model": v, "target": t, "source": src} for k, (v, t, src) in rows.items()}
 
 
+def json_safe(value: Any) -> Any:
+    """Replace non-finite floats (an uncapped fee is ``inf``) by strings; JSON has no Infinity."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    return value
+
+
 def write_run(model: Alt401kModel, out_dir: Path, initial_record: dict[str, float], extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """Write series, horizon table and manifest of a finished run; return the manifest."""
     from .reporters import horizon_table
@@ -118,5 +130,5 @@ def write_run(model: Alt401kModel, out_dir: Path, initial_record: dict[str, floa
         "files": {name: hashlib.sha256(data).hexdigest() for name, data in files.items()},
         **(extra or {}),
     }
-    write_atomic(out_dir / "manifest.json", (json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n").encode())
+    write_atomic(out_dir / "manifest.json", (json.dumps(json_safe(manifest), indent=2, sort_keys=True, default=str, allow_nan=False) + "\n").encode())
     return manifest

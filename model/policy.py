@@ -1,0 +1,453 @@
+"""Regulatory variants as dated data: scenario files, their timelines and the state in force.
+
+DESIGN §4 "Policy"; STYLE §3 (a reform is a delta with a header and dated provisions).
+A scenario is a TOML file listing only the lever changes it makes, each with an effective
+date and a source; `based_on` starts from another scenario's changes. Loading validates the
+file structure with pydantic (unknown keys rejected) and every value against the lever
+registry (`model/levers.py`); every problem becomes one `InputError(file, field, message)`.
+`Scenario.state_at(date)` folds the changes in force on that date over the end-2024
+baseline into a `PolicyState`, which agents read once a month.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.resources
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pydantic
+from alt401k.model import levers
+from alt401k.model.assets import ALT_CHANNELS, ALTERNATIVES
+from alt401k.model.errors import InputError, from_validation_error
+from alt401k.model.levers import LeverValue
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+# ----------------------------------------------------------------------------- state
+
+
+@dataclass(frozen=True)
+class PolicyState:
+    """The regulatory regime in force on one date (every lever resolved to a value).
+
+    Field units follow the lever registry: stances in [-1, 1], caps and rates as fractions,
+    `fee_cap_annual` may be ``inf`` (no cap). `allowed` is keyed (channel, alternative).
+    """
+
+    stance: dict[str, float]
+    allowed: dict[tuple[str, str], bool]
+    sleeve_cap: dict[str, float]
+    sleeve_cap_total: float
+    account_cap: float
+    safe_harbor: float
+    litigation_climate: float
+    fee_cap_annual: float
+    gate_quarterly: float
+    min_plan_participants: int
+    enhanced_disclosure: bool
+    auto_enrollment_boost: float
+    qdia: str
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, LeverValue]) -> PolicyState:
+        """Build the state from a complete {lever name: value} mapping."""
+        return cls(
+            stance={alt: values[f"stance.{alt}"] for alt in ALTERNATIVES},
+            allowed={
+                (ch, alt): values[f"allow.{ch}.{alt}"]
+                for ch in ALT_CHANNELS
+                for alt in ALTERNATIVES
+            },
+            sleeve_cap={alt: values[f"cap.sleeve.{alt}"] for alt in ALTERNATIVES},
+            sleeve_cap_total=values["cap.sleeve_total"],
+            account_cap=values["cap.account"],
+            safe_harbor=values["safe_harbor.strength"],
+            litigation_climate=values["litigation.climate"],
+            fee_cap_annual=values["fee_cap.annual"],
+            gate_quarterly=values["liquidity.gate_quarterly"],
+            min_plan_participants=values["eligibility.min_participants"],
+            enhanced_disclosure=values["disclosure.enhanced"],
+            auto_enrollment_boost=values["auto_enrollment.adoption_boost"],
+            qdia=values["qdia.designation"],
+        )
+
+    @classmethod
+    def baseline(cls) -> PolicyState:
+        """The end-2024 regime: every lever at its registered baseline."""
+        return cls.from_values(levers.baseline_values())
+
+    def offers_allowed(self, channel: str, alt: str, plan_participants: int) -> bool:
+        """Whether a plan of `plan_participants` may offer `alt` through `channel`.
+
+        Combines the per-channel permission with the plan-size eligibility floor.
+        Raises KeyError for a (channel, alt) pair that is not a policy lever.
+        """
+        return self.allowed[(channel, alt)] and plan_participants >= self.min_plan_participants
+
+
+def baseline() -> PolicyState:
+    """The end-2024 regime (same as `PolicyState.baseline()`)."""
+    return PolicyState.baseline()
+
+
+# ----------------------------------------------------------------------------- scenario
+
+
+@dataclass(frozen=True)
+class Change:
+    """One dated lever setting, resolved (no wildcard, no parameter reference).
+
+    `origin` is the name of the scenario file that made the change (for manifests).
+    """
+
+    lever: str
+    value: LeverValue
+    effective: dt.date
+    source: str
+    origin: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-data form for run manifests (date as ISO string)."""
+        return {
+            "lever": self.lever,
+            "value": self.value,
+            "effective": self.effective.isoformat(),
+            "source": self.source,
+            "origin": self.origin,
+        }
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A regulatory variant: header plus a date-sorted timeline of lever changes.
+
+    `changes` is fully resolved: the `based_on` chain merged (base first), wildcards
+    expanded, `@parameter` references replaced by dates, and stably sorted by date, so a
+    later file's change on the same date overrides its base's.
+    """
+
+    name: str
+    title: str
+    description: str
+    source_path: Path
+    parameters: dict[str, dt.date]
+    changes: tuple[Change, ...]
+    author: str = ""
+    based_on: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
+    provisions: tuple[str, ...] = ()
+
+    def state_at(self, date: dt.date) -> PolicyState:
+        """Regime in force on `date`: baseline, then each change effective on or before it."""
+        values = levers.baseline_values()
+        for change in self.changes:
+            if change.effective > date:
+                break  # changes are sorted by date
+            values[change.lever] = change.value
+        return PolicyState.from_values(values)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-data form for run manifests (dates as ISO strings; no-cap fee as inf)."""
+        return {
+            "name": self.name,
+            "title": self.title,
+            "description": self.description,
+            "author": self.author,
+            "source_path": str(self.source_path),
+            "based_on": list(self.based_on),
+            "references": list(self.references),
+            "provisions": list(self.provisions),
+            "parameters": {k: v.isoformat() for k, v in self.parameters.items()},
+            "changes": [c.to_dict() for c in self.changes],
+        }
+
+
+# ----------------------------------------------------------------------------- file schema
+
+
+class _ChangeFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    lever: str
+    value: Any
+    effective: dt.date | str
+    source: str = Field(min_length=1)
+
+    @field_validator("effective", mode="before")
+    @classmethod
+    def _date_or_reference(cls, value: Any) -> Any:
+        # TOML datetimes are dates too; reject them (and quoted ISO strings) so that an
+        # effective date is always a plain, unambiguous TOML date.
+        if isinstance(value, dt.datetime):
+            raise ValueError("must be a date without a time")
+        if isinstance(value, dt.date) or (isinstance(value, str) and value.startswith("@")):
+            return value
+        raise ValueError("must be a TOML date (2025-05-28, unquoted) or '@parameter'")
+
+    @field_validator("source")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip() or value.strip().upper() == "TODO":
+            raise ValueError("every change needs a real source")
+        return value
+
+
+class _ScenarioFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1)
+    description: str = Field(min_length=1)
+    author: str = ""
+    based_on: str | None = None
+    drop: list[str] = []
+    references: list[str] = []
+    provisions: list[str] = []
+    parameters: dict[str, dt.date] = {}
+    changes: list[_ChangeFile] = []
+
+
+@dataclass(frozen=True)
+class _RawChange:
+    """A change as written, with where it came from (for error messages)."""
+
+    levers: tuple[str, ...]
+    values: tuple[LeverValue, ...]
+    effective: dt.date | str
+    source: str
+    path: Path
+    index: int
+    origin: str
+
+
+@dataclass
+class _Chain:
+    """Accumulated contents of a based_on chain while loading (base first)."""
+
+    names: list[str] = field(default_factory=list)
+    parameters: dict[str, dt.date] = field(default_factory=dict)
+    changes: list[_RawChange] = field(default_factory=list)
+    top: _ScenarioFile | None = None  # header of the last file read: the one asked for
+
+
+# ----------------------------------------------------------------------------- loading
+
+
+def _scenarios_dir() -> Path:
+    return Path(str(importlib.resources.files("alt401k.experiments") / "scenarios"))
+
+
+def list_scenarios() -> list[tuple[str, str]]:
+    """(name, description) of every bundled scenario file, sorted by name."""
+    out = []
+    for path in sorted(_scenarios_dir().glob("*.toml")):
+        out.append((path.stem, _parse(path).description))
+    return out
+
+
+def _is_path(name_or_path: str | Path) -> bool:
+    if isinstance(name_or_path, Path):
+        return True
+    return "/" in name_or_path or "\\" in name_or_path or Path(name_or_path).suffix != ""
+
+
+def _locate(
+    name_or_path: str | Path, relative_to: Path | None, source: str | Path, field_name: str
+) -> Path:
+    """Resolve a bare bundled name or a path (relative to the referring file) to a file."""
+    if _is_path(name_or_path):
+        path = Path(name_or_path)
+        if relative_to is not None and not path.is_absolute():
+            path = relative_to.parent / path
+        return path
+    path = _scenarios_dir() / f"{name_or_path}.toml"
+    if not path.is_file():
+        names = [p.stem for p in sorted(_scenarios_dir().glob("*.toml"))]
+        raise InputError(
+            source,
+            field_name,
+            f"unknown scenario {str(name_or_path)!r}; bundled scenarios: {names}",
+        )
+    return path
+
+
+def _parse(path: Path) -> _ScenarioFile:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise InputError(path, "", f"cannot read scenario file: {err}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise InputError(path, "", f"invalid TOML: {err}") from None
+    try:
+        return _ScenarioFile.model_validate(data)
+    except pydantic.ValidationError as err:
+        raw = from_validation_error(path, err)
+        loc = err.errors()[0]["loc"]
+        raise InputError(path, _field_name(loc), raw.message) from None
+
+
+def _field_name(loc: tuple[int | str, ...]) -> str:
+    """pydantic location ('changes', 3, 'value') -> 'changes[3].value'."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _check_values(path: Path, index: int, change: _ChangeFile) -> _RawChange:
+    where = f"changes[{index}]"
+    try:
+        names = levers.expand(change.lever)
+    except KeyError as err:
+        raise InputError(path, f"{where}.lever", err.args[0]) from None
+    values = []
+    for name in names:
+        try:
+            values.append(levers.LEVERS[name].check(change.value, f"{path}: {where}.value"))
+        except ValueError as err:
+            raise InputError(path, f"{where}.value", str(err)) from None
+    return _RawChange(names, tuple(values), change.effective, change.source, path, index, path.stem)
+
+
+def _drop_levers(path: Path, patterns: list[str]) -> set[str]:
+    dropped: set[str] = set()
+    for i, pattern in enumerate(patterns):
+        try:
+            dropped.update(levers.expand(pattern))
+        except KeyError as err:
+            raise InputError(path, f"drop[{i}]", err.args[0]) from None
+    return dropped
+
+
+def _load_chain(path: Path, seen: tuple[Path, ...]) -> _Chain:
+    """Read `path` and, first, everything it is based on; detect cycles by resolved path."""
+    key = path.resolve()
+    if key in seen:
+        cycle = " -> ".join(p.stem for p in (*seen, key))
+        raise InputError(path, "based_on", f"cyclic based_on chain: {cycle}")
+    spec = _parse(path)
+    if spec.based_on is not None:
+        base_path = _locate(spec.based_on, path, path, "based_on")
+        chain = _load_chain(base_path, (*seen, key))
+    else:
+        chain = _Chain()
+    dropped = _drop_levers(path, spec.drop)
+    chain.changes = [_without(c, dropped) for c in chain.changes]
+    chain.changes = [c for c in chain.changes if c.levers]
+    chain.names.append(path.stem)
+    chain.top = spec
+    chain.parameters.update(spec.parameters)
+    chain.changes += [_check_values(path, i, c) for i, c in enumerate(spec.changes)]
+    return chain
+
+
+def _without(change: _RawChange, dropped: set[str]) -> _RawChange:
+    keep = [i for i, name in enumerate(change.levers) if name not in dropped]
+    return _RawChange(
+        tuple(change.levers[i] for i in keep),
+        tuple(change.values[i] for i in keep),
+        change.effective,
+        change.source,
+        change.path,
+        change.index,
+        change.origin,
+    )
+
+
+def _override(
+    path: Path, parameters: dict[str, dt.date], overrides: Mapping[str, Any]
+) -> dict[str, dt.date]:
+    """Apply user overrides to the declared parameters (dates or ISO date strings)."""
+    merged = dict(parameters)
+    for name, value in overrides.items():
+        if name not in parameters:
+            raise InputError(
+                path,
+                f"parameters.{name}",
+                f"unknown parameter; this scenario declares {sorted(parameters)}",
+            )
+        merged[name] = _as_date(path, name, value)
+    return merged
+
+
+def _as_date(path: Path, name: str, value: Any) -> dt.date:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise InputError(path, f"parameters.{name}", f"must be a date YYYY-MM-DD (got {value!r})")
+
+
+def _resolve(chain: _Chain, parameters: dict[str, dt.date]) -> tuple[Change, ...]:
+    """Expand raw changes to one `Change` per lever with a concrete date, sorted by date."""
+    out = []
+    for raw in chain.changes:
+        effective = raw.effective
+        if isinstance(effective, str):
+            try:
+                effective = parameters[effective[1:]]
+            except KeyError:
+                raise InputError(
+                    raw.path,
+                    f"changes[{raw.index}].effective",
+                    f"unknown parameter {effective!r}; declared: {sorted(parameters)}",
+                ) from None
+        out += [
+            Change(name, value, effective, raw.source, raw.origin)
+            for name, value in zip(raw.levers, raw.values, strict=True)
+        ]
+    # Stable sort: on one date, base changes precede derived ones, so the derived file wins.
+    return tuple(sorted(out, key=lambda c: c.effective))
+
+
+def load_scenario(
+    name_or_path: str | Path, parameters: Mapping[str, Any] | None = None
+) -> Scenario:
+    """Load, validate and resolve a scenario file.
+
+    Parameters
+    ----------
+    name_or_path
+        A bundled scenario name (``"eo-14330"``, looked up in ``experiments/scenarios``) or,
+        if it has a suffix or a slash, a path to a TOML file.
+    parameters
+        Overrides for the scenario's ``[parameters]`` dates (date or ``"YYYY-MM-DD"``); an
+        undeclared name raises `InputError`.
+
+    Returns
+    -------
+    Scenario
+        With the based_on chain merged and every change resolved and sorted by date.
+
+    Raises
+    ------
+    InputError
+        For any unreadable, malformed or invalid file in the chain, naming file and field.
+    """
+    path = _locate(name_or_path, None, name_or_path, "")
+    chain = _load_chain(path, ())
+    spec = chain.top
+    assert spec is not None
+    resolved = _override(path, chain.parameters, parameters or {})
+    return Scenario(
+        name=path.stem,
+        title=spec.title,
+        description=spec.description,
+        source_path=path,
+        parameters=resolved,
+        changes=_resolve(chain, resolved),
+        author=spec.author,
+        based_on=tuple(chain.names[:-1]),
+        references=tuple(spec.references),
+        provisions=tuple(spec.provisions),
+    )
+
+
+__all__ = ["Change", "PolicyState", "Scenario", "baseline", "list_scenarios", "load_scenario"]
