@@ -43,6 +43,8 @@ class PlanTable:
     recordkeeper: npt.NDArray[np.int32]
     litigation_aversion: F64
     auto_enroll: B
+    active_decision: B
+    """Plan requires new hires to make an active enrollment choice (Carroll et al. 2009)."""
     default_rate: F64
     escalates: B
     match_rate: F64
@@ -108,6 +110,7 @@ def draw_plans(
         recordkeeper=recordkeeper,
         litigation_aversion=rng.beta(2, 2, n),
         auto_enroll=auto_enroll,
+        active_decision=np.zeros(n, dtype=bool),
         default_rate=default_rate,
         escalates=escalates,
         match_rate=match_rate,

@@ -49,9 +49,15 @@ class SaverBehaviour(_Frozen):
     preferred_deferral_sd: Share = 0.035
     deferral_change_base_monthly: Share = 0.02
     deferral_change_per_distance: NonNegative = 25.0
-    """Monthly odds of leaving the default rate rise by this factor per unit |preferred - default|."""
+    """Monthly odds of leaving the default rise by this factor per unit the default falls short."""
+    deferral_change_per_excess: NonNegative = 100.0
+    """... and by this factor per unit the default exceeds the preferred rate (paycheck
+    salience); fitted to Beshears et al. 2024: ~50% at a 3-6% default, ~25% at 12%, after 12 months."""
     voluntary_enrol_prob_monthly: Share = 0.045
     """Opt-in hazard under voluntary enrollment (Madrian-Shea 2001: 37% at 3-15 months)."""
+    active_decision_enrol_prob: Share = 0.69
+    """Share enrolling at once when an active choice is required (Carroll et al. 2009:
+    +28 pp over opt-in at 3 months; assumption until fitted, see docs/validation.md)."""
     auto_enrol_optout_share: Share = 0.09
     """Share opting out of automatic enrollment (HAS 2025: 94% participate)."""
     experienced_return_deferral_slope: NonNegative = 0.02

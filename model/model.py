@@ -42,6 +42,7 @@ from .market import Market
 from .market_paths import MarketPath
 from .policy import PolicyState, Scenario
 from .population import hire_inplace, initial_population, weighted_median
+from .setting import Setting, build_plans, build_savers
 from .strata import glide_path
 
 F64 = npt.NDArray[np.float64]
@@ -97,6 +98,9 @@ class Alt401kModel(mesa.Model):
         root see the same market and saver shocks under any scenario (common random numbers).
     market_path
         Optional imposed returns replacing the random draws (`model.market_paths`).
+    setting
+        Optional synthetic world (`model.setting`) replacing the national Q1 2025 sample;
+        `config.n_savers` and `config.n_sponsors` are then ignored.
     """
 
     def __init__(
@@ -105,6 +109,7 @@ class Alt401kModel(mesa.Model):
         config: RunConfig | None = None,
         seed_sequence: np.random.SeedSequence | None = None,
         market_path: MarketPath | None = None,
+        setting: Setting | None = None,
     ) -> None:
         config = config or RunConfig()
         root = seed_sequence if seed_sequence is not None else np.random.SeedSequence(config.seed)
@@ -123,14 +128,21 @@ class Alt401kModel(mesa.Model):
         self.book = ProductBook()
         self.managers: list[AssetManager] = create_managers(self, config.manager, self.book)
         self.tdf_providers = [m for m in self.managers if m.kind == "tdf_provider"]
-        self.plans: PlanTable = draw_plans(config.n_sponsors, config.initial, config.sponsor, init_rng)
+        self.setting = setting
+        if setting is None:
+            self.plans: PlanTable = draw_plans(config.n_sponsors, config.initial, config.sponsor, init_rng)
+        else:
+            self.plans, self.plan_names = build_plans(setting)
         self.sponsors = [Sponsor(self, s) for s in range(self.plans.n)]
         self.network, self.peer_matrix = peer_network(
             self.plans, config.sponsor.peer_degree, int(init_rng.integers(2**31))
         )
         self._assign_tdf_providers(init_rng)
-        self.savers, totals = initial_population(self.plans, config, init_rng)
-        self._seed_alternatives(init_rng)
+        if setting is None:
+            self.savers, totals = initial_population(self.plans, config, init_rng)
+            self._seed_alternatives(init_rng)
+        else:
+            self.savers, totals = build_savers(setting, self.plans, config, init_rng)
         # Rows never change plan, so one sparse (plans x savers) matrix of weights turns any
         # per-saver column into national per-plan totals in a single product.
         self.plan_sum = sp.csr_array(
@@ -326,7 +338,7 @@ class Alt401kModel(mesa.Model):
         """Sponsors due this month review their plan (annual, staggered by review month)."""
         uniform = self.sponsor_rng.random((self.plans.n, 4))
         due = np.flatnonzero(self.plans.review_month == self.month % 12)
-        if due.size == 0:
+        if due.size == 0 or (self.setting is not None and self.setting.freeze_sponsors):
             return
         ctx = self._review_context(uniform, due)
         for s in due:
@@ -575,7 +587,9 @@ class Alt401kModel(mesa.Model):
         if choosers.size:
             self._reallocate(choosers, u, u_alt, returns, composition)
         # Deferral changes: distance-driven resets and experienced-return adjustments.
-        resets = sv.deferral_review(pop, u[3], s.deferral_change_base_monthly, s.deferral_change_per_distance)
+        resets = sv.deferral_review(
+            pop, u[3], s.deferral_change_base_monthly, s.deferral_change_per_distance, s.deferral_change_per_excess
+        )
         pop.deferral_rate[resets] = pop.preferred_deferral_rate[resets]
         adj = reviewing & pop.is_participating
         pop.deferral_rate[adj] = np.clip(

@@ -240,8 +240,11 @@ def hire_inplace(pop: SaverPopulation, rows: npt.NDArray[np.intp], plans: PlanTa
     pop.salary_usd_annual[rows] = draw_salaries(age, rng) * wage_index
     pop.tenure_years[rows] = 0.0
     pop.preferred_deferral_rate[rows] = preferred_deferral(age, cfg, rng)
-    pop.deferral_rate[rows] = np.where(auto, plans.default_rate[sp], 0.0)
-    pop.is_participating[rows] = auto & ~opt_out
+    # Active decision: every new hire must choose at once; procrastination is removed, so
+    # a share `active_decision_enrol_prob` enrolls at the preferred rate (Carroll et al. 2009).
+    active = plans.active_decision[sp] & ~auto & (rng.random(k) < s.active_decision_enrol_prob)
+    pop.deferral_rate[rows] = np.where(auto, plans.default_rate[sp], np.where(active, pop.preferred_deferral_rate[rows], 0.0))
+    pop.is_participating[rows] = (auto & ~opt_out) | active
     pop.is_contributing[rows] = True
     pop.is_auto_enrolled[rows] = auto & ~opt_out
     pop.style[rows] = DEFAULTED
