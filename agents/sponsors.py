@@ -174,8 +174,10 @@ class ReviewContext:
     month: int
 
 
-def adoption_utility(s: int, ctx: ReviewContext, plans: PlanTable, behaviour: SponsorBehaviour) -> F64:
-    """Logit utility of offering each alternative class at plan `s`, shape (N_ALT,).
+def adoption_utility(
+    s: int | npt.NDArray[np.intp], ctx: ReviewContext, plans: PlanTable, behaviour: SponsorBehaviour
+) -> F64:
+    """Logit utility of offering each alternative class at plan(s) `s`.
 
     ODD §7, sponsor adoption (ODD+D: objectives, prediction, interaction). The pull of the
     status quo (`adoption_intercept`) against perceived net-of-fee benefit, participant
@@ -184,33 +186,119 @@ def adoption_utility(s: int, ctx: ReviewContext, plans: PlanTable, behaviour: Sp
     adopters, damped by the safe harbor) and, for small plans, weak capacity to evaluate
     (DOL 2021 Supplemental Statement). Perceived benefit blends reported-value and
     true-value judgements by governance quality. Weights are in docs/calibration.md, 'Sponsors'.
+
+    Returns
+    -------
+    numpy.ndarray, shape (N_ALT,) for one plan or (len(s), N_ALT) for an array of plans.
     """
+    rows = np.atleast_1d(s)
     p = ctx.policy
     b = behaviour
     stance = np.array([p.stance[a] for a in ALTERNATIVES])
     shield = 1.0 - b.safe_harbor_shield * p.safe_harbor
-    litigation = plans.litigation_aversion[s] * p.litigation_climate * shield
+    litigation = plans.litigation_aversion[rows] * p.litigation_climate * shield
     # Opaque valuations: weak governance takes smoothed NAVs at face value, strong
     # governance de-smooths them (PIMCO 2022: true PE volatility ~3x reported).
-    g = plans.governance[s]
-    perceived = g * ctx.benefit_true + (1.0 - g) * ctx.benefit_reported
-    return (
+    g = plans.governance[rows][:, None]
+    perceived = g * ctx.benefit_true[None, :] + (1.0 - g) * ctx.benefit_reported[None, :]
+    per_plan = (
         b.adoption_intercept
-        + b.weight_net_benefit * perceived
-        + b.weight_demand * ctx.demand[s]
-        + b.weight_peers * ctx.peer_share[s]
-        + b.weight_consultant * (ctx.consultant_share[s] + plans.consultant_bias[s])
-        + b.weight_stance * stance
+        + b.weight_peers * ctx.peer_share[rows]
+        + b.weight_consultant * (ctx.consultant_share[rows] + plans.consultant_bias[rows])
         + b.weight_safe_harbor * p.safe_harbor
         - b.weight_litigation * litigation
         - b.weight_recent_suits * ctx.recent_suits / 10.0 * shield
-        - b.small_plan_capacity_penalty * (plans.size_class[s] == 0)
+        - b.small_plan_capacity_penalty * (plans.size_class[rows] == 0)
     )
+    out = (
+        per_plan[:, None]
+        + b.weight_net_benefit * perceived
+        + b.weight_demand * ctx.demand[rows]
+        + b.weight_stance * stance[None, :]
+    )
+    return out[0] if np.ndim(s) == 0 else out
 
 
 def logistic(x: F64 | float) -> F64:
     """1 / (1 + exp(-x))."""
     return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=float)))
+
+
+def keeps(utility: F64, uniform: F64, sued: npt.NDArray[np.bool_], behaviour: SponsorBehaviour) -> npt.NDArray[np.bool_]:
+    """Whether plans keep an offered alternative: dropped with probability
+    logistic(-utility - keep_bias), or `drop_prob_after_suit` after a suit in the past year."""
+    drop = np.where(sued, behaviour.drop_prob_after_suit, logistic(-utility - behaviour.keep_bias))
+    return uniform >= drop
+
+
+def review_plans(rows: npt.NDArray[np.intp], ctx: ReviewContext, plans: PlanTable, behaviour: SponsorBehaviour) -> None:
+    """Annual plan review of the plans `rows`: the default fund, one standalone option, the window.
+
+    ODD §7, sponsor review (ODD+D: decision). Options that the regime no longer allows
+    (channel closed, plan below the size floor, product closed under a fee cap) are removed
+    first. Otherwise an offered alternative is kept or dropped by `keeps`, and a new one is
+    added with probability logistic(utility). The default fund takes an alternative TDF
+    when its provider has one open, else the mandate moves to the first provider that has
+    (the largest, by market share). At most one standalone change per review; a window is
+    added or dropped with 1% probability (PSCA: windows stable at ~25% of plans); a plan
+    without auto-enrollment adopts it with probability `auto_enrollment.adoption_boost`.
+    Plans' decisions in one month are independent, so reviewing them together is the same
+    as one by one.
+    """
+    if rows.size == 0:
+        return
+    p = ctx.policy
+    util = adoption_utility(rows, ctx, plans, behaviour)
+    u = ctx.uniform[rows]
+    sued = ctx.month - plans.last_suit_month[rows] < 12
+    size_ok = plans.participants[rows] >= p.min_plan_participants
+    _review_default_fund(rows, ctx, plans, behaviour, util, u[:, 0], sued, size_ok)
+    _review_standalone(rows, ctx, plans, behaviour, util, u[:, 1], sued, size_ok)
+    toggle = u[:, 2] < 0.01
+    plans.offers_window[rows[toggle]] = ~plans.offers_window[rows[toggle]]
+    adopt_ae = ~plans.auto_enroll[rows] & (u[:, 3] < p.auto_enrollment_boost)
+    plans.auto_enroll[rows[adopt_ae]] = True
+
+
+def _channel_allowed(ctx: ReviewContext, channel: str, size_ok: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+    allowed = np.array([ctx.policy.allowed[(channel, a)] for a in ALTERNATIVES])
+    return size_ok[:, None] & allowed[None, :]
+
+
+def _review_default_fund(rows, ctx, plans, behaviour, util, u, sued, size_ok) -> None:  # noqa: ANN001
+    mgr = plans.tdf_manager[rows]
+    plain = ctx.plain_tdf_product[mgr]
+    has_alt = plans.default_product[rows] != plain
+    allowed = _channel_allowed(ctx, "default_fund", size_ok)
+    any_allowed = allowed.any(axis=1)
+    n_allowed = np.maximum(allowed.sum(axis=1), 1)
+    u_df = np.where(any_allowed, np.where(allowed, util, 0.0).sum(axis=1) / n_allowed, -np.inf)
+    available = ctx.alt_tdf_available[mgr]
+    drop = has_alt & (~available | ~any_allowed | ~keeps(u_df, u, sued, behaviour))
+    plans.default_product[rows[drop]] = plain[drop]
+    add = ~has_alt & any_allowed & (u < logistic(u_df))
+    own = add & available
+    plans.default_product[rows[own]] = ctx.alt_tdf_product[mgr[own]]
+    if ctx.alt_tdf_available.any():
+        new = int(np.flatnonzero(ctx.alt_tdf_available)[0])
+        switch = add & ~available
+        plans.tdf_manager[rows[switch]] = new
+        plans.default_product[rows[switch]] = ctx.alt_tdf_product[new]
+
+
+def _review_standalone(rows, ctx, plans, behaviour, util, u, sued, size_ok) -> None:  # noqa: ANN001
+    allowed = _channel_allowed(ctx, "standalone", size_ok) & ctx.standalone_open[None, :]
+    current = plans.standalone[rows]
+    offered = current & allowed
+    has_offer = offered.any(axis=1)
+    k = np.arange(rows.size)
+    worst = np.argmin(np.where(offered, util, np.inf), axis=1)
+    drop = has_offer & ~keeps(util[k, worst], u, sued, behaviour)
+    offered[k[drop], worst[drop]] = False
+    best = np.argmax(np.where(allowed, util, -np.inf), axis=1)
+    add = ~has_offer & allowed.any(axis=1) & (u < logistic(util[k, best]))
+    offered[k[add], best[add]] = True
+    plans.standalone[rows] = offered
 
 
 class Sponsor(mesa.Agent):
@@ -226,72 +314,8 @@ class Sponsor(mesa.Agent):
         return self.model.plans  # type: ignore[attr-defined]
 
     def review(self, ctx: ReviewContext, behaviour: SponsorBehaviour) -> None:
-        """Annual plan review: the default fund, one standalone option, the window.
-
-        ODD §7, sponsor review. Options that the regime no longer allows (channel closed,
-        plan below the size floor, product closed under a fee cap) are removed first.
-        Otherwise an offered alternative is dropped with probability
-        logistic(-utility - keep_bias), or at once with `drop_prob_after_suit` after a suit
-        against this plan in the past year; a new one is added with probability
-        logistic(utility). At most one change per channel per review.
-        """
-        s, plans, p = self.row, self.plans, ctx.policy
-        util = adoption_utility(s, ctx, plans, behaviour)
-        u = ctx.uniform[s]
-        sued = ctx.month - plans.last_suit_month[s] < 12
-        size = int(plans.participants[s])
-        self._review_default_fund(ctx, util, u[0], sued, size, behaviour)
-        self._review_standalone(ctx, util, u[1], sued, size, behaviour)
-        self._review_window(ctx, u[2])
-        if not plans.auto_enroll[s] and u[3] < p.auto_enrollment_boost:
-            plans.auto_enroll[s] = True
-
-    def _keeps(self, utility: float, uniform: float, sued: bool, behaviour: SponsorBehaviour) -> bool:
-        drop = behaviour.drop_prob_after_suit if sued else float(logistic(-utility - behaviour.keep_bias))
-        return uniform >= drop
-
-    def _review_default_fund(self, ctx: ReviewContext, util: F64, u: float, sued: bool, size: int,
-                             behaviour: SponsorBehaviour) -> None:
-        s, plans, p = self.row, self.plans, ctx.policy
-        mgr = int(plans.tdf_manager[s])
-        has_alt = plans.default_product[s] != ctx.plain_tdf_product[mgr]
-        sleeve_classes = [i for i, a in enumerate(ALTERNATIVES) if p.offers_allowed("default_fund", a, size)]
-        u_df = float(np.mean(util[sleeve_classes])) if sleeve_classes else -np.inf
-        if has_alt:
-            if not ctx.alt_tdf_available[mgr] or not sleeve_classes or not self._keeps(u_df, u, sued, behaviour):
-                plans.default_product[s] = ctx.plain_tdf_product[mgr]
-        elif sleeve_classes and u < float(logistic(u_df)):
-            if ctx.alt_tdf_available[mgr]:
-                plans.default_product[s] = ctx.alt_tdf_product[mgr]
-            elif ctx.alt_tdf_available.any():
-                # Switch provider: the largest provider with an alternative TDF wins the mandate.
-                new = int(np.flatnonzero(ctx.alt_tdf_available)[0])
-                plans.tdf_manager[s] = new
-                plans.default_product[s] = ctx.alt_tdf_product[new]
-
-    def _review_standalone(self, ctx: ReviewContext, util: F64, u: float, sued: bool, size: int,
-                           behaviour: SponsorBehaviour) -> None:
-        s, plans, p = self.row, self.plans, ctx.policy
-        allowed = np.array([p.offers_allowed("standalone", a, size) for a in ALTERNATIVES]) & ctx.standalone_open
-        current = plans.standalone[s]
-        plans.standalone[s] &= allowed
-        offered = np.flatnonzero(current & allowed)
-        if offered.size:
-            worst = offered[np.argmin(util[offered])]
-            if not self._keeps(float(util[worst]), u, sued, behaviour):
-                plans.standalone[s, worst] = False
-            return
-        candidates = np.flatnonzero(allowed)
-        if candidates.size:
-            best = candidates[np.argmax(util[candidates])]
-            if u < float(logistic(util[best])):
-                plans.standalone[s, best] = True
-
-    def _review_window(self, ctx: ReviewContext, u: float) -> None:
-        """Windows are added or dropped rarely (1% a year each way; PSCA: stable ~25%)."""
-        s, plans = self.row, self.plans
-        if u < 0.01:
-            plans.offers_window[s] = not plans.offers_window[s]
+        """Annual review of this plan (`review_plans` applied to its own row)."""
+        review_plans(np.array([self.row]), ctx, self.plans, behaviour)
 
 
 def offers_any_alternative(plans: PlanTable, plain_tdf_product: npt.NDArray[np.int32]) -> B:

@@ -28,6 +28,7 @@ from ..agents.sponsors import (
     lawsuit_hazard_monthly,
     offers_any_alternative,
     peer_network,
+    review_plans,
 )
 from .assets import (
     ALTERNATIVES,
@@ -341,8 +342,8 @@ class Alt401kModel(mesa.Model):
         if due.size == 0 or (self.setting is not None and self.setting.freeze_sponsors):
             return
         ctx = self._review_context(uniform, due)
-        for s in due:
-            self.sponsors[s].review(ctx, self.config.sponsor)
+        # Equivalent to calling each due Sponsor agent's `review`, done in one array pass.
+        review_plans(due, ctx, self.plans, self.config.sponsor)
 
     def _review_context(self, uniform: F64, due: npt.NDArray[np.intp]) -> ReviewContext:
         """What sponsors see this month; participant demand is computed for the `due` plans only."""
@@ -536,6 +537,7 @@ class Alt401kModel(mesa.Model):
             candidates = np.union1d(candidates, self._stranded)
         self._last_menu = menu
         self._stranded = np.zeros(0, dtype=np.intp)
+        self._menu_traded = np.zeros(0, dtype=np.intp)
         if candidates.size == 0:
             return
         off_menu = ~self.visible_options(candidates)[:, 1:]
@@ -557,6 +559,7 @@ class Alt401kModel(mesa.Model):
         pop.balance_usd[rows] = bal
         self.flows.gated_usd += float(pop.weight[rows] @ gated)
         self._stranded = rows[gated > 0]
+        self._menu_traded = rows
 
     def _holding_allocation(self, bal: F64, alloc: F64, off_menu: npt.NDArray[np.bool_]) -> F64:
         """Allocation that keeps on-menu holdings as they are and moves off-menu ones to the default fund."""
@@ -620,14 +623,22 @@ class Alt401kModel(mesa.Model):
             self.visible_options(rows), opt_ret, pop.risk_tolerance[rows], pop.return_sensitivity[rows],
             interest, u_alt[rows], s.return_chasing,
         )
-        alloc = sv.cap_alternative_allocation(alloc, np.zeros(rows.size), self.policy.account_cap)
+        alloc = sv.cap_alternative_allocation(alloc, sv.alternative_share(pop.balance_usd[rows]), self.policy.account_cap)
         alloc = self._cap_alt_weights(alloc)
         if returns.equity_drawdown < -0.2:
             panic = u[2, rows] < s.panic_sale_prob * (1.0 - pop.risk_tolerance[rows])
             alloc[panic] = sv.panic_sell_allocation(alloc[panic])
         pop.allocation[rows] = alloc
         bal = pop.balance_usd[rows]
-        gated = sv.trade_to_allocation_inplace(bal, alloc, composition[rows], self._gate_monthly())
+        gated = np.zeros(rows.size)
+        # Savers whose gated holdings were already sold down this month by a menu change have
+        # used this month's gate; a second gated sale would let out twice the gate share.
+        used = np.isin(rows, getattr(self, "_menu_traded", np.zeros(0, dtype=np.intp)))
+        for part, gate in ((~used, self._gate_monthly()), (used, 0.0)):
+            if part.any():
+                sub = bal[part]
+                gated[part] = sv.trade_to_allocation_inplace(sub, alloc[part], composition[rows[part]], gate)
+                bal[part] = sub
         pop.balance_usd[rows] = bal
         pop.trades[rows] += 1
         self.flows.gated_usd += float(pop.weight[rows] @ gated)
