@@ -65,9 +65,10 @@ def balance_month_numpy(
     year_growth *= np.divide(before + gain, before, out=np.ones_like(before), where=before > 0)
     fees = sv.charge_fees_inplace(balance, fee_rate)
     carry = sv.charge_carry_inplace(balance, pe_columns, pe_return, carry_rate, hurdle_annual)
-    sleeve_before = balance[:, sv.DF_ILLIQUID].sum(axis=1)
+    sleeve_before = balance[:, sv.DF_ILLIQUID].copy()
     stuck = sv.rebalance_default_fund_inplace(balance, composition, gate_monthly)
-    sold = np.maximum(0.0, sleeve_before - balance[:, sv.DF_ILLIQUID].sum(axis=1))
+    # Gross sales by class (a sale of one class is not netted against a purchase of another).
+    sold = np.maximum(0.0, sleeve_before - balance[:, sv.DF_ILLIQUID]).sum(axis=1)
     plan_sum = sp.csr_array((weight, (sponsor, np.arange(weight.size))), shape=(n_plans, weight.size))
     return MonthTotals(
         gain_usd=float(weight @ gain),
@@ -91,6 +92,8 @@ def _balance_month_rows(
     stuck_total = 0.0
     sold_total = 0.0
     is_ill = np.zeros(n_df, dtype=np.bool_)
+    new_ill = np.zeros(n_df)
+    floor_ill = np.zeros(n_df)
     for k in range(n_ill):
         is_ill[df_illiquid[k]] = True
     for i in range(n):
@@ -127,6 +130,7 @@ def _balance_month_rows(
         for k in range(n_df):
             total += balance[i, k]
         new_ill_total = 0.0
+        floor_total = 0.0
         stuck = 0.0
         sold = 0.0
         liq_target = 0.0
@@ -134,16 +138,36 @@ def _balance_month_rows(
             tgt = total * composition[i, k]
             if is_ill[k]:
                 cur = balance[i, k]
+                floor = cur * (1.0 - gate_monthly)
                 new = tgt
                 if tgt < cur:
-                    new = max(tgt, cur * (1.0 - gate_monthly))
-                    sold += cur - new
-                stuck += new - tgt
-                balance[i, k] = new
+                    new = max(tgt, floor)
+                new_ill[k] = new
+                floor_ill[k] = floor
                 new_ill_total += new
+                floor_total += floor
             else:
                 liq_target += tgt
-        room = total - new_ill_total
+        # Purchases that would not fit beside what the gate keeps are cut back
+        # (savers._fit_purchases).
+        share = 1.0
+        if new_ill_total > total:
+            share = min(1.0, max(0.0, (total - floor_total) / (new_ill_total - floor_total)))
+            new_ill_total = 0.0
+        for k in range(n_df):
+            if is_ill[k]:
+                new = new_ill[k]
+                if share < 1.0:
+                    new = floor_ill[k] + (new - floor_ill[k]) * share
+                    new_ill_total += new
+                cur = balance[i, k]
+                if new < cur:
+                    sold += cur - new
+                tgt = total * composition[i, k]
+                if new > tgt:
+                    stuck += new - tgt
+                balance[i, k] = new
+        room = max(total - new_ill_total, 0.0)
         scale = room / liq_target if liq_target > 0 else 0.0
         for k in range(n_df):
             if not is_ill[k]:

@@ -257,13 +257,15 @@ def rebalance_default_fund_inplace(balance: F64, composition: F64, gate_monthly:
     target = total[:, None] * composition
     cur_ill = fund[:, DF_ILLIQUID]
     tgt_ill = target[:, DF_ILLIQUID]
-    new_ill = np.where(tgt_ill < cur_ill, np.maximum(tgt_ill, cur_ill * (1.0 - gate_monthly)), tgt_ill)
-    stuck = (new_ill - tgt_ill).sum(axis=1)
+    floor = cur_ill * (1.0 - gate_monthly)
+    new_ill = np.where(tgt_ill < cur_ill, np.maximum(tgt_ill, floor), tgt_ill)
+    new_ill = _fit_purchases(new_ill, floor, total)
+    stuck = np.maximum(new_ill - tgt_ill, 0.0).sum(axis=1)
     liquid_mask = np.ones(N_DF, dtype=bool)
     liquid_mask[DF_ILLIQUID] = False
     tgt_liq = target[:, liquid_mask]
     liq_total = tgt_liq.sum(axis=1)
-    room = total - new_ill.sum(axis=1)
+    room = np.maximum(total - new_ill.sum(axis=1), 0.0)
     scale = np.divide(room, liq_total, out=np.zeros_like(room), where=liq_total > 0)
     fund[:, liquid_mask] = tgt_liq * scale[:, None]
     fund[:, DF_ILLIQUID] = new_ill
@@ -356,18 +358,38 @@ def trade_to_allocation_inplace(balance: F64, allocation: F64, composition: F64,
     target[:, :N_DF] = (total * allocation[:, 0])[:, None] * mix
     cur = balance[:, ILLIQUID_COLUMNS]
     tgt = target[:, ILLIQUID_COLUMNS]
-    kept = np.maximum(tgt, cur * (1.0 - gate_monthly))
-    gated = (kept - tgt).sum(axis=1)
+    floor = cur * (1.0 - gate_monthly)
+    kept = _fit_purchases(np.maximum(tgt, floor), floor, total)
+    gated = np.maximum(kept - tgt, 0.0).sum(axis=1)
     target[:, ILLIQUID_COLUMNS] = kept
     # Pay for what the gate kept by scaling the other holdings down to the same total.
     free = np.ones(balance.shape[1], dtype=bool)
     free[ILLIQUID_COLUMNS] = False
     free_total = target[:, free].sum(axis=1)
-    room = total - kept.sum(axis=1)
+    room = np.maximum(total - kept.sum(axis=1), 0.0)
     scale = np.divide(room, free_total, out=np.ones_like(room), where=free_total > 0)
     target[:, free] *= scale[:, None]
     balance[:] = target
     return gated
+
+
+def _fit_purchases(illiquid: F64, floor: F64, total: F64) -> F64:
+    """Cut illiquid purchases back where, with what the gate keeps, they would exceed `total`.
+
+    `illiquid` (n, k) are the intended illiquid positions, `floor` (n, k) the least each may
+    hold after a gated sale (`illiquid` >= `floor`). Rows whose positions sum above `total`
+    keep their floors and get only the fraction of the rest that fits, so the account total
+    is unchanged and no other holding goes negative (a saver wholly in one gated vehicle
+    switching to another can buy only what the gate lets it sell).
+    """
+    over = illiquid.sum(axis=1) > total
+    if not over.any():
+        return illiquid
+    out = illiquid.copy()
+    extra = illiquid[over] - floor[over]
+    share = (total[over] - floor[over].sum(axis=1)) / extra.sum(axis=1)
+    out[over] = floor[over] + extra * np.clip(share, 0.0, 1.0)[:, None]
+    return out
 
 
 def panic_sell_allocation(allocation: F64) -> F64:
@@ -382,19 +404,34 @@ def panic_sell_allocation(allocation: F64) -> F64:
 
 
 def deferral_review(
-    pop: SaverPopulation, uniform: F64, base: float, per_distance: float
+    pop: SaverPopulation, uniform: F64, base: float, per_shortfall: float, per_excess: float
 ) -> B:
     """Savers who actively reset their deferral rate to their preferred rate this month.
 
     ODD §7, deferral inertia (ODD+D: decision). The monthly hazard rises with the distance
-    between the current and the preferred rate: hazard = base x (1 + per_distance x |gap|).
-    A default far from what people want (12%) is left faster than a modest one (3-6%),
-    which pure inertia cannot produce (Beshears et al. 2024; calibration
-    `deferral_change_base_monthly`, `deferral_change_per_distance`).
+    between the current and the preferred rate, and faster when the current rate is the
+    higher one, since that gap is felt in every paycheck (take-home pay is salient):
+    hazard = base x (1 + per_shortfall x max(0, preferred - d) + per_excess x max(0, d - preferred)).
+    A 12% default, above what most want, is left much faster than a 3-6% one, which pure
+    inertia cannot produce (Beshears et al. 2024; calibration `deferral_change_base_monthly`,
+    `deferral_change_per_distance`, `deferral_change_per_excess`).
     """
-    gap = np.abs(pop.preferred_deferral_rate - pop.deferral_rate)
-    p = np.minimum(1.0, base * (1.0 + per_distance * gap))
-    return pop.is_participating & (uniform < p) & (gap > 1e-12)
+    diff = pop.deferral_rate - pop.preferred_deferral_rate
+    p = np.minimum(1.0, base * (1.0 + per_shortfall * np.maximum(0.0, -diff) + per_excess * np.maximum(0.0, diff)))
+    return pop.is_participating & (uniform < p) & (np.abs(diff) > 1e-12)
+
+
+def voluntary_enrol_prob(review_prob: F64, inattentive_review_prob: float, prompt: float, slow: float) -> F64:
+    """Monthly probability that an eligible non-participant opts in (plans without auto-enrollment).
+
+    ODD §7, voluntary enrollment (procrastination). Savers of the least attentive class
+    (review probability at or below `inattentive_review_prob`, i.e. attention class 0) opt
+    in at the low hazard `slow` (`procrastinator_enrol_prob_monthly`), the others at
+    `prompt` (`voluntary_enrol_prob_monthly`). The mixture gives a hazard falling with
+    tenure: enough early enrollment for Madrian & Shea (2001) and a slow tail for the
+    ~30-month catch-up of Carroll et al. (2009), which one constant hazard cannot give both.
+    """
+    return np.where(review_prob <= inattentive_review_prob, slow, prompt)
 
 
 def experienced_return_adjustment(last_year_return: F64, slope: float, reference: float = 0.06) -> F64:

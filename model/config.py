@@ -54,7 +54,13 @@ class SaverBehaviour(_Frozen):
     """... and by this factor per unit the default exceeds the preferred rate (paycheck
     salience); fitted to Beshears et al. 2024: ~50% at a 3-6% default, ~25% at 12%, after 12 months."""
     voluntary_enrol_prob_monthly: Share = 0.045
-    """Opt-in hazard under voluntary enrollment (Madrian-Shea 2001: 37% at 3-15 months)."""
+    """Opt-in hazard under voluntary enrollment of savers in the attentive classes (1 and 2)
+    (Madrian-Shea 2001: 37% at 3-15 months; Carroll et al. 2009: opt-in takes ~30 months to
+    reach active decision's 3-month level; fitted, docs/validation.md)."""
+    procrastinator_enrol_prob_monthly: Share = 0.045
+    """Opt-in hazard of savers in the least attentive class (attention class 0): those who
+    rarely look at their account also put off enrolling, so the hazard falls with tenure
+    as the prompt enrol first (fitted with the above, docs/validation.md)."""
     active_decision_enrol_prob: Share = 0.69
     """Share enrolling at once when an active choice is required (Carroll et al. 2009:
     +28 pp over opt-in at 3 months; assumption until fitted, see docs/validation.md)."""
@@ -236,10 +242,13 @@ class InitialState(_Frozen):
     mean_to_median_balance: Positive = 3.88
     """Vanguard HAS 2025: average $148,153 / median $38,176."""
     mutual_fund_share: dict[str, Share] = Field(
-        default_factory=lambda: {"default_fund": 0.42, "equity": 0.82, "other": 0.50}
+        default_factory=lambda: {"default_fund": 0.42, "equity": 0.91, "other": 0.37}
     )
     """Share held in mutual funds rather than CITs, set to ICI Q1 2025 ($5.3T = $1.4T hybrid +
-    $3.2T equity + the rest) given the t0 holdings; TDFs are 52% CITs (Morningstar 2024)."""
+    $3.2T equity + the rest) given the t0 holdings; TDFs are 52% CITs (Morningstar 2024).
+    Solved at the default sample (t0 holdings: $3.31T default fund, $3.50T core and window
+    equity, $1.90T other): 0.42 x 3.31 = $1.39T, 0.91 x 3.50 = $3.18T, 0.37 x 1.90 = $0.70T.
+    (Before: equity 0.82 gave $2.87T, 10% short of ICI's $3.2T; tests/model/test_calibration.py.)"""
     alt_offering_share: Share = 0.039
     """PLANSPONSOR 2025: 3.9% of sponsors offered alternatives in 2024."""
     alt_holding_share_of_offering_plans: Share = 0.01

@@ -600,7 +600,11 @@ class Alt401kModel(mesa.Model):
             0.0, 0.5,
         )
         # Voluntary enrollment of eligible non-participants.
-        enrol = ~pop.is_participating & ~self.plans.auto_enroll[pop.sponsor] & (u[4] < s.voluntary_enrol_prob_monthly)
+        enrol_prob = sv.voluntary_enrol_prob(
+            pop.review_prob_monthly, s.review_prob_monthly[0], s.voluntary_enrol_prob_monthly,
+            s.procrastinator_enrol_prob_monthly,
+        )
+        enrol = ~pop.is_participating & ~self.plans.auto_enroll[pop.sponsor] & (u[4] < enrol_prob)
         pop.is_participating[enrol] = True
         pop.deferral_rate[enrol] = pop.preferred_deferral_rate[enrol]
         # Crash response: a few stop contributing; they come back later.

@@ -1,0 +1,79 @@
+"""Tests for agents/kernels.py: the compiled balance update equals its numpy twin.
+
+The model uses `balance_month_numba` where numba is installed and `balance_month_numpy`
+otherwise, so results must not depend on which (to floating-point rounding: the compiled
+loop sums in a different order, hence 1e-12 relative, not bit-equality).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from alt401k.agents import kernels
+from alt401k.agents import savers as sv
+from alt401k.model.assets import HOLDING_ASSET, N_HOLDINGS
+from alt401k.model.model import PE_COLUMNS
+
+pytestmark = pytest.mark.skipif(not kernels.HAVE_NUMBA, reason="numba not installed")
+RTOL = 1e-12
+
+
+def random_inputs(seed: int, n: int = 500, n_plans: int = 7, pe_return: float = 0.02) -> dict:
+    rng = np.random.default_rng(seed)
+    balance = rng.lognormal(8.0, 2.0, (n, N_HOLDINGS)) * (rng.random((n, N_HOLDINGS)) < 0.6)
+    balance[:3] = 0.0  # empty accounts: year growth must stay 1
+    allocation = rng.random((n, sv.N_OPTIONS)) * (rng.random((n, sv.N_OPTIONS)) < 0.5)
+    allocation[:, 0] += 1e-3
+    allocation /= allocation.sum(axis=1, keepdims=True)
+    composition = rng.random((n, 8)) * (rng.random((n, 8)) < 0.7)
+    composition[:, 0] += 1e-3
+    composition /= composition.sum(axis=1, keepdims=True)
+    class_return = rng.normal(0.0, 0.08, 8)
+    class_return[4] = pe_return
+    return dict(
+        balance=balance,
+        year_growth=rng.uniform(0.8, 1.2, n),
+        weight=rng.uniform(100.0, 50_000.0, n),
+        sponsor=rng.integers(0, n_plans, n).astype(np.int32),
+        n_plans=n_plans,
+        amount=rng.uniform(0.0, 3_000.0, n),
+        allocation=allocation,
+        composition=composition,
+        holding_return=class_return[HOLDING_ASSET],
+        fee_rate=rng.uniform(0.0, 0.02, (n, N_HOLDINGS)),
+        pe_columns=PE_COLUMNS,
+        pe_return=pe_return,
+        carry_rate=0.125,
+        hurdle_annual=0.05,
+        gate_monthly=0.05 / 3.0,
+    )
+
+
+@pytest.mark.parametrize(("seed", "pe_return"), [(1, 0.02), (2, -0.03), (3, 0.004), (4, 0.08)])
+def test_numba_kernel_matches_numpy_twin(seed: int, pe_return: float) -> None:
+    # pe_return 0.004 sits just under the monthly hurdle 0.05/12: no carry in either.
+    a = random_inputs(seed, pe_return=pe_return)
+    b = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in a.items()}
+    ta = kernels.balance_month_numpy(**a)
+    tb = kernels.balance_month_numba(**b)
+    np.testing.assert_allclose(b["balance"], a["balance"], rtol=RTOL, atol=1e-9)
+    np.testing.assert_allclose(b["year_growth"], a["year_growth"], rtol=RTOL)
+    np.testing.assert_allclose(tb.gain_by_holding, ta.gain_by_holding, rtol=RTOL, atol=1e-6)
+    np.testing.assert_allclose(tb.fees_by_plan_holding, ta.fees_by_plan_holding, rtol=RTOL, atol=1e-6)
+    for name in ("gain_usd", "carry_usd", "stuck_usd", "sleeve_sold_usd"):
+        assert getattr(tb, name) == pytest.approx(getattr(ta, name), rel=RTOL, abs=1e-6), name
+    assert (ta.carry_usd > 0) == (pe_return > 0.05 / 12.0)
+    assert ta.stuck_usd > 0 and ta.sleeve_sold_usd > 0, "inputs should exercise the gate"
+
+
+def test_kernels_keep_money_accounted_for() -> None:
+    # After the update: balance = before + contributions + gain - fees - carry, per the
+    # kernel's own totals (weighted), and no account goes negative.
+    a = random_inputs(5)
+    before = float(a["weight"] @ a["balance"].sum(axis=1))
+    totals = kernels.balance_month_numba(**a)
+    after = float(a["weight"] @ a["balance"].sum(axis=1))
+    contributed = float(a["weight"] @ a["amount"])
+    fees = float(totals.fees_by_plan_holding.sum())
+    assert after == pytest.approx(before + contributed + totals.gain_usd - fees - totals.carry_usd, rel=1e-12)
+    assert a["balance"].min() >= 0.0

@@ -1,0 +1,372 @@
+"""Tests for agents/savers.py: one test per behaviour rule, with the arithmetic written out.
+
+Holding columns (model/assets.py): 0-7 default fund by class (equity, bonds, cash, crypto,
+private equity, private credit, infrastructure, gold), 8-10 core equity/bonds/cash, 11-15
+standalone crypto/PE/PC/infra/gold, 16 window equity, 17-21 window alternatives. Options
+(agents/savers.OPTIONS): 0 default fund, 1-3 core, 4-8 standalone, 9 window equity, 10-14
+window alternatives; option k >= 1 is holding column k + 7.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from alt401k.agents import savers as sv
+from alt401k.model.assets import N_HOLDINGS, holding_index
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+GATE_MONTHLY = 0.05 / 3.0
+"""BXPE: 5% of NAV a quarter (lever `liquidity.gate_quarterly` baseline), a third a month."""
+PE_STANDALONE = holding_index("standalone", "private_equity")
+DF_EQUITY, DF_BONDS, DF_PE = 0, 1, 4
+
+
+def population(n: int, **columns: np.ndarray) -> sv.SaverPopulation:
+    """A population of `n` identical savers; `columns` overrides any field."""
+    base = dict(
+        sponsor=np.zeros(n, dtype=np.int32),
+        weight=np.ones(n),
+        age_years=np.full(n, 40.0),
+        retirement_age_years=np.full(n, 65.0),
+        salary_usd_annual=np.full(n, 120_000.0),
+        tenure_years=np.full(n, 5.0),
+        balance_usd=np.zeros((n, N_HOLDINGS)),
+        allocation=np.tile(np.eye(sv.N_OPTIONS)[0], (n, 1)),
+        deferral_rate=np.full(n, 0.10),
+        preferred_deferral_rate=np.full(n, 0.10),
+        is_participating=np.ones(n, dtype=bool),
+        is_contributing=np.ones(n, dtype=bool),
+        is_auto_enrolled=np.zeros(n, dtype=bool),
+        style=np.full(n, sv.ACTIVE, dtype=np.int8),
+        risk_tolerance=np.full(n, 0.5),
+        literacy=np.full(n, 0.5),
+        review_prob_monthly=np.full(n, 0.02),
+        return_sensitivity=np.ones(n),
+        peer_sensitivity=np.ones(n),
+        months_in_plan=np.zeros(n, dtype=np.int32),
+        trades=np.zeros(n, dtype=np.int32),
+        year_growth=np.ones(n),
+        last_year_return=np.zeros(n),
+        worst_year_return=np.zeros(n),
+    )
+    base.update(columns)
+    return sv.SaverPopulation(**base)
+
+
+def test_contributions_follow_the_match_formula() -> None:
+    # Pay $120,000/yr = $10,000/month. HAS 2024's common formula: $0.50 per $1 up to 6%.
+    # Deferring 10%: employee $1,000, match 0.5 x min(10%, 6%) x $10,000 = $300.
+    # Deferring 4%: employee $400, match 0.5 x 4% x $10,000 = $200 (under the cap).
+    # Not participating, or participating but stopped: nothing.
+    pop = population(
+        4,
+        deferral_rate=np.array([0.10, 0.04, 0.10, 0.10]),
+        is_participating=np.array([True, True, False, True]),
+        is_contributing=np.array([True, True, True, False]),
+    )
+    employee, match = sv.contributions_usd(pop, np.full(4, 0.5), np.full(4, 0.06))
+    np.testing.assert_allclose(employee, [1000.0, 400.0, 0.0, 0.0])
+    np.testing.assert_allclose(match, [300.0, 200.0, 0.0, 0.0])
+
+
+def test_invest_splits_money_by_allocation_and_fund_mix() -> None:
+    # $1,000 half to the default fund (60/30/10 equity/bonds/cash) and half to core equity:
+    # fund columns get 300/150/50, core equity (column 8) 500.
+    balance = np.zeros((1, N_HOLDINGS))
+    allocation = np.zeros((1, sv.N_OPTIONS))
+    allocation[0, [0, 1]] = 0.5
+    composition = np.zeros((1, 8))
+    composition[0, :3] = (0.6, 0.3, 0.1)
+    sv.invest_inplace(balance, np.array([1000.0]), allocation, composition)
+    expected = np.zeros(N_HOLDINGS)
+    expected[[0, 1, 2, 8]] = (300.0, 150.0, 50.0, 500.0)
+    np.testing.assert_allclose(balance[0], expected)
+
+
+def test_account_cap_redirects_alternatives_to_the_default_fund_at_the_cap() -> None:
+    # Row 0 already holds 6% in alternatives, above a 5% cap: its 30% standalone crypto
+    # and 20% window crypto go to the default fund (0.5 + 0.5 = 1.0). Row 1 (4%) is
+    # below the cap and keeps its allocation. A cap of 1 means no cap: same object back.
+    allocation = np.zeros((2, sv.N_OPTIONS))
+    allocation[:, 0] = 0.5
+    allocation[:, 4] = 0.3
+    allocation[:, 10] = 0.2
+    out = sv.cap_alternative_allocation(allocation, np.array([0.06, 0.04]), 0.05)
+    np.testing.assert_allclose(out[0], np.eye(sv.N_OPTIONS)[0])
+    np.testing.assert_allclose(out[1], allocation[1])
+    np.testing.assert_allclose(out.sum(axis=1), 1.0)
+    assert allocation[0, 4] == 0.3, "input must not be modified"
+    assert sv.cap_alternative_allocation(allocation, np.array([0.9, 0.9]), 1.0) is allocation
+
+
+def test_returns_grow_each_holding_by_its_class_return() -> None:
+    # $100 in default-fund equity at +2% and $100 standalone PE at +1% (reported NAV):
+    # gain 2 + 1 = 3; the year's growth factor goes from 1 to 203 / 200 = 1.015.
+    pop = population(1)
+    pop.balance_usd[0, DF_EQUITY] = 100.0
+    pop.balance_usd[0, PE_STANDALONE] = 100.0
+    reported = np.zeros(8)
+    reported[0], reported[4] = 0.02, 0.01
+    gain = sv.apply_returns_inplace(pop, reported)
+    np.testing.assert_allclose(gain, [3.0])
+    assert pop.balance_usd[0, DF_EQUITY] == pytest.approx(102.0)
+    assert pop.balance_usd[0, PE_STANDALONE] == pytest.approx(101.0)
+    assert pop.year_growth[0] == pytest.approx(1.015)
+
+
+def test_fees_are_a_twelfth_of_the_annual_rate() -> None:
+    # 1.2%/yr on $1,200 = $1.20 a month, taken from that holding.
+    balance = np.zeros((1, N_HOLDINGS))
+    balance[0, 3] = 1200.0
+    rate = np.full((1, N_HOLDINGS), 0.012)
+    fee = sv.charge_fees_inplace(balance, rate)
+    assert fee[0, 3] == pytest.approx(1.2)
+    assert balance[0, 3] == pytest.approx(1198.8)
+    assert fee.sum() == pytest.approx(1.2)
+
+
+def test_carry_is_charged_only_above_the_monthly_hurdle() -> None:
+    # BXPE: 12.5% over a 5% hurdle. A +2% month on $1,000 (now $1,020): excess over the
+    # monthly hurdle 0.02 - 0.05/12 = 0.0158333; carry = 0.125 x 0.0158333 x $1,000
+    # (the pre-return balance, $1,020 / 1.02) = $1.979.
+    balance = np.zeros((1, N_HOLDINGS))
+    balance[0, PE_STANDALONE] = 1020.0
+    carry = sv.charge_carry_inplace(balance, np.array([PE_STANDALONE]), 0.02, 0.125, 0.05)
+    expected = 0.125 * (0.02 - 0.05 / 12.0) * 1000.0
+    assert carry[0] == pytest.approx(expected, rel=1e-12)
+    assert balance[0, PE_STANDALONE] == pytest.approx(1020.0 - expected, rel=1e-12)
+    # +0.4% is below the monthly hurdle of 0.4167%: no carry, balance untouched.
+    low = np.zeros((1, N_HOLDINGS))
+    low[0, PE_STANDALONE] = 1004.0
+    assert sv.charge_carry_inplace(low, np.array([PE_STANDALONE]), 0.004, 0.125, 0.05)[0] == 0.0
+    assert low[0, PE_STANDALONE] == 1004.0
+
+
+def _fund(equity: float, bonds: float, pe: float) -> np.ndarray:
+    balance = np.zeros((1, N_HOLDINGS))
+    balance[0, [DF_EQUITY, DF_BONDS, DF_PE]] = (equity, bonds, pe)
+    return balance
+
+
+COMPOSITION_50_30_20 = np.array([[0.5, 0.3, 0.0, 0.0, 0.2, 0.0, 0.0, 0.0]])
+"""A TDF with a 20% private-equity sleeve."""
+
+
+def test_rebalancing_after_a_crash_is_gated_denominator_effect() -> None:
+    # At target $500/$300/$200, equity falls 40%: $300/$300/$200, total $800, PE target
+    # $160. The sleeve may shed only 1/60 of $200 a month: it stays at $196.67 (24.6% of
+    # the fund, $36.67 stuck above target). The liquid $603.33 is split 500:300 over
+    # equity and bonds: $377.08 and $226.25. The fund's total stays $800.
+    balance = _fund(300.0, 300.0, 200.0)
+    stuck = sv.rebalance_default_fund_inplace(balance, COMPOSITION_50_30_20, GATE_MONTHLY)
+    pe = 200.0 * (1.0 - GATE_MONTHLY)
+    assert balance[0, DF_PE] == pytest.approx(pe)
+    assert stuck[0] == pytest.approx(pe - 160.0)
+    assert balance[0, DF_PE] / balance[0, :8].sum() > 0.2, "sleeve stays overweight"
+    assert balance[0, DF_EQUITY] == pytest.approx((800.0 - pe) * 500.0 / 800.0)
+    assert balance[0, DF_BONDS] == pytest.approx((800.0 - pe) * 300.0 / 800.0)
+    assert balance.sum() == pytest.approx(800.0, rel=1e-14)
+
+
+def test_rebalancing_without_a_gate_or_below_target_reaches_the_target() -> None:
+    # Gate 100%: the crashed fund goes straight to $400/$240/$160 with nothing stuck.
+    balance = _fund(300.0, 300.0, 200.0)
+    stuck = sv.rebalance_default_fund_inplace(balance, COMPOSITION_50_30_20, 1.0)
+    np.testing.assert_allclose(balance[0, [0, 1, 4]], [400.0, 240.0, 160.0])
+    assert stuck[0] == 0.0
+    # A sleeve below target is bought freely: $1,000 fund with $100 PE -> $200 PE.
+    balance = _fund(600.0, 300.0, 100.0)
+    sv.rebalance_default_fund_inplace(balance, COMPOSITION_50_30_20, GATE_MONTHLY)
+    np.testing.assert_allclose(balance[0, [0, 1, 4]], [500.0, 300.0, 200.0])
+
+
+def test_reviews_rise_with_the_size_of_the_market_move() -> None:
+    # Review probability 2%; a -10% equity month with boost 4 raises it to
+    # 0.02 x (1 + 4 x 0.10) = 2.8%. A draw of 0.025 reviews only in the moving market.
+    u = np.array([0.025, 0.03])
+    p = np.full(2, 0.02)
+    assert sv.draw_reviews(p, 0.0, 4.0, u).tolist() == [False, False]
+    assert sv.draw_reviews(p, -0.10, 4.0, u).tolist() == [True, False]
+    # Probabilities are capped at 1: a huge boost cannot review a draw of 0.999999 twice over.
+    assert sv.draw_reviews(np.array([0.5]), -1.0, 100.0, np.array([0.999999]))[0]
+
+
+def _choose(visible: np.ndarray, interest: float, uniform: float, risk: float = 0.5,
+            chasing: float = 0.0) -> np.ndarray:
+    n = visible.shape[0]
+    return sv.choose_allocation(
+        visible, np.zeros(sv.N_OPTIONS), np.full(n, risk), np.ones(n),
+        np.full((n, sv.N_OPTIONS), interest), np.full((n, sv.N_OPTIONS), uniform), chasing,
+    )
+
+
+def test_choice_is_one_over_n_of_visible_options_and_alternatives_need_interest() -> None:
+    # Neutral risk tolerance and no return chasing: every tilt is 0, so the default fund
+    # and three core funds get 1/4 each (Benartzi & Thaler's 1/n).
+    visible = np.zeros((1, sv.N_OPTIONS), dtype=bool)
+    visible[0, :4] = True
+    visible[0, 5] = True  # standalone private equity on the menu
+    uninterested = _choose(visible, interest=0.0, uniform=0.5)
+    np.testing.assert_allclose(uninterested[0, :4], 0.25)
+    assert uninterested[0, sv.OPTION_IS_ALT].sum() == 0.0
+    # Interested (draw 0.1 < 0.2): the alternative enters at half a public option's weight.
+    interested = _choose(visible, interest=0.2, uniform=0.1)
+    assert interested[0, 5] == pytest.approx(0.5 / 4.5)
+    np.testing.assert_allclose(interested[0, :4], 1.0 / 4.5)
+    # Invisible options get nothing, whatever the interest.
+    assert interested[0, ~visible[0]].sum() == 0.0
+
+
+@given(
+    visible=hnp.arrays(bool, (6, sv.N_OPTIONS)),
+    interest=st.floats(0.0, 1.0),
+    uniform=st.floats(0.0, 1.0),
+    risk=st.floats(0.0, 1.0),
+    chasing=st.floats(0.0, 5.0),
+)
+@settings(max_examples=50, deadline=None)
+def test_choice_rows_sum_to_one_on_visible_options(visible, interest, uniform, risk, chasing) -> None:
+    out = _choose(visible, interest, uniform, risk, chasing)
+    np.testing.assert_allclose(out.sum(axis=1), 1.0, rtol=1e-12)
+    # Invisible options get 0, except the default fund, the fallback of an empty menu.
+    hidden = ~visible.copy()
+    hidden[:, 0] = False
+    assert np.all(out[hidden] == 0.0)
+    assert np.all(out >= 0.0)
+
+
+def test_trade_sells_gated_vehicles_only_up_to_the_gate() -> None:
+    # $1,000 in a 60/40 default fund and $1,000 standalone PE; the saver moves everything
+    # to the default fund. PE may shed 1/60 ($16.67), so $983.33 is gated and the fund
+    # gets the remaining $1,016.67 in its own 60/40 mix. The account stays $2,000.
+    balance = np.zeros((1, N_HOLDINGS))
+    balance[0, [DF_EQUITY, DF_BONDS, PE_STANDALONE]] = (600.0, 400.0, 1000.0)
+    allocation = np.eye(sv.N_OPTIONS)[[0]]
+    composition = np.array([[0.6, 0.4, 0, 0, 0, 0, 0, 0]], dtype=float)
+    gated = sv.trade_to_allocation_inplace(balance, allocation, composition, GATE_MONTHLY)
+    kept = 1000.0 * (1.0 - GATE_MONTHLY)
+    assert gated[0] == pytest.approx(kept)
+    assert balance[0, PE_STANDALONE] == pytest.approx(kept)
+    assert balance[0, DF_EQUITY] == pytest.approx(0.6 * (2000.0 - kept))
+    assert balance[0, DF_BONDS] == pytest.approx(0.4 * (2000.0 - kept))
+    assert balance.sum() == pytest.approx(2000.0, rel=1e-14)
+
+
+def test_trade_from_one_gated_vehicle_to_another_keeps_the_total() -> None:
+    # $1,000 all in standalone PE, all of it directed to standalone private credit: only
+    # what the gate releases ($16.67) can buy private credit; nothing is created.
+    balance = np.zeros((1, N_HOLDINGS))
+    balance[0, PE_STANDALONE] = 1000.0
+    allocation = np.eye(sv.N_OPTIONS)[[6]]
+    sv.trade_to_allocation_inplace(balance, allocation, np.eye(8)[[0]], GATE_MONTHLY)
+    assert balance.sum() == pytest.approx(1000.0, rel=1e-14)
+    assert balance[0, holding_index("standalone", "private_credit")] == pytest.approx(1000.0 * GATE_MONTHLY)
+
+
+def test_deferral_resets_are_more_likely_far_from_the_preferred_rate() -> None:
+    # Hazard = 0.02 x (1 + 25 x shortfall + 100 x excess) (config defaults: a rate above
+    # the preferred one is felt in every paycheck). Shortfall 1 pp -> 2.5%, 9 pp -> 6.5%
+    # (Beshears et al. 2024: distance speeds opt-out). With a draw of 0.03 only the far
+    # saver resets; a saver at the preferred rate or outside the plan never does.
+    pop = population(
+        4,
+        deferral_rate=np.array([0.06, 0.03, 0.10, 0.03]),
+        preferred_deferral_rate=np.array([0.07, 0.12, 0.10, 0.12]),
+        is_participating=np.array([True, True, True, False]),
+    )
+    reset = sv.deferral_review(pop, np.full(4, 0.03), 0.02, 25.0, 100.0)
+    assert reset.tolist() == [False, True, False, False]
+    assert sv.deferral_review(pop, np.full(4, 0.024), 0.02, 25.0, 100.0).tolist() == [True, True, False, False]
+
+
+def test_deferral_above_the_preferred_rate_is_left_faster() -> None:
+    # A 12% default against a preferred 7% (excess 5 pp): 0.02 x (1 + 100 x 0.05) = 12%;
+    # a 2% default against the same 7% (shortfall 5 pp): 0.02 x (1 + 25 x 0.05) = 4.5%.
+    pop = population(2, deferral_rate=np.array([0.12, 0.02]), preferred_deferral_rate=np.full(2, 0.07))
+    assert sv.deferral_review(pop, np.full(2, 0.05), 0.02, 25.0, 100.0).tolist() == [True, False]
+    assert sv.deferral_review(pop, np.full(2, 0.044), 0.02, 25.0, 100.0).tolist() == [True, True]
+    assert sv.deferral_review(pop, np.full(2, 0.121), 0.02, 25.0, 100.0).tolist() == [False, False]
+
+
+def test_crypto_interest_falls_with_age_and_rises_with_income() -> None:
+    # Fed SHED 2022: 14% (18-29), 15% (30-44), 10% (45-59), 3% (60+). Middle quintile (2)
+    # is the base; slope 0.5 gives x0.5 at quintile 0 and x1.5 at quintile 4.
+    by_age = (0.14, 0.15, 0.10, 0.03)
+    ages = np.array([25.0, 30.0, 50.0, 65.0])
+    mid = sv.crypto_interest(ages, np.full(4, 2), by_age, 0.5, 1.0)
+    np.testing.assert_allclose(mid, by_age)
+    rich = sv.crypto_interest(np.array([25.0]), np.array([4]), by_age, 0.5, 1.0)
+    poor = sv.crypto_interest(np.array([25.0]), np.array([0]), by_age, 0.5, 1.0)
+    assert (poor[0], rich[0]) == pytest.approx((0.07, 0.21))
+    # After a deep drawdown interest falls by the crash factor (here 40%: 0.14 -> 0.084).
+    crashed = sv.crypto_interest(np.array([25.0]), np.array([2]), by_age, 0.5, 0.6)
+    assert crashed[0] == pytest.approx(0.084)
+
+
+def test_job_change_probability_falls_with_age() -> None:
+    # 18%/yr at 25 -> 1 - 0.82^(1/12) = 1.640%/month; 6%/yr at 55 -> 0.514%/month.
+    p = sv.job_change_prob_monthly(np.array([25.0, 40.0, 55.0, 70.0]), 0.18, 0.06)
+    assert p[0] == pytest.approx(1.0 - 0.82 ** (1 / 12))
+    assert p[2] == pytest.approx(1.0 - 0.94 ** (1 / 12))
+    assert p[0] > p[1] > p[2] == p[3]
+
+
+def test_cash_out_probability_falls_with_the_balance() -> None:
+    # p = min(0.95, 2 x 0.41 x exp(-b / $25k)): $0 -> 0.82, $25k -> 0.82/e, $100k -> 0.82/e^4.
+    p = sv.cash_out_prob(np.array([0.0, 25_000.0, 100_000.0]), 0.41)
+    np.testing.assert_allclose(p, 0.82 * np.exp([0.0, -1.0, -4.0]))
+    assert sv.cash_out_prob(np.array([0.0]), 0.6)[0] == 0.95
+
+
+# ------------------------------------------------------------------ conservation properties
+
+money = st.floats(0.0, 1e7, allow_nan=False, allow_infinity=False)
+
+
+def _rows(draw, n: int, width: int, sparse: float = 0.5) -> np.ndarray:
+    values = draw(hnp.arrays(np.float64, (n, width), elements=money))
+    mask = draw(hnp.arrays(bool, (n, width)))
+    return np.where(mask, values, 0.0)
+
+
+@st.composite
+def accounts(draw) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    n = draw(st.integers(1, 5))
+    balance = _rows(draw, n, N_HOLDINGS)
+    allocation = _rows(draw, n, sv.N_OPTIONS) + 1e-9
+    allocation /= allocation.sum(axis=1, keepdims=True)
+    composition = _rows(draw, n, 8) + 1e-9
+    composition /= composition.sum(axis=1, keepdims=True)
+    gate = draw(st.sampled_from([0.0, GATE_MONTHLY, 0.5, 1.0]))
+    return balance, allocation, composition, gate
+
+
+def _assert_conserved(before: np.ndarray, after: np.ndarray) -> None:
+    np.testing.assert_allclose(after.sum(axis=1), before.sum(axis=1), rtol=1e-12, atol=1e-6)
+    assert np.all(after >= 0.0), "a trade created a negative balance"
+
+
+@given(accounts())
+@settings(max_examples=200, deadline=None)
+def test_trades_conserve_each_account_and_stay_non_negative(case) -> None:
+    balance, allocation, composition, gate = case
+    before = balance.copy()
+    sv.trade_to_allocation_inplace(balance, allocation, composition, gate)
+    _assert_conserved(before, balance)
+    # What is gated is never sold below (1 - gate) of its value.
+    cols = sv.ILLIQUID_COLUMNS
+    assert np.all(balance[:, cols] >= before[:, cols] * (1.0 - gate) * (1 - 1e-12) - 1e-9)
+
+
+@given(accounts())
+@settings(max_examples=200, deadline=None)
+def test_rebalancing_conserves_each_account_and_stays_non_negative(case) -> None:
+    balance, _, composition, gate = case
+    before = balance.copy()
+    sv.rebalance_default_fund_inplace(balance, composition, gate)
+    _assert_conserved(before, balance)
+    np.testing.assert_array_equal(balance[:, sv.N_DF :], before[:, sv.N_DF :])
+    cols = sv.DF_ILLIQUID
+    assert np.all(balance[:, cols] >= before[:, cols] * (1.0 - gate) * (1 - 1e-12) - 1e-9)
