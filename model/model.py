@@ -628,7 +628,7 @@ class Alt401kModel(mesa.Model):
             interest, u_alt[rows], s.return_chasing,
         )
         alloc = sv.cap_alternative_allocation(alloc, sv.alternative_share(pop.balance_usd[rows]), self.policy.account_cap)
-        alloc = self._cap_alt_weights(alloc)
+        alloc = self._cap_alt_weights(alloc, composition[rows][:, ALT_IDX].sum(axis=1))
         if returns.equity_drawdown < -0.2:
             panic = u[2, rows] < s.panic_sale_prob * (1.0 - pop.risk_tolerance[rows])
             alloc[panic] = sv.panic_sell_allocation(alloc[panic])
@@ -647,17 +647,29 @@ class Alt401kModel(mesa.Model):
         pop.trades[rows] += 1
         self.flows.gated_usd += float(pop.weight[rows] @ gated)
 
-    def _cap_alt_weights(self, alloc: F64) -> F64:
-        """Scale alternative options so they total at most the account cap (lever `cap.account`)."""
+    def _cap_alt_weights(self, alloc: F64, sleeve_share: F64) -> F64:
+        """Scale alternative options so the account after trading is within the account cap.
+
+        Lever `cap.account` covers every channel: the alternative options' weight A plus the
+        default fund's weight D times its sleeve share S. Scaling A by f (the rest going to
+        the default fund) gives fA + S(D + (1 - f)A) <= cap, i.e.
+        f = (cap - S(D + A)) / (A(1 - S)), clipped to [0, 1]. Gated positions that cannot be
+        sold yet may keep an account above the cap until the gate lets them out.
+        """
         cap = self.policy.account_cap
+        if cap >= 1.0:
+            return alloc
         alt = alloc[:, sv.OPTION_IS_ALT].sum(axis=1)
-        over = alt > cap
+        d = alloc[:, 0]
+        denom = alt * (1.0 - sleeve_share)
+        f = np.divide(cap - sleeve_share * (d + alt), denom, out=np.ones_like(alt), where=denom > 0)
+        f = np.clip(f, 0.0, 1.0)
+        over = (alt > 0) & (f < 1.0)
         if over.any():
-            scale = cap / alt[over]
-            excess = alloc[over][:, sv.OPTION_IS_ALT].sum(axis=1) * (1.0 - scale)
             sub = alloc[over]
-            sub[:, sv.OPTION_IS_ALT] *= scale[:, None]
-            sub[:, 0] += excess
+            moved = sub[:, sv.OPTION_IS_ALT].sum(axis=1) * (1.0 - f[over])
+            sub[:, sv.OPTION_IS_ALT] *= f[over, None]
+            sub[:, 0] += moved
             alloc[over] = sub
         return alloc
 
