@@ -185,6 +185,17 @@ def alternative_share(balance: F64) -> F64:
     return np.divide(alt, total, out=np.zeros_like(total), where=total > 0)
 
 
+_DF_ALT = np.array([holding_index("default_fund", a) for a in ALTERNATIVES])
+_STANDALONE_ALT = np.array([holding_index("standalone", a) for a in ALTERNATIVES])
+_WINDOW_ALT = np.array([holding_index("window", a) for a in ALTERNATIVES])
+
+
+def alt_holdings(balance: F64) -> tuple[F64, F64]:
+    """USD in each alternative class per saver, inside the default fund and outside it
+    (standalone options plus the window); each of shape (n, len(ALTERNATIVES))."""
+    return balance[:, _DF_ALT], balance[:, _STANDALONE_ALT] + balance[:, _WINDOW_ALT]
+
+
 _ALT_HOLDINGS = np.flatnonzero(np.isin(HOLDING_ASSET, [ASSET_CLASSES.index(a) for a in ALTERNATIVES]))
 
 

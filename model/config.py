@@ -30,7 +30,9 @@ class SaverBehaviour(_Frozen):
     # Attention: a three-class mixture reproduces both the 2-year no-trade share (Mitchell et
     # al. 2006: 80%) and the quarterly changers (Fidelity 2025: ~5.5-6%).
     attention_class_shares: tuple[Share, Share, Share] = (0.70, 0.25, 0.05)
-    review_prob_monthly: tuple[Share, Share, Share] = (0.004, 0.02, 0.15)
+    review_prob_monthly: tuple[Share, Share, Share] = (0.004, 0.0427, 0.2004)
+    """Classes 1-2 fitted (experiments/calibrate.py, results/calibration/fitted.json) to
+    Mitchell et al. 2006 (no trade / one trade in 2 years) and Fidelity 2025 (quarterly changers)."""
     attention_boost_per_equity_move: NonNegative = 4.0
     """Review odds rise by this factor times |equity return this month| (Q1 2020: 7.3% vs 5.5%)."""
 
@@ -53,19 +55,20 @@ class SaverBehaviour(_Frozen):
     deferral_change_per_excess: NonNegative = 100.0
     """... and by this factor per unit the default exceeds the preferred rate (paycheck
     salience); fitted to Beshears et al. 2024: ~50% at a 3-6% default, ~25% at 12%, after 12 months."""
-    voluntary_enrol_prob_monthly: Share = 0.045
+    voluntary_enrol_prob_monthly: Share = 0.2534
     """Opt-in hazard under voluntary enrollment of savers in the attentive classes (1 and 2)
     (Madrian-Shea 2001: 37% at 3-15 months; Carroll et al. 2009: opt-in takes ~30 months to
     reach active decision's 3-month level; fitted, docs/validation.md)."""
-    procrastinator_enrol_prob_monthly: Share = 0.045
+    procrastinator_enrol_prob_monthly: Share = 0.0127
     """Opt-in hazard of savers in the least attentive class (attention class 0): those who
     rarely look at their account also put off enrolling, so the hazard falls with tenure
     as the prompt enrol first (fitted with the above, docs/validation.md)."""
-    active_decision_enrol_prob: Share = 0.69
+    active_decision_enrol_prob: Share = 0.3609
     """Share enrolling at once when an active choice is required (Carroll et al. 2009:
-    +28 pp over opt-in at 3 months; assumption until fitted, see docs/validation.md)."""
-    auto_enrol_optout_share: Share = 0.09
-    """Share opting out of automatic enrollment (HAS 2025: 94% participate)."""
+    +28 pp over opt-in at 3 months; fitted, see docs/validation.md)."""
+    auto_enrol_optout_share: Share = 0.1287
+    """Share opting out of automatic enrollment (fitted to Madrian-Shea 2001: 86% at 3-15
+    months; HAS 2025 plan-level 94% and Vanguard 2015 91% are higher)."""
     experienced_return_deferral_slope: NonNegative = 0.02
     """Change in deferral rate per unit trailing 12-month own return (Choi et al. 2009: > 0)."""
 

@@ -54,9 +54,6 @@ N_STREAMS = 6
 market, saver events, hires, initial state, sponsors, model (Mesa's own rng)."""
 QDIA_MIX = {"money_market": (0.0, 0.0, 1.0), "balanced": (0.6, 0.4, 0.0)}
 """Public mix of a default fund when the regime's QDIA is not a target-date fund."""
-STANDALONE_AND_WINDOW_ALT = np.array(
-    [holding_index(c, a) for c in ("standalone", "window") for a in ALTERNATIVES]
-)
 ILLIQUID_COLUMNS_ALL = np.flatnonzero(IS_ILLIQUID_HOLDING)
 PE_COLUMNS = np.array([c for c, a in enumerate(HOLDING_ASSET) if ASSET_CLASSES[a] == "private_equity"])
 
@@ -428,9 +425,8 @@ class Alt401kModel(mesa.Model):
         """Share of each plan's savers holding each alternative outside the default fund,
         (n_plans, N_ALT); computed once a month."""
         if getattr(self, "_coworker_month", None) != self.month:
-            pop = self.savers
-            held = (pop.balance_usd[:, STANDALONE_AND_WINDOW_ALT] > 0).astype(float)
-            held = held.reshape(pop.n, 2, len(ALTERNATIVES)).max(axis=1)
+            _, outside = sv.alt_holdings(self.savers.balance_usd)
+            held = (outside > 0).astype(float)
             self._coworker = (self.plan_sum @ held) / np.maximum(self.plan_weight, 1e-12)[:, None]
             self._coworker_month = self.month
         return self._coworker

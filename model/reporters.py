@@ -42,12 +42,9 @@ REPLACEMENT_ANNUITY_RATE = 0.04
 
 
 def _alt_exposure(model: Alt401kModel) -> npt.NDArray[np.bool_]:
-    """(n, N_ALT): saver holds the class through any channel."""
-    by_class = model.savers.balance_usd @ _HOLDING_TO_CLASS
-    return by_class[:, [ASSET_CLASSES.index(a) for a in ALTERNATIVES]] > 0.005
-
-
-_HOLDING_TO_CLASS = (HOLDING_ASSET[:, None] == np.arange(len(ASSET_CLASSES))[None, :]).astype(float)
+    """(n, N_ALT): saver holds the class through any channel (more than half a cent)."""
+    inside, outside = sv.alt_holdings(model.savers.balance_usd)
+    return inside + outside > 0.005
 
 
 def assets_record(model: Alt401kModel) -> dict[str, float]:

@@ -1,0 +1,118 @@
+"""Speed and memory of one model run: saver-months per second and peak memory by sample size.
+
+Not a test. Each measurement runs in a fresh subprocess (so peak RSS is that run's alone),
+`--repeats` times; the median is reported with the machine. Usage:
+
+    .venv/bin/python benchmarks/bench_model.py                 # 10k, 100k, 1M savers, 12 months
+    .venv/bin/python benchmarks/bench_model.py --sizes 10000 100000 1000000 10000000 --months 6
+
+Writes benchmarks/RESULTS.md (or --out) with a table and the machine description.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+CHILD = r"""
+import json, resource, sys, time
+import numpy as np
+from alt401k.model.config import RunConfig
+from alt401k.model.model import Alt401kModel
+from alt401k.model.policy import load_scenario
+n, months, engine = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+sponsors = max(1_200, n // 100)
+cfg = RunConfig(n_savers=n, n_sponsors=sponsors, years=max(1, -(-months // 12)))
+t0 = time.perf_counter()
+model = Alt401kModel(load_scenario("eo-14330"), cfg, **({"saver_engine": engine} if engine != "columnar" else {}))
+t1 = time.perf_counter()
+for _ in range(months):
+    model.step()
+t2 = time.perf_counter()
+peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"init_s": t1 - t0, "step_s": t2 - t1, "peak_gib": peak_kib / 2**20}))
+"""
+
+
+def machine() -> str:
+    """One line describing the machine: CPU model, cores, memory, Python, kernel path."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    from alt401k.agents.kernels import HAVE_NUMBA
+
+    return (f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB, Python {platform.python_version()}, "
+            f"kernel {'numba' if HAVE_NUMBA else 'numpy'}")
+
+
+def measure(n: int, months: int, repeats: int, engine: str = "columnar") -> dict[str, float]:
+    """Median step time, saver-months/s and peak memory over `repeats` fresh processes."""
+    runs = []
+    for _ in range(repeats):
+        out = subprocess.run([sys.executable, "-c", CHILD, str(n), str(months), engine],
+                             capture_output=True, text=True, check=True)
+        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    step = statistics.median(r["step_s"] for r in runs)
+    return {
+        "savers": n,
+        "months": months,
+        "engine": engine,
+        "init_s": statistics.median(r["init_s"] for r in runs),
+        "step_s": step,
+        "saver_months_per_s": n * months / step,
+        "peak_gib": max(r["peak_gib"] for r in runs),
+    }
+
+
+def main() -> None:
+    """Run the measurements and write the results table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--months", type=int, default=12)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--reference", type=int, nargs="*", default=[],
+                        help="sizes at which to also time the per-saver reference engine")
+    parser.add_argument("--out", default=str(Path(__file__).with_name("RESULTS.md")))
+    args = parser.parse_args()
+    started = time.strftime("%Y-%m-%d")
+    rows = [measure(n, args.months, args.repeats) for n in args.sizes]
+    for n in args.reference:
+        rows.append(measure(n, args.months, args.repeats, engine="agents"))
+    lines = [
+        "# Model speed and memory",
+        "",
+        f"Measured {started} on: {machine()}.",
+        f"Scenario eo-14330, {args.months} months after initialisation, median of {args.repeats} runs "
+        "(fresh process each; peak = max resident set size of the process).",
+        "",
+        "| engine | savers | init s | step s | saver-months/s | peak GiB |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(f"| {r['engine']} | {r['savers']:,} | {r['init_s']:.2f} | {r['step_s']:.2f} | "
+                     f"{r['saver_months_per_s'] / 1e6:.2f}M | {r['peak_gib']:.2f} |")
+    ref = {r["savers"]: r for r in rows if r["engine"] == "agents"}
+    for r in rows:
+        if r["engine"] == "columnar" and r["savers"] in ref:
+            ratio = r["saver_months_per_s"] / ref[r["savers"]]["saver_months_per_s"]
+            lines.append(f"\nColumnar / per-saver reference at {r['savers']:,} savers: {ratio:.0f}x")
+    text = "\n".join(lines) + "\n"
+    print(text)
+    Path(args.out).write_text(text)
+
+
+if __name__ == "__main__":
+    main()
