@@ -484,14 +484,15 @@ def job_change_prob_monthly(age_years: F64, young: float, old: float) -> F64:
     return 1.0 - (1.0 - annual) ** (1.0 / 12.0)
 
 
-def cash_out_prob(balance_usd: F64, headcount_share: float) -> F64:
+def cash_out_prob(balance_usd: F64, scale: float) -> F64:
     """Probability that a separating worker cashes out, falling with the balance.
 
-    ODD §7, job change. p = min(0.95, 2 x headcount_share x exp(-balance / $25k)): small
-    balances are mostly cashed out, large ones rarely. With t0 balances about
-    `cash_out_prob` (41%, Fidelity Q3 2024) of separating workers cash out.
+    ODD §7, job change. p = min(0.95, scale x exp(-balance / $25k)): small balances are
+    mostly cashed out, large ones rarely. `cash_out_scale` is set so that, with t0
+    balances and the share staying in the system, 41% of separating workers cash out
+    (Fidelity Q3 2024).
     """
-    return np.minimum(0.95, 2.0 * headcount_share * np.exp(-balance_usd / 25_000.0))
+    return np.minimum(0.95, scale * np.exp(-balance_usd / 25_000.0))
 
 
 def withdraw_share_inplace(balance: F64, rows: npt.NDArray[np.intp], share: F64) -> F64:

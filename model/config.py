@@ -76,7 +76,8 @@ class SaverBehaviour(_Frozen):
     return_chasing: NonNegative = 2.0
     """Logit weight on an option's trailing 12-month return (flows chase returns)."""
     peer_weight: NonNegative = 1.0
-    """Logit weight on the share of coworkers holding the class."""
+    """Interest in an alternative is multiplied by 1 + peer_weight x the saver's peer
+    sensitivity x the share of coworkers holding it (assumption)."""
     alt_base_interest: Share = 0.15
     """Baseline share of reviewers who consider an alternative option at all."""
     crypto_interest_by_age: tuple[Share, Share, Share, Share] = (0.14, 0.15, 0.10, 0.03)
@@ -94,11 +95,13 @@ class SaverBehaviour(_Frozen):
     # Life events.
     job_change_prob_annual_young: Share = 0.18
     job_change_prob_annual_old: Share = 0.06
-    cash_out_prob: Share = 0.41
-    """Share of separating workers who cash out (Fidelity Q3 2024: 41%)."""
-    ira_rollover_prob: Share = 0.30
-    """Share of separating workers rolling their balance to an IRA (leaves the 401(k) system;
-    assumption, the rest stays in a 401(k): old plan or new employer's)."""
+    cash_out_scale: NonNegative = 1.5
+    """Scale of the cash-out probability min(0.95, scale x exp(-balance / $25k)), set so that
+    41% of separating workers cash out at t0 (Fidelity Q3 2024)."""
+    stay_in_system_prob: Share = 0.29
+    """Share of separating workers whose balance stays in a 401(k) (left in the old plan or
+    rolled into the new employer's); the rest cash out or roll to an IRA (assumption: with
+    Fidelity's 41% cash-outs, leaves ~30% rolling to IRAs)."""
     roll_in_prob: Share = 0.10
     """Share of new hires rolling a prior balance into the plan (assumption)."""
     hardship_prob_annual: Share = 0.048
@@ -151,8 +154,8 @@ class SponsorBehaviour(_Frozen):
         }
     )
     """Prior belief in each class's excess return over public equity, net of fund fees
-    (PE: +2.0%/yr net PME, Lester, O'Shea & Warren 2025); blended half and half with the
-    trailing 36-month record."""
+    (PE: +2.0%/yr net PME, Lester, O'Shea & Warren 2025); moved toward the trailing record
+    of m months (at most 36) with credibility m / (m + 60)."""
     risk_penalty: NonNegative = 0.10
     """Benefit lost per unit of volatility above public equity's (assumption)."""
     auto_enroll_share_by_class: tuple[Share, Share, Share, Share] = (0.45, 0.62, 0.78, 0.80)

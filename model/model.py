@@ -199,7 +199,7 @@ class Alt401kModel(mesa.Model):
         takers = has_alt.any(axis=1) & (pop.style != sv.DEFAULTED)
         for k in range(len(ALTERNATIVES)):
             rows = takers & has_alt[:, k]
-            alloc[rows, sv.STANDALONE_OPTIONS[k]] = share * 4.0
+            alloc[rows, sv.STANDALONE_OPTIONS[k]] = share
         alloc[takers] /= alloc[takers].sum(axis=1, keepdims=True)
         pop.allocation[:] = alloc
         sv.invest_inplace(pop.balance_usd, totals, alloc, self.composition())
@@ -674,18 +674,22 @@ class Alt401kModel(mesa.Model):
         pop, s = self.savers, self.config.saver
         u = self.saver_rng.random((3, pop.n), dtype=np.float32)
         ill = ILLIQUID_COLUMNS_ALL
-        redeemed = float(pop.weight[hardship_rows := np.flatnonzero(
-            pop.is_participating & (u[0] < 1.0 - (1.0 - s.hardship_prob_annual) ** (1 / 12)))]
-            @ pop.balance_usd[np.ix_(hardship_rows, ill)].sum(axis=1)) * s.hardship_share_of_balance
-        hardship = hardship_rows
-        taken = sv.withdraw_share_inplace(pop.balance_usd, hardship, np.full(hardship.size, s.hardship_share_of_balance))
+        hardship = np.flatnonzero(pop.is_participating & (u[0] < 1.0 - (1.0 - s.hardship_prob_annual) ** (1 / 12)))
+        share = s.hardship_share_of_balance
+        redeemed = share * float(pop.weight[hardship] @ pop.balance_usd[np.ix_(hardship, ill)].sum(axis=1))
+        taken = sv.withdraw_share_inplace(pop.balance_usd, hardship, np.full(hardship.size, share))
         self.flows.hardship_usd = float(pop.weight[hardship] @ taken)
         retiring = pop.age_years >= pop.retirement_age_years
         leaving = ~retiring & (u[1] < sv.job_change_prob_monthly(pop.age_years, s.job_change_prob_annual_young, s.job_change_prob_annual_old))
+        # Who keeps money in the 401(k) system is drawn first, from the uniform alone, so the
+        # set of rows recycled as new hires never depends on balances, hence not on the
+        # policy: new-hire draws stay common across scenarios (common random numbers).
+        stays = leaving & (u[2] >= 1.0 - s.stay_in_system_prob)
+        movers = leaving & ~stays
         balance = pop.total_balance()
-        cash_out = leaving & (u[2] < sv.cash_out_prob(balance / self.wage_index, s.cash_out_prob))
-        to_ira = leaving & ~cash_out & (u[2] >= 1.0 - s.ira_rollover_prob)
-        stays = leaving & ~cash_out & ~to_ira
+        p_cash = np.minimum(sv.cash_out_prob(balance / self.wage_index, s.cash_out_scale), 1.0 - s.stay_in_system_prob)
+        cash_out = movers & (u[2] < p_cash)
+        to_ira = movers & ~cash_out
         self.flows.retirement_usd = float(pop.weight[retiring] @ balance[retiring])
         self.flows.cash_outs_usd = float(pop.weight[cash_out] @ balance[cash_out])
         self.flows.rollovers_out_usd = float(pop.weight[to_ira] @ balance[to_ira])
@@ -693,7 +697,7 @@ class Alt401kModel(mesa.Model):
         # new one) stay on the row, whose job tenure restarts.
         pop.tenure_years[stays] = 0.0
         self._record_retirees(np.flatnonzero(retiring), balance)
-        rows = np.flatnonzero(retiring | cash_out | to_ira)
+        rows = np.flatnonzero(retiring | movers)
         redeemed += float(pop.weight[rows] @ pop.balance_usd[np.ix_(rows, ill)].sum(axis=1))
         rolled_in = hire_inplace(pop, rows, self.plans, self.config, self.hire_rng, self.wage_index)
         composition = self.composition(rows)

@@ -314,10 +314,10 @@ def test_job_change_probability_falls_with_age() -> None:
 
 
 def test_cash_out_probability_falls_with_the_balance() -> None:
-    # p = min(0.95, 2 x 0.41 x exp(-b / $25k)): $0 -> 0.82, $25k -> 0.82/e, $100k -> 0.82/e^4.
-    p = sv.cash_out_prob(np.array([0.0, 25_000.0, 100_000.0]), 0.41)
+    # p = min(0.95, 0.82 x exp(-b / $25k)): $0 -> 0.82, $25k -> 0.82/e, $100k -> 0.82/e^4.
+    p = sv.cash_out_prob(np.array([0.0, 25_000.0, 100_000.0]), 0.82)
     np.testing.assert_allclose(p, 0.82 * np.exp([0.0, -1.0, -4.0]))
-    assert sv.cash_out_prob(np.array([0.0]), 0.6)[0] == 0.95
+    assert sv.cash_out_prob(np.array([0.0]), 1.2)[0] == 0.95
 
 
 # ------------------------------------------------------------------ conservation properties

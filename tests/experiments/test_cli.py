@@ -96,8 +96,8 @@ def test_bad_set_override(tmp_path, capsys, pair: str, field: str) -> None:
 
 def test_config_file_with_a_bad_value(tmp_path, capsys) -> None:
     path = tmp_path / "run.toml"
-    path.write_text("[saver]\ncash_out_prob = 2.0\n", encoding="utf-8")
-    expect_input_error(capsys, tmp_path, ["--scenario", "status-quo", "--config", str(path)], str(path), "saver.cash_out_prob")
+    path.write_text("[saver]\ncash_out_scale = -1.0\n", encoding="utf-8")
+    expect_input_error(capsys, tmp_path, ["--scenario", "status-quo", "--config", str(path)], str(path), "saver.cash_out_scale")
 
 
 @pytest.mark.parametrize(
