@@ -1,0 +1,379 @@
+"""Running a sweep: one task per run, one Parquet part file per run, resumable.
+
+DESIGN §7-8. `plan_tasks` turns a spec into runs ordered scenario, design point,
+replication; `run_one` does one run in a worker and writes its part files atomically
+(temporary name, then `os.replace`), so a killed sweep leaves only whole files and a rerun
+skips them. Run i of replication k is seeded with
+``SeedSequence(master_seed, spawn_key=(k,))``: replication k of every design point and
+scenario sees the same market and saver shocks (common random numbers), and nothing
+depends on which worker ran what, or when.
+
+Sweep directory layout::
+
+    spec.toml               copy of the spec
+    sweep.json              spec hash, run count, design (no timestamps)
+    parts/run-000012.parquet    monthly rows of run 12 (written last: marks the run done)
+    horizon/run-000012.parquet  one row of horizon summaries of run 12
+    failed/run-000012.json      parameters, error and traceback of a run that raised
+"""
+
+from __future__ import annotations
+
+import ctypes
+import dataclasses
+import datetime as dt
+import functools
+import json
+import shutil
+import sys
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from ..model.errors import InputError
+from ..model.outputs import parquet_bytes, write_atomic
+from .sweep_spec import SweepSpec, design_points, load_spec
+
+ID_COLUMNS = ("run_id", "design_point", "sample_index", "replication", "scenario")
+FAIL_HOOK: Callable[[Task], None] | None = None
+"""Test-only: called at the start of every run in this process; raise to make it fail."""
+
+
+@dataclass(frozen=True)
+class Task:
+    """Everything one worker needs for one run (small, picklable; no model objects)."""
+
+    run_id: int
+    design_point: int
+    sample_index: int
+    replication: int
+    scenario: str
+    levers: tuple[tuple[str, Any], ...]
+    uncertainties: tuple[tuple[str, Any], ...]
+    constants: tuple[tuple[str, Any], ...]
+    sizes: tuple[int, int, int]
+    """(n_savers, n_sponsors, years)."""
+    master_seed: int
+    lever_effective: dt.date | None
+    monthly: tuple[str, ...]
+    horizon: tuple[tuple[str, str], ...]
+    every: int
+    out_dir: str
+    label: str
+
+    @property
+    def part_path(self) -> Path:
+        """Monthly part file of this run."""
+        return Path(self.out_dir) / "parts" / f"run-{self.run_id:06d}.parquet"
+
+    @property
+    def horizon_path(self) -> Path:
+        """Horizon-summary part file of this run."""
+        return Path(self.out_dir) / "horizon" / f"run-{self.run_id:06d}.parquet"
+
+    @property
+    def failed_path(self) -> Path:
+        """Failure record of this run."""
+        return Path(self.out_dir) / "failed" / f"run-{self.run_id:06d}.json"
+
+    def parameters(self) -> dict[str, Any]:
+        """Scenario, levers and uncertainties of this run, for failure records."""
+        return {"scenario": self.scenario, **dict(self.levers), **dict(self.uncertainties)}
+
+
+def plan_tasks(spec: SweepSpec, out_dir: Path, label: str = "sweep") -> list[Task]:
+    """All runs of `spec`, in run order: scenario, then design point, then replication."""
+    points = design_points(spec)
+    tasks = []
+    for scenario in spec.scenarios:
+        for point in points:
+            for k in range(spec.replications):
+                tasks.append(Task(
+                    run_id=len(tasks), design_point=point.index, sample_index=point.sample_index,
+                    replication=k, scenario=scenario, levers=point.levers,
+                    uncertainties=point.uncertainties, constants=tuple(spec.constants.items()),
+                    sizes=(spec.n_savers, spec.n_sponsors, spec.years), master_seed=spec.master_seed,
+                    lever_effective=spec.lever_effective, monthly=tuple(spec.outputs.monthly),
+                    horizon=tuple(spec.outputs.horizon.items()), every=spec.outputs.every,
+                    out_dir=str(out_dir), label=label,
+                ))
+    return tasks
+
+
+# ----------------------------------------------------------------------------- worker side
+
+
+@functools.lru_cache(maxsize=64)
+def _scenario(name: str, levers: tuple[tuple[str, Any], ...], effective: dt.date | None,
+              start: dt.date, label: str) -> Any:
+    """The scenario with the swept lever values, built once per worker per combination.
+
+    Each swept lever holds its value from `effective` (default `start`); the scenario's own
+    changes to that lever from that date on are dropped, so the sweep's value is the one in
+    force rather than being overridden by a later dated change in the file.
+    """
+    from ..model import levers as registry
+    from ..model.policy import Change, load_scenario
+
+    base = load_scenario(name)
+    when = effective or start
+    names = {n for n, _ in levers}
+    kept = [c for c in base.changes if not (c.lever in names and c.effective >= when)]
+    extra = [Change(n, registry.LEVERS[n].check(v), when, f"sweep spec {label}", "sweep")
+             for n, v in levers]
+    changes = tuple(sorted(kept + extra, key=lambda c: c.effective))
+    return dataclasses.replace(base, changes=changes)
+
+
+@functools.lru_cache(maxsize=8)
+def _base_config(sizes: tuple[int, int, int], constants: tuple[tuple[str, Any], ...]) -> Any:
+    from ..model.config import RunConfig, with_overrides
+
+    n_savers, n_sponsors, years = sizes
+    config = RunConfig(n_savers=n_savers, n_sponsors=n_sponsors, years=years)
+    return with_overrides(config, dict(constants), "constants") if constants else config
+
+
+@functools.cache
+def _single_thread_blas() -> None:
+    """Pin OpenBLAS to one thread in this process (best effort, Linux).
+
+    Why: a threaded BLAS may split a reduction differently with the thread count, and the
+    thread count differs between an in-process run (n_jobs=1) and a loky or Dask worker;
+    one thread everywhere keeps results bit-identical. Runs are parallel across processes.
+    """
+    try:
+        maps = Path("/proc/self/maps").read_text()
+    except OSError:
+        return
+    libs = {line.split()[-1] for line in maps.splitlines() if "openblas" in line.lower() and ".so" in line}
+    for lib in libs:
+        try:
+            handle = ctypes.CDLL(lib)
+        except OSError:
+            continue
+        for symbol in ("scipy_openblas_set_num_threads64_", "openblas_set_num_threads64_",
+                       "scipy_openblas_set_num_threads", "openblas_set_num_threads"):
+            if hasattr(handle, symbol):
+                getattr(handle, symbol)(1)
+                break
+
+
+def derived_series(table: pa.Table) -> dict[str, pa.Array]:
+    """Output columns computed from the recorder's: total assets in alternatives (USD)."""
+    from ..model.assets import ALTERNATIVES
+
+    total = np.sum([table[f"assets_usd__{a}"].to_numpy() for a in ALTERNATIVES], axis=0)
+    return {"assets_usd__alternatives": pa.array(total, pa.float64())}
+
+
+def _value_type(value: Any) -> pa.DataType:
+    if isinstance(value, bool):
+        return pa.bool_()
+    if isinstance(value, str):
+        return pa.string()
+    return pa.float64()
+
+
+def _id_columns(task: Task, n_rows: int) -> dict[str, pa.Array]:
+    """Run identifiers and parameter values, repeated on `n_rows` rows."""
+    cols = {
+        "run_id": pa.array([task.run_id] * n_rows, pa.int64()),
+        "design_point": pa.array([task.design_point] * n_rows, pa.int64()),
+        "sample_index": pa.array([task.sample_index] * n_rows, pa.int64()),
+        "replication": pa.array([task.replication] * n_rows, pa.int32()),
+        "scenario": pa.array([task.scenario] * n_rows, pa.string()),
+    }
+    for name, value in (*task.levers, *task.uncertainties):
+        kind = _value_type(value)
+        cols[name] = pa.array([value if kind != pa.float64() else float(value)] * n_rows, kind)
+    return cols
+
+
+def _summaries(series: dict[str, np.ndarray], horizon: tuple[tuple[str, str], ...]) -> dict[str, float]:
+    """Per-run horizon summaries over months 1..end (month 0 is the initial state)."""
+    how = {"last": lambda x: x[-1], "mean": lambda x: x[1:].mean(), "sum": lambda x: x[1:].sum(),
+           "min": lambda x: x[1:].min(), "max": lambda x: x[1:].max()}
+    return {f"{name}__{kind}": float(how[kind](series[name])) for name, kind in horizon}
+
+
+def run_one(task: Task) -> Path:
+    """Do one run and write its part files atomically; return the monthly part's path.
+
+    The horizon file is written first and the monthly part last, so an existing monthly
+    part means the run is complete. Raises whatever the model raises.
+    """
+    from ..model.config import with_overrides
+    from ..model.model import Alt401kModel
+
+    _single_thread_blas()
+    if FAIL_HOOK is not None:
+        FAIL_HOOK(task)
+    config = _base_config(task.sizes, task.constants)
+    if task.uncertainties:
+        config = with_overrides(config, dict(task.uncertainties), f"run {task.run_id}")
+    scenario = _scenario(task.scenario, task.levers, task.lever_effective, config.start, task.label)
+    seed = np.random.SeedSequence(task.master_seed, spawn_key=(task.replication,))
+    model = Alt401kModel(scenario, config, seed_sequence=seed)
+    model.run()
+    table = model.recorder.series_table()
+    derived = derived_series(table)
+    wanted = {name for name, _ in task.horizon} | set(task.monthly)
+    series = {n: (derived[n] if n in derived else table[n]).to_numpy() for n in wanted}
+    summary = _summaries(series, task.horizon)
+    if task.horizon:
+        cols = _id_columns(task, 1) | {k: pa.array([v], pa.float64()) for k, v in summary.items()}
+        write_atomic(task.horizon_path, parquet_bytes(pa.table(cols)))
+    month = table["month"].to_numpy()
+    keep = np.flatnonzero(month % task.every == 0)
+    cols = _id_columns(task, len(keep))
+    cols["date"] = table["date"].take(pa.array(keep))
+    cols["month"] = table["month"].take(pa.array(keep))
+    for name in task.monthly:
+        cols[name] = pa.array(series[name][keep], pa.float64())
+    write_atomic(task.part_path, parquet_bytes(pa.table(cols)))
+    return task.part_path
+
+
+def run_recorded(task: Task) -> dict[str, Any]:
+    """`run_one`, turning an exception into a `failed/RUN.json` record; a small status dict."""
+    t0 = time.perf_counter()
+    try:
+        path = run_one(task)
+    except Exception as err:  # noqa: BLE001 - any model error is recorded, the sweep goes on
+        record = {"run_id": task.run_id, "parameters": task.parameters(), "replication": task.replication,
+                  "error": f"{type(err).__name__}: {err}", "traceback": traceback.format_exc()}
+        write_atomic(task.failed_path, json.dumps(record, indent=2, default=str).encode())
+        return {"run_id": task.run_id, "ok": False, "error": record["error"],
+                "seconds": time.perf_counter() - t0}
+    task.failed_path.unlink(missing_ok=True)
+    return {"run_id": task.run_id, "ok": True, "bytes": path.stat().st_size,
+            "seconds": time.perf_counter() - t0}
+
+
+# ----------------------------------------------------------------------------- parent side
+
+
+@dataclass
+class SweepResult:
+    """What a sweep did: counts, wall time and output size."""
+
+    n_runs: int
+    n_skipped: int
+    n_done: int
+    failed: list[int]
+    wall_s: float
+    output_bytes: int
+
+
+def prepare_dir(spec_path: Path, out_dir: Path, spec: SweepSpec, digest: str, n_runs: int,
+                force: bool) -> None:
+    """Create or reopen a sweep directory; refuse a changed spec unless `force`.
+
+    With `force`, results of a different spec are deleted before starting afresh.
+    """
+    meta_path = out_dir / "sweep.json"
+    if meta_path.exists():
+        old = json.loads(meta_path.read_text())
+        if old.get("spec_hash") != digest:
+            if not force:
+                raise InputError(spec_path, "", f"{out_dir} holds a sweep of a different spec "
+                                 f"(hash {old.get('spec_hash', '?')[:12]}, now {digest[:12]}); "
+                                 "use --force to discard it or choose another --out")
+            for sub in ("parts", "horizon", "failed", "analysis"):
+                shutil.rmtree(out_dir / sub, ignore_errors=True)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_atomic(out_dir / "spec.toml", spec_path.read_bytes())
+    meta = {"spec_hash": digest, "spec_file": spec_path.name, "n_runs": n_runs,
+            "design": spec.design, "scenarios": spec.scenarios, "replications": spec.replications,
+            "master_seed": spec.master_seed, "seeding": "SeedSequence(master_seed, spawn_key=(replication,))"}
+    write_atomic(meta_path, json.dumps(meta, indent=2).encode())
+
+
+def run_sweep(spec_path: str | Path, out_dir: str | Path | None = None, *, n_jobs: int | None = None,
+              engine: str = "local", scheduler: str | None = None, force: bool = False,
+              retry_failed: bool = False, progress: bool = True) -> SweepResult:
+    """Run (or resume) the sweep of `spec_path` into `out_dir`.
+
+    Finished runs (an existing monthly part) are never rerun. Runs with a failure record
+    are skipped unless `retry_failed`. Returns counts; failures do not raise.
+    """
+    from tqdm import tqdm
+
+    from .engines import make_engine
+
+    spec_path = Path(spec_path)
+    spec, digest = load_spec(spec_path)
+    out = Path(out_dir) if out_dir else Path("results/sweeps") / spec_path.stem
+    tasks = plan_tasks(spec, out, spec_path.stem)
+    prepare_dir(spec_path, out, spec, digest, len(tasks), force)
+    todo = [t for t in tasks if not t.part_path.exists()
+            and (retry_failed or not t.failed_path.exists())]
+    pending = {t.run_id for t in todo}
+    failed_before = [t.run_id for t in tasks if t.run_id not in pending and t.failed_path.exists()]
+    t0 = time.perf_counter()
+    failed: list[int] = []
+    bar = tqdm(total=len(tasks), initial=len(tasks) - len(todo), disable=not progress,
+               unit="run", file=sys.stderr, dynamic_ncols=True)
+    with make_engine(engine, n_jobs, scheduler) as runner:
+        for status in runner.imap(run_recorded, todo):
+            if not status["ok"]:
+                failed.append(status["run_id"])
+                bar.write(f"run {status['run_id']} failed: {status['error']}")
+            bar.set_postfix(failed=len(failed) + len(failed_before))
+            bar.update(1)
+    bar.close()
+    size = sum(p.stat().st_size for sub in ("parts", "horizon") for p in (out / sub).glob("*.parquet"))
+    return SweepResult(len(tasks), len(tasks) - len(todo), len(todo) - len(failed),
+                       sorted(failed + failed_before), time.perf_counter() - t0, size)
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+def load_sweep(directory: str | Path, columns: Sequence[str] | None = None, lazy: bool = False,
+               table: str = "monthly") -> Any:
+    """All finished runs of a sweep as one pandas DataFrame sorted by run_id, month.
+
+    Parameters
+    ----------
+    directory
+        The sweep directory (`--out`).
+    columns
+        Columns to read (default all).
+    lazy
+        Return a `pyarrow.dataset.Dataset` over the part files instead of reading them.
+    table
+        "monthly" (one row per run per recorded month) or "horizon" (one row per run).
+    """
+    import pyarrow.dataset as ds
+
+    sub = {"monthly": "parts", "horizon": "horizon"}[table]
+    files = sorted(str(p) for p in (Path(directory) / sub).glob("run-*.parquet"))
+    if not files:
+        raise InputError(directory, sub, "no finished runs")
+    dataset = ds.dataset(files, format="parquet")
+    if lazy:
+        return dataset
+    frame = dataset.to_table(columns=list(columns) if columns else None).to_pandas()
+    keys = [k for k in ("run_id", "month") if k in frame.columns]
+    return frame.sort_values(keys, kind="stable").reset_index(drop=True) if keys else frame
+
+
+def combined_table(directory: str | Path, table: str = "monthly") -> pa.Table:
+    """The concatenation of all part files in run order (for export or byte comparisons)."""
+    import pyarrow.parquet as pq
+
+    sub = {"monthly": "parts", "horizon": "horizon"}[table]
+    files = sorted((Path(directory) / sub).glob("run-*.parquet"))
+    return pa.concat_tables([pq.read_table(f) for f in files])
+
+
+__all__ = ["FAIL_HOOK", "SweepResult", "Task", "combined_table", "derived_series", "load_sweep",
+           "plan_tasks", "prepare_dir", "run_one", "run_recorded", "run_sweep"]
