@@ -1,6 +1,7 @@
 """The `alt401k` command line.
 
-Subcommands: `run` (one model run), `scenarios` (bundled regulatory variants). Every bad
+Subcommands: `run` (one model run), `scenarios` (bundled regulatory variants), `sweep`
+(many runs from a spec file, resumable) and `analyze` (sensitivity indices). Every bad
 input — unknown scenario, malformed file, unknown key, impossible value — ends with one
 line on standard error naming the file and the field, and exit status 2; nothing is
 written before the inputs have been validated.
@@ -143,6 +144,41 @@ def _alts() -> tuple[str, ...]:
     return ALTERNATIVES
 
 
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """Run or resume a sweep; exit 1 if any run failed (recorded under DIR/failed/)."""
+    from .sweep import run_sweep
+
+    if args.engine == "local" and args.scheduler:
+        raise InputError("--scheduler", args.scheduler, "needs --engine dask")
+    if args.n_jobs is not None and args.n_jobs == 0:
+        raise InputError("--n-jobs", "0", "must be a positive number of workers (or -1: all cores)")
+    out = args.out or str(Path("results/sweeps") / Path(args.spec).stem)
+    result = run_sweep(args.spec, out, n_jobs=args.n_jobs, engine=args.engine, scheduler=args.scheduler,
+                       force=args.force, retry_failed=args.retry_failed)
+    print(f"sweep {out}: {result.n_runs} runs ({result.n_skipped} already done, {result.n_done} run now, "
+          f"{len(result.failed)} failed) in {result.wall_s:.1f} s; "
+          f"{result.output_bytes / 1e6:.2f} MB of Parquet")
+    if result.failed:
+        shown = ", ".join(str(i) for i in result.failed[:10])
+        print(f"failed runs: {shown}{' ...' if len(result.failed) > 10 else ''} "
+              f"(see {out}/failed/; rerun with --retry-failed)", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    """Sensitivity indices of a finished sweep's horizon outputs, ranked."""
+    from .analysis import analyze_sweep, format_table
+
+    if not (Path(args.dir) / "spec.toml").is_file():
+        raise InputError(args.dir, "", "not a sweep directory (no spec.toml)")
+    for name, table in analyze_sweep(args.dir, args.output).items():
+        print(f"\n== {name}")
+        print(format_table(table))
+    print(f"\nwrote CSV and PNG files to {Path(args.dir) / 'analysis'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = argparse.ArgumentParser(prog="alt401k", description=__doc__.splitlines()[0])
@@ -161,7 +197,34 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
     scen = sub.add_parser("scenarios", help="list bundled regulatory variants")
     scen.set_defaults(func=cmd_scenarios)
+    sweep = sub.add_parser("sweep", help="run or resume a sweep spec (experiments/sweeps/*.toml)")
+    sweep.add_argument("spec", help="path to a sweep spec TOML")
+    sweep.add_argument("--n-jobs", type=int, help="parallel workers (default: all cores)")
+    sweep.add_argument("--engine", choices=("local", "dask"), default="local",
+                       help="local: joblib processes; dask: a dask.distributed cluster")
+    sweep.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 "
+                       "(default: a LocalCluster on 127.0.0.1)")
+    sweep.add_argument("--out", help="sweep directory (default results/sweeps/SPEC-NAME)")
+    sweep.add_argument("--force", action="store_true", help="discard results of a different spec in --out")
+    sweep.add_argument("--retry-failed", action="store_true", help="rerun runs recorded as failed")
+    sweep.set_defaults(func=cmd_sweep)
+    analyze = sub.add_parser("analyze", help="Sobol or Morris indices of a finished sweep")
+    analyze.add_argument("dir", help="sweep directory")
+    analyze.add_argument("--output", help="one horizon output, e.g. fees_usd__sum (default: all)")
+    analyze.set_defaults(func=cmd_analyze)
+    validate = sub.add_parser("validate", help="reproduce the published findings (docs/validation.md)")
+    validate.add_argument("--fast", action="store_true", help="small samples, few replications (< 60 s)")
+    validate.add_argument("--target", action="append", metavar="NAME", help="one target or experiment (repeatable)")
+    validate.add_argument("--n-jobs", type=int, default=1, help="parallel workers for replications")
+    validate.set_defaults(func=cmd_validate)
     return parser
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Run the validation experiments; exit 1 if a target fails (see experiments/validate.py)."""
+    from .validate import cmd_validate as run_validate
+
+    return run_validate(args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
