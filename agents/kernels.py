@@ -4,8 +4,9 @@ ODD §7 (contributions, balances, fees, default-fund rebalancing). The rules the
 the functions in `agents.savers`; `balance_month_numpy` applies them in order, and
 `balance_month_numba` does the same arithmetic row by row in one pass over memory, which is
 what makes a national-scale run feasible (DESIGN §6). Both return the same numbers (to
-floating-point rounding; tests/agents/test_kernels.py), and the model uses the compiled
-kernel when numba is installed and the numpy path otherwise.
+floating-point rounding; tests/agents/test_kernels.py). The model always uses the row
+kernel: compiled when numba is installed, interpreted otherwise, so that outputs are
+byte-identical with or without the JIT.
 """
 
 from __future__ import annotations
@@ -179,29 +180,35 @@ def _balance_month_rows(
     return gain_total, carry_total, stuck_total, sold_total
 
 
-if HAVE_NUMBA:
-    _compiled = njit(cache=True, nogil=True)(_balance_month_rows)
+_row_kernel = njit(cache=True, nogil=True)(_balance_month_rows) if HAVE_NUMBA else _balance_month_rows
+"""The row-by-row update: compiled where numba is installed, else the same function run by
+the Python interpreter (slow, but the same IEEE operations in the same order, so a run gives
+the same bytes with or without the JIT; numba is used without fastmath)."""
 
 
-def balance_month_numba(
+def balance_month_rows(
     balance: F64, year_growth: F64, weight: F64, sponsor: npt.NDArray[np.int32], n_plans: int,
     amount: F64, allocation: F64, composition: F64, holding_return: F64, fee_rate: F64,
     pe_columns: npt.NDArray[np.intp], pe_return: float, carry_rate: float, hurdle_annual: float,
     gate_monthly: float,
 ) -> MonthTotals:
-    """The same update as `balance_month_numpy`, compiled, in one pass per saver."""
+    """The same update as `balance_month_numpy`, one saver at a time in one pass over memory."""
     excess = pe_return - hurdle_annual / 12.0
     carry_monthly = carry_rate * excess / (1.0 + pe_return) if excess > 0 else 0.0
     is_pe = np.zeros(balance.shape[1], dtype=np.bool_)
     is_pe[pe_columns] = True
     fees = np.zeros((n_plans, balance.shape[1]))
     gain_by_holding = np.zeros(balance.shape[1])
-    gain, carry, stuck, sold = _compiled(
+    gain, carry, stuck, sold = _row_kernel(
         balance, year_growth, weight, sponsor, amount, allocation, composition, holding_return,
         fee_rate, is_pe, carry_monthly, sv.DF_ILLIQUID, gate_monthly, fees, gain_by_holding,
     )
-    return MonthTotals(gain, gain_by_holding, fees, carry, stuck, sold)
+    return MonthTotals(float(gain), gain_by_holding, fees, float(carry), float(stuck), float(sold))
 
 
-balance_month = balance_month_numba if HAVE_NUMBA else balance_month_numpy
-"""The kernel the model uses."""
+balance_month_numba = balance_month_rows
+"""Kept for the tests' name; it is the compiled row kernel when numba is installed."""
+
+balance_month = balance_month_rows
+"""The kernel the model uses: the row kernel, compiled when numba is available. The
+vectorised `balance_month_numpy` is the reference it is tested against."""

@@ -124,7 +124,7 @@ def write_run(model: Alt401kModel, out_dir: Path, initial_record: dict[str, floa
         "config": model.config.model_dump(mode="json"),
         "seed": model.config.seed,
         "seed_entropy": str(model.seed_entropy),
-        "kernel": "numba" if HAVE_NUMBA else "numpy",
+        "kernel": "numba" if HAVE_NUMBA else "interpreted",
         "packages": package_versions(),
         "t0_calibration": t0_calibration(model, initial_record),
         "files": {name: hashlib.sha256(data).hexdigest() for name, data in files.items()},

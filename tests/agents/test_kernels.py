@@ -1,8 +1,9 @@
 """Tests for agents/kernels.py: the compiled balance update equals its numpy twin.
 
-The model uses `balance_month_numba` where numba is installed and `balance_month_numpy`
-otherwise, so results must not depend on which (to floating-point rounding: the compiled
-loop sums in a different order, hence 1e-12 relative, not bit-equality).
+The model uses the row kernel (`balance_month_rows`), compiled where numba is installed
+and interpreted otherwise (same bytes either way, tests/model/test_jit_equivalence.py).
+The vectorised numpy twin is the reference it is checked against, to 1e-12 relative (the
+two sum in different orders, so not bit-equal).
 """
 
 from __future__ import annotations
