@@ -1,0 +1,349 @@
+"""Designed validation experiments: one function per experiment, each returning statistics.
+
+Each experiment builds a world from the model's public inputs only — a `Setting`, a bundled
+scenario, an imposed market path and `RunConfig` overrides — steps the model and reads the
+savers' columns (`is_participating`, `deferral_rate`, `trades`, `months_in_plan`,
+`last_year_return`, `balance_usd`). No model code is changed for a target. The targets
+(published values, tolerances, sources) are in `targets.toml`; docs/validation.md is
+generated from both by `alt401k validate`.
+
+Every experiment has the signature ``f(config, seed_sequence, size) -> dict[str, float]``:
+`config` carries the behavioural parameters under test, `size` is "fast" or "full".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import numpy.typing as npt
+
+from ...model.assets import ALTERNATIVES, ASSET_CLASSES, HOLDING_ASSET
+from ...model.config import RunConfig, with_overrides
+from ...model.market_paths import stylised
+from ...model.model import Alt401kModel
+from ...model.policy import load_scenario
+from ...model.population import weighted_median
+from ...model.setting import PlanSpec, Setting
+
+F64 = npt.NDArray[np.float64]
+Experiment = Callable[[RunConfig, np.random.SeedSequence, str], dict[str, float]]
+
+SIZES: dict[str, dict[str, int]] = {
+    # savers per plan type (synthetic), savers and plans (national sample)
+    "fast": {"per_plan": 1_500, "national": 3_000, "sponsors": 300, "pe_savers": 60},
+    "full": {"per_plan": 6_000, "national": 12_000, "sponsors": 1_200, "pe_savers": 200},
+}
+DEFAULT_RATES = (0.03, 0.06, 0.12)
+ENROLLMENT_MONTHS = 48
+
+
+def _scenario():  # noqa: ANN202 - cached scenario object
+    global _SQ
+    try:
+        return _SQ
+    except NameError:
+        _SQ = load_scenario("status-quo")
+        return _SQ
+
+
+def fresh(seed: np.random.SeedSequence) -> np.random.SeedSequence:
+    """A new SeedSequence equal to `seed` as built: spawning mutates a SeedSequence, so runs
+    meant to share shocks (common random numbers) each get their own copy."""
+    return np.random.SeedSequence(seed.entropy, spawn_key=seed.spawn_key)
+
+
+def _cohort(model: Alt401kModel, months: int) -> npt.NDArray[np.bool_]:
+    """Rows still held by the saver who was there at month 0 (never replaced by a new hire)."""
+    return model.savers.months_in_plan == months
+
+
+# ---------------------------------------------------------------------------------------
+# §1-2 Enrollment: opt-in, automatic (3/6/12% defaults) and active decision
+# ---------------------------------------------------------------------------------------
+
+
+def enrollment(config: RunConfig, seed: np.random.SeedSequence, size: str) -> dict[str, float]:
+    """New-hire panels in five plan types followed for 48 months (status-quo regime).
+
+    Participation curves P(t) of the original hires by tenure t; Madrian & Shea's statistic
+    is the mean of P(t) over t = 3..15 months; Carroll et al.'s the 3-month gap between
+    active decision and opt-in and the first month at which opt-in reaches active
+    decision's 3-month level; the share still at the default rate after 12 months is taken
+    over participants hired into automatic-enrollment plans with each default.
+    """
+    n = SIZES[size]["per_plan"]
+    plans = [PlanSpec(name="opt_in", savers_per_plan=n, enrollment="opt_in"),
+             PlanSpec(name="active_decision", savers_per_plan=n, enrollment="active_decision")]
+    plans += [PlanSpec(name=f"auto_{round(100 * d)}", savers_per_plan=n, enrollment="auto", default_rate=d)
+              for d in DEFAULT_RATES]
+    setting = Setting(plans=tuple(plans))
+    cfg = config.model_copy(update={"years": ENROLLMENT_MONTHS // 12})
+    model = Alt401kModel(_scenario(), cfg, seed_sequence=seed, setting=setting)
+    pop = model.savers
+    kind = np.array(model.plan_names)[pop.sponsor]
+    curves: dict[str, list[float]] = {k: [] for k in ("opt_in", "active_decision", "auto_3")}
+    at_default: dict[float, float] = {}
+    for t in range(1, ENROLLMENT_MONTHS + 1):
+        model.step()
+        stay = _cohort(model, t)
+        for k in curves:
+            rows = stay & (kind == k)
+            curves[k].append(float(pop.is_participating[rows].mean()))
+        if t == 12:
+            for d in DEFAULT_RATES:
+                rows = stay & (kind == f"auto_{round(100 * d)}") & pop.is_participating
+                at_default[d] = float(np.mean(np.abs(pop.deferral_rate[rows] - d) < 1e-9))
+    oi, ad, auto = (np.array(curves[k]) for k in ("opt_in", "active_decision", "auto_3"))
+    reached = np.flatnonzero(oi >= ad[2])
+    return {
+        "participation_opt_in_3_15": float(oi[2:15].mean()),
+        "participation_auto_3_15": float(auto[2:15].mean()),
+        "participation_opt_in_12": float(oi[11]),
+        "enrolled_3m_opt_in": float(oi[2]),
+        "enrolled_3m_active_decision": float(ad[2]),
+        "enrolled_3m_auto": float(auto[2]),
+        "active_decision_gap_3m": float(ad[2] - oi[2]),
+        "active_decision_catch_up_months": float(reached[0] + 1 if reached.size else ENROLLMENT_MONTHS + 1),
+        **{f"at_default_12m_{round(100 * d)}pct": v for d, v in at_default.items()},
+    }
+
+
+# ---------------------------------------------------------------------------------------
+# §3 Inertia and §4 experienced returns: the national sample, followed for 24-36 months
+# ---------------------------------------------------------------------------------------
+
+
+def _national(config: RunConfig, seed: np.random.SeedSequence, size: str, years: int,
+              market_path=None) -> Alt401kModel:  # noqa: ANN001
+    cfg = config.model_copy(update={"n_savers": SIZES[size]["national"], "n_sponsors": SIZES[size]["sponsors"],
+                                    "years": years})
+    return Alt401kModel(_scenario(), cfg, seed_sequence=seed, market_path=market_path)
+
+
+def inertia(config: RunConfig, seed: np.random.SeedSequence, size: str) -> dict[str, float]:
+    """Trades of the Q1 2025 participants over 24 months (status-quo regime, random market).
+
+    Only savers present all 24 months count (Mitchell et al. follow a fixed panel). A
+    trade is a reallocation by a reviewing active chooser (`trades` counter).
+    """
+    model = _national(config, seed, size, 2)
+    pop = model.savers
+    start = pop.months_in_plan.copy()
+    snaps = [pop.trades.copy()]
+    for t in range(1, 25):
+        model.step()
+        if t % 3 == 0:
+            snaps.append(pop.trades.copy())
+    stay = pop.months_in_plan == start + 24
+    w = pop.weight[stay] / pop.weight[stay].sum()
+    trades = snaps[-1][stay]
+    quarters = np.diff(np.stack(snaps), axis=0)[:, stay]
+    years = np.stack([snaps[4] - snaps[0], snaps[8] - snaps[4]])[:, stay]
+    return {
+        "no_trade_24m": float(w @ (trades == 0)),
+        "one_trade_24m": float(w @ (trades == 1)),
+        "two_to_five_trades_24m": float(w @ ((trades >= 2) & (trades <= 5))),
+        "six_plus_trades_24m": float(w @ (trades >= 6)),
+        "person_years_no_trade": float(np.mean([w @ (y == 0) for y in years])),
+        "quarterly_changers": float(np.mean([w @ (q > 0) for q in quarters])),
+    }
+
+
+def experienced_returns(config: RunConfig, seed: np.random.SeedSequence, size: str) -> dict[str, float]:
+    """Change in saving rate over a year regressed on the saver's own return of the year before.
+
+    Synthetic panel: enrolled participants of opt-in plans, $50,000 each in the default
+    target-date fund at their preferred deferral rate (so no distance-driven resets), whose
+    own returns differ through the glide path by age; 36 months of the status-quo regime
+    with random markets. After each December the saver's own return of the closing year
+    (`last_year_return`) is paired with the change in its deferral rate over the next 12
+    months; two years pooled with year fixed effects; participants present throughout.
+    OLS slope and HC1 robust t-statistic.
+    """
+    n = SIZES[size]["per_plan"]
+    setting = Setting(plans=(PlanSpec(name="panel", count=4, savers_per_plan=n, enrollment="opt_in"),),
+                      new_hires=False, initial_balance_usd=50_000.0)
+    model = Alt401kModel(_scenario(), config.model_copy(update={"years": 3}), seed_sequence=seed, setting=setting)
+    pop = model.savers
+    pop.age_years[:] = 25.0 + 40.0 * np.random.default_rng(
+        np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, 99))).random(pop.n)
+    ys, xs, yr = [], [], []
+    r0 = d0 = np.zeros(pop.n)
+    p0 = np.zeros(pop.n, dtype=bool)
+    for t in range(1, 37):
+        model.step()
+        if t in (24, 36):
+            ok = _cohort(model, t) & pop.is_participating & p0  # original panel, enrolled throughout
+            ys.append((pop.deferral_rate - d0)[ok])
+            xs.append(r0[ok])
+            yr.append(np.full(int(ok.sum()), t))
+        if t in (12, 24):
+            r0, d0, p0 = pop.last_year_return.copy(), pop.deferral_rate.copy(), pop.is_participating.copy()
+    y, x, year = np.concatenate(ys), np.concatenate(xs), np.concatenate(yr)
+    # Year fixed effects: demean within year.
+    for v in np.unique(year):
+        m = year == v
+        y[m] -= y[m].mean()
+        x[m] -= x[m].mean()
+    slope, t_stat = ols_slope_t(x, y)
+    return {"flow_return_slope": slope, "flow_return_t": t_stat, "own_return_sd": float(x.std())}
+
+
+def ols_slope_t(x: F64, y: F64) -> tuple[float, float]:
+    """Slope of y on demeaned x (no intercept needed) and its HC1 robust t-statistic."""
+    sxx = float(x @ x)
+    if sxx <= 0 or x.size < 3:
+        return 0.0, 0.0
+    b = float(x @ y) / sxx
+    e = y - b * x
+    var = float((x**2) @ (e**2)) / sxx**2 * x.size / (x.size - 1)
+    return b, b / np.sqrt(var) if var > 0 else 0.0
+
+
+# ---------------------------------------------------------------------------------------
+# §5 Crypto before 2025
+# ---------------------------------------------------------------------------------------
+
+
+CRYPTO = ASSET_CLASSES.index("crypto")
+CRYPTO_ALT = ALTERNATIVES.index("crypto")
+
+
+def crypto(config: RunConfig, seed: np.random.SeedSequence, size: str) -> dict[str, float]:
+    """Crypto under the pre-2025 regime: holdings at t0 and after a year, interest gradients,
+    and the fall in interest over the stylised crypto winter (-80% over 12 months) from month 1.
+    """
+    model = _national(config, seed, size, 2, market_path=stylised("crypto-winter", 1))
+    pop = model.savers
+    before = model.alt_interest()[:, CRYPTO_ALT]
+    w = pop.weight
+    age, q = pop.age_years, model.income_quintile(pop.salary_usd_annual)
+
+    def wmean(v: F64, m: npt.NDArray[np.bool_]) -> float:
+        return float(w[m] @ v[m] / w[m].sum())
+
+    out = {
+        "crypto_interest_60plus_over_30_44": wmean(before, age >= 60) / wmean(before, (age >= 30) & (age < 45)),
+        "crypto_interest_income_monotone": float(np.all(np.diff([wmean(before, q == k) for k in range(5)]) > 0)),
+    }
+    for _ in range(12):
+        model.step()
+    after = model.alt_interest()[:, CRYPTO_ALT]
+    out["crypto_interest_fall_after_crash"] = 1.0 - float(w @ after) / float(w @ before)
+    crypto_cols = HOLDING_ASSET == CRYPTO
+    held = pop.balance_usd[:, crypto_cols].sum(axis=1)
+    out["crypto_participant_share"] = float(w @ (held > 0.005 * np.maximum(pop.total_balance(), 1.0)) / w.sum())
+    out["crypto_asset_share"] = float(w @ held / (w @ pop.total_balance()))
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# §6 Private equity inside a default fund
+# ---------------------------------------------------------------------------------------
+
+
+PE_YEARS = 40
+
+
+def _pe_wealth(config: RunConfig, seed: np.random.SeedSequence, size: str, sleeve: float) -> float:
+    """Mean balance after 40 years of savers hired at 25 into an auto-enrollment plan whose
+    default fund carries a `sleeve` share of private equity (0 = the plain TDF)."""
+    n = SIZES[size]["pe_savers"]
+    setting = Setting(plans=(PlanSpec(name="pe", savers_per_plan=n, enrollment="auto", default_rate=0.06),))
+    model = Alt401kModel(_scenario(), config, seed_sequence=fresh(seed), setting=setting)
+    pop = model.savers
+    pop.age_years[:] = 25.0
+    pop.retirement_age_years[:] = 66.0
+    if sleeve > 0:
+        plain = model.book[int(model.plans.default_product[0])]
+        product = model.book.add(
+            manager_id=plain.manager_id, kind="tdf", fee_annual=plain.fee_annual,
+            sleeve={"private_equity": sleeve},
+            sleeve_fee_annual={"private_equity": config.manager.sleeve_fee_annual["private_equity"]},
+        )
+        model.plans.default_product[:] = product.product_id
+    for _ in range(12 * PE_YEARS):
+        model.step()
+    return float(pop.total_balance().mean())
+
+
+PE_EQUAL = {
+    # PE true return = equity month by month (leverage 1, no excess, no idiosyncratic risk),
+    # valued at true (de-smoothed) value; the 40-year saver holds only the default fund.
+    "market.private_equity.leverage": 1.0,
+    "market.private_equity.excess_return_annual": 0.0,
+    "market.private_equity.idiosyncratic_volatility_annual": 0.0,
+    "market.smoothing.weight_monthly": 0.0,
+    "market.smoothing.lag_months": 0,
+    "years": PE_YEARS,
+    "saver.job_change_prob_annual_young": 0.0,
+    "saver.job_change_prob_annual_old": 0.0,
+    "saver.hardship_prob_annual": 0.0,
+    "saver.auto_enrol_optout_share": 0.0,
+    "saver.review_prob_monthly": (0.0, 0.0, 0.0),
+}
+NO_SLEEVE_FEES = {"manager.sleeve_fee_annual.private_equity": 0.0, "manager.carry_rate": 0.0}
+
+
+def private_equity(config: RunConfig, seed: np.random.SeedSequence, size: str) -> dict[str, float]:
+    """Retirement wealth with a 10% PE sleeve relative to the plain default fund (same shocks).
+
+    (a) PE net return equal to public equity, de-smoothed: before the sleeve's fees, and
+    after them (BXPE-like 1.25% + 12.5% carry over a 5% hurdle, the defaults); (b) the
+    Georgetown CRI assumption: the sleeve adds 0.22%/yr (PE 2.2%/yr over equity net of fees).
+    """
+    def cfg(extra: dict) -> RunConfig:
+        return with_overrides(config, {**PE_EQUAL, **extra}, "validation:private_equity")
+
+    base = _pe_wealth(cfg(NO_SLEEVE_FEES), seed, size, 0.0)
+    equal = _pe_wealth(cfg(NO_SLEEVE_FEES), seed, size, 0.10)
+    equal_fees = _pe_wealth(cfg({}), seed, size, 0.10)
+    plus = _pe_wealth(cfg({**NO_SLEEVE_FEES, "market.private_equity.excess_return_annual": 0.022}), seed, size, 0.10)
+    return {
+        "pe_equal_before_fees": equal / base - 1.0,
+        "pe_equal_after_fees": equal_fees / base - 1.0,
+        "pe_plus_22bp": plus / base - 1.0,
+    }
+
+
+# ---------------------------------------------------------------------------------------
+# §6-7 The market at the start (Q1 2025)
+# ---------------------------------------------------------------------------------------
+
+
+def market_t0(config: RunConfig, seed: np.random.SeedSequence, size: str) -> dict[str, float]:
+    """The initial state, weighted to national totals (no month is simulated)."""
+    from ...agents.sponsors import offers_any_alternative
+
+    cfg = config.model_copy(update={"n_savers": 4 * SIZES[size]["national"], "n_sponsors": SIZES[size]["sponsors"] * 4})
+    model = Alt401kModel(_scenario(), cfg, seed_sequence=seed)
+    pop, plans = model.savers, model.plans
+    w, bal = pop.weight, pop.total_balance()
+    cls = plans.size_class[pop.sponsor]
+    pw = plans.weight
+    return {
+        "assets_usd": float(w @ bal),
+        "participants": float(w.sum()),
+        "plans": float(pw.sum()),
+        "plan_share_under_100": float(pw[plans.size_class == 0].sum() / pw.sum()),
+        "participant_share_under_100": float(w[cls == 0].sum() / w.sum()),
+        "asset_share_under_100": float(w[cls == 0] @ bal[cls == 0] / (w @ bal)),
+        "participant_share_over_10k": float(w[cls == 3].sum() / w.sum()),
+        "asset_share_over_10k": float(w[cls == 3] @ bal[cls == 3] / (w @ bal)),
+        "mean_balance_usd": float(w @ bal / w.sum()),
+        "median_balance_usd": weighted_median(bal, w),
+        "mean_deferral": float(w @ pop.deferral_rate / w.sum()),
+        "plans_auto_enrolling": float(pw[plans.auto_enroll].sum() / pw.sum()),
+        "sponsors_offering_alts_t0": float(pw @ offers_any_alternative(plans, model.plain_tdf_products()) / pw.sum()),
+    }
+
+
+EXPERIMENTS: dict[str, Experiment] = {
+    "enrollment": enrollment,
+    "inertia": inertia,
+    "experienced_returns": experienced_returns,
+    "crypto": crypto,
+    "private_equity": private_equity,
+    "market_t0": market_t0,
+}

@@ -1,0 +1,59 @@
+"""The fast validation runs in the default suite; every target passes except documented ones."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from alt401k.experiments.validation import load_targets, run_targets
+from alt401k.experiments.validation.experiments import ols_slope_t
+from alt401k.model.config import RunConfig, with_overrides
+
+MODEL_FAILURES = {"flows_chase_own_returns"}
+"""Targets the model does not yet reproduce (see docs/validation.md, 'What does not pass')."""
+
+
+@pytest.fixture(scope="module")
+def fast_results():
+    return {r.target.name: r for r in run_targets(load_targets(), size="fast", n_jobs=2)}
+
+
+def test_targets_file_is_complete():
+    targets = load_targets()
+    assert len({t.name for t in targets}) == len(targets)
+    assert {t.section for t in targets} == {"1", "2", "3", "4", "5", "6", "7"}
+    assert all(t.lo <= t.hi for t in targets)
+
+
+@pytest.mark.parametrize("name", [t.name for t in load_targets()])
+def test_target_passes(fast_results, name):
+    result = fast_results[name]
+    if result.target.known_gap:
+        pytest.xfail(f"known gap: {result.target.known_gap}")
+    if name in MODEL_FAILURES:
+        pytest.xfail("model does not reproduce this target yet (docs/validation.md)")
+    assert result.passed, f"{name}: {result.mean} not in [{result.target.lo}, {result.target.hi}]"
+
+
+def test_broken_attention_fails_inertia():
+    """Everyone reviewing monthly must break the inertia targets."""
+    broken = with_overrides(RunConfig(), {"saver.review_prob_monthly": (1.0, 1.0, 1.0)}, "test")
+    inertia = [t for t in load_targets() if t.experiment == "inertia"]
+    results = run_targets(inertia, broken, size="fast", replications=1)
+    by_name = {r.target.name: r for r in results}
+    assert not by_name["no_trade_2y"].passed
+    assert not by_name["quarterly_changers"].passed
+
+
+def test_ols_slope_t_recovers_a_known_slope():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(5_000)
+    y = 0.5 * x + rng.standard_normal(5_000)
+    b, t = ols_slope_t(x - x.mean(), y - y.mean())
+    assert abs(b - 0.5) < 0.05 and t > 20
+
+
+def test_replications_are_reproducible():
+    t = [t for t in load_targets() if t.name == "crypto_age_gradient"]
+    a = run_targets(t, size="fast", replications=2)[0].values
+    b = run_targets(t, size="fast", replications=2)[0].values
+    assert a == b
