@@ -4,15 +4,16 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-all lint venv clean scenarios
+.PHONY: run test test-all lint venv clean scenarios validate figures
 
 venv: $(STAMP)
 
-# Reinstall when the pins or the project metadata change.
+# Reinstall when the pins or the project metadata change. The development environment has
+# every extra (tests, numba, dashboard); `pip install .` alone stays lean for users.
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test,fast]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test,fast,dashboard]"
 	touch $(STAMP)
 
 ## make run: the main job — the default scenario on a national-weighted sample of 100k savers.
@@ -36,3 +37,15 @@ scenarios: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+
+## make dashboard: the web dashboard on http://127.0.0.1:8765.
+.PHONY: dashboard
+dashboard: $(STAMP)
+	$(BIN)/alt401k dashboard
+
+## make validate / make figures: the validation experiments and the figure set.
+validate: $(STAMP)
+	$(BIN)/alt401k validate
+
+figures: $(STAMP)
+	$(BIN)/alt401k figures
