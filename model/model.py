@@ -20,6 +20,7 @@ import scipy.sparse as sp
 from ..agents import kernels
 from ..agents import savers as sv
 from ..agents.managers import AssetManager, ProductBook, create_managers, fit_fee_cap
+from ..agents.saver_agent import SaverAgents
 from ..agents.sponsors import (
     PlanTable,
     ReviewContext,
@@ -149,6 +150,9 @@ class Alt401kModel(mesa.Model):
         )
         self.plan_weight = self.plan_sum @ np.ones(self.savers.n)
         self._invest_initial(totals)
+        # Reference engine (RunConfig.saver_engine): one Saver agent per row runs the saver
+        # phases with the same rules and draws, writing its state back into `self.savers`.
+        self.saver_agents = SaverAgents(self) if config.saver_engine == "agents" else None
         self.wage_index = 1.0
         self.returns_history = np.zeros((0, len(ASSET_CLASSES)))
         self.true_history = np.zeros((0, len(ASSET_CLASSES)))
@@ -441,18 +445,21 @@ class Alt401kModel(mesa.Model):
         absent). Contributions into alternatives stop for savers at the account cap.
         """
         pop, plans = self.savers, self.plans
-        employee, match = sv.contributions_usd(pop, plans.match_rate[pop.sponsor], plans.match_cap[pop.sponsor])
-        alloc = pop.allocation
-        if self.policy.account_cap < 1.0:
-            alloc = sv.cap_alternative_allocation(alloc, sv.alternative_share(pop.balance_usd), self.policy.account_cap)
-        r = returns.reported[HOLDING_ASSET]
-        mb = self.config.manager
-        totals = kernels.balance_month(
-            pop.balance_usd, pop.year_growth, pop.weight, pop.sponsor, plans.n,
-            employee + match, alloc, composition, r, self._saver_fee_rates(fee_matrix),
-            PE_COLUMNS, float(returns.reported[ASSET_CLASSES.index("private_equity")]),
-            mb.carry_rate, mb.hurdle_annual, self._gate_monthly(),
-        )
+        if self.saver_agents is not None:
+            employee, match, totals = self.saver_agents.balances(returns, fee_matrix, composition)
+        else:
+            employee, match = sv.contributions_usd(pop, plans.match_rate[pop.sponsor], plans.match_cap[pop.sponsor])
+            alloc = pop.allocation
+            if self.policy.account_cap < 1.0:
+                alloc = sv.cap_alternative_allocation(alloc, sv.alternative_share(pop.balance_usd), self.policy.account_cap)
+            r = returns.reported[HOLDING_ASSET]
+            mb = self.config.manager
+            totals = kernels.balance_month(
+                pop.balance_usd, pop.year_growth, pop.weight, pop.sponsor, plans.n,
+                employee + match, alloc, composition, r, self._saver_fee_rates(fee_matrix),
+                PE_COLUMNS, float(returns.reported[ASSET_CLASSES.index("private_equity")]),
+                mb.carry_rate, mb.hurdle_annual, self._gate_monthly(),
+            )
         f = self.flows
         f.contributions_usd = float(pop.weight @ employee)
         f.match_usd = float(pop.weight @ match)
@@ -519,8 +526,11 @@ class Alt401kModel(mesa.Model):
         regime closed the channel) into the default fund; gated vehicles release slowly.
 
         Only savers whose plan's menu changed, or who still hold gated off-menu money from
-        an earlier month, can be affected, so only they are examined.
+        an earlier month, can be affected, so only they are examined (the agents engine
+        lets every saver check its own menu, which must come to the same).
         """
+        if self.saver_agents is not None:
+            return self.saver_agents.enforce_menu(composition)
         pop, plans = self.savers, self.plans
         menu = (plans.standalone.copy(), plans.offers_window.copy(),
                 tuple(self.policy.allowed[("window", a)] for a in ALTERNATIVES), self.policy.min_plan_participants)
@@ -573,6 +583,8 @@ class Alt401kModel(mesa.Model):
 
     def _reviews(self, returns: Any, composition: F64) -> None:
         """Attention, reallocation, panic sales, deferral changes (ODD §7, savers)."""
+        if self.saver_agents is not None:
+            return self.saver_agents.reviews(returns, composition)
         pop, s = self.savers, self.config.saver
         u = self.saver_rng.random((6, pop.n), dtype=np.float32)
         u_alt = self.saver_rng.random((pop.n, sv.N_OPTIONS), dtype=np.float32)
@@ -671,6 +683,8 @@ class Alt401kModel(mesa.Model):
 
     def _life_events(self) -> None:
         """Hardship withdrawals, job changes (cash-out or rollover), retirement, new hires."""
+        if self.saver_agents is not None:
+            return self.saver_agents.life_events()
         pop, s = self.savers, self.config.saver
         u = self.saver_rng.random((3, pop.n), dtype=np.float32)
         ill = ILLIQUID_COLUMNS_ALL
@@ -742,13 +756,21 @@ class Alt401kModel(mesa.Model):
         sued = self.sponsor_rng.random(plans.n) < p
         plans.suits[sued] += 1
         plans.last_suit_month[sued] = self.month
-        self.suits_history.append(float(plans.weight[sued].sum()))
-        self.suits_against_adopters.append(float(plans.weight[sued & offers].sum()))
+        # National counts are the expected number of suits (sum of weight x hazard), not the
+        # weighted draws: one sued sampled micro plan stands for thousands of real ones, so
+        # the draws' national total would be needlessly noisy. The draws act on the sampled
+        # plans themselves (their own suit history).
+        self.suits_history.append(float(plans.weight @ p))
+        self.suits_against_adopters.append(float(plans.weight[offers] @ p[offers]))
         self.plan_assets_usd = assets
 
     def _year_end(self) -> None:
         """December: close each saver's investment year; escalate auto-enrolled deferrals."""
         if self.date.month != 12:
+            return
+        if self.saver_agents is not None:
+            self.saver_agents.year_end()
+            self.quintile_edges = self._income_quintile_edges()
             return
         pop, plans = self.savers, self.plans
         year_return = pop.year_growth - 1.0
