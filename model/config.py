@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -269,6 +269,10 @@ class RunConfig(_Frozen):
     years: int = Field(default=30, ge=1, le=80)
     start: dt.date = dt.date(2025, 1, 1)
     seed: int = Field(default=20250807, ge=0)
+    saver_engine: Literal["columnar", "agents"] = "columnar"
+    """How the saver phases run: "columnar" (whole-population arrays, DESIGN §6) or "agents"
+    (one `agents.saver_agent.Saver` Mesa agent per saver, the same rules and draws; a slow
+    reference that must give the same results, tests/agents/test_saver_agent.py)."""
     saver: SaverBehaviour = SaverBehaviour()
     sponsor: SponsorBehaviour = SponsorBehaviour()
     manager: ManagerBehaviour = ManagerBehaviour()

@@ -1,0 +1,865 @@
+"""Savers as one Mesa agent each: the per-saver reference engine.
+
+ODD §2 (saver state) and §7 (saver submodels), stated one saver at a time. The model runs
+savers as a columnar population (`agents.savers`, the fused kernel in `agents.kernels` and
+the saver phases of `model.model.Alt401kModel`), because one Python object per saver is far
+too slow at national scale (DESIGN §6). This module is the readable statement of the same
+rules: a `Saver` holds its own state as Python numbers and lists, and its methods apply
+each rule to itself in plain loops. `SaverAgents` runs a month's saver phases through the
+agents, fed the same uniform draws as the columnar engine (saver i uses row/column i of the
+month's arrays), and writes every agent's state back into the shared `SaverPopulation`
+after each phase, so that observation, sponsors' demand and litigation read one path.
+
+Selected with ``RunConfig(saver_engine="agents")``. It exists to check the columnar engine
+(tests/agents/test_saver_agent.py: both engines agree every month to 1e-9, in practice to
+the last bit) and to show what the vectorisation buys (benchmarks/bench_model.py
+``--reference``), not for production runs.
+
+Bit-for-bit agreement needs the same floating-point operations in the same order, because
+some decisions sit exactly on a boundary (an account traded to the account cap is exactly
+at the cap next month). So: row sums follow numpy's pairwise summation (`_row_sum`),
+exponentials and powers use numpy's scalar functions (its SIMD loops round differently
+from `math`), and the monthly balance update follows the compiled kernel's loop
+(`kernels._balance_month_rows`) line by line. National totals are weighted sums of
+per-saver values taken with the same numpy expressions as the columnar phases.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from typing import TYPE_CHECKING, Any
+
+import mesa
+import numpy as np
+
+from ..model.assets import (
+    ALTERNATIVES,
+    ASSET_CLASSES,
+    HOLDING_ASSET,
+    IS_ILLIQUID_HOLDING,
+    N_HOLDINGS,
+)
+from ..model.population import hire_inplace
+from . import savers as sv
+
+if TYPE_CHECKING:
+    from ..model.model import Alt401kModel
+
+N_DF = sv.N_DF
+N_OPTIONS = sv.N_OPTIONS
+OFFSET = sv.OPTION_OFFSET
+"""Option k >= 1 is holding column k + OFFSET."""
+EQUITY = ASSET_CLASSES.index("equity")
+ALT_HOLDINGS = sv._ALT_HOLDINGS.tolist()
+ALT_OPTIONS = np.flatnonzero(sv.OPTION_IS_ALT).tolist()
+ALT_CLASSES = [ASSET_CLASSES.index(a) for a in ALTERNATIVES]
+ILLIQUID_COLUMNS = sv.ILLIQUID_COLUMNS.tolist()
+"""Standalone and window holdings in gated vehicles."""
+FREE_COLUMNS = [j for j in range(N_HOLDINGS) if j not in ILLIQUID_COLUMNS]
+ILLIQUID_ALL = np.flatnonzero(IS_ILLIQUID_HOLDING).tolist()
+"""Every illiquid holding, default-fund sleeve included (redemptions on exit)."""
+IS_DF_ILLIQUID = [k in sv.DF_ILLIQUID.tolist() for k in range(N_DF)]
+IS_PE = [ASSET_CLASSES[a] == "private_equity" for a in HOLDING_ASSET]
+CASH_OPTION = 3
+RISK_SIGN = [0.0] * N_OPTIONS
+RISK_SIGN[0], RISK_SIGN[1], RISK_SIGN[sv.WINDOW_EQUITY_OPTION] = 0.5, 1.0, 1.0
+RISK_SIGN[2] = RISK_SIGN[3] = -1.0
+SCALARS = (
+    "sponsor",
+    "weight",
+    "age_years",
+    "retirement_age_years",
+    "salary_usd_annual",
+    "tenure_years",
+    "deferral_rate",
+    "preferred_deferral_rate",
+    "is_participating",
+    "is_contributing",
+    "is_auto_enrolled",
+    "style",
+    "risk_tolerance",
+    "literacy",
+    "review_prob_monthly",
+    "return_sensitivity",
+    "peer_sensitivity",
+    "months_in_plan",
+    "trades",
+    "year_growth",
+    "last_year_return",
+    "worst_year_return",
+)
+"""`SaverPopulation` columns held as one number per saver (balance and allocation are lists)."""
+
+
+def _row_sum(values: list[float]) -> float:
+    """Sum as numpy sums one row of a float64 array (pairwise, blocks of 8).
+
+    numpy adds up to 7 values in order from -0.0; longer rows (up to 128) in eight running
+    partial sums combined as ((r0+r1)+(r2+r3))+((r4+r5)+(r6+r7)), then the tail in order.
+    """
+    n = len(values)
+    if n < 8:
+        total = -0.0
+        for v in values:
+            total += v
+        return total
+    r = values[:8]
+    i = 8
+    end = n - n % 8
+    while i < end:
+        for j in range(8):
+            r[j] += values[i + j]
+        i += 8
+    total = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    for v in values[end:]:
+        total += v
+    return total
+
+
+def _seq_sum(values: list[float]) -> float:
+    """Sum in order, as numpy sums each row of a column-ordered batch: `a[:, columns]` with
+    an index array or mask on the columns of a batch of several rows is laid out column by
+    column, and numpy then reduces its rows one column at a time."""
+    total = 0.0
+    for v in values:
+        total += v
+    return total
+
+
+def _clip(x: float, lo: float, hi: float) -> float:
+    return min(max(x, lo), hi)
+
+
+def _f32(x: float) -> float:
+    """`x` rounded to float32: the columnar phases compare float32 draws with a plain Python
+    number in float32 (numpy's NEP 50), and with an array of probabilities in float64."""
+    return float(np.float32(x))
+
+
+class Saver(mesa.Agent):
+    """One plan participant (or eligible non-participant) and the rules it follows.
+
+    State (ODD §2) is the saver's row of `SaverPopulation`, as attributes of the same names:
+    `balance_usd` is a list of N_HOLDINGS dollars by (channel, asset class) holding and
+    `allocation` a list of N_OPTIONS weights directing new money; the rest are numbers.
+    `row` is the saver's row in the shared population (rows are recycled at entry).
+    """
+
+    def __init__(self, model: Alt401kModel, row: int) -> None:
+        super().__init__(model)
+        self.row = row
+        self.gate_used = False
+        """This month's gated sales were already made when the menu changed."""
+
+    # ------------------------------------------------------------------ state
+
+    def load(self, columns: dict[str, list[Any]], i: int) -> None:
+        """Take this saver's state from item `i` of `columns` (`SaverPopulation` columns as lists)."""
+        for name in SCALARS:
+            setattr(self, name, columns[name][i])
+        self.balance_usd = list(columns["balance_usd"][i])
+        self.allocation = list(columns["allocation"][i])
+
+    def total_balance(self) -> float:
+        """Account balance, USD."""
+        return _row_sum(self.balance_usd)
+
+    def alternative_share(self) -> float:
+        """Share of the account in alternative asset classes, all channels (`savers.alternative_share`)."""
+        total = self.total_balance()
+        alt = _seq_sum([self.balance_usd[j] for j in ALT_HOLDINGS])
+        return alt / total if total > 0 else 0.0
+
+    # ------------------------------------------------------------------ balances
+
+    def contributions_usd(self, match_rate: float, match_cap: float) -> tuple[float, float]:
+        """Employee deferral and employer match this month, USD.
+
+        ODD §7, contributions: match = rate x min(deferral, cap) x pay (`savers.contributions_usd`).
+        """
+        if not (self.is_participating and self.is_contributing):
+            return 0.0, 0.0
+        pay = self.salary_usd_annual / 12.0
+        return pay * self.deferral_rate, pay * match_rate * min(self.deferral_rate, match_cap)
+
+    def at_cap_allocation(self, allocation: list[float], account_cap: float) -> list[float]:
+        """`allocation` with the alternative options moved to the default fund if the account
+        is already at the account cap (ODD §7, lever `cap.account`; `savers.cap_alternative_allocation`)."""
+        if account_cap >= 1.0 or self.alternative_share() < account_cap:
+            return allocation
+        out = list(allocation)
+        moved = _seq_sum([out[k] for k in ALT_OPTIONS])
+        for k in ALT_OPTIONS:
+            out[k] = 0.0
+        out[0] += moved
+        return out
+
+    def balance_month(
+        self,
+        amount: float,
+        allocation: list[float],
+        composition: list[float],
+        holding_return: list[float],
+        fee_rate: list[float],
+        carry_rate_monthly: float,
+        gate_monthly: float,
+        totals: _BalanceTotals,
+    ) -> None:
+        """Invest this month's contributions, earn returns at NAV, pay fees and carry, and let
+        the default fund rebalance toward its mix with gated sleeve sales.
+
+        ODD §7, balances, fees, illiquid sleeves; the steps of `kernels._balance_month_rows`
+        for one saver, in its order (see `savers.invest_inplace`, `apply_returns_inplace`,
+        `charge_fees_inplace`, `charge_carry_inplace`, `rebalance_default_fund_inplace` and
+        the purchase-fitting rule `_fit_purchases`). Adds the saver's weighted gains,
+        fees, carry, stuck and sold sleeve dollars to `totals`.
+        """
+        bal, w = self.balance_usd, self.weight
+        for k in range(N_DF):
+            bal[k] += amount * allocation[0] * composition[k]
+        for j in range(N_DF, N_HOLDINGS):
+            bal[j] += amount * allocation[j - N_DF + 1]
+        # Returns at NAV (reported returns; smoothed for private assets).
+        before = 0.0
+        gain = 0.0
+        for j in range(N_HOLDINGS):
+            before += bal[j]
+            g = bal[j] * holding_return[j]
+            gain += g
+            totals.gain_by_holding[j] += w * g
+        for j in range(N_HOLDINGS):
+            bal[j] *= 1.0 + holding_return[j]
+        if before > 0:
+            self.year_growth *= (before + gain) / before
+        totals.gain += w * gain
+        # Expense ratios monthly; carry on private-equity holdings over the hurdle.
+        fees = totals.fees_by_plan_holding[self.sponsor]
+        carry = 0.0
+        for j in range(N_HOLDINGS):
+            fee = bal[j] * (fee_rate[j] / 12.0)
+            bal[j] -= fee
+            fees[j] += w * fee
+            if IS_PE[j] and carry_rate_monthly > 0:
+                c = bal[j] * carry_rate_monthly
+                bal[j] -= c
+                carry += c
+        totals.carry += w * carry
+        self._rebalance_default_fund(composition, gate_monthly, totals)
+
+    def _rebalance_default_fund(
+        self, composition: list[float], gate_monthly: float, totals: _BalanceTotals
+    ) -> None:
+        """The default fund moves to its target mix; a sleeve above target sells at most
+        `gate_monthly` of itself (ODD §7, illiquid sleeves: the denominator effect), and
+        sleeve purchases that would not fit beside what the gate keeps are cut back."""
+        bal = self.balance_usd
+        total = 0.0
+        for k in range(N_DF):
+            total += bal[k]
+        new_ill = [0.0] * N_DF
+        floor_ill = [0.0] * N_DF
+        new_total = floor_total = liquid_target = 0.0
+        for k in range(N_DF):
+            target = total * composition[k]
+            if IS_DF_ILLIQUID[k]:
+                floor = bal[k] * (1.0 - gate_monthly)
+                new = max(target, floor) if target < bal[k] else target
+                new_ill[k], floor_ill[k] = new, floor
+                new_total += new
+                floor_total += floor
+            else:
+                liquid_target += target
+        share = 1.0
+        if new_total > total:  # purchases fitted to what is left (savers._fit_purchases)
+            share = min(1.0, max(0.0, (total - floor_total) / (new_total - floor_total)))
+            new_total = 0.0
+        stuck = sold = 0.0
+        for k in range(N_DF):
+            if IS_DF_ILLIQUID[k]:
+                new = new_ill[k]
+                if share < 1.0:
+                    new = floor_ill[k] + (new - floor_ill[k]) * share
+                    new_total += new
+                if new < bal[k]:
+                    sold += bal[k] - new
+                target = total * composition[k]
+                if new > target:
+                    stuck += new - target
+                bal[k] = new
+        room = max(total - new_total, 0.0)
+        scale = room / liquid_target if liquid_target > 0 else 0.0
+        for k in range(N_DF):
+            if not IS_DF_ILLIQUID[k]:
+                bal[k] = total * composition[k] * scale
+        if liquid_target <= 0:  # a 100% sleeve fund keeps the residual in cash
+            bal[2] += room
+        totals.stuck += self.weight * stuck
+        totals.sold += self.weight * sold
+
+    # ------------------------------------------------------------------ trading
+
+    def trade_to(
+        self, allocation: list[float], composition: list[float], gate_monthly: float
+    ) -> float:
+        """Move the account to `allocation`; return the gated (unsold) illiquid USD.
+
+        ODD §7, trading (`savers.trade_to_allocation_inplace`). Default-fund units keep the
+        fund's current mix; a gated position can fall by at most `gate_monthly` of itself,
+        illiquid purchases are fitted beside what the gate keeps, and the other holdings
+        are scaled to pay for it. The account total is unchanged.
+        """
+        bal = self.balance_usd
+        total = _row_sum(bal)
+        target = [0.0] * N_HOLDINGS
+        for j in range(N_DF, N_HOLDINGS):
+            target[j] = total * allocation[j - OFFSET]
+        df_total = _row_sum(bal[:N_DF])
+        mix = [b / df_total for b in bal[:N_DF]] if df_total > 0 else composition
+        for k in range(N_DF):
+            target[k] = total * allocation[0] * mix[k]
+        cur = [bal[j] for j in ILLIQUID_COLUMNS]
+        tgt = [target[j] for j in ILLIQUID_COLUMNS]
+        floor = [c * (1.0 - gate_monthly) for c in cur]
+        kept = self._fit_purchases(
+            [max(t, f) for t, f in zip(tgt, floor, strict=True)], floor, total
+        )
+        gated = _row_sum([max(k - t, 0.0) for k, t in zip(kept, tgt, strict=True)])
+        for j, k in zip(ILLIQUID_COLUMNS, kept, strict=True):
+            target[j] = k
+        free_total = _seq_sum([target[j] for j in FREE_COLUMNS])
+        room = max(total - _row_sum(kept), 0.0)
+        scale = room / free_total if free_total > 0 else 1.0
+        for j in FREE_COLUMNS:
+            target[j] *= scale
+        self.balance_usd = target
+        return gated
+
+    @staticmethod
+    def _fit_purchases(illiquid: list[float], floor: list[float], total: float) -> list[float]:
+        """Cut illiquid purchases back so that, with what the gate keeps, they fit in `total`:
+        floors stay, the rest gets the fraction that fits (`savers._fit_purchases`)."""
+        if _row_sum(illiquid) <= total:
+            return illiquid
+        extra = [x - f for x, f in zip(illiquid, floor, strict=True)]
+        share = _clip((total - _row_sum(floor)) / _row_sum(extra), 0.0, 1.0)
+        return [f + e * share for f, e in zip(floor, extra, strict=True)]
+
+    # ------------------------------------------------------------------ menu
+
+    def visible_options(self, menus: _Menus) -> list[bool]:
+        """Options on this saver's menu (`Alt401kModel.visible_options` for one saver).
+
+        The default fund and core funds always; the standalone alternatives the plan offers;
+        for window users at plans with a window, window equity and each alternative the
+        regime lets into windows (at plans above the regime's minimum size).
+        """
+        s = self.sponsor
+        window = menus.offers_window[s] and self.style == sv.WINDOW
+        window_alt = [window and allowed and menus.size_ok[s] for allowed in menus.window_allowed]
+        return [True] * 4 + menus.standalone[s] + [window] + window_alt
+
+    def enforce_menu(
+        self, visible: list[bool], composition: list[float], gate_monthly: float
+    ) -> float | None:
+        """Map money out of options that left the menu into the default fund, gated.
+
+        ODD §7, menu changes (`Alt401kModel._enforce_menu`): the off-menu weights of the
+        allocation go to the default fund, and off-menu holdings are sold into it, gated
+        vehicles at most `gate_monthly` of their value a month. Returns the gated USD, or
+        None when nothing was off the menu (no trade).
+        """
+        off = [not v for v in visible[1:]]
+        held_off = any(b > 0 and o for b, o in zip(self.balance_usd[N_DF:], off, strict=True))
+        directed_off = any(a > 0 and o for a, o in zip(self.allocation[1:], off, strict=True))
+        if not (held_off or directed_off):
+            return None
+        alloc = self.allocation
+        moved = _row_sum([a if o else 0.0 for a, o in zip(alloc[1:], off, strict=True)])
+        alloc = [alloc[0]] + [0.0 if o else a for a, o in zip(alloc[1:], off, strict=True)]
+        alloc[0] += moved
+        self.allocation = alloc
+        # Keep on-menu holdings as they are; move off-menu ones to the default fund.
+        total = _row_sum(self.balance_usd)
+        if total > 0:
+            share = [
+                0.0 if o else b / total for b, o in zip(self.balance_usd[N_DF:], off, strict=True)
+            ]
+            holding_alloc = [1.0 - _row_sum(share)] + share
+        else:
+            holding_alloc = alloc
+        self.gate_used = True
+        return self.trade_to(holding_alloc, composition, gate_monthly)
+
+    # ------------------------------------------------------------------ attention and choice
+
+    def alt_interest(
+        self, model: Alt401kModel, coworker_share: list[float], crash_factor: float
+    ) -> list[float]:
+        """Probability of taking up each alternative if offered (`Alt401kModel.alt_interest`).
+
+        ODD §7, saver interest: crypto by age and income quintile (Fed SHED 2022,
+        `savers.crypto_interest`), other classes by literacy (`alt_base_interest`); raised
+        by coworkers' holdings (`peer_weight`), cut 30% under enhanced disclosure.
+        """
+        s = model.config.saver
+        out = [s.alt_base_interest * (0.5 + self.literacy)] * len(ALTERNATIVES)
+        base = s.crypto_interest_by_age[bisect_right([30.0, 45.0, 60.0], self.age_years)]
+        quintile = bisect_right(model.quintile_edges.tolist(), self.salary_usd_annual)
+        income = 1.0 + s.crypto_interest_income_slope * (quintile - 2) / 2.0
+        out[ALTERNATIVES.index("crypto")] = _clip(base * income * crash_factor, 0.0, 1.0)
+        peer = s.peer_weight * self.peer_sensitivity
+        out = [x * (1.0 + peer * c) for x, c in zip(out, coworker_share, strict=True)]
+        if model.policy.enhanced_disclosure:
+            out = [x * 0.7 for x in out]
+        return [_clip(x, 0.0, 1.0) for x in out]
+
+    def choose_allocation(
+        self,
+        visible: list[bool],
+        option_return: list[float],
+        interest: list[float],
+        uniform: list[float],
+        chasing: float,
+    ) -> list[float]:
+        """1/n over the menu, tilted to recent winners and by risk tolerance.
+
+        ODD §7, choice (`savers.choose_allocation`): score = exp(clip(chasing x return
+        sensitivity x clip(trailing return, -0.5, 1) + 2 (risk tolerance - 0.5) x risk sign,
+        -5, 5)); an alternative enters only if the saver is interested (uniform < interest),
+        at half weight. Weights are the scores over their sum (all to the default fund if none).
+        """
+        scores = []
+        for k in range(N_OPTIONS):
+            tilt = (
+                chasing * self.return_sensitivity * _clip(option_return[k], -0.5, 1.0)
+                + 2.0 * (self.risk_tolerance - 0.5) * RISK_SIGN[k]
+            )
+            score = float(np.exp(_clip(tilt, -5.0, 5.0)))
+            is_alt = k in ALT_OPTIONS
+            take = visible[k] and (not is_alt or uniform[k] < interest[k])
+            score = score if take else 0.0
+            scores.append(score * 0.5 if is_alt else score)
+        total = _row_sum(scores)
+        if total <= 0:
+            return [1.0] + [0.0] * (N_OPTIONS - 1)
+        return [x / total for x in scores]
+
+    @staticmethod
+    def cap_alt_weights(
+        allocation: list[float], sleeve_share: float, account_cap: float
+    ) -> list[float]:
+        """Scale the alternative options so the account after trading is within the cap.
+
+        Lever `cap.account` covers the default fund's sleeve too (`Alt401kModel._cap_alt_weights`):
+        with alternative weight A, default-fund weight D and sleeve share S, scale A by
+        f = (cap - S (D + A)) / (A (1 - S)), clipped to [0, 1], the rest to the default fund.
+        """
+        if account_cap >= 1.0:
+            return allocation
+        alt = _seq_sum([allocation[k] for k in ALT_OPTIONS])
+        denom = alt * (1.0 - sleeve_share)
+        f = (account_cap - sleeve_share * (allocation[0] + alt)) / denom if denom > 0 else 1.0
+        f = _clip(f, 0.0, 1.0)
+        if not (alt > 0 and f < 1.0):
+            return allocation
+        out = list(allocation)
+        moved = alt * (1.0 - f)
+        for k in ALT_OPTIONS:
+            out[k] *= f
+        out[0] += moved
+        return out
+
+    def review(self, u: list[float], u_alt: list[float], ctx: _ReviewMonth) -> float | None:
+        """This month's attention, choices and deferral decisions (ODD §7, savers).
+
+        In order: whether the saver looks (`savers.draw_reviews`; uniform u[0]); a defaulted
+        saver who looks may become an active chooser (`leave_default_prob`, u[1]); an active
+        reviewer picks a new allocation, capped, panic-sold in a crash (u[2]) and traded to;
+        a deferral far from the preferred rate may be reset (`savers.deferral_review`, u[3]);
+        a reviewer adjusts deferral to last year's return (`experienced_return_adjustment`);
+        a non-participant may opt in (`voluntary_enrol_prob`, u[4]); in a crash a contributor
+        may stop, otherwise a stopped saver may restart (u[5]). Returns the gated USD of a
+        trade, or None if the saver did not trade.
+        """
+        s = ctx.behaviour
+        p = min(1.0, self.review_prob_monthly * ctx.review_boost)
+        reviewing = u[0] < p and self.is_participating
+        if reviewing and self.style == sv.DEFAULTED and u[1] < _f32(s.leave_default_prob):
+            self.style = sv.ACTIVE
+        gated = None
+        if reviewing and self.style != sv.DEFAULTED:
+            gated = self._reallocate(u, u_alt, ctx)
+        # Deferral reset: hazard rises with the distance to the preferred rate.
+        diff = self.deferral_rate - self.preferred_deferral_rate
+        hazard = min(
+            1.0,
+            s.deferral_change_base_monthly
+            * (
+                1.0
+                + s.deferral_change_per_distance * max(0.0, -diff)
+                + s.deferral_change_per_excess * max(0.0, diff)
+            ),
+        )
+        if self.is_participating and u[3] < hazard and abs(diff) > 1e-12:
+            self.deferral_rate = self.preferred_deferral_rate
+        if reviewing and self.is_participating:
+            change = s.experienced_return_deferral_slope * (self.last_year_return - 0.06)
+            self.deferral_rate = _clip(self.deferral_rate + change, 0.0, 0.5)
+        # Voluntary enrollment: the least attentive class procrastinates.
+        enrol_prob = (
+            s.procrastinator_enrol_prob_monthly
+            if self.review_prob_monthly <= s.review_prob_monthly[0]
+            else s.voluntary_enrol_prob_monthly
+        )
+        if not self.is_participating and not ctx.auto_enroll[self.sponsor] and u[4] < enrol_prob:
+            self.is_participating = True
+            self.deferral_rate = self.preferred_deferral_rate
+        if ctx.crash:
+            if self.is_contributing and u[5] < _f32(s.stop_contributing_prob_crash):
+                self.is_contributing = False
+        elif not self.is_contributing and u[5] < _f32(s.restart_contributing_prob):
+            self.is_contributing = True
+        return gated
+
+    def _reallocate(self, u: list[float], u_alt: list[float], ctx: _ReviewMonth) -> float:
+        """Choose a new allocation and trade the account to it; return the gated USD."""
+        model, s = ctx.model, ctx.behaviour
+        visible = self.visible_options(ctx.menus)
+        ai = self.alt_interest(model, ctx.coworker_share()[self.sponsor], ctx.crash_interest_factor)
+        interest = [0.0] * N_OPTIONS
+        for k in range(len(ALTERNATIVES)):
+            interest[sv.STANDALONE_OPTIONS[k]] = interest[sv.WINDOW_ALT_OPTIONS[k]] = ai[k]
+        alloc = self.choose_allocation(
+            visible, ctx.option_return, interest, u_alt, s.return_chasing
+        )
+        alloc = self.at_cap_allocation(alloc, ctx.account_cap)
+        composition = ctx.composition[self.row]
+        sleeve_share = _row_sum([composition[a] for a in ALT_CLASSES])
+        alloc = self.cap_alt_weights(alloc, sleeve_share, ctx.account_cap)
+        if ctx.crash and u[2] < s.panic_sale_prob * (1.0 - self.risk_tolerance):
+            alloc = [0.0] * N_OPTIONS  # panic sale: everything to the core cash option
+            alloc[CASH_OPTION] = 1.0
+        self.allocation = alloc
+        # A menu change this month already used the gate on this account.
+        gated = self.trade_to(alloc, composition, 0.0 if self.gate_used else ctx.gate_monthly)
+        self.trades += 1
+        return gated
+
+    # ------------------------------------------------------------------ life events and year end
+
+    def hardship_withdrawal(self, share: float) -> float:
+        """Take `share` of every holding (ODD §7, hardship); return USD taken."""
+        taken = [b * share for b in self.balance_usd]
+        self.balance_usd = [b - t for b, t in zip(self.balance_usd, taken, strict=True)]
+        return _row_sum(taken)
+
+    def separation(self, u_job: float, u_exit: float, wage_index: float, s: Any) -> str | None:
+        """Whether the saver retires or changes job this month, and where the money goes.
+
+        ODD §7, retirement and job change (`Alt401kModel._life_events`): at the planned age
+        the saver retires; otherwise it leaves with a probability falling with age
+        (`savers.job_change_prob_monthly`). A leaver first keeps the money in the 401(k)
+        system (`stay_in_system_prob`, drawn from the uniform alone so that who is replaced
+        by a new hire does not depend on the policy; the row stays and job tenure restarts),
+        else cashes out, more likely for a small balance (`savers.cash_out_prob`, at most
+        1 - `stay_in_system_prob`), else rolls to an IRA. Returns "retire", "cash_out",
+        "ira", "stay" or None.
+        """
+        if self.age_years >= self.retirement_age_years:
+            return "retire"
+        young, old = s.job_change_prob_annual_young, s.job_change_prob_annual_old
+        x = self.age_years
+        annual = (
+            young
+            if x <= 25.0
+            else old
+            if x >= 55.0
+            else (old - young) / (55.0 - 25.0) * (x - 25.0) + young
+        )
+        if not u_job < 1.0 - float(np.power(1.0 - annual, 1.0 / 12.0)):
+            return None
+        if u_exit >= _f32(1.0 - s.stay_in_system_prob):
+            self.tenure_years = 0.0
+            return "stay"
+        balance = self.total_balance() / wage_index
+        p_cash = min(
+            min(0.95, s.cash_out_scale * float(np.exp(-balance / 25_000.0))),
+            1.0 - s.stay_in_system_prob,
+        )
+        return "cash_out" if u_exit < p_cash else "ira"
+
+    def age_one_month(self, wage_growth_monthly: float) -> None:
+        """A month older, longer in the job and plan; pay grows with wages."""
+        self.age_years += 1.0 / 12.0
+        self.tenure_years += 1.0 / 12.0
+        self.months_in_plan += 1
+        self.salary_usd_annual *= wage_growth_monthly
+
+    def year_end(self, escalates: bool, escalation_cap: float) -> None:
+        """December: close the investment year; escalate an auto-enrolled deferral by 1 pp
+        a year up to the plan's cap (`Alt401kModel._year_end`)."""
+        year_return = self.year_growth - 1.0
+        self.last_year_return = year_return
+        self.worst_year_return = min(self.worst_year_return, year_return)
+        self.year_growth = 1.0
+        if (
+            self.is_auto_enrolled
+            and escalates
+            and self.is_participating
+            and self.deferral_rate < escalation_cap
+        ):
+            self.deferral_rate = min(self.deferral_rate + 0.01, escalation_cap)
+
+
+class _Menus:
+    """Every plan's menu this month, as lists (what `Saver.visible_options` reads)."""
+
+    def __init__(self, model: Alt401kModel) -> None:
+        plans, policy = model.plans, model.policy
+        self.standalone: list[list[bool]] = plans.standalone.tolist()
+        self.offers_window: list[bool] = plans.offers_window.tolist()
+        self.size_ok: list[bool] = (plans.participants >= policy.min_plan_participants).tolist()
+        self.window_allowed = [bool(policy.allowed[("window", a)]) for a in ALTERNATIVES]
+
+
+class _BalanceTotals:
+    """Weighted national totals accumulated over savers during the balance update."""
+
+    def __init__(self, n_plans: int) -> None:
+        self.gain = self.carry = self.stuck = self.sold = 0.0
+        self.gain_by_holding = [0.0] * N_HOLDINGS
+        self.fees_by_plan_holding = [[0.0] * N_HOLDINGS for _ in range(n_plans)]
+
+
+class _ReviewMonth:
+    """What every reviewing saver sees this month: market record, regime, plans' features."""
+
+    def __init__(self, model: Alt401kModel, returns: Any, composition: np.ndarray) -> None:
+        s = model.config.saver
+        self.model, self.behaviour = model, s
+        self.review_boost = 1.0 + s.attention_boost_per_equity_move * abs(
+            float(returns.true[EQUITY])
+        )
+        self.crash = returns.equity_drawdown < -0.2
+        trailing = np.prod(1.0 + model.returns_history[-12:], axis=0) - 1.0
+        self.option_return = np.where(
+            sv.OPTION_ASSET >= 0,
+            trailing[np.maximum(sv.OPTION_ASSET, 0)],
+            0.6 * trailing[EQUITY] + 0.4 * trailing[1],
+        ).tolist()
+        self.crash_interest_factor = (
+            1.0 - s.crash_interest_drop if model._crypto_drawdown() < -0.6 else 1.0
+        )
+        self.account_cap = model.policy.account_cap
+        self.gate_monthly = model._gate_monthly()
+        self.auto_enroll = model.plans.auto_enroll.tolist()
+        self.menus = _Menus(model)
+        self.composition = composition.tolist()
+        self._coworker: list[list[float]] | None = None
+
+    def coworker_share(self) -> list[list[float]]:
+        """Share of each plan's savers holding each alternative outside the default fund.
+
+        A plan-level peer signal (`Alt401kModel._coworker_share`), taken from the shared
+        population as it stands when the first saver asks (before this month's trades).
+        """
+        if self._coworker is None:
+            self._coworker = self.model._coworker_share().tolist()
+        return self._coworker
+
+
+class SaverAgents:
+    """The saver phases of one month, run through one `Saver` agent per population row.
+
+    Each phase method mirrors the columnar phase of `Alt401kModel` of the same name: it
+    draws the same random arrays from the model's streams, applies the rules saver by
+    saver in row order, books the national flows with the same weighted sums, and writes
+    every agent's state back into `model.savers`.
+    """
+
+    def __init__(self, model: Alt401kModel) -> None:
+        self.model = model
+        self.agents = [Saver(model, row) for row in range(model.savers.n)]
+        self._load(self.agents)
+
+    def _load(self, agents: list[Saver]) -> None:
+        """Load `agents` from their rows of the shared population."""
+        pop = self.model.savers
+        rows = np.array([a.row for a in agents], dtype=np.intp)
+        cols = {
+            name: getattr(pop, name)[rows].tolist()
+            for name in SCALARS + ("balance_usd", "allocation")
+        }
+        for i, a in enumerate(agents):
+            a.load(cols, i)
+
+    def write_back(self, names: tuple[str, ...] = SCALARS + ("balance_usd", "allocation")) -> None:
+        """Copy the agents' state (the columns `names`, by default all) into the shared population.
+
+        Each phase writes back the columns its rules change; the equivalence test compares
+        every column every month, so a column left out would show there.
+        """
+        pop, agents = self.model.savers, self.agents
+        for name in names:
+            getattr(pop, name)[:] = [getattr(a, name) for a in agents]
+
+    def _weighted(self, agents: list[Saver], values: list[float]) -> float:
+        """National total of per-saver `values` (the columnar phases' `weight[rows] @ values`)."""
+        w = np.array([a.weight for a in agents], dtype=np.float64)
+        return float(w @ np.array(values, dtype=np.float64)) if agents else 0.0
+
+    # ------------------------------------------------------------------ phases
+
+    def balances(
+        self, returns: Any, fee_matrix: np.ndarray, composition: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, Any]:
+        """Contributions, returns, fees, carry and default-fund rebalancing for every saver.
+
+        Returns each saver's deferral and match (USD, arrays by row) and the month's totals
+        in the form of `kernels.MonthTotals`, for the model's shared bookkeeping.
+        """
+        from .kernels import MonthTotals
+
+        model = self.model
+        plans, mb = model.plans, model.config.manager
+        pe_return = float(returns.reported[ASSET_CLASSES.index("private_equity")])
+        excess = pe_return - mb.hurdle_annual / 12.0
+        carry_monthly = mb.carry_rate * excess / (1.0 + pe_return) if excess > 0 else 0.0
+        holding_return = returns.reported[HOLDING_ASSET].tolist()
+        fee_rows, comp = fee_matrix.tolist(), composition.tolist()
+        match_rate, match_cap = plans.match_rate.tolist(), plans.match_cap.tolist()
+        cap, gate = model.policy.account_cap, model._gate_monthly()
+        totals = _BalanceTotals(plans.n)
+        employee, match = [], []
+        for a in self.agents:
+            e, m = a.contributions_usd(match_rate[a.sponsor], match_cap[a.sponsor])
+            employee.append(e)
+            match.append(m)
+            alloc = a.at_cap_allocation(a.allocation, cap)
+            a.balance_month(
+                e + m,
+                alloc,
+                comp[a.row],
+                holding_return,
+                fee_rows[a.sponsor],
+                carry_monthly,
+                gate,
+                totals,
+            )
+        self.write_back(("balance_usd", "year_growth"))
+        month_totals = MonthTotals(
+            gain_usd=totals.gain,
+            gain_by_holding=np.array(totals.gain_by_holding),
+            fees_by_plan_holding=np.array(totals.fees_by_plan_holding),
+            carry_usd=totals.carry,
+            stuck_usd=totals.stuck,
+            sleeve_sold_usd=totals.sold,
+        )
+        return np.array(employee), np.array(match), month_totals
+
+    def enforce_menu(self, composition: np.ndarray) -> None:
+        """Every saver checks its menu; off-menu money is mapped to the default fund, gated."""
+        model = self.model
+        gate, comp, menus = model._gate_monthly(), composition.tolist(), _Menus(model)
+        traded, gated = [], []
+        for a in self.agents:
+            a.gate_used = False
+            g = a.enforce_menu(a.visible_options(menus), comp[a.row], gate)
+            if g is not None:
+                traded.append(a)
+                gated.append(g)
+        if traded:
+            model.flows.gated_usd += self._weighted(traded, gated)
+        self.write_back(("balance_usd", "allocation"))
+
+    def reviews(self, returns: Any, composition: np.ndarray) -> None:
+        """Attention, reallocation, panic sales, deferral changes, enrollment, stopping."""
+        model = self.model
+        n = len(self.agents)
+        u = model.saver_rng.random((6, n), dtype=np.float32).T.tolist()
+        u_alt = model.saver_rng.random((n, N_OPTIONS), dtype=np.float32).tolist()
+        ctx = _ReviewMonth(model, returns, composition)
+        traded, gated = [], []
+        for a in self.agents:
+            g = a.review(u[a.row], u_alt[a.row], ctx)
+            if g is not None:
+                traded.append(a)
+                gated.append(g)
+        if traded:
+            model.flows.gated_usd += self._weighted(traded, gated)
+        self.write_back(
+            (
+                "balance_usd",
+                "allocation",
+                "style",
+                "trades",
+                "deferral_rate",
+                "is_participating",
+                "is_contributing",
+            )
+        )
+
+    def life_events(self) -> None:
+        """Hardship withdrawals, retirement, job changes, new hires in leavers' rows, ageing."""
+        model, s = self.model, self.model.config.saver
+        n = len(self.agents)
+        u = model.saver_rng.random((3, n), dtype=np.float32).T.tolist()
+        flows = model.flows
+        hardship_p = _f32(1.0 - (1.0 - s.hardship_prob_annual) ** (1 / 12))
+        hardship = [a for a in self.agents if a.is_participating and u[a.row][0] < hardship_p]
+        redeemed = self._weighted(
+            hardship, [_row_sum([a.balance_usd[j] for j in ILLIQUID_ALL]) for a in hardship]
+        )
+        redeemed *= s.hardship_share_of_balance
+        taken = [a.hardship_withdrawal(s.hardship_share_of_balance) for a in hardship]
+        flows.hardship_usd = self._weighted(hardship, taken)
+        fate = [a.separation(u[a.row][1], u[a.row][2], model.wage_index, s) for a in self.agents]
+        balance = [a.total_balance() for a in self.agents]
+        by = {
+            k: [a for a, f in zip(self.agents, fate, strict=True) if f == k]
+            for k in ("retire", "cash_out", "ira")
+        }
+        flows.retirement_usd = self._weighted(by["retire"], [balance[a.row] for a in by["retire"]])
+        flows.cash_outs_usd = self._weighted(
+            by["cash_out"], [balance[a.row] for a in by["cash_out"]]
+        )
+        flows.rollovers_out_usd = self._weighted(by["ira"], [balance[a.row] for a in by["ira"]])
+        self.write_back(("balance_usd", "tenure_years"))
+        model._record_retirees(
+            np.array([a.row for a in by["retire"]], dtype=np.intp), np.array(balance)
+        )
+        # Entry (a population event): leavers' rows become new hires at the same plans,
+        # drawn by the shared rule from the hires stream, then loaded into the agents.
+        leavers = [
+            a for a, f in zip(self.agents, fate, strict=True) if f in ("retire", "cash_out", "ira")
+        ]
+        redeemed += self._weighted(
+            leavers, [_row_sum([a.balance_usd[j] for j in ILLIQUID_ALL]) for a in leavers]
+        )
+        rows = np.array([a.row for a in leavers], dtype=np.intp)
+        rolled_in = hire_inplace(
+            model.savers, rows, model.plans, model.config, model.hire_rng, model.wage_index
+        )
+        self._load(leavers)
+        composition = model.composition(rows).tolist()
+        for a, amount, comp in zip(leavers, rolled_in.tolist(), composition, strict=True):
+            bal = a.balance_usd
+            for k in range(N_DF):
+                bal[k] += amount * a.allocation[0] * comp[k]
+            for j in range(N_DF, N_HOLDINGS):
+                bal[j] += amount * a.allocation[j - OFFSET]
+        flows.rollovers_in_usd = self._weighted(leavers, rolled_in.tolist())
+        flows.illiquid_redemptions_usd += redeemed
+        growth = (1.0 + s.wage_growth_annual) ** (1.0 / 12.0)
+        for a in self.agents:
+            a.age_one_month(growth)
+        model.wage_index *= growth
+        self.write_back()
+
+    def year_end(self) -> None:
+        """December: every saver closes its investment year; auto-enrolled deferrals escalate."""
+        plans, cap = self.model.plans, self.model.config.sponsor.escalation_cap
+        escalates = plans.escalates.tolist()
+        for a in self.agents:
+            a.year_end(escalates[a.sponsor], cap)
+        self.write_back(("year_growth", "last_year_return", "worst_year_return", "deferral_rate"))
