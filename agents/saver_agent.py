@@ -16,12 +16,18 @@ the last bit) and to show what the vectorisation buys (benchmarks/bench_model.py
 ``--reference``), not for production runs.
 
 Bit-for-bit agreement needs the same floating-point operations in the same order, because
-some decisions sit exactly on a boundary (an account traded to the account cap is exactly
-at the cap next month). So: row sums follow numpy's pairwise summation (`_row_sum`),
-exponentials and powers use numpy's scalar functions (its SIMD loops round differently
-from `math`), and the monthly balance update follows the compiled kernel's loop
+some decisions sit exactly on a boundary: an account traded to the account cap is at the
+cap to within rounding next month, and whether it may still buy alternatives is decided by
+the last bit. So: row sums follow numpy's order (`_row_sum`: pairwise for C-ordered rows;
+`_seq_sum`: in order for a batch's columns picked by index, which numpy lays out column by
+column), comparisons of float32 draws with a plain number are made in float32 as numpy
+does (`_f32`), exponentials and powers use numpy's functions (its SIMD loops round
+differently from `math`), and the balance update follows the compiled kernel's loop
 (`kernels._balance_month_rows`) line by line. National totals are weighted sums of
-per-saver values taken with the same numpy expressions as the columnar phases.
+per-saver values taken with the same numpy expressions as the columnar phases. One case is
+not mimicked: when the columnar engine trades or caps a batch of exactly one saver, numpy
+sums that saver's picked columns pairwise, not in order; results then differ in the last
+bit (~1e-16 relative) and could, in principle, fall on opposite sides of the cap.
 """
 
 from __future__ import annotations

@@ -29,9 +29,9 @@ from alt401k.model.model import Alt401kModel
 from alt401k.model.policy import load_scenario
 n, months, engine = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 sponsors = max(1_200, n // 100)
-cfg = RunConfig(n_savers=n, n_sponsors=sponsors, years=max(1, -(-months // 12)))
+cfg = RunConfig(n_savers=n, n_sponsors=sponsors, years=max(1, -(-months // 12)), saver_engine=engine)
 t0 = time.perf_counter()
-model = Alt401kModel(load_scenario("eo-14330"), cfg, **({"saver_engine": engine} if engine != "columnar" else {}))
+model = Alt401kModel(load_scenario("eo-14330"), cfg)
 t1 = time.perf_counter()
 for _ in range(months):
     model.step()
