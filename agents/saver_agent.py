@@ -511,6 +511,7 @@ class Saver(mesa.Agent):
         if reviewing and self.is_participating:
             change = s.experienced_return_deferral_slope * (self.last_year_return - 0.06)
             self.deferral_rate = _clip(self.deferral_rate + change, 0.0, 0.5)
+            self.preferred_deferral_rate = _clip(self.preferred_deferral_rate + change, 0.01, 0.30)
         # Voluntary enrollment: the least attentive class procrastinates.
         enrol_prob = (
             s.procrastinator_enrol_prob_monthly
@@ -800,6 +801,7 @@ class SaverAgents:
                 "style",
                 "trades",
                 "deferral_rate",
+                "preferred_deferral_rate",
                 "is_participating",
                 "is_contributing",
             )

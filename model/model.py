@@ -603,10 +603,11 @@ class Alt401kModel(mesa.Model):
         )
         pop.deferral_rate[resets] = pop.preferred_deferral_rate[resets]
         adj = reviewing & pop.is_participating
-        pop.deferral_rate[adj] = np.clip(
-            pop.deferral_rate[adj] + sv.experienced_return_adjustment(pop.last_year_return[adj], s.experienced_return_deferral_slope),
-            0.0, 0.5,
-        )
+        # Experienced returns move what the saver wants, not only today's rate, so the
+        # distance-driven reset above does not undo the lesson (Choi et al. 2009).
+        change = sv.experienced_return_adjustment(pop.last_year_return[adj], s.experienced_return_deferral_slope)
+        pop.deferral_rate[adj] = np.clip(pop.deferral_rate[adj] + change, 0.0, 0.5)
+        pop.preferred_deferral_rate[adj] = np.clip(pop.preferred_deferral_rate[adj] + change, 0.01, 0.30)
         # Voluntary enrollment of eligible non-participants.
         enrol_prob = sv.voluntary_enrol_prob(
             pop.review_prob_monthly, s.review_prob_monthly[0], s.voluntary_enrol_prob_monthly,

@@ -18,6 +18,7 @@ from collections.abc import Callable
 import numpy as np
 import numpy.typing as npt
 
+from ...agents import savers as sv
 from ...model.assets import ALTERNATIVES, ASSET_CLASSES, HOLDING_ASSET
 from ...model.config import RunConfig, with_overrides
 from ...model.market_paths import stylised
@@ -155,7 +156,8 @@ def experienced_returns(config: RunConfig, seed: np.random.SeedSequence, size: s
 
     Synthetic panel: enrolled participants of opt-in plans, $50,000 each in the default
     target-date fund at their preferred deferral rate (so no distance-driven resets), whose
-    own returns differ through the glide path by age; 36 months of the status-quo regime
+    own returns differ through the glide path by age (savers still wholly in the default fund
+    at the end, so that returns are not confounded with attention); 36 months of the status-quo regime
     with random markets. After each December the saver's own return of the closing year
     (`last_year_return`) is paired with the change in its deferral rate over the next 12
     months; two years pooled with year fixed effects; participants present throughout.
@@ -174,7 +176,10 @@ def experienced_returns(config: RunConfig, seed: np.random.SeedSequence, size: s
     for t in range(1, 37):
         model.step()
         if t in (24, 36):
-            ok = _cohort(model, t) & pop.is_participating & p0  # original panel, enrolled throughout
+            # Original panel, enrolled throughout, still wholly in the default fund: their own
+            # returns then differ only through the glide path (age), not through choices that
+            # also depend on how often they look (attentive savers both trade and adjust more).
+            ok = _cohort(model, t) & pop.is_participating & p0 & (pop.style == sv.DEFAULTED)
             ys.append((pop.deferral_rate - d0)[ok])
             xs.append(r0[ok])
             yr.append(np.full(int(ok.sum()), t))
