@@ -179,6 +179,13 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    """Serve the web dashboard (needs the `dashboard` extra); loopback only unless --host says otherwise."""
+    from .dashboard.serve import serve
+
+    return serve(args.host, args.port)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = argparse.ArgumentParser(prog="alt401k", description=__doc__.splitlines()[0])
@@ -212,12 +219,58 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("dir", help="sweep directory")
     analyze.add_argument("--output", help="one horizon output, e.g. fees_usd__sum (default: all)")
     analyze.set_defaults(func=cmd_analyze)
+    dashboard = sub.add_parser("dashboard", help="web dashboard for policy teams (pip install '.[dashboard]')")
+    dashboard.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")
+    dashboard.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    dashboard.set_defaults(func=cmd_dashboard)
     validate = sub.add_parser("validate", help="reproduce the published findings (docs/validation.md)")
     validate.add_argument("--fast", action="store_true", help="small samples, few replications (< 60 s)")
     validate.add_argument("--target", action="append", metavar="NAME", help="one target or experiment (repeatable)")
     validate.add_argument("--n-jobs", type=int, default=1, help="parallel workers for replications")
     validate.set_defaults(func=cmd_validate)
+    compare = sub.add_parser("compare", help="paired comparison of variants with a baseline (HTML report)")
+    compare.add_argument("variants", nargs="+", metavar="VARIANT", help="bundled name or scenario TOML")
+    compare.add_argument("--baseline", default="status-quo", help="baseline scenario (default status-quo)")
+    compare.add_argument("--replications", type=int, default=5, help="replications per scenario (default 5)")
+    compare.add_argument("--savers", type=int, default=5000, help="simulated savers (default 5,000)")
+    compare.add_argument("--years", type=int, default=30, help="horizon in years (default 30)")
+    compare.add_argument("--n-jobs", type=int, help="parallel workers (default: all cores)")
+    compare.add_argument("--discount-rate", type=float, default=0.03, help="annual rate for present values (default 0.03)")
+    compare.add_argument("--out", help="output directory (default results/compare/VARIANT+...)")
+    compare.add_argument("--force", action="store_true", help="discard runs of different settings in --out")
+    compare.set_defaults(func=cmd_compare)
+    figures = sub.add_parser("figures", help="rebuild the reference figures from experiments/figures/*.toml")
+    figures.add_argument("--check", action="store_true", help="rebuild in a temp dir; exit 1 if a CSV differs")
+    figures.add_argument("--only", action="append", metavar="NAME", help="one figure (repeatable)")
+    figures.add_argument("--out", default="results/figures", help="figure directory (default results/figures)")
+    figures.add_argument("--n-jobs", type=int, help="parallel workers (default: all cores)")
+    figures.set_defaults(func=cmd_figures)
     return parser
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Run a paired comparison and write report.html, report.md and CSV tables."""
+    from .compare import run_compare
+
+    for option, value in (("--replications", args.replications), ("--savers", args.savers), ("--years", args.years)):
+        if value < 1:
+            raise InputError(option, str(value), "must be positive")
+    result = run_compare(args.variants, args.baseline, args.replications, args.savers, args.years,
+                         n_jobs=args.n_jobs, out=args.out, force=args.force, discount_rate=args.discount_rate)
+    for variant, text in result.summaries.items():
+        print(f"\n{variant}: {text}")
+    print(f"\nwrote {result.out_dir}/report.html, report.md, comparison.csv and tables/*.csv")
+    return 0
+
+
+def cmd_figures(args: argparse.Namespace) -> int:
+    """Build (or with --check, verify) the reference figures; exit 1 if a check fails."""
+    from .figures import build_figures, check_figures
+
+    if args.check:
+        return check_figures(args.out, only=args.only, n_jobs=args.n_jobs)
+    build_figures(args.out, only=args.only, n_jobs=args.n_jobs)
+    return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

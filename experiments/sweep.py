@@ -14,6 +14,7 @@ Sweep directory layout::
     sweep.json              spec hash, run count, design (no timestamps)
     parts/run-000012.parquet    monthly rows of run 12 (written last: marks the run done)
     horizon/run-000012.parquet  one row of horizon summaries of run 12
+    tables/run-000012.parquet   horizon table by income quintile x age group (if asked)
     failed/run-000012.json      parameters, error and traceback of a run that raised
 """
 
@@ -66,6 +67,9 @@ class Task:
     every: int
     out_dir: str
     label: str
+    market_path: str | None = None
+    """Stylised imposed episode ``NAME@START_MONTH`` or None (seeded draws only)."""
+    horizon_table: bool = False
 
     @property
     def part_path(self) -> Path:
@@ -76,6 +80,11 @@ class Task:
     def horizon_path(self) -> Path:
         """Horizon-summary part file of this run."""
         return Path(self.out_dir) / "horizon" / f"run-{self.run_id:06d}.parquet"
+
+    @property
+    def table_path(self) -> Path:
+        """Horizon table (by income quintile and age group) of this run."""
+        return Path(self.out_dir) / "tables" / f"run-{self.run_id:06d}.parquet"
 
     @property
     def failed_path(self) -> Path:
@@ -101,7 +110,8 @@ def plan_tasks(spec: SweepSpec, out_dir: Path, label: str = "sweep") -> list[Tas
                     sizes=(spec.n_savers, spec.n_sponsors, spec.years), master_seed=spec.master_seed,
                     lever_effective=spec.lever_effective, monthly=tuple(spec.outputs.monthly),
                     horizon=tuple(spec.outputs.horizon.items()), every=spec.outputs.every,
-                    out_dir=str(out_dir), label=label,
+                    out_dir=str(out_dir), label=label, market_path=spec.market_path,
+                    horizon_table=spec.outputs.horizon_table,
                 ))
     return tasks
 
@@ -220,7 +230,13 @@ def run_one(task: Task) -> Path:
         config = with_overrides(config, dict(task.uncertainties), f"run {task.run_id}")
     scenario = _scenario(task.scenario, task.levers, task.lever_effective, config.start, task.label)
     seed = np.random.SeedSequence(task.master_seed, spawn_key=(task.replication,))
-    model = Alt401kModel(scenario, config, seed_sequence=seed)
+    path = None
+    if task.market_path:
+        from ..model.market_paths import stylised
+
+        name, start = task.market_path.split("@")
+        path = stylised(name, int(start))  # type: ignore[arg-type]
+    model = Alt401kModel(scenario, config, seed_sequence=seed, market_path=path)
     model.run()
     table = model.recorder.series_table()
     derived = derived_series(table)
@@ -230,6 +246,12 @@ def run_one(task: Task) -> Path:
     if task.horizon:
         cols = _id_columns(task, 1) | {k: pa.array([v], pa.float64()) for k, v in summary.items()}
         write_atomic(task.horizon_path, parquet_bytes(pa.table(cols)))
+    if task.horizon_table:
+        from ..model.reporters import horizon_table
+
+        by_group = horizon_table(model)
+        ids = _id_columns(task, by_group.num_rows)
+        write_atomic(task.table_path, parquet_bytes(pa.table(ids | {n: by_group[n] for n in by_group.column_names})))
     month = table["month"].to_numpy()
     keep = np.flatnonzero(month % task.every == 0)
     cols = _id_columns(task, len(keep))
@@ -286,7 +308,7 @@ def prepare_dir(spec_path: Path, out_dir: Path, spec: SweepSpec, digest: str, n_
                 raise InputError(spec_path, "", f"{out_dir} holds a sweep of a different spec "
                                  f"(hash {old.get('spec_hash', '?')[:12]}, now {digest[:12]}); "
                                  "use --force to discard it or choose another --out")
-            for sub in ("parts", "horizon", "failed", "analysis"):
+            for sub in ("parts", "horizon", "tables", "failed", "analysis"):
                 shutil.rmtree(out_dir / sub, ignore_errors=True)
     out_dir.mkdir(parents=True, exist_ok=True)
     write_atomic(out_dir / "spec.toml", spec_path.read_bytes())
@@ -329,7 +351,7 @@ def run_sweep(spec_path: str | Path, out_dir: str | Path | None = None, *, n_job
             bar.set_postfix(failed=len(failed) + len(failed_before))
             bar.update(1)
     bar.close()
-    size = sum(p.stat().st_size for sub in ("parts", "horizon") for p in (out / sub).glob("*.parquet"))
+    size = sum(p.stat().st_size for sub in ("parts", "horizon", "tables") for p in (out / sub).glob("*.parquet"))
     return SweepResult(len(tasks), len(tasks) - len(todo), len(todo) - len(failed),
                        sorted(failed + failed_before), time.perf_counter() - t0, size)
 
@@ -350,11 +372,12 @@ def load_sweep(directory: str | Path, columns: Sequence[str] | None = None, lazy
     lazy
         Return a `pyarrow.dataset.Dataset` over the part files instead of reading them.
     table
-        "monthly" (one row per run per recorded month) or "horizon" (one row per run).
+        "monthly" (one row per run per recorded month), "horizon" (one row per run) or
+        "tables" (horizon tables: one row per run, income quintile and age group).
     """
     import pyarrow.dataset as ds
 
-    sub = {"monthly": "parts", "horizon": "horizon"}[table]
+    sub = {"monthly": "parts", "horizon": "horizon", "tables": "tables"}[table]
     files = sorted(str(p) for p in (Path(directory) / sub).glob("run-*.parquet"))
     if not files:
         raise InputError(directory, sub, "no finished runs")
@@ -362,7 +385,7 @@ def load_sweep(directory: str | Path, columns: Sequence[str] | None = None, lazy
     if lazy:
         return dataset
     frame = dataset.to_table(columns=list(columns) if columns else None).to_pandas()
-    keys = [k for k in ("run_id", "month") if k in frame.columns]
+    keys = [k for k in ("run_id", "month", "income_quintile") if k in frame.columns]
     return frame.sort_values(keys, kind="stable").reset_index(drop=True) if keys else frame
 
 

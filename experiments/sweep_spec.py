@@ -81,6 +81,9 @@ class Outputs(BaseModel):
     monthly: list[str] = []
     horizon: dict[str, Summary] = {}
     every: int = Field(default=1, ge=1, le=1200)
+    horizon_table: bool = False
+    """Also keep each run's horizon table (wealth and replacement rates by income quintile
+    and age group, `model.reporters.horizon_table`) under tables/run-NNNNNN.parquet."""
 
 
 class SweepSpec(BaseModel):
@@ -105,6 +108,9 @@ class SweepSpec(BaseModel):
     n_sponsors: int = Field(default=200, ge=4, le=2_000_000)
     lever_effective: dt.date | None = None
     """Date from which swept lever values hold (default: the run start, 2025-01-01)."""
+    market_path: str | None = Field(default=None, pattern=r"^(equity-crash-2008|crypto-winter)@[0-9]+$")
+    """A stylised imposed market episode for every run, ``NAME@START_MONTH``
+    (`model.market_paths.stylised`); other classes and months keep the seeded draws."""
     levers: dict[str, Factor] = {}
     uncertainties: dict[str, Factor] = {}
     constants: dict[str, Any] = {}
@@ -121,6 +127,8 @@ class SweepSpec(BaseModel):
             raise ValueError(f"a {self.design} design needs n_samples")
         if self.design == "morris" and self.n_trajectories is None:
             raise ValueError("a morris design needs n_trajectories")
+        if self.market_path is not None and int(self.market_path.split("@")[1]) >= 12 * self.years:
+            raise ValueError(f"market_path starts after the horizon ({12 * self.years} months)")
         if not self.outputs.monthly and not self.outputs.horizon:
             raise ValueError("outputs: name at least one monthly or horizon column")
         return self

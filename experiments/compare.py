@@ -1,0 +1,347 @@
+"""Paired comparison of regulatory variants with a baseline, on the sweep runner.
+
+DESIGN §2 (policy team) and §5. `alt401k compare VARIANT... --baseline status-quo` builds
+a sweep spec (every variant and the baseline, R replications each), runs it with
+`sweep.run_sweep` (parallel, resumable; replication k of every scenario shares its random
+draws), and turns the part files into tables of paired differences: for each outcome and
+replication, variant minus baseline, summarised as the mean and a 90% Student-t interval
+over replications (`metrics.interval`), next to the baseline's mean level. `report.py`
+renders the tables as HTML and Markdown.
+
+Output directory::
+
+    compare-spec.toml   the generated sweep spec
+    sweep/              the sweep (parts/, horizon/, tables/)
+    tables/SECTION.csv  one table per report section;  comparison.csv  all of them
+    report.html         self-contained (figures inlined as base64 PNG);  report.md
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..model.assets import ALT_CHANNELS, ALTERNATIVES
+from ..model.strata import SIZE_CLASSES
+from . import metrics
+
+USD_BN = 1e9
+MILESTONES = ("2030-01", "2035-01")
+"""Dates (the month's record) reported 'by 2030' and 'by 2035', besides the horizon."""
+CLAIM_LOW_USD, CLAIM_HIGH_USD = 1e11, 1e12
+"""The industry's "hundreds of billions" of new 401(k) money in alternatives, read as $100bn-$1tn."""
+FEE_COLUMNS = ("fees_usd", "carry_usd", "fee_revenue_tdf_managers_usd", "fee_revenue_partners_usd",
+               "fee_revenue_core_and_window_usd", "fees_on_alternatives_usd")
+LIQUIDITY_COLUMNS = ("gated_usd", "sleeve_over_target_usd", "illiquid_redemptions_usd")
+SECTIONS = ("assets", "net_flows", "adoption", "exposure", "fees", "wealth", "replacement",
+            "near_retirees", "lawsuits", "liquidity")
+SECTION_TITLES = {
+    "assets": "Assets in alternatives by channel (USD bn, national)",
+    "net_flows": "Cumulative net flows into alternatives (USD bn)",
+    "adoption": "Share of plans offering alternatives, by channel and plan size",
+    "exposure": "Share of savers exposed to alternatives",
+    "fees": "Fees paid by savers and revenue earned (present value, USD bn)",
+    "wealth": "Balances at the horizon by income quintile and age group (USD)",
+    "replacement": "Replacement rates of savers who retired during the run, by income quintile",
+    "near_retirees": "Near-retirees (55-64) whose worst year lost more than 20%",
+    "lawsuits": "Lawsuits (count over the run)",
+    "liquidity": "Liquidity events (USD bn over the run)",
+}
+
+
+def monthly_columns() -> list[str]:
+    """Series the comparison keeps, every month."""
+    cols = [f"assets_usd__{c}__{a}" for c in ALT_CHANNELS for a in ALTERNATIVES]
+    cols += [f"assets_usd__{a}" for a in ALTERNATIVES] + ["assets_usd__alternatives", "assets_usd"]
+    cols += [f"net_flow_usd__{a}" for a in ALTERNATIVES]
+    cols += ["share_plans_offering_any_alt"] + [f"share_plans_offering__{c}" for c in ALT_CHANNELS]
+    cols += [f"share_plans_offering_any_alt__{s}" for s in SIZE_CLASSES]
+    cols += ["share_savers_exposed_any_alt"] + [f"share_savers_exposed__{a}" for a in ALTERNATIVES]
+    cols += list(FEE_COLUMNS) + ["share_near_retirees_worst_year_loss_gt20", "lawsuits",
+                                 "lawsuits_against_adopters"] + list(LIQUIDITY_COLUMNS)
+    return cols
+
+
+def compare_spec(variants: list[str], baseline: str, replications: int, n_savers: int, years: int,
+                 n_sponsors: int = 200, master_seed: int = 20250807,
+                 market_path: str | None = None) -> dict[str, Any]:
+    """The sweep spec (as TOML data) of a comparison: baseline first, then the variants."""
+    data: dict[str, Any] = {
+        "title": f"compare {', '.join(variants)} with {baseline}",
+        "scenarios": [baseline, *[v for v in variants if v != baseline]],
+        "design": "grid", "replications": replications, "master_seed": master_seed,
+        "years": years, "n_savers": n_savers, "n_sponsors": n_sponsors,
+        "outputs": {"every": 1, "monthly": monthly_columns(), "horizon_table": True},
+    }
+    if market_path:
+        data["market_path"] = market_path
+    return data
+
+
+def write_spec(data: dict[str, Any], path: Path) -> Path:
+    """Write spec data as TOML (the sweep runner reads specs from files)."""
+    import tomli_w
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(tomli_w.dumps(data), encoding="utf-8")
+    return path
+
+
+@dataclass(frozen=True)
+class CompareResult:
+    """Where a comparison wrote its outputs, and its tables."""
+
+    out_dir: Path
+    tables: dict[str, pd.DataFrame]
+    summaries: dict[str, str]
+
+
+def run_compare(variants: list[str], baseline: str = "status-quo", replications: int = 5,
+                n_savers: int = 5000, years: int = 30, n_jobs: int | None = None,
+                out: str | Path | None = None, force: bool = False,
+                discount_rate: float = metrics.DISCOUNT_RATE_ANNUAL, progress: bool = True,
+                market_path: str | None = None) -> CompareResult:
+    """Run (or resume) the comparison sweep and write tables and reports under `out`."""
+    from ..model.errors import InputError
+    from .report import write_reports
+    from .sweep import run_sweep
+
+    if not variants:
+        raise InputError("compare", "VARIANT", "name at least one variant")
+    out_dir = Path(out) if out else Path("results/compare") / "+".join(Path(v).stem for v in variants)
+    spec_path = write_spec(compare_spec(variants, baseline, replications, n_savers, years,
+                                        market_path=market_path), out_dir / "compare-spec.toml")
+    result = run_sweep(spec_path, out_dir / "sweep", n_jobs=n_jobs, force=force, progress=progress)
+    if result.failed:
+        raise InputError(out_dir / "sweep", "failed", f"runs {result.failed} failed; see sweep/failed/")
+    tables = comparison_tables(out_dir / "sweep", baseline, discount_rate)
+    summaries = {v: summary_paragraph(tables, v, baseline, discount_rate) for v in _variants(tables)}
+    write_reports(out_dir, tables, summaries, baseline=baseline, sizes={
+        "replications": replications, "n_savers": n_savers, "years": years,
+        "discount_rate": discount_rate}, sweep_dir=out_dir / "sweep")
+    return CompareResult(out_dir, tables, summaries)
+
+
+# ----------------------------------------------------------------------------- outcomes
+
+
+def _at(run: pd.DataFrame, when: str) -> pd.Series | None:
+    """The run's record at date `when` ('horizon': the last month), or None if outside."""
+    if when == "horizon":
+        return run.iloc[-1]
+    hit = run.loc[run["date"] == when]
+    return None if hit.empty else hit.iloc[0]
+
+
+def run_outcomes(run: pd.DataFrame, discount_rate: float) -> list[tuple[str, str, str, str, str, float]]:
+    """Scalar outcomes of one run's monthly rows (sorted by month, month 0 first).
+
+    Returns (section, metric, group, when, unit, value) tuples; dollars in USD bn.
+    """
+    run = run.sort_values("month")
+    after = run[run["month"] > 0]
+    rows: list[tuple[str, str, str, str, str, float]] = []
+    for when in (*MILESTONES, "horizon"):
+        rec = _at(run, when)
+        if rec is None:
+            continue
+        upto = after[after["month"] <= rec["month"]]
+        rows.append(("assets", "all alternatives", "all channels", when, "USD bn",
+                     rec["assets_usd__alternatives"] / USD_BN))
+        for a in ALTERNATIVES:
+            rows.append(("assets", a, "all channels", when, "USD bn", rec[f"assets_usd__{a}"] / USD_BN))
+            for c in ALT_CHANNELS:
+                rows.append(("assets", a, c, when, "USD bn", rec[f"assets_usd__{c}__{a}"] / USD_BN))
+        flows = {a: float(upto[f"net_flow_usd__{a}"].sum()) for a in ALTERNATIVES}
+        rows.append(("net_flows", "all alternatives", "cumulative", when, "USD bn", sum(flows.values()) / USD_BN))
+        rows += [("net_flows", a, "cumulative", when, "USD bn", v / USD_BN) for a, v in flows.items()]
+        rows.append(("adoption", "any alternative", "all plans", when, "share of plans",
+                     rec["share_plans_offering_any_alt"]))
+        rows += [("adoption", "any alternative", f"size {s}", when, "share of plans",
+                  rec[f"share_plans_offering_any_alt__{s}"]) for s in SIZE_CLASSES]
+        rows += [("adoption", f"via {c}", "all plans", when, "share of plans",
+                  rec[f"share_plans_offering__{c}"]) for c in ALT_CHANNELS]
+        rows.append(("exposure", "any alternative", "all savers", when, "share of savers",
+                     rec["share_savers_exposed_any_alt"]))
+        rows += [("exposure", a, "all savers", when, "share of savers", rec[f"share_savers_exposed__{a}"])
+                 for a in ALTERNATIVES]
+        rows.append(("near_retirees", "worst-year loss > 20%", "age 55-64", when, "share of near-retirees",
+                     rec["share_near_retirees_worst_year_loss_gt20"]))
+    months = after["month"].to_numpy()
+    span = f"PV {run['date'].iloc[0]}..{run['date'].iloc[-1]} @ {discount_rate:.1%}"
+    pv = {c: metrics.present_value(after[c].to_numpy(), months, discount_rate) / USD_BN for c in FEE_COLUMNS}
+    rows += [
+        ("fees", "paid by savers (incl. carry)", "savers", span, "USD bn", pv["fees_usd"] + pv["carry_usd"]),
+        ("fees", "of which on alternatives", "savers", span, "USD bn", pv["fees_on_alternatives_usd"]),
+        ("fees", "revenue", "TDF managers", span, "USD bn", pv["fee_revenue_tdf_managers_usd"]),
+        ("fees", "revenue", "private-market partners", span, "USD bn", pv["fee_revenue_partners_usd"]),
+        ("fees", "revenue", "core menu and window funds", span, "USD bn", pv["fee_revenue_core_and_window_usd"]),
+    ]
+    rows += [("lawsuits", "filed", "all plans", "whole run", "count", float(after["lawsuits"].sum())),
+             ("lawsuits", "filed against adopters", "all plans", "whole run", "count",
+              float(after["lawsuits_against_adopters"].sum()))]
+    for c in LIQUIDITY_COLUMNS:
+        rows.append(("liquidity", c.removesuffix("_usd"), "total", "whole run", "USD bn", float(after[c].sum()) / USD_BN))
+        rows.append(("liquidity", c.removesuffix("_usd"), "largest month", "whole run", "USD bn",
+                     float(after[c].max()) / USD_BN))
+    return rows
+
+
+def table_outcomes(tab: pd.DataFrame) -> list[tuple[str, str, str, str, str, float]]:
+    """Outcomes of one run's horizon table (rows by income quintile and age group)."""
+    rows = []
+    for r in tab.itertuples(index=False):
+        q = f"Q{int(r.income_quintile)}"
+        if r.age_group == "retired":
+            rows += [("replacement", "median replacement rate", q, "retired during run", "share of final pay",
+                      float(r.median_replacement_rate)),
+                     ("replacement", "p10 replacement rate", q, "retired during run", "share of final pay",
+                      float(r.p10_replacement_rate))]
+        else:
+            group = f"{q} age {r.age_group}"
+            rows += [("wealth", "median balance", group, "horizon", "USD", float(r.median_balance_usd)),
+                     ("wealth", "p10 balance", group, "horizon", "USD", float(r.p10_balance_usd))]
+    return rows
+
+
+KEYS = ["section", "metric", "group", "when", "unit"]
+
+
+def outcomes_frame(sweep_dir: str | Path, discount_rate: float = metrics.DISCOUNT_RATE_ANNUAL) -> pd.DataFrame:
+    """Long table of every run's outcomes: KEYS + run_id, scenario, replication, value."""
+    from .sweep import load_sweep
+
+    monthly = load_sweep(sweep_dir)
+    records = []
+    for (run_id, scenario, rep), run in monthly.groupby(["run_id", "scenario", "replication"], sort=True):
+        records += [(run_id, scenario, rep, *row) for row in run_outcomes(run, discount_rate)]
+    if (Path(sweep_dir) / "tables").is_dir():
+        tables = load_sweep(sweep_dir, table="tables")
+        for (run_id, scenario, rep), tab in tables.groupby(["run_id", "scenario", "replication"], sort=True):
+            records += [(run_id, scenario, rep, *row) for row in table_outcomes(tab)]
+    return pd.DataFrame.from_records(records, columns=["run_id", "scenario", "replication", *KEYS, "value"])
+
+
+def paired_table(outcomes: pd.DataFrame, baseline: str, level: float = metrics.INTERVAL_LEVEL,
+                 method: str = metrics.INTERVAL_METHOD) -> pd.DataFrame:
+    """Paired differences variant - baseline per replication, summarised per outcome.
+
+    One row per (variant, outcome): baseline mean, variant mean, mean difference, the
+    interval bounds, whether the interval includes zero, and the number of pairs.
+    """
+    wide = outcomes.set_index([*KEYS, "replication", "scenario"])["value"].unstack("scenario")
+    if baseline not in wide.columns:
+        raise ValueError(f"baseline {baseline!r} not among the runs ({list(wide.columns)})")
+    rows = []
+    for variant in [c for c in wide.columns if c != baseline]:
+        for key, grp in wide.groupby(level=list(range(len(KEYS))), sort=False):
+            base = grp[baseline].to_numpy(float)
+            var = grp[variant].to_numpy(float)
+            iv = metrics.interval(metrics.paired_differences(var, base), level, method)
+            rows.append({**dict(zip(KEYS, key, strict=True)), "variant": variant, "baseline": baseline,
+                         "baseline_mean": float(np.nanmean(base)) if np.isfinite(base).any() else np.nan,
+                         "variant_mean": float(np.nanmean(var)) if np.isfinite(var).any() else np.nan,
+                         "diff_mean": iv.mean, "diff_low": iv.low, "diff_high": iv.high,
+                         "includes_zero": iv.includes_zero, "n_pairs": iv.n})
+    return pd.DataFrame(rows)
+
+
+def comparison_tables(sweep_dir: str | Path, baseline: str,
+                      discount_rate: float = metrics.DISCOUNT_RATE_ANNUAL) -> dict[str, pd.DataFrame]:
+    """The paired table split by report section (SECTIONS order), plus 'all'."""
+    table = paired_table(outcomes_frame(sweep_dir, discount_rate), baseline)
+    out = {s: table[table["section"] == s].reset_index(drop=True) for s in SECTIONS}
+    out["all"] = table
+    return out
+
+
+# ----------------------------------------------------------------------------- prose
+
+
+def _variants(tables: dict[str, pd.DataFrame]) -> list[str]:
+    return list(dict.fromkeys(tables["all"]["variant"]))
+
+
+def _row(tables: dict[str, pd.DataFrame], variant: str, section: str, metric: str, group: str,
+         when: str | None = None) -> pd.Series | None:
+    t = tables[section]
+    m = (t["variant"] == variant) & (t["metric"] == metric) & (t["group"] == group)
+    if when is not None:
+        m &= t["when"] == when
+    hit = t[m]
+    return None if hit.empty else hit.iloc[-1]
+
+
+def _fmt(x: float, unit: str) -> str:
+    if not np.isfinite(x):
+        return "n/a"
+    if unit == "USD bn":
+        return f"${x:,.1f}bn" if abs(x) >= 0.05 or x == 0 else f"${x * 1e3:,.2f}m"
+    if unit.startswith("share"):
+        return f"{100 * x:.1f}%"
+    return f"{x:,.2f}"
+
+
+def _diff_text(r: pd.Series) -> str:
+    """'+X (90% CI a to b[, includes zero])' with the unit's formatting; shares in points."""
+    unit = r["unit"]
+    if unit.startswith("share"):
+        f = lambda v: f"{100 * v:+.1f} pp" if np.isfinite(v) else "n/a"  # noqa: E731
+    else:
+        f = lambda v: ("+" if v >= 0 else "-") + _fmt(abs(v), unit) if np.isfinite(v) else "n/a"  # noqa: E731
+    zero = "; the interval includes zero" if r["includes_zero"] else ""
+    return f"{f(r['diff_mean'])} (90% CI {f(r['diff_low'])} to {f(r['diff_high'])}{zero})"
+
+
+def claim_verdict(diff_usd_bn: float) -> str:
+    """How a difference in alternative assets compares with 'hundreds of billions'."""
+    if not np.isfinite(diff_usd_bn):
+        return "cannot be judged"
+    if diff_usd_bn * USD_BN < CLAIM_LOW_USD:
+        return "falls short of the industry's claim of hundreds of billions"
+    if diff_usd_bn * USD_BN < CLAIM_HIGH_USD:
+        return "is in line with the industry's claim of hundreds of billions"
+    return "exceeds the industry's claim of hundreds of billions"
+
+
+def summary_paragraph(tables: dict[str, pd.DataFrame], variant: str, baseline: str,
+                      discount_rate: float) -> str:
+    """A plain-language paragraph for one variant, built from its table rows."""
+    parts = []
+    assets = _row(tables, variant, "assets", "all alternatives", "all channels", "horizon")
+    if assets is not None:
+        parts.append(f"Compared with {baseline}, {variant} changes the money savers hold in alternatives "
+                     f"at the horizon by {_diff_text(assets)}, from a baseline of "
+                     f"{_fmt(assets['baseline_mean'], 'USD bn')}; that "
+                     f"{claim_verdict(assets['diff_mean'])}.")
+    adoption = _row(tables, variant, "adoption", "any alternative", "all plans", "horizon")
+    exposure = _row(tables, variant, "exposure", "any alternative", "all savers", "horizon")
+    if adoption is not None and exposure is not None:
+        parts.append(f"The share of plans offering any alternative changes by {_diff_text(adoption)} "
+                     f"and the share of savers exposed by {_diff_text(exposure)}.")
+    fees = _row(tables, variant, "fees", "paid by savers (incl. carry)", "savers")
+    partners = _row(tables, variant, "fees", "revenue", "private-market partners")
+    if fees is not None and partners is not None:
+        parts.append(f"In present value at {discount_rate:.0%} a year, savers pay {_diff_text(fees)} in fees; "
+                     f"private-market partners' revenue changes by {_diff_text(partners)}.")
+    low = _row(tables, variant, "replacement", "median replacement rate", "Q1")
+    if low is not None:
+        parts.append(f"For savers in the lowest income quintile who retire during the run, the median "
+                     f"replacement rate changes by {_diff_text(low)} (baseline "
+                     f"{_fmt(low['baseline_mean'], 'share')}).")
+    near = _row(tables, variant, "near_retirees", "worst-year loss > 20%", "age 55-64", "horizon")
+    if near is not None:
+        parts.append(f"The share of near-retirees whose worst year lost more than 20% changes by {_diff_text(near)}.")
+    suits = _row(tables, variant, "lawsuits", "filed", "all plans")
+    gated = _row(tables, variant, "liquidity", "gated", "total")
+    if suits is not None and gated is not None:
+        parts.append(f"Lawsuits change by {_diff_text(suits)} and gated redemptions by {_diff_text(gated)}.")
+    return " ".join(parts)
+
+
+__all__ = ["CompareResult", "claim_verdict", "compare_spec", "comparison_tables", "monthly_columns",
+           "outcomes_frame", "paired_table", "run_compare", "run_outcomes", "summary_paragraph"]

@@ -1,0 +1,80 @@
+"""`alt401k compare`: a tiny paired comparison (2 replications, 300 savers, 2 years).
+
+Checks that the report has every section, and that its CSV tables agree with numbers
+recomputed directly from the sweep part files behind them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from alt401k.experiments import cli, compare, metrics
+from alt401k.experiments.sweep import load_sweep
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("compare") / "cmp"
+    rc = cli.main(["compare", "eo-14330", "--replications", "2", "--savers", "300", "--years", "2",
+                   "--n-jobs", "1", "--out", str(directory)])
+    assert rc == 0
+    return directory
+
+
+def test_report_has_every_section(out: Path) -> None:
+    page = (out / "report.html").read_text()
+    md = (out / "report.md").read_text()
+    assert "data:image/png;base64," in page and "<h2 id='summary'>" in page
+    for section, title in compare.SECTION_TITLES.items():
+        assert f"id='{section}'" in page and f"## {title}" in md
+        table = pd.read_csv(out / "tables" / f"{section}.csv")
+        assert len(table) > 0 and set(table["variant"]) == {"eo-14330"}
+    assert "90% Student-t" in md and "3% a year" in md
+    assert "**eo-14330.**" in md and "hundreds of billions" in md
+
+
+def test_csv_agrees_with_sweep_parts(out: Path) -> None:
+    parts = load_sweep(out / "sweep")
+    assert sorted(parts["scenario"].unique()) == ["eo-14330", "status-quo"]
+    last = parts[parts["month"] == parts["month"].max()].set_index(["scenario", "replication"])
+    diff = (last.loc["eo-14330", "assets_usd__alternatives"] - last.loc["status-quo", "assets_usd__alternatives"]) / 1e9
+    assets = pd.read_csv(out / "tables" / "assets.csv")
+    row = assets[(assets["metric"] == "all alternatives") & (assets["when"] == "horizon")].iloc[0]
+    iv = metrics.interval(diff.sort_index().to_numpy())
+    assert row["diff_mean"] == pytest.approx(iv.mean, rel=1e-6)
+    assert row["diff_low"] == pytest.approx(iv.low, rel=1e-6)
+    assert row["baseline_mean"] == pytest.approx(last.loc["status-quo", "assets_usd__alternatives"].mean() / 1e9, rel=1e-6)
+    # present value of fees paid by savers, recomputed from the monthly rows
+    pvs = {}
+    for (scen, rep), run in parts[parts["month"] > 0].groupby(["scenario", "replication"]):
+        flows = (run["fees_usd"] + run["carry_usd"]).to_numpy()
+        pvs[scen, rep] = metrics.present_value(flows, run["month"].to_numpy(), 0.03) / 1e9
+    fees = pd.read_csv(out / "tables" / "fees.csv")
+    paid = fees[fees["metric"] == "paid by savers (incl. carry)"].iloc[0]
+    expected = np.mean([pvs["eo-14330", k] - pvs["status-quo", k] for k in (0, 1)])
+    assert paid["diff_mean"] == pytest.approx(expected, rel=1e-6)
+    # replacement rates come from the horizon tables
+    tables = load_sweep(out / "sweep", table="tables")
+    ret = tables[(tables["age_group"] == "retired") & (tables["income_quintile"] == 3)].set_index(["scenario", "replication"])
+    rep = pd.read_csv(out / "tables" / "replacement.csv")
+    row = rep[(rep["metric"] == "median replacement rate") & (rep["group"] == "Q3")].iloc[0]
+    assert row["baseline_mean"] == pytest.approx(ret.loc["status-quo", "median_replacement_rate"].mean(), rel=1e-6)
+
+
+def test_every_section_in_combined_csv_and_shares_bounded(out: Path) -> None:
+    table = pd.read_csv(out / "comparison.csv")
+    assert set(table["section"]) == set(compare.SECTIONS)
+    shares = table[table["unit"].str.startswith("share")]
+    assert shares[["baseline_mean", "variant_mean"]].stack().between(0, 1).all()
+    assert table["n_pairs"].between(0, 2).all()  # fewer where a replication has nobody in a cell
+    assert (table.loc[~table["section"].isin(["replacement", "wealth"]), "n_pairs"] == 2).all()
+
+
+def test_summary_says_when_interval_includes_zero() -> None:
+    row = pd.Series({"unit": "USD bn", "diff_mean": 1.0, "diff_low": -0.5, "diff_high": 2.5, "includes_zero": True})
+    assert compare._diff_text(row) == "+$1.0bn (90% CI -$0.5bn to +$2.5bn; the interval includes zero)"
+    assert "short of" in compare.claim_verdict(50.0)
+    assert "in line" in compare.claim_verdict(300.0)
