@@ -116,16 +116,24 @@ class SaverPopulation:
 # --------------------------------------------------------------------------------------
 
 
+SLEEVE_FUNDED_FROM_BONDS: Final[tuple[str, ...]] = ("private_credit",)
+"""Sleeve classes that replace bonds in a target-date fund; the others replace equity."""
+
+
 def default_fund_composition(glide: F64, sleeve: F64) -> F64:
     """Asset-class weights of each saver's default fund.
 
-    ODD §7, default fund. The plain glide path (equity, bonds, cash by age) is scaled by the
-    non-sleeve share and the alternative sleeve of the plan's product is added.
+    ODD §7, default fund. A sleeve replaces the public class it substitutes for: private
+    credit replaces bonds, the other alternatives replace equity (as in the PE-in-TDF
+    designs studied by Georgetown CRI and Morningstar, where the sleeve is carved out of
+    the equity allocation). Where that class is too small (late on the glide path) the
+    rest comes pro rata from the remaining public weights.
 
     Parameters
     ----------
     glide : shape (n, 3)
-        Public weights from `model.strata.glide_path` (or a fixed QDIA mix).
+        Public weights (equity, bonds, cash) from `model.strata.glide_path` (or a fixed
+        QDIA mix); rows sum to 1.
     sleeve : shape (n, 8)
         Sleeve weight by asset class of each saver's default product (zeros if plain).
 
@@ -133,8 +141,20 @@ def default_fund_composition(glide: F64, sleeve: F64) -> F64:
     -------
     numpy.ndarray, shape (n, 8); rows sum to 1.
     """
+    from_bonds = np.isin(np.arange(len(ASSET_CLASSES)), [ASSET_CLASSES.index(a) for a in SLEEVE_FUNDED_FROM_BONDS])
+    need_bonds = sleeve[:, from_bonds].sum(axis=1)
+    need_equity = sleeve.sum(axis=1) - need_bonds
+    public = np.array(glide, dtype=np.float64, copy=True)
+    take_equity = np.minimum(need_equity, public[:, 0])
+    take_bonds = np.minimum(need_bonds, public[:, 1])
+    public[:, 0] -= take_equity
+    public[:, 1] -= take_bonds
+    rest = (need_equity - take_equity) + (need_bonds - take_bonds)
+    left = public.sum(axis=1)
+    scale = np.divide(left - rest, left, out=np.zeros_like(left), where=left > 0)
+    public *= np.where(rest > 0, scale, 1.0)[:, None]
     comp = sleeve.copy()
-    comp[:, :3] += glide * (1.0 - sleeve.sum(axis=1))[:, None]
+    comp[:, :3] = public
     return comp
 
 

@@ -370,3 +370,21 @@ def test_rebalancing_conserves_each_account_and_stays_non_negative(case) -> None
     np.testing.assert_array_equal(balance[:, sv.N_DF :], before[:, sv.N_DF :])
     cols = sv.DF_ILLIQUID
     assert np.all(balance[:, cols] >= before[:, cols] * (1.0 - gate) * (1 - 1e-12) - 1e-9)
+
+
+def test_sleeve_replaces_the_class_it_substitutes_for() -> None:
+    # Young saver: 90/10/0 glide, 10% PE and 5% private credit -> PE comes out of equity
+    # (0.90 - 0.10 = 0.80), private credit out of bonds (0.10 - 0.05 = 0.05).
+    # Old saver: 30/65/5 glide, 40% PE and 5% private credit: equity covers 0.30 of the PE,
+    # credit leaves bonds at 0.60; the missing 0.10 comes pro rata from bonds and cash, which
+    # are scaled by (0.65 - 0.10) / 0.65.
+    glide = np.array([[0.90, 0.10, 0.0], [0.30, 0.65, 0.05]])
+    sleeve = np.zeros((2, 8))
+    sleeve[:, 4] = [0.10, 0.40]
+    sleeve[:, 5] = 0.05
+    comp = sv.default_fund_composition(glide, sleeve)
+    np.testing.assert_allclose(comp[0, :3], [0.80, 0.05, 0.0])
+    left = np.array([0.60, 0.05])  # bonds after private credit, cash
+    np.testing.assert_allclose(comp[1, :3], [0.0, *(left * (0.65 - 0.10) / 0.65)])
+    np.testing.assert_allclose(comp.sum(axis=1), 1.0)
+    assert (comp >= 0).all()
