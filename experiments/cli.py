@@ -20,7 +20,7 @@ from typing import Any
 import pydantic
 
 from ..model.config import RunConfig, with_overrides
-from ..model.errors import InputError, from_validation_error
+from ..model.errors import InputError, from_validation_error, read_toml
 
 EXIT_INPUT = 2
 
@@ -41,12 +41,7 @@ def load_run_config(path: str | None, overrides: Sequence[str], base: dict[str, 
     """RunConfig from an optional TOML file, then command-line options, then `--set` pairs."""
     data: dict[str, Any] = {}
     if path:
-        try:
-            data = tomllib.loads(Path(path).read_text())
-        except OSError as err:
-            raise InputError(path, "", f"cannot read file ({err.strerror})") from None
-        except tomllib.TOMLDecodeError as err:
-            raise InputError(path, "", f"invalid TOML: {err}") from None
+        data = read_toml(path, "config file")
     data.update({k: v for k, v in base.items() if v is not None})
     try:
         config = RunConfig.model_validate(data)

@@ -20,7 +20,6 @@ import hashlib
 import itertools
 import json
 import math
-import tomllib
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +30,7 @@ import numpy.typing as npt
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ..model.errors import InputError, from_validation_error
+from ..model.errors import InputError, from_validation_error, read_toml
 
 Design = Literal["grid", "latin", "sobol", "morris"]
 Summary = Literal["last", "mean", "sum", "min", "max"]
@@ -171,12 +170,7 @@ def _flat_constants(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 def read_spec_data(path: Path) -> dict[str, Any]:
     """Parse the TOML file and flatten dotted factor names; InputError if unreadable."""
-    try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as err:
-        raise InputError(path, "", f"cannot read sweep spec ({err.strerror})") from None
-    except tomllib.TOMLDecodeError as err:
-        raise InputError(path, "", f"invalid TOML: {err}") from None
+    data = read_toml(path, "sweep spec")
     for section in ("levers", "uncertainties"):
         if isinstance(data.get(section), dict):
             data[section] = _flatten(data[section])

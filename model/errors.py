@@ -7,7 +7,9 @@ field; the command-line interface prints its one-line message and exits with sta
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
+from typing import Any
 
 import pydantic
 
@@ -44,3 +46,16 @@ def from_validation_error(source: str | Path, err: pydantic.ValidationError) -> 
     if first["type"] != "extra_forbidden" and not isinstance(value, dict | list):
         msg = f"{msg} (got {value!r})"
     return InputError(source, field, msg)
+
+
+def read_toml(path: str | Path, what: str = "file") -> dict[str, Any]:
+    """Parse a TOML file; an unreadable file or bad TOML becomes a one-line `InputError`."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+        raise InputError(path, "", f"cannot read {what} ({reason})") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise InputError(path, "", f"invalid TOML: {err}") from None

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.resources
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +21,7 @@ from typing import Any
 import pydantic
 from alt401k.model import levers
 from alt401k.model.assets import ALT_CHANNELS, ALTERNATIVES
-from alt401k.model.errors import InputError, from_validation_error
+from alt401k.model.errors import InputError, from_validation_error, read_toml
 from alt401k.model.levers import LeverValue
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -274,14 +273,7 @@ def _locate(
 
 
 def _parse(path: Path) -> _ScenarioFile:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise InputError(path, "", f"cannot read scenario file: {err}") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise InputError(path, "", f"invalid TOML: {err}") from None
+    data = read_toml(path, "scenario file")
     try:
         return _ScenarioFile.model_validate(data)
     except pydantic.ValidationError as err:

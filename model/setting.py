@@ -11,7 +11,6 @@ policy) runs unchanged.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -24,7 +23,7 @@ from ..agents import savers as sv
 from ..agents.sponsors import PlanTable
 from .assets import ALTERNATIVES, N_HOLDINGS
 from .config import RunConfig
-from .errors import InputError, from_validation_error
+from .errors import from_validation_error, read_toml
 from .population import hire_inplace
 from .strata import SIZE_CLASS_BOUNDS
 
@@ -84,12 +83,7 @@ class Setting(BaseModel):
 
 def load_setting(path: str | Path) -> Setting:
     """Read a setting TOML file; errors name the file and the field."""
-    try:
-        data = tomllib.loads(Path(path).read_text())
-    except OSError as err:
-        raise InputError(path, "", f"cannot read file ({err.strerror})") from None
-    except tomllib.TOMLDecodeError as err:
-        raise InputError(path, "", f"invalid TOML: {err}") from None
+    data = read_toml(path, "setting file")
     try:
         return Setting.model_validate(data)
     except pydantic.ValidationError as err:
