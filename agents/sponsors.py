@@ -161,6 +161,8 @@ class ReviewContext:
     """Share of peers offering any alternative, (n,)."""
     consultant_share: F64
     """Share of the consultant's clients offering any alternative, (n,)."""
+    recordkeeper_share: F64
+    """Share of the recordkeeper's client plans offering any alternative, (n,)."""
     recent_suits: float
     """National lawsuits against alternative adopters in the past 24 months."""
     alt_tdf_available: B
@@ -174,6 +176,18 @@ class ReviewContext:
     month: int
 
 
+def group_share(group: npt.NDArray[np.int32], offering: F64, weight: F64) -> F64:
+    """For each plan, the weighted share of plans in its group (consultant, recordkeeper)
+    offering any alternative; 0 for plans in no group (id -1). Shape (n,)."""
+    out = np.zeros(group.shape[0])
+    has = group >= 0
+    if has.any():
+        num = np.bincount(group[has], weights=offering[has] * weight[has])
+        den = np.bincount(group[has], weights=weight[has])
+        out[has] = np.divide(num, den, out=np.zeros_like(num), where=den > 0)[group[has]]
+    return out
+
+
 def adoption_utility(
     s: int | npt.NDArray[np.intp], ctx: ReviewContext, plans: PlanTable, behaviour: SponsorBehaviour
 ) -> F64:
@@ -181,7 +195,7 @@ def adoption_utility(
 
     ODD §7, sponsor adoption (ODD+D: objectives, prediction, interaction). The pull of the
     status quo (`adoption_intercept`) against perceived net-of-fee benefit, participant
-    demand, what peers and the consultant did, the regulator's stance and safe harbor,
+    demand, what peers, the consultant and the recordkeeper's other clients did, the regulator's stance and safe harbor,
     the sponsor's fear of litigation (its aversion x the climate x recent suits against
     adopters, damped by the safe harbor) and, for small plans, weak capacity to evaluate
     (DOL 2021 Supplemental Statement). Perceived benefit blends reported-value and
@@ -205,6 +219,7 @@ def adoption_utility(
         b.adoption_intercept
         + b.weight_peers * ctx.peer_share[rows]
         + b.weight_consultant * (ctx.consultant_share[rows] + plans.consultant_bias[rows])
+        + b.weight_recordkeeper * ctx.recordkeeper_share[rows]
         + b.weight_safe_harbor * p.safe_harbor
         - b.weight_litigation * litigation
         - b.weight_recent_suits * ctx.recent_suits / 10.0 * shield

@@ -132,6 +132,10 @@ class SponsorBehaviour(_Frozen):
     weight_demand: NonNegative = 3.0
     weight_peers: NonNegative = 3.0
     weight_consultant: NonNegative = 1.5
+    weight_recordkeeper: NonNegative = 1.0
+    """Logit weight on the share of the recordkeeper's client plans offering alternatives:
+    recordkeepers carry alternative products on their platforms (Empower's private-markets
+    offering for DC plans, 2025); assumption for the size."""
     weight_stance: NonNegative = 1.0
     weight_safe_harbor: NonNegative = 1.0
     weight_litigation: NonNegative = 3.0

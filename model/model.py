@@ -26,6 +26,7 @@ from ..agents.sponsors import (
     ReviewContext,
     Sponsor,
     draw_plans,
+    group_share,
     lawsuit_hazard_monthly,
     offers_any_alternative,
     peer_network,
@@ -352,12 +353,8 @@ class Alt401kModel(mesa.Model):
         plain = self.plain_tdf_products()
         offering = offers_any_alternative(plans, plain).astype(float)
         peer = self.peer_matrix @ offering
-        cons = np.zeros(plans.n)
-        has = plans.consultant >= 0
-        if has.any():
-            num = np.bincount(plans.consultant[has], weights=offering[has] * plans.weight[has])
-            den = np.bincount(plans.consultant[has], weights=plans.weight[has])
-            cons[has] = np.divide(num, den, out=np.zeros_like(num), where=den > 0)[plans.consultant[has]]
+        cons = group_share(plans.consultant, offering, plans.weight)
+        keepers = group_share(plans.recordkeeper, offering, plans.weight)
         rows = np.flatnonzero(np.isin(pop.sponsor, due))
         interest = np.zeros((pop.n, len(ALTERNATIVES)))
         interest[rows] = self.alt_interest(rows)
@@ -372,6 +369,7 @@ class Alt401kModel(mesa.Model):
             demand=demand,
             peer_share=peer,
             consultant_share=cons,
+            recordkeeper_share=keepers,
             recent_suits=float(np.sum(self.suits_against_adopters[-24:])),
             alt_tdf_available=available,
             alt_tdf_product=alt_tdf,

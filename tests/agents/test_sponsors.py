@@ -48,7 +48,8 @@ def test_plan_weights_hold_for_an_uneven_sample() -> None:
     np.testing.assert_allclose(by_class, np.asarray(INITIAL.plan_share_by_class) * 604_400, rtol=1e-12)
 
 
-def context(plans, policy: PolicyState = BASELINE, peer: float = 0.0, suits: float = 0.0) -> ReviewContext:
+def context(plans, policy: PolicyState = BASELINE, peer: float = 0.0, suits: float = 0.0,
+            keepers: float = 0.0) -> ReviewContext:
     n = plans.n
     return ReviewContext(
         policy=policy,
@@ -57,6 +58,7 @@ def context(plans, policy: PolicyState = BASELINE, peer: float = 0.0, suits: flo
         demand=np.full((n, N_ALT), 0.1),
         peer_share=np.full(n, peer),
         consultant_share=np.zeros(n),
+        recordkeeper_share=np.full(n, keepers),
         recent_suits=suits,
         alt_tdf_available=np.zeros(6, dtype=bool),
         alt_tdf_product=np.full(6, -1, dtype=np.int32),
@@ -90,6 +92,9 @@ def test_adoption_utility_moves_in_the_documented_direction(plans) -> None:
     # Peers offering alternatives raise it (weight_peers x share).
     peers = adoption_utility(s, context(plans, peer=0.5), plans, BEHAVIOUR)
     np.testing.assert_allclose(peers - base, BEHAVIOUR.weight_peers * 0.5)
+    # The recordkeeper's other clients offering alternatives raise it (weight x share).
+    keepers = adoption_utility(s, context(plans, keepers=0.4), plans, BEHAVIOUR)
+    np.testing.assert_allclose(keepers - base, BEHAVIOUR.weight_recordkeeper * 0.4)
     # Recent suits against adopters lower it; less so under a safe harbor.
     sued = adoption_utility(s, context(plans, suits=20.0), plans, BEHAVIOUR)
     assert np.all(sued < base)
@@ -139,3 +144,13 @@ def test_lawsuit_hazard_rises_with_climate_and_losses_and_safe_harbor_damps_it(p
     assert harbour == pytest.approx(1.3 * base, rel=0.03)
     # Plans not offering alternatives are not sued over alternative losses.
     assert _expected_suits_per_year(plans, BASELINE, alt_loss=0.3, offers=False) == pytest.approx(base)
+
+
+def test_group_share_weights_each_group_by_plan_weights() -> None:
+    from alt401k.agents.sponsors import group_share
+
+    # Group 0: plans of weight 1 (offers) and 3 (not) -> 1/4; group 1: weight 2 offering -> 1;
+    # a plan in no group (-1) gets 0.
+    share = group_share(np.array([0, 0, 1, -1], dtype=np.int32), np.array([1.0, 0.0, 1.0, 1.0]),
+                        np.array([1.0, 3.0, 2.0, 5.0]))
+    np.testing.assert_allclose(share, [0.25, 0.25, 1.0, 0.0])
