@@ -339,7 +339,7 @@ def summary_paragraph(tables: dict[str, pd.DataFrame], variant: str, baseline: s
     suits = _row(tables, variant, "lawsuits", "filed", "all plans")
     gated = _row(tables, variant, "liquidity", "gated", "total")
     if suits is not None and gated is not None:
-        parts.append(f"Lawsuits change by {_diff_text(suits)} and gated redemptions by {_diff_text(gated)}.")
+        parts.append(f"Lawsuits change by {_diff_text(suits)} and sales held back by gates (summed over months) by {_diff_text(gated)}.")
     return " ".join(parts)
 
 

@@ -275,7 +275,7 @@ def stress_test(sweeps: Sweeps, caption: str) -> PlotResult:
     titles = {"alternative_assets_usd_bn": "Assets in alternatives (USD bn)",
               "mean_balance_usd_thousand": "Mean account balance (USD thousand)",
               "near_retirees_worst_year_loss_gt20_share": "Near-retirees (55-64) with a worst year < -20% (share)",
-              "cumulative_gated_usd_bn": "Cumulative gated redemptions (USD bn)"}
+              "cumulative_gated_usd_bn": "Sales held back by gates, summed monthly (USD bn)"}
     styles = {s: ls for s, ls in zip(dict.fromkeys(data["scenario"]), ("--", "-"), strict=False)}
     for ax, (measure, title) in zip(axes.flat, titles.items(), strict=True):
         for i, path in enumerate(dict.fromkeys(data["market_path"])):
