@@ -71,25 +71,28 @@ class Task:
     """Stylised imposed episode ``NAME@START_MONTH`` or None (seeded draws only)."""
     horizon_table: bool = False
 
+    def _run_file(self, folder: str, suffix: str = ".parquet") -> Path:
+        return Path(self.out_dir) / folder / f"run-{self.run_id:06d}{suffix}"
+
     @property
     def part_path(self) -> Path:
         """Monthly part file of this run."""
-        return Path(self.out_dir) / "parts" / f"run-{self.run_id:06d}.parquet"
+        return self._run_file("parts")
 
     @property
     def horizon_path(self) -> Path:
         """Horizon-summary part file of this run."""
-        return Path(self.out_dir) / "horizon" / f"run-{self.run_id:06d}.parquet"
+        return self._run_file("horizon")
 
     @property
     def table_path(self) -> Path:
         """Horizon table (by income quintile and age group) of this run."""
-        return Path(self.out_dir) / "tables" / f"run-{self.run_id:06d}.parquet"
+        return self._run_file("tables")
 
     @property
     def failed_path(self) -> Path:
         """Failure record of this run."""
-        return Path(self.out_dir) / "failed" / f"run-{self.run_id:06d}.json"
+        return self._run_file("failed", ".json")
 
     def parameters(self) -> dict[str, Any]:
         """Scenario, levers and uncertainties of this run, for failure records."""
