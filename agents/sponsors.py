@@ -254,8 +254,9 @@ def review_plans(rows: npt.NDArray[np.intp], ctx: ReviewContext, plans: PlanTabl
     first. Otherwise an offered alternative is kept or dropped by `keeps`, and a new one is
     added with probability logistic(utility). The default fund takes an alternative TDF
     when its provider has one open, else the mandate moves to the first provider that has
-    (the largest, by market share). At most one standalone change per review; a window is
-    added or dropped with 1% probability (PSCA: windows stable at ~25% of plans); a plan
+    (the largest, by market share). At most one standalone change per review; windows
+    turn over slowly and are added faster where the regime lets alternatives into them
+    (`_review_window`); a plan
     without auto-enrollment adopts it with probability `auto_enrollment.adoption_boost`.
     Plans' decisions in one month are independent, so reviewing them together is the same
     as one by one.
@@ -269,8 +270,7 @@ def review_plans(rows: npt.NDArray[np.intp], ctx: ReviewContext, plans: PlanTabl
     size_ok = plans.participants[rows] >= p.min_plan_participants
     _review_default_fund(rows, ctx, plans, behaviour, util, u[:, 0], sued, size_ok)
     _review_standalone(rows, ctx, plans, behaviour, util, u[:, 1], sued, size_ok)
-    toggle = u[:, 2] < 0.01
-    plans.offers_window[rows[toggle]] = ~plans.offers_window[rows[toggle]]
+    _review_window(rows, ctx, plans, behaviour, util, u[:, 2], size_ok)
     adopt_ae = ~plans.auto_enroll[rows] & (u[:, 3] < p.auto_enrollment_boost)
     plans.auto_enroll[rows[adopt_ae]] = True
 
@@ -299,6 +299,22 @@ def _review_default_fund(rows, ctx, plans, behaviour, util, u, sued, size_ok) ->
         switch = add & ~available
         plans.tdf_manager[rows[switch]] = new
         plans.default_product[rows[switch]] = ctx.alt_tdf_product[new]
+
+
+def _review_window(rows, ctx, plans, behaviour, util, u, size_ok) -> None:  # noqa: ANN001
+    """Brokerage windows: a base turnover of `window_turnover_annual` each way (windows serve
+    public securities too; PSCA: stable at ~25% of plans), plus, for plans without one, the
+    pull of the alternatives the regime lets into windows (logistic of the best such
+    class's utility; in practice crypto, the window's main alternative)."""
+    allowed = _channel_allowed(ctx, "window", size_ok)
+    best = np.max(np.where(allowed, util, -np.inf), axis=1)
+    has = plans.offers_window[rows]
+    base = behaviour.window_turnover_annual
+    add_prob = 1.0 - (1.0 - base) * (1.0 - logistic(best))
+    add = ~has & (u < add_prob)
+    drop = has & (u < base)
+    plans.offers_window[rows[add]] = True
+    plans.offers_window[rows[drop]] = False
 
 
 def _review_standalone(rows, ctx, plans, behaviour, util, u, sued, size_ok) -> None:  # noqa: ANN001

@@ -174,6 +174,9 @@ class SponsorBehaviour(_Frozen):
     """Most common formula: $0.50 per $1 up to 6% of pay (HAS 2024)."""
     window_share_by_class: tuple[Share, Share, Share, Share] = (0.10, 0.18, 0.30, 0.36)
     """Brokerage windows (PSCA: ~25% of plans, 36% of plans >5,000 participants)."""
+    window_turnover_annual: Share = 0.01
+    """Yearly probability that a plan adds (or drops) a brokerage window for reasons other
+    than alternatives (assumption; PSCA shows the share of plans with windows stable)."""
     consultant_share_by_class: tuple[Share, Share, Share, Share] = (0.60, 0.70, 0.85, 0.95)
     n_consultants: int = Field(default=40, ge=1, le=10_000)
     n_recordkeepers: int = Field(default=27, ge=1, le=1_000)

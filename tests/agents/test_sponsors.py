@@ -154,3 +154,24 @@ def test_group_share_weights_each_group_by_plan_weights() -> None:
     share = group_share(np.array([0, 0, 1, -1], dtype=np.int32), np.array([1.0, 0.0, 1.0, 1.0]),
                         np.array([1.0, 3.0, 2.0, 5.0]))
     np.testing.assert_allclose(share, [0.25, 0.25, 1.0, 0.0])
+
+
+def test_windows_are_added_where_alternatives_may_enter_them(plans) -> None:
+    from alt401k.agents.sponsors import review_plans
+
+    # Every plan without a window reviews with uniform draw 0.02: above the 1% base turnover,
+    # so it adds a window only through the pull of alternatives allowed into windows.
+    # With peers all offering and a friendly regulator, that pull is above 2% for most plans;
+    # with windows closed to every alternative it is zero.
+    def adds(policy: PolicyState) -> int:
+        p = dataclasses.replace(plans, offers_window=np.zeros(plans.n, dtype=bool),
+                                standalone=plans.standalone.copy(), default_product=plans.default_product.copy(),
+                                tdf_manager=plans.tdf_manager.copy(), auto_enroll=plans.auto_enroll.copy())
+        ctx = dataclasses.replace(context(p, policy, peer=1.0), uniform=np.full((p.n, 4), 0.02))
+        review_plans(np.arange(p.n), ctx, p, BEHAVIOUR)
+        return int(p.offers_window.sum())
+
+    friendly = dataclasses.replace(BASELINE, stance=dict.fromkeys(ALTERNATIVES, 1.0))
+    closed = dataclasses.replace(friendly, allowed={k: (k[0] != "window") and v for k, v in friendly.allowed.items()})
+    assert adds(closed) == 0
+    assert adds(friendly) > plans.n // 2
