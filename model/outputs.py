@@ -126,7 +126,8 @@ def write_run(model: Alt401kModel, out_dir: Path, initial_record: dict[str, floa
         "seed_entropy": str(model.seed_entropy),
         "kernel": "numba" if HAVE_NUMBA else "interpreted",
         "packages": package_versions(),
-        "t0_calibration": t0_calibration(model, initial_record),
+        # The national targets mean nothing for a designed world (model.setting).
+        "t0_calibration": t0_calibration(model, initial_record) if model.setting is None else None,
         "files": {name: hashlib.sha256(data).hexdigest() for name, data in files.items()},
         **(extra or {}),
     }
