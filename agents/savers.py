@@ -205,9 +205,17 @@ def alternative_share(balance: F64) -> F64:
     return np.divide(alt, total, out=np.zeros_like(total), where=total > 0)
 
 
-_DF_ALT = np.array([holding_index("default_fund", a) for a in ALTERNATIVES])
-_STANDALONE_ALT = np.array([holding_index("standalone", a) for a in ALTERNATIVES])
-_WINDOW_ALT = np.array([holding_index("window", a) for a in ALTERNATIVES])
+def _column_slice(channel: str) -> slice:
+    """The holding columns of `channel`'s alternatives, which are contiguous and in
+    ALTERNATIVES order (asserted), as a slice: a view, not a copy, of the balance matrix."""
+    cols = [holding_index(channel, a) for a in ALTERNATIVES]
+    assert cols == list(range(cols[0], cols[0] + len(cols))), cols
+    return slice(cols[0], cols[-1] + 1)
+
+
+_DF_ALT = _column_slice("default_fund")
+_STANDALONE_ALT = _column_slice("standalone")
+_WINDOW_ALT = _column_slice("window")
 
 
 def alt_holdings(balance: F64) -> tuple[F64, F64]:
