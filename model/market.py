@@ -101,8 +101,9 @@ class CryptoParams(BaseModel):
     tail_dof: float = Field(default=5.0, gt=2.0, le=1000.0)
     # Crypto market cap ~$3T (2025; assumption, source TODO).
     market_cap_usd: float = Field(default=3.0e12, gt=0.0, le=1.0e15)
-    # Assumption: the Gabaix-Koijen "inelastic markets" multiplier (~5) applied to crypto;
-    # $1 of net inflow lifts market value by $5. Source TODO.
+    # Gabaix & Koijen, "In Search of the Origins of Financial Fluctuations: The Inelastic
+    # Markets Hypothesis" (NBER WP 28967, 2021): $1 of flow into the U.S. stock market
+    # raises its value by about $5. Applying that multiplier to crypto is an assumption.
     price_impact: float = Field(default=5.0, ge=0.0, le=100.0)
 
     @model_validator(mode="after")
@@ -125,7 +126,8 @@ class PrivateEquityParams(BaseModel):
     excess_return_annual: float = Field(default=0.04, ge=-0.5, le=0.5)
     # With leverage 1.3 x 16% = 21% systematic, gives ~29% true vol (PIMCO 2022: ~30%, §4c).
     idiosyncratic_volatility_annual: float = Field(default=0.20, ge=0.0, le=2.0)
-    # Assumption: global PE AUM ~$10T (source TODO).
+    # Assumption: PE about a third of the $30.9T of private markets cited by SEC Chair
+    # Atkins (May 2025; calibration-sources §1e); no direct source for the PE share.
     market_size_usd: float = Field(default=10.0e12, gt=0.0, le=1.0e15)
     # Assumption: excess falls 0.2 x the 401(k) share of the market (source TODO).
     crowding: float = Field(default=0.2, ge=0.0, le=10.0)
