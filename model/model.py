@@ -151,6 +151,8 @@ class Alt401kModel(mesa.Model):
         )
         self.plan_weight = self.plan_sum @ np.ones(self.savers.n)
         self._invest_initial(totals)
+        self.holdings_usd = self.savers.weight @ self.savers.balance_usd
+        """National USD by holding column at the end of the last month (or t0)."""
         # Reference engine (RunConfig.saver_engine): one Saver agent per row runs the saver
         # phases with the same rules and draws, writing its state back into `self.savers`.
         self.saver_agents = SaverAgents(self) if config.saver_engine == "agents" else None
@@ -293,7 +295,9 @@ class Alt401kModel(mesa.Model):
         """Advance one month (ODD §3 process overview)."""
         self.flows = MonthFlows()
         self.policy = self.scenario.state_at(self.date)
-        before = self._class_totals()
+        # National dollars by holding at the end of last month (nothing changes balances
+        # between steps), reused rather than recomputed.
+        before = self._class_totals(self.holdings_usd)
         returns = self.market.step(self.month, self.last_net_flow, before)
         self.last_returns = returns
         self.returns_history = np.vstack([self.returns_history[-35:], returns.reported])
@@ -309,7 +313,8 @@ class Alt401kModel(mesa.Model):
         self._life_events()
         self._litigation(fee_matrix)
         self._year_end()
-        after = self._class_totals()
+        self.holdings_usd = self.savers.weight @ self.savers.balance_usd
+        after = self._class_totals(self.holdings_usd)
         self.last_net_flow = after - before - self._returns_by_class
         self.month += 1
         self.recorder.collect()
@@ -320,10 +325,9 @@ class Alt401kModel(mesa.Model):
         while self.month < self.config.n_months:
             self.step()
 
-    def _class_totals(self) -> F64:
-        pop = self.savers
-        by_holding = pop.weight @ pop.balance_usd
-        return np.bincount(HOLDING_ASSET, weights=by_holding, minlength=len(ASSET_CLASSES))
+    @staticmethod
+    def _class_totals(holdings_usd: F64) -> F64:
+        return np.bincount(HOLDING_ASSET, weights=holdings_usd, minlength=len(ASSET_CLASSES))
 
     def _managers_review(self) -> None:
         """Quarterly: TDF providers launch or resize alternative TDFs; vehicles meet fee caps."""

@@ -50,7 +50,7 @@ def _alt_exposure(model: Alt401kModel) -> npt.NDArray[np.bool_]:
 def assets_record(model: Alt401kModel) -> dict[str, float]:
     """Assets by asset class, by channel and by holding; balances; vehicle split (USD)."""
     pop = model.savers
-    by_holding = pop.weight @ pop.balance_usd
+    by_holding = model.holdings_usd
     rec: dict[str, float] = {"assets_usd": float(by_holding.sum())}
     for i, a in enumerate(ASSET_CLASSES):
         rec[f"assets_usd__{a}"] = float(by_holding[i == HOLDING_ASSET].sum())
