@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from ..model.assets import ALTERNATIVES
+from ..model.assets import ALTERNATIVES, ASSET_CLASSES
 from ..model.strata import SIZE_CLASS_BOUNDS, SIZE_CLASSES
 
 if TYPE_CHECKING:
@@ -352,6 +352,26 @@ class Sponsor(mesa.Agent):
 def offers_any_alternative(plans: PlanTable, plain_tdf_product: npt.NDArray[np.int32]) -> B:
     """Plans offering an alternative through the default fund or a standalone option."""
     return (plans.default_product != plain_tdf_product[plans.tdf_manager]) | plans.standalone.any(axis=1)
+
+
+def alternative_losses(standalone: npt.NDArray[np.bool_], sleeve: F64, trailing_return: F64) -> F64:
+    """Each plan's trailing-year loss on the alternatives it offers (a positive number).
+
+    The worst loss over its standalone options, or the sleeve-weighted loss of its default
+    fund's sleeve if larger; 0 for plans offering none or where they gained.
+
+    Parameters
+    ----------
+    standalone : (n, N_ALT) bool — standalone options offered.
+    sleeve : (n, 8) — sleeve weights of each plan's default product by asset class.
+    trailing_return : (8,) — trailing 12-month reported return of each asset class.
+    """
+    loss = np.maximum(0.0, -trailing_return)
+    alt = np.array([ASSET_CLASSES.index(a) for a in ALTERNATIVES])
+    standalone_loss = np.where(standalone, loss[alt][None, :], 0.0).max(axis=1, initial=0.0)
+    total = sleeve.sum(axis=1)
+    sleeve_loss = np.divide(sleeve @ loss, total, out=np.zeros_like(total), where=total > 0)
+    return np.maximum(standalone_loss, sleeve_loss)
 
 
 def lawsuit_hazard_monthly(

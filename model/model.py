@@ -25,6 +25,7 @@ from ..agents.sponsors import (
     PlanTable,
     ReviewContext,
     Sponsor,
+    alternative_losses,
     draw_plans,
     group_share,
     lawsuit_hazard_monthly,
@@ -32,13 +33,12 @@ from ..agents.sponsors import (
     peer_network,
     review_plans,
 )
+from . import fees
 from .assets import (
     ALTERNATIVES,
     ASSET_CLASSES,
     HOLDING_ASSET,
     IS_ILLIQUID_HOLDING,
-    N_HOLDINGS,
-    holding_index,
 )
 from .config import RunConfig
 from .market import Market
@@ -153,6 +153,7 @@ class Alt401kModel(mesa.Model):
         self._invest_initial(totals)
         self.holdings_usd = self.savers.weight @ self.savers.balance_usd
         """National USD by holding column at the end of the last month (or t0)."""
+        self.saver_fee_rates = fees.SaverFeeRates(self.savers.sponsor)
         # Reference engine (RunConfig.saver_engine): one Saver agent per row runs the saver
         # phases with the same rules and draws, writing its state back into `self.savers`.
         self.saver_agents = SaverAgents(self) if config.saver_engine == "agents" else None
@@ -224,32 +225,8 @@ class Alt401kModel(mesa.Model):
         return sv.default_fund_composition(np.asarray(glide), sleeve)
 
     def plan_fee_matrix(self) -> F64:
-        """Annual expense ratio by plan and holding column, shape (n_plans, N_HOLDINGS)."""
-        mb = self.config.manager
-        products = self.book.products
-        fees = np.zeros((self.plans.n, N_HOLDINGS))
-        df_fee = np.zeros((len(products), len(ASSET_CLASSES)))
-        for p in products:
-            if p.kind == "tdf":
-                df_fee[p.product_id] = p.fee_annual
-                for a, f in p.sleeve_fee_annual.items():
-                    df_fee[p.product_id, ASSET_CLASSES.index(a)] += f
-        fees[:, : len(ASSET_CLASSES)] = df_fee[self.plans.default_product]
-        for a, f in mb.core_fee_annual.items():
-            fees[:, holding_index("core_menu", a)] = f
-        standalone = self._standalone_products()
-        for a in ALTERNATIVES:
-            f = self.book[standalone[a]].fee_annual
-            fees[:, holding_index("standalone", a)] = f
-            fees[:, holding_index("window", a)] = f
-        fees[:, holding_index("window", "equity")] = 0.0010
-        return fees
-
-    def _standalone_products(self) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for m in self.managers:
-            out.update(m.standalone)
-        return out
+        """Annual expense ratio by plan and holding column (`model.fees.plan_fee_matrix`)."""
+        return fees.plan_fee_matrix(self.plans, self.book, self.managers, self.config.manager)
 
     def visible_options(self, rows: npt.NDArray[np.intp] | None = None) -> npt.NDArray[np.bool_]:
         """Options on each saver's menu (or on `rows`' menus), shape (n, N_OPTIONS).
@@ -365,7 +342,7 @@ class Alt401kModel(mesa.Model):
         demand = (self.plan_sum @ interest) / np.maximum(self.plan_weight, 1e-12)[:, None]
         alt_tdf = np.array([m.alt_tdf if m.alt_tdf is not None else -1 for m in self.tdf_providers], dtype=np.int32)
         available = np.array([pid >= 0 and self.book[pid].is_open for pid in alt_tdf])
-        standalone = self._standalone_products()
+        standalone = fees.standalone_products(self.managers)
         return ReviewContext(
             policy=self.policy,
             benefit_reported=self._benefit(self.returns_history),
@@ -458,7 +435,7 @@ class Alt401kModel(mesa.Model):
             mb = self.config.manager
             totals = kernels.balance_month(
                 pop.balance_usd, pop.year_growth, pop.weight, pop.sponsor, plans.n,
-                employee + match, alloc, composition, r, self._saver_fee_rates(fee_matrix),
+                employee + match, alloc, composition, r, self.saver_fee_rates(fee_matrix),
                 PE_COLUMNS, float(returns.reported[ASSET_CLASSES.index("private_equity")]),
                 mb.carry_rate, mb.hurdle_annual, self._gate_monthly(),
             )
@@ -477,51 +454,9 @@ class Alt401kModel(mesa.Model):
             HOLDING_ASSET, weights=totals.gain_by_holding - self.fees_by_holding, minlength=len(ASSET_CLASSES)
         )
         self._returns_by_class[ASSET_CLASSES.index("private_equity")] -= f.carry_usd
-        self._credit_revenue(fee_matrix)
-
-    def _saver_fee_rates(self, fee_matrix: F64) -> F64:
-        """Each saver's expense ratio by holding, refreshed only for plans whose fees changed."""
-        cached = getattr(self, "_fee_cache", None)
-        if cached is None:
-            self._fee_cache = (fee_matrix.copy(), fee_matrix[self.savers.sponsor])
-        else:
-            old, rates = cached
-            changed = np.flatnonzero((old != fee_matrix).any(axis=1))
-            if changed.size:
-                rows = np.flatnonzero(np.isin(self.savers.sponsor, changed))
-                rates[rows] = fee_matrix[self.savers.sponsor[rows]]
-                old[changed] = fee_matrix[changed]
-        return self._fee_cache[1]
-
-    def _credit_revenue(self, fee_matrix: F64) -> None:
-        """Book this month's fees to the managers who earn them (TDF base fee, sleeve fee, vehicles)."""
-        plans = self.plans
-        fees = self.fees_by_plan_holding
-        df = fees[:, : len(ASSET_CLASSES)]
-        products = self.book.products
-        base_rate = np.array([products[p].fee_annual for p in plans.default_product])
-        total_rate = fee_matrix[:, : len(ASSET_CLASSES)]
-        base_share = np.divide(base_rate[:, None], total_rate, out=np.ones_like(total_rate), where=total_rate > 0)
-        tdf_fee_by_plan = (df * base_share).sum(axis=1)
-        sleeve_fee = (df * (1.0 - base_share)).sum(axis=0)
-        mgr_of_plan = np.array([self.tdf_providers[i].unique_id for i in plans.tdf_manager])
-        by_id = {m.unique_id: m for m in self.managers}
-        for m in self.tdf_providers:
-            m.revenue_usd += float(tdf_fee_by_plan[mgr_of_plan == m.unique_id].sum())
-        standalone = self._standalone_products()
-        for a in ALTERNATIVES:
-            owner = by_id[products[standalone[a]].manager_id]
-            owner.revenue_usd += float(sleeve_fee[ASSET_CLASSES.index(a)])
-            owner.revenue_usd += float(fees[:, holding_index("standalone", a)].sum() + fees[:, holding_index("window", a)].sum())
-            if a == "private_equity":
-                owner.revenue_usd += self.flows.carry_usd
-        self.fee_split = {
-            "tdf_managers": float(tdf_fee_by_plan.sum()),
-            "partners": float(sleeve_fee.sum()) + self.flows.carry_usd
-            + float(sum(fees[:, holding_index(c, a)].sum() for c in ("standalone", "window") for a in ALTERNATIVES)),
-            "core_and_window": float(fees[:, len(ASSET_CLASSES) :].sum()
-                                     - sum(fees[:, holding_index(c, a)].sum() for c in ("standalone", "window") for a in ALTERNATIVES)),
-        }
+        self.fee_split = fees.credit_revenue(
+            self.fees_by_plan_holding, fee_matrix, f.carry_usd, self.plans, self.book, self.managers, self.tdf_providers
+        )
 
     def _enforce_menu(self, composition: F64) -> None:
         """Map money out of options that left a saver's menu (sponsor dropped it or the
@@ -743,18 +678,15 @@ class Alt401kModel(mesa.Model):
         })
 
     def _litigation(self, fee_matrix: F64) -> None:
+        """Lawsuits this month (ODD §7.10): each plan's hazard from its fees and its
+        alternatives' losses; the draws decide which sampled plans are sued."""
         plans, pop = self.plans, self.savers
         held = self.plan_sum @ pop.balance_usd
         assets = held.sum(axis=1)
         plan_fee = np.divide((held * fee_matrix).sum(axis=1), assets, out=np.zeros(plans.n), where=assets > 0)
         trailing = np.prod(1.0 + self.returns_history[-12:], axis=0) - 1.0
         offers = offers_any_alternative(plans, self.plain_tdf_products())
-        alt_loss = np.zeros(plans.n)
-        for k, a in enumerate(ALTERNATIVES):
-            loss = max(0.0, -float(trailing[ASSET_CLASSES.index(a)]))
-            alt_loss = np.maximum(alt_loss, np.where(plans.standalone[:, k], loss, 0.0))
-        sleeve = self.book.sleeve_matrix()[plans.default_product]
-        alt_loss = np.maximum(alt_loss, sleeve @ np.maximum(0.0, -trailing) / np.maximum(sleeve.sum(axis=1), 1e-12) * (sleeve.sum(axis=1) > 0))
+        alt_loss = alternative_losses(plans.standalone, self.book.sleeve_matrix()[plans.default_product], trailing)
         p = lawsuit_hazard_monthly(plans, plan_fee, alt_loss, offers, self.policy, self.config.sponsor)
         sued = self.sponsor_rng.random(plans.n) < p
         plans.suits[sued] += 1

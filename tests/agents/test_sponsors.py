@@ -175,3 +175,17 @@ def test_windows_are_added_where_alternatives_may_enter_them(plans) -> None:
     closed = dataclasses.replace(friendly, allowed={k: (k[0] != "window") and v for k, v in friendly.allowed.items()})
     assert adds(closed) == 0
     assert adds(friendly) > plans.n // 2
+
+
+def test_alternative_losses_take_the_worst_offered_class() -> None:
+    from alt401k.agents.sponsors import alternative_losses
+
+    # Trailing returns by class: crypto -60%, PE -10%, gold +5%, the rest 0.
+    trailing = np.zeros(8)
+    trailing[3], trailing[4], trailing[7] = -0.60, -0.10, 0.05
+    standalone = np.zeros((3, N_ALT), dtype=bool)
+    standalone[0, [0, 4]] = True  # crypto and gold offered -> worst loss 60%
+    sleeve = np.zeros((3, 8))
+    sleeve[1, 4], sleeve[1, 5] = 0.10, 0.10  # PE and private credit sleeve -> (0.1*0.1 + 0)/0.2 = 5%
+    # Plan 2 offers nothing -> 0.
+    np.testing.assert_allclose(alternative_losses(standalone, sleeve, trailing), [0.60, 0.05, 0.0])

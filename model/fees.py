@@ -1,0 +1,122 @@
+"""Fees: what each plan's holdings cost, and who earns what savers pay.
+
+ODD §7 (balances, fees) and §6 (observation: fee revenue of TDF providers, private-market
+partners and specialists). Expense ratios live on products (`agents.managers.ProductBook`);
+this module turns them into a plan-by-holding matrix, keeps each saver's rates in step with
+it, and credits the month's fees to the managers who earn them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from ..agents.managers import AssetManager, ProductBook
+from ..agents.sponsors import PlanTable
+from .assets import ALTERNATIVES, ASSET_CLASSES, N_HOLDINGS, holding_index
+from .config import ManagerBehaviour
+
+F64 = npt.NDArray[np.float64]
+WINDOW_EQUITY_FEE_ANNUAL = 0.0010
+"""Expense ratio of public equity bought through a brokerage window (index ETF level;
+assumption)."""
+ALT_OUTSIDE_COLUMNS = np.array([holding_index(c, a) for c in ("standalone", "window") for a in ALTERNATIVES])
+
+
+def standalone_products(managers: Sequence[AssetManager]) -> dict[str, int]:
+    """Product id of the standalone vehicle of each alternative class."""
+    out: dict[str, int] = {}
+    for m in managers:
+        out.update(m.standalone)
+    return out
+
+
+def plan_fee_matrix(plans: PlanTable, book: ProductBook, managers: Sequence[AssetManager],
+                    behaviour: ManagerBehaviour) -> F64:
+    """Annual expense ratio by plan and holding column, shape (n_plans, N_HOLDINGS).
+
+    Default-fund columns pay the plan's TDF base fee plus, on sleeve classes, the sleeve
+    fee; core funds `core_fee_annual`; standalone and window alternatives the standalone
+    vehicle's (possibly fee-capped) fee; window equity WINDOW_EQUITY_FEE_ANNUAL.
+    """
+    products = book.products
+    fees = np.zeros((plans.n, N_HOLDINGS))
+    df_fee = np.zeros((len(products), len(ASSET_CLASSES)))
+    for p in products:
+        if p.kind == "tdf":
+            df_fee[p.product_id] = p.fee_annual
+            for a, f in p.sleeve_fee_annual.items():
+                df_fee[p.product_id, ASSET_CLASSES.index(a)] += f
+    fees[:, : len(ASSET_CLASSES)] = df_fee[plans.default_product]
+    for a, f in behaviour.core_fee_annual.items():
+        fees[:, holding_index("core_menu", a)] = f
+    standalone = standalone_products(managers)
+    for a in ALTERNATIVES:
+        f = book[standalone[a]].fee_annual
+        fees[:, holding_index("standalone", a)] = f
+        fees[:, holding_index("window", a)] = f
+    fees[:, holding_index("window", "equity")] = WINDOW_EQUITY_FEE_ANNUAL
+    return fees
+
+
+class SaverFeeRates:
+    """Each saver's expense ratio by holding, refreshed only for plans whose fees changed.
+
+    Rows never change plan, so a saver's rates are its plan's row of the fee matrix; the
+    gather is redone only where the plan's fees moved (a new default product, a fee cap).
+    """
+
+    def __init__(self, sponsor: npt.NDArray[np.int32]) -> None:
+        self.sponsor = sponsor
+        self.plan_rates: F64 | None = None
+        self.rates: F64 | None = None
+
+    def __call__(self, fee_matrix: F64) -> F64:
+        """Rates (n_savers, N_HOLDINGS) for this month's plan fee matrix."""
+        if self.plan_rates is None or self.rates is None:
+            self.plan_rates, self.rates = fee_matrix.copy(), fee_matrix[self.sponsor]
+            return self.rates
+        changed = np.flatnonzero((self.plan_rates != fee_matrix).any(axis=1))
+        if changed.size:
+            rows = np.flatnonzero(np.isin(self.sponsor, changed))
+            self.rates[rows] = fee_matrix[self.sponsor[rows]]
+            self.plan_rates[changed] = fee_matrix[changed]
+        return self.rates
+
+
+def credit_revenue(fees_by_plan_holding: F64, fee_matrix: F64, carry_usd: float, plans: PlanTable,
+                   book: ProductBook, managers: Sequence[AssetManager],
+                   tdf_providers: Sequence[AssetManager]) -> dict[str, float]:
+    """Book this month's fees to the managers who earn them; return the national split.
+
+    The TDF base fee goes to the plan's TDF provider; sleeve fees, standalone and window
+    alternative fees and all carry go to the vehicle's partner or specialist; core funds and
+    window equity are counted apart. Returns USD by recipient group.
+    """
+    fees = fees_by_plan_holding
+    df = fees[:, : len(ASSET_CLASSES)]
+    products = book.products
+    base_rate = np.array([products[p].fee_annual for p in plans.default_product])
+    total_rate = fee_matrix[:, : len(ASSET_CLASSES)]
+    base_share = np.divide(base_rate[:, None], total_rate, out=np.ones_like(total_rate), where=total_rate > 0)
+    tdf_fee_by_plan = (df * base_share).sum(axis=1)
+    sleeve_fee = (df * (1.0 - base_share)).sum(axis=0)
+    mgr_of_plan = np.array([tdf_providers[i].unique_id for i in plans.tdf_manager])
+    by_id = {m.unique_id: m for m in managers}
+    for m in tdf_providers:
+        m.revenue_usd += float(tdf_fee_by_plan[mgr_of_plan == m.unique_id].sum())
+    standalone = standalone_products(managers)
+    for a in ALTERNATIVES:
+        owner = by_id[products[standalone[a]].manager_id]
+        owner.revenue_usd += float(sleeve_fee[ASSET_CLASSES.index(a)])
+        owner.revenue_usd += float(fees[:, holding_index("standalone", a)].sum() + fees[:, holding_index("window", a)].sum())
+        if a == "private_equity":
+            owner.revenue_usd += carry_usd
+    outside_alt = float(sum(fees[:, h].sum() for h in ALT_OUTSIDE_COLUMNS))
+    return {
+        "tdf_managers": float(tdf_fee_by_plan.sum()),
+        "partners": float(sleeve_fee.sum()) + carry_usd + outside_alt,
+        "core_and_window": float(fees[:, len(ASSET_CLASSES) :].sum() - outside_alt),
+    }
