@@ -164,6 +164,14 @@ def run_task() -> None:
 
 # ----------------------------------------------------------------------------- widgets
 
+LEVER_SLIDERS: tuple[tuple[str, str, float, float], ...] = (
+    ("cap.sleeve_total", "Cap: alternatives share of a TDF: {:.0%}", 1.0, 0.01),
+    ("cap.account", "Cap: alternatives share of an account: {:.0%}", 1.0, 0.01),
+    ("safe_harbor.strength", "Safe-harbor strength: {:.2f}", 1.0, 0.05),
+    ("litigation.climate", "Litigation climate: {:.1f} x 2016-24 average", 5.0, 0.1),
+)
+"""Slider levers: registry name, label (formatted with the value), maximum, step (minimum 0)."""
+
 
 @solara.component_vue("scenario_upload.vue")
 def ScenarioUpload(label: str, max_bytes: int, event_upload: Any) -> None:  # noqa: N802
@@ -238,38 +246,15 @@ def LeverPanel() -> None:  # noqa: N802
                     solara.Checkbox(
                         value=bool(values[name]), on_value=lambda v, n=name: set_lever(n, v)
                     )
-    solara.SliderFloat(
-        f"Cap: alternatives share of a TDF: {values['cap.sleeve_total']:.0%}",
-        value=float(values["cap.sleeve_total"]),
-        min=0.0,
-        max=1.0,
-        step=0.01,
-        on_value=lambda v: set_lever("cap.sleeve_total", v),
-    )
-    solara.SliderFloat(
-        f"Cap: alternatives share of an account: {values['cap.account']:.0%}",
-        value=float(values["cap.account"]),
-        min=0.0,
-        max=1.0,
-        step=0.01,
-        on_value=lambda v: set_lever("cap.account", v),
-    )
-    solara.SliderFloat(
-        f"Safe-harbor strength: {values['safe_harbor.strength']:.2f}",
-        value=float(values["safe_harbor.strength"]),
-        min=0.0,
-        max=1.0,
-        step=0.05,
-        on_value=lambda v: set_lever("safe_harbor.strength", v),
-    )
-    solara.SliderFloat(
-        f"Litigation climate: {values['litigation.climate']:.1f} x 2016-24 average",
-        value=float(values["litigation.climate"]),
-        min=0.0,
-        max=5.0,
-        step=0.1,
-        on_value=lambda v: set_lever("litigation.climate", v),
-    )
+    for name, label, top, step in LEVER_SLIDERS:
+        solara.SliderFloat(
+            label.format(float(values[name])),
+            value=float(values[name]),
+            min=0.0,
+            max=top,
+            step=step,
+            on_value=lambda v, n=name: set_lever(n, v),
+        )
     fee = float(values["fee_cap.annual"])
     capped = fee != float("inf")
     solara.Switch(
