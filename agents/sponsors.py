@@ -94,7 +94,9 @@ def draw_plans(
     # Recordkeepers are concentrated (P&I 2024: the largest holds >30% of assets).
     rk_p = 1.0 / np.arange(1, behaviour.n_recordkeepers + 1)
     recordkeeper = rng.choice(behaviour.n_recordkeepers, n, p=rk_p / rk_p.sum()).astype(np.int32)
-    auto_enroll = rng.random(n) < np.asarray(behaviour.auto_enroll_share_by_class)[size_class]
+    auto_enroll = exact_share_within_class(
+        rng.random(n), size_class, np.asarray(behaviour.auto_enroll_share_by_class)
+    )
     default_rate = rng.choice(np.asarray(behaviour.default_rate_choices), n, p=np.asarray(behaviour.default_rate_probs))
     escalates = auto_enroll & (rng.random(n) < behaviour.escalation_share)
     match_rate = np.where(rng.random(n) < 0.55, behaviour.match_rate, 2 * behaviour.match_rate)
@@ -124,6 +126,21 @@ def draw_plans(
         last_suit_month=np.full(n, -10_000, dtype=np.int32),
         consultant_bias=np.where(consultant >= 0, bias[np.maximum(consultant, 0)], 0.0),
     )
+
+
+def exact_share_within_class(uniform: F64, size_class: npt.NDArray[np.int8], share: F64) -> B:
+    """Flag round(share_c x n_c) plans of each class c: those with the smallest draws.
+
+    A feature with a known share per class is then hit exactly by the sample (up to one
+    plan per class) instead of only in expectation, so t0 shares do not depend on the luck
+    of a small stratified sample.
+    """
+    out = np.zeros(uniform.shape[0], dtype=bool)
+    for c in np.unique(size_class):
+        rows = np.flatnonzero(size_class == c)
+        k = int(round(share[c] * rows.size))
+        out[rows[np.argsort(uniform[rows], kind="stable")[:k]]] = True
+    return out
 
 
 def peer_network(plans: PlanTable, degree: int, seed: int) -> tuple[nx.Graph, sp.csr_array]:

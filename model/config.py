@@ -162,8 +162,10 @@ class SponsorBehaviour(_Frozen):
     of m months (at most 36) with credibility m / (m + 60)."""
     risk_penalty: NonNegative = 0.10
     """Benefit lost per unit of volatility above public equity's (assumption)."""
-    auto_enroll_share_by_class: tuple[Share, Share, Share, Share] = (0.45, 0.62, 0.78, 0.80)
-    """Auto-enrollment by plan-size class (HAS 2025: 61% of plans, 78% of >=1,000)."""
+    auto_enroll_share_by_class: tuple[Share, Share, Share, Share] = (0.595, 0.68, 0.78, 0.80)
+    """Auto-enrollment by plan-size class: 78% of plans with >=1,000 participants and 61% of
+    all plans, plan-weighted (HAS 2025); the two smaller classes are set to meet the 61%
+    (0.84 x 0.595 + 0.135 x 0.68 + 0.023 x 0.78 + 0.002 x 0.80 = 0.611)."""
     default_rate_choices: tuple[Share, ...] = (0.03, 0.04, 0.05, 0.06)
     default_rate_probs: tuple[Share, ...] = (0.39, 0.21, 0.10, 0.30)
     """HAS 2025: 61% default at >=4%, ~30% at >=6%."""

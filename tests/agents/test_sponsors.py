@@ -189,3 +189,14 @@ def test_alternative_losses_take_the_worst_offered_class() -> None:
     sleeve[1, 4], sleeve[1, 5] = 0.10, 0.10  # PE and private credit sleeve -> (0.1*0.1 + 0)/0.2 = 5%
     # Plan 2 offers nothing -> 0.
     np.testing.assert_allclose(alternative_losses(standalone, sleeve, trailing), [0.60, 0.05, 0.0])
+
+
+def test_exact_share_within_class() -> None:
+    from alt401k.agents.sponsors import exact_share_within_class
+
+    # Class 0: 4 plans at share 0.5 -> exactly the 2 smallest draws; class 1: 3 plans at 1/3
+    # -> 1 plan; the draws decide which, not how many.
+    u = np.array([0.9, 0.1, 0.5, 0.3, 0.2, 0.8, 0.7])
+    cls = np.array([0, 0, 0, 0, 1, 1, 1], dtype=np.int8)
+    flags = exact_share_within_class(u, cls, np.array([0.5, 1 / 3]))
+    np.testing.assert_array_equal(flags, [False, True, False, True, True, False, False])
