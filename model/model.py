@@ -404,12 +404,24 @@ class Alt401kModel(mesa.Model):
             out *= 0.7
         return np.clip(out, 0.0, 1.0)
 
+    def outside_holders(self) -> F64:
+        """1.0 where a saver holds an alternative outside the default fund, (n, N_ALT).
+
+        Balances do not change between the end of one month and the start of the next, so
+        the value the reporters computed at the end of last month is reused."""
+        cached = getattr(self, "_outside_holders", None)
+        if cached is not None and cached[0] == self.month:
+            return cached[1]
+        _, outside = sv.alt_holdings(self.savers.balance_usd)
+        held = (outside > 0).astype(float)
+        self._outside_holders = (self.month, held)
+        return held
+
     def _coworker_share(self) -> F64:
         """Share of each plan's savers holding each alternative outside the default fund,
         (n_plans, N_ALT); computed once a month."""
         if getattr(self, "_coworker_month", None) != self.month:
-            _, outside = sv.alt_holdings(self.savers.balance_usd)
-            held = (outside > 0).astype(float)
+            held = self.outside_holders()
             self._coworker = (self.plan_sum @ held) / np.maximum(self.plan_weight, 1e-12)[:, None]
             self._coworker_month = self.month
         return self._coworker

@@ -44,6 +44,8 @@ REPLACEMENT_ANNUITY_RATE = 0.04
 def _alt_exposure(model: Alt401kModel) -> npt.NDArray[np.bool_]:
     """(n, N_ALT): saver holds the class through any channel (more than half a cent)."""
     inside, outside = sv.alt_holdings(model.savers.balance_usd)
+    # Cache for next month's coworker shares (nothing moves balances between steps).
+    model._outside_holders = (model.month, (outside > 0).astype(float))
     return inside + outside > 0.005
 
 
@@ -99,6 +101,12 @@ def sponsor_record(model: Alt401kModel) -> dict[str, float]:
     return rec
 
 
+def _close(a: F64, b: F64) -> npt.NDArray[np.bool_]:
+    """numpy.isclose's default test (|a - b| <= 1e-8 + 1e-5 |b|) for finite arrays, without
+    its handling of infinities, which costs several extra passes."""
+    return np.abs(a - b) <= 1e-8 + 1e-5 * np.abs(b)
+
+
 def saver_record(model: Alt401kModel) -> dict[str, float]:
     """Share of participants exposed to alternatives; near-retiree losses."""
     pop = model.savers
@@ -112,7 +120,7 @@ def saver_record(model: Alt401kModel) -> dict[str, float]:
         float(w[near] @ (pop.worst_year_return[near] < -0.2) / w[near].sum()) if near.any() else 0.0
     )
     rec["share_at_default_deferral"] = float(
-        w @ (pop.is_auto_enrolled & np.isclose(pop.deferral_rate, model.plans.default_rate[pop.sponsor])) / w.sum()
+        w @ (pop.is_auto_enrolled & _close(pop.deferral_rate, model.plans.default_rate[pop.sponsor])) / w.sum()
     )
     return rec
 
