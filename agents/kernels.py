@@ -2,8 +2,8 @@
 
 ODD §7 (contributions, balances, fees, default-fund rebalancing). The rules themselves are
 the functions in `agents.savers`; `balance_month_numpy` applies them in order, and
-`balance_month_numba` does the same arithmetic row by row in one pass over memory, which is
-what makes a national-scale run feasible (DESIGN §6). Both return the same numbers (to
+`balance_month_rows` does the same arithmetic row by row in one pass over memory, the
+path to large samples (DESIGN §6). Both return the same numbers (to
 floating-point rounding; tests/agents/test_kernels.py). The model always uses the row
 kernel: compiled when numba is installed, interpreted otherwise, so that outputs are
 byte-identical with or without the JIT.
@@ -205,9 +205,6 @@ def balance_month_rows(
     )
     return MonthTotals(float(gain), gain_by_holding, fees, float(carry), float(stuck), float(sold))
 
-
-balance_month_numba = balance_month_rows
-"""Kept for the tests' name; it is the compiled row kernel when numba is installed."""
 
 balance_month = balance_month_rows
 """The kernel the model uses: the row kernel, compiled when numba is available. The

@@ -56,7 +56,7 @@ def test_numba_kernel_matches_numpy_twin(seed: int, pe_return: float) -> None:
     a = random_inputs(seed, pe_return=pe_return)
     b = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in a.items()}
     ta = kernels.balance_month_numpy(**a)
-    tb = kernels.balance_month_numba(**b)
+    tb = kernels.balance_month_rows(**b)
     np.testing.assert_allclose(b["balance"], a["balance"], rtol=RTOL, atol=1e-9)
     np.testing.assert_allclose(b["year_growth"], a["year_growth"], rtol=RTOL)
     np.testing.assert_allclose(tb.gain_by_holding, ta.gain_by_holding, rtol=RTOL, atol=1e-6)
@@ -72,7 +72,7 @@ def test_kernels_keep_money_accounted_for() -> None:
     # kernel's own totals (weighted), and no account goes negative.
     a = random_inputs(5)
     before = float(a["weight"] @ a["balance"].sum(axis=1))
-    totals = kernels.balance_month_numba(**a)
+    totals = kernels.balance_month_rows(**a)
     after = float(a["weight"] @ a["balance"].sum(axis=1))
     contributed = float(a["weight"] @ a["amount"])
     fees = float(totals.fees_by_plan_holding.sum())
