@@ -48,15 +48,15 @@ class MonthTotals:
 
 def balance_month_numpy(
     balance: F64, year_growth: F64, weight: F64, sponsor: npt.NDArray[np.int32], n_plans: int,
-    amount: F64, allocation: F64, composition: F64, holding_return: F64, fee_rate: F64,
+    amount: F64, allocation: F64, composition: F64, holding_return: F64, fee_matrix: F64,
     pe_columns: npt.NDArray[np.intp], pe_return: float, carry_rate: float, hurdle_annual: float,
     gate_monthly: float,
 ) -> MonthTotals:
     """Contributions, returns, fees, carry and default-fund rebalancing, in place (numpy).
 
     `holding_return` is the reported return of each holding column (shape (N_HOLDINGS,));
-    `fee_rate` the annual expense ratio per saver and holding. See the rules in
-    `agents.savers` for sources.
+    `fee_matrix` the annual expense ratio per plan and holding (shape (n_plans,
+    N_HOLDINGS)); a saver pays its plan's row. See the rules in `agents.savers` for sources.
     """
     sv.invest_inplace(balance, amount, allocation, composition)
     before = balance.sum(axis=1)
@@ -64,17 +64,17 @@ def balance_month_numpy(
     gain_by_holding = (weight @ balance) * holding_return
     balance *= 1.0 + holding_return
     year_growth *= np.divide(before + gain, before, out=np.ones_like(before), where=before > 0)
-    fees = sv.charge_fees_inplace(balance, fee_rate)
+    fees = sv.charge_fees_inplace(balance, fee_matrix[sponsor])
     carry = sv.charge_carry_inplace(balance, pe_columns, pe_return, carry_rate, hurdle_annual)
     sleeve_before = balance[:, sv.DF_ILLIQUID].copy()
     stuck = sv.rebalance_default_fund_inplace(balance, composition, gate_monthly)
     # Gross sales by class (a sale of one class is not netted against a purchase of another).
     sold = np.maximum(0.0, sleeve_before - balance[:, sv.DF_ILLIQUID]).sum(axis=1)
-    plan_sum = sp.csr_array((weight, (sponsor, np.arange(weight.size))), shape=(n_plans, weight.size))
+    by_plan = sp.csr_array((weight, (sponsor, np.arange(weight.size))), shape=(n_plans, weight.size))
     return MonthTotals(
         gain_usd=float(weight @ gain),
         gain_by_holding=gain_by_holding,
-        fees_by_plan_holding=plan_sum @ fees,
+        fees_by_plan_holding=by_plan @ fees,
         carry_usd=float(weight @ carry),
         stuck_usd=float(weight @ stuck),
         sleeve_sold_usd=float(weight @ sold),
@@ -83,7 +83,7 @@ def balance_month_numpy(
 
 def _balance_month_rows(
     balance, year_growth, weight, sponsor, amount, allocation, composition, holding_return,
-    fee_rate, is_pe, carry_rate_monthly, df_illiquid, gate_monthly, fees_out, gain_out,
+    fee_matrix, is_pe, carry_rate_monthly, df_illiquid, gate_monthly, fees_out, gain_out,
 ):  # pragma: no cover - compiled; checked against the numpy twin
     n, h = balance.shape
     n_df = composition.shape[1]
@@ -118,7 +118,7 @@ def _balance_month_rows(
         s = sponsor[i]
         carry = 0.0
         for j in range(h):
-            fee = balance[i, j] * (fee_rate[i, j] / 12.0)
+            fee = balance[i, j] * (fee_matrix[s, j] / 12.0)
             balance[i, j] -= fee
             fees_out[s, j] += weight[i] * fee
             if is_pe[j] and carry_rate_monthly > 0:
@@ -188,7 +188,7 @@ the same bytes with or without the JIT; numba is used without fastmath)."""
 
 def balance_month_rows(
     balance: F64, year_growth: F64, weight: F64, sponsor: npt.NDArray[np.int32], n_plans: int,
-    amount: F64, allocation: F64, composition: F64, holding_return: F64, fee_rate: F64,
+    amount: F64, allocation: F64, composition: F64, holding_return: F64, fee_matrix: F64,
     pe_columns: npt.NDArray[np.intp], pe_return: float, carry_rate: float, hurdle_annual: float,
     gate_monthly: float,
 ) -> MonthTotals:
@@ -201,9 +201,42 @@ def balance_month_rows(
     gain_by_holding = np.zeros(balance.shape[1])
     gain, carry, stuck, sold = _row_kernel(
         balance, year_growth, weight, sponsor, amount, allocation, composition, holding_return,
-        fee_rate, is_pe, carry_monthly, sv.DF_ILLIQUID, gate_monthly, fees, gain_by_holding,
+        fee_matrix, is_pe, carry_monthly, sv.DF_ILLIQUID, gate_monthly, fees, gain_by_holding,
     )
     return MonthTotals(float(gain), gain_by_holding, fees, float(carry), float(stuck), float(sold))
+
+
+def _plan_sums_rows(sponsor, weight, values, rows, out):  # pragma: no cover - compiled
+    for r in range(rows.shape[0]):
+        i = rows[r]
+        s = sponsor[i]
+        w = weight[i]
+        for k in range(values.shape[1]):
+            out[s, k] += w * values[r, k]
+
+
+_plan_sums_kernel = njit(cache=True, nogil=True)(_plan_sums_rows) if HAVE_NUMBA else None
+
+
+def plan_sums(sponsor: npt.NDArray[np.int32], weight: F64, values: F64, n_plans: int,
+              rows: npt.NDArray[np.intp] | None = None) -> F64:
+    """Weighted sum of `values` over each plan's savers, shape (n_plans, k).
+
+    `values` (2-D) has one row per saver, or one per entry of `rows` (ascending saver indices)
+    when given; the other savers count as zero. National per-plan totals (DESIGN §5). The
+    compiled loop adds each plan's savers in row order, as the sparse product
+    `csr_array((weight, (sponsor, arange(n)))) @ values` does, so both give the same bytes;
+    without numba that product is used.
+    """
+    if rows is None:
+        rows = np.arange(sponsor.shape[0])
+    values = np.ascontiguousarray(values, dtype=np.float64)
+    if _plan_sums_kernel is None:
+        matrix = sp.csr_array((weight[rows], (sponsor[rows], np.arange(rows.size))), shape=(n_plans, rows.size))
+        return matrix @ values
+    out = np.zeros((n_plans, values.shape[1]))
+    _plan_sums_kernel(sponsor, weight, values, rows.astype(np.intp), out)
+    return out
 
 
 balance_month = balance_month_rows

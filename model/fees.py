@@ -2,8 +2,8 @@
 
 ODD §7 (balances, fees) and §6 (observation: fee revenue of TDF providers, private-market
 partners and specialists). Expense ratios live on products (`agents.managers.ProductBook`);
-this module turns them into a plan-by-holding matrix, keeps each saver's rates in step with
-it, and credits the month's fees to the managers who earn them.
+this module turns them into a plan-by-holding matrix (which the balance kernel reads by
+each saver's plan) and credits the month's fees to the managers who earn them.
 """
 
 from __future__ import annotations
@@ -59,31 +59,6 @@ def plan_fee_matrix(plans: PlanTable, book: ProductBook, managers: Sequence[Asse
         fees[:, holding_index("window", a)] = f
     fees[:, holding_index("window", "equity")] = WINDOW_EQUITY_FEE_ANNUAL
     return fees
-
-
-class SaverFeeRates:
-    """Each saver's expense ratio by holding, refreshed only for plans whose fees changed.
-
-    Rows never change plan, so a saver's rates are its plan's row of the fee matrix; the
-    gather is redone only where the plan's fees moved (a new default product, a fee cap).
-    """
-
-    def __init__(self, sponsor: npt.NDArray[np.int32]) -> None:
-        self.sponsor = sponsor
-        self.plan_rates: F64 | None = None
-        self.rates: F64 | None = None
-
-    def __call__(self, fee_matrix: F64) -> F64:
-        """Rates (n_savers, N_HOLDINGS) for this month's plan fee matrix."""
-        if self.plan_rates is None or self.rates is None:
-            self.plan_rates, self.rates = fee_matrix.copy(), fee_matrix[self.sponsor]
-            return self.rates
-        changed = np.flatnonzero((self.plan_rates != fee_matrix).any(axis=1))
-        if changed.size:
-            rows = np.flatnonzero(np.isin(self.sponsor, changed))
-            self.rates[rows] = fee_matrix[self.sponsor[rows]]
-            self.plan_rates[changed] = fee_matrix[changed]
-        return self.rates
 
 
 def credit_revenue(fees_by_plan_holding: F64, fee_matrix: F64, carry_usd: float, plans: PlanTable,

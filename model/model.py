@@ -15,7 +15,6 @@ from typing import Any
 import mesa
 import numpy as np
 import numpy.typing as npt
-import scipy.sparse as sp
 
 from ..agents import kernels
 from ..agents import savers as sv
@@ -143,17 +142,10 @@ class Alt401kModel(mesa.Model):
             self._seed_alternatives(init_rng)
         else:
             self.savers, totals = build_savers(setting, self.plans, config, init_rng)
-        # Rows never change plan, so one sparse (plans x savers) matrix of weights turns any
-        # per-saver column into national per-plan totals in a single product.
-        self.plan_sum = sp.csr_array(
-            (self.savers.weight, (self.savers.sponsor, np.arange(self.savers.n))),
-            shape=(self.plans.n, self.savers.n),
-        )
-        self.plan_weight = self.plan_sum @ np.ones(self.savers.n)
+        self.plan_weight = self.plan_totals(np.ones((self.savers.n, 1)))[:, 0]
         self._invest_initial(totals)
         self.holdings_usd = self.savers.weight @ self.savers.balance_usd
         """National USD by holding column at the end of the last month (or t0)."""
-        self.saver_fee_rates = fees.SaverFeeRates(self.savers.sponsor)
         # Reference engine (RunConfig.saver_engine): one Saver agent per row runs the saver
         # phases with the same rules and draws, writing its state back into `self.savers`.
         self.saver_agents = SaverAgents(self) if config.saver_engine == "agents" else None
@@ -223,6 +215,15 @@ class Alt401kModel(mesa.Model):
         glide = np.broadcast_to(np.asarray(mix), (age.shape[0], 3)) if mix else glide_path(age)
         sleeve = self.book.sleeve_matrix()[self.plans.default_product][sponsor]
         return sv.default_fund_composition(np.asarray(glide), sleeve)
+
+    def plan_totals(self, values: F64, rows: npt.NDArray[np.intp] | None = None) -> F64:
+        """National total of a per-saver quantity in each plan, shape (n_plans, k).
+
+        `values` has a row per saver, or per entry of `rows` (the other savers count as
+        zero); weights make the totals national (DESIGN §5). Rows never change plan.
+        """
+        pop = self.savers
+        return kernels.plan_sums(pop.sponsor, pop.weight, values, self.plans.n, rows)
 
     def plan_fee_matrix(self) -> F64:
         """Annual expense ratio by plan and holding column (`model.fees.plan_fee_matrix`)."""
@@ -337,9 +338,7 @@ class Alt401kModel(mesa.Model):
         cons = group_share(plans.consultant, offering, plans.weight)
         keepers = group_share(plans.recordkeeper, offering, plans.weight)
         rows = np.flatnonzero(np.isin(pop.sponsor, due))
-        interest = np.zeros((pop.n, len(ALTERNATIVES)))
-        interest[rows] = self.alt_interest(rows)
-        demand = (self.plan_sum @ interest) / np.maximum(self.plan_weight, 1e-12)[:, None]
+        demand = self.plan_totals(self.alt_interest(rows), rows) / np.maximum(self.plan_weight, 1e-12)[:, None]
         alt_tdf = np.array([m.alt_tdf if m.alt_tdf is not None else -1 for m in self.tdf_providers], dtype=np.int32)
         available = np.array([pid >= 0 and self.book[pid].is_open for pid in alt_tdf])
         standalone = fees.standalone_products(self.managers)
@@ -422,7 +421,7 @@ class Alt401kModel(mesa.Model):
         (n_plans, N_ALT); computed once a month."""
         if getattr(self, "_coworker_month", None) != self.month:
             held = self.outside_holders()
-            self._coworker = (self.plan_sum @ held) / np.maximum(self.plan_weight, 1e-12)[:, None]
+            self._coworker = self.plan_totals(held) / np.maximum(self.plan_weight, 1e-12)[:, None]
             self._coworker_month = self.month
         return self._coworker
 
@@ -447,7 +446,7 @@ class Alt401kModel(mesa.Model):
             mb = self.config.manager
             totals = kernels.balance_month(
                 pop.balance_usd, pop.year_growth, pop.weight, pop.sponsor, plans.n,
-                employee + match, alloc, composition, r, self.saver_fee_rates(fee_matrix),
+                employee + match, alloc, composition, r, fee_matrix,
                 PE_COLUMNS, float(returns.reported[ASSET_CLASSES.index("private_equity")]),
                 mb.carry_rate, mb.hurdle_annual, self._gate_monthly(),
             )
@@ -693,7 +692,7 @@ class Alt401kModel(mesa.Model):
         """Lawsuits this month (ODD §7.10): each plan's hazard from its fees and its
         alternatives' losses; the draws decide which sampled plans are sued."""
         plans, pop = self.plans, self.savers
-        held = self.plan_sum @ pop.balance_usd
+        held = self.plan_totals(pop.balance_usd)
         assets = held.sum(axis=1)
         plan_fee = np.divide((held * fee_matrix).sum(axis=1), assets, out=np.zeros(plans.n), where=assets > 0)
         trailing = np.prod(1.0 + self.returns_history[-12:], axis=0) - 1.0

@@ -41,7 +41,7 @@ def random_inputs(seed: int, n: int = 500, n_plans: int = 7, pe_return: float = 
         allocation=allocation,
         composition=composition,
         holding_return=class_return[HOLDING_ASSET],
-        fee_rate=rng.uniform(0.0, 0.02, (n, N_HOLDINGS)),
+        fee_matrix=rng.uniform(0.0, 0.02, (n_plans, N_HOLDINGS)),
         pe_columns=PE_COLUMNS,
         pe_return=pe_return,
         carry_rate=0.125,
@@ -78,3 +78,23 @@ def test_kernels_keep_money_accounted_for() -> None:
     fees = float(totals.fees_by_plan_holding.sum())
     assert after == pytest.approx(before + contributed + totals.gain_usd - fees - totals.carry_usd, rel=1e-12)
     assert a["balance"].min() >= 0.0
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_plan_sums_equal_the_sparse_product_bit_for_bit(seed: int) -> None:
+    # The compiled per-plan totals add each plan's savers in row order, as the sparse
+    # (plans x savers) product does; the model's outputs must not depend on which is used
+    # (numba absent => the sparse product), so equality is exact, not approximate.
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(seed)
+    n, n_plans = 2_000, 37
+    sponsor = rng.integers(0, n_plans, n).astype(np.int32)
+    weight = rng.uniform(1.0, 5_000.0, n)
+    values = rng.lognormal(5.0, 3.0, (n, 5)) * (rng.random((n, 5)) < 0.5)
+    matrix = sp.csr_array((weight, (sponsor, np.arange(n))), shape=(n_plans, n))
+    np.testing.assert_array_equal(kernels.plan_sums(sponsor, weight, values, n_plans), matrix @ values)
+    rows = np.flatnonzero(rng.random(n) < 0.3)
+    padded = np.zeros_like(values)
+    padded[rows] = values[rows]
+    np.testing.assert_array_equal(kernels.plan_sums(sponsor, weight, values[rows], n_plans, rows), matrix @ padded)
