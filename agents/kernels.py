@@ -239,6 +239,62 @@ def plan_sums(sponsor: npt.NDArray[np.int32], weight: F64, values: F64, n_plans:
     return out
 
 
+@dataclass
+class Exposure:
+    """Who holds what, per saver, from the balance matrix (ODD §6, observation)."""
+
+    exposed: npt.NDArray[np.bool_]
+    """(n, N_ALT): more than `threshold_usd` in the class through any channel."""
+    any_exposed: npt.NDArray[np.bool_]
+    """(n,): exposed to at least one alternative class."""
+    outside_held: F64
+    """(n, N_ALT): 1.0 where the saver holds the class outside the default fund."""
+    in_default_fund: npt.NDArray[np.bool_]
+    """(n,): some money in the default fund."""
+
+
+def exposure_numpy(balance: F64, threshold_usd: float) -> Exposure:
+    """`Exposure` by whole-array operations (the reference for `exposure`)."""
+    inside, outside = sv.alt_holdings(balance)
+    exposed = inside + outside > threshold_usd
+    return Exposure(exposed, exposed.any(axis=1), (outside > 0).astype(float), (balance[:, : sv.N_DF] > 0).any(axis=1))
+
+
+def _exposure_rows(balance, df0, st0, wi0, n_alt, n_df, threshold, exposed, any_exposed, outside_held,
+                   in_df):  # pragma: no cover - compiled
+    for i in range(balance.shape[0]):
+        hit = False
+        for k in range(n_alt):
+            outside = balance[i, st0 + k] + balance[i, wi0 + k]
+            e = balance[i, df0 + k] + outside > threshold
+            exposed[i, k] = e
+            hit = hit or e
+            outside_held[i, k] = 1.0 if outside > 0 else 0.0
+        any_exposed[i] = hit
+        held = False
+        for k in range(n_df):
+            held = held or balance[i, k] > 0
+        in_df[i] = held
+
+
+_exposure_kernel = njit(cache=True, nogil=True)(_exposure_rows) if HAVE_NUMBA else None
+
+
+def exposure(balance: F64, threshold_usd: float = 0.005) -> Exposure:
+    """Each saver's exposure to alternatives and to the default fund, in one pass over the
+    balance matrix (compiled; the same booleans as `exposure_numpy`, which is used without
+    numba). The default threshold, half a cent, ignores rounding dust."""
+    if _exposure_kernel is None:
+        return exposure_numpy(balance, threshold_usd)
+    n, n_alt = balance.shape[0], sv.N_ALT
+    out = Exposure(np.empty((n, n_alt), dtype=np.bool_), np.empty(n, dtype=np.bool_), np.empty((n, n_alt)),
+                   np.empty(n, dtype=np.bool_))
+    _exposure_kernel(balance, sv.DF_ALT_SLICE.start, sv.STANDALONE_ALT_SLICE.start, sv.WINDOW_ALT_SLICE.start,
+                     n_alt, sv.N_DF, threshold_usd, out.exposed, out.any_exposed, out.outside_held,
+                     out.in_default_fund)
+    return out
+
+
 balance_month = balance_month_rows
 """The kernel the model uses: the row kernel, compiled when numba is available. The
 vectorised `balance_month_numpy` is the reference it is tested against."""

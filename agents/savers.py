@@ -213,15 +213,16 @@ def _column_slice(channel: str) -> slice:
     return slice(cols[0], cols[-1] + 1)
 
 
-_DF_ALT = _column_slice("default_fund")
-_STANDALONE_ALT = _column_slice("standalone")
-_WINDOW_ALT = _column_slice("window")
+DF_ALT_SLICE: Final[slice] = _column_slice("default_fund")
+STANDALONE_ALT_SLICE: Final[slice] = _column_slice("standalone")
+WINDOW_ALT_SLICE: Final[slice] = _column_slice("window")
+N_ALT: Final[int] = len(ALTERNATIVES)
 
 
 def alt_holdings(balance: F64) -> tuple[F64, F64]:
     """USD in each alternative class per saver, inside the default fund and outside it
     (standalone options plus the window); each of shape (n, len(ALTERNATIVES))."""
-    return balance[:, _DF_ALT], balance[:, _STANDALONE_ALT] + balance[:, _WINDOW_ALT]
+    return balance[:, DF_ALT_SLICE], balance[:, STANDALONE_ALT_SLICE] + balance[:, WINDOW_ALT_SLICE]
 
 
 _ALT_HOLDINGS = np.flatnonzero(np.isin(HOLDING_ASSET, [ASSET_CLASSES.index(a) for a in ALTERNATIVES]))

@@ -411,8 +411,7 @@ class Alt401kModel(mesa.Model):
         cached = getattr(self, "_outside_holders", None)
         if cached is not None and cached[0] == self.month:
             return cached[1]
-        _, outside = sv.alt_holdings(self.savers.balance_usd)
-        held = (outside > 0).astype(float)
+        held = kernels.exposure(self.savers.balance_usd).outside_held
         self._outside_holders = (self.month, held)
         return held
 

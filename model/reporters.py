@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from ..agents import savers as sv
+from ..agents import kernels
 from ..agents.sponsors import offers_any_alternative
 from .assets import (
     ALTERNATIVES,
@@ -41,12 +41,16 @@ REPLACEMENT_ANNUITY_RATE = 0.04
 """Annual income per dollar of balance at retirement (the '4% rule'), for replacement rates."""
 
 
-def _alt_exposure(model: Alt401kModel) -> npt.NDArray[np.bool_]:
-    """(n, N_ALT): saver holds the class through any channel (more than half a cent)."""
-    inside, outside = sv.alt_holdings(model.savers.balance_usd)
+def _exposure(model: Alt401kModel) -> kernels.Exposure:
+    """Savers' exposure this month (one compiled pass over balances, computed once)."""
+    cached = getattr(model, "_exposure", None)
+    if cached is not None and cached[0] == model.month:
+        return cached[1]
+    exp = kernels.exposure(model.savers.balance_usd)
+    model._exposure = (model.month, exp)
     # Cache for next month's coworker shares (nothing moves balances between steps).
-    model._outside_holders = (model.month, (outside > 0).astype(float))
-    return inside + outside > 0.005
+    model._outside_holders = (model.month, exp.outside_held)
+    return exp
 
 
 def assets_record(model: Alt401kModel) -> dict[str, float]:
@@ -65,7 +69,7 @@ def assets_record(model: Alt401kModel) -> dict[str, float]:
     rec["participants"] = float(pop.weight[part].sum())
     rec["mean_balance_usd"] = float(np.sum(pop.weight * total) / pop.weight.sum())
     rec["default_fund_share_of_assets"] = rec["assets_usd__default_fund"] / max(rec["assets_usd"], 1e-9)
-    rec["participants_in_default_fund_share"] = float(pop.weight[pop.balance_usd[:, : sv.N_DF].sum(axis=1) > 0].sum() / pop.weight.sum())
+    rec["participants_in_default_fund_share"] = float(pop.weight[_exposure(model).in_default_fund].sum() / pop.weight.sum())
     mf = model.config.initial.mutual_fund_share
     core_equity = rec["assets_usd__core_menu__equity"] + rec["assets_usd__window__equity"]
     rec["mutual_fund_hybrid_usd"] = mf["default_fund"] * rec["assets_usd__default_fund"]
@@ -110,9 +114,10 @@ def _close(a: F64, b: F64) -> npt.NDArray[np.bool_]:
 def saver_record(model: Alt401kModel) -> dict[str, float]:
     """Share of participants exposed to alternatives; near-retiree losses."""
     pop = model.savers
-    exposed = _alt_exposure(model)
+    exp = _exposure(model)
+    exposed = exp.exposed
     w = pop.weight
-    rec = {"share_savers_exposed_any_alt": float(w @ exposed.any(axis=1) / w.sum())}
+    rec = {"share_savers_exposed_any_alt": float(w @ exp.any_exposed / w.sum())}
     for k, a in enumerate(ALTERNATIVES):
         rec[f"share_savers_exposed__{a}"] = float(w @ exposed[:, k] / w.sum())
     near = (pop.age_years >= 55) & (pop.age_years < 65)

@@ -98,3 +98,19 @@ def test_plan_sums_equal_the_sparse_product_bit_for_bit(seed: int) -> None:
     padded = np.zeros_like(values)
     padded[rows] = values[rows]
     np.testing.assert_array_equal(kernels.plan_sums(sponsor, weight, values[rows], n_plans, rows), matrix @ padded)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_exposure_pass_equals_the_array_twin(seed: int) -> None:
+    # One compiled pass must give the same booleans as the whole-array definitions,
+    # including at the half-cent threshold and for accounts with nothing anywhere.
+    rng = np.random.default_rng(seed)
+    n = 3_000
+    balance = rng.lognormal(3.0, 4.0, (n, N_HOLDINGS)) * (rng.random((n, N_HOLDINGS)) < 0.2)
+    balance[:50] = 0.0
+    balance[50:100, sv.DF_ALT_SLICE] = 0.0025  # at threshold / 2: not exposed unless outside adds
+    balance[100:150, sv.STANDALONE_ALT_SLICE] = 0.005  # exactly at the threshold: not exposed
+    fast, ref = kernels.exposure(balance), kernels.exposure_numpy(balance, 0.005)
+    for name in ("exposed", "any_exposed", "outside_held", "in_default_fund"):
+        np.testing.assert_array_equal(getattr(fast, name), getattr(ref, name), err_msg=name)
+    assert ref.exposed.any() and not ref.exposed.all() and not ref.in_default_fund[:50].any()
