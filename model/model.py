@@ -525,6 +525,17 @@ class Alt401kModel(mesa.Model):
         out[total <= 0] = alloc[total <= 0]
         return out
 
+    def _saver_uniforms(self, shape: tuple[int, int]) -> npt.NDArray[np.float32]:
+        """This month's saver draws of `shape`, written into a buffer kept across months.
+
+        The numbers are those of `saver_rng.random(shape, dtype=np.float32)` (as the agents
+        engine draws them); reusing the memory spares the page faults of a fresh array,
+        which on large samples cost about as much as the draws themselves."""
+        buffers = self.__dict__.setdefault("_draw_buffers", {})
+        if shape not in buffers:
+            buffers[shape] = np.empty(shape, dtype=np.float32)
+        return self.saver_rng.random(out=buffers[shape], dtype=np.float32)
+
     def _gate_monthly(self) -> float:
         return self.policy.gate_quarterly / 3.0
 
@@ -533,8 +544,8 @@ class Alt401kModel(mesa.Model):
         if self.saver_agents is not None:
             return self.saver_agents.reviews(returns, composition)
         pop, s = self.savers, self.config.saver
-        u = self.saver_rng.random((6, pop.n), dtype=np.float32)
-        u_alt = self.saver_rng.random((pop.n, sv.N_OPTIONS), dtype=np.float32)
+        u = self._saver_uniforms((6, pop.n))
+        u_alt = self._saver_uniforms((pop.n, sv.N_OPTIONS))
         equity_r = float(returns.true[EQUITY])
         reviewing = sv.draw_reviews(pop.review_prob_monthly, equity_r, s.attention_boost_per_equity_move, u[0])
         reviewing &= pop.is_participating
@@ -634,7 +645,7 @@ class Alt401kModel(mesa.Model):
         if self.saver_agents is not None:
             return self.saver_agents.life_events()
         pop, s = self.savers, self.config.saver
-        u = self.saver_rng.random((3, pop.n), dtype=np.float32)
+        u = self._saver_uniforms((3, pop.n))
         ill = ILLIQUID_COLUMNS_ALL
         hardship = np.flatnonzero(pop.is_participating & (u[0] < 1.0 - (1.0 - s.hardship_prob_annual) ** (1 / 12)))
         share = s.hardship_share_of_balance
