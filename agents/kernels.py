@@ -239,6 +239,64 @@ def plan_sums(sponsor: npt.NDArray[np.int32], weight: F64, values: F64, n_plans:
     return out
 
 
+def _composition_rows(glide, plan_sleeve, sponsor, from_bonds, out):  # pragma: no cover - compiled
+    n_cls = plan_sleeve.shape[1]
+    for i in range(glide.shape[0]):
+        sl = plan_sleeve[sponsor[i]]
+        need_bonds = 0.0
+        first = True
+        for k in range(n_cls):
+            if from_bonds[k]:
+                need_bonds = sl[k] if first else need_bonds + sl[k]
+                first = False
+        # numpy's pairwise order for a row of eight (savers.default_fund_composition sums
+        # the sleeve row with ndarray.sum), so that both give the same bits.
+        total = ((sl[0] + sl[1]) + (sl[2] + sl[3])) + ((sl[4] + sl[5]) + (sl[6] + sl[7]))
+        need_equity = total - need_bonds
+        g0, g1, p2 = glide[i, 0], glide[i, 1], glide[i, 2]
+        take_equity = min(need_equity, g0)
+        take_bonds = min(need_bonds, g1)
+        p0 = g0 - take_equity
+        p1 = g1 - take_bonds
+        rest = (need_equity - take_equity) + (need_bonds - take_bonds)
+        if rest > 0:
+            left = (p0 + p1) + p2
+            scale = (left - rest) / left if left > 0 else 0.0
+            p0 *= scale
+            p1 *= scale
+            p2 *= scale
+        for k in range(3, n_cls):
+            out[i, k] = sl[k]
+        out[i, 0] = p0
+        out[i, 1] = p1
+        out[i, 2] = p2
+
+
+_composition_kernel = njit(cache=True, nogil=True)(_composition_rows) if HAVE_NUMBA else None
+
+
+def default_fund_composition(glide: F64, plan_sleeve: F64, sponsor: npt.NDArray[np.int32],
+                             out: F64 | None = None) -> F64:
+    """Each saver's default-fund mix from its glide-path weights and its plan's sleeve.
+
+    The rule is `savers.default_fund_composition` (ODD §7, default fund); this computes it
+    row by row from the plan-level sleeve matrix (shape (n_plans, 8)) without building the
+    per-saver sleeve matrix and its temporaries, into `out` when given. Same bits as the
+    rule (tests/agents/test_kernels.py); without numba the rule itself is used.
+    """
+    if _composition_kernel is None:
+        result = sv.default_fund_composition(glide, plan_sleeve[sponsor])
+        if out is None:
+            return result
+        out[:] = result
+        return out
+    if out is None:
+        out = np.empty((glide.shape[0], plan_sleeve.shape[1]))
+    _composition_kernel(np.ascontiguousarray(glide), np.ascontiguousarray(plan_sleeve), sponsor,
+                        sv.SLEEVE_FROM_BONDS_MASK, out)
+    return out
+
+
 @dataclass
 class Exposure:
     """Who holds what, per saver, from the balance matrix (ODD §6, observation)."""

@@ -118,6 +118,10 @@ class SaverPopulation:
 
 SLEEVE_FUNDED_FROM_BONDS: Final[tuple[str, ...]] = ("private_credit",)
 """Sleeve classes that replace bonds in a target-date fund; the others replace equity."""
+SLEEVE_FROM_BONDS_MASK: Final[B] = np.isin(
+    np.arange(len(ASSET_CLASSES)), [ASSET_CLASSES.index(a) for a in SLEEVE_FUNDED_FROM_BONDS]
+)
+assert len(ASSET_CLASSES) == 8, "kernels.default_fund_composition sums a sleeve row as eight"
 
 
 def default_fund_composition(glide: F64, sleeve: F64) -> F64:
@@ -141,7 +145,7 @@ def default_fund_composition(glide: F64, sleeve: F64) -> F64:
     -------
     numpy.ndarray, shape (n, 8); rows sum to 1.
     """
-    from_bonds = np.isin(np.arange(len(ASSET_CLASSES)), [ASSET_CLASSES.index(a) for a in SLEEVE_FUNDED_FROM_BONDS])
+    from_bonds = SLEEVE_FROM_BONDS_MASK
     need_bonds = sleeve[:, from_bonds].sum(axis=1)
     need_equity = sleeve.sum(axis=1) - need_bonds
     public = np.array(glide, dtype=np.float64, copy=True)

@@ -207,14 +207,22 @@ class Alt401kModel(mesa.Model):
     # ------------------------------------------------------------------ derived state
 
     def composition(self, rows: npt.NDArray[np.intp] | None = None) -> F64:
-        """Asset-class mix of each saver's default fund (or of `rows` only), shape (n, 8)."""
+        """Asset-class mix of each saver's default fund (or of `rows` only), shape (n, 8).
+
+        The whole population's mix is written into one array reused every call: it is
+        valid until the next call (the model computes it once a month)."""
         pop = self.savers
         sponsor = pop.sponsor if rows is None else pop.sponsor[rows]
         age = pop.age_years if rows is None else pop.age_years[rows]
         mix = QDIA_MIX.get(self.policy.qdia)
         glide = np.broadcast_to(np.asarray(mix), (age.shape[0], 3)) if mix else glide_path(age)
-        sleeve = self.book.sleeve_matrix()[self.plans.default_product][sponsor]
-        return sv.default_fund_composition(np.asarray(glide), sleeve)
+        plan_sleeve = self.book.sleeve_matrix()[self.plans.default_product]
+        out = None
+        if rows is None:  # the whole population: reuse last month's array (no fresh pages)
+            out = self.__dict__.get("_composition_buffer")
+            if out is None:
+                out = self._composition_buffer = np.empty((pop.n, len(ASSET_CLASSES)))
+        return kernels.default_fund_composition(glide, plan_sleeve, sponsor, out)
 
     def plan_totals(self, values: F64, rows: npt.NDArray[np.intp] | None = None) -> F64:
         """National total of a per-saver quantity in each plan, shape (n_plans, k).

@@ -114,3 +114,30 @@ def test_exposure_pass_equals_the_array_twin(seed: int) -> None:
     for name in ("exposed", "any_exposed", "outside_held", "in_default_fund"):
         np.testing.assert_array_equal(getattr(fast, name), getattr(ref, name), err_msg=name)
     assert ref.exposed.any() and not ref.exposed.all() and not ref.in_default_fund[:50].any()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_composition_kernel_equals_the_rule_bit_for_bit(seed: int) -> None:
+    # The default-fund mix computed row by row from plan sleeves must be the rule's
+    # (savers.default_fund_composition) to the last bit: outputs may not depend on numba.
+    # Sleeves up to 95% make the replaced class run out late on the glide path (rest > 0).
+    from alt401k.model.strata import glide_path
+
+    rng = np.random.default_rng(seed)
+    n, n_plans = 5_000, 40
+    plan_sleeve = np.zeros((n_plans, 8))
+    plan_sleeve[:, 3:] = rng.uniform(0.0, 0.19, (n_plans, 5)) * (rng.random((n_plans, 5)) < 0.5)
+    plan_sleeve[:5] = 0.0
+    sponsor = rng.integers(0, n_plans, n).astype(np.int32)
+    glide = glide_path(rng.uniform(20.0, 80.0, n))
+    expected = sv.default_fund_composition(glide, plan_sleeve[sponsor])
+    np.testing.assert_array_equal(kernels.default_fund_composition(glide, plan_sleeve, sponsor), expected)
+    out = np.full((n, 8), np.nan)
+    kernels.default_fund_composition(glide, plan_sleeve, sponsor, out)
+    np.testing.assert_array_equal(out, expected)
+    fixed = np.broadcast_to(np.array([0.6, 0.4, 0.0]), (n, 3))  # a balanced QDIA
+    np.testing.assert_array_equal(kernels.default_fund_composition(fixed, plan_sleeve, sponsor),
+                                  sv.default_fund_composition(np.asarray(fixed), plan_sleeve[sponsor]))
+    # The inputs reach the branch where the replaced class runs out.
+    need = plan_sleeve[sponsor].sum(axis=1) - plan_sleeve[sponsor, 5]
+    assert (need > glide[:, 0]).any() or (plan_sleeve[sponsor, 5] > glide[:, 1]).any()
