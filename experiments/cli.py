@@ -87,7 +87,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from ..model.setting import load_setting
 
     base = {"n_savers": args.savers, "n_sponsors": args.sponsors, "years": args.years, "seed": args.seed}
-    config = load_run_config(args.config, args.set or [], base)
+    config = sized(load_run_config(args.config, args.set or [], base), args)
     params = dict(parse_assignment(p, "--param") for p in args.param or [])
     scenario = load_scenario(args.scenario, params or None)
     path = market_path_from(args.market_path, config.n_months)
@@ -105,6 +105,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         print_setting_summary(model, elapsed)
     print(f"\nwrote {out}/series.parquet, horizon.parquet, manifest.json ({manifest['git_commit'][:12]})")
     return 0
+
+
+def sized(config: RunConfig, args: argparse.Namespace) -> RunConfig:
+    """Apply ``--scale`` (a share of the national system, or ``national``) and refuse a run
+    that would not fit in this machine's memory (`model.scale`), before anything is built."""
+    from ..model.scale import check_memory, parse_scale, scaled_sizes
+
+    if args.scale is not None:
+        if args.savers is not None or args.sponsors is not None:
+            raise InputError("--scale", args.scale, "sets both savers and plans; do not combine it with --savers or --sponsors")
+        config = with_overrides(config, scaled_sizes(config, parse_scale(args.scale)), "--scale")
+    if not args.skip_memory_check:
+        option, value = ("--scale", args.scale) if args.scale is not None else ("--savers", f"{config.n_savers}")
+        check_memory(config, option, value)
+    return config
 
 
 def print_setting_summary(model: Any, elapsed_s: float) -> None:
@@ -213,6 +228,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--scenario", default="eo-14330", help="bundled name or path to a scenario TOML")
     run.add_argument("--savers", type=int, help="simulated savers (default 100,000)")
     run.add_argument("--sponsors", type=int, help="simulated plans (default 1,200)")
+    run.add_argument("--scale", help="sample size as a share of the national system: a fraction in (0, 1] of the "
+                     "~70M participants and 604,400 plans, or 'national' for 1:1 (instead of --savers/--sponsors)")
+    run.add_argument("--skip-memory-check", action="store_true",
+                     help="start even if the estimated peak memory exceeds what is available")
     run.add_argument("--years", type=int, help="horizon in years (default 30)")
     run.add_argument("--seed", type=int, help="master seed")
     run.add_argument("--config", help="TOML file of run settings and behavioural parameters")

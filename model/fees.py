@@ -73,15 +73,14 @@ def credit_revenue(fees_by_plan_holding: F64, fee_matrix: F64, carry_usd: float,
     fees = fees_by_plan_holding
     df = fees[:, : len(ASSET_CLASSES)]
     products = book.products
-    base_rate = np.array([products[p].fee_annual for p in plans.default_product])
+    base_rate = np.array([p.fee_annual for p in products])[plans.default_product]
     total_rate = fee_matrix[:, : len(ASSET_CLASSES)]
     base_share = np.divide(base_rate[:, None], total_rate, out=np.ones_like(total_rate), where=total_rate > 0)
     tdf_fee_by_plan = (df * base_share).sum(axis=1)
     sleeve_fee = (df * (1.0 - base_share)).sum(axis=0)
-    mgr_of_plan = np.array([tdf_providers[i].unique_id for i in plans.tdf_manager])
     by_id = {m.unique_id: m for m in managers}
-    for m in tdf_providers:
-        m.revenue_usd += float(tdf_fee_by_plan[mgr_of_plan == m.unique_id].sum())
+    for i, m in enumerate(tdf_providers):
+        m.revenue_usd += float(tdf_fee_by_plan[plans.tdf_manager == i].sum())
     standalone = standalone_products(managers)
     for a in ALTERNATIVES:
         owner = by_id[products[standalone[a]].manager_id]

@@ -135,3 +135,53 @@ def test_bad_setting_file_exits_2_naming_the_field(tmp_path: Path, capsys: pytes
     path = tmp_path / "world.toml"
     path.write_text('[[plans]]\nenrollment = "sometimes"\n', encoding="utf-8")
     expect_input_error(capsys, tmp_path, ["--setting", str(path)], str(path), "plans.0.enrollment")
+
+
+def run_scaled(tmp_path: Path, *args: str) -> tuple[int, Path]:
+    out = tmp_path / "scaled"
+    return main(["run", "--years", "1", "--seed", "3", *args, "--out", str(out)]), out
+
+
+def test_scale_draws_that_share_of_the_national_participants_and_plans(tmp_path: Path) -> None:
+    # 0.0002 of ~70M participants and 604,400 plans (InitialState, ICI / Form 5500).
+    code, out = run_scaled(tmp_path, "--scale", "0.0002")
+    assert code == 0
+    params = json.loads((out / "manifest.json").read_text())["config"]
+    assert (params["n_savers"], params["n_sponsors"]) == (14_000, 121)
+
+
+@pytest.mark.parametrize(
+    ("args", "names"),
+    [
+        (["--scale", "0"], ("--scale", "(0, 1]")),
+        (["--scale", "1.5"], ("--scale", "(0, 1]")),
+        (["--scale", "nan"], ("--scale", "(0, 1]")),
+        (["--scale", "half"], ("--scale", "national")),
+        (["--scale", "0.01", "--savers", "1000"], ("--scale", "--savers")),
+    ],
+)
+def test_bad_scale(tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], names: tuple[str, ...]) -> None:
+    code, out = run_scaled(tmp_path, *args)
+    assert code == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert all(name in err for name in names), err
+    assert not out.exists()
+
+
+def test_a_run_too_big_for_memory_is_refused_before_it_starts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The 1:1 national run needs tens of GiB (model.scale); with 8 GiB available it must be
+    # refused at once with the option named and a scale that would fit, nothing written.
+    from alt401k.model import scale
+
+    monkeypatch.setattr(scale, "available_bytes", lambda: 8 * 2**30)
+    code, out = run_scaled(tmp_path, "--scale", "national")
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "--scale: national" in err and "70,000,000 savers" in err and "GiB" in err
+    suggested = float(err.split("Use --scale ")[1].split()[0])
+    sizes = scale.scaled_sizes(scale.RunConfig(), suggested)
+    assert scale.estimated_peak_bytes(sizes["n_savers"], sizes["n_sponsors"]) <= 8 * 2**30 * 1.001
+    assert not out.exists()
