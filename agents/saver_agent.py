@@ -833,9 +833,8 @@ class SaverAgents:
         )
         flows.rollovers_out_usd = self._weighted(by["ira"], [balance[a.row] for a in by["ira"]])
         self.write_back(("balance_usd", "tenure_years"))
-        model._record_retirees(
-            np.array([a.row for a in by["retire"]], dtype=np.intp), np.array(balance)
-        )
+        retired = np.array([a.row for a in by["retire"]], dtype=np.intp)
+        model._record_retirees(retired, np.array(balance)[retired])
         # Entry (a population event): leavers' rows become new hires at the same plans,
         # drawn by the shared rule from the hires stream, then loaded into the agents.
         leavers = [

@@ -667,18 +667,21 @@ class Alt401kModel(mesa.Model):
         # policy: new-hire draws stay common across scenarios (common random numbers).
         stays = leaving & (u[2] >= 1.0 - s.stay_in_system_prob)
         movers = leaving & ~stays
-        balance = pop.total_balance()
-        p_cash = np.minimum(sv.cash_out_prob(balance / self.wage_index, s.cash_out_scale), 1.0 - s.stay_in_system_prob)
-        cash_out = movers & (u[2] < p_cash)
-        to_ira = movers & ~cash_out
-        self.flows.retirement_usd = float(pop.weight[retiring] @ balance[retiring])
-        self.flows.cash_outs_usd = float(pop.weight[cash_out] @ balance[cash_out])
-        self.flows.rollovers_out_usd = float(pop.weight[to_ira] @ balance[to_ira])
+        # Only those leaving the system need their balance (a few percent of rows a month).
+        rows = np.flatnonzero(retiring | movers)
+        balance, weight = pop.balance_usd[rows].sum(axis=1), pop.weight[rows]
+        retire, move = retiring[rows], movers[rows]
+        p_cash = np.minimum(sv.cash_out_prob(balance[move] / self.wage_index, s.cash_out_scale), 1.0 - s.stay_in_system_prob)
+        cash_out = np.zeros(rows.size, dtype=bool)
+        cash_out[move] = u[2, rows[move]] < p_cash
+        to_ira = move & ~cash_out
+        self.flows.retirement_usd = float(weight[retire] @ balance[retire])
+        self.flows.cash_outs_usd = float(weight[cash_out] @ balance[cash_out])
+        self.flows.rollovers_out_usd = float(weight[to_ira] @ balance[to_ira])
         # Balances that stay in the 401(k) system (left in the old plan or rolled into the
         # new one) stay on the row, whose job tenure restarts.
         pop.tenure_years[stays] = 0.0
-        self._record_retirees(np.flatnonzero(retiring), balance)
-        rows = np.flatnonzero(retiring | movers)
+        self._record_retirees(rows[retire], balance[retire])
         redeemed += float(pop.weight[rows] @ pop.balance_usd[np.ix_(rows, ill)].sum(axis=1))
         rolled_in = hire_inplace(pop, rows, self.plans, self.config, self.hire_rng, self.wage_index)
         composition = self.composition(rows)
@@ -695,12 +698,13 @@ class Alt401kModel(mesa.Model):
         self.wage_index *= growth
 
     def _record_retirees(self, rows: npt.NDArray[np.intp], balance: F64) -> None:
+        """Keep what the horizon table needs of the savers in `rows`, retiring with `balance`."""
         if rows.size == 0:
             return
         pop = self.savers
         self.retirees.append({
             "weight": pop.weight[rows].copy(),
-            "balance_usd": balance[rows].copy(),
+            "balance_usd": np.array(balance, dtype=np.float64),
             "salary_usd_annual": pop.salary_usd_annual[rows].copy(),
             "income_quintile": self.income_quintile(pop.salary_usd_annual[rows]).astype(np.int8),
             "worst_year_return": pop.worst_year_return[rows].copy(),
