@@ -309,18 +309,47 @@ class Exposure:
     """(n, N_ALT): 1.0 where the saver holds the class outside the default fund."""
     in_default_fund: npt.NDArray[np.bool_]
     """(n,): some money in the default fund."""
+    total_usd: F64
+    """(n,): account balance, the same bits as `SaverPopulation.total_balance`."""
 
 
 def exposure_numpy(balance: F64, threshold_usd: float) -> Exposure:
     """`Exposure` by whole-array operations (the reference for `exposure`)."""
     inside, outside = sv.alt_holdings(balance)
     exposed = inside + outside > threshold_usd
-    return Exposure(exposed, exposed.any(axis=1), (outside > 0).astype(float), (balance[:, : sv.N_DF] > 0).any(axis=1))
+    return Exposure(exposed, exposed.any(axis=1), (outside > 0).astype(float),
+                    (balance[:, : sv.N_DF] > 0).any(axis=1), balance.sum(axis=1))
+
+
+def _row_total(row):  # pragma: no cover - compiled
+    """Sum of a row in numpy's pairwise order for rows of up to 128 values (eight partial
+    sums combined as a tree, then the tail), so that it equals `ndarray.sum(axis=1)` bit
+    for bit (tested); balance rows have N_HOLDINGS = 22."""
+    n = row.shape[0]
+    if n < 8:
+        t = 0.0
+        for j in range(n):
+            t += row[j]
+        return t
+    r = np.empty(8)
+    for j in range(8):
+        r[j] = row[j]
+    i = 8
+    while i + 8 <= n:
+        for j in range(8):
+            r[j] += row[i + j]
+        i += 8
+    t = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    while i < n:
+        t += row[i]
+        i += 1
+    return t
 
 
 def _exposure_rows(balance, df0, st0, wi0, n_alt, n_df, threshold, exposed, any_exposed, outside_held,
-                   in_df):  # pragma: no cover - compiled
+                   in_df, total):  # pragma: no cover - compiled
     for i in range(balance.shape[0]):
+        total[i] = _row_total(balance[i])
         hit = False
         for k in range(n_alt):
             outside = balance[i, st0 + k] + balance[i, wi0 + k]
@@ -335,21 +364,23 @@ def _exposure_rows(balance, df0, st0, wi0, n_alt, n_df, threshold, exposed, any_
         in_df[i] = held
 
 
+if HAVE_NUMBA:
+    _row_total = njit(cache=True, nogil=True)(_row_total)
 _exposure_kernel = njit(cache=True, nogil=True)(_exposure_rows) if HAVE_NUMBA else None
 
 
 def exposure(balance: F64, threshold_usd: float = 0.005) -> Exposure:
-    """Each saver's exposure to alternatives and to the default fund, in one pass over the
-    balance matrix (compiled; the same booleans as `exposure_numpy`, which is used without
+    """Each saver's exposure to alternatives and to the default fund, and its balance, in one
+    pass over the balance matrix (compiled; the same booleans as `exposure_numpy`, which is used without
     numba). The default threshold, half a cent, ignores rounding dust."""
     if _exposure_kernel is None:
         return exposure_numpy(balance, threshold_usd)
     n, n_alt = balance.shape[0], sv.N_ALT
     out = Exposure(np.empty((n, n_alt), dtype=np.bool_), np.empty(n, dtype=np.bool_), np.empty((n, n_alt)),
-                   np.empty(n, dtype=np.bool_))
+                   np.empty(n, dtype=np.bool_), np.empty(n))
     _exposure_kernel(balance, sv.DF_ALT_SLICE.start, sv.STANDALONE_ALT_SLICE.start, sv.WINDOW_ALT_SLICE.start,
                      n_alt, sv.N_DF, threshold_usd, out.exposed, out.any_exposed, out.outside_held,
-                     out.in_default_fund)
+                     out.in_default_fund, out.total_usd)
     return out
 
 

@@ -64,7 +64,7 @@ def assets_record(model: Alt401kModel) -> dict[str, float]:
         rec[f"assets_usd__{c}"] = float(by_holding[i == HOLDING_CHANNEL].sum())
     for h, (c, a) in enumerate(HOLDINGS):
         rec[f"assets_usd__{c}__{a}"] = float(by_holding[h])
-    total = pop.total_balance()
+    total = _exposure(model).total_usd
     part = pop.is_participating
     rec["participants"] = float(pop.weight[part].sum())
     rec["mean_balance_usd"] = float(np.sum(pop.weight * total) / pop.weight.sum())

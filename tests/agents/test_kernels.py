@@ -111,7 +111,7 @@ def test_exposure_pass_equals_the_array_twin(seed: int) -> None:
     balance[50:100, sv.DF_ALT_SLICE] = 0.0025  # at threshold / 2: not exposed unless outside adds
     balance[100:150, sv.STANDALONE_ALT_SLICE] = 0.005  # exactly at the threshold: not exposed
     fast, ref = kernels.exposure(balance), kernels.exposure_numpy(balance, 0.005)
-    for name in ("exposed", "any_exposed", "outside_held", "in_default_fund"):
+    for name in ("exposed", "any_exposed", "outside_held", "in_default_fund", "total_usd"):
         np.testing.assert_array_equal(getattr(fast, name), getattr(ref, name), err_msg=name)
     assert ref.exposed.any() and not ref.exposed.all() and not ref.in_default_fund[:50].any()
 
@@ -141,3 +141,13 @@ def test_composition_kernel_equals_the_rule_bit_for_bit(seed: int) -> None:
     # The inputs reach the branch where the replaced class runs out.
     need = plan_sleeve[sponsor].sum(axis=1) - plan_sleeve[sponsor, 5]
     assert (need > glide[:, 0]).any() or (plan_sleeve[sponsor, 5] > glide[:, 1]).any()
+
+
+@pytest.mark.parametrize("width", [1, 3, 7, 8, 9, 16, 22, 31, 128])
+def test_row_total_is_numpys_row_sum_bit_for_bit(width: int) -> None:
+    # The compiled row sum must follow numpy's summation order exactly, or reported
+    # balances would depend on whether numba is installed.
+    rng = np.random.default_rng(width)
+    rows = rng.lognormal(0.0, 4.0, (400, width)) * (rng.random((400, width)) < 0.7)
+    expected = rows.sum(axis=1)
+    assert all(kernels._row_total(rows[i]) == expected[i] for i in range(rows.shape[0]))
