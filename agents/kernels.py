@@ -331,15 +331,19 @@ def _row_total(row):  # pragma: no cover - compiled
         for j in range(n):
             t += row[j]
         return t
-    r = np.empty(8)
-    for j in range(8):
-        r[j] = row[j]
+    r0, r1, r2, r3, r4, r5, r6, r7 = row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7]
     i = 8
     while i + 8 <= n:
-        for j in range(8):
-            r[j] += row[i + j]
+        r0 += row[i]
+        r1 += row[i + 1]
+        r2 += row[i + 2]
+        r3 += row[i + 3]
+        r4 += row[i + 4]
+        r5 += row[i + 5]
+        r6 += row[i + 6]
+        r7 += row[i + 7]
         i += 8
-    t = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    t = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
     while i < n:
         t += row[i]
         i += 1
