@@ -1,12 +1,15 @@
 """Speed and memory of one model run: saver-months per second and peak memory by sample size.
 
 Not a test. Each measurement runs in a fresh subprocess (so peak RSS is that run's alone),
-`--repeats` times; the median is reported with the machine. Usage:
+`--repeats` times; the median is reported with the machine and its measured memory
+bandwidth. The per-saver reference engine is timed in the same invocation and the ratio
+printed. Usage:
 
-    .venv/bin/python benchmarks/bench_model.py                 # 10k, 100k, 1M savers, 12 months
-    .venv/bin/python benchmarks/bench_model.py --sizes 10000 100000 1000000 10000000 --months 6
+    .venv/bin/python benchmarks/bench_model.py            # issue #6: 10k-10M, reference at 10k and 100k
+    .venv/bin/python benchmarks/bench_model.py --sizes 10000 100000 --reference 10000 --months 3
 
-Writes benchmarks/RESULTS.md (or --out) with a table and the machine description.
+Writes the measured block of benchmarks/RESULTS.md (or --out) between the markers
+MEASURED_START and MEASURED_END, keeping the analysis written around it.
 """
 
 from __future__ import annotations
@@ -41,6 +44,9 @@ print(json.dumps({"init_s": t1 - t0, "step_s": t2 - t1, "peak_gib": peak_kib / 2
 """
 
 
+MARK_START, MARK_END = "<!-- MEASURED_START (bench_model.py) -->", "<!-- MEASURED_END -->"
+
+
 def machine() -> str:
     """One line describing the machine: CPU model, cores, memory, Python, kernel path."""
     cpu = platform.processor() or platform.machine()
@@ -56,6 +62,25 @@ def machine() -> str:
 
     return (f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB, Python {platform.python_version()}, "
             f"kernel {'numba' if HAVE_NUMBA else 'numpy'}")
+
+
+def bandwidth_gbs() -> tuple[float, float]:
+    """Memory bandwidth of this machine in GB/s: reading a 1 GiB array (sum) and copying
+    it into an already-touched one (read + write counted), best of three."""
+    import numpy as np
+
+    x = np.ones(2**27)
+    y = np.empty_like(x)
+    y[:] = 0.0
+    read, copy = [], []
+    for _ in range(3):
+        t = time.perf_counter()
+        x.sum()
+        read.append(x.nbytes / (time.perf_counter() - t) / 1e9)
+        t = time.perf_counter()
+        np.copyto(y, x)
+        copy.append(2 * x.nbytes / (time.perf_counter() - t) / 1e9)
+    return max(read), max(copy)
 
 
 def measure(n: int, months: int, repeats: int, engine: str = "columnar") -> dict[str, float]:
@@ -80,10 +105,10 @@ def measure(n: int, months: int, repeats: int, engine: str = "columnar") -> dict
 def main() -> None:
     """Run the measurements and write the results table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
-    parser.add_argument("--months", type=int, default=12)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000, 10_000_000])
+    parser.add_argument("--months", type=int, default=6)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--reference", type=int, nargs="*", default=[],
+    parser.add_argument("--reference", type=int, nargs="*", default=[10_000, 100_000],
                         help="sizes at which to also time the per-saver reference engine")
     parser.add_argument("--out", default=str(Path(__file__).with_name("RESULTS.md")))
     args = parser.parse_args()
@@ -91,10 +116,11 @@ def main() -> None:
     rows = [measure(n, args.months, args.repeats) for n in args.sizes]
     for n in args.reference:
         rows.append(measure(n, args.months, args.repeats, engine="agents"))
+    read, copy = bandwidth_gbs()
     lines = [
-        "# Model speed and memory",
-        "",
-        f"Measured {started} on: {machine()}.",
+        MARK_START,
+        f"Measured {started} on: {machine()}; memory bandwidth {read:.1f} GB/s read, "
+        f"{copy:.1f} GB/s copy (read + write).",
         f"Scenario eo-14330, {args.months} months after initialisation, median of {args.repeats} runs "
         "(fresh process each; peak = max resident set size of the process).",
         "",
@@ -109,9 +135,15 @@ def main() -> None:
         if r["engine"] == "columnar" and r["savers"] in ref:
             ratio = r["saver_months_per_s"] / ref[r["savers"]]["saver_months_per_s"]
             lines.append(f"\nColumnar / per-saver reference at {r['savers']:,} savers: {ratio:.0f}x")
-    text = "\n".join(lines) + "\n"
-    print(text)
-    Path(args.out).write_text(text)
+    lines.append(MARK_END)
+    block = "\n".join(lines)
+    print(block)
+    out = Path(args.out)
+    old = out.read_text() if out.exists() else f"# Model speed and memory\n\n{MARK_START}\n{MARK_END}\n"
+    if MARK_START not in old or MARK_END not in old:
+        old = f"# Model speed and memory\n\n{MARK_START}\n{MARK_END}\n\n{old}"
+    head, rest = old.split(MARK_START, 1)
+    out.write_text(head + block + rest.split(MARK_END, 1)[1])
 
 
 if __name__ == "__main__":
