@@ -1,12 +1,17 @@
-"""The savers' monthly balance update as one fused pass, with a plain-numpy twin.
+"""The savers' monthly passes compiled row by row, each with a plain-numpy twin.
 
-ODD §7 (contributions, balances, fees, default-fund rebalancing). The rules themselves are
-the functions in `agents.savers`; `balance_month_numpy` applies them in order, and
-`balance_month_rows` does the same arithmetic row by row in one pass over memory, the
-path to large samples (DESIGN §6). Both return the same numbers (to
+ODD §7 (contributions, balances, fees, default-fund rebalancing) and §6 (observation).
+The rules themselves are the functions in `agents.savers`; `balance_month_numpy` applies
+them in order, and `balance_month_rows` does the same arithmetic row by row in one pass
+over memory, the path to large samples (DESIGN §6). Both return the same numbers (to
 floating-point rounding; tests/agents/test_kernels.py). The model always uses the row
 kernel: compiled when numba is installed, interpreted otherwise, so that outputs are
 byte-identical with or without the JIT.
+
+The other passes here — per-plan totals (`plan_sums`), the default-fund mix
+(`default_fund_composition`) and observation's per-saver facts (`exposure`) — reproduce
+their numpy definitions bit for bit, summation order included, and fall back to them
+without numba (the interpreter would be too slow for whole-population loops).
 """
 
 from __future__ import annotations
@@ -375,8 +380,8 @@ _exposure_kernel = njit(cache=True, nogil=True)(_exposure_rows) if HAVE_NUMBA el
 
 def exposure(balance: F64, threshold_usd: float = 0.005) -> Exposure:
     """Each saver's exposure to alternatives and to the default fund, and its balance, in one
-    pass over the balance matrix (compiled; the same booleans as `exposure_numpy`, which is used without
-    numba). The default threshold, half a cent, ignores rounding dust."""
+    compiled pass over the balance matrix: the same values as `exposure_numpy`, which is
+    used without numba. The default threshold, half a cent, ignores rounding dust."""
     if _exposure_kernel is None:
         return exposure_numpy(balance, threshold_usd)
     n, n_alt = balance.shape[0], sv.N_ALT

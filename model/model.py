@@ -143,6 +143,10 @@ class Alt401kModel(mesa.Model):
         else:
             self.savers, totals = build_savers(setting, self.plans, config, init_rng)
         self.plan_weight = self.plan_totals(np.ones((self.savers.n, 1)))[:, 0]
+        # Arrays rewritten every month, kept so that large samples do not page in fresh
+        # memory each time: the uniforms by shape (`_saver_uniforms`) and the default-fund mix.
+        self._draw_buffers: dict[tuple[int, int], npt.NDArray[np.float32]] = {}
+        self._composition_buffer: F64 | None = None
         self._invest_initial(totals)
         self.holdings_usd = self.savers.weight @ self.savers.balance_usd
         """National USD by holding column at the end of the last month (or t0)."""
@@ -219,9 +223,9 @@ class Alt401kModel(mesa.Model):
         plan_sleeve = self.book.sleeve_matrix()[self.plans.default_product]
         out = None
         if rows is None:  # the whole population: reuse last month's array (no fresh pages)
-            out = self.__dict__.get("_composition_buffer")
-            if out is None:
-                out = self._composition_buffer = np.empty((pop.n, len(ASSET_CLASSES)))
+            if self._composition_buffer is None:
+                self._composition_buffer = np.empty((pop.n, len(ASSET_CLASSES)))
+            out = self._composition_buffer
         return kernels.default_fund_composition(glide, plan_sleeve, sponsor, out)
 
     def plan_totals(self, values: F64, rows: npt.NDArray[np.intp] | None = None) -> F64:
@@ -539,10 +543,9 @@ class Alt401kModel(mesa.Model):
         The numbers are those of `saver_rng.random(shape, dtype=np.float32)` (as the agents
         engine draws them); reusing the memory spares the page faults of a fresh array,
         which on large samples cost about as much as the draws themselves."""
-        buffers = self.__dict__.setdefault("_draw_buffers", {})
-        if shape not in buffers:
-            buffers[shape] = np.empty(shape, dtype=np.float32)
-        return self.saver_rng.random(out=buffers[shape], dtype=np.float32)
+        if shape not in self._draw_buffers:
+            self._draw_buffers[shape] = np.empty(shape, dtype=np.float32)
+        return self.saver_rng.random(out=self._draw_buffers[shape], dtype=np.float32)
 
     def _gate_monthly(self) -> float:
         return self.policy.gate_quarterly / 3.0
