@@ -144,8 +144,10 @@ class Alt401kModel(mesa.Model):
             self.savers, totals = build_savers(setting, self.plans, config, init_rng)
         self.plan_weight = self.plan_totals(np.ones((self.savers.n, 1)))[:, 0]
         # Arrays rewritten every month, kept so that large samples do not page in fresh
-        # memory each time: the uniforms by shape (`_saver_uniforms`) and the default-fund mix.
+        # memory each time: the uniforms by shape (`_saver_uniforms`), a block of option
+        # draws (`_saver_uniform_rows`) and the default-fund mix.
         self._draw_buffers: dict[tuple[int, int], npt.NDArray[np.float32]] = {}
+        self._block_buffer: npt.NDArray[np.float32] | None = None
         self._composition_buffer: F64 | None = None
         self._invest_initial(totals)
         self.holdings_usd = self.savers.weight @ self.savers.balance_usd
@@ -197,7 +199,7 @@ class Alt401kModel(mesa.Model):
     def _invest_initial(self, totals: F64) -> None:
         """Place each saver's t0 balance by its allocation; alt options get a small share."""
         pop = self.savers
-        alloc = pop.allocation.copy()
+        alloc = pop.allocation  # edited in place (a copy would cost 120 bytes a saver at peak)
         has_alt = self.plans.standalone[pop.sponsor]
         share = self.config.initial.alt_holding_share_of_offering_plans
         takers = has_alt.any(axis=1) & (pop.style != sv.DEFAULTED)
@@ -205,7 +207,6 @@ class Alt401kModel(mesa.Model):
             rows = takers & has_alt[:, k]
             alloc[rows, sv.STANDALONE_OPTIONS[k]] = share
         alloc[takers] /= alloc[takers].sum(axis=1, keepdims=True)
-        pop.allocation[:] = alloc
         sv.invest_inplace(pop.balance_usd, totals, alloc, self.composition())
 
     # ------------------------------------------------------------------ derived state
@@ -547,6 +548,24 @@ class Alt401kModel(mesa.Model):
             self._draw_buffers[shape] = np.empty(shape, dtype=np.float32)
         return self.saver_rng.random(out=self._draw_buffers[shape], dtype=np.float32)
 
+    def _saver_uniform_rows(self, n_rows: int, width: int, keep: npt.NDArray[np.intp],
+                            block: int = 65_536) -> npt.NDArray[np.float32]:
+        """Rows `keep` (ascending) of `saver_rng.random((n_rows, width), dtype=np.float32)`.
+
+        The whole matrix is drawn, block by block, so the stream moves on exactly as if it
+        had been drawn at once (the agents engine does that); only the kept rows are stored,
+        sparing (n_rows x width) floats of memory."""
+        out = np.empty((keep.size, width), dtype=np.float32)
+        if self._block_buffer is None or self._block_buffer.shape != (block, width):
+            self._block_buffer = np.empty((block, width), dtype=np.float32)
+        buf = self._block_buffer
+        for start in range(0, n_rows, block):
+            stop = min(start + block, n_rows)
+            self.saver_rng.random(out=buf[: stop - start], dtype=np.float32)
+            lo, hi = np.searchsorted(keep, (start, stop))
+            out[lo:hi] = buf[keep[lo:hi] - start]
+        return out
+
     def _gate_monthly(self) -> float:
         return self.policy.gate_quarterly / 3.0
 
@@ -556,7 +575,6 @@ class Alt401kModel(mesa.Model):
             return self.saver_agents.reviews(returns, composition)
         pop, s = self.savers, self.config.saver
         u = self._saver_uniforms((6, pop.n))
-        u_alt = self._saver_uniforms((pop.n, sv.N_OPTIONS))
         equity_r = float(returns.true[EQUITY])
         reviewing = sv.draw_reviews(pop.review_prob_monthly, equity_r, s.attention_boost_per_equity_move, u[0])
         reviewing &= pop.is_participating
@@ -564,6 +582,9 @@ class Alt401kModel(mesa.Model):
         leave = reviewing & (pop.style == sv.DEFAULTED) & (u[1] < s.leave_default_prob)
         pop.style[leave] = sv.ACTIVE
         choosers = np.flatnonzero(reviewing & (pop.style != sv.DEFAULTED))
+        # Every saver's row of option draws is drawn (common random numbers), only the
+        # choosers' are kept.
+        u_alt = self._saver_uniform_rows(pop.n, sv.N_OPTIONS, choosers)
         if choosers.size:
             self._reallocate(choosers, u, u_alt, returns, composition)
         # Deferral changes: distance-driven resets and experienced-return adjustments.
@@ -594,6 +615,8 @@ class Alt401kModel(mesa.Model):
             pop.is_contributing[~pop.is_contributing & (u[5] < s.restart_contributing_prob)] = True
 
     def _reallocate(self, rows: npt.NDArray[np.intp], u: F64, u_alt: F64, returns: Any, composition: F64) -> None:
+        """New allocations and trades of the reviewing choosers `rows` (`u_alt`: their option
+        draws, one row each)."""
         pop, s = self.savers, self.config.saver
         trailing = np.prod(1.0 + self.returns_history[-12:], axis=0) - 1.0
         opt_ret = np.where(sv.OPTION_ASSET >= 0, trailing[np.maximum(sv.OPTION_ASSET, 0)], 0.6 * trailing[EQUITY] + 0.4 * trailing[1])
@@ -603,7 +626,7 @@ class Alt401kModel(mesa.Model):
         interest[:, sv.WINDOW_ALT_OPTIONS] = ai
         alloc = sv.choose_allocation(
             self.visible_options(rows), opt_ret, pop.risk_tolerance[rows], pop.return_sensitivity[rows],
-            interest, u_alt[rows], s.return_chasing,
+            interest, u_alt, s.return_chasing,
         )
         alloc = sv.cap_alternative_allocation(alloc, sv.alternative_share(pop.balance_usd[rows]), self.policy.account_cap)
         alloc = self._cap_alt_weights(alloc, composition[rows][:, ALT_IDX].sum(axis=1))
