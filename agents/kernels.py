@@ -235,7 +235,7 @@ def plan_sums(sponsor: npt.NDArray[np.int32], weight: F64, values: F64, n_plans:
     """
     if rows is None:
         rows = np.arange(sponsor.shape[0])
-    values = np.ascontiguousarray(values, dtype=np.float64)
+    values = np.ascontiguousarray(values)  # float64, or float32 flags (exact either way)
     if _plan_sums_kernel is None:
         matrix = sp.csr_array((weight[rows], (sponsor[rows], np.arange(rows.size))), shape=(n_plans, rows.size))
         return matrix @ values
@@ -310,8 +310,9 @@ class Exposure:
     """(n, N_ALT): more than `threshold_usd` in the class through any channel."""
     any_exposed: npt.NDArray[np.bool_]
     """(n,): exposed to at least one alternative class."""
-    outside_held: F64
-    """(n, N_ALT): 1.0 where the saver holds the class outside the default fund."""
+    outside_held: npt.NDArray[np.float32]
+    """(n, N_ALT): 1.0 where the saver holds the class outside the default fund (float32:
+    0 and 1 are exact, and it is summed by plan as a number)."""
     in_default_fund: npt.NDArray[np.bool_]
     """(n,): some money in the default fund."""
     total_usd: F64
@@ -322,7 +323,7 @@ def exposure_numpy(balance: F64, threshold_usd: float) -> Exposure:
     """`Exposure` by whole-array operations (the reference for `exposure`)."""
     inside, outside = sv.alt_holdings(balance)
     exposed = inside + outside > threshold_usd
-    return Exposure(exposed, exposed.any(axis=1), (outside > 0).astype(float),
+    return Exposure(exposed, exposed.any(axis=1), (outside > 0).astype(np.float32),
                     (balance[:, : sv.N_DF] > 0).any(axis=1), balance.sum(axis=1))
 
 
@@ -378,15 +379,19 @@ if HAVE_NUMBA:
 _exposure_kernel = njit(cache=True, nogil=True)(_exposure_rows) if HAVE_NUMBA else None
 
 
-def exposure(balance: F64, threshold_usd: float = 0.005) -> Exposure:
+def exposure(balance: F64, threshold_usd: float = 0.005, out: Exposure | None = None) -> Exposure:
     """Each saver's exposure to alternatives and to the default fund, and its balance, in one
     compiled pass over the balance matrix: the same values as `exposure_numpy`, which is
-    used without numba. The default threshold, half a cent, ignores rounding dust."""
+    used without numba. The default threshold, half a cent, ignores rounding dust.
+
+    `out`, an earlier result for as many savers, is overwritten and returned (the model
+    reuses last month's arrays: fresh ones would cost page faults at 10M savers)."""
     if _exposure_kernel is None:
         return exposure_numpy(balance, threshold_usd)
     n, n_alt = balance.shape[0], sv.N_ALT
-    out = Exposure(np.empty((n, n_alt), dtype=np.bool_), np.empty(n, dtype=np.bool_), np.empty((n, n_alt)),
-                   np.empty(n, dtype=np.bool_), np.empty(n))
+    if out is None or out.total_usd.shape[0] != n:
+        out = Exposure(np.empty((n, n_alt), dtype=np.bool_), np.empty(n, dtype=np.bool_),
+                       np.empty((n, n_alt), dtype=np.float32), np.empty(n, dtype=np.bool_), np.empty(n))
     _exposure_kernel(balance, sv.DF_ALT_SLICE.start, sv.STANDALONE_ALT_SLICE.start, sv.WINDOW_ALT_SLICE.start,
                      n_alt, sv.N_DF, threshold_usd, out.exposed, out.any_exposed, out.outside_held,
                      out.in_default_fund, out.total_usd)

@@ -46,7 +46,7 @@ def _exposure(model: Alt401kModel) -> kernels.Exposure:
     cached = getattr(model, "_exposure", None)
     if cached is not None and cached[0] == model.month:
         return cached[1]
-    exp = kernels.exposure(model.savers.balance_usd)
+    exp = kernels.exposure(model.savers.balance_usd, out=cached[1] if cached is not None else None)
     model._exposure = (model.month, exp)
     # Cache for next month's coworker shares (nothing moves balances between steps).
     model._outside_holders = (model.month, exp.outside_held)
