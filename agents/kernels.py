@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from ..model.strata import GLIDE_CASH, GLIDE_EQUITY, glide_path
 from . import savers as sv
 
 F64 = npt.NDArray[np.float64]
@@ -244,40 +245,88 @@ def plan_sums(sponsor: npt.NDArray[np.int32], weight: F64, values: F64, n_plans:
     return out
 
 
+def _mix_row(g0, g1, p2, sl, from_bonds, out, i):  # pragma: no cover - compiled
+    """Row i of `savers.default_fund_composition` from public weights (g0, g1, p2) and the
+    plan's sleeve row `sl`, written into out[i]."""
+    n_cls = sl.shape[0]
+    need_bonds = 0.0
+    first = True
+    for k in range(n_cls):
+        if from_bonds[k]:
+            need_bonds = sl[k] if first else need_bonds + sl[k]
+            first = False
+    # numpy's pairwise order for a row of eight (savers.default_fund_composition sums
+    # the sleeve row with ndarray.sum), so that both give the same bits.
+    total = ((sl[0] + sl[1]) + (sl[2] + sl[3])) + ((sl[4] + sl[5]) + (sl[6] + sl[7]))
+    need_equity = total - need_bonds
+    take_equity = min(need_equity, g0)
+    take_bonds = min(need_bonds, g1)
+    p0 = g0 - take_equity
+    p1 = g1 - take_bonds
+    rest = (need_equity - take_equity) + (need_bonds - take_bonds)
+    if rest > 0:
+        left = (p0 + p1) + p2
+        scale = (left - rest) / left if left > 0 else 0.0
+        p0 *= scale
+        p1 *= scale
+        p2 *= scale
+    for k in range(3, n_cls):
+        out[i, k] = sl[k]
+    out[i, 0] = p0
+    out[i, 1] = p1
+    out[i, 2] = p2
+
+
+def _interp(x, xp, fp):  # pragma: no cover - compiled
+    """`numpy.interp(x, xp, fp)` for one finite x: the same formula, the same bits (tested)."""
+    n = xp.shape[0]
+    if x <= xp[0]:
+        return fp[0]
+    if x >= xp[n - 1]:
+        return fp[n - 1]
+    j = 0
+    while x >= xp[j + 1]:
+        j += 1
+    slope = (fp[j + 1] - fp[j]) / (xp[j + 1] - xp[j])
+    return slope * (x - xp[j]) + fp[j]
+
+
 def _composition_rows(glide, plan_sleeve, sponsor, from_bonds, out):  # pragma: no cover - compiled
-    n_cls = plan_sleeve.shape[1]
     for i in range(glide.shape[0]):
-        sl = plan_sleeve[sponsor[i]]
-        need_bonds = 0.0
-        first = True
-        for k in range(n_cls):
-            if from_bonds[k]:
-                need_bonds = sl[k] if first else need_bonds + sl[k]
-                first = False
-        # numpy's pairwise order for a row of eight (savers.default_fund_composition sums
-        # the sleeve row with ndarray.sum), so that both give the same bits.
-        total = ((sl[0] + sl[1]) + (sl[2] + sl[3])) + ((sl[4] + sl[5]) + (sl[6] + sl[7]))
-        need_equity = total - need_bonds
-        g0, g1, p2 = glide[i, 0], glide[i, 1], glide[i, 2]
-        take_equity = min(need_equity, g0)
-        take_bonds = min(need_bonds, g1)
-        p0 = g0 - take_equity
-        p1 = g1 - take_bonds
-        rest = (need_equity - take_equity) + (need_bonds - take_bonds)
-        if rest > 0:
-            left = (p0 + p1) + p2
-            scale = (left - rest) / left if left > 0 else 0.0
-            p0 *= scale
-            p1 *= scale
-            p2 *= scale
-        for k in range(3, n_cls):
-            out[i, k] = sl[k]
-        out[i, 0] = p0
-        out[i, 1] = p1
-        out[i, 2] = p2
+        _mix_row(glide[i, 0], glide[i, 1], glide[i, 2], plan_sleeve[sponsor[i]], from_bonds, out, i)
+
+
+def _glide_composition_rows(age, eq_xp, eq_fp, cash_xp, cash_fp, plan_sleeve, sponsor, from_bonds,
+                            out):  # pragma: no cover - compiled
+    for i in range(age.shape[0]):
+        equity = _interp(age[i], eq_xp, eq_fp)
+        cash = _interp(age[i], cash_xp, cash_fp)
+        bonds = 1.0 - equity - cash  # as model.strata.glide_path
+        _mix_row(equity, bonds, cash, plan_sleeve[sponsor[i]], from_bonds, out, i)
+
+
+if HAVE_NUMBA:
+    _mix_row = njit(cache=True, nogil=True)(_mix_row)
+    _interp = njit(cache=True, nogil=True)(_interp)
+_glide_composition_kernel = njit(cache=True, nogil=True)(_glide_composition_rows) if HAVE_NUMBA else None
 
 
 _composition_kernel = njit(cache=True, nogil=True)(_composition_rows) if HAVE_NUMBA else None
+
+
+def glide_composition(age_years: F64, plan_sleeve: F64, sponsor: npt.NDArray[np.int32],
+                      out: F64 | None = None) -> F64:
+    """`default_fund_composition` of a target-date default fund, the glide-path weights
+    (`model.strata.glide_path`, from its knots) computed in the same pass: no (n, 3) glide
+    array and its temporaries. Same bits as the rule (tested); without numba the rule."""
+    if _glide_composition_kernel is None:
+        return default_fund_composition(glide_path(age_years), plan_sleeve, sponsor, out)
+    if out is None:
+        out = np.empty((age_years.shape[0], plan_sleeve.shape[1]))
+    (eq_xp, eq_fp), (cash_xp, cash_fp) = GLIDE_EQUITY, GLIDE_CASH
+    _glide_composition_kernel(np.ascontiguousarray(age_years, dtype=np.float64), eq_xp, eq_fp, cash_xp, cash_fp,
+                              np.ascontiguousarray(plan_sleeve), sponsor, sv.SLEEVE_FROM_BONDS_MASK, out)
+    return out
 
 
 def default_fund_composition(glide: F64, plan_sleeve: F64, sponsor: npt.NDArray[np.int32],

@@ -45,7 +45,6 @@ from .market_paths import MarketPath
 from .policy import PolicyState, Scenario
 from .population import hire_inplace, initial_population, weighted_median
 from .setting import Setting, build_plans, build_savers
-from .strata import glide_path
 
 F64 = npt.NDArray[np.float64]
 ALT_IDX = np.array([ASSET_CLASSES.index(a) for a in ALTERNATIVES])
@@ -220,13 +219,15 @@ class Alt401kModel(mesa.Model):
         sponsor = pop.sponsor if rows is None else pop.sponsor[rows]
         age = pop.age_years if rows is None else pop.age_years[rows]
         mix = QDIA_MIX.get(self.policy.qdia)
-        glide = np.broadcast_to(np.asarray(mix), (age.shape[0], 3)) if mix else glide_path(age)
         plan_sleeve = self.book.sleeve_matrix()[self.plans.default_product]
         out = None
         if rows is None:  # the whole population: reuse last month's array (no fresh pages)
             if self._composition_buffer is None:
                 self._composition_buffer = np.empty((pop.n, len(ASSET_CLASSES)))
             out = self._composition_buffer
+        if mix is None:  # a target-date fund: its glide path by age
+            return kernels.glide_composition(age, plan_sleeve, sponsor, out)
+        glide = np.broadcast_to(np.asarray(mix), (age.shape[0], 3))
         return kernels.default_fund_composition(glide, plan_sleeve, sponsor, out)
 
     def plan_totals(self, values: F64, rows: npt.NDArray[np.intp] | None = None) -> F64:

@@ -44,7 +44,17 @@ def glide_path(age_years: npt.NDArray[np.floating]) -> npt.NDArray[np.float64]:
         Columns equity, bonds, cash; rows sum to 1.
     """
     age = np.asarray(age_years, dtype=np.float64)
-    equity = np.interp(age, [40.0, 65.0, 72.0], [0.90, 0.50, 0.30])
-    cash = np.interp(age, [60.0, 65.0], [0.0, 0.05])
+    equity = np.interp(age, *GLIDE_EQUITY)
+    cash = np.interp(age, *GLIDE_CASH)
     bonds = 1.0 - equity - cash
     return np.stack([equity, bonds, cash], axis=1)
+
+
+GLIDE_EQUITY: Final[tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]] = (
+    np.array([40.0, 65.0, 72.0]), np.array([0.90, 0.50, 0.30])
+)
+"""Knots (age, equity weight) of the glide path, linear between them and flat outside."""
+GLIDE_CASH: Final[tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]] = (
+    np.array([60.0, 65.0]), np.array([0.0, 0.05])
+)
+"""Knots (age, cash weight) of the glide path; bonds are the rest."""

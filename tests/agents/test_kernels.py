@@ -135,6 +135,11 @@ def test_composition_kernel_equals_the_rule_bit_for_bit(seed: int) -> None:
     out = np.full((n, 8), np.nan)
     kernels.default_fund_composition(glide, plan_sleeve, sponsor, out)
     np.testing.assert_array_equal(out, expected)
+    # With the glide path computed in the same pass (ages on and around the knots too).
+    ages = np.concatenate([rng.uniform(15.0, 100.0, n - 8), [40.0, 60.0, 65.0, 72.0, 39.99, 72.01, 64.5, 20.0]])
+    ages += rng.integers(0, 60, n) / 12.0
+    np.testing.assert_array_equal(kernels.glide_composition(ages, plan_sleeve, sponsor),
+                                  sv.default_fund_composition(glide_path(ages), plan_sleeve[sponsor]))
     fixed = np.broadcast_to(np.array([0.6, 0.4, 0.0]), (n, 3))  # a balanced QDIA
     np.testing.assert_array_equal(kernels.default_fund_composition(fixed, plan_sleeve, sponsor),
                                   sv.default_fund_composition(np.asarray(fixed), plan_sleeve[sponsor]))
