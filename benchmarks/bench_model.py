@@ -30,7 +30,10 @@ import numpy as np
 from alt401k.model.config import RunConfig
 from alt401k.model.model import Alt401kModel
 from alt401k.model.policy import load_scenario
+from alt401k.model.scale import LARGE_RUN_SAVERS, keep_freed_memory
 n, months, engine = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+if n >= LARGE_RUN_SAVERS:  # as `alt401k run` does
+    keep_freed_memory()
 sponsors = max(1_200, n // 100)
 cfg = RunConfig(n_savers=n, n_sponsors=sponsors, years=max(1, -(-(months + 1) // 12)), saver_engine=engine)
 t0 = time.perf_counter()
@@ -127,7 +130,8 @@ def main() -> None:
         f"Scenario eo-14330, the full model (sponsors, managers, market, litigation, observation); "
         f"plans = max(1,200, savers / 100). Timed: {args.months} months after initialisation and a "
         f"first month (which loads the compiled kernels; shown apart); median of {args.repeats} runs, "
-        "a fresh process each; peak = max resident set size of the process.",
+        "a fresh process each; peak = max resident set size of the process. From 1M savers glibc "
+        "keeps freed memory for reuse, as `alt401k run` does (`model.scale.keep_freed_memory`).",
         "",
         "| engine | savers | init s | first month s | months s | saver-months/s | peak GiB |",
         "|---|---:|---:|---:|---:|---:|---:|",

@@ -108,9 +108,16 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def sized(config: RunConfig, args: argparse.Namespace) -> RunConfig:
-    """Apply ``--scale`` (a share of the national system, or ``national``) and refuse a run
-    that would not fit in this machine's memory (`model.scale`), before anything is built."""
-    from ..model.scale import check_memory, parse_scale, scaled_sizes
+    """Apply ``--scale`` (a share of the national system, or ``national``), refuse a run that
+    would not fit in this machine's memory, and for large runs keep freed memory for reuse
+    (`model.scale`), before anything is built."""
+    from ..model.scale import (
+        LARGE_RUN_SAVERS,
+        check_memory,
+        keep_freed_memory,
+        parse_scale,
+        scaled_sizes,
+    )
 
     if args.scale is not None:
         if args.savers is not None or args.sponsors is not None:
@@ -119,6 +126,8 @@ def sized(config: RunConfig, args: argparse.Namespace) -> RunConfig:
     if not args.skip_memory_check:
         option, value = ("--scale", args.scale) if args.scale is not None else ("--savers", f"{config.n_savers}")
         check_memory(config, option, value)
+    if config.n_savers >= LARGE_RUN_SAVERS:
+        keep_freed_memory()
     return config
 
 

@@ -33,3 +33,16 @@ def test_available_memory_is_read_from_meminfo(tmp_path: Path) -> None:
     meminfo.write_text("MemTotal: 100 kB\nMemAvailable:   2048 kB\n")
     assert scale.available_bytes(meminfo) == 2048 * 1024
     assert scale.available_bytes(tmp_path / "missing") is None
+
+
+def test_allocator_tuning_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Large runs ask glibc to keep freed memory (speed only, results unaffected); the
+    # environment switch must win, and elsewhere the call must report what it did.
+    monkeypatch.setenv("ALT401K_NO_MALLOC_TUNING", "1")
+    assert scale.keep_freed_memory() is False
+    monkeypatch.delenv("ALT401K_NO_MALLOC_TUNING")
+    import platform
+    import sys
+
+    glibc = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
+    assert scale.keep_freed_memory() is glibc
