@@ -18,7 +18,7 @@ from .errors import InputError
 
 BYTES_PER_SAVER = 900
 """Peak resident memory per simulated saver, bytes: 826 measured between 1M and 3M savers
-(before the last memory savings) and 743 at 10M (6.92 GiB peak, benchmarks/RESULTS.md);
+(before the last memory savings) and 743 at 10M (6.93 GiB peak, benchmarks/RESULTS.md);
 kept on the high side, since a refused run costs a second while a killed one costs hours."""
 BYTES_PER_PLAN = 2_500
 """Peak resident memory per simulated plan, bytes: about 2,000 measured at 604,400 plans
