@@ -241,8 +241,37 @@ def plan_sums(sponsor: npt.NDArray[np.int32], weight: F64, values: F64, n_plans:
         matrix = sp.csr_array((weight[rows], (sponsor[rows], np.arange(rows.size))), shape=(n_plans, rows.size))
         return matrix @ values
     out = np.zeros((n_plans, values.shape[1]))
-    _plan_sums_kernel(sponsor, weight, values, rows.astype(np.intp), out)
+    _plan_sums_kernel(sponsor, weight, values, np.asarray(rows, dtype=np.intp), out)
     return out
+
+
+def _row_total(row):  # pragma: no cover - compiled
+    """Sum of a row in numpy's pairwise order for rows of up to 128 values (eight partial
+    sums combined as a tree, then the tail), so that it equals `ndarray.sum(axis=1)` bit
+    for bit (tested); balance rows have N_HOLDINGS = 22."""
+    n = row.shape[0]
+    if n < 8:
+        t = 0.0
+        for j in range(n):
+            t += row[j]
+        return t
+    r0, r1, r2, r3, r4, r5, r6, r7 = row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7]
+    i = 8
+    while i + 8 <= n:
+        r0 += row[i]
+        r1 += row[i + 1]
+        r2 += row[i + 2]
+        r3 += row[i + 3]
+        r4 += row[i + 4]
+        r5 += row[i + 5]
+        r6 += row[i + 6]
+        r7 += row[i + 7]
+        i += 8
+    t = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        t += row[i]
+        i += 1
+    return t
 
 
 def _mix_row(g0, g1, p2, sl, from_bonds, out, i):  # pragma: no cover - compiled
@@ -255,9 +284,7 @@ def _mix_row(g0, g1, p2, sl, from_bonds, out, i):  # pragma: no cover - compiled
         if from_bonds[k]:
             need_bonds = sl[k] if first else need_bonds + sl[k]
             first = False
-    # numpy's pairwise order for a row of eight (savers.default_fund_composition sums
-    # the sleeve row with ndarray.sum), so that both give the same bits.
-    total = ((sl[0] + sl[1]) + (sl[2] + sl[3])) + ((sl[4] + sl[5]) + (sl[6] + sl[7]))
+    total = _row_total(sl)  # as the rule's sleeve.sum(axis=1), to the bit
     need_equity = total - need_bonds
     take_equity = min(need_equity, g0)
     take_bonds = min(need_bonds, g1)
@@ -306,6 +333,7 @@ def _glide_composition_rows(age, eq_xp, eq_fp, cash_xp, cash_fp, plan_sleeve, sp
 
 
 if HAVE_NUMBA:
+    _row_total = njit(cache=True, nogil=True)(_row_total)
     _mix_row = njit(cache=True, nogil=True)(_mix_row)
     _interp = njit(cache=True, nogil=True)(_interp)
 _glide_composition_kernel = njit(cache=True, nogil=True)(_glide_composition_rows) if HAVE_NUMBA else None
@@ -376,35 +404,6 @@ def exposure_numpy(balance: F64, threshold_usd: float) -> Exposure:
                     (balance[:, : sv.N_DF] > 0).any(axis=1), balance.sum(axis=1))
 
 
-def _row_total(row):  # pragma: no cover - compiled
-    """Sum of a row in numpy's pairwise order for rows of up to 128 values (eight partial
-    sums combined as a tree, then the tail), so that it equals `ndarray.sum(axis=1)` bit
-    for bit (tested); balance rows have N_HOLDINGS = 22."""
-    n = row.shape[0]
-    if n < 8:
-        t = 0.0
-        for j in range(n):
-            t += row[j]
-        return t
-    r0, r1, r2, r3, r4, r5, r6, r7 = row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7]
-    i = 8
-    while i + 8 <= n:
-        r0 += row[i]
-        r1 += row[i + 1]
-        r2 += row[i + 2]
-        r3 += row[i + 3]
-        r4 += row[i + 4]
-        r5 += row[i + 5]
-        r6 += row[i + 6]
-        r7 += row[i + 7]
-        i += 8
-    t = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    while i < n:
-        t += row[i]
-        i += 1
-    return t
-
-
 def _exposure_rows(balance, df0, st0, wi0, n_alt, n_df, threshold, exposed, any_exposed, outside_held,
                    in_df, total):  # pragma: no cover - compiled
     for i in range(balance.shape[0]):
@@ -423,8 +422,6 @@ def _exposure_rows(balance, df0, st0, wi0, n_alt, n_df, threshold, exposed, any_
         in_df[i] = held
 
 
-if HAVE_NUMBA:
-    _row_total = njit(cache=True, nogil=True)(_row_total)
 _exposure_kernel = njit(cache=True, nogil=True)(_exposure_rows) if HAVE_NUMBA else None
 
 

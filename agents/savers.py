@@ -121,7 +121,6 @@ SLEEVE_FUNDED_FROM_BONDS: Final[tuple[str, ...]] = ("private_credit",)
 SLEEVE_FROM_BONDS_MASK: Final[B] = np.isin(
     np.arange(len(ASSET_CLASSES)), [ASSET_CLASSES.index(a) for a in SLEEVE_FUNDED_FROM_BONDS]
 )
-assert len(ASSET_CLASSES) == 8, "kernels.default_fund_composition sums a sleeve row as eight"
 
 
 def default_fund_composition(glide: F64, sleeve: F64) -> F64:

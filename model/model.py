@@ -142,12 +142,10 @@ class Alt401kModel(mesa.Model):
         else:
             self.savers, totals = build_savers(setting, self.plans, config, init_rng)
         self.plan_weight = self.plan_totals(np.ones((self.savers.n, 1)))[:, 0]
-        # Arrays rewritten every month, kept so that large samples do not page in fresh
-        # memory each time: the uniforms by shape (`_saver_uniforms`), a block of option
-        # draws (`_saver_uniform_rows`) and the default-fund mix.
-        self._draw_buffers: dict[tuple[int, int], npt.NDArray[np.float32]] = {}
-        self._block_buffer: npt.NDArray[np.float32] | None = None
-        self._composition_buffer: F64 | None = None
+        self._arrays: dict[tuple[str, tuple[int, ...]], npt.NDArray[Any]] = {}
+        """Arrays rewritten every month (`_reused`)."""
+        self._exposure: tuple[int, kernels.Exposure] | None = None
+        """(month, savers' exposure) (`saver_exposure`)."""
         self._invest_initial(totals)
         self.holdings_usd = self.savers.weight @ self.savers.balance_usd
         """National USD by holding column at the end of the last month (or t0)."""
@@ -220,11 +218,7 @@ class Alt401kModel(mesa.Model):
         age = pop.age_years if rows is None else pop.age_years[rows]
         mix = QDIA_MIX.get(self.policy.qdia)
         plan_sleeve = self.book.sleeve_matrix()[self.plans.default_product]
-        out = None
-        if rows is None:  # the whole population: reuse last month's array (no fresh pages)
-            if self._composition_buffer is None:
-                self._composition_buffer = np.empty((pop.n, len(ASSET_CLASSES)))
-            out = self._composition_buffer
+        out = self._reused("composition", (pop.n, len(ASSET_CLASSES)), np.float64) if rows is None else None
         if mix is None:  # a target-date fund: its glide path by age
             return kernels.glide_composition(age, plan_sleeve, sponsor, out)
         glide = np.broadcast_to(np.asarray(mix), (age.shape[0], 3))
@@ -417,17 +411,21 @@ class Alt401kModel(mesa.Model):
             out *= 0.7
         return np.clip(out, 0.0, 1.0)
 
-    def outside_holders(self) -> F64:
-        """1.0 where a saver holds an alternative outside the default fund, (n, N_ALT).
+    def saver_exposure(self) -> kernels.Exposure:
+        """Each saver's exposure to alternatives, default-fund holding and balance
+        (`agents.kernels.exposure`), computed once per value of `month`.
 
-        Balances do not change between the end of one month and the start of the next, so
-        the value the reporters computed at the end of last month is reused."""
-        cached = getattr(self, "_outside_holders", None)
-        if cached is not None and cached[0] == self.month:
-            return cached[1]
-        held = kernels.exposure(self.savers.balance_usd).outside_held
-        self._outside_holders = (self.month, held)
-        return held
+        Observation computes it at the end of a month, after `month` has advanced; balances
+        do not change before the next month's savers act, so the coworker shares of that
+        month reuse it. Last month's arrays are overwritten (no fresh memory each month)."""
+        if self._exposure is None or self._exposure[0] != self.month:
+            previous = self._exposure[1] if self._exposure is not None else None
+            self._exposure = (self.month, kernels.exposure(self.savers.balance_usd, out=previous))
+        return self._exposure[1]
+
+    def outside_holders(self) -> npt.NDArray[np.float32]:
+        """1.0 where a saver holds an alternative outside the default fund, (n, N_ALT)."""
+        return self.saver_exposure().outside_held
 
     def _coworker_share(self) -> F64:
         """Share of each plan's savers holding each alternative outside the default fund,
@@ -539,15 +537,22 @@ class Alt401kModel(mesa.Model):
         out[total <= 0] = alloc[total <= 0]
         return out
 
-    def _saver_uniforms(self, shape: tuple[int, int]) -> npt.NDArray[np.float32]:
-        """This month's saver draws of `shape`, written into a buffer kept across months.
+    def _reused(self, name: str, shape: tuple[int, ...], dtype: type) -> npt.NDArray[Any]:
+        """An uninitialised array kept from one month to the next under (name, shape).
 
-        The numbers are those of `saver_rng.random(shape, dtype=np.float32)` (as the agents
-        engine draws them); reusing the memory spares the page faults of a fresh array,
-        which on large samples cost about as much as the draws themselves."""
-        if shape not in self._draw_buffers:
-            self._draw_buffers[shape] = np.empty(shape, dtype=np.float32)
-        return self.saver_rng.random(out=self._draw_buffers[shape], dtype=np.float32)
+        Large samples rewrite arrays of hundreds of MB every month; reusing them spares the
+        page faults of fresh memory, which cost as much as the arithmetic. The caller
+        overwrites it and must not keep it past the next call with the same name."""
+        key = (name, shape)
+        if key not in self._arrays:
+            self._arrays[key] = np.empty(shape, dtype=dtype)
+        return self._arrays[key]
+
+    def _saver_uniforms(self, shape: tuple[int, int]) -> npt.NDArray[np.float32]:
+        """This month's saver draws of `shape`, written into an array kept across months
+        (`_reused`): the numbers of `saver_rng.random(shape, dtype=np.float32)`, as the
+        agents engine draws them."""
+        return self.saver_rng.random(out=self._reused("uniforms", shape, np.float32), dtype=np.float32)
 
     def _saver_uniform_rows(self, n_rows: int, width: int, keep: npt.NDArray[np.intp],
                             block: int = 65_536) -> npt.NDArray[np.float32]:
@@ -557,9 +562,7 @@ class Alt401kModel(mesa.Model):
         had been drawn at once (the agents engine does that); only the kept rows are stored,
         sparing (n_rows x width) floats of memory."""
         out = np.empty((keep.size, width), dtype=np.float32)
-        if self._block_buffer is None or self._block_buffer.shape != (block, width):
-            self._block_buffer = np.empty((block, width), dtype=np.float32)
-        buf = self._block_buffer
+        buf = self._reused("uniform block", (block, width), np.float32)
         for start in range(0, n_rows, block):
             stop = min(start + block, n_rows)
             self.saver_rng.random(out=buf[: stop - start], dtype=np.float32)

@@ -15,7 +15,6 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from ..agents import kernels
 from ..agents.sponsors import offers_any_alternative
 from .assets import (
     ALTERNATIVES,
@@ -41,18 +40,6 @@ REPLACEMENT_ANNUITY_RATE = 0.04
 """Annual income per dollar of balance at retirement (the '4% rule'), for replacement rates."""
 
 
-def _exposure(model: Alt401kModel) -> kernels.Exposure:
-    """Savers' exposure this month (one compiled pass over balances, computed once)."""
-    cached = getattr(model, "_exposure", None)
-    if cached is not None and cached[0] == model.month:
-        return cached[1]
-    exp = kernels.exposure(model.savers.balance_usd, out=cached[1] if cached is not None else None)
-    model._exposure = (model.month, exp)
-    # Cache for next month's coworker shares (nothing moves balances between steps).
-    model._outside_holders = (model.month, exp.outside_held)
-    return exp
-
-
 def assets_record(model: Alt401kModel) -> dict[str, float]:
     """Assets by asset class, by channel and by holding; balances; vehicle split (USD)."""
     pop = model.savers
@@ -64,12 +51,12 @@ def assets_record(model: Alt401kModel) -> dict[str, float]:
         rec[f"assets_usd__{c}"] = float(by_holding[i == HOLDING_CHANNEL].sum())
     for h, (c, a) in enumerate(HOLDINGS):
         rec[f"assets_usd__{c}__{a}"] = float(by_holding[h])
-    total = _exposure(model).total_usd
+    total = model.saver_exposure().total_usd
     part = pop.is_participating
     rec["participants"] = float(pop.weight[part].sum())
     rec["mean_balance_usd"] = float(np.sum(pop.weight * total) / pop.weight.sum())
     rec["default_fund_share_of_assets"] = rec["assets_usd__default_fund"] / max(rec["assets_usd"], 1e-9)
-    rec["participants_in_default_fund_share"] = float(pop.weight[_exposure(model).in_default_fund].sum() / pop.weight.sum())
+    rec["participants_in_default_fund_share"] = float(pop.weight[model.saver_exposure().in_default_fund].sum() / pop.weight.sum())
     mf = model.config.initial.mutual_fund_share
     core_equity = rec["assets_usd__core_menu__equity"] + rec["assets_usd__window__equity"]
     rec["mutual_fund_hybrid_usd"] = mf["default_fund"] * rec["assets_usd__default_fund"]
@@ -114,7 +101,7 @@ def _close(a: F64, b: F64) -> npt.NDArray[np.bool_]:
 def saver_record(model: Alt401kModel) -> dict[str, float]:
     """Share of participants exposed to alternatives; near-retiree losses."""
     pop = model.savers
-    exp = _exposure(model)
+    exp = model.saver_exposure()
     exposed = exp.exposed
     w = pop.weight
     rec = {"share_savers_exposed_any_alt": float(w @ exp.any_exposed / w.sum())}

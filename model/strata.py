@@ -31,6 +31,16 @@ def age_group(age_years: npt.NDArray[np.floating]) -> npt.NDArray[np.intp]:
     return np.searchsorted(AGE_GROUP_EDGES, age_years, side="right")
 
 
+GLIDE_EQUITY: Final[tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]] = (
+    np.array([40.0, 65.0, 72.0]), np.array([0.90, 0.50, 0.30])
+)
+"""Knots (age, equity weight) of the glide path, linear between them and flat outside."""
+GLIDE_CASH: Final[tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]] = (
+    np.array([60.0, 65.0]), np.array([0.0, 0.05])
+)
+"""Knots (age, cash weight) of the glide path; bonds are the rest."""
+
+
 def glide_path(age_years: npt.NDArray[np.floating]) -> npt.NDArray[np.float64]:
     """Equity, bond and cash weights of a plain target-date fund by the holder's age.
 
@@ -49,12 +59,3 @@ def glide_path(age_years: npt.NDArray[np.floating]) -> npt.NDArray[np.float64]:
     bonds = 1.0 - equity - cash
     return np.stack([equity, bonds, cash], axis=1)
 
-
-GLIDE_EQUITY: Final[tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]] = (
-    np.array([40.0, 65.0, 72.0]), np.array([0.90, 0.50, 0.30])
-)
-"""Knots (age, equity weight) of the glide path, linear between them and flat outside."""
-GLIDE_CASH: Final[tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]] = (
-    np.array([60.0, 65.0]), np.array([0.0, 0.05])
-)
-"""Knots (age, cash weight) of the glide path; bonds are the rest."""
