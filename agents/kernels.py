@@ -31,11 +31,12 @@ F64 = npt.NDArray[np.float64]
 try:  # numba is an optional dependency (extra "fast"); results do not depend on it.
     if os.environ.get("ALT401K_NO_JIT"):
         raise ImportError("disabled by ALT401K_NO_JIT")
-    from numba import njit
+    from numba import njit, prange
 
     HAVE_NUMBA = True
 except ImportError:  # pragma: no cover - exercised where numba is absent
     HAVE_NUMBA = False
+    prange = range
 
 
 @dataclass
@@ -88,10 +89,12 @@ def balance_month_numpy(
 
 
 def _balance_month_rows(
-    balance, year_growth, weight, sponsor, amount, allocation, composition, holding_return,
+    lo, hi, balance, year_growth, weight, sponsor, amount, allocation, composition, holding_return,
     fee_matrix, is_pe, carry_rate_monthly, df_illiquid, gate_monthly, fees_out, gain_out,
 ):  # pragma: no cover - compiled; checked against the numpy twin
-    n, h = balance.shape
+    """Rows lo..hi-1 of the balance update; `gain_out` is this chunk's own row of partial sums
+    and `fees_out` is shared (each plan's rows lie in one chunk, `row_chunks`)."""
+    h = balance.shape[1]
     n_df = composition.shape[1]
     n_ill = df_illiquid.shape[0]
     gain_total = 0.0
@@ -103,7 +106,7 @@ def _balance_month_rows(
     floor_ill = np.zeros(n_df)
     for k in range(n_ill):
         is_ill[df_illiquid[k]] = True
-    for i in range(n):
+    for i in range(lo, hi):
         a = amount[i]
         for k in range(n_df):
             balance[i, k] += a * allocation[i, 0] * composition[i, k]
@@ -186,54 +189,122 @@ def _balance_month_rows(
     return gain_total, carry_total, stuck_total, sold_total
 
 
-_row_kernel = njit(cache=True, nogil=True)(_balance_month_rows) if HAVE_NUMBA else _balance_month_rows
-"""The row-by-row update: compiled where numba is installed, else the same function run by
-the Python interpreter (slow, but the same IEEE operations in the same order, so a run gives
-the same bytes with or without the JIT; numba is used without fastmath)."""
+if HAVE_NUMBA:
+    _balance_month_rows = njit(cache=True, nogil=True)(_balance_month_rows)
+
+
+def _balance_month_chunks(
+    bounds, balance, year_growth, weight, sponsor, amount, allocation, composition, holding_return,
+    fee_matrix, is_pe, carry_rate_monthly, df_illiquid, gate_monthly, fees_out, gain_parts, total_parts,
+):  # pragma: no cover - compiled
+    """Every chunk of rows (`row_chunks`), on as many threads as numba has: chunk c writes
+    only its rows, its plans' fees and row c of the partial sums, so no two threads touch the
+    same memory and the result does not depend on the number of threads."""
+    for c in prange(bounds.shape[0] - 1):
+        g, ca, st, so = _balance_month_rows(
+            bounds[c], bounds[c + 1], balance, year_growth, weight, sponsor, amount, allocation,
+            composition, holding_return, fee_matrix, is_pe, carry_rate_monthly, df_illiquid,
+            gate_monthly, fees_out, gain_parts[c],
+        )
+        total_parts[c, 0] = g
+        total_parts[c, 1] = ca
+        total_parts[c, 2] = st
+        total_parts[c, 3] = so
+
+
+_row_kernel = njit(cache=True, nogil=True, parallel=True)(_balance_month_chunks) if HAVE_NUMBA else _balance_month_chunks
+"""The row-by-row update: compiled (on every thread numba has) where numba is installed,
+else the same function run by the Python interpreter chunk after chunk (slow, but the same
+IEEE operations in the same order, so a run gives the same bytes with or without the JIT and
+with any number of threads; numba is used without fastmath)."""
+
+CHUNK_ROWS = 1 << 15
+"""Target rows per chunk of the parallel passes (`row_chunks`)."""
+
+
+def row_chunks(sponsor: npt.NDArray[np.int32], target: int | None = None) -> npt.NDArray[np.intp]:
+    """Bounds of the chunks of rows the parallel passes share out, shape (m + 1,).
+
+    Chunks are about `target` rows long (default `CHUNK_ROWS`), each starting where a plan's rows start, so that
+    every plan's rows lie in one chunk and per-plan totals are added by one thread in row
+    order (savers are stored in plan order, `model.population.assign_sponsors`). The bounds
+    depend only on the rows, never on the number of threads, so neither do the per-chunk
+    partial sums nor their total. Where a plan's rows are not contiguous there is one chunk.
+    """
+    target = CHUNK_ROWS if target is None else target
+    n = sponsor.shape[0]
+    starts = np.flatnonzero(sponsor[1:] != sponsor[:-1]) + 1
+    if n == 0 or starts.size + 1 != np.unique(sponsor).size:
+        return np.array([0, n], dtype=np.intp)
+    wanted = np.arange(target, n, target)
+    at = np.searchsorted(starts, wanted)
+    cuts = starts[at[at < starts.size]]
+    return np.unique(np.concatenate([[0], cuts, [n]])).astype(np.intp)
+
+
+def _add_rows_in_order(parts: F64) -> F64:
+    """parts[0] + parts[1] + ... + parts[m-1], in that order (fixed, whatever the threads)."""
+    total = parts[0].copy()
+    for c in range(1, parts.shape[0]):
+        total += parts[c]
+    return total
 
 
 def balance_month_rows(
     balance: F64, year_growth: F64, weight: F64, sponsor: npt.NDArray[np.int32], n_plans: int,
     amount: F64, allocation: F64, composition: F64, holding_return: F64, fee_matrix: F64,
     pe_columns: npt.NDArray[np.intp], pe_return: float, carry_rate: float, hurdle_annual: float,
-    gate_monthly: float,
+    gate_monthly: float, bounds: npt.NDArray[np.intp] | None = None,
 ) -> MonthTotals:
-    """The same update as `balance_month_numpy`, one saver at a time in one pass over memory."""
+    """The same update as `balance_month_numpy`, one saver at a time in one pass over memory.
+
+    Rows are shared out in the chunks `bounds` (default `row_chunks(sponsor)`), run on
+    numba's threads; national totals are the chunks' partial sums added in chunk order."""
     excess = pe_return - hurdle_annual / 12.0
     carry_monthly = carry_rate * excess / (1.0 + pe_return) if excess > 0 else 0.0
     is_pe = np.zeros(balance.shape[1], dtype=np.bool_)
     is_pe[pe_columns] = True
+    if bounds is None:
+        bounds = row_chunks(sponsor)
     fees = np.zeros((n_plans, balance.shape[1]))
-    gain_by_holding = np.zeros(balance.shape[1])
-    gain, carry, stuck, sold = _row_kernel(
-        balance, year_growth, weight, sponsor, amount, allocation, composition, holding_return,
-        fee_matrix, is_pe, carry_monthly, sv.DF_ILLIQUID, gate_monthly, fees, gain_by_holding,
+    gain_parts = np.zeros((bounds.shape[0] - 1, balance.shape[1]))
+    total_parts = np.zeros((bounds.shape[0] - 1, 4))
+    _row_kernel(
+        bounds, balance, year_growth, weight, sponsor, amount, allocation, composition, holding_return,
+        fee_matrix, is_pe, carry_monthly, sv.DF_ILLIQUID, gate_monthly, fees, gain_parts, total_parts,
     )
-    return MonthTotals(float(gain), gain_by_holding, fees, float(carry), float(stuck), float(sold))
+    gain, carry, stuck, sold = _add_rows_in_order(total_parts)
+    return MonthTotals(float(gain), _add_rows_in_order(gain_parts), fees, float(carry), float(stuck), float(sold))
 
 
-def _plan_sums_rows(sponsor, weight, values, rows, out):  # pragma: no cover - compiled
-    for r in range(rows.shape[0]):
-        i = rows[r]
-        s = sponsor[i]
-        w = weight[i]
-        for k in range(values.shape[1]):
-            out[s, k] += w * values[r, k]
+def _plan_sums_rows(sponsor, weight, values, rows, bounds, out):  # pragma: no cover - compiled
+    # Chunk c adds entries bounds[c]..bounds[c+1]-1 of `rows`; each plan's entries lie in one
+    # chunk, so each out[s] is added by one thread in row order.
+    for c in prange(bounds.shape[0] - 1):
+        for r in range(bounds[c], bounds[c + 1]):
+            i = rows[r]
+            s = sponsor[i]
+            w = weight[i]
+            for k in range(values.shape[1]):
+                out[s, k] += w * values[r, k]
 
 
-_plan_sums_kernel = njit(cache=True, nogil=True)(_plan_sums_rows) if HAVE_NUMBA else None
+_plan_sums_kernel = njit(cache=True, nogil=True, parallel=True)(_plan_sums_rows) if HAVE_NUMBA else None
 
 
 def plan_sums(sponsor: npt.NDArray[np.int32], weight: F64, values: F64, n_plans: int,
-              rows: npt.NDArray[np.intp] | None = None) -> F64:
+              rows: npt.NDArray[np.intp] | None = None, bounds: npt.NDArray[np.intp] | None = None) -> F64:
     """Weighted sum of `values` over each plan's savers, shape (n_plans, k).
 
     `values` (2-D) has one row per saver, or one per entry of `rows` (ascending saver indices)
     when given; the other savers count as zero. National per-plan totals (DESIGN §5). The
     compiled loop adds each plan's savers in row order, as the sparse product
     `csr_array((weight, (sponsor, arange(n)))) @ values` does, so both give the same bytes;
-    without numba that product is used.
+    without numba that product is used. `bounds` (`row_chunks(sponsor)`, computed when not
+    given) shares the rows out among numba's threads, a plan's rows to one thread.
     """
+    if bounds is None:
+        bounds = row_chunks(sponsor)
     if rows is None:
         rows = np.arange(sponsor.shape[0])
     values = np.ascontiguousarray(values)  # float64, or float32 flags (exact either way)
@@ -241,7 +312,8 @@ def plan_sums(sponsor: npt.NDArray[np.int32], weight: F64, values: F64, n_plans:
         matrix = sp.csr_array((weight[rows], (sponsor[rows], np.arange(rows.size))), shape=(n_plans, rows.size))
         return matrix @ values
     out = np.zeros((n_plans, values.shape[1]))
-    _plan_sums_kernel(sponsor, weight, values, np.asarray(rows, dtype=np.intp), out)
+    rows = np.asarray(rows, dtype=np.intp)
+    _plan_sums_kernel(sponsor, weight, values, rows, np.searchsorted(rows, bounds).astype(np.intp), out)
     return out
 
 
@@ -319,13 +391,13 @@ def _interp(x, xp, fp):  # pragma: no cover - compiled
 
 
 def _composition_rows(glide, plan_sleeve, sponsor, from_bonds, out):  # pragma: no cover - compiled
-    for i in range(glide.shape[0]):
+    for i in prange(glide.shape[0]):
         _mix_row(glide[i, 0], glide[i, 1], glide[i, 2], plan_sleeve[sponsor[i]], from_bonds, out, i)
 
 
 def _glide_composition_rows(age, eq_xp, eq_fp, cash_xp, cash_fp, plan_sleeve, sponsor, from_bonds,
                             out):  # pragma: no cover - compiled
-    for i in range(age.shape[0]):
+    for i in prange(age.shape[0]):
         equity = _interp(age[i], eq_xp, eq_fp)
         cash = _interp(age[i], cash_xp, cash_fp)
         bonds = 1.0 - equity - cash  # as model.strata.glide_path
@@ -336,10 +408,12 @@ if HAVE_NUMBA:
     _row_total = njit(cache=True, nogil=True)(_row_total)
     _mix_row = njit(cache=True, nogil=True)(_mix_row)
     _interp = njit(cache=True, nogil=True)(_interp)
-_glide_composition_kernel = njit(cache=True, nogil=True)(_glide_composition_rows) if HAVE_NUMBA else None
+# Row-wise passes with no sums across rows: any split of the rows among threads gives the
+# same bytes, so they run on numba's threads (prange) directly.
+_glide_composition_kernel = njit(cache=True, nogil=True, parallel=True)(_glide_composition_rows) if HAVE_NUMBA else None
 
 
-_composition_kernel = njit(cache=True, nogil=True)(_composition_rows) if HAVE_NUMBA else None
+_composition_kernel = njit(cache=True, nogil=True, parallel=True)(_composition_rows) if HAVE_NUMBA else None
 
 
 def glide_composition(age_years: F64, plan_sleeve: F64, sponsor: npt.NDArray[np.int32],
@@ -406,7 +480,7 @@ def exposure_numpy(balance: F64, threshold_usd: float) -> Exposure:
 
 def _exposure_rows(balance, df0, st0, wi0, n_alt, n_df, threshold, exposed, any_exposed, outside_held,
                    in_df, total):  # pragma: no cover - compiled
-    for i in range(balance.shape[0]):
+    for i in prange(balance.shape[0]):
         total[i] = _row_total(balance[i])
         hit = False
         for k in range(n_alt):
@@ -422,7 +496,7 @@ def _exposure_rows(balance, df0, st0, wi0, n_alt, n_df, threshold, exposed, any_
         in_df[i] = held
 
 
-_exposure_kernel = njit(cache=True, nogil=True)(_exposure_rows) if HAVE_NUMBA else None
+_exposure_kernel = njit(cache=True, nogil=True, parallel=True)(_exposure_rows) if HAVE_NUMBA else None
 
 
 def exposure(balance: F64, threshold_usd: float = 0.005, out: Exposure | None = None) -> Exposure:

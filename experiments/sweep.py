@@ -20,11 +20,11 @@ Sweep directory layout::
 
 from __future__ import annotations
 
-import ctypes
 import dataclasses
 import datetime as dt
 import functools
 import json
+import os
 import shutil
 import sys
 import time
@@ -70,6 +70,9 @@ class Task:
     market_path: str | None = None
     """Stylised imposed episode ``NAME@START_MONTH`` or None (seeded draws only)."""
     horizon_table: bool = False
+    kernel_threads: int | None = None
+    """numba threads for this run's compiled passes (None: all); results do not depend on
+    it. `run_sweep` gives each of its workers an equal share of the cores."""
 
     def _run_file(self, folder: str, suffix: str = ".parquet") -> Path:
         return Path(self.out_dir) / folder / f"run-{self.run_id:06d}{suffix}"
@@ -153,31 +156,6 @@ def _base_config(sizes: tuple[int, int, int], constants: tuple[tuple[str, Any], 
     return with_overrides(config, dict(constants), "constants") if constants else config
 
 
-@functools.cache
-def _single_thread_blas() -> None:
-    """Pin OpenBLAS to one thread in this process (best effort, Linux).
-
-    Why: a threaded BLAS may split a reduction differently with the thread count, and the
-    thread count differs between an in-process run (n_jobs=1) and a loky or Dask worker;
-    one thread everywhere keeps results bit-identical. Runs are parallel across processes.
-    """
-    try:
-        maps = Path("/proc/self/maps").read_text()
-    except OSError:
-        return
-    libs = {line.split()[-1] for line in maps.splitlines() if "openblas" in line.lower() and ".so" in line}
-    for lib in libs:
-        try:
-            handle = ctypes.CDLL(lib)
-        except OSError:
-            continue
-        for symbol in ("scipy_openblas_set_num_threads64_", "openblas_set_num_threads64_",
-                       "scipy_openblas_set_num_threads", "openblas_set_num_threads"):
-            if hasattr(handle, symbol):
-                getattr(handle, symbol)(1)
-                break
-
-
 def derived_series(table: pa.Table) -> dict[str, pa.Array]:
     """Output columns computed from the recorder's: total assets in alternatives (USD)."""
     from ..model.assets import ALTERNATIVES
@@ -224,8 +202,9 @@ def run_one(task: Task) -> Path:
     """
     from ..model.config import with_overrides
     from ..model.model import Alt401kModel
+    from ..model.threads import set_kernel_threads
 
-    _single_thread_blas()
+    set_kernel_threads(task.kernel_threads)
     if FAIL_HOOK is not None:
         FAIL_HOOK(task)
     config = _base_config(task.sizes, task.constants)
@@ -347,6 +326,9 @@ def run_sweep(spec_path: str | Path, out_dir: str | Path | None = None, *, n_job
     bar = tqdm(total=len(tasks), initial=len(tasks) - len(todo), disable=not progress,
                unit="run", file=sys.stderr, dynamic_ncols=True)
     with make_engine(engine, n_jobs, scheduler) as runner:
+        # Runs in flight share the cores: each gets its share for the compiled passes.
+        share = max(1, (os.cpu_count() or 1) // max(1, runner.workers))
+        todo = [dataclasses.replace(t, kernel_threads=share) for t in todo]
         for status in runner.imap(run_recorded, todo):
             if not status["ok"]:
                 failed.append(status["run_id"])

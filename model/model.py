@@ -32,7 +32,7 @@ from ..agents.sponsors import (
     peer_network,
     review_plans,
 )
-from . import fees
+from . import draws, fees
 from .assets import (
     ALTERNATIVES,
     ASSET_CLASSES,
@@ -45,6 +45,7 @@ from .market_paths import MarketPath
 from .policy import PolicyState, Scenario
 from .population import hire_inplace, initial_population, weighted_median
 from .setting import Setting, build_plans, build_savers
+from .threads import kernel_threads, single_thread_blas
 
 F64 = npt.NDArray[np.float64]
 ALT_IDX = np.array([ASSET_CLASSES.index(a) for a in ALTERNATIVES])
@@ -110,6 +111,7 @@ class Alt401kModel(mesa.Model):
         setting: Setting | None = None,
     ) -> None:
         config = config or RunConfig()
+        single_thread_blas()  # same bits in any process; the cores left to the kernels
         root = seed_sequence if seed_sequence is not None else np.random.SeedSequence(config.seed)
         streams = root.spawn(N_STREAMS)
         super().__init__(rng=np.random.default_rng(streams[5]))
@@ -141,6 +143,8 @@ class Alt401kModel(mesa.Model):
             self._seed_alternatives(init_rng)
         else:
             self.savers, totals = build_savers(setting, self.plans, config, init_rng)
+        self.row_bounds = kernels.row_chunks(self.savers.sponsor)
+        """Chunks of rows the parallel passes share out (rows never change plan)."""
         self.plan_weight = self.plan_totals(np.ones((self.savers.n, 1)))[:, 0]
         self._arrays: dict[tuple[str, tuple[int, ...]], npt.NDArray[Any]] = {}
         """Arrays rewritten every month (`_reused`)."""
@@ -231,7 +235,7 @@ class Alt401kModel(mesa.Model):
         zero); weights make the totals national (DESIGN §5). Rows never change plan.
         """
         pop = self.savers
-        return kernels.plan_sums(pop.sponsor, pop.weight, values, self.plans.n, rows)
+        return kernels.plan_sums(pop.sponsor, pop.weight, values, self.plans.n, rows, self.row_bounds)
 
     def plan_fee_matrix(self) -> F64:
         """Annual expense ratio by plan and holding column (`model.fees.plan_fee_matrix`)."""
@@ -459,7 +463,7 @@ class Alt401kModel(mesa.Model):
                 pop.balance_usd, pop.year_growth, pop.weight, pop.sponsor, plans.n,
                 employee + match, alloc, composition, r, fee_matrix,
                 PE_COLUMNS, float(returns.reported[ASSET_CLASSES.index("private_equity")]),
-                mb.carry_rate, mb.hurdle_annual, self._gate_monthly(),
+                mb.carry_rate, mb.hurdle_annual, self._gate_monthly(), self.row_bounds,
             )
         f = self.flows
         f.contributions_usd = float(pop.weight @ employee)
@@ -551,24 +555,17 @@ class Alt401kModel(mesa.Model):
     def _saver_uniforms(self, shape: tuple[int, int]) -> npt.NDArray[np.float32]:
         """This month's saver draws of `shape`, written into an array kept across months
         (`_reused`): the numbers of `saver_rng.random(shape, dtype=np.float32)`, as the
-        agents engine draws them."""
-        return self.saver_rng.random(out=self._reused("uniforms", shape, np.float32), dtype=np.float32)
+        agents engine draws them (on the kernels' threads, `model.draws`)."""
+        out = self._reused("uniforms", shape, np.float32)
+        return draws.uniforms_into(self.saver_rng, out, kernel_threads())
 
-    def _saver_uniform_rows(self, n_rows: int, width: int, keep: npt.NDArray[np.intp],
-                            block: int = 65_536) -> npt.NDArray[np.float32]:
-        """Rows `keep` (ascending) of `saver_rng.random((n_rows, width), dtype=np.float32)`.
+    def _saver_uniform_rows(self, n_rows: int, width: int, keep: npt.NDArray[np.intp]) -> npt.NDArray[np.float32]:
+        """Rows `keep` (ascending) of `saver_rng.random((n_rows, width), dtype=np.float32)`,
+        drawn block by block into buffers kept across months (`model.draws.uniform_rows`)."""
+        def buffer(i: int) -> npt.NDArray[np.float32]:
+            return self._reused(f"uniform block {i}", (65_536, width), np.float32)
 
-        The whole matrix is drawn, block by block, so the stream moves on exactly as if it
-        had been drawn at once (the agents engine does that); only the kept rows are stored,
-        sparing (n_rows x width) floats of memory."""
-        out = np.empty((keep.size, width), dtype=np.float32)
-        buf = self._reused("uniform block", (block, width), np.float32)
-        for start in range(0, n_rows, block):
-            stop = min(start + block, n_rows)
-            self.saver_rng.random(out=buf[: stop - start], dtype=np.float32)
-            lo, hi = np.searchsorted(keep, (start, stop))
-            out[lo:hi] = buf[keep[lo:hi] - start]
-        return out
+        return draws.uniform_rows(self.saver_rng, n_rows, width, keep, kernel_threads(), buffer)
 
     def _gate_monthly(self) -> float:
         return self.policy.gate_quarterly / 3.0

@@ -116,6 +116,7 @@ def write_run(model: Alt401kModel, out_dir: Path, initial_record: dict[str, floa
     for name, data in files.items():
         write_atomic(out_dir / name, data)
     from ..agents.kernels import HAVE_NUMBA
+    from .threads import kernel_threads
 
     manifest = {
         "alt401k_version": __version__,
@@ -125,6 +126,8 @@ def write_run(model: Alt401kModel, out_dir: Path, initial_record: dict[str, floa
         "seed": model.config.seed,
         "seed_entropy": str(model.seed_entropy),
         "kernel": "numba" if HAVE_NUMBA else "interpreted",
+        # Results do not depend on it (tests/model/test_jit_equivalence.py); recorded for timings.
+        "kernel_threads": kernel_threads(),
         "packages": package_versions(),
         # The national targets mean nothing for a designed world (model.setting).
         "t0_calibration": t0_calibration(model, initial_record) if model.setting is None else None,

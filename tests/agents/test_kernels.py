@@ -14,6 +14,8 @@ from alt401k.agents import kernels
 from alt401k.agents import savers as sv
 from alt401k.model.assets import HOLDING_ASSET, N_HOLDINGS
 from alt401k.model.model import PE_COLUMNS
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 pytestmark = pytest.mark.skipif(not kernels.HAVE_NUMBA, reason="numba not installed")
 RTOL = 1e-12
@@ -156,3 +158,71 @@ def test_row_total_is_numpys_row_sum_bit_for_bit(width: int) -> None:
     rows = rng.lognormal(0.0, 4.0, (400, width)) * (rng.random((400, width)) < 0.7)
     expected = rows.sum(axis=1)
     assert all(kernels._row_total(rows[i]) == expected[i] for i in range(rows.shape[0]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(sizes=st.lists(st.integers(1, 300), min_size=1, max_size=40), target=st.integers(1, 500))
+def test_row_chunks_keep_each_plan_in_one_chunk(sizes: list[int], target: int) -> None:
+    # Savers stored in plan order: every chunk starts where a plan's rows start, the chunks
+    # cover every row once, and none is cut short of `target` except at a plan boundary.
+    sponsor = np.repeat(np.arange(len(sizes), dtype=np.int32), sizes)
+    bounds = kernels.row_chunks(sponsor, target)
+    assert bounds[0] == 0 and bounds[-1] == sponsor.size and np.all(np.diff(bounds) > 0)
+    plan_starts = set(np.flatnonzero(np.r_[True, sponsor[1:] != sponsor[:-1]]).tolist())
+    assert set(bounds[:-1].tolist()) <= plan_starts
+    chunk_of = np.searchsorted(bounds, np.arange(sponsor.size), side="right")
+    for s in range(len(sizes)):
+        assert np.unique(chunk_of[sponsor == s]).size == 1
+    # A chunk ends early only where the next plan start lies beyond the next multiple of target.
+    assert bounds.size - 1 <= sponsor.size // target + 1
+
+
+def test_row_chunks_of_interleaved_plans_is_one_chunk() -> None:
+    # Rows of one plan not contiguous: per-plan sums would race, so everything is one chunk.
+    assert kernels.row_chunks(np.array([0, 1, 0, 1], dtype=np.int32), 1).tolist() == [0, 4]
+
+
+@pytest.mark.parametrize("seed", [6, 7])
+def test_balance_kernel_gives_the_same_bytes_on_any_threads(seed: int) -> None:
+    # Rows in plan order, chunks of ~60 rows: one thread, two threads and the interpreted
+    # chunk loop must agree to the last bit (the partial sums are per chunk, added in
+    # chunk order), and with the one-chunk serial pass to rounding.
+    import numba
+    from alt401k.model.threads import set_kernel_threads
+
+    base = random_inputs(seed, n=2_000, n_plans=50)
+    order = np.argsort(base["sponsor"], kind="stable")
+    for key in ("balance", "year_growth", "weight", "sponsor", "amount", "allocation", "composition"):
+        base[key] = base[key][order]
+    bounds = kernels.row_chunks(base["sponsor"], 60)
+    assert bounds.size > 10
+
+    def run(threads: int, chunks: np.ndarray, interpreted: bool = False):
+        a = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in base.items()}
+        set_kernel_threads(threads)
+        kernel = kernels._row_kernel
+        if interpreted:  # the chunk loop in Python, as without numba
+            kernels._row_kernel = kernels._row_kernel.py_func
+        try:
+            totals = kernels.balance_month_rows(**a, bounds=chunks)
+        finally:
+            kernels._row_kernel = kernel
+            set_kernel_threads(None)
+        return a, totals
+
+    one, t1 = run(1, bounds)
+    two, t2 = run(min(2, numba.config.NUMBA_NUM_THREADS), bounds)
+    py, tp = run(1, bounds, interpreted=True)
+    serial, ts = run(1, np.array([0, base["sponsor"].size]))
+    for other, tot in ((two, t2), (py, tp)):
+        np.testing.assert_array_equal(other["balance"], one["balance"])
+        np.testing.assert_array_equal(other["year_growth"], one["year_growth"])
+        np.testing.assert_array_equal(tot.fees_by_plan_holding, t1.fees_by_plan_holding)
+        np.testing.assert_array_equal(tot.gain_by_holding, t1.gain_by_holding)
+        assert (tot.gain_usd, tot.carry_usd, tot.stuck_usd, tot.sleeve_sold_usd) == (
+            t1.gain_usd, t1.carry_usd, t1.stuck_usd, t1.sleeve_sold_usd)
+    # Rows and per-plan fees do not depend on the chunks at all; national sums to rounding.
+    np.testing.assert_array_equal(serial["balance"], one["balance"])
+    np.testing.assert_array_equal(ts.fees_by_plan_holding, t1.fees_by_plan_holding)
+    np.testing.assert_allclose(ts.gain_by_holding, t1.gain_by_holding, rtol=1e-12)
+    assert ts.gain_usd == pytest.approx(t1.gain_usd, rel=1e-12)
