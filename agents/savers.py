@@ -516,6 +516,22 @@ def job_change_prob_monthly(age_years: F64, young: float, old: float) -> F64:
     return 1.0 - (1.0 - annual) ** (1.0 / 12.0)
 
 
+def draw_job_changes(age_years: F64, uniform: npt.NDArray[np.floating], young: float, old: float) -> B:
+    """Savers whose draw falls below their monthly job-change probability, shape (n,).
+
+    ODD §7, job change: ``uniform < job_change_prob_monthly(age_years, young, old)``, the
+    same booleans, with the probability (a fractional power, the dearest part) computed
+    only where the draw is below its largest value over all ages, i.e. for a few percent
+    of savers. The bound carries a margin of 1e-12 against rounding in the interpolation;
+    it only widens the set that is checked exactly.
+    """
+    bound = np.float64(job_change_prob_monthly(np.array([25.0, 55.0]), young, old).max() * (1.0 + 1e-12))
+    rows = np.flatnonzero(uniform < bound)  # compared in float64, as below
+    out = np.zeros(uniform.shape[0], dtype=bool)
+    out[rows] = uniform[rows] < job_change_prob_monthly(age_years[rows], young, old)
+    return out
+
+
 def cash_out_prob(balance_usd: F64, scale: float) -> F64:
     """Probability that a separating worker cashes out, falling with the balance.
 

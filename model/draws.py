@@ -13,6 +13,7 @@ the last part's copy stopped, buffered half included, as it would after the seri
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -44,12 +45,19 @@ def _can_split(rng: np.random.Generator, n_floats: int, threads: int) -> bool:
             and not rng.bit_generator.state["has_uint32"])
 
 
+@functools.cache
+def _pool(threads: int) -> ThreadPoolExecutor:
+    """A pool of `threads` threads kept for the process (starting threads costs milliseconds
+    here, several times a month)."""
+    return ThreadPoolExecutor(max_workers=threads, thread_name_prefix="alt401k-draws")
+
+
 def _run_parts(rng: np.random.Generator, offsets: list[int], work: Callable[[np.random.Generator, int], None]) -> None:
     """Call work(copy_i, i) for each part on its own thread; `rng` ends where the last part ends."""
     copies = _copies_at(rng, offsets)
-    with ThreadPoolExecutor(max_workers=len(copies)) as pool:
-        for future in [pool.submit(work, g, i) for i, g in enumerate(copies)]:
-            future.result()
+    pool = _pool(len(copies))
+    for future in [pool.submit(work, g, i) for i, g in enumerate(copies)]:
+        future.result()
     rng.bit_generator.state = copies[-1].bit_generator.state
 
 

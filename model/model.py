@@ -688,7 +688,7 @@ class Alt401kModel(mesa.Model):
         taken = sv.withdraw_share_inplace(pop.balance_usd, hardship, np.full(hardship.size, share))
         self.flows.hardship_usd = float(pop.weight[hardship] @ taken)
         retiring = pop.age_years >= pop.retirement_age_years
-        leaving = ~retiring & (u[1] < sv.job_change_prob_monthly(pop.age_years, s.job_change_prob_annual_young, s.job_change_prob_annual_old))
+        leaving = ~retiring & sv.draw_job_changes(pop.age_years, u[1], s.job_change_prob_annual_young, s.job_change_prob_annual_old)
         # Who keeps money in the 401(k) system is drawn first, from the uniform alone, so the
         # set of rows recycled as new hires never depends on balances, hence not on the
         # policy: new-hire draws stay common across scenarios (common random numbers).

@@ -313,6 +313,21 @@ def test_job_change_probability_falls_with_age() -> None:
     assert p[0] > p[1] > p[2] == p[3]
 
 
+@settings(max_examples=50, deadline=None)
+@given(seed=st.integers(0, 2**32), young=st.floats(0.0, 0.6), old=st.floats(0.0, 0.6))
+def test_job_change_draws_equal_the_full_comparison(seed: int, young: float, old: float) -> None:
+    # The shortcut computes the probability only for low draws; the booleans must be those of
+    # comparing every draw (float32, as the model draws them) with every probability,
+    # including draws placed exactly at and just around the probabilities.
+    rng = np.random.default_rng(seed)
+    age = np.concatenate([rng.uniform(18.0, 80.0, 3_000), [25.0, 55.0, 24.9, 55.1]])
+    u = rng.random(age.size, dtype=np.float32)
+    p = sv.job_change_prob_monthly(age, young, old)
+    u[:200] = p[:200].astype(np.float32)
+    u[200:400] = np.nextafter(p[200:400].astype(np.float32), np.float32(0))
+    np.testing.assert_array_equal(sv.draw_job_changes(age, u, young, old), u < p)
+
+
 def test_cash_out_probability_falls_with_the_balance() -> None:
     # p = min(0.95, 0.82 x exp(-b / $25k)): $0 -> 0.82, $25k -> 0.82/e, $100k -> 0.82/e^4.
     p = sv.cash_out_prob(np.array([0.0, 25_000.0, 100_000.0]), 0.82)
