@@ -459,69 +459,116 @@ def default_fund_composition(glide: F64, plan_sleeve: F64, sponsor: npt.NDArray[
     return out
 
 
+OBSERVED_SUMS: tuple[str, ...] = (
+    "weight", "participating", "balance_usd", "in_default_fund", "any_exposed",
+    *(f"exposed__{a}" for a in sv.ALTERNATIVES),
+    "near_retirees", "near_retirees_worst_year_loss_gt20", "at_default_deferral",
+)
+"""The weighted (national) sums of `observe_savers`: heads for every entry but
+`balance_usd`, which is dollars. Exposed means more than the threshold in the class through
+any channel; near retirees are 55-64; at default is an auto-enrolled saver whose deferral
+equals the plan's default rate (numpy.isclose's default test)."""
+EXPOSURE_THRESHOLD_USD = 0.005
+"""Half a cent: balances below it are rounding dust, not exposure."""
+
+
 @dataclass
 class Exposure:
-    """Who holds what, per saver, from the balance matrix (ODD §6, observation)."""
+    """What observation needs of the savers at the end of a month (ODD §6)."""
 
-    exposed: npt.NDArray[np.bool_]
-    """(n, N_ALT): more than `threshold_usd` in the class through any channel."""
-    any_exposed: npt.NDArray[np.bool_]
-    """(n,): exposed to at least one alternative class."""
     outside_held: npt.NDArray[np.float32]
     """(n, N_ALT): 1.0 where the saver holds the class outside the default fund (float32:
     0 and 1 are exact, and it is summed by plan as a number)."""
-    in_default_fund: npt.NDArray[np.bool_]
-    """(n,): some money in the default fund."""
-    total_usd: F64
-    """(n,): account balance, the same bits as `SaverPopulation.total_balance`."""
+    sums: dict[str, float]
+    """National sums over savers, keyed by `OBSERVED_SUMS`."""
 
 
-def exposure_numpy(balance: F64, threshold_usd: float) -> Exposure:
-    """`Exposure` by whole-array operations (the reference for `exposure`)."""
+def observe_savers_numpy(pop: sv.SaverPopulation, default_rate: F64,
+                         threshold_usd: float = EXPOSURE_THRESHOLD_USD) -> Exposure:
+    """`Exposure` by whole-array operations (the definition `observe_savers` is tested against)."""
+    balance, w = pop.balance_usd, pop.weight
     inside, outside = sv.alt_holdings(balance)
     exposed = inside + outside > threshold_usd
-    return Exposure(exposed, exposed.any(axis=1), (outside > 0).astype(np.float32),
-                    (balance[:, : sv.N_DF] > 0).any(axis=1), balance.sum(axis=1))
+    near = (pop.age_years >= 55) & (pop.age_years < 65)
+    rate = default_rate[pop.sponsor]
+    at_default = pop.is_auto_enrolled & (np.abs(pop.deferral_rate - rate) <= 1e-8 + 1e-5 * np.abs(rate))
+    flags = [np.ones(pop.n, dtype=bool), pop.is_participating, None, (balance[:, : sv.N_DF] > 0).any(axis=1),
+             exposed.any(axis=1), *exposed.T, near, near & (pop.worst_year_return < -0.2), at_default]
+    sums = {name: float(w @ (balance.sum(axis=1) if f is None else f)) for name, f in zip(OBSERVED_SUMS, flags, strict=True)}
+    return Exposure((outside > 0).astype(np.float32), sums)
 
 
-def _exposure_rows(balance, df0, st0, wi0, n_alt, n_df, threshold, exposed, any_exposed, outside_held,
-                   in_df, total):  # pragma: no cover - compiled
-    for i in prange(balance.shape[0]):
-        total[i] = _row_total(balance[i])
-        hit = False
-        for k in range(n_alt):
-            outside = balance[i, st0 + k] + balance[i, wi0 + k]
-            e = balance[i, df0 + k] + outside > threshold
-            exposed[i, k] = e
-            hit = hit or e
-            outside_held[i, k] = 1.0 if outside > 0 else 0.0
-        any_exposed[i] = hit
+def _observe_rows(lo, hi, balance, weight, participating, age, worst, auto, deferral, sponsor, default_rate,
+                  df0, st0, wi0, n_alt, n_df, threshold, outside_held, sums):  # pragma: no cover - compiled
+    """Rows lo..hi-1 of `observe_savers`, added into this chunk's row of partial sums."""
+    for i in range(lo, hi):
+        w = weight[i]
+        sums[0] += w
+        if participating[i]:
+            sums[1] += w
+        sums[2] += w * _row_total(balance[i])
         held = False
         for k in range(n_df):
             held = held or balance[i, k] > 0
-        in_df[i] = held
+        if held:
+            sums[3] += w
+        hit = False
+        for k in range(n_alt):
+            outside = balance[i, st0 + k] + balance[i, wi0 + k]
+            outside_held[i, k] = 1.0 if outside > 0 else 0.0
+            if balance[i, df0 + k] + outside > threshold:
+                hit = True
+                sums[5 + k] += w
+        if hit:
+            sums[4] += w
+        if age[i] >= 55 and age[i] < 65:
+            sums[5 + n_alt] += w
+            if worst[i] < -0.2:
+                sums[6 + n_alt] += w
+        if auto[i]:
+            rate = default_rate[sponsor[i]]
+            if abs(deferral[i] - rate) <= 1e-8 + 1e-5 * abs(rate):
+                sums[7 + n_alt] += w
 
 
-_exposure_kernel = njit(cache=True, nogil=True, parallel=True)(_exposure_rows) if HAVE_NUMBA else None
+if HAVE_NUMBA:
+    _observe_rows = njit(cache=True, nogil=True)(_observe_rows)
 
 
-def exposure(balance: F64, threshold_usd: float = 0.005, out: Exposure | None = None) -> Exposure:
-    """Each saver's exposure to alternatives and to the default fund, and its balance, in one
-    compiled pass over the balance matrix: the same values as `exposure_numpy`, which is
-    used without numba. The default threshold, half a cent, ignores rounding dust.
+def _observe_chunks(bounds, balance, weight, participating, age, worst, auto, deferral, sponsor, default_rate,
+                    df0, st0, wi0, n_alt, n_df, threshold, outside_held, parts):  # pragma: no cover - compiled
+    for c in prange(bounds.shape[0] - 1):
+        _observe_rows(bounds[c], bounds[c + 1], balance, weight, participating, age, worst, auto, deferral,
+                      sponsor, default_rate, df0, st0, wi0, n_alt, n_df, threshold, outside_held, parts[c])
 
-    `out`, an earlier result for as many savers, is overwritten and returned (the model
-    reuses last month's arrays: fresh ones would cost page faults at 10M savers)."""
-    if _exposure_kernel is None:
-        return exposure_numpy(balance, threshold_usd)
-    n, n_alt = balance.shape[0], sv.N_ALT
-    if out is None or out.total_usd.shape[0] != n:
-        out = Exposure(np.empty((n, n_alt), dtype=np.bool_), np.empty(n, dtype=np.bool_),
-                       np.empty((n, n_alt), dtype=np.float32), np.empty(n, dtype=np.bool_), np.empty(n))
-    _exposure_kernel(balance, sv.DF_ALT_SLICE.start, sv.STANDALONE_ALT_SLICE.start, sv.WINDOW_ALT_SLICE.start,
-                     n_alt, sv.N_DF, threshold_usd, out.exposed, out.any_exposed, out.outside_held,
-                     out.in_default_fund, out.total_usd)
-    return out
+
+_observe_kernel = njit(cache=True, nogil=True, parallel=True)(_observe_chunks) if HAVE_NUMBA else _observe_chunks
+"""Compiled on numba's threads, else the same chunk loop interpreted (same bytes, slowly)."""
+
+
+def observe_savers(pop: sv.SaverPopulation, default_rate: F64, bounds: npt.NDArray[np.intp] | None = None,
+                   threshold_usd: float = EXPOSURE_THRESHOLD_USD, out: Exposure | None = None) -> Exposure:
+    """Savers' holdings outside the default fund and the month's national sums, one pass.
+
+    ODD §6, observation. One pass over the balance matrix and the saver columns, rows shared
+    out among threads in the chunks `bounds` (default `row_chunks(pop.sponsor)`); each sum
+    is added row by row within a chunk and the chunks' partial sums in chunk order, so the
+    bytes depend neither on the number of threads nor on the JIT. Equal to
+    `observe_savers_numpy` to rounding (the sums are added in another order). `out`, an
+    earlier result for as many savers, has its array overwritten (fresh memory each month
+    would cost page faults at 10M savers).
+    """
+    if bounds is None:
+        bounds = row_chunks(pop.sponsor)
+    n, n_alt = pop.n, sv.N_ALT
+    held = out.outside_held if out is not None and out.outside_held.shape[0] == n else np.empty((n, n_alt), np.float32)
+    parts = np.zeros((bounds.shape[0] - 1, len(OBSERVED_SUMS)))
+    _observe_kernel(bounds, pop.balance_usd, pop.weight, pop.is_participating, pop.age_years, pop.worst_year_return,
+                    pop.is_auto_enrolled, pop.deferral_rate, pop.sponsor, default_rate, sv.DF_ALT_SLICE.start,
+                    sv.STANDALONE_ALT_SLICE.start, sv.WINDOW_ALT_SLICE.start, n_alt, sv.N_DF, threshold_usd,
+                    held, parts)
+    totals = _add_rows_in_order(parts)
+    return Exposure(held, dict(zip(OBSERVED_SUMS, totals.tolist(), strict=True)))
 
 
 balance_month = balance_month_rows

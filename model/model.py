@@ -416,15 +416,16 @@ class Alt401kModel(mesa.Model):
         return np.clip(out, 0.0, 1.0)
 
     def saver_exposure(self) -> kernels.Exposure:
-        """Each saver's exposure to alternatives, default-fund holding and balance
-        (`agents.kernels.exposure`), computed once per value of `month`.
+        """Savers' holdings outside the default fund and the national sums observation reports
+        (`agents.kernels.observe_savers`), computed once per value of `month`.
 
         Observation computes it at the end of a month, after `month` has advanced; balances
         do not change before the next month's savers act, so the coworker shares of that
-        month reuse it. Last month's arrays are overwritten (no fresh memory each month)."""
+        month reuse it. Last month's array is overwritten (no fresh memory each month)."""
         if self._exposure is None or self._exposure[0] != self.month:
             previous = self._exposure[1] if self._exposure is not None else None
-            self._exposure = (self.month, kernels.exposure(self.savers.balance_usd, out=previous))
+            exposure = kernels.observe_savers(self.savers, self.plans.default_rate, self.row_bounds, out=previous)
+            self._exposure = (self.month, exposure)
         return self._exposure[1]
 
     def outside_holders(self) -> npt.NDArray[np.float32]:

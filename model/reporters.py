@@ -42,7 +42,6 @@ REPLACEMENT_ANNUITY_RATE = 0.04
 
 def assets_record(model: Alt401kModel) -> dict[str, float]:
     """Assets by asset class, by channel and by holding; balances; vehicle split (USD)."""
-    pop = model.savers
     by_holding = model.holdings_usd
     rec: dict[str, float] = {"assets_usd": float(by_holding.sum())}
     for i, a in enumerate(ASSET_CLASSES):
@@ -51,12 +50,11 @@ def assets_record(model: Alt401kModel) -> dict[str, float]:
         rec[f"assets_usd__{c}"] = float(by_holding[i == HOLDING_CHANNEL].sum())
     for h, (c, a) in enumerate(HOLDINGS):
         rec[f"assets_usd__{c}__{a}"] = float(by_holding[h])
-    total = model.saver_exposure().total_usd
-    part = pop.is_participating
-    rec["participants"] = float(pop.weight[part].sum())
-    rec["mean_balance_usd"] = float(np.sum(pop.weight * total) / pop.weight.sum())
+    sums = model.saver_exposure().sums
+    rec["participants"] = sums["participating"]
+    rec["mean_balance_usd"] = sums["balance_usd"] / sums["weight"]
     rec["default_fund_share_of_assets"] = rec["assets_usd__default_fund"] / max(rec["assets_usd"], 1e-9)
-    rec["participants_in_default_fund_share"] = float(pop.weight[model.saver_exposure().in_default_fund].sum() / pop.weight.sum())
+    rec["participants_in_default_fund_share"] = sums["in_default_fund"] / sums["weight"]
     mf = model.config.initial.mutual_fund_share
     core_equity = rec["assets_usd__core_menu__equity"] + rec["assets_usd__window__equity"]
     rec["mutual_fund_hybrid_usd"] = mf["default_fund"] * rec["assets_usd__default_fund"]
@@ -92,28 +90,17 @@ def sponsor_record(model: Alt401kModel) -> dict[str, float]:
     return rec
 
 
-def _close(a: F64, b: F64) -> npt.NDArray[np.bool_]:
-    """numpy.isclose's default test (|a - b| <= 1e-8 + 1e-5 |b|) for finite arrays, without
-    its handling of infinities, which costs several extra passes."""
-    return np.abs(a - b) <= 1e-8 + 1e-5 * np.abs(b)
-
-
 def saver_record(model: Alt401kModel) -> dict[str, float]:
-    """Share of participants exposed to alternatives; near-retiree losses."""
-    pop = model.savers
-    exp = model.saver_exposure()
-    exposed = exp.exposed
-    w = pop.weight
-    rec = {"share_savers_exposed_any_alt": float(w @ exp.any_exposed / w.sum())}
-    for k, a in enumerate(ALTERNATIVES):
-        rec[f"share_savers_exposed__{a}"] = float(w @ exposed[:, k] / w.sum())
-    near = (pop.age_years >= 55) & (pop.age_years < 65)
-    rec["share_near_retirees_worst_year_loss_gt20"] = (
-        float(w[near] @ (pop.worst_year_return[near] < -0.2) / w[near].sum()) if near.any() else 0.0
-    )
-    rec["share_at_default_deferral"] = float(
-        w @ (pop.is_auto_enrolled & _close(pop.deferral_rate, model.plans.default_rate[pop.sponsor])) / w.sum()
-    )
+    """Share of participants exposed to alternatives; near-retiree losses; share at the
+    default deferral rate (heads, national; sums from `agents.kernels.observe_savers`)."""
+    sums = model.saver_exposure().sums
+    heads = sums["weight"]
+    rec = {"share_savers_exposed_any_alt": sums["any_exposed"] / heads}
+    for a in ALTERNATIVES:
+        rec[f"share_savers_exposed__{a}"] = sums[f"exposed__{a}"] / heads
+    near = sums["near_retirees"]
+    rec["share_near_retirees_worst_year_loss_gt20"] = sums["near_retirees_worst_year_loss_gt20"] / near if near > 0 else 0.0
+    rec["share_at_default_deferral"] = sums["at_default_deferral"] / heads
     return rec
 
 

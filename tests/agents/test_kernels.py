@@ -102,20 +102,64 @@ def test_plan_sums_equal_the_sparse_product_bit_for_bit(seed: int) -> None:
     np.testing.assert_array_equal(kernels.plan_sums(sponsor, weight, values[rows], n_plans, rows), matrix @ padded)
 
 
-@pytest.mark.parametrize("seed", [0, 1])
-def test_exposure_pass_equals_the_array_twin(seed: int) -> None:
-    # One compiled pass must give the same booleans as the whole-array definitions,
-    # including at the half-cent threshold and for accounts with nothing anywhere.
+def _observed_population(seed: int, n: int = 3_000) -> tuple[sv.SaverPopulation, np.ndarray]:
+    from alt401k.model.config import RunConfig
+    from alt401k.model.model import Alt401kModel
+    from alt401k.model.policy import load_scenario
+
+    model = Alt401kModel(load_scenario("broad-access"), RunConfig(n_savers=n, n_sponsors=60, years=1, seed=seed))
+    pop = model.savers
     rng = np.random.default_rng(seed)
-    n = 3_000
     balance = rng.lognormal(3.0, 4.0, (n, N_HOLDINGS)) * (rng.random((n, N_HOLDINGS)) < 0.2)
     balance[:50] = 0.0
     balance[50:100, sv.DF_ALT_SLICE] = 0.0025  # at threshold / 2: not exposed unless outside adds
     balance[100:150, sv.STANDALONE_ALT_SLICE] = 0.005  # exactly at the threshold: not exposed
-    fast, ref = kernels.exposure(balance), kernels.exposure_numpy(balance, 0.005)
-    for name in ("exposed", "any_exposed", "outside_held", "in_default_fund", "total_usd"):
-        np.testing.assert_array_equal(getattr(fast, name), getattr(ref, name), err_msg=name)
-    assert ref.exposed.any() and not ref.exposed.all() and not ref.in_default_fund[:50].any()
+    pop.balance_usd[:] = balance
+    pop.age_years[150:200] = 55.0  # the band's edges: 55 is near retirement, 65 is not
+    pop.age_years[200:250] = 65.0
+    pop.worst_year_return[:] = rng.uniform(-0.5, 0.3, n)
+    pop.worst_year_return[250:300] = -0.2  # not a loss of more than 20%
+    pop.is_auto_enrolled[300:400] = True
+    pop.deferral_rate[300:350] = model.plans.default_rate[pop.sponsor[300:350]] * (1 + 1e-7)  # isclose
+    return pop, model.plans.default_rate
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_observation_pass_equals_the_array_twin(seed: int) -> None:
+    # One compiled pass must flag the same holdings and give the whole-array sums (to
+    # rounding: the pass adds in chunk order), threshold and band edges included.
+    pop, default_rate = _observed_population(seed)
+    ref = kernels.observe_savers_numpy(pop, default_rate)
+    for bounds in (None, kernels.row_chunks(pop.sponsor, 100)):
+        fast = kernels.observe_savers(pop, default_rate, bounds)
+        np.testing.assert_array_equal(fast.outside_held, ref.outside_held)
+        assert fast.sums.keys() == ref.sums.keys()
+        for name, value in ref.sums.items():
+            assert fast.sums[name] == pytest.approx(value, rel=1e-12), name
+    s = ref.sums
+    assert 0 < s["any_exposed"] < s["weight"] and 0 < s["near_retirees_worst_year_loss_gt20"] < s["near_retirees"]
+    assert s["at_default_deferral"] > 0 and s["in_default_fund"] < s["weight"]
+
+
+def test_observation_pass_gives_the_same_bytes_on_any_threads_and_without_the_jit() -> None:
+    from alt401k.model.threads import set_kernel_threads
+
+    pop, default_rate = _observed_population(2)
+    bounds = kernels.row_chunks(pop.sponsor, 100)
+    results = []
+    for threads, kernel in ((1, kernels._observe_kernel), (2, kernels._observe_kernel),
+                            (1, kernels._observe_kernel.py_func)):
+        saved = kernels._observe_kernel
+        kernels._observe_kernel = kernel
+        set_kernel_threads(threads)
+        try:
+            results.append(kernels.observe_savers(pop, default_rate, bounds))
+        finally:
+            kernels._observe_kernel = saved
+            set_kernel_threads(None)
+    for other in results[1:]:
+        assert other.sums == results[0].sums
+        np.testing.assert_array_equal(other.outside_held, results[0].outside_held)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
