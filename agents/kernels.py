@@ -474,16 +474,25 @@ EXPOSURE_THRESHOLD_USD = 0.005
 
 @dataclass
 class Exposure:
-    """What observation needs of the savers at the end of a month (ODD §6)."""
+    """What observation, litigation and coworkers need of the savers at the end of a month
+    (ODD §6), from one pass over them (`observe_savers`)."""
 
     outside_held: npt.NDArray[np.float32]
     """(n, N_ALT): 1.0 where the saver holds the class outside the default fund (float32:
-    0 and 1 are exact, and it is summed by plan as a number)."""
+    0 and 1 are exact)."""
     sums: dict[str, float]
     """National sums over savers, keyed by `OBSERVED_SUMS`."""
+    holdings_usd: F64
+    """(N_HOLDINGS,): national dollars in each holding column."""
+    plan_holdings_usd: F64
+    """(n_plans, N_HOLDINGS): national dollars of each plan's savers in each holding
+    (the same bits as `plan_sums(sponsor, weight, balance, n_plans)`)."""
+    plan_outside_held: F64
+    """(n_plans, N_ALT): national heads of each plan holding each class outside the default
+    fund (the same bits as `plan_sums` of `outside_held`)."""
 
 
-def observe_savers_numpy(pop: sv.SaverPopulation, default_rate: F64,
+def observe_savers_numpy(pop: sv.SaverPopulation, default_rate: F64, n_plans: int,
                          threshold_usd: float = EXPOSURE_THRESHOLD_USD) -> Exposure:
     """`Exposure` by whole-array operations (the definition `observe_savers` is tested against)."""
     balance, w = pop.balance_usd, pop.weight
@@ -495,14 +504,24 @@ def observe_savers_numpy(pop: sv.SaverPopulation, default_rate: F64,
     flags = [np.ones(pop.n, dtype=bool), pop.is_participating, None, (balance[:, : sv.N_DF] > 0).any(axis=1),
              exposed.any(axis=1), *exposed.T, near, near & (pop.worst_year_return < -0.2), at_default]
     sums = {name: float(w @ (balance.sum(axis=1) if f is None else f)) for name, f in zip(OBSERVED_SUMS, flags, strict=True)}
-    return Exposure((outside > 0).astype(np.float32), sums)
+    held = (outside > 0).astype(np.float32)
+    by_plan = sp.csr_array((w, (pop.sponsor, np.arange(pop.n))), shape=(n_plans, pop.n))
+    return Exposure(held, sums, w @ balance, by_plan @ balance, by_plan @ held.astype(np.float64))
 
 
 def _observe_rows(lo, hi, balance, weight, participating, age, worst, auto, deferral, sponsor, default_rate,
-                  df0, st0, wi0, n_alt, n_df, threshold, outside_held, sums):  # pragma: no cover - compiled
-    """Rows lo..hi-1 of `observe_savers`, added into this chunk's row of partial sums."""
+                  df0, st0, wi0, n_alt, n_df, threshold, outside_held, sums, hold, plan_held,
+                  plan_outside):  # pragma: no cover - compiled
+    """Rows lo..hi-1 of `observe_savers`, added into this chunk's rows of partial sums
+    (`sums`, `hold`) and into the per-plan totals of the chunk's plans."""
+    h = balance.shape[1]
     for i in range(lo, hi):
         w = weight[i]
+        s = sponsor[i]
+        for j in range(h):
+            x = w * balance[i, j]
+            hold[j] += x
+            plan_held[s, j] += x
         sums[0] += w
         if participating[i]:
             sums[1] += w
@@ -516,6 +535,8 @@ def _observe_rows(lo, hi, balance, weight, participating, age, worst, auto, defe
         for k in range(n_alt):
             outside = balance[i, st0 + k] + balance[i, wi0 + k]
             outside_held[i, k] = 1.0 if outside > 0 else 0.0
+            if outside > 0:
+                plan_outside[s, k] += w  # w x 1.0, as plan_sums adds it
             if balance[i, df0 + k] + outside > threshold:
                 hit = True
                 sums[5 + k] += w
@@ -526,7 +547,7 @@ def _observe_rows(lo, hi, balance, weight, participating, age, worst, auto, defe
             if worst[i] < -0.2:
                 sums[6 + n_alt] += w
         if auto[i]:
-            rate = default_rate[sponsor[i]]
+            rate = default_rate[s]
             if abs(deferral[i] - rate) <= 1e-8 + 1e-5 * abs(rate):
                 sums[7 + n_alt] += w
 
@@ -536,10 +557,12 @@ if HAVE_NUMBA:
 
 
 def _observe_chunks(bounds, balance, weight, participating, age, worst, auto, deferral, sponsor, default_rate,
-                    df0, st0, wi0, n_alt, n_df, threshold, outside_held, parts):  # pragma: no cover - compiled
+                    df0, st0, wi0, n_alt, n_df, threshold, outside_held, parts, hold_parts, plan_held,
+                    plan_outside):  # pragma: no cover - compiled
     for c in prange(bounds.shape[0] - 1):
         _observe_rows(bounds[c], bounds[c + 1], balance, weight, participating, age, worst, auto, deferral,
-                      sponsor, default_rate, df0, st0, wi0, n_alt, n_df, threshold, outside_held, parts[c])
+                      sponsor, default_rate, df0, st0, wi0, n_alt, n_df, threshold, outside_held, parts[c],
+                      hold_parts[c], plan_held, plan_outside)
 
 
 _observe_kernel = njit(cache=True, nogil=True, parallel=True)(_observe_chunks) if HAVE_NUMBA else _observe_chunks
@@ -548,27 +571,32 @@ _observe_kernel = njit(cache=True, nogil=True, parallel=True)(_observe_chunks) i
 
 def observe_savers(pop: sv.SaverPopulation, default_rate: F64, bounds: npt.NDArray[np.intp] | None = None,
                    threshold_usd: float = EXPOSURE_THRESHOLD_USD, out: Exposure | None = None) -> Exposure:
-    """Savers' holdings outside the default fund and the month's national sums, one pass.
+    """Savers' holdings outside the default fund, national and per-plan holdings and the
+    month's national sums, in one pass.
 
     ODD §6, observation. One pass over the balance matrix and the saver columns, rows shared
-    out among threads in the chunks `bounds` (default `row_chunks(pop.sponsor)`); each sum
-    is added row by row within a chunk and the chunks' partial sums in chunk order, so the
-    bytes depend neither on the number of threads nor on the JIT. Equal to
-    `observe_savers_numpy` to rounding (the sums are added in another order). `out`, an
-    earlier result for as many savers, has its array overwritten (fresh memory each month
-    would cost page faults at 10M savers).
+    out among threads in the chunks `bounds` (default `row_chunks(pop.sponsor)`); national
+    sums are added row by row within a chunk and the chunks' partial sums in chunk order,
+    and each plan's totals by the one thread that has its rows, in row order, so the bytes
+    depend neither on the number of threads nor on the JIT. Equal to
+    `observe_savers_numpy` to rounding (national sums are added in another order) and, for
+    the per-plan totals, to the bit. `out`, an earlier result for as many savers, has its
+    saver array overwritten (fresh memory each month would cost page faults at 10M savers).
     """
     if bounds is None:
         bounds = row_chunks(pop.sponsor)
     n, n_alt = pop.n, sv.N_ALT
     held = out.outside_held if out is not None and out.outside_held.shape[0] == n else np.empty((n, n_alt), np.float32)
-    parts = np.zeros((bounds.shape[0] - 1, len(OBSERVED_SUMS)))
+    m, h = bounds.shape[0] - 1, pop.balance_usd.shape[1]
+    parts, hold_parts = np.zeros((m, len(OBSERVED_SUMS))), np.zeros((m, h))
+    plan_held, plan_outside = np.zeros((default_rate.shape[0], h)), np.zeros((default_rate.shape[0], n_alt))
     _observe_kernel(bounds, pop.balance_usd, pop.weight, pop.is_participating, pop.age_years, pop.worst_year_return,
                     pop.is_auto_enrolled, pop.deferral_rate, pop.sponsor, default_rate, sv.DF_ALT_SLICE.start,
                     sv.STANDALONE_ALT_SLICE.start, sv.WINDOW_ALT_SLICE.start, n_alt, sv.N_DF, threshold_usd,
-                    held, parts)
+                    held, parts, hold_parts, plan_held, plan_outside)
     totals = _add_rows_in_order(parts)
-    return Exposure(held, dict(zip(OBSERVED_SUMS, totals.tolist(), strict=True)))
+    return Exposure(held, dict(zip(OBSERVED_SUMS, totals.tolist(), strict=True)), _add_rows_in_order(hold_parts),
+                    plan_held, plan_outside)
 
 
 balance_month = balance_month_rows

@@ -151,7 +151,7 @@ class Alt401kModel(mesa.Model):
         self._exposure: tuple[int, kernels.Exposure] | None = None
         """(month, savers' exposure) (`saver_exposure`)."""
         self._invest_initial(totals)
-        self.holdings_usd = self.savers.weight @ self.savers.balance_usd
+        self.holdings_usd = self.saver_exposure().holdings_usd
         """National USD by holding column at the end of the last month (or t0)."""
         # Reference engine (RunConfig.saver_engine): one Saver agent per row runs the saver
         # phases with the same rules and draws, writing its state back into `self.savers`.
@@ -301,9 +301,12 @@ class Alt401kModel(mesa.Model):
         self._enforce_menu(composition)
         self._reviews(returns, composition)
         self._life_events()
-        self._litigation(fee_matrix)
         self._year_end()
-        self.holdings_usd = self.savers.weight @ self.savers.balance_usd
+        # Savers' balances are final for the month: one pass gives what litigation,
+        # observation and next month's coworker shares need of them (valid for month + 1).
+        end = self._observe(self.month + 1)
+        self._litigation(fee_matrix, end.plan_holdings_usd)
+        self.holdings_usd = end.holdings_usd
         after = self._class_totals(self.holdings_usd)
         self.last_net_flow = after - before - self._returns_by_class
         self.month += 1
@@ -423,21 +426,22 @@ class Alt401kModel(mesa.Model):
         do not change before the next month's savers act, so the coworker shares of that
         month reuse it. Last month's array is overwritten (no fresh memory each month)."""
         if self._exposure is None or self._exposure[0] != self.month:
-            previous = self._exposure[1] if self._exposure is not None else None
-            exposure = kernels.observe_savers(self.savers, self.plans.default_rate, self.row_bounds, out=previous)
-            self._exposure = (self.month, exposure)
+            return self._observe(self.month)
         return self._exposure[1]
 
-    def outside_holders(self) -> npt.NDArray[np.float32]:
-        """1.0 where a saver holds an alternative outside the default fund, (n, N_ALT)."""
-        return self.saver_exposure().outside_held
+    def _observe(self, month: int) -> kernels.Exposure:
+        """Observe the savers now (`agents.kernels.observe_savers`), cached as valid for `month`."""
+        previous = self._exposure[1] if self._exposure is not None else None
+        exposure = kernels.observe_savers(self.savers, self.plans.default_rate, self.row_bounds, out=previous)
+        self._exposure = (month, exposure)
+        return exposure
 
     def _coworker_share(self) -> F64:
         """Share of each plan's savers holding each alternative outside the default fund,
         (n_plans, N_ALT); computed once a month."""
         if getattr(self, "_coworker_month", None) != self.month:
-            held = self.outside_holders()
-            self._coworker = self.plan_totals(held) / np.maximum(self.plan_weight, 1e-12)[:, None]
+            held = self.saver_exposure().plan_outside_held
+            self._coworker = held / np.maximum(self.plan_weight, 1e-12)[:, None]
             self._coworker_month = self.month
         return self._coworker
 
@@ -738,11 +742,11 @@ class Alt401kModel(mesa.Model):
             "worst_year_return": pop.worst_year_return[rows].copy(),
         })
 
-    def _litigation(self, fee_matrix: F64) -> None:
+    def _litigation(self, fee_matrix: F64, held: F64) -> None:
         """Lawsuits this month (ODD §7.10): each plan's hazard from its fees and its
-        alternatives' losses; the draws decide which sampled plans are sued."""
-        plans, pop = self.plans, self.savers
-        held = self.plan_totals(pop.balance_usd)
+        alternatives' losses; the draws decide which sampled plans are sued. `held`: each
+        plan's dollars by holding at the end of the month, (n_plans, N_HOLDINGS)."""
+        plans = self.plans
         assets = held.sum(axis=1)
         plan_fee = np.divide((held * fee_matrix).sum(axis=1), assets, out=np.zeros(plans.n), where=assets > 0)
         trailing = np.prod(1.0 + self.returns_history[-12:], axis=0) - 1.0

@@ -129,13 +129,20 @@ def test_observation_pass_equals_the_array_twin(seed: int) -> None:
     # One compiled pass must flag the same holdings and give the whole-array sums (to
     # rounding: the pass adds in chunk order), threshold and band edges included.
     pop, default_rate = _observed_population(seed)
-    ref = kernels.observe_savers_numpy(pop, default_rate)
+    n_plans = default_rate.shape[0]
+    ref = kernels.observe_savers_numpy(pop, default_rate, n_plans)
     for bounds in (None, kernels.row_chunks(pop.sponsor, 100)):
         fast = kernels.observe_savers(pop, default_rate, bounds)
         np.testing.assert_array_equal(fast.outside_held, ref.outside_held)
         assert fast.sums.keys() == ref.sums.keys()
         for name, value in ref.sums.items():
             assert fast.sums[name] == pytest.approx(value, rel=1e-12), name
+        np.testing.assert_allclose(fast.holdings_usd, ref.holdings_usd, rtol=1e-12)
+        # Per-plan totals are added in row order by one thread: the sparse product's bits.
+        np.testing.assert_array_equal(fast.plan_holdings_usd, ref.plan_holdings_usd)
+        np.testing.assert_array_equal(fast.plan_outside_held, ref.plan_outside_held)
+        np.testing.assert_array_equal(fast.plan_holdings_usd,
+                                      kernels.plan_sums(pop.sponsor, pop.weight, pop.balance_usd, n_plans))
     s = ref.sums
     assert 0 < s["any_exposed"] < s["weight"] and 0 < s["near_retirees_worst_year_loss_gt20"] < s["near_retirees"]
     assert s["at_default_deferral"] > 0 and s["in_default_fund"] < s["weight"]
@@ -159,7 +166,8 @@ def test_observation_pass_gives_the_same_bytes_on_any_threads_and_without_the_ji
             set_kernel_threads(None)
     for other in results[1:]:
         assert other.sums == results[0].sums
-        np.testing.assert_array_equal(other.outside_held, results[0].outside_held)
+        for name in ("outside_held", "holdings_usd", "plan_holdings_usd", "plan_outside_held"):
+            np.testing.assert_array_equal(getattr(other, name), getattr(results[0], name), err_msg=name)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
