@@ -91,11 +91,17 @@ def balance_month_numpy(
 def _balance_month_rows(
     lo, hi, balance, year_growth, weight, sponsor, amount, allocation, composition, holding_return,
     fee_matrix, is_pe, carry_rate_monthly, df_illiquid, gate_monthly, fees_out, gain_out,
+    mix_mode, age, eq_xp, eq_fp, cash_xp, cash_fp, fixed_mix, plan_sleeve, from_bonds,
 ):  # pragma: no cover - compiled; checked against the numpy twin
     """Rows lo..hi-1 of the balance update; `gain_out` is this chunk's own row of partial sums
-    and `fees_out` is shared (each plan's rows lie in one chunk, `row_chunks`)."""
+    and `fees_out` is shared (each plan's rows lie in one chunk, `row_chunks`).
+
+    Each saver's default-fund mix is read from `composition` (mix_mode 0) or computed for
+    the row from its age on the glide path (1) or from `fixed_mix` (2) and its plan's sleeve,
+    as `glide_composition` / `default_fund_composition` compute it (same bits)."""
     h = balance.shape[1]
-    n_df = composition.shape[1]
+    n_df = plan_sleeve.shape[1]
+    comp = np.empty((1, n_df))
     n_ill = df_illiquid.shape[0]
     gain_total = 0.0
     carry_total = 0.0
@@ -107,9 +113,18 @@ def _balance_month_rows(
     for k in range(n_ill):
         is_ill[df_illiquid[k]] = True
     for i in range(lo, hi):
+        if mix_mode == 0:
+            for k in range(n_df):
+                comp[0, k] = composition[i, k]
+        elif mix_mode == 1:
+            equity = _interp(age[i], eq_xp, eq_fp)
+            cash = _interp(age[i], cash_xp, cash_fp)
+            _mix_row(equity, 1.0 - equity - cash, cash, plan_sleeve[sponsor[i]], from_bonds, comp, 0)
+        else:
+            _mix_row(fixed_mix[0], fixed_mix[1], fixed_mix[2], plan_sleeve[sponsor[i]], from_bonds, comp, 0)
         a = amount[i]
         for k in range(n_df):
-            balance[i, k] += a * allocation[i, 0] * composition[i, k]
+            balance[i, k] += a * allocation[i, 0] * comp[0, k]
         for j in range(n_df, h):
             balance[i, j] += a * allocation[i, j - n_df + 1]
         # Returns, fees and carry holding by holding. Most of a saver's 22 holdings are empty,
@@ -151,7 +166,7 @@ def _balance_month_rows(
         sold = 0.0
         liq_target = 0.0
         for k in range(n_df):
-            tgt = total * composition[i, k]
+            tgt = total * comp[0, k]
             if is_ill[k]:
                 cur = balance[i, k]
                 floor = cur * (1.0 - gate_monthly)
@@ -179,7 +194,7 @@ def _balance_month_rows(
                 cur = balance[i, k]
                 if new < cur:
                     sold += cur - new
-                tgt = total * composition[i, k]
+                tgt = total * comp[0, k]
                 if new > tgt:
                     stuck += new - tgt
                 balance[i, k] = new
@@ -187,7 +202,7 @@ def _balance_month_rows(
         scale = room / liq_target if liq_target > 0 else 0.0
         for k in range(n_df):
             if not is_ill[k]:
-                balance[i, k] = total * composition[i, k] * scale
+                balance[i, k] = total * comp[0, k] * scale
         if liq_target <= 0:
             balance[i, 2] += room
         stuck_total += weight[i] * stuck
@@ -202,6 +217,7 @@ if HAVE_NUMBA:
 def _balance_month_chunks(
     bounds, balance, year_growth, weight, sponsor, amount, allocation, composition, holding_return,
     fee_matrix, is_pe, carry_rate_monthly, df_illiquid, gate_monthly, fees_out, gain_parts, total_parts,
+    mix_mode, age, eq_xp, eq_fp, cash_xp, cash_fp, fixed_mix, plan_sleeve, from_bonds,
 ):  # pragma: no cover - compiled
     """Every chunk of rows (`row_chunks`), on as many threads as numba has: chunk c writes
     only its rows, its plans' fees and row c of the partial sums, so no two threads touch the
@@ -211,6 +227,7 @@ def _balance_month_chunks(
             bounds[c], bounds[c + 1], balance, year_growth, weight, sponsor, amount, allocation,
             composition, holding_return, fee_matrix, is_pe, carry_rate_monthly, df_illiquid,
             gate_monthly, fees_out, gain_parts[c],
+            mix_mode, age, eq_xp, eq_fp, cash_xp, cash_fp, fixed_mix, plan_sleeve, from_bonds,
         )
         total_parts[c, 0] = g
         total_parts[c, 1] = ca
@@ -256,16 +273,32 @@ def _add_rows_in_order(parts: F64) -> F64:
     return total
 
 
+@dataclass(frozen=True)
+class DefaultFundMix:
+    """Inputs from which the balance pass computes each saver's default-fund mix itself,
+    row by row, instead of reading an (n, N_DF) array (ODD §7.5; 64 bytes a saver of
+    memory and a pass over it saved): a target-date fund's glide path by age
+    (`fixed` None) or a fixed public mix (`fixed`: equity, bonds, cash), with the plan's
+    sleeve. The same bits as `glide_composition` / `default_fund_composition`."""
+
+    age_years: F64
+    plan_sleeve: F64
+    """(n_plans, N_DF): sleeve of each plan's default fund by asset class."""
+    fixed: F64 | None = None
+
+
 def balance_month_rows(
     balance: F64, year_growth: F64, weight: F64, sponsor: npt.NDArray[np.int32], n_plans: int,
-    amount: F64, allocation: F64, composition: F64, holding_return: F64, fee_matrix: F64,
+    amount: F64, allocation: F64, composition: F64 | DefaultFundMix, holding_return: F64, fee_matrix: F64,
     pe_columns: npt.NDArray[np.intp], pe_return: float, carry_rate: float, hurdle_annual: float,
     gate_monthly: float, bounds: npt.NDArray[np.intp] | None = None,
 ) -> MonthTotals:
     """The same update as `balance_month_numpy`, one saver at a time in one pass over memory.
 
     Rows are shared out in the chunks `bounds` (default `row_chunks(sponsor)`), run on
-    numba's threads; national totals are the chunks' partial sums added in chunk order."""
+    numba's threads; national totals are the chunks' partial sums added in chunk order.
+    `composition` is each saver's default-fund mix, or a `DefaultFundMix` to compute it
+    from, row by row."""
     excess = pe_return - hurdle_annual / 12.0
     carry_monthly = carry_rate * excess / (1.0 + pe_return) if excess > 0 else 0.0
     is_pe = np.zeros(balance.shape[1], dtype=np.bool_)
@@ -275,9 +308,19 @@ def balance_month_rows(
     fees = np.zeros((n_plans, balance.shape[1]))
     gain_parts = np.zeros((bounds.shape[0] - 1, balance.shape[1]))
     total_parts = np.zeros((bounds.shape[0] - 1, 4))
+    (eq_xp, eq_fp), (cash_xp, cash_fp) = GLIDE_EQUITY, GLIDE_CASH
+    if isinstance(composition, DefaultFundMix):
+        mode = 1 if composition.fixed is None else 2
+        age = np.ascontiguousarray(composition.age_years, dtype=np.float64)
+        fixed = np.zeros(3) if composition.fixed is None else np.asarray(composition.fixed, dtype=np.float64)
+        plan_sleeve, comp = np.ascontiguousarray(composition.plan_sleeve), np.zeros((0, sv.N_DF))
+    else:
+        mode, age, fixed, comp = 0, np.zeros(0), np.zeros(3), composition
+        plan_sleeve = np.zeros((1, composition.shape[1]))
     _row_kernel(
-        bounds, balance, year_growth, weight, sponsor, amount, allocation, composition, holding_return,
+        bounds, balance, year_growth, weight, sponsor, amount, allocation, comp, holding_return,
         fee_matrix, is_pe, carry_monthly, sv.DF_ILLIQUID, gate_monthly, fees, gain_parts, total_parts,
+        mode, age, eq_xp, eq_fp, cash_xp, cash_fp, fixed, plan_sleeve, sv.SLEEVE_FROM_BONDS_MASK,
     )
     gain, carry, stuck, sold = _add_rows_in_order(total_parts)
     return MonthTotals(float(gain), _add_rows_in_order(gain_parts), fees, float(carry), float(stuck), float(sold))

@@ -215,18 +215,25 @@ class Alt401kModel(mesa.Model):
     def composition(self, rows: npt.NDArray[np.intp] | None = None) -> F64:
         """Asset-class mix of each saver's default fund (or of `rows` only), shape (n, 8).
 
-        The whole population's mix is written into one array reused every call: it is
-        valid until the next call (the model computes it once a month)."""
+        The columnar monthly passes ask only for rows (the balance pass computes each row's
+        mix itself, `default_fund_mix`); the whole array serves the initial investment and
+        the per-saver reference engine."""
         pop = self.savers
         sponsor = pop.sponsor if rows is None else pop.sponsor[rows]
         age = pop.age_years if rows is None else pop.age_years[rows]
         mix = QDIA_MIX.get(self.policy.qdia)
         plan_sleeve = self.book.sleeve_matrix()[self.plans.default_product]
-        out = self._reused("composition", (pop.n, len(ASSET_CLASSES)), np.float64) if rows is None else None
         if mix is None:  # a target-date fund: its glide path by age
-            return kernels.glide_composition(age, plan_sleeve, sponsor, out)
+            return kernels.glide_composition(age, plan_sleeve, sponsor)
         glide = np.broadcast_to(np.asarray(mix), (age.shape[0], 3))
-        return kernels.default_fund_composition(glide, plan_sleeve, sponsor, out)
+        return kernels.default_fund_composition(glide, plan_sleeve, sponsor)
+
+    def default_fund_mix(self) -> kernels.DefaultFundMix:
+        """What the balance pass needs to compute each saver's default-fund mix row by row
+        (the same mix as `composition`, without the (n, 8) array)."""
+        mix = QDIA_MIX.get(self.policy.qdia)
+        plan_sleeve = self.book.sleeve_matrix()[self.plans.default_product]
+        return kernels.DefaultFundMix(self.savers.age_years, plan_sleeve, None if mix is None else np.asarray(mix))
 
     def plan_totals(self, values: F64, rows: npt.NDArray[np.intp] | None = None) -> F64:
         """National total of a per-saver quantity in each plan, shape (n_plans, k).
@@ -296,7 +303,10 @@ class Alt401kModel(mesa.Model):
             self._managers_review()
         self._sponsors_review()
         fee_matrix = self.plan_fee_matrix()
-        composition = self.composition()
+        # The columnar passes compute the default-fund mix only where they need it (the
+        # balance pass row by row, choosers and menu changes for their rows); the reference
+        # engine takes the whole array, computed once here.
+        composition = self.composition() if self.saver_agents is not None else None
         self._balances(returns, fee_matrix, composition)
         self._enforce_menu(composition)
         self._reviews(returns, composition)
@@ -448,7 +458,7 @@ class Alt401kModel(mesa.Model):
     def _crypto_drawdown(self) -> float:
         return self.last_returns.crypto_drawdown if self.last_returns is not None else 0.0
 
-    def _balances(self, returns: Any, fee_matrix: F64, composition: F64) -> None:
+    def _balances(self, returns: Any, fee_matrix: F64, composition: F64 | None) -> None:
         """Contributions and match, returns at NAV, fees and carry, default-fund rebalancing.
 
         ODD §7, balances; the fused kernel in `agents.kernels` (numpy twin when numba is
@@ -466,7 +476,7 @@ class Alt401kModel(mesa.Model):
             mb = self.config.manager
             totals = kernels.balance_month(
                 pop.balance_usd, pop.year_growth, pop.weight, pop.sponsor, plans.n,
-                employee + match, alloc, composition, r, fee_matrix,
+                employee + match, alloc, self.default_fund_mix(), r, fee_matrix,
                 PE_COLUMNS, float(returns.reported[ASSET_CLASSES.index("private_equity")]),
                 mb.carry_rate, mb.hurdle_annual, self._gate_monthly(), self.row_bounds,
             )
@@ -489,7 +499,7 @@ class Alt401kModel(mesa.Model):
             self.fees_by_plan_holding, fee_matrix, f.carry_usd, self.plans, self.book, self.managers, self.tdf_providers
         )
 
-    def _enforce_menu(self, composition: F64) -> None:
+    def _enforce_menu(self, composition: F64 | None) -> None:
         """Map money out of options that left a saver's menu (sponsor dropped it or the
         regime closed the channel) into the default fund; gated vehicles release slowly.
 
@@ -528,7 +538,7 @@ class Alt401kModel(mesa.Model):
         pop.allocation[rows] = alloc
         bal = pop.balance_usd[rows]
         gated = sv.trade_to_allocation_inplace(
-            bal, self._holding_allocation(bal, alloc, off_menu), composition[rows], self._gate_monthly()
+            bal, self._holding_allocation(bal, alloc, off_menu), self.composition(rows), self._gate_monthly()
         )
         pop.balance_usd[rows] = bal
         self.flows.gated_usd += float(pop.weight[rows] @ gated)
@@ -575,7 +585,7 @@ class Alt401kModel(mesa.Model):
     def _gate_monthly(self) -> float:
         return self.policy.gate_quarterly / 3.0
 
-    def _reviews(self, returns: Any, composition: F64) -> None:
+    def _reviews(self, returns: Any, composition: F64 | None) -> None:
         """Attention, reallocation, panic sales, deferral changes (ODD §7, savers)."""
         if self.saver_agents is not None:
             return self.saver_agents.reviews(returns, composition)
@@ -592,7 +602,7 @@ class Alt401kModel(mesa.Model):
         # choosers' are kept.
         u_alt = self._saver_uniform_rows(pop.n, sv.N_OPTIONS, choosers)
         if choosers.size:
-            self._reallocate(choosers, u, u_alt, returns, composition)
+            self._reallocate(choosers, u, u_alt, returns, self.composition(choosers))
         # Deferral changes: distance-driven resets and experienced-return adjustments.
         resets = sv.deferral_review(
             pop, u[3], s.deferral_change_base_monthly, s.deferral_change_per_distance, s.deferral_change_per_excess
@@ -622,7 +632,7 @@ class Alt401kModel(mesa.Model):
 
     def _reallocate(self, rows: npt.NDArray[np.intp], u: F64, u_alt: F64, returns: Any, composition: F64) -> None:
         """New allocations and trades of the reviewing choosers `rows` (`u_alt`: their option
-        draws, one row each)."""
+        draws, `composition`: their default-fund mixes, one row each)."""
         pop, s = self.savers, self.config.saver
         trailing = np.prod(1.0 + self.returns_history[-12:], axis=0) - 1.0
         opt_ret = np.where(sv.OPTION_ASSET >= 0, trailing[np.maximum(sv.OPTION_ASSET, 0)], 0.6 * trailing[EQUITY] + 0.4 * trailing[1])
@@ -635,7 +645,7 @@ class Alt401kModel(mesa.Model):
             interest, u_alt, s.return_chasing,
         )
         alloc = sv.cap_alternative_allocation(alloc, sv.alternative_share(pop.balance_usd[rows]), self.policy.account_cap)
-        alloc = self._cap_alt_weights(alloc, composition[rows][:, ALT_IDX].sum(axis=1))
+        alloc = self._cap_alt_weights(alloc, composition[:, ALT_IDX].sum(axis=1))
         if returns.equity_drawdown < -0.2:
             panic = u[2, rows] < s.panic_sale_prob * (1.0 - pop.risk_tolerance[rows])
             alloc[panic] = sv.panic_sell_allocation(alloc[panic])
@@ -648,7 +658,7 @@ class Alt401kModel(mesa.Model):
         for part, gate in ((~used, self._gate_monthly()), (used, 0.0)):
             if part.any():
                 sub = bal[part]
-                gated[part] = sv.trade_to_allocation_inplace(sub, alloc[part], composition[rows[part]], gate)
+                gated[part] = sv.trade_to_allocation_inplace(sub, alloc[part], composition[part], gate)
                 bal[part] = sub
         pop.balance_usd[rows] = bal
         pop.trades[rows] += 1

@@ -278,3 +278,29 @@ def test_balance_kernel_gives_the_same_bytes_on_any_threads(seed: int) -> None:
     np.testing.assert_array_equal(ts.fees_by_plan_holding, t1.fees_by_plan_holding)
     np.testing.assert_allclose(ts.gain_by_holding, t1.gain_by_holding, rtol=1e-12)
     assert ts.gain_usd == pytest.approx(t1.gain_usd, rel=1e-12)
+
+
+@pytest.mark.parametrize("fixed", [None, (0.6, 0.4, 0.0), (0.0, 0.0, 1.0)])
+def test_balance_pass_computing_the_mix_equals_reading_it(fixed: tuple[float, ...] | None) -> None:
+    # The balance pass may compute each saver's default-fund mix itself (glide path or a
+    # fixed pre-2006 QDIA mix, with the plan's sleeve); it must give the bits of reading
+    # the mix computed beforehand by glide_composition / default_fund_composition.
+    rng = np.random.default_rng(8)
+    base = random_inputs(8, n=1_500, n_plans=30)
+    plan_sleeve = np.zeros((30, 8))
+    plan_sleeve[:, 3:] = rng.uniform(0.0, 0.19, (30, 5)) * (rng.random((30, 5)) < 0.5)
+    age = rng.uniform(18.0, 80.0, 1_500)
+    if fixed is None:
+        comp = kernels.glide_composition(age, plan_sleeve, base["sponsor"])
+    else:
+        glide = np.broadcast_to(np.asarray(fixed), (age.size, 3))
+        comp = kernels.default_fund_composition(glide, plan_sleeve, base["sponsor"])
+    read = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in base.items()}
+    read["composition"] = comp
+    made = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in base.items()}
+    made["composition"] = kernels.DefaultFundMix(age, plan_sleeve, None if fixed is None else np.asarray(fixed))
+    t_read, t_made = kernels.balance_month_rows(**read), kernels.balance_month_rows(**made)
+    np.testing.assert_array_equal(made["balance"], read["balance"])
+    np.testing.assert_array_equal(t_made.fees_by_plan_holding, t_read.fees_by_plan_holding)
+    assert (t_made.gain_usd, t_made.stuck_usd, t_made.sleeve_sold_usd) == (t_read.gain_usd, t_read.stuck_usd,
+                                                                          t_read.sleeve_sold_usd)
