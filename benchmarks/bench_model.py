@@ -8,6 +8,10 @@ printed. Usage:
     .venv/bin/python benchmarks/bench_model.py            # issue #6: 10k-10M, reference at 10k and 100k
     .venv/bin/python benchmarks/bench_model.py --sizes 10000 100000 --reference 10000 --months 3
 
+The columnar engine runs its compiled passes and draws on every core (numba's threads);
+`--one-thread` sizes are measured again on one thread, to show what the threads add. The
+per-saver reference is Python and runs on one core.
+
 Writes the measured block of benchmarks/RESULTS.md (or --out) between the markers
 MEASURED_START and MEASURED_END, keeping the analysis written around it.
 """
@@ -31,7 +35,9 @@ from alt401k.model.config import RunConfig
 from alt401k.model.model import Alt401kModel
 from alt401k.model.policy import load_scenario
 from alt401k.model.scale import LARGE_RUN_SAVERS, keep_freed_memory
-n, months, engine = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+from alt401k.model.threads import set_kernel_threads
+n, months, engine, threads = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+threads = set_kernel_threads(threads or None)
 if n >= LARGE_RUN_SAVERS:  # as `alt401k run` does
     keep_freed_memory()
 sponsors = max(1_200, n // 100)
@@ -45,7 +51,8 @@ for _ in range(months):
     model.step()
 t3 = time.perf_counter()
 peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"init_s": t1 - t0, "first_s": t2 - t1, "step_s": t3 - t2, "peak_gib": peak_kib / 2**20}))
+print(json.dumps({"init_s": t1 - t0, "first_s": t2 - t1, "step_s": t3 - t2, "peak_gib": peak_kib / 2**20,
+                  "threads": threads}))
 """
 
 
@@ -88,11 +95,12 @@ def bandwidth_gbs() -> tuple[float, float]:
     return max(read), max(copy)
 
 
-def measure(n: int, months: int, repeats: int, engine: str = "columnar") -> dict[str, float]:
-    """Median step time, saver-months/s and peak memory over `repeats` fresh processes."""
+def measure(n: int, months: int, repeats: int, engine: str = "columnar", threads: int = 0) -> dict[str, float]:
+    """Median step time, saver-months/s and peak memory over `repeats` fresh processes
+    (`threads` for the compiled passes; 0: all)."""
     runs = []
     for _ in range(repeats):
-        out = subprocess.run([sys.executable, "-c", CHILD, str(n), str(months), engine],
+        out = subprocess.run([sys.executable, "-c", CHILD, str(n), str(months), engine, str(threads)],
                              capture_output=True, text=True, check=True)
         runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
     step = statistics.median(r["step_s"] for r in runs)
@@ -100,6 +108,7 @@ def measure(n: int, months: int, repeats: int, engine: str = "columnar") -> dict
         "savers": n,
         "months": months,
         "engine": engine,
+        "threads": 1 if engine == "agents" else runs[0]["threads"],
         "init_s": statistics.median(r["init_s"] for r in runs),
         "first_s": statistics.median(r["first_s"] for r in runs),
         "step_s": step,
@@ -116,10 +125,13 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--reference", type=int, nargs="*", default=[10_000, 100_000],
                         help="sizes at which to also time the per-saver reference engine")
+    parser.add_argument("--one-thread", type=int, nargs="*", default=[100_000, 1_000_000],
+                        help="sizes at which to also time the columnar engine on one thread")
     parser.add_argument("--out", default=str(Path(__file__).with_name("RESULTS.md")))
     args = parser.parse_args()
     started = time.strftime("%Y-%m-%d")
     rows = [measure(n, args.months, args.repeats) for n in args.sizes]
+    rows += [measure(n, args.months, args.repeats, threads=1) for n in args.one_thread]
     for n in args.reference:
         rows.append(measure(n, args.months, args.repeats, engine="agents"))
     read, copy = bandwidth_gbs()
@@ -133,17 +145,18 @@ def main() -> None:
         "a fresh process each; peak = max resident set size of the process. From 1M savers glibc "
         "keeps freed memory for reuse, as `alt401k run` does (`model.scale.keep_freed_memory`).",
         "",
-        "| engine | savers | init s | first month s | months s | saver-months/s | peak GiB |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| engine | threads | savers | init s | first month s | months s | saver-months/s | peak GiB |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
-        lines.append(f"| {r['engine']} | {r['savers']:,} | {r['init_s']:.2f} | {r['first_s']:.2f} | "
+        lines.append(f"| {r['engine']} | {r['threads']} | {r['savers']:,} | {r['init_s']:.2f} | {r['first_s']:.2f} | "
                      f"{r['step_s']:.2f} | {r['saver_months_per_s'] / 1e6:.2f}M | {r['peak_gib']:.2f} |")
     ref = {r["savers"]: r for r in rows if r["engine"] == "agents"}
     for r in rows:
         if r["engine"] == "columnar" and r["savers"] in ref:
             ratio = r["saver_months_per_s"] / ref[r["savers"]]["saver_months_per_s"]
-            lines.append(f"\nColumnar / per-saver reference at {r['savers']:,} savers: {ratio:.0f}x")
+            lines.append(f"\nColumnar ({r['threads']} thread{'s' if r['threads'] > 1 else ''}) / per-saver "
+                         f"reference at {r['savers']:,} savers: {ratio:.0f}x")
     lines.append(MARK_END)
     block = "\n".join(lines)
     print(block)

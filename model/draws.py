@@ -20,6 +20,11 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import numpy.typing as npt
 
+from ..agents.kernels import HAVE_NUMBA, prange
+
+if HAVE_NUMBA:
+    from numba import njit
+
 F32 = npt.NDArray[np.float32]
 MIN_PARALLEL_FLOATS = 1 << 20
 """Below this many numbers a draw is serial (threads would cost more than they save)."""
@@ -105,4 +110,115 @@ def uniform_rows(rng: np.random.Generator, n_rows: int, width: int, keep: npt.ND
         draw(rng, 0)
     else:
         _run_parts(rng, [first[t] * block * width for t in range(threads)], draw)
+    return out
+
+
+# ----------------------------------------------------------------------------- kept rows only
+# numpy's PCG64 (XSL-RR 128/64) stepped in numba: the 128-bit state as (high, low) uint64
+# words, so that a chooser's row of uniforms can be drawn without drawing everyone's.
+
+_M32 = np.uint64(0xFFFFFFFF)
+_MULT_HI, _MULT_LO = np.uint64(2549297995355413924), np.uint64(4865540595714422341)
+"""PCG_DEFAULT_MULTIPLIER_128 of numpy's pcg64.h."""
+
+
+def _mulhi(x, y):  # pragma: no cover - compiled
+    """High 64 bits of the 128-bit product of two uint64."""
+    x0, x1, y0, y1 = x & _M32, x >> np.uint64(32), y & _M32, y >> np.uint64(32)
+    p00, p01, p10, p11 = x0 * y0, x0 * y1, x1 * y0, x1 * y1
+    middle = (p00 >> np.uint64(32)) + (p01 & _M32) + (p10 & _M32)
+    return p11 + (p01 >> np.uint64(32)) + (p10 >> np.uint64(32)) + (middle >> np.uint64(32))
+
+
+def _mul128(a_hi, a_lo, b_hi, b_lo):  # pragma: no cover - compiled
+    """(a x b) mod 2^128."""
+    return _mulhi(a_lo, b_lo) + a_lo * b_hi + a_hi * b_lo, a_lo * b_lo
+
+
+def _add128(a_hi, a_lo, b_hi, b_lo):  # pragma: no cover - compiled
+    lo = a_lo + b_lo
+    return a_hi + b_hi + (np.uint64(1) if lo < a_lo else np.uint64(0)), lo
+
+
+def _advance(s_hi, s_lo, inc_hi, inc_lo, delta):  # pragma: no cover - compiled
+    """The state `delta` steps on (numpy's pcg_advance_lcg_128, delta < 2^63)."""
+    acc_mult_hi, acc_mult_lo = np.uint64(0), np.uint64(1)
+    acc_plus_hi, acc_plus_lo = np.uint64(0), np.uint64(0)
+    cur_mult_hi, cur_mult_lo, cur_plus_hi, cur_plus_lo = _MULT_HI, _MULT_LO, inc_hi, inc_lo
+    d = np.uint64(delta)
+    while d > np.uint64(0):
+        if d & np.uint64(1):
+            acc_mult_hi, acc_mult_lo = _mul128(acc_mult_hi, acc_mult_lo, cur_mult_hi, cur_mult_lo)
+            t_hi, t_lo = _mul128(acc_plus_hi, acc_plus_lo, cur_mult_hi, cur_mult_lo)
+            acc_plus_hi, acc_plus_lo = _add128(t_hi, t_lo, cur_plus_hi, cur_plus_lo)
+        m1_hi, m1_lo = _add128(cur_mult_hi, cur_mult_lo, np.uint64(0), np.uint64(1))
+        cur_plus_hi, cur_plus_lo = _mul128(m1_hi, m1_lo, cur_plus_hi, cur_plus_lo)
+        cur_mult_hi, cur_mult_lo = _mul128(cur_mult_hi, cur_mult_lo, cur_mult_hi, cur_mult_lo)
+        d >>= np.uint64(1)
+    t_hi, t_lo = _mul128(acc_mult_hi, acc_mult_lo, s_hi, s_lo)
+    return _add128(t_hi, t_lo, acc_plus_hi, acc_plus_lo)
+
+
+def _output(s_hi, s_lo):  # pragma: no cover - compiled
+    """XSL-RR output of a state."""
+    v = s_hi ^ s_lo
+    r = s_hi >> np.uint64(58)
+    return (v >> r) | (v << ((np.uint64(64) - r) & np.uint64(63)))
+
+
+def _rows_kernel(s_hi, s_lo, inc_hi, inc_lo, offset, buffered, rows, width, out):  # pragma: no cover - compiled
+    """Row rows[r] of the (n_rows x width) float32 matrix into out[r]; float k of the matrix is
+    the buffered half for k < offset, else half of output (k - offset) // 2 + 1 after the state."""
+    scale = np.float32(1.0 / 16777216.0)
+    for r in prange(rows.shape[0]):
+        k = rows[r] * width
+        c = 0
+        if k < offset:  # only row 0 of a stream holding a buffered half
+            out[r, 0] = np.float32(buffered >> np.uint64(8)) * scale
+            c = 1
+        a = k + c - offset  # aligned index of the next float
+        t_hi, t_lo = _advance(s_hi, s_lo, inc_hi, inc_lo, a // 2 + 1)
+        word = _output(t_hi, t_lo)
+        high = a % 2 == 1
+        while c < width:
+            half = (word >> np.uint64(32)) if high else (word & _M32)
+            out[r, c] = np.float32(half >> np.uint64(8)) * scale
+            c += 1
+            if high and c < width:
+                t_hi, t_lo = _advance(t_hi, t_lo, inc_hi, inc_lo, 1)
+                word = _output(t_hi, t_lo)
+            high = not high
+
+
+if HAVE_NUMBA:
+    _mulhi, _mul128, _add128, _advance, _output = (njit(cache=True, nogil=True)(f)
+                                                   for f in (_mulhi, _mul128, _add128, _advance, _output))
+    _rows_kernel = njit(cache=True, nogil=True, parallel=True)(_rows_kernel)
+
+
+def kept_rows(rng: np.random.Generator, n_rows: int, width: int, keep: npt.NDArray[np.intp]) -> F32:
+    """Rows `keep` of ``rng.random((n_rows, width), dtype=np.float32)``, drawing only them.
+
+    The compiled PCG64 steps jump to each kept row (`PCG64.advance`'s algorithm, O(log n)
+    a row), so the cost is the kept rows', not the matrix's; the stream is then left exactly
+    as the full draw would leave it, buffered half included (numpy draws the matrix's last
+    one or two numbers to set it). The same numbers as `uniform_rows` (tested). Needs
+    numba and a PCG64 stream; use `uniform_rows` otherwise.
+    """
+    state = rng.bit_generator.state
+    s, inc = state["state"]["state"], state["state"]["inc"]
+    offset = int(state["has_uint32"])
+    out = np.empty((keep.size, width), dtype=np.float32)
+    mask = (1 << 64) - 1
+    if keep.size:
+        _rows_kernel(np.uint64(s >> 64), np.uint64(s & mask), np.uint64(inc >> 64), np.uint64(inc & mask),
+                     offset, np.uint64(state["uinteger"]), np.ascontiguousarray(keep, dtype=np.int64), width, out)
+    aligned = n_rows * width - offset  # floats drawn from fresh outputs
+    if aligned > 0:
+        tail = 2 - aligned % 2
+        rng.bit_generator.state = {**state, "has_uint32": 0, "uinteger": 0}
+        rng.bit_generator.advance((aligned - tail) // 2)
+        rng.random(tail, dtype=np.float32)
+    else:  # the matrix was the buffered half alone
+        rng.bit_generator.state = {**state, "has_uint32": 0}
     return out

@@ -575,8 +575,13 @@ class Alt401kModel(mesa.Model):
         return draws.uniforms_into(self.saver_rng, out, kernel_threads())
 
     def _saver_uniform_rows(self, n_rows: int, width: int, keep: npt.NDArray[np.intp]) -> npt.NDArray[np.float32]:
-        """Rows `keep` (ascending) of `saver_rng.random((n_rows, width), dtype=np.float32)`,
-        drawn block by block into buffers kept across months (`model.draws.uniform_rows`)."""
+        """Rows `keep` (ascending) of `saver_rng.random((n_rows, width), dtype=np.float32)`:
+        only those rows drawn, by the compiled PCG64 jump (`model.draws.kept_rows`), or
+        without numba every row drawn block by block into buffers kept across months
+        (`model.draws.uniform_rows`); the same numbers either way."""
+        if kernels.HAVE_NUMBA:
+            return draws.kept_rows(self.saver_rng, n_rows, width, keep)
+
         def buffer(i: int) -> npt.NDArray[np.float32]:
             return self._reused(f"uniform block {i}", (65_536, width), np.float32)
 
