@@ -91,7 +91,7 @@ def balance_month_numpy(
 def _balance_month_rows(
     lo, hi, balance, year_growth, weight, sponsor, amount, allocation, composition, holding_return,
     fee_matrix, is_pe, carry_rate_monthly, df_illiquid, gate_monthly, fees_out, gain_out,
-    mix_mode, age, eq_xp, eq_fp, cash_xp, cash_fp, fixed_mix, plan_sleeve, from_bonds,
+    mix_mode, age, eq_xp, eq_fp, cash_xp, cash_fp, fixed_mix, plan_sleeve, need_bonds, sleeve_total,
 ):  # pragma: no cover - compiled; checked against the numpy twin
     """Rows lo..hi-1 of the balance update; `gain_out` is this chunk's own row of partial sums
     and `fees_out` is shared (each plan's rows lie in one chunk, `row_chunks`).
@@ -117,11 +117,14 @@ def _balance_month_rows(
             for k in range(n_df):
                 comp[0, k] = composition[i, k]
         elif mix_mode == 1:
+            p = sponsor[i]
             equity = _interp(age[i], eq_xp, eq_fp)
             cash = _interp(age[i], cash_xp, cash_fp)
-            _mix_row(equity, 1.0 - equity - cash, cash, plan_sleeve[sponsor[i]], from_bonds, comp, 0)
+            _mix_row_given(equity, 1.0 - equity - cash, cash, plan_sleeve[p], need_bonds[p], sleeve_total[p], comp, 0)
         else:
-            _mix_row(fixed_mix[0], fixed_mix[1], fixed_mix[2], plan_sleeve[sponsor[i]], from_bonds, comp, 0)
+            p = sponsor[i]
+            _mix_row_given(fixed_mix[0], fixed_mix[1], fixed_mix[2], plan_sleeve[p], need_bonds[p], sleeve_total[p],
+                           comp, 0)
         a = amount[i]
         for k in range(n_df):
             balance[i, k] += a * allocation[i, 0] * comp[0, k]
@@ -217,7 +220,7 @@ if HAVE_NUMBA:
 def _balance_month_chunks(
     bounds, balance, year_growth, weight, sponsor, amount, allocation, composition, holding_return,
     fee_matrix, is_pe, carry_rate_monthly, df_illiquid, gate_monthly, fees_out, gain_parts, total_parts,
-    mix_mode, age, eq_xp, eq_fp, cash_xp, cash_fp, fixed_mix, plan_sleeve, from_bonds,
+    mix_mode, age, eq_xp, eq_fp, cash_xp, cash_fp, fixed_mix, plan_sleeve, need_bonds, sleeve_total,
 ):  # pragma: no cover - compiled
     """Every chunk of rows (`row_chunks`), on as many threads as numba has: chunk c writes
     only its rows, its plans' fees and row c of the partial sums, so no two threads touch the
@@ -227,7 +230,7 @@ def _balance_month_chunks(
             bounds[c], bounds[c + 1], balance, year_growth, weight, sponsor, amount, allocation,
             composition, holding_return, fee_matrix, is_pe, carry_rate_monthly, df_illiquid,
             gate_monthly, fees_out, gain_parts[c],
-            mix_mode, age, eq_xp, eq_fp, cash_xp, cash_fp, fixed_mix, plan_sleeve, from_bonds,
+            mix_mode, age, eq_xp, eq_fp, cash_xp, cash_fp, fixed_mix, plan_sleeve, need_bonds, sleeve_total,
         )
         total_parts[c, 0] = g
         total_parts[c, 1] = ca
@@ -317,10 +320,13 @@ def balance_month_rows(
     else:
         mode, age, fixed, comp = 0, np.zeros(0), np.zeros(3), composition
         plan_sleeve = np.zeros((1, composition.shape[1]))
+    need_bonds, sleeve_total = np.zeros(plan_sleeve.shape[0]), np.zeros(plan_sleeve.shape[0])
+    if mode:
+        plan_sleeve_needs(plan_sleeve, need_bonds, sleeve_total)
     _row_kernel(
         bounds, balance, year_growth, weight, sponsor, amount, allocation, comp, holding_return,
         fee_matrix, is_pe, carry_monthly, sv.DF_ILLIQUID, gate_monthly, fees, gain_parts, total_parts,
-        mode, age, eq_xp, eq_fp, cash_xp, cash_fp, fixed, plan_sleeve, sv.SLEEVE_FROM_BONDS_MASK,
+        mode, age, eq_xp, eq_fp, cash_xp, cash_fp, fixed, plan_sleeve, need_bonds, sleeve_total,
     )
     gain, carry, stuck, sold = _add_rows_in_order(total_parts)
     return MonthTotals(float(gain), _add_rows_in_order(gain_parts), fees, float(carry), float(stuck), float(sold))
@@ -395,17 +401,19 @@ def _row_total(row):  # pragma: no cover - compiled
     return t
 
 
-def _mix_row(g0, g1, p2, sl, from_bonds, out, i):  # pragma: no cover - compiled
-    """Row i of `savers.default_fund_composition` from public weights (g0, g1, p2) and the
-    plan's sleeve row `sl`, written into out[i]."""
-    n_cls = sl.shape[0]
+def _sleeve_needs(sl, from_bonds):  # pragma: no cover - compiled
+    """(bonds the sleeve replaces, whole sleeve) of a plan's sleeve row, as the rule sums them."""
     need_bonds = 0.0
     first = True
-    for k in range(n_cls):
+    for k in range(sl.shape[0]):
         if from_bonds[k]:
             need_bonds = sl[k] if first else need_bonds + sl[k]
             first = False
-    total = _row_total(sl)  # as the rule's sleeve.sum(axis=1), to the bit
+    return need_bonds, _row_total(sl)  # as the rule's sleeve.sum(axis=1), to the bit
+
+
+def _mix_row_given(g0, g1, p2, sl, need_bonds, total, out, i):  # pragma: no cover - compiled
+    """`_mix_row` with the plan's `_sleeve_needs` already computed (once per plan)."""
     need_equity = total - need_bonds
     take_equity = min(need_equity, g0)
     take_bonds = min(need_bonds, g1)
@@ -418,11 +426,23 @@ def _mix_row(g0, g1, p2, sl, from_bonds, out, i):  # pragma: no cover - compiled
         p0 *= scale
         p1 *= scale
         p2 *= scale
-    for k in range(3, n_cls):
+    for k in range(3, sl.shape[0]):
         out[i, k] = sl[k]
     out[i, 0] = p0
     out[i, 1] = p1
     out[i, 2] = p2
+
+
+def _mix_row(g0, g1, p2, sl, from_bonds, out, i):  # pragma: no cover - compiled
+    """Row i of `savers.default_fund_composition` from public weights (g0, g1, p2) and the
+    plan's sleeve row `sl`, written into out[i]."""
+    need_bonds, total = _sleeve_needs(sl, from_bonds)
+    _mix_row_given(g0, g1, p2, sl, need_bonds, total, out, i)
+
+
+def _plan_sleeve_needs(plan_sleeve, from_bonds, need_bonds, total):  # pragma: no cover - compiled
+    for p in range(plan_sleeve.shape[0]):
+        need_bonds[p], total[p] = _sleeve_needs(plan_sleeve[p], from_bonds)
 
 
 def _interp(x, xp, fp):  # pragma: no cover - compiled
@@ -455,10 +475,19 @@ def _glide_composition_rows(age, eq_xp, eq_fp, cash_xp, cash_fp, plan_sleeve, sp
 
 if HAVE_NUMBA:
     _row_total = njit(cache=True, nogil=True)(_row_total)
+    _sleeve_needs = njit(cache=True, nogil=True)(_sleeve_needs)
+    _mix_row_given = njit(cache=True, nogil=True)(_mix_row_given)
     _mix_row = njit(cache=True, nogil=True)(_mix_row)
     _interp = njit(cache=True, nogil=True)(_interp)
+    _plan_sleeve_needs = njit(cache=True, nogil=True)(_plan_sleeve_needs)
 # Row-wise passes with no sums across rows: any split of the rows among threads gives the
 # same bytes, so they run on numba's threads (prange) directly.
+def plan_sleeve_needs(plan_sleeve: F64, need_bonds: F64, total: F64) -> None:
+    """Each plan's sleeve share replacing bonds and whole sleeve share, into the arrays given
+    (the per-plan part of the default-fund mix, computed once a month, not once a saver)."""
+    _plan_sleeve_needs(plan_sleeve, sv.SLEEVE_FROM_BONDS_MASK, need_bonds, total)
+
+
 _glide_composition_kernel = njit(cache=True, nogil=True, parallel=True)(_glide_composition_rows) if HAVE_NUMBA else None
 
 
