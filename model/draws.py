@@ -68,8 +68,11 @@ def _run_parts(rng: np.random.Generator, offsets: list[int], work: Callable[[np.
 
 def uniforms_into(rng: np.random.Generator, out: F32, threads: int) -> F32:
     """Fill `out` (float32, C-contiguous) with ``rng.random(out=out, dtype=np.float32)``'s
-    numbers, on up to `threads` threads; `rng` is left as that call would leave it."""
+    numbers, on up to `threads` threads; `rng` is left as that call would leave it. With
+    numba, `fill_uniforms`; without, numpy's fill on copies of the stream, one a thread."""
     flat = out.reshape(-1)
+    if HAVE_NUMBA and isinstance(rng.bit_generator, np.random.PCG64):
+        return fill_uniforms(rng, out, threads)
     if not _can_split(rng, flat.size, threads):
         return rng.random(out=out, dtype=np.float32)
     step = (flat.size // threads) & ~1
@@ -166,6 +169,37 @@ def _output(s_hi, s_lo):  # pragma: no cover - compiled
     return (v >> r) | (v << ((np.uint64(64) - r) & np.uint64(63)))
 
 
+def _step(s_hi, s_lo, inc_hi, inc_lo):  # pragma: no cover - compiled
+    """The next state: state x multiplier + increment (mod 2^128)."""
+    t_hi, t_lo = _mul128(s_hi, s_lo, _MULT_HI, _MULT_LO)
+    return _add128(t_hi, t_lo, inc_hi, inc_lo)
+
+
+def _fill_kernel(s_hi, s_lo, inc_hi, inc_lo, offset, buffered, out, n_parts):  # pragma: no cover - compiled
+    """out[:] = the stream's next out.size float32 uniforms; parts of the array (even
+    lengths, each from the state jumped to its start) filled on numba's threads."""
+    scale = np.float32(1.0 / 16777216.0)
+    c0 = 0
+    if offset == 1 and out.shape[0] > 0:
+        out[0] = np.float32(buffered >> np.uint64(8)) * scale
+        c0 = 1
+    m = out.shape[0] - c0
+    step = (m // n_parts) // 2 * 2
+    for p in prange(n_parts):
+        a0 = p * step
+        a1 = m if p == n_parts - 1 else (p + 1) * step
+        if a1 > a0:
+            t_hi, t_lo = _advance(s_hi, s_lo, inc_hi, inc_lo, a0 // 2 + 1)
+            a = a0
+            while a < a1:
+                word = _output(t_hi, t_lo)
+                out[c0 + a] = np.float32((word & _M32) >> np.uint64(8)) * scale
+                if a + 1 < a1:
+                    out[c0 + a + 1] = np.float32((word >> np.uint64(32)) >> np.uint64(8)) * scale
+                a += 2
+                t_hi, t_lo = _step(t_hi, t_lo, inc_hi, inc_lo)
+
+
 def _rows_kernel(s_hi, s_lo, inc_hi, inc_lo, offset, buffered, rows, width, out):  # pragma: no cover - compiled
     """Row rows[r] of the (n_rows x width) float32 matrix into out[r]; float k of the matrix is
     the buffered half for k < offset, else half of output (k - offset) // 2 + 1 after the state."""
@@ -191,9 +225,45 @@ def _rows_kernel(s_hi, s_lo, inc_hi, inc_lo, offset, buffered, rows, width, out)
 
 
 if HAVE_NUMBA:
-    _mulhi, _mul128, _add128, _advance, _output = (njit(cache=True, nogil=True)(f)
-                                                   for f in (_mulhi, _mul128, _add128, _advance, _output))
+    _mulhi, _mul128, _add128, _advance, _output, _step = (
+        njit(cache=True, nogil=True)(f) for f in (_mulhi, _mul128, _add128, _advance, _output, _step))
     _rows_kernel = njit(cache=True, nogil=True, parallel=True)(_rows_kernel)
+    _fill_kernel = njit(cache=True, nogil=True, parallel=True)(_fill_kernel)
+
+
+def _words(rng: np.random.Generator) -> tuple[dict, tuple[np.uint64, ...], int, np.uint64]:
+    """The stream's state: numpy's dict, (state high, low, increment high, low) as uint64,
+    whether a half output is buffered (0 or 1), and that half."""
+    state = rng.bit_generator.state
+    s, inc, mask = state["state"]["state"], state["state"]["inc"], (1 << 64) - 1
+    words = (np.uint64(s >> 64), np.uint64(s & mask), np.uint64(inc >> 64), np.uint64(inc & mask))
+    return state, words, int(state["has_uint32"]), np.uint64(state["uinteger"])
+
+
+def _leave_after(rng: np.random.Generator, state: dict, n_floats: int) -> None:
+    """Put `rng` where drawing `n_floats` float32 from `state` leaves it, buffered half
+    included: numpy jumps to the last one or two and draws them itself."""
+    aligned = n_floats - int(state["has_uint32"])  # floats drawn from fresh outputs
+    if n_floats == 0:
+        rng.bit_generator.state = state
+    elif aligned > 0:
+        tail = 2 - aligned % 2
+        rng.bit_generator.state = {**state, "has_uint32": 0, "uinteger": 0}
+        rng.bit_generator.advance((aligned - tail) // 2)
+        rng.random(tail, dtype=np.float32)
+    else:  # only the buffered half was drawn
+        rng.bit_generator.state = {**state, "has_uint32": 0}
+
+
+def fill_uniforms(rng: np.random.Generator, out: F32, threads: int) -> F32:
+    """``rng.random(out=out, dtype=np.float32)``'s numbers, made by the compiled PCG64 on
+    `threads` threads (numpy's own fill is about three times slower here), `rng` left as
+    that call would leave it. Needs numba and a PCG64 stream (tested exactly against numpy)."""
+    flat = out.reshape(-1)
+    state, words, offset, buffered = _words(rng)
+    _fill_kernel(*words, offset, buffered, flat, max(1, threads))
+    _leave_after(rng, state, flat.size)
+    return out
 
 
 def kept_rows(rng: np.random.Generator, n_rows: int, width: int, keep: npt.NDArray[np.intp]) -> F32:
@@ -205,20 +275,9 @@ def kept_rows(rng: np.random.Generator, n_rows: int, width: int, keep: npt.NDArr
     one or two numbers to set it). The same numbers as `uniform_rows` (tested). Needs
     numba and a PCG64 stream; use `uniform_rows` otherwise.
     """
-    state = rng.bit_generator.state
-    s, inc = state["state"]["state"], state["state"]["inc"]
-    offset = int(state["has_uint32"])
+    state, words, offset, buffered = _words(rng)
     out = np.empty((keep.size, width), dtype=np.float32)
-    mask = (1 << 64) - 1
     if keep.size:
-        _rows_kernel(np.uint64(s >> 64), np.uint64(s & mask), np.uint64(inc >> 64), np.uint64(inc & mask),
-                     offset, np.uint64(state["uinteger"]), np.ascontiguousarray(keep, dtype=np.int64), width, out)
-    aligned = n_rows * width - offset  # floats drawn from fresh outputs
-    if aligned > 0:
-        tail = 2 - aligned % 2
-        rng.bit_generator.state = {**state, "has_uint32": 0, "uinteger": 0}
-        rng.bit_generator.advance((aligned - tail) // 2)
-        rng.random(tail, dtype=np.float32)
-    else:  # the matrix was the buffered half alone
-        rng.bit_generator.state = {**state, "has_uint32": 0}
+        _rows_kernel(*words, offset, buffered, np.ascontiguousarray(keep, dtype=np.int64), width, out)
+    _leave_after(rng, state, n_rows * width)
     return out

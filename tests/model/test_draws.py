@@ -25,14 +25,18 @@ def _state(rng: np.random.Generator) -> dict:
 
 
 @settings(max_examples=40, deadline=None)
-@given(seed=st.integers(0, 2**32), lead=st.integers(0, 3), n=st.integers(1, 5_000), threads=st.integers(1, 4))
-def test_uniforms_into_equal_the_serial_draw(seed: int, lead: int, n: int, threads: int) -> None:
+@given(seed=st.integers(0, 2**32), lead=st.integers(0, 3), n=st.integers(1, 5_000), threads=st.integers(1, 4),
+       compiled=st.booleans())
+def test_uniforms_into_equal_the_serial_draw(seed: int, lead: int, n: int, threads: int, compiled: bool) -> None:
     # `lead` draws first, so the stream may start with a buffered half output (odd lead).
+    # Without numba the array is split among threads filling from numpy copies of the stream.
     serial, split = np.random.default_rng(seed), np.random.default_rng(seed)
     serial.random(lead, dtype=np.float32)
     split.random(lead, dtype=np.float32)
     expected = serial.random((3, n), dtype=np.float32)
-    got = draws.uniforms_into(split, np.empty((3, n), dtype=np.float32), threads)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(draws, "HAVE_NUMBA", draws.HAVE_NUMBA and compiled)
+        got = draws.uniforms_into(split, np.empty((3, n), dtype=np.float32), threads)
     np.testing.assert_array_equal(got, expected)
     assert _state(split) == _state(serial)
     np.testing.assert_array_equal(split.random(5, dtype=np.float32), serial.random(5, dtype=np.float32))
@@ -94,3 +98,17 @@ def test_kept_rows_far_into_a_large_matrix() -> None:
     matrix = serial.random((n_rows, width), dtype=np.float32)
     np.testing.assert_array_equal(draws.kept_rows(jumped, n_rows, width, keep), matrix[keep])
     assert _state(jumped) == _state(serial)
+
+
+@pytest.mark.skipif(not HAVE_NUMBA, reason="the compiled fill needs numba")
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32), lead=st.integers(0, 3), n=st.integers(0, 3_000), threads=st.integers(1, 5))
+def test_compiled_fill_equals_numpys(seed: int, lead: int, n: int, threads: int) -> None:
+    # Any length (odd, even, empty), after a buffered half or not, any number of parts.
+    serial, compiled = np.random.default_rng(seed), np.random.default_rng(seed)
+    serial.random(lead, dtype=np.float32)
+    compiled.random(lead, dtype=np.float32)
+    expected = serial.random(n, dtype=np.float32)
+    np.testing.assert_array_equal(draws.fill_uniforms(compiled, np.empty(n, dtype=np.float32), threads), expected)
+    assert _state(compiled) == _state(serial)
+    np.testing.assert_array_equal(compiled.random(3, dtype=np.float32), serial.random(3, dtype=np.float32))
