@@ -268,12 +268,17 @@ def row_chunks(sponsor: npt.NDArray[np.int32], target: int | None = None) -> npt
     return np.unique(np.concatenate([[0], cuts, [n]])).astype(np.intp)
 
 
-def _add_rows_in_order(parts: F64) -> F64:
+def _add_rows_in_order(parts: F64) -> F64:  # pragma: no cover - compiled
     """parts[0] + parts[1] + ... + parts[m-1], in that order (fixed, whatever the threads)."""
     total = parts[0].copy()
     for c in range(1, parts.shape[0]):
-        total += parts[c]
+        for j in range(parts.shape[1]):
+            total[j] += parts[c, j]
     return total
+
+
+if HAVE_NUMBA:
+    _add_rows_in_order = njit(cache=True, nogil=True)(_add_rows_in_order)
 
 
 @dataclass(frozen=True)
@@ -582,27 +587,27 @@ def observe_savers_numpy(pop: sv.SaverPopulation, default_rate: F64, n_plans: in
 
 
 def _observe_rows(lo, hi, balance, weight, participating, age, worst, auto, deferral, sponsor, default_rate,
-                  df0, st0, wi0, n_alt, n_df, threshold, outside_held, sums, hold, plan_held,
+                  df0, st0, wi0, n_alt, n_df, threshold, outside_held, sums, plan_held,
                   plan_outside):  # pragma: no cover - compiled
-    """Rows lo..hi-1 of `observe_savers`, added into this chunk's rows of partial sums
-    (`sums`, `hold`) and into the per-plan totals of the chunk's plans."""
+    """Rows lo..hi-1 of `observe_savers`: national sums into this chunk's row `sums` (kept in
+    local accumulators, added in row order) and per-plan totals into the chunk's plans."""
     h = balance.shape[1]
+    heads = part = dollars = in_df = any_exp = near = near_loss = at_default = 0.0
+    exposed = np.zeros(n_alt)
     for i in range(lo, hi):
         w = weight[i]
         s = sponsor[i]
         for j in range(h):
-            x = w * balance[i, j]
-            hold[j] += x
-            plan_held[s, j] += x
-        sums[0] += w
+            plan_held[s, j] += w * balance[i, j]
+        heads += w
         if participating[i]:
-            sums[1] += w
-        sums[2] += w * _row_total(balance[i])
+            part += w
+        dollars += w * _row_total(balance[i])
         held = False
         for k in range(n_df):
             held = held or balance[i, k] > 0
         if held:
-            sums[3] += w
+            in_df += w
         hit = False
         for k in range(n_alt):
             outside = balance[i, st0 + k] + balance[i, wi0 + k]
@@ -611,17 +616,21 @@ def _observe_rows(lo, hi, balance, weight, participating, age, worst, auto, defe
                 plan_outside[s, k] += w  # w x 1.0, as plan_sums adds it
             if balance[i, df0 + k] + outside > threshold:
                 hit = True
-                sums[5 + k] += w
+                exposed[k] += w
         if hit:
-            sums[4] += w
+            any_exp += w
         if age[i] >= 55 and age[i] < 65:
-            sums[5 + n_alt] += w
+            near += w
             if worst[i] < -0.2:
-                sums[6 + n_alt] += w
+                near_loss += w
         if auto[i]:
             rate = default_rate[s]
             if abs(deferral[i] - rate) <= 1e-8 + 1e-5 * abs(rate):
-                sums[7 + n_alt] += w
+                at_default += w
+    sums[0], sums[1], sums[2], sums[3], sums[4] = heads, part, dollars, in_df, any_exp
+    for k in range(n_alt):
+        sums[5 + k] = exposed[k]
+    sums[5 + n_alt], sums[6 + n_alt], sums[7 + n_alt] = near, near_loss, at_default
 
 
 if HAVE_NUMBA:
@@ -629,12 +638,12 @@ if HAVE_NUMBA:
 
 
 def _observe_chunks(bounds, balance, weight, participating, age, worst, auto, deferral, sponsor, default_rate,
-                    df0, st0, wi0, n_alt, n_df, threshold, outside_held, parts, hold_parts, plan_held,
+                    df0, st0, wi0, n_alt, n_df, threshold, outside_held, parts, plan_held,
                     plan_outside):  # pragma: no cover - compiled
     for c in prange(bounds.shape[0] - 1):
         _observe_rows(bounds[c], bounds[c + 1], balance, weight, participating, age, worst, auto, deferral,
                       sponsor, default_rate, df0, st0, wi0, n_alt, n_df, threshold, outside_held, parts[c],
-                      hold_parts[c], plan_held, plan_outside)
+                      plan_held, plan_outside)
 
 
 _observe_kernel = njit(cache=True, nogil=True, parallel=True)(_observe_chunks) if HAVE_NUMBA else _observe_chunks
@@ -649,7 +658,8 @@ def observe_savers(pop: sv.SaverPopulation, default_rate: F64, bounds: npt.NDArr
     ODD §6, observation. One pass over the balance matrix and the saver columns, rows shared
     out among threads in the chunks `bounds` (default `row_chunks(pop.sponsor)`); national
     sums are added row by row within a chunk and the chunks' partial sums in chunk order,
-    and each plan's totals by the one thread that has its rows, in row order, so the bytes
+    and each plan's totals by the one thread that has its rows, in row order (national
+    holdings are the plans' totals added in plan order), so the bytes
     depend neither on the number of threads nor on the JIT. Equal to
     `observe_savers_numpy` to rounding (national sums are added in another order) and, for
     the per-plan totals, to the bit. `out`, an earlier result for as many savers, has its
@@ -660,14 +670,15 @@ def observe_savers(pop: sv.SaverPopulation, default_rate: F64, bounds: npt.NDArr
     n, n_alt = pop.n, sv.N_ALT
     held = out.outside_held if out is not None and out.outside_held.shape[0] == n else np.empty((n, n_alt), np.float32)
     m, h = bounds.shape[0] - 1, pop.balance_usd.shape[1]
-    parts, hold_parts = np.zeros((m, len(OBSERVED_SUMS))), np.zeros((m, h))
+    parts = np.zeros((m, len(OBSERVED_SUMS)))
     plan_held, plan_outside = np.zeros((default_rate.shape[0], h)), np.zeros((default_rate.shape[0], n_alt))
     _observe_kernel(bounds, pop.balance_usd, pop.weight, pop.is_participating, pop.age_years, pop.worst_year_return,
                     pop.is_auto_enrolled, pop.deferral_rate, pop.sponsor, default_rate, sv.DF_ALT_SLICE.start,
                     sv.STANDALONE_ALT_SLICE.start, sv.WINDOW_ALT_SLICE.start, n_alt, sv.N_DF, threshold_usd,
-                    held, parts, hold_parts, plan_held, plan_outside)
+                    held, parts, plan_held, plan_outside)
     totals = _add_rows_in_order(parts)
-    return Exposure(held, dict(zip(OBSERVED_SUMS, totals.tolist(), strict=True)), _add_rows_in_order(hold_parts),
+    # National holdings: the plans' totals added in plan order (fixed, whatever the threads).
+    return Exposure(held, dict(zip(OBSERVED_SUMS, totals.tolist(), strict=True)), _add_rows_in_order(plan_held),
                     plan_held, plan_outside)
 
 
