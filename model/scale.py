@@ -16,10 +16,11 @@ from pathlib import Path
 from .config import RunConfig
 from .errors import InputError
 
-BYTES_PER_SAVER = 900
-"""Peak resident memory per simulated saver, bytes: 826 measured between 1M and 3M savers
-(before the last memory savings) and 743 at 10M (6.93 GiB peak, benchmarks/RESULTS.md);
-kept on the high side, since a refused run costs a second while a killed one costs hours."""
+BYTES_PER_SAVER = 800
+"""Peak resident memory per simulated saver, bytes: at 10M savers the initialisation peak
+is 6.55 GiB and the monthly peak 6.63 GiB (about 700 and 640 bytes a saver once the base
+and plans are taken off; benchmarks/RESULTS.md, 2026-12-01); kept on the high side, since a
+refused run costs a second while a killed one costs hours."""
 BYTES_PER_PLAN = 2_500
 """Peak resident memory per simulated plan, bytes: about 2,000 measured at 604,400 plans
 and 1M savers (plan table, peer network built with networkx, per-plan fee and holding
