@@ -550,13 +550,10 @@ EXPOSURE_THRESHOLD_USD = 0.005
 
 
 @dataclass
-class Exposure:
+class SaverTotals:
     """What observation, litigation and coworkers need of the savers at the end of a month
     (ODD §6), from one pass over them (`observe_savers`)."""
 
-    outside_held: npt.NDArray[np.float32]
-    """(n, N_ALT): 1.0 where the saver holds the class outside the default fund (float32:
-    0 and 1 are exact)."""
     sums: dict[str, float]
     """National sums over savers, keyed by `OBSERVED_SUMS`."""
     holdings_usd: F64
@@ -566,12 +563,12 @@ class Exposure:
     (the same bits as `plan_sums(sponsor, weight, balance, n_plans)`)."""
     plan_outside_held: F64
     """(n_plans, N_ALT): national heads of each plan holding each class outside the default
-    fund (the same bits as `plan_sums` of `outside_held`)."""
+    fund (the same bits as `plan_sums` of 1.0 where a saver holds it, 0.0 elsewhere)."""
 
 
 def observe_savers_numpy(pop: sv.SaverPopulation, default_rate: F64, n_plans: int,
-                         threshold_usd: float = EXPOSURE_THRESHOLD_USD) -> Exposure:
-    """`Exposure` by whole-array operations (the definition `observe_savers` is tested against)."""
+                         threshold_usd: float = EXPOSURE_THRESHOLD_USD) -> SaverTotals:
+    """`SaverTotals` by whole-array operations (the definition `observe_savers` is tested against)."""
     balance, w = pop.balance_usd, pop.weight
     inside, outside = sv.alt_holdings(balance)
     exposed = inside + outside > threshold_usd
@@ -581,13 +578,12 @@ def observe_savers_numpy(pop: sv.SaverPopulation, default_rate: F64, n_plans: in
     flags = [np.ones(pop.n, dtype=bool), pop.is_participating, None, (balance[:, : sv.N_DF] > 0).any(axis=1),
              exposed.any(axis=1), *exposed.T, near, near & (pop.worst_year_return < -0.2), at_default]
     sums = {name: float(w @ (balance.sum(axis=1) if f is None else f)) for name, f in zip(OBSERVED_SUMS, flags, strict=True)}
-    held = (outside > 0).astype(np.float32)
     by_plan = sp.csr_array((w, (pop.sponsor, np.arange(pop.n))), shape=(n_plans, pop.n))
-    return Exposure(held, sums, w @ balance, by_plan @ balance, by_plan @ held.astype(np.float64))
+    return SaverTotals(sums, w @ balance, by_plan @ balance, by_plan @ (outside > 0).astype(np.float64))
 
 
 def _observe_rows(lo, hi, balance, weight, participating, age, worst, auto, deferral, sponsor, default_rate,
-                  df0, st0, wi0, n_alt, n_df, threshold, outside_held, sums, plan_held,
+                  df0, st0, wi0, n_alt, n_df, threshold, sums, plan_held,
                   plan_outside):  # pragma: no cover - compiled
     """Rows lo..hi-1 of `observe_savers`: national sums into this chunk's row `sums` (kept in
     local accumulators, added in row order) and per-plan totals into the chunk's plans."""
@@ -611,7 +607,6 @@ def _observe_rows(lo, hi, balance, weight, participating, age, worst, auto, defe
         hit = False
         for k in range(n_alt):
             outside = balance[i, st0 + k] + balance[i, wi0 + k]
-            outside_held[i, k] = 1.0 if outside > 0 else 0.0
             if outside > 0:
                 plan_outside[s, k] += w  # w x 1.0, as plan_sums adds it
             if balance[i, df0 + k] + outside > threshold:
@@ -638,11 +633,11 @@ if HAVE_NUMBA:
 
 
 def _observe_chunks(bounds, balance, weight, participating, age, worst, auto, deferral, sponsor, default_rate,
-                    df0, st0, wi0, n_alt, n_df, threshold, outside_held, parts, plan_held,
+                    df0, st0, wi0, n_alt, n_df, threshold, parts, plan_held,
                     plan_outside):  # pragma: no cover - compiled
     for c in prange(bounds.shape[0] - 1):
         _observe_rows(bounds[c], bounds[c + 1], balance, weight, participating, age, worst, auto, deferral,
-                      sponsor, default_rate, df0, st0, wi0, n_alt, n_df, threshold, outside_held, parts[c],
+                      sponsor, default_rate, df0, st0, wi0, n_alt, n_df, threshold, parts[c],
                       plan_held, plan_outside)
 
 
@@ -651,9 +646,9 @@ _observe_kernel = njit(cache=True, nogil=True, parallel=True)(_observe_chunks) i
 
 
 def observe_savers(pop: sv.SaverPopulation, default_rate: F64, bounds: npt.NDArray[np.intp] | None = None,
-                   threshold_usd: float = EXPOSURE_THRESHOLD_USD, out: Exposure | None = None) -> Exposure:
-    """Savers' holdings outside the default fund, national and per-plan holdings and the
-    month's national sums, in one pass.
+                   threshold_usd: float = EXPOSURE_THRESHOLD_USD) -> SaverTotals:
+    """National and per-plan holdings, each plan's holders of each alternative outside the
+    default fund and the month's national sums over savers, in one pass.
 
     ODD §6, observation. One pass over the balance matrix and the saver columns, rows shared
     out among threads in the chunks `bounds` (default `row_chunks(pop.sponsor)`); national
@@ -662,23 +657,21 @@ def observe_savers(pop: sv.SaverPopulation, default_rate: F64, bounds: npt.NDArr
     holdings are the plans' totals added in plan order), so the bytes
     depend neither on the number of threads nor on the JIT. Equal to
     `observe_savers_numpy` to rounding (national sums are added in another order) and, for
-    the per-plan totals, to the bit. `out`, an earlier result for as many savers, has its
-    saver array overwritten (fresh memory each month would cost page faults at 10M savers).
+    the per-plan totals, to the bit. Nothing per saver is kept.
     """
     if bounds is None:
         bounds = row_chunks(pop.sponsor)
-    n, n_alt = pop.n, sv.N_ALT
-    held = out.outside_held if out is not None and out.outside_held.shape[0] == n else np.empty((n, n_alt), np.float32)
+    n_alt = sv.N_ALT
     m, h = bounds.shape[0] - 1, pop.balance_usd.shape[1]
     parts = np.zeros((m, len(OBSERVED_SUMS)))
     plan_held, plan_outside = np.zeros((default_rate.shape[0], h)), np.zeros((default_rate.shape[0], n_alt))
     _observe_kernel(bounds, pop.balance_usd, pop.weight, pop.is_participating, pop.age_years, pop.worst_year_return,
                     pop.is_auto_enrolled, pop.deferral_rate, pop.sponsor, default_rate, sv.DF_ALT_SLICE.start,
                     sv.STANDALONE_ALT_SLICE.start, sv.WINDOW_ALT_SLICE.start, n_alt, sv.N_DF, threshold_usd,
-                    held, parts, plan_held, plan_outside)
+                    parts, plan_held, plan_outside)
     totals = _add_rows_in_order(parts)
     # National holdings: the plans' totals added in plan order (fixed, whatever the threads).
-    return Exposure(held, dict(zip(OBSERVED_SUMS, totals.tolist(), strict=True)), _add_rows_in_order(plan_held),
+    return SaverTotals(dict(zip(OBSERVED_SUMS, totals.tolist(), strict=True)), _add_rows_in_order(plan_held),
                     plan_held, plan_outside)
 
 

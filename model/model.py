@@ -148,7 +148,7 @@ class Alt401kModel(mesa.Model):
         self.plan_weight = self.plan_totals(np.ones((self.savers.n, 1)))[:, 0]
         self._arrays: dict[tuple[str, tuple[int, ...]], npt.NDArray[Any]] = {}
         """Arrays rewritten every month (`_reused`)."""
-        self._exposure: tuple[int, kernels.Exposure] | None = None
+        self._exposure: tuple[int, kernels.SaverTotals] | None = None
         """(month, savers' exposure) (`saver_exposure`)."""
         self._invest_initial(totals)
         self.holdings_usd = self.saver_exposure().holdings_usd
@@ -428,21 +428,20 @@ class Alt401kModel(mesa.Model):
             out *= 0.7
         return np.clip(out, 0.0, 1.0)
 
-    def saver_exposure(self) -> kernels.Exposure:
-        """Savers' holdings outside the default fund and the national sums observation reports
-        (`agents.kernels.observe_savers`), computed once per value of `month`.
+    def saver_exposure(self) -> kernels.SaverTotals:
+        """National and per-plan holdings, coworker counts and observation's saver sums
+        (`agents.kernels.observe_savers`) as of the end of the last month (or t0).
 
-        Observation computes it at the end of a month, after `month` has advanced; balances
-        do not change before the next month's savers act, so the coworker shares of that
-        month reuse it. Last month's array is overwritten (no fresh memory each month)."""
+        The month's end-of-month pass (`step`) computes it once balances are final and keeps
+        it for the next value of `month`; balances do not change before the next month's
+        savers act, so observation and that month's coworker shares reuse it."""
         if self._exposure is None or self._exposure[0] != self.month:
             return self._observe(self.month)
         return self._exposure[1]
 
-    def _observe(self, month: int) -> kernels.Exposure:
+    def _observe(self, month: int) -> kernels.SaverTotals:
         """Observe the savers now (`agents.kernels.observe_savers`), cached as valid for `month`."""
-        previous = self._exposure[1] if self._exposure is not None else None
-        exposure = kernels.observe_savers(self.savers, self.plans.default_rate, self.row_bounds, out=previous)
+        exposure = kernels.observe_savers(self.savers, self.plans.default_rate, self.row_bounds)
         self._exposure = (month, exposure)
         return exposure
 
