@@ -570,7 +570,10 @@ class Alt401kModel(mesa.Model):
         """This month's saver draws of `shape`, written into an array kept across months
         (`_reused`): the numbers of `saver_rng.random(shape, dtype=np.float32)`, as the
         agents engine draws them (on the kernels' threads, `model.draws`)."""
-        out = self._reused("uniforms", shape, np.float32)
+        # One buffer serves every draw of the month (each phase is done with its draws before
+        # the next draws), sized for the largest.
+        rows = max(shape[0], 6)
+        out = self._reused("uniforms", (rows, shape[1]), np.float32)[: shape[0]]
         return draws.uniforms_into(self.saver_rng, out, kernel_threads())
 
     def _saver_uniform_rows(self, n_rows: int, width: int, keep: npt.NDArray[np.intp]) -> npt.NDArray[np.float32]:
