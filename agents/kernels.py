@@ -8,10 +8,16 @@ floating-point rounding; tests/agents/test_kernels.py). The model always uses th
 kernel: compiled when numba is installed, interpreted otherwise, so that outputs are
 byte-identical with or without the JIT.
 
-The other passes here — per-plan totals (`plan_sums`), the default-fund mix
-(`default_fund_composition`) and observation's per-saver facts (`exposure`) — reproduce
-their numpy definitions bit for bit, summation order included, and fall back to them
-without numba (the interpreter would be too slow for whole-population loops).
+The per-plan totals (`plan_sums`) and the default-fund mix (`glide_composition`,
+`default_fund_composition`) reproduce their numpy definitions bit for bit, summation order
+included, and fall back to them without numba (the interpreter would be too slow for
+whole-population loops). The end-of-month pass (`observe_savers`) equals its numpy
+definition to rounding and, like the balance pass, is interpreted without numba.
+
+The passes run on numba's threads. Row-wise passes with no sums across rows split the rows
+any way; the others take chunks of rows that each start at a plan's first row
+(`row_chunks`), so each plan's totals are added by one thread in row order and national
+sums are the chunks' sums added in chunk order: the bytes never depend on the thread count.
 """
 
 from __future__ import annotations
@@ -113,18 +119,18 @@ def _balance_month_rows(
     for k in range(n_ill):
         is_ill[df_illiquid[k]] = True
     for i in range(lo, hi):
+        s = sponsor[i]
         if mix_mode == 0:
             for k in range(n_df):
                 comp[0, k] = composition[i, k]
-        elif mix_mode == 1:
-            p = sponsor[i]
-            equity = _interp(age[i], eq_xp, eq_fp)
-            cash = _interp(age[i], cash_xp, cash_fp)
-            _mix_row_given(equity, 1.0 - equity - cash, cash, plan_sleeve[p], need_bonds[p], sleeve_total[p], comp, 0)
         else:
-            p = sponsor[i]
-            _mix_row_given(fixed_mix[0], fixed_mix[1], fixed_mix[2], plan_sleeve[p], need_bonds[p], sleeve_total[p],
-                           comp, 0)
+            if mix_mode == 1:  # glide path by age, as glide_composition
+                g0 = _interp(age[i], eq_xp, eq_fp)
+                g2 = _interp(age[i], cash_xp, cash_fp)
+                g1 = 1.0 - g0 - g2
+            else:
+                g0, g1, g2 = fixed_mix[0], fixed_mix[1], fixed_mix[2]
+            _mix_row_given(g0, g1, g2, plan_sleeve[s], need_bonds[s], sleeve_total[s], comp, 0)
         a = amount[i]
         for k in range(n_df):
             balance[i, k] += a * allocation[i, 0] * comp[0, k]
@@ -136,7 +142,6 @@ def _balance_month_rows(
         before = 0.0
         gain = 0.0
         carry = 0.0
-        s = sponsor[i]
         w = weight[i]
         for j in range(h):
             b = balance[i, j]
@@ -251,8 +256,8 @@ CHUNK_ROWS = 1 << 15
 def row_chunks(sponsor: npt.NDArray[np.int32], target: int | None = None) -> npt.NDArray[np.intp]:
     """Bounds of the chunks of rows the parallel passes share out, shape (m + 1,).
 
-    Chunks are about `target` rows long (default `CHUNK_ROWS`), each starting where a plan's rows start, so that
-    every plan's rows lie in one chunk and per-plan totals are added by one thread in row
+    Chunks are about `target` rows long (default `CHUNK_ROWS`), each starting where a plan's
+    rows start, so that every plan's rows lie in one chunk and per-plan totals are added by one thread in row
     order (savers are stored in plan order, `model.population.assign_sponsors`). The bounds
     depend only on the rows, never on the number of threads, so neither do the per-chunk
     partial sums nor their total. Where a plan's rows are not contiguous there is one chunk.
@@ -485,14 +490,16 @@ if HAVE_NUMBA:
     _mix_row = njit(cache=True, nogil=True)(_mix_row)
     _interp = njit(cache=True, nogil=True)(_interp)
     _plan_sleeve_needs = njit(cache=True, nogil=True)(_plan_sleeve_needs)
-# Row-wise passes with no sums across rows: any split of the rows among threads gives the
-# same bytes, so they run on numba's threads (prange) directly.
+
+
 def plan_sleeve_needs(plan_sleeve: F64, need_bonds: F64, total: F64) -> None:
     """Each plan's sleeve share replacing bonds and whole sleeve share, into the arrays given
     (the per-plan part of the default-fund mix, computed once a month, not once a saver)."""
     _plan_sleeve_needs(plan_sleeve, sv.SLEEVE_FROM_BONDS_MASK, need_bonds, total)
 
 
+# Row-wise passes with no sums across rows: any split of the rows among threads gives the
+# same bytes, so they run on numba's threads (prange) directly.
 _glide_composition_kernel = njit(cache=True, nogil=True, parallel=True)(_glide_composition_rows) if HAVE_NUMBA else None
 
 

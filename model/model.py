@@ -148,10 +148,10 @@ class Alt401kModel(mesa.Model):
         self.plan_weight = self.plan_totals(np.ones((self.savers.n, 1)))[:, 0]
         self._arrays: dict[tuple[str, tuple[int, ...]], npt.NDArray[Any]] = {}
         """Arrays rewritten every month (`_reused`)."""
-        self._exposure: tuple[int, kernels.SaverTotals] | None = None
-        """(month, savers' exposure) (`saver_exposure`)."""
+        self._saver_totals: tuple[int, kernels.SaverTotals] | None = None
+        """(month, savers' end-of-month totals) (`saver_totals`)."""
         self._invest_initial(totals)
-        self.holdings_usd = self.saver_exposure().holdings_usd
+        self.holdings_usd = self.saver_totals().holdings_usd
         """National USD by holding column at the end of the last month (or t0)."""
         # Reference engine (RunConfig.saver_engine): one Saver agent per row runs the saver
         # phases with the same rules and draws, writing its state back into `self.savers`.
@@ -428,28 +428,28 @@ class Alt401kModel(mesa.Model):
             out *= 0.7
         return np.clip(out, 0.0, 1.0)
 
-    def saver_exposure(self) -> kernels.SaverTotals:
+    def saver_totals(self) -> kernels.SaverTotals:
         """National and per-plan holdings, coworker counts and observation's saver sums
         (`agents.kernels.observe_savers`) as of the end of the last month (or t0).
 
         The month's end-of-month pass (`step`) computes it once balances are final and keeps
         it for the next value of `month`; balances do not change before the next month's
         savers act, so observation and that month's coworker shares reuse it."""
-        if self._exposure is None or self._exposure[0] != self.month:
+        if self._saver_totals is None or self._saver_totals[0] != self.month:
             return self._observe(self.month)
-        return self._exposure[1]
+        return self._saver_totals[1]
 
     def _observe(self, month: int) -> kernels.SaverTotals:
         """Observe the savers now (`agents.kernels.observe_savers`), cached as valid for `month`."""
         exposure = kernels.observe_savers(self.savers, self.plans.default_rate, self.row_bounds)
-        self._exposure = (month, exposure)
+        self._saver_totals = (month, exposure)
         return exposure
 
     def _coworker_share(self) -> F64:
         """Share of each plan's savers holding each alternative outside the default fund,
         (n_plans, N_ALT); computed once a month."""
         if getattr(self, "_coworker_month", None) != self.month:
-            held = self.saver_exposure().plan_outside_held
+            held = self.saver_totals().plan_outside_held
             self._coworker = held / np.maximum(self.plan_weight, 1e-12)[:, None]
             self._coworker_month = self.month
         return self._coworker
@@ -577,17 +577,11 @@ class Alt401kModel(mesa.Model):
         return draws.uniforms_into(self.saver_rng, out, kernel_threads())
 
     def _saver_uniform_rows(self, n_rows: int, width: int, keep: npt.NDArray[np.intp]) -> npt.NDArray[np.float32]:
-        """Rows `keep` (ascending) of `saver_rng.random((n_rows, width), dtype=np.float32)`:
-        only those rows drawn, by the compiled PCG64 jump (`model.draws.kept_rows`), or
-        without numba every row drawn block by block into buffers kept across months
-        (`model.draws.uniform_rows`); the same numbers either way."""
-        if kernels.HAVE_NUMBA:
-            return draws.kept_rows(self.saver_rng, n_rows, width, keep)
-
-        def buffer(i: int) -> npt.NDArray[np.float32]:
-            return self._reused(f"uniform block {i}", (65_536, width), np.float32)
-
-        return draws.uniform_rows(self.saver_rng, n_rows, width, keep, kernel_threads(), buffer)
+        """Rows `keep` (ascending) of `saver_rng.random((n_rows, width), dtype=np.float32)`
+        (`model.draws.uniform_rows`: only those rows made with numba; without, every row
+        drawn block by block into a buffer kept across months); the same numbers either way."""
+        return draws.uniform_rows(self.saver_rng, n_rows, width, keep,
+                                  lambda: self._reused("uniform block", (65_536, width), np.float32))
 
     def _gate_monthly(self) -> float:
         return self.policy.gate_quarterly / 3.0

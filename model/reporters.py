@@ -50,7 +50,7 @@ def assets_record(model: Alt401kModel) -> dict[str, float]:
         rec[f"assets_usd__{c}"] = float(by_holding[i == HOLDING_CHANNEL].sum())
     for h, (c, a) in enumerate(HOLDINGS):
         rec[f"assets_usd__{c}__{a}"] = float(by_holding[h])
-    sums = model.saver_exposure().sums
+    sums = model.saver_totals().sums
     rec["participants"] = sums["participating"]
     rec["mean_balance_usd"] = sums["balance_usd"] / sums["weight"]
     rec["default_fund_share_of_assets"] = rec["assets_usd__default_fund"] / max(rec["assets_usd"], 1e-9)
@@ -93,7 +93,7 @@ def sponsor_record(model: Alt401kModel) -> dict[str, float]:
 def saver_record(model: Alt401kModel) -> dict[str, float]:
     """Share of participants exposed to alternatives; near-retiree losses; share at the
     default deferral rate (heads, national; sums from `agents.kernels.observe_savers`)."""
-    sums = model.saver_exposure().sums
+    sums = model.saver_totals().sums
     heads = sums["weight"]
     rec = {"share_savers_exposed_any_alt": sums["any_exposed"] / heads}
     for a in ALTERNATIVES:

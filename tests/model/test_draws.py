@@ -1,8 +1,9 @@
-"""Tests for model/draws.py: uniforms drawn on several threads are the serial draw's numbers.
+"""Tests for model/draws.py: the saver uniforms are numpy's numbers however they are made.
 
-Common random numbers and the per-saver reference engine (which draws serially) depend on
-the saver stream giving the same numbers, and being left in the same state, however many
-threads drew them; so every comparison here is exact.
+Common random numbers and the per-saver reference engine (which draws with numpy) depend on
+the saver stream giving the same numbers, and being left in the same state, whether numba
+made them on several threads, jumped to the kept rows only, or numpy drew them block by
+block; so every comparison here is exact.
 """
 
 from __future__ import annotations
@@ -15,59 +16,25 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 
-@pytest.fixture(autouse=True)
-def small_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(draws, "MIN_PARALLEL_FLOATS", 8)
-
-
 def _state(rng: np.random.Generator) -> dict:
     return rng.bit_generator.state
 
 
 @settings(max_examples=40, deadline=None)
-@given(seed=st.integers(0, 2**32), lead=st.integers(0, 3), n=st.integers(1, 5_000), threads=st.integers(1, 4),
-       compiled=st.booleans())
-def test_uniforms_into_equal_the_serial_draw(seed: int, lead: int, n: int, threads: int, compiled: bool) -> None:
-    # `lead` draws first, so the stream may start with a buffered half output (odd lead).
-    # Without numba the array is split among threads filling from numpy copies of the stream.
-    serial, split = np.random.default_rng(seed), np.random.default_rng(seed)
-    serial.random(lead, dtype=np.float32)
-    split.random(lead, dtype=np.float32)
-    expected = serial.random((3, n), dtype=np.float32)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(draws, "HAVE_NUMBA", draws.HAVE_NUMBA and compiled)
-        got = draws.uniforms_into(split, np.empty((3, n), dtype=np.float32), threads)
-    np.testing.assert_array_equal(got, expected)
-    assert _state(split) == _state(serial)
-    np.testing.assert_array_equal(split.random(5, dtype=np.float32), serial.random(5, dtype=np.float32))
-
-
-@settings(max_examples=40, deadline=None)
 @given(seed=st.integers(0, 2**32), n_rows=st.integers(1, 900), width=st.sampled_from([2, 15, 16]),
-       block=st.sampled_from([4, 64, 100]), threads=st.integers(1, 3), share=st.floats(0.0, 1.0))
-def test_uniform_rows_are_the_kept_rows_of_the_serial_matrix(seed: int, n_rows: int, width: int, block: int,
-                                                             threads: int, share: float) -> None:
-    serial, split = np.random.default_rng(seed), np.random.default_rng(seed)
+       block=st.sampled_from([4, 64, 100]), share=st.floats(0.0, 1.0))
+def test_block_draw_keeps_the_rows_of_the_serial_matrix(seed: int, n_rows: int, width: int, block: int,
+                                                        share: float) -> None:
+    # Without numba the matrix is drawn block by block and only the kept rows are stored.
+    serial, blocked = np.random.default_rng(seed), np.random.default_rng(seed)
     matrix = serial.random((n_rows, width), dtype=np.float32)
     keep = np.flatnonzero(np.random.default_rng(seed + 1).random(n_rows) < share)
-    buffers: dict[int, np.ndarray] = {}
-
-    def buffer(i: int) -> np.ndarray:
-        return buffers.setdefault(i, np.empty((block, width), dtype=np.float32))
-
-    got = draws.uniform_rows(split, n_rows, width, keep, threads, buffer, block=block)
+    buf = np.empty((block, width), dtype=np.float32)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(draws, "HAVE_NUMBA", False)
+        got = draws.uniform_rows(blocked, n_rows, width, keep, lambda: buf)
     np.testing.assert_array_equal(got, matrix[keep])
-    assert _state(split) == _state(serial)
-
-
-def test_the_split_really_uses_several_streams() -> None:
-    # Guard against a change that silently falls back to one thread: with a large enough
-    # array two copies are made, and their parts join up without a gap or overlap.
-    rng = np.random.default_rng(3)
-    copies = draws._copies_at(rng, [0, 10])
-    first = copies[0].random(12, dtype=np.float32)
-    second = copies[1].random(2, dtype=np.float32)
-    np.testing.assert_array_equal(first[10:], second)
+    assert _state(blocked) == _state(serial)
 
 
 @pytest.mark.skipif(not HAVE_NUMBA, reason="the jump to kept rows is compiled")
@@ -104,11 +71,13 @@ def test_kept_rows_far_into_a_large_matrix() -> None:
 @settings(max_examples=60, deadline=None)
 @given(seed=st.integers(0, 2**32), lead=st.integers(0, 3), n=st.integers(0, 3_000), threads=st.integers(1, 5))
 def test_compiled_fill_equals_numpys(seed: int, lead: int, n: int, threads: int) -> None:
-    # Any length (odd, even, empty), after a buffered half or not, any number of parts.
+    # Any length (odd, even, empty), after a buffered half (odd `lead`) or not, any number
+    # of parts, a 2-D array as the model's (k, n) draws.
     serial, compiled = np.random.default_rng(seed), np.random.default_rng(seed)
     serial.random(lead, dtype=np.float32)
     compiled.random(lead, dtype=np.float32)
-    expected = serial.random(n, dtype=np.float32)
-    np.testing.assert_array_equal(draws.fill_uniforms(compiled, np.empty(n, dtype=np.float32), threads), expected)
+    expected = serial.random((2, n), dtype=np.float32)
+    got = draws.uniforms_into(compiled, np.empty((2, n), dtype=np.float32), threads)
+    np.testing.assert_array_equal(got, expected)
     assert _state(compiled) == _state(serial)
     np.testing.assert_array_equal(compiled.random(3, dtype=np.float32), serial.random(3, dtype=np.float32))
