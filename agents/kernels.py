@@ -33,6 +33,7 @@ from ..model.strata import GLIDE_CASH, GLIDE_EQUITY, glide_path
 from . import savers as sv
 
 F64 = npt.NDArray[np.float64]
+_DEFAULTED = sv.DEFAULTED  # a constant inside the compiled passes
 
 try:  # numba is an optional dependency (extra "fast"); results do not depend on it.
     if os.environ.get("ALT401K_NO_JIT"):
@@ -95,9 +96,10 @@ def balance_month_numpy(
 
 
 def _balance_month_rows(
-    lo, hi, balance, year_growth, weight, sponsor, amount, allocation, composition, holding_return,
-    fee_matrix, is_pe, carry_rate_monthly, df_illiquid, gate_monthly, fees_out, gain_out,
-    mix_mode, age, eq_xp, eq_fp, cash_xp, cash_fp, fixed_mix, plan_sleeve, need_bonds, sleeve_total,
+    lo, hi, balance, year_growth, weight, sponsor, amount, allocation, style, composition, holding_return,
+    fee_monthly, is_pe, carry_rate_monthly, df_illiquid, gate_monthly, fees_out, gain_out,
+    mix_mode, age, eq_xp, eq_fp, eq_slope, cash_xp, cash_fp, cash_slope, fixed_mix, plan_sleeve, need_bonds,
+    sleeve_total,
 ):  # pragma: no cover - compiled; checked against the numpy twin
     """Rows lo..hi-1 of the balance update; `gain_out` is this chunk's own row of partial sums
     and `fees_out` is shared (each plan's rows lie in one chunk, `row_chunks`).
@@ -125,17 +127,28 @@ def _balance_month_rows(
                 comp[0, k] = composition[i, k]
         else:
             if mix_mode == 1:  # glide path by age, as glide_composition
-                g0 = _interp(age[i], eq_xp, eq_fp)
-                g2 = _interp(age[i], cash_xp, cash_fp)
+                g0 = _interp_sloped(age[i], eq_xp, eq_fp, eq_slope)
+                g2 = _interp_sloped(age[i], cash_xp, cash_fp, cash_slope)
                 g1 = 1.0 - g0 - g2
             else:
                 g0, g1, g2 = fixed_mix[0], fixed_mix[1], fixed_mix[2]
             _mix_row_given(g0, g1, g2, plan_sleeve[s], need_bonds[s], sleeve_total[s], comp, 0)
+        # Contributions. Adding a zero leaves a balance's bits as they are (balances are never
+        # -0.0), so nothing is added for savers who contribute nothing, and a defaulted
+        # saver's allocation (always all in the default fund: allocation[i, 0] == 1, the rest
+        # 0) is not read: a * 1.0 * comp == a * comp. The same bits as the full loop, with
+        # 120 bytes a defaulted saver less to read.
         a = amount[i]
-        for k in range(n_df):
-            balance[i, k] += a * allocation[i, 0] * comp[0, k]
-        for j in range(n_df, h):
-            balance[i, j] += a * allocation[i, j - n_df + 1]
+        if a != 0.0:
+            if style[i] == _DEFAULTED:
+                for k in range(n_df):
+                    balance[i, k] += a * comp[0, k]
+            else:
+                a0 = a * allocation[i, 0]
+                for k in range(n_df):
+                    balance[i, k] += a0 * comp[0, k]
+                for j in range(n_df, h):
+                    balance[i, j] += a * allocation[i, j - n_df + 1]
         # Returns, fees and carry holding by holding. Most of a saver's 22 holdings are empty,
         # and an empty one adds exact zeros to every sum (balances are never -0.0), so it is
         # skipped: the same bits as visiting it.
@@ -152,7 +165,7 @@ def _balance_month_rows(
             gain += g
             gain_out[j] += w * g
             b *= 1.0 + holding_return[j]
-            fee = b * (fee_matrix[s, j] / 12.0)
+            fee = b * fee_monthly[s, j]
             b -= fee
             fees_out[s, j] += w * fee
             if is_pe[j] and carry_rate_monthly > 0:
@@ -223,19 +236,20 @@ if HAVE_NUMBA:
 
 
 def _balance_month_chunks(
-    bounds, balance, year_growth, weight, sponsor, amount, allocation, composition, holding_return,
-    fee_matrix, is_pe, carry_rate_monthly, df_illiquid, gate_monthly, fees_out, gain_parts, total_parts,
-    mix_mode, age, eq_xp, eq_fp, cash_xp, cash_fp, fixed_mix, plan_sleeve, need_bonds, sleeve_total,
+    bounds, balance, year_growth, weight, sponsor, amount, allocation, style, composition, holding_return,
+    fee_monthly, is_pe, carry_rate_monthly, df_illiquid, gate_monthly, fees_out, gain_parts, total_parts,
+    mix_mode, age, eq_xp, eq_fp, eq_slope, cash_xp, cash_fp, cash_slope, fixed_mix, plan_sleeve, need_bonds,
+    sleeve_total,
 ):  # pragma: no cover - compiled
     """Every chunk of rows (`row_chunks`), on as many threads as numba has: chunk c writes
     only its rows, its plans' fees and row c of the partial sums, so no two threads touch the
     same memory and the result does not depend on the number of threads."""
     for c in prange(bounds.shape[0] - 1):
         g, ca, st, so = _balance_month_rows(
-            bounds[c], bounds[c + 1], balance, year_growth, weight, sponsor, amount, allocation,
-            composition, holding_return, fee_matrix, is_pe, carry_rate_monthly, df_illiquid,
-            gate_monthly, fees_out, gain_parts[c],
-            mix_mode, age, eq_xp, eq_fp, cash_xp, cash_fp, fixed_mix, plan_sleeve, need_bonds, sleeve_total,
+            bounds[c], bounds[c + 1], balance, year_growth, weight, sponsor, amount, allocation, style,
+            composition, holding_return, fee_monthly, is_pe, carry_rate_monthly, df_illiquid,
+            gate_monthly, fees_out, gain_parts[c], mix_mode, age, eq_xp, eq_fp, eq_slope, cash_xp, cash_fp,
+            cash_slope, fixed_mix, plan_sleeve, need_bonds, sleeve_total,
         )
         total_parts[c, 0] = g
         total_parts[c, 1] = ca
@@ -305,13 +319,17 @@ def balance_month_rows(
     amount: F64, allocation: F64, composition: F64 | DefaultFundMix, holding_return: F64, fee_matrix: F64,
     pe_columns: npt.NDArray[np.intp], pe_return: float, carry_rate: float, hurdle_annual: float,
     gate_monthly: float, bounds: npt.NDArray[np.intp] | None = None,
+    style: npt.NDArray[np.int8] | None = None,
 ) -> MonthTotals:
     """The same update as `balance_month_numpy`, one saver at a time in one pass over memory.
 
     Rows are shared out in the chunks `bounds` (default `row_chunks(sponsor)`), run on
     numba's threads; national totals are the chunks' partial sums added in chunk order.
     `composition` is each saver's default-fund mix, or a `DefaultFundMix` to compute it
-    from, row by row."""
+    from, row by row. `style` (the savers' investment styles), when given, lets the pass
+    skip reading the allocation of defaulted savers, whose allocation is always the default
+    fund alone (an invariant of the model, tests/model/test_model.py); without it every
+    allocation is read. Same bits either way."""
     excess = pe_return - hurdle_annual / 12.0
     carry_monthly = carry_rate * excess / (1.0 + pe_return) if excess > 0 else 0.0
     is_pe = np.zeros(balance.shape[1], dtype=np.bool_)
@@ -322,6 +340,11 @@ def balance_month_rows(
     gain_parts = np.zeros((bounds.shape[0] - 1, balance.shape[1]))
     total_parts = np.zeros((bounds.shape[0] - 1, 4))
     (eq_xp, eq_fp), (cash_xp, cash_fp) = GLIDE_EQUITY, GLIDE_CASH
+    eq_slope, cash_slope = _slopes(eq_xp, eq_fp), _slopes(cash_xp, cash_fp)
+    if style is None:
+        style = np.full(balance.shape[0], sv.ACTIVE, dtype=np.int8)
+    # The monthly expense ratio, fee / 12, divided once per plan and holding, not per saver.
+    fee_monthly = fee_matrix / 12.0
     if isinstance(composition, DefaultFundMix):
         mode = 1 if composition.fixed is None else 2
         age = np.ascontiguousarray(composition.age_years, dtype=np.float64)
@@ -334,9 +357,10 @@ def balance_month_rows(
     if mode:
         plan_sleeve_needs(plan_sleeve, need_bonds, sleeve_total)
     _row_kernel(
-        bounds, balance, year_growth, weight, sponsor, amount, allocation, comp, holding_return,
-        fee_matrix, is_pe, carry_monthly, sv.DF_ILLIQUID, gate_monthly, fees, gain_parts, total_parts,
-        mode, age, eq_xp, eq_fp, cash_xp, cash_fp, fixed, plan_sleeve, need_bonds, sleeve_total,
+        bounds, balance, year_growth, weight, sponsor, amount, allocation, style, comp, holding_return,
+        fee_monthly, is_pe, carry_monthly, sv.DF_ILLIQUID, gate_monthly, fees, gain_parts, total_parts,
+        mode, age, eq_xp, eq_fp, eq_slope, cash_xp, cash_fp, cash_slope, fixed, plan_sleeve, need_bonds,
+        sleeve_total,
     )
     gain, carry, stuck, sold = _add_rows_in_order(total_parts)
     return MonthTotals(float(gain), _add_rows_in_order(gain_parts), fees, float(carry), float(stuck), float(sold))
@@ -469,6 +493,25 @@ def _interp(x, xp, fp):  # pragma: no cover - compiled
     return slope * (x - xp[j]) + fp[j]
 
 
+def _slopes(xp: F64, fp: F64) -> F64:
+    """Slopes of the segments of a piecewise-linear function, as `numpy.interp` and `_interp`
+    compute them (the same division, so the same bits), for `_interp_sloped`."""
+    return (fp[1:] - fp[:-1]) / (xp[1:] - xp[:-1])
+
+
+def _interp_sloped(x, xp, fp, slope):  # pragma: no cover - compiled
+    """`_interp` with the segments' `_slopes` given: no division per call, the same bits."""
+    n = xp.shape[0]
+    if x <= xp[0]:
+        return fp[0]
+    if x >= xp[n - 1]:
+        return fp[n - 1]
+    j = 0
+    while x >= xp[j + 1]:
+        j += 1
+    return slope[j] * (x - xp[j]) + fp[j]
+
+
 def _composition_rows(glide, plan_sleeve, sponsor, from_bonds, out):  # pragma: no cover - compiled
     for i in prange(glide.shape[0]):
         _mix_row(glide[i, 0], glide[i, 1], glide[i, 2], plan_sleeve[sponsor[i]], from_bonds, out, i)
@@ -489,6 +532,7 @@ if HAVE_NUMBA:
     _mix_row_given = njit(cache=True, nogil=True)(_mix_row_given)
     _mix_row = njit(cache=True, nogil=True)(_mix_row)
     _interp = njit(cache=True, nogil=True)(_interp)
+    _interp_sloped = njit(cache=True, nogil=True)(_interp_sloped)
     _plan_sleeve_needs = njit(cache=True, nogil=True)(_plan_sleeve_needs)
 
 

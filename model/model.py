@@ -477,7 +477,7 @@ class Alt401kModel(mesa.Model):
                 pop.balance_usd, pop.year_growth, pop.weight, pop.sponsor, plans.n,
                 employee + match, alloc, self.default_fund_mix(), r, fee_matrix,
                 PE_COLUMNS, float(returns.reported[ASSET_CLASSES.index("private_equity")]),
-                mb.carry_rate, mb.hurdle_annual, self._gate_monthly(), self.row_bounds,
+                mb.carry_rate, mb.hurdle_annual, self._gate_monthly(), self.row_bounds, pop.style,
             )
         f = self.flows
         f.contributions_usd = float(pop.weight @ employee)

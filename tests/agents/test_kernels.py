@@ -69,6 +69,23 @@ def test_numba_kernel_matches_numpy_twin(seed: int, pe_return: float) -> None:
     assert ta.stuck_usd > 0 and ta.sleeve_sold_usd > 0, "inputs should exercise the gate"
 
 
+def test_defaulted_savers_allocation_is_not_needed() -> None:
+    # Given the savers' styles, the pass does not read a defaulted saver's allocation (it is
+    # always the default fund alone in the model, tests/model/test_model.py) and adds
+    # nothing for savers who contribute nothing: the same bits as reading every row.
+    a = random_inputs(6)
+    rng = np.random.default_rng(6)
+    style = rng.choice([sv.DEFAULTED, sv.ACTIVE, sv.WINDOW], a["balance"].shape[0]).astype(np.int8)
+    a["allocation"][style == sv.DEFAULTED] = np.eye(sv.N_OPTIONS)[0]
+    a["amount"][rng.random(style.size) < 0.2] = 0.0
+    b = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in a.items()}
+    ta, tb = kernels.balance_month_rows(**a), kernels.balance_month_rows(**b, style=style)
+    np.testing.assert_array_equal(b["balance"], a["balance"])
+    np.testing.assert_array_equal(b["year_growth"], a["year_growth"])
+    np.testing.assert_array_equal(tb.fees_by_plan_holding, ta.fees_by_plan_holding)
+    assert (tb.gain_usd, tb.stuck_usd) == (ta.gain_usd, ta.stuck_usd)
+
+
 def test_kernels_keep_money_accounted_for() -> None:
     # After the update: balance = before + contributions + gain - fees - carry, per the
     # kernel's own totals (weighted), and no account goes negative.
