@@ -33,7 +33,7 @@ from ..model.strata import GLIDE_CASH, GLIDE_EQUITY, glide_path
 from . import savers as sv
 
 F64 = npt.NDArray[np.float64]
-_DEFAULTED = sv.DEFAULTED  # a constant inside the compiled passes
+_DEFAULTED, _ACTIVE = sv.DEFAULTED, sv.ACTIVE  # constants inside the compiled passes
 
 try:  # numba is an optional dependency (extra "fast"); results do not depend on it.
     if os.environ.get("ALT401K_NO_JIT"):
@@ -584,6 +584,84 @@ def default_fund_composition(glide: F64, plan_sleeve: F64, sponsor: npt.NDArray[
         out = np.empty((glide.shape[0], plan_sleeve.shape[1]))
     _composition_kernel(np.ascontiguousarray(glide), np.ascontiguousarray(plan_sleeve), sponsor,
                         sv.SLEEVE_FROM_BONDS_MASK, out)
+    return out
+
+
+def _clip(x, lo, hi):  # pragma: no cover - compiled
+    """`numpy.clip` of one float as numpy computes it (lo if x < lo, then hi if x > hi, else
+    x itself: numpy.clip(-0.0, 0.0, 1.0) is -0.0), signed zeros included."""
+    x = lo if x < lo else x
+    return hi if x > hi else x
+
+
+if HAVE_NUMBA:
+    _clip = njit(cache=True, nogil=True)(_clip)
+
+
+def _review_rows(u, review_prob, review_factor, participating, style, leave32, deferral, preferred,
+                 last_year_return, base, per_shortfall, per_excess, slope, inattentive, slow, prompt,
+                 auto_enroll, crash, stop32, restart32, contributing, choosers):  # pragma: no cover - compiled
+    """`savers.review_decisions_inplace` row by row (every row on its own: any split of rows
+    among threads gives the same bits). Thresholds compared with float32 draws as numpy
+    compares them: a Python float with float32 (`leave32`, `stop32`, `restart32`), a
+    float64 array with float64."""
+    for i in prange(u.shape[1]):
+        was_participating = participating[i]
+        p = min(1.0, review_prob[i] * review_factor)
+        reviewing = was_participating and u[0, i] < p
+        if reviewing and style[i] == _DEFAULTED and u[1, i] < leave32:
+            style[i] = _ACTIVE
+        choosers[i] = reviewing and style[i] != _DEFAULTED
+        d = deferral[i]
+        pref = preferred[i]
+        diff = d - pref
+        hazard = min(1.0, base * (1.0 + per_shortfall * max(0.0, -diff) + per_excess * max(0.0, diff)))
+        if was_participating and u[3, i] < hazard and abs(diff) > 1e-12:
+            d = pref
+        if reviewing:
+            change = slope * (last_year_return[i] - 0.06)
+            d = _clip(d + change, 0.0, 0.5)
+            preferred[i] = _clip(pref + change, 0.01, 0.30)
+        if not was_participating:
+            enrol_prob = slow if review_prob[i] <= inattentive else prompt
+            if not auto_enroll[i] and u[4, i] < enrol_prob:
+                participating[i] = True
+                d = pref
+        deferral[i] = d
+        if crash:
+            if contributing[i] and u[5, i] < stop32:
+                contributing[i] = False
+        elif not contributing[i] and u[5, i] < restart32:
+            contributing[i] = True
+
+
+_review_kernel = njit(cache=True, nogil=True, parallel=True)(_review_rows) if HAVE_NUMBA else None
+
+
+def review_decisions(pop: sv.SaverPopulation, u: npt.NDArray[np.float32], equity_return: float,
+                     auto_enroll: npt.NDArray[np.bool_], crash: bool, s, out: npt.NDArray[np.bool_] | None = None
+                     ) -> npt.NDArray[np.bool_]:
+    """`savers.review_decisions_inplace` (ODD §7, savers; the rules and their sources are
+    there) in one compiled pass over the savers on numba's threads, instead of ~20 numpy
+    passes and their temporaries; returns who chooses a new allocation (into `out` when
+    given). The same bits as the numpy rules (tests/agents/test_kernels.py), which are used
+    without numba."""
+    if _review_kernel is None:
+        choosers = sv.review_decisions_inplace(pop, u, equity_return, auto_enroll, crash, s)
+        if out is None:
+            return choosers
+        out[:] = choosers
+        return out
+    out = np.empty(pop.n, dtype=np.bool_) if out is None else out
+    _review_kernel(
+        u, pop.review_prob_monthly, 1.0 + s.attention_boost_per_equity_move * abs(equity_return),
+        pop.is_participating, pop.style, np.float32(s.leave_default_prob), pop.deferral_rate,
+        pop.preferred_deferral_rate, pop.last_year_return, s.deferral_change_base_monthly,
+        s.deferral_change_per_distance, s.deferral_change_per_excess, s.experienced_return_deferral_slope,
+        s.review_prob_monthly[0], s.procrastinator_enrol_prob_monthly, s.voluntary_enrol_prob_monthly,
+        auto_enroll, bool(crash), np.float32(s.stop_contributing_prob_crash),
+        np.float32(s.restart_contributing_prob), pop.is_contributing, out,
+    )
     return out
 
 

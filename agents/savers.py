@@ -10,7 +10,7 @@ a new hire at the same sponsor, which keeps the sample size and weights fixed.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -22,6 +22,9 @@ from ..model.assets import (
     ILLIQUID,
     holding_index,
 )
+
+if TYPE_CHECKING:
+    from ..model.config import SaverBehaviour
 
 F64 = npt.NDArray[np.float64]
 B = npt.NDArray[np.bool_]
@@ -462,6 +465,47 @@ def deferral_review(
     diff = pop.deferral_rate - pop.preferred_deferral_rate
     p = np.minimum(1.0, base * (1.0 + per_shortfall * np.maximum(0.0, -diff) + per_excess * np.maximum(0.0, diff)))
     return pop.is_participating & (uniform < p) & (np.abs(diff) > 1e-12)
+
+
+def review_decisions_inplace(pop: SaverPopulation, u: npt.NDArray[np.float32], equity_return: float,
+                             auto_enroll: B, crash: bool, s: SaverBehaviour) -> B:
+    """This month's decisions of savers that need no market choice, in place; returns who
+    chooses a new allocation (reviewing savers who are not defaulted).
+
+    ODD §7, savers (ODD+D: decision), in order: whether a saver looks (`draw_reviews`,
+    u[0]); a defaulted saver who looks may become an active chooser (`leave_default_prob`,
+    u[1]); a deferral far from the preferred rate may be reset (`deferral_review`, u[3]); a
+    reviewer adjusts deferral and preferred rate to last year's return
+    (`experienced_return_adjustment`; the preferred rate moves too, so the reset does not
+    undo the lesson, Choi et al. 2009); a non-participant in a plan without automatic
+    enrollment may opt in (`voluntary_enrol_prob`, u[4]); in a crash (equity drawdown past
+    20%) a contributor may stop (`stop_contributing_prob_crash`), otherwise a stopped saver
+    may restart (`restart_contributing_prob`, u[5]). None of these reads what the choosers'
+    reallocation changes (allocation, holdings, trades), so the model makes them first.
+    `auto_enroll` is per saver (its plan's). `agents.kernels.review_decisions` is the same
+    rules row by row, the same bits.
+    """
+    reviewing = draw_reviews(pop.review_prob_monthly, equity_return, s.attention_boost_per_equity_move, u[0])
+    reviewing &= pop.is_participating
+    leave = reviewing & (pop.style == DEFAULTED) & (u[1] < s.leave_default_prob)
+    pop.style[leave] = ACTIVE
+    choosers = reviewing & (pop.style != DEFAULTED)
+    resets = deferral_review(pop, u[3], s.deferral_change_base_monthly, s.deferral_change_per_distance,
+                             s.deferral_change_per_excess)
+    pop.deferral_rate[resets] = pop.preferred_deferral_rate[resets]
+    change = experienced_return_adjustment(pop.last_year_return[reviewing], s.experienced_return_deferral_slope)
+    pop.deferral_rate[reviewing] = np.clip(pop.deferral_rate[reviewing] + change, 0.0, 0.5)
+    pop.preferred_deferral_rate[reviewing] = np.clip(pop.preferred_deferral_rate[reviewing] + change, 0.01, 0.30)
+    enrol_prob = voluntary_enrol_prob(pop.review_prob_monthly, s.review_prob_monthly[0],
+                                      s.voluntary_enrol_prob_monthly, s.procrastinator_enrol_prob_monthly)
+    enrol = ~pop.is_participating & ~auto_enroll & (u[4] < enrol_prob)
+    pop.is_participating[enrol] = True
+    pop.deferral_rate[enrol] = pop.preferred_deferral_rate[enrol]
+    if crash:
+        pop.is_contributing[pop.is_contributing & (u[5] < s.stop_contributing_prob_crash)] = False
+    else:
+        pop.is_contributing[~pop.is_contributing & (u[5] < s.restart_contributing_prob)] = True
+    return choosers
 
 
 def voluntary_enrol_prob(review_prob: F64, inattentive_review_prob: float, prompt: float, slow: float) -> F64:

@@ -592,44 +592,16 @@ class Alt401kModel(mesa.Model):
             return self.saver_agents.reviews(returns, composition)
         pop, s = self.savers, self.config.saver
         u = self._saver_uniforms((6, pop.n))
-        equity_r = float(returns.true[EQUITY])
-        reviewing = sv.draw_reviews(pop.review_prob_monthly, equity_r, s.attention_boost_per_equity_move, u[0])
-        reviewing &= pop.is_participating
-        # Defaulted savers who look mostly stay put; some become active choosers.
-        leave = reviewing & (pop.style == sv.DEFAULTED) & (u[1] < s.leave_default_prob)
-        pop.style[leave] = sv.ACTIVE
-        choosers = np.flatnonzero(reviewing & (pop.style != sv.DEFAULTED))
+        crash = returns.equity_drawdown < -0.2
+        # Every decision but the choosers' reallocation, in one pass (`savers.review_decisions_inplace`).
+        choosing = kernels.review_decisions(pop, u, float(returns.true[EQUITY]), self.plans.auto_enroll[pop.sponsor],
+                                            crash, s, self._reused("choosers", (pop.n,), np.bool_))
+        choosers = np.flatnonzero(choosing)
         # Every saver's row of option draws is drawn (common random numbers), only the
         # choosers' are kept.
         u_alt = self._saver_uniform_rows(pop.n, sv.N_OPTIONS, choosers)
         if choosers.size:
             self._reallocate(choosers, u, u_alt, returns, self.composition(choosers))
-        # Deferral changes: distance-driven resets and experienced-return adjustments.
-        resets = sv.deferral_review(
-            pop, u[3], s.deferral_change_base_monthly, s.deferral_change_per_distance, s.deferral_change_per_excess
-        )
-        pop.deferral_rate[resets] = pop.preferred_deferral_rate[resets]
-        adj = reviewing & pop.is_participating
-        # Experienced returns move what the saver wants, not only today's rate, so the
-        # distance-driven reset above does not undo the lesson (Choi et al. 2009).
-        change = sv.experienced_return_adjustment(pop.last_year_return[adj], s.experienced_return_deferral_slope)
-        pop.deferral_rate[adj] = np.clip(pop.deferral_rate[adj] + change, 0.0, 0.5)
-        pop.preferred_deferral_rate[adj] = np.clip(pop.preferred_deferral_rate[adj] + change, 0.01, 0.30)
-        # Voluntary enrollment of eligible non-participants.
-        enrol_prob = sv.voluntary_enrol_prob(
-            pop.review_prob_monthly, s.review_prob_monthly[0], s.voluntary_enrol_prob_monthly,
-            s.procrastinator_enrol_prob_monthly,
-        )
-        enrol = ~pop.is_participating & ~self.plans.auto_enroll[pop.sponsor] & (u[4] < enrol_prob)
-        pop.is_participating[enrol] = True
-        pop.deferral_rate[enrol] = pop.preferred_deferral_rate[enrol]
-        # Crash response: a few stop contributing; they come back later.
-        crash = returns.equity_drawdown < -0.2
-        if crash:
-            stop = pop.is_contributing & (u[5] < s.stop_contributing_prob_crash)
-            pop.is_contributing[stop] = False
-        else:
-            pop.is_contributing[~pop.is_contributing & (u[5] < s.restart_contributing_prob)] = True
 
     def _reallocate(self, rows: npt.NDArray[np.intp], u: F64, u_alt: F64, returns: Any, composition: F64) -> None:
         """New allocations and trades of the reviewing choosers `rows` (`u_alt`: their option

@@ -8,6 +8,8 @@ two sum in different orders, so not bit-equal).
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 from alt401k.agents import kernels
@@ -320,3 +322,62 @@ def test_balance_pass_computing_the_mix_equals_reading_it(fixed: tuple[float, ..
     np.testing.assert_array_equal(t_made.fees_by_plan_holding, t_read.fees_by_plan_holding)
     assert (t_made.gain_usd, t_made.stuck_usd, t_made.sleeve_sold_usd) == (t_read.gain_usd, t_read.stuck_usd,
                                                                           t_read.sleeve_sold_usd)
+
+
+@functools.cache
+def _review_population() -> sv.SaverPopulation:
+    return _observed_population(0, n=1_000)[0]
+
+
+@given(seed=st.integers(0, 2**32 - 1), crash=st.booleans(), equity_return=st.floats(-0.3, 0.3))
+@settings(max_examples=12, deadline=None)
+def test_review_pass_equals_the_numpy_rules_bit_for_bit(seed: int, crash: bool, equity_return: float) -> None:
+    # The compiled review pass must make exactly the numpy rules' decisions and rates (the
+    # model uses one or the other depending on numba): draws at the float32 thresholds
+    # (compared in float32, as numpy compares a float32 array with a Python float),
+    # deferral rates at their clip bounds and at the preferred rate are included.
+    from alt401k.model.config import SaverBehaviour
+
+    # Thresholds whose float32 is below them (float32(0.35) < 0.35): a draw equal to it
+    # passes a float64 comparison and fails numpy's float32 one, so the two can be told apart.
+    s = SaverBehaviour(leave_default_prob=0.35, stop_contributing_prob_crash=0.45, restart_contributing_prob=0.06)
+    assert all(float(np.float32(v)) < v for v in (0.35, 0.45, 0.06))
+    rng = np.random.default_rng(seed)
+    pop = _review_population().take(np.arange(1_000))
+    n = pop.n
+    pop.style[:] = rng.choice([sv.DEFAULTED, sv.ACTIVE, sv.WINDOW], n)
+    pop.is_participating[:] = rng.random(n) < 0.8
+    pop.is_contributing[:] = rng.random(n) < 0.9
+    pop.review_prob_monthly[:] = rng.choice(np.asarray(s.review_prob_monthly), n) * rng.choice([1.0, 20.0, 300.0], n)
+    pop.preferred_deferral_rate[:] = rng.uniform(0.01, 0.3, n)
+    pop.deferral_rate[:] = np.where(rng.random(n) < 0.3, pop.preferred_deferral_rate, rng.uniform(0.0, 0.5, n))
+    pop.deferral_rate[:20] = 0.0
+    pop.last_year_return[:] = rng.uniform(-0.5, 0.5, n)
+    # Reviewers with years extreme enough to reach both clip bounds.
+    pop.is_participating[20:60], pop.review_prob_monthly[20:60] = True, 1.0
+    pop.last_year_return[20:40], pop.last_year_return[40:60] = 30.0, -30.0
+    u = rng.random((6, n), dtype=np.float32)
+    edges = np.float32([s.leave_default_prob, s.voluntary_enrol_prob_monthly, s.stop_contributing_prob_crash,
+                        s.restart_contributing_prob, s.procrastinator_enrol_prob_monthly])
+    at_edge = rng.random((6, n)) < 0.1
+    u[at_edge] = rng.choice(edges, int(at_edge.sum()))
+    auto = rng.random(n) < 0.5
+    a, b = pop.take(np.arange(n)), pop.take(np.arange(n))
+    made = sv.review_decisions_inplace(a, u, equity_return, auto, crash, s)
+    compiled = kernels.review_decisions(b, u, equity_return, auto, crash, s)
+    np.testing.assert_array_equal(compiled, made)
+    for name in ("style", "is_participating", "is_contributing", "deferral_rate", "preferred_deferral_rate"):
+        np.testing.assert_array_equal(getattr(b, name), getattr(a, name), err_msg=name)
+    for name in ("deferral_rate", "preferred_deferral_rate"):
+        np.testing.assert_array_equal(np.signbit(getattr(b, name)), np.signbit(getattr(a, name)), err_msg=name)
+    assert made.any() and (a.deferral_rate == 0.5).any() and (a.preferred_deferral_rate == 0.01).any()
+
+
+def test_clip_is_numpys_clip() -> None:
+    # Signed zeros and the bounds themselves included (the review pass clips deferral rates).
+    x = np.array([-0.0, 0.0, -1e-300, 1e-300, 0.01, 0.3, 0.5, 0.50000001, -5.0, 7.0, 0.2])
+    for lo, hi in ((0.0, 0.5), (0.01, 0.30), (-0.0, 0.5)):
+        got = np.array([kernels._clip(v, lo, hi) for v in x])
+        expected = np.clip(x, lo, hi)
+        np.testing.assert_array_equal(got, expected)
+        np.testing.assert_array_equal(np.signbit(got), np.signbit(expected))
