@@ -362,7 +362,9 @@ class Alt401kModel(mesa.Model):
         peer = self.peer_matrix @ offering
         cons = group_share(plans.consultant, offering, plans.weight)
         keepers = group_share(plans.recordkeeper, offering, plans.weight)
-        rows = np.flatnonzero(np.isin(pop.sponsor, due))
+        is_due = np.zeros(plans.n, dtype=bool)
+        is_due[due] = True
+        rows = np.flatnonzero(is_due[pop.sponsor])
         demand = self.plan_totals(self.alt_interest(rows), rows) / np.maximum(self.plan_weight, 1e-12)[:, None]
         alt_tdf = np.array([m.alt_tdf if m.alt_tdf is not None else -1 for m in self.tdf_providers], dtype=np.int32)
         available = np.array([pid >= 0 and self.book[pid].is_open for pid in alt_tdf])
@@ -617,13 +619,13 @@ class Alt401kModel(mesa.Model):
             self.visible_options(rows), opt_ret, pop.risk_tolerance[rows], pop.return_sensitivity[rows],
             interest, u_alt, s.return_chasing,
         )
-        alloc = sv.cap_alternative_allocation(alloc, sv.alternative_share(pop.balance_usd[rows]), self.policy.account_cap)
+        bal = pop.balance_usd[rows]  # gathered once: scattered rows cost a cache miss each
+        alloc = sv.cap_alternative_allocation(alloc, sv.alternative_share(bal), self.policy.account_cap)
         alloc = self._cap_alt_weights(alloc, composition[:, ALT_IDX].sum(axis=1))
         if returns.equity_drawdown < -0.2:
             panic = u[2, rows] < s.panic_sale_prob * (1.0 - pop.risk_tolerance[rows])
             alloc[panic] = sv.panic_sell_allocation(alloc[panic])
         pop.allocation[rows] = alloc
-        bal = pop.balance_usd[rows]
         gated = np.zeros(rows.size)
         # Savers whose gated holdings were already sold down this month by a menu change have
         # used this month's gate; a second gated sale would let out twice the gate share.
@@ -684,7 +686,8 @@ class Alt401kModel(mesa.Model):
         movers = leaving & ~stays
         # Only those leaving the system need their balance (a few percent of rows a month).
         rows = np.flatnonzero(retiring | movers)
-        balance, weight = pop.balance_usd[rows].sum(axis=1), pop.weight[rows]
+        held = pop.balance_usd[rows]  # gathered once: scattered rows cost a cache miss each
+        balance, weight = held.sum(axis=1), pop.weight[rows]
         retire, move = retiring[rows], movers[rows]
         p_cash = np.minimum(sv.cash_out_prob(balance[move] / self.wage_index, s.cash_out_scale), 1.0 - s.stay_in_system_prob)
         cash_out = np.zeros(rows.size, dtype=bool)
@@ -697,10 +700,10 @@ class Alt401kModel(mesa.Model):
         # new one) stay on the row, whose job tenure restarts.
         pop.tenure_years[stays] = 0.0
         self._record_retirees(rows[retire], balance[retire])
-        redeemed += float(pop.weight[rows] @ pop.balance_usd[np.ix_(rows, ill)].sum(axis=1))
+        redeemed += float(pop.weight[rows] @ held[:, ill].sum(axis=1))
         rolled_in = hire_inplace(pop, rows, self.plans, self.config, self.hire_rng, self.wage_index)
         composition = self.composition(rows)
-        sub = pop.balance_usd[rows]
+        sub = np.zeros_like(held)  # hire_inplace empties the new hires' accounts
         sv.invest_inplace(sub, rolled_in, pop.allocation[rows], composition)
         pop.balance_usd[rows] = sub
         self.flows.rollovers_in_usd = float(pop.weight[rows] @ rolled_in)
