@@ -587,6 +587,44 @@ def default_fund_composition(glide: F64, plan_sleeve: F64, sponsor: npt.NDArray[
     return out
 
 
+def _contribution_rows(salary, deferral, participating, contributing, sponsor, match_rate, match_cap, employee,
+                       match, amount):  # pragma: no cover - compiled
+    """`savers.contributions_usd` row by row (numpy's operations in numpy's order; np.minimum
+    as numpy takes it: the first argument if it is smaller, else the second)."""
+    for i in prange(salary.shape[0]):
+        if participating[i] and contributing[i]:
+            pay = salary[i] / 12.0
+            d = deferral[i]
+            cap = match_cap[sponsor[i]]
+            e = pay * d
+            m = pay * match_rate[sponsor[i]] * (d if d < cap else cap)
+        else:
+            e = 0.0
+            m = 0.0
+        employee[i] = e
+        match[i] = m
+        amount[i] = e + m
+
+
+_contribution_kernel = njit(cache=True, nogil=True, parallel=True)(_contribution_rows) if HAVE_NUMBA else None
+
+
+def contributions(pop: sv.SaverPopulation, match_rate: F64, match_cap: F64,
+                  out: tuple[F64, F64, F64] | None = None) -> tuple[F64, F64, F64]:
+    """Employee deferrals, employer match and their sum this month, per saver (USD):
+    `savers.contributions_usd` (ODD §7, contributions; the rule and its sources are there)
+    in one compiled pass that reads each plan's `match_rate` and `match_cap` (shape
+    (n_plans,)) itself, into `out` when given. The same bits as the rule, which is used
+    without numba (tests/agents/test_kernels.py)."""
+    if _contribution_kernel is None:
+        employee, match = sv.contributions_usd(pop, match_rate[pop.sponsor], match_cap[pop.sponsor])
+        return employee, match, employee + match
+    employee, match, amount = out if out is not None else (np.empty(pop.n), np.empty(pop.n), np.empty(pop.n))
+    _contribution_kernel(pop.salary_usd_annual, pop.deferral_rate, pop.is_participating, pop.is_contributing,
+                         pop.sponsor, match_rate, match_cap, employee, match, amount)
+    return employee, match, amount
+
+
 def _clip(x, lo, hi):  # pragma: no cover - compiled
     """`numpy.clip` of one float as numpy computes it (lo if x < lo, then hi if x > hi, else
     x itself: numpy.clip(-0.0, 0.0, 1.0) is -0.0), signed zeros included."""

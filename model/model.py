@@ -469,7 +469,8 @@ class Alt401kModel(mesa.Model):
         if self.saver_agents is not None:
             employee, match, totals = self.saver_agents.balances(returns, fee_matrix, composition)
         else:
-            employee, match = sv.contributions_usd(pop, plans.match_rate[pop.sponsor], plans.match_cap[pop.sponsor])
+            buffers = tuple(self._reused(k, (pop.n,), np.float64) for k in ("employee", "match", "amount"))
+            employee, match, amount = kernels.contributions(pop, plans.match_rate, plans.match_cap, buffers)
             alloc = pop.allocation
             if self.policy.account_cap < 1.0:
                 alloc = sv.cap_alternative_allocation(alloc, sv.alternative_share(pop.balance_usd), self.policy.account_cap)
@@ -477,7 +478,7 @@ class Alt401kModel(mesa.Model):
             mb = self.config.manager
             totals = kernels.balance_month(
                 pop.balance_usd, pop.year_growth, pop.weight, pop.sponsor, plans.n,
-                employee + match, alloc, self.default_fund_mix(), r, fee_matrix,
+                amount, alloc, self.default_fund_mix(), r, fee_matrix,
                 PE_COLUMNS, float(returns.reported[ASSET_CLASSES.index("private_equity")]),
                 mb.carry_rate, mb.hurdle_annual, self._gate_monthly(), self.row_bounds, pop.style,
             )

@@ -381,3 +381,20 @@ def test_clip_is_numpys_clip() -> None:
         expected = np.clip(x, lo, hi)
         np.testing.assert_array_equal(got, expected)
         np.testing.assert_array_equal(np.signbit(got), np.signbit(expected))
+
+
+def test_contribution_pass_equals_the_numpy_rule_bit_for_bit() -> None:
+    # Deferrals at, above and below the match cap (signed zeros included: np.minimum keeps
+    # the second argument when they tie), savers not participating or not contributing.
+    rng = np.random.default_rng(9)
+    pop = _review_population().take(np.arange(1_000))
+    n, n_plans = pop.n, int(pop.sponsor.max()) + 1
+    match_rate, match_cap = rng.uniform(0.0, 1.0, n_plans), rng.choice([0.0, -0.0, 0.03, 0.06], n_plans)
+    pop.deferral_rate[:] = rng.choice([0.0, -0.0, 0.03, 0.06, 0.1], n) * rng.choice([1.0, 1.0 + 1e-16], n)
+    pop.is_participating[:], pop.is_contributing[:] = rng.random(n) < 0.8, rng.random(n) < 0.9
+    employee, match = sv.contributions_usd(pop, match_rate[pop.sponsor], match_cap[pop.sponsor])
+    got = kernels.contributions(pop, match_rate, match_cap)
+    for x, y in zip(got, (employee, match, employee + match), strict=True):
+        np.testing.assert_array_equal(x, y)
+        np.testing.assert_array_equal(np.signbit(x), np.signbit(y))
+    assert (match > 0).any() and (match == 0).any()
