@@ -625,6 +625,80 @@ def contributions(pop: sv.SaverPopulation, match_rate: F64, match_cap: F64,
     return employee, match, amount
 
 
+@dataclass(frozen=True)
+class InterestTerms:
+    """What `alt_interest` needs besides the savers' columns (`Alt401kModel.alt_interest`,
+    ODD §7, saver interest): the interest parameters, this year's income-quintile edges,
+    each plan's share of coworkers holding each alternative (n_plans, N_ALT), the crypto
+    crash factor and whether enhanced disclosure applies."""
+
+    base: float
+    crypto_by_age: F64
+    income_slope: float
+    peer_weight: float
+    quintile_edges: F64
+    coworker_share: F64
+    crash_factor: float
+    disclosure: bool
+
+
+_CRYPTO = sv.ALTERNATIVES.index("crypto")
+
+
+def alt_interest_numpy(pop: sv.SaverPopulation, rows: npt.NDArray[np.intp], t: InterestTerms) -> F64:
+    """Interest of the savers `rows` in each alternative, (rows, N_ALT), by whole-array
+    operations: the definition `alt_interest` is tested against."""
+    out = np.empty((rows.size, sv.N_ALT))
+    out[:] = (t.base * (0.5 + pop.literacy[rows]))[:, None]
+    quintile = np.searchsorted(t.quintile_edges, pop.salary_usd_annual[rows], side="right")
+    out[:, _CRYPTO] = sv.crypto_interest(pop.age_years[rows], quintile, tuple(t.crypto_by_age), t.income_slope,
+                                         t.crash_factor)
+    share = t.coworker_share[pop.sponsor[rows]]
+    out *= 1.0 + t.peer_weight * pop.peer_sensitivity[rows, None] * share
+    if t.disclosure:
+        out *= 0.7
+    return np.clip(out, 0.0, 1.0)
+
+
+def _count_at_or_below(edges, x):  # pragma: no cover - compiled
+    """`numpy.searchsorted(edges, x, side="right")` for one x: how many edges are <= x."""
+    k = 0
+    while k < edges.shape[0] and edges[k] <= x:
+        k += 1
+    return k
+
+
+def _alt_interest_rows(rows, literacy, age, salary, peer, sponsor, base, by_age, age_edges, income_slope,
+                       peer_weight, quintile_edges, coworker, crash, disclosure, crypto, out):  # pragma: no cover
+    for r in prange(rows.shape[0]):
+        i = rows[r]
+        b = base * (0.5 + literacy[i])
+        q = _count_at_or_below(quintile_edges, salary[i])
+        income = 1.0 + income_slope * (q - 2) / 2.0
+        c = _clip(by_age[_count_at_or_below(age_edges, age[i])] * income * crash, 0.0, 1.0)
+        p = peer_weight * peer[i]
+        s = sponsor[i]
+        for k in range(out.shape[1]):
+            v = (c if k == crypto else b) * (1.0 + p * coworker[s, k])
+            if disclosure:
+                v *= 0.7
+            out[r, k] = _clip(v, 0.0, 1.0)
+
+
+def alt_interest(pop: sv.SaverPopulation, rows: npt.NDArray[np.intp], t: InterestTerms) -> F64:
+    """`alt_interest_numpy` in one compiled pass over `rows` on numba's threads (each row on
+    its own, so the same bits whatever the threads; tested), instead of a dozen numpy
+    passes and their temporaries; `alt_interest_numpy` itself without numba."""
+    if _alt_interest_kernel is None:
+        return alt_interest_numpy(pop, rows, t)
+    out = np.empty((rows.size, sv.N_ALT))
+    _alt_interest_kernel(np.asarray(rows, dtype=np.intp), pop.literacy, pop.age_years, pop.salary_usd_annual,
+                         pop.peer_sensitivity, pop.sponsor, t.base, np.asarray(t.crypto_by_age, dtype=np.float64),
+                         sv.CRYPTO_AGE_EDGES, t.income_slope, t.peer_weight, np.asarray(t.quintile_edges, dtype=np.float64),
+                         np.ascontiguousarray(t.coworker_share), t.crash_factor, bool(t.disclosure), _CRYPTO, out)
+    return out
+
+
 def _clip(x, lo, hi):  # pragma: no cover - compiled
     """`numpy.clip` of one float as numpy computes it (lo if x < lo, then hi if x > hi, else
     x itself: numpy.clip(-0.0, 0.0, 1.0) is -0.0), signed zeros included."""
@@ -634,6 +708,8 @@ def _clip(x, lo, hi):  # pragma: no cover - compiled
 
 if HAVE_NUMBA:
     _clip = njit(cache=True, nogil=True)(_clip)
+    _count_at_or_below = njit(cache=True, nogil=True)(_count_at_or_below)
+_alt_interest_kernel = njit(cache=True, nogil=True, parallel=True)(_alt_interest_rows) if HAVE_NUMBA else None
 
 
 def _review_rows(u, review_prob, review_factor, participating, style, leave32, deferral, preferred,

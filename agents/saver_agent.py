@@ -67,6 +67,7 @@ ILLIQUID_ALL = np.flatnonzero(IS_ILLIQUID_HOLDING).tolist()
 IS_DF_ILLIQUID = [k in sv.DF_ILLIQUID.tolist() for k in range(N_DF)]
 IS_PE = [ASSET_CLASSES[a] == "private_equity" for a in HOLDING_ASSET]
 CASH_OPTION = 3
+_CRYPTO_AGE_EDGES = sv.CRYPTO_AGE_EDGES.tolist()
 RISK_SIGN = [0.0] * N_OPTIONS
 RISK_SIGN[0], RISK_SIGN[1], RISK_SIGN[sv.WINDOW_EQUITY_OPTION] = 0.5, 1.0, 1.0
 RISK_SIGN[2] = RISK_SIGN[3] = -1.0
@@ -409,7 +410,7 @@ class Saver(mesa.Agent):
         """
         s = model.config.saver
         out = [s.alt_base_interest * (0.5 + self.literacy)] * len(ALTERNATIVES)
-        base = s.crypto_interest_by_age[bisect_right([30.0, 45.0, 60.0], self.age_years)]
+        base = s.crypto_interest_by_age[bisect_right(_CRYPTO_AGE_EDGES, self.age_years)]
         quintile = bisect_right(model.quintile_edges.tolist(), self.salary_usd_annual)
         income = 1.0 + s.crypto_interest_income_slope * (quintile - 2) / 2.0
         out[ALTERNATIVES.index("crypto")] = _clip(base * income * crash_factor, 0.0, 1.0)

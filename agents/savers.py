@@ -531,6 +531,10 @@ def experienced_return_adjustment(last_year_return: F64, slope: float, reference
     return slope * (last_year_return - reference)
 
 
+CRYPTO_AGE_EDGES: Final[F64] = np.array([30.0, 45.0, 60.0])
+"""Lower edges of the age bands of crypto interest (Fed SHED 2022: 18-29, 30-44, 45-59, 60+)."""
+
+
 def crypto_interest(age_years: F64, income_quintile: npt.NDArray[np.intp], by_age: tuple[float, ...],
                     income_slope: float, crash_factor: float) -> F64:
     """Probability that a saver would consider a crypto option when offered.
@@ -539,7 +543,7 @@ def crypto_interest(age_years: F64, income_quintile: npt.NDArray[np.intp], by_ag
     60+ 3%) scaled by income (higher among richer households) and cut by `crash_factor`
     after a deep crypto drawdown (calibration `crash_interest_drop`).
     """
-    idx = np.searchsorted(np.array([30.0, 45.0, 60.0]), age_years, side="right")
+    idx = np.searchsorted(CRYPTO_AGE_EDGES, age_years, side="right")
     base = np.asarray(by_age)[idx]
     income = 1.0 + income_slope * (income_quintile - 2) / 2.0
     return np.clip(base * income * crash_factor, 0.0, 1.0)

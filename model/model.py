@@ -417,18 +417,14 @@ class Alt401kModel(mesa.Model):
         """
         pop, s = self.savers, self.config.saver
         rows = np.arange(pop.n) if rows is None else rows
-        crash = 1.0 - s.crash_interest_drop if self._crypto_drawdown() < -0.6 else 1.0
-        out = np.empty((rows.size, len(ALTERNATIVES)))
-        out[:] = (s.alt_base_interest * (0.5 + pop.literacy[rows]))[:, None]
-        out[:, ALTERNATIVES.index("crypto")] = sv.crypto_interest(
-            pop.age_years[rows], self.income_quintile(pop.salary_usd_annual[rows]),
-            s.crypto_interest_by_age, s.crypto_interest_income_slope, crash,
+        terms = kernels.InterestTerms(
+            base=s.alt_base_interest, crypto_by_age=np.asarray(s.crypto_interest_by_age),
+            income_slope=s.crypto_interest_income_slope, peer_weight=s.peer_weight,
+            quintile_edges=self.quintile_edges, coworker_share=self._coworker_share(),
+            crash_factor=1.0 - s.crash_interest_drop if self._crypto_drawdown() < -0.6 else 1.0,
+            disclosure=self.policy.enhanced_disclosure,
         )
-        share = self._coworker_share()[pop.sponsor[rows]]
-        out *= 1.0 + s.peer_weight * pop.peer_sensitivity[rows, None] * share
-        if self.policy.enhanced_disclosure:
-            out *= 0.7
-        return np.clip(out, 0.0, 1.0)
+        return kernels.alt_interest(pop, rows, terms)
 
     def saver_totals(self) -> kernels.SaverTotals:
         """National and per-plan holdings, coworker counts and observation's saver sums
