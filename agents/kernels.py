@@ -178,9 +178,13 @@ def _balance_month_rows(
         gain_total += w * gain
         carry_total += w * carry
         # Default-fund rebalancing with gated sleeve sales (savers.rebalance_default_fund_inplace).
+        # An account without default-fund money is left as it is: rebalancing it would write
+        # back the zeros it holds and add zeros to the totals (the same bits).
         total = 0.0
         for k in range(n_df):
             total += balance[i, k]
+        if total == 0.0:
+            continue
         new_ill_total = 0.0
         floor_total = 0.0
         stuck = 0.0
