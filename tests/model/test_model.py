@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from alt401k.agents import kernels
 from alt401k.agents import savers as sv
-from alt401k.model import model as model_module
+from alt401k.model import saver_phases
 from alt401k.model.config import RunConfig, with_overrides
 from alt401k.model.market import MarketParams
 from alt401k.model.model import Alt401kModel
@@ -134,7 +134,7 @@ def test_gated_vehicles_sell_at_most_the_gate_share_a_month(monkeypatch: pytest.
         snap["after_kernel"] = balance[:, cols].copy()
         return totals
 
-    real_withdraw, real_hire = sv.withdraw_share_inplace, model_module.hire_inplace
+    real_withdraw, real_hire = sv.withdraw_share_inplace, saver_phases.hire_inplace
 
     def withdraw(balance, rows, share):
         snap["touched"] = np.union1d(snap.get("touched", []), rows).astype(np.intp)
@@ -146,7 +146,7 @@ def test_gated_vehicles_sell_at_most_the_gate_share_a_month(monkeypatch: pytest.
 
     monkeypatch.setattr(kernels, "balance_month", kernel)
     monkeypatch.setattr(sv, "withdraw_share_inplace", withdraw)
-    monkeypatch.setattr(model_module, "hire_inplace", hire)
+    monkeypatch.setattr(saver_phases, "hire_inplace", hire)
     model = build("sleeve-only", config)
     largest_sale = 0.0
     for _ in range(config.n_months):

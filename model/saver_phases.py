@@ -1,0 +1,381 @@
+"""The savers' part of the model month: contributions and balances, menu changes, reviews
+and choices, life events (ODD §3 steps 5-8, §7 saver submodels).
+
+`SaverPhases` is the half of `model.model.Alt401kModel` that acts on the columnar saver
+population (DESIGN §6): each phase is a few compiled passes over all savers
+(`agents.kernels`) plus numpy work on the few rows that act this month. The per-saver
+reference engine (`agents.saver_agent`, `RunConfig.saver_engine = "agents"`) replaces each
+phase with one Mesa agent per saver, fed the same draws. The rest of the model (market,
+managers, sponsors, litigation, observation, the month's order) is in `model.model`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ..agents import kernels
+from ..agents import savers as sv
+from . import draws, fees
+from .assets import ALTERNATIVES, ASSET_CLASSES, HOLDING_ASSET, IS_ILLIQUID_HOLDING
+from .population import hire_inplace
+from .threads import kernel_threads
+
+F64 = npt.NDArray[np.float64]
+ALT_IDX = np.array([ASSET_CLASSES.index(a) for a in ALTERNATIVES])
+EQUITY = ASSET_CLASSES.index("equity")
+QDIA_MIX = {"money_market": (0.0, 0.0, 1.0), "balanced": (0.6, 0.4, 0.0)}
+"""Public mix of a default fund when the regime's QDIA is not a target-date fund."""
+ILLIQUID_COLUMNS_ALL = np.flatnonzero(IS_ILLIQUID_HOLDING)
+PE_COLUMNS = np.array([c for c, a in enumerate(HOLDING_ASSET) if ASSET_CLASSES[a] == "private_equity"])
+
+
+class SaverPhases:
+    """The saver phases of `Alt401kModel` (a mixin: it uses the model's savers, plans,
+    policy, configuration, product book, random streams and flows)."""
+
+    def composition(self, rows: npt.NDArray[np.intp] | None = None) -> F64:
+        """Asset-class mix of each saver's default fund (or of `rows` only), shape (n, 8).
+
+        The columnar monthly passes ask only for rows (the balance pass computes each row's
+        mix itself, `default_fund_mix`); the whole array serves the initial investment and
+        the per-saver reference engine."""
+        pop = self.savers
+        sponsor = pop.sponsor if rows is None else pop.sponsor[rows]
+        age = pop.age_years if rows is None else pop.age_years[rows]
+        mix = QDIA_MIX.get(self.policy.qdia)
+        plan_sleeve = self.book.sleeve_matrix()[self.plans.default_product]
+        if mix is None:  # a target-date fund: its glide path by age
+            return kernels.glide_composition(age, plan_sleeve, sponsor)
+        glide = np.broadcast_to(np.asarray(mix), (age.shape[0], 3))
+        return kernels.default_fund_composition(glide, plan_sleeve, sponsor)
+
+    def default_fund_mix(self) -> kernels.DefaultFundMix:
+        """What the balance pass needs to compute each saver's default-fund mix row by row
+        (the same mix as `composition`, without the (n, 8) array)."""
+        mix = QDIA_MIX.get(self.policy.qdia)
+        plan_sleeve = self.book.sleeve_matrix()[self.plans.default_product]
+        return kernels.DefaultFundMix(self.savers.age_years, plan_sleeve, None if mix is None else np.asarray(mix))
+
+    def visible_options(self, rows: npt.NDArray[np.intp] | None = None) -> npt.NDArray[np.bool_]:
+        """Options on each saver's menu (or on `rows`' menus), shape (n, N_OPTIONS).
+
+        The default fund and core funds always; standalone alternatives the plan offers;
+        the window (equity, and each alternative the regime lets into windows) for window
+        users at plans with a window.
+        """
+        pop, plans, p = self.savers, self.plans, self.policy
+        rows = np.arange(pop.n) if rows is None else rows
+        sponsor = pop.sponsor[rows]
+        vis = np.zeros((rows.size, sv.N_OPTIONS), dtype=bool)
+        vis[:, 0] = True
+        vis[:, sv.CORE_OPTIONS] = True
+        vis[:, sv.STANDALONE_OPTIONS] = plans.standalone[sponsor]
+        window = plans.offers_window[sponsor] & (pop.style[rows] == sv.WINDOW)
+        vis[:, sv.WINDOW_EQUITY_OPTION] = window
+        size_ok = plans.participants[sponsor] >= p.min_plan_participants
+        for k, a in enumerate(ALTERNATIVES):
+            vis[:, sv.WINDOW_ALT_OPTIONS[k]] = window & p.allowed[("window", a)] & size_ok
+        return vis
+
+    def _income_quintile_edges(self) -> F64:
+        pop = self.savers
+        order = np.argsort(pop.salary_usd_annual, kind="stable")
+        cum = np.cumsum(pop.weight[order])
+        idx = np.searchsorted(cum, cum[-1] * np.array([0.2, 0.4, 0.6, 0.8]))
+        return pop.salary_usd_annual[order][idx]
+
+    def income_quintile(self, salary: F64) -> npt.NDArray[np.intp]:
+        """Income quintile (0-4) of each salary against this year's edges."""
+        return np.searchsorted(self.quintile_edges, salary, side="right")
+
+    def alt_interest(self, rows: npt.NDArray[np.intp] | None = None) -> F64:
+        """Probability each saver (or each of `rows`) would take up each alternative, (n, N_ALT).
+
+        ODD §7, saver interest (ODD+D: individual sensing). Crypto by age and income (Fed
+        SHED) and lowered after a deep crypto drawdown; other classes by literacy; all raised
+        by coworkers' holdings (`peer_weight`) and lowered by enhanced disclosure (-30%,
+        assumption after the survey evidence that interest drops on learning of fees).
+        """
+        pop, s = self.savers, self.config.saver
+        rows = np.arange(pop.n) if rows is None else rows
+        terms = kernels.InterestTerms(
+            base=s.alt_base_interest, crypto_by_age=np.asarray(s.crypto_interest_by_age),
+            income_slope=s.crypto_interest_income_slope, peer_weight=s.peer_weight,
+            quintile_edges=self.quintile_edges, coworker_share=self._coworker_share(),
+            crash_factor=1.0 - s.crash_interest_drop if self._crypto_drawdown() < -0.6 else 1.0,
+            disclosure=self.policy.enhanced_disclosure,
+        )
+        return kernels.alt_interest(pop, rows, terms)
+
+    def _balances(self, returns: Any, fee_matrix: F64, composition: F64 | None) -> None:
+        """Contributions and match, returns at NAV, fees and carry, default-fund rebalancing.
+
+        ODD §7, balances; the fused kernel in `agents.kernels` (numpy twin when numba is
+        absent). Contributions into alternatives stop for savers at the account cap.
+        """
+        pop, plans = self.savers, self.plans
+        if self.saver_agents is not None:
+            employee, match, totals = self.saver_agents.balances(returns, fee_matrix, composition)
+        else:
+            buffers = tuple(self._reused(k, (pop.n,), np.float64) for k in ("employee", "match", "amount"))
+            employee, match, amount = kernels.contributions(pop, plans.match_rate, plans.match_cap, buffers)
+            alloc = pop.allocation
+            if self.policy.account_cap < 1.0:
+                alloc = sv.cap_alternative_allocation(alloc, sv.alternative_share(pop.balance_usd), self.policy.account_cap)
+            r = returns.reported[HOLDING_ASSET]
+            mb = self.config.manager
+            totals = kernels.balance_month(
+                pop.balance_usd, pop.year_growth, pop.weight, pop.sponsor, plans.n,
+                amount, alloc, self.default_fund_mix(), r, fee_matrix,
+                PE_COLUMNS, float(returns.reported[ASSET_CLASSES.index("private_equity")]),
+                mb.carry_rate, mb.hurdle_annual, self._gate_monthly(), self.row_bounds, pop.style,
+            )
+        f = self.flows
+        f.contributions_usd = float(pop.weight @ employee)
+        f.match_usd = float(pop.weight @ match)
+        f.returns_usd = totals.gain_usd
+        f.carry_usd = totals.carry_usd
+        f.sleeve_over_target_usd = totals.stuck_usd
+        f.illiquid_redemptions_usd += totals.sleeve_sold_usd
+        self.fees_by_plan_holding = totals.fees_by_plan_holding
+        self.fees_by_holding = totals.fees_by_plan_holding.sum(axis=0)
+        f.fees_usd = float(self.fees_by_holding.sum())
+        # Value change of each class from returns, net of what was paid out of it in fees.
+        self._returns_by_class = np.bincount(
+            HOLDING_ASSET, weights=totals.gain_by_holding - self.fees_by_holding, minlength=len(ASSET_CLASSES)
+        )
+        self._returns_by_class[ASSET_CLASSES.index("private_equity")] -= f.carry_usd
+        self.fee_split = fees.credit_revenue(
+            self.fees_by_plan_holding, fee_matrix, f.carry_usd, self.plans, self.book, self.managers, self.tdf_providers
+        )
+
+    def _enforce_menu(self, composition: F64 | None) -> None:
+        """Map money out of options that left a saver's menu (sponsor dropped it or the
+        regime closed the channel) into the default fund; gated vehicles release slowly.
+
+        Only savers whose plan's menu changed, or who still hold gated off-menu money from
+        an earlier month, can be affected, so only they are examined (the agents engine
+        lets every saver check its own menu, which must come to the same).
+        """
+        if self.saver_agents is not None:
+            return self.saver_agents.enforce_menu(composition)
+        pop, plans = self.savers, self.plans
+        menu = (plans.standalone.copy(), plans.offers_window.copy(),
+                tuple(self.policy.allowed[("window", a)] for a in ALTERNATIVES), self.policy.min_plan_participants)
+        last = getattr(self, "_last_menu", None)
+        if last is None or last[2:] != menu[2:]:
+            candidates = np.arange(pop.n)
+        else:
+            changed = (last[0] != menu[0]).any(axis=1) | (last[1] != menu[1])
+            candidates = np.flatnonzero(changed[pop.sponsor]) if changed.any() else np.zeros(0, dtype=np.intp)
+            candidates = np.union1d(candidates, self._stranded)
+        self._last_menu = menu
+        self._stranded = np.zeros(0, dtype=np.intp)
+        self._menu_traded = np.zeros(0, dtype=np.intp)
+        if candidates.size == 0:
+            return
+        off_menu = ~self.visible_options(candidates)[:, 1:]
+        stranded = ((pop.balance_usd[candidates, sv.N_DF :] > 0) & off_menu).any(axis=1) | (
+            (pop.allocation[candidates, 1:] > 0) & off_menu
+        ).any(axis=1)
+        rows, off_menu = candidates[stranded], off_menu[stranded]
+        if rows.size == 0:
+            return
+        alloc = pop.allocation[rows]
+        moved = np.where(off_menu, alloc[:, 1:], 0.0).sum(axis=1)
+        alloc[:, 1:] = np.where(off_menu, 0.0, alloc[:, 1:])
+        alloc[:, 0] += moved
+        pop.allocation[rows] = alloc
+        bal = pop.balance_usd[rows]
+        gated = sv.trade_to_allocation_inplace(
+            bal, self._holding_allocation(bal, alloc, off_menu), self.composition(rows), self._gate_monthly()
+        )
+        pop.balance_usd[rows] = bal
+        self.flows.gated_usd += float(pop.weight[rows] @ gated)
+        self._stranded = rows[gated > 0]
+        self._menu_traded = rows
+
+    def _holding_allocation(self, bal: F64, alloc: F64, off_menu: npt.NDArray[np.bool_]) -> F64:
+        """Allocation that keeps on-menu holdings as they are and moves off-menu ones to the default fund."""
+        total = bal.sum(axis=1)
+        share = np.divide(bal[:, sv.N_DF :], total[:, None], out=np.zeros_like(bal[:, sv.N_DF :]), where=total[:, None] > 0)
+        share = np.where(off_menu, 0.0, share)
+        out = np.zeros_like(alloc)
+        out[:, 1:] = share
+        out[:, 0] = 1.0 - share.sum(axis=1)
+        out[total <= 0] = alloc[total <= 0]
+        return out
+
+    def _reused(self, name: str, shape: tuple[int, ...], dtype: type) -> npt.NDArray[Any]:
+        """An uninitialised array kept from one month to the next under (name, shape).
+
+        Large samples rewrite arrays of hundreds of MB every month; reusing them spares the
+        page faults of fresh memory, which cost as much as the arithmetic. The caller
+        overwrites it and must not keep it past the next call with the same name."""
+        key = (name, shape)
+        if key not in self._arrays:
+            self._arrays[key] = np.empty(shape, dtype=dtype)
+        return self._arrays[key]
+
+    def _saver_uniforms(self, shape: tuple[int, int]) -> npt.NDArray[np.float32]:
+        """This month's saver draws of `shape`, written into an array kept across months
+        (`_reused`): the numbers of `saver_rng.random(shape, dtype=np.float32)`, as the
+        agents engine draws them (on the kernels' threads, `model.draws`)."""
+        # One buffer serves every draw of the month (each phase is done with its draws before
+        # the next draws), sized for the largest.
+        rows = max(shape[0], 6)
+        out = self._reused("uniforms", (rows, shape[1]), np.float32)[: shape[0]]
+        return draws.uniforms_into(self.saver_rng, out, kernel_threads())
+
+    def _saver_uniform_rows(self, n_rows: int, width: int, keep: npt.NDArray[np.intp]) -> npt.NDArray[np.float32]:
+        """Rows `keep` (ascending) of `saver_rng.random((n_rows, width), dtype=np.float32)`
+        (`model.draws.uniform_rows`: only those rows made with numba; without, every row
+        drawn block by block into a buffer kept across months); the same numbers either way."""
+        return draws.uniform_rows(self.saver_rng, n_rows, width, keep,
+                                  lambda: self._reused("uniform block", (65_536, width), np.float32))
+
+    def _gate_monthly(self) -> float:
+        return self.policy.gate_quarterly / 3.0
+
+    def _reviews(self, returns: Any, composition: F64 | None) -> None:
+        """Attention, reallocation, panic sales, deferral changes (ODD §7, savers)."""
+        if self.saver_agents is not None:
+            return self.saver_agents.reviews(returns, composition)
+        pop, s = self.savers, self.config.saver
+        u = self._saver_uniforms((6, pop.n))
+        crash = returns.equity_drawdown < -0.2
+        # Every decision but the choosers' reallocation, in one pass (`savers.review_decisions_inplace`).
+        choosing = kernels.review_decisions(pop, u, float(returns.true[EQUITY]), self.plans.auto_enroll[pop.sponsor],
+                                            crash, s, self._reused("choosers", (pop.n,), np.bool_))
+        choosers = np.flatnonzero(choosing)
+        # Every saver's row of option draws is drawn (common random numbers), only the
+        # choosers' are kept.
+        u_alt = self._saver_uniform_rows(pop.n, sv.N_OPTIONS, choosers)
+        if choosers.size:
+            self._reallocate(choosers, u, u_alt, returns, self.composition(choosers))
+
+    def _reallocate(self, rows: npt.NDArray[np.intp], u: F64, u_alt: F64, returns: Any, composition: F64) -> None:
+        """New allocations and trades of the reviewing choosers `rows` (`u_alt`: their option
+        draws, `composition`: their default-fund mixes, one row each)."""
+        pop, s = self.savers, self.config.saver
+        trailing = np.prod(1.0 + self.returns_history[-12:], axis=0) - 1.0
+        opt_ret = np.where(sv.OPTION_ASSET >= 0, trailing[np.maximum(sv.OPTION_ASSET, 0)], 0.6 * trailing[EQUITY] + 0.4 * trailing[1])
+        interest = np.zeros((rows.size, sv.N_OPTIONS))
+        ai = self.alt_interest(rows)
+        interest[:, sv.STANDALONE_OPTIONS] = ai
+        interest[:, sv.WINDOW_ALT_OPTIONS] = ai
+        alloc = sv.choose_allocation(
+            self.visible_options(rows), opt_ret, pop.risk_tolerance[rows], pop.return_sensitivity[rows],
+            interest, u_alt, s.return_chasing,
+        )
+        bal = pop.balance_usd[rows]  # gathered once: scattered rows cost a cache miss each
+        alloc = sv.cap_alternative_allocation(alloc, sv.alternative_share(bal), self.policy.account_cap)
+        alloc = self._cap_alt_weights(alloc, composition[:, ALT_IDX].sum(axis=1))
+        if returns.equity_drawdown < -0.2:
+            panic = u[2, rows] < s.panic_sale_prob * (1.0 - pop.risk_tolerance[rows])
+            alloc[panic] = sv.panic_sell_allocation(alloc[panic])
+        pop.allocation[rows] = alloc
+        gated = np.zeros(rows.size)
+        # Savers whose gated holdings were already sold down this month by a menu change have
+        # used this month's gate; a second gated sale would let out twice the gate share.
+        used = np.isin(rows, getattr(self, "_menu_traded", np.zeros(0, dtype=np.intp)))
+        for part, gate in ((~used, self._gate_monthly()), (used, 0.0)):
+            if part.any():
+                sub = bal[part]
+                gated[part] = sv.trade_to_allocation_inplace(sub, alloc[part], composition[part], gate)
+                bal[part] = sub
+        pop.balance_usd[rows] = bal
+        pop.trades[rows] += 1
+        self.flows.gated_usd += float(pop.weight[rows] @ gated)
+
+    def _cap_alt_weights(self, alloc: F64, sleeve_share: F64) -> F64:
+        """Scale alternative options so the account after trading is within the account cap.
+
+        Lever `cap.account` covers every channel: the alternative options' weight A plus the
+        default fund's weight D times its sleeve share S. Scaling A by f (the rest going to
+        the default fund) gives fA + S(D + (1 - f)A) <= cap, i.e.
+        f = (cap - S(D + A)) / (A(1 - S)), clipped to [0, 1]. Gated positions that cannot be
+        sold yet may keep an account above the cap until the gate lets them out.
+        """
+        cap = self.policy.account_cap
+        if cap >= 1.0:
+            return alloc
+        alt = alloc[:, sv.OPTION_IS_ALT].sum(axis=1)
+        d = alloc[:, 0]
+        denom = alt * (1.0 - sleeve_share)
+        f = np.divide(cap - sleeve_share * (d + alt), denom, out=np.ones_like(alt), where=denom > 0)
+        f = np.clip(f, 0.0, 1.0)
+        over = (alt > 0) & (f < 1.0)
+        if over.any():
+            sub = alloc[over]
+            moved = sub[:, sv.OPTION_IS_ALT].sum(axis=1) * (1.0 - f[over])
+            sub[:, sv.OPTION_IS_ALT] *= f[over, None]
+            sub[:, 0] += moved
+            alloc[over] = sub
+        return alloc
+
+    def _life_events(self) -> None:
+        """Hardship withdrawals, job changes (cash-out or rollover), retirement, new hires."""
+        if self.saver_agents is not None:
+            return self.saver_agents.life_events()
+        pop, s = self.savers, self.config.saver
+        u = self._saver_uniforms((3, pop.n))
+        ill = ILLIQUID_COLUMNS_ALL
+        hardship = np.flatnonzero(pop.is_participating & (u[0] < 1.0 - (1.0 - s.hardship_prob_annual) ** (1 / 12)))
+        share = s.hardship_share_of_balance
+        redeemed = share * float(pop.weight[hardship] @ pop.balance_usd[np.ix_(hardship, ill)].sum(axis=1))
+        taken = sv.withdraw_share_inplace(pop.balance_usd, hardship, np.full(hardship.size, share))
+        self.flows.hardship_usd = float(pop.weight[hardship] @ taken)
+        retiring = pop.age_years >= pop.retirement_age_years
+        leaving = ~retiring & sv.draw_job_changes(pop.age_years, u[1], s.job_change_prob_annual_young, s.job_change_prob_annual_old)
+        # Who keeps money in the 401(k) system is drawn first, from the uniform alone, so the
+        # set of rows recycled as new hires never depends on balances, hence not on the
+        # policy: new-hire draws stay common across scenarios (common random numbers).
+        stays = leaving & (u[2] >= 1.0 - s.stay_in_system_prob)
+        movers = leaving & ~stays
+        # Only those leaving the system need their balance (a few percent of rows a month).
+        rows = np.flatnonzero(retiring | movers)
+        held = pop.balance_usd[rows]  # gathered once: scattered rows cost a cache miss each
+        balance, weight = held.sum(axis=1), pop.weight[rows]
+        retire, move = retiring[rows], movers[rows]
+        p_cash = np.minimum(sv.cash_out_prob(balance[move] / self.wage_index, s.cash_out_scale), 1.0 - s.stay_in_system_prob)
+        cash_out = np.zeros(rows.size, dtype=bool)
+        cash_out[move] = u[2, rows[move]] < p_cash
+        to_ira = move & ~cash_out
+        self.flows.retirement_usd = float(weight[retire] @ balance[retire])
+        self.flows.cash_outs_usd = float(weight[cash_out] @ balance[cash_out])
+        self.flows.rollovers_out_usd = float(weight[to_ira] @ balance[to_ira])
+        # Balances that stay in the 401(k) system (left in the old plan or rolled into the
+        # new one) stay on the row, whose job tenure restarts.
+        pop.tenure_years[stays] = 0.0
+        self._record_retirees(rows[retire], balance[retire])
+        redeemed += float(pop.weight[rows] @ held[:, ill].sum(axis=1))
+        rolled_in = hire_inplace(pop, rows, self.plans, self.config, self.hire_rng, self.wage_index)
+        composition = self.composition(rows)
+        sub = np.zeros_like(held)  # hire_inplace empties the new hires' accounts
+        sv.invest_inplace(sub, rolled_in, pop.allocation[rows], composition)
+        pop.balance_usd[rows] = sub
+        self.flows.rollovers_in_usd = float(pop.weight[rows] @ rolled_in)
+        self.flows.illiquid_redemptions_usd += redeemed
+        pop.age_years += 1.0 / 12.0
+        pop.tenure_years += 1.0 / 12.0
+        pop.months_in_plan += 1
+        growth = (1.0 + s.wage_growth_annual) ** (1.0 / 12.0)
+        pop.salary_usd_annual *= growth
+        self.wage_index *= growth
+
+    def _record_retirees(self, rows: npt.NDArray[np.intp], balance: F64) -> None:
+        """Keep what the horizon table needs of the savers in `rows`, retiring with `balance`."""
+        if rows.size == 0:
+            return
+        pop = self.savers
+        self.retirees.append({
+            "weight": pop.weight[rows].copy(),
+            "balance_usd": np.array(balance, dtype=np.float64),
+            "salary_usd_annual": pop.salary_usd_annual[rows].copy(),
+            "income_quintile": self.income_quintile(pop.salary_usd_annual[rows]).astype(np.int8),
+            "worst_year_return": pop.worst_year_return[rows].copy(),
+        })
