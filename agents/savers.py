@@ -482,7 +482,7 @@ def review_decisions_inplace(pop: SaverPopulation, u: npt.NDArray[np.float32], e
     20%) a contributor may stop (`stop_contributing_prob_crash`), otherwise a stopped saver
     may restart (`restart_contributing_prob`, u[5]). None of these reads what the choosers'
     reallocation changes (allocation, holdings, trades), so the model makes them first.
-    `auto_enroll` is per saver (its plan's). `agents.kernels.review_decisions` is the same
+    `auto_enroll` is per saver (its plan's). `agents.rule_kernels.review_decisions` is the same
     rules row by row, the same bits.
     """
     reviewing = draw_reviews(pop.review_prob_monthly, equity_return, s.attention_boost_per_equity_move, u[0])

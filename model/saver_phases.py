@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ..agents import kernels
+from ..agents import kernels, rule_kernels
 from ..agents import savers as sv
 from . import draws, fees
 from .assets import ALTERNATIVES, ASSET_CLASSES, HOLDING_ASSET, IS_ILLIQUID_HOLDING
@@ -101,14 +101,14 @@ class SaverPhases:
         """
         pop, s = self.savers, self.config.saver
         rows = np.arange(pop.n) if rows is None else rows
-        terms = kernels.InterestTerms(
+        terms = rule_kernels.InterestTerms(
             base=s.alt_base_interest, crypto_by_age=np.asarray(s.crypto_interest_by_age),
             income_slope=s.crypto_interest_income_slope, peer_weight=s.peer_weight,
             quintile_edges=self.quintile_edges, coworker_share=self._coworker_share(),
             crash_factor=1.0 - s.crash_interest_drop if self._crypto_drawdown() < -0.6 else 1.0,
             disclosure=self.policy.enhanced_disclosure,
         )
-        return kernels.alt_interest(pop, rows, terms)
+        return rule_kernels.alt_interest(pop, rows, terms)
 
     def _balances(self, returns: Any, fee_matrix: F64, composition: F64 | None) -> None:
         """Contributions and match, returns at NAV, fees and carry, default-fund rebalancing.
@@ -121,7 +121,7 @@ class SaverPhases:
             employee, match, totals = self.saver_agents.balances(returns, fee_matrix, composition)
         else:
             buffers = tuple(self._reused(k, (pop.n,), np.float64) for k in ("employee", "match", "amount"))
-            employee, match, amount = kernels.contributions(pop, plans.match_rate, plans.match_cap, buffers)
+            employee, match, amount = rule_kernels.contributions(pop, plans.match_rate, plans.match_cap, buffers)
             alloc = pop.allocation
             if self.policy.account_cap < 1.0:
                 alloc = sv.cap_alternative_allocation(alloc, sv.alternative_share(pop.balance_usd), self.policy.account_cap)
@@ -248,7 +248,7 @@ class SaverPhases:
         u = self._saver_uniforms((6, pop.n))
         crash = returns.equity_drawdown < -0.2
         # Every decision but the choosers' reallocation, in one pass (`savers.review_decisions_inplace`).
-        choosing = kernels.review_decisions(pop, u, float(returns.true[EQUITY]), self.plans.auto_enroll[pop.sponsor],
+        choosing = rule_kernels.review_decisions(pop, u, float(returns.true[EQUITY]), self.plans.auto_enroll[pop.sponsor],
                                             crash, s, self._reused("choosers", (pop.n,), np.bool_))
         choosers = np.flatnonzero(choosing)
         # Every saver's row of option draws is drawn (common random numbers), only the

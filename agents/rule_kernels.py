@@ -1,0 +1,224 @@
+"""The savers' decision rules as compiled row passes, each equal bit for bit to its numpy rule.
+
+ODD §7.3-§7.4 (attention, choice inputs, deferral, enrollment, contributions). The rules
+themselves, with their sources, are the numpy functions in `agents.savers` (and
+`alt_interest_numpy` here); each pass below does the same IEEE operations in the same
+order for one saver at a time, on numba's threads, in place of a dozen whole-array numpy
+passes and their temporaries (DESIGN §6). Every row is computed on its own, so the bits
+never depend on the number of threads. Without numba the numpy rules themselves run, so a
+run gives the same bytes with or without the JIT (tests/agents/test_rule_kernels.py,
+tests/model/test_jit_equivalence.py).
+
+Two numpy conventions are kept on purpose: a float32 draw compared with a Python float is
+compared in float32 (NEP 50), so such thresholds are passed as `numpy.float32`; and
+`numpy.clip` / `numpy.minimum` resolve ties and signed zeros their own way (`_clip`, and
+the order of the comparison in `_contribution_rows`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from . import savers as sv
+from .kernels import HAVE_NUMBA, prange
+
+if HAVE_NUMBA:
+    from numba import njit
+
+F64 = npt.NDArray[np.float64]
+_DEFAULTED, _ACTIVE = sv.DEFAULTED, sv.ACTIVE  # constants inside the compiled passes
+
+
+def _contribution_rows(salary, deferral, participating, contributing, sponsor, match_rate, match_cap, employee,
+                       match, amount):  # pragma: no cover - compiled
+    """`savers.contributions_usd` row by row (numpy's operations in numpy's order; np.minimum
+    as numpy takes it: the first argument if it is smaller, else the second)."""
+    for i in prange(salary.shape[0]):
+        if participating[i] and contributing[i]:
+            pay = salary[i] / 12.0
+            d = deferral[i]
+            cap = match_cap[sponsor[i]]
+            e = pay * d
+            m = pay * match_rate[sponsor[i]] * (d if d < cap else cap)
+        else:
+            e = 0.0
+            m = 0.0
+        employee[i] = e
+        match[i] = m
+        amount[i] = e + m
+
+
+_contribution_kernel = njit(cache=True, nogil=True, parallel=True)(_contribution_rows) if HAVE_NUMBA else None
+
+
+def contributions(pop: sv.SaverPopulation, match_rate: F64, match_cap: F64,
+                  out: tuple[F64, F64, F64] | None = None) -> tuple[F64, F64, F64]:
+    """Employee deferrals, employer match and their sum this month, per saver (USD):
+    `savers.contributions_usd` (ODD §7, contributions; the rule and its sources are there)
+    in one compiled pass that reads each plan's `match_rate` and `match_cap` (shape
+    (n_plans,)) itself, into `out` when given. The same bits as the rule, which is used
+    without numba (tests/agents/test_kernels.py)."""
+    if _contribution_kernel is None:
+        employee, match = sv.contributions_usd(pop, match_rate[pop.sponsor], match_cap[pop.sponsor])
+        return employee, match, employee + match
+    employee, match, amount = out if out is not None else (np.empty(pop.n), np.empty(pop.n), np.empty(pop.n))
+    _contribution_kernel(pop.salary_usd_annual, pop.deferral_rate, pop.is_participating, pop.is_contributing,
+                         pop.sponsor, match_rate, match_cap, employee, match, amount)
+    return employee, match, amount
+
+
+@dataclass(frozen=True)
+class InterestTerms:
+    """What `alt_interest` needs besides the savers' columns (`Alt401kModel.alt_interest`,
+    ODD §7, saver interest): the interest parameters, this year's income-quintile edges,
+    each plan's share of coworkers holding each alternative (n_plans, N_ALT), the crypto
+    crash factor and whether enhanced disclosure applies."""
+
+    base: float
+    crypto_by_age: F64
+    income_slope: float
+    peer_weight: float
+    quintile_edges: F64
+    coworker_share: F64
+    crash_factor: float
+    disclosure: bool
+
+
+_CRYPTO = sv.ALTERNATIVES.index("crypto")
+
+
+def alt_interest_numpy(pop: sv.SaverPopulation, rows: npt.NDArray[np.intp], t: InterestTerms) -> F64:
+    """Interest of the savers `rows` in each alternative, (rows, N_ALT), by whole-array
+    operations: the definition `alt_interest` is tested against."""
+    out = np.empty((rows.size, sv.N_ALT))
+    out[:] = (t.base * (0.5 + pop.literacy[rows]))[:, None]
+    quintile = np.searchsorted(t.quintile_edges, pop.salary_usd_annual[rows], side="right")
+    out[:, _CRYPTO] = sv.crypto_interest(pop.age_years[rows], quintile, tuple(t.crypto_by_age), t.income_slope,
+                                         t.crash_factor)
+    share = t.coworker_share[pop.sponsor[rows]]
+    out *= 1.0 + t.peer_weight * pop.peer_sensitivity[rows, None] * share
+    if t.disclosure:
+        out *= 0.7
+    return np.clip(out, 0.0, 1.0)
+
+
+def _count_at_or_below(edges, x):  # pragma: no cover - compiled
+    """`numpy.searchsorted(edges, x, side="right")` for one x: how many edges are <= x."""
+    k = 0
+    while k < edges.shape[0] and edges[k] <= x:
+        k += 1
+    return k
+
+
+def _alt_interest_rows(rows, literacy, age, salary, peer, sponsor, base, by_age, age_edges, income_slope,
+                       peer_weight, quintile_edges, coworker, crash, disclosure, crypto, out):  # pragma: no cover
+    for r in prange(rows.shape[0]):
+        i = rows[r]
+        b = base * (0.5 + literacy[i])
+        q = _count_at_or_below(quintile_edges, salary[i])
+        income = 1.0 + income_slope * (q - 2) / 2.0
+        c = _clip(by_age[_count_at_or_below(age_edges, age[i])] * income * crash, 0.0, 1.0)
+        p = peer_weight * peer[i]
+        s = sponsor[i]
+        for k in range(out.shape[1]):
+            v = (c if k == crypto else b) * (1.0 + p * coworker[s, k])
+            if disclosure:
+                v *= 0.7
+            out[r, k] = _clip(v, 0.0, 1.0)
+
+
+def alt_interest(pop: sv.SaverPopulation, rows: npt.NDArray[np.intp], t: InterestTerms) -> F64:
+    """`alt_interest_numpy` in one compiled pass over `rows` on numba's threads (each row on
+    its own, so the same bits whatever the threads; tested), instead of a dozen numpy
+    passes and their temporaries; `alt_interest_numpy` itself without numba."""
+    if _alt_interest_kernel is None:
+        return alt_interest_numpy(pop, rows, t)
+    out = np.empty((rows.size, sv.N_ALT))
+    _alt_interest_kernel(np.asarray(rows, dtype=np.intp), pop.literacy, pop.age_years, pop.salary_usd_annual,
+                         pop.peer_sensitivity, pop.sponsor, t.base, np.asarray(t.crypto_by_age, dtype=np.float64),
+                         sv.CRYPTO_AGE_EDGES, t.income_slope, t.peer_weight, np.asarray(t.quintile_edges, dtype=np.float64),
+                         np.ascontiguousarray(t.coworker_share), t.crash_factor, bool(t.disclosure), _CRYPTO, out)
+    return out
+
+
+def _clip(x, lo, hi):  # pragma: no cover - compiled
+    """`numpy.clip` of one float as numpy computes it (lo if x < lo, then hi if x > hi, else
+    x itself: numpy.clip(-0.0, 0.0, 1.0) is -0.0), signed zeros included."""
+    x = lo if x < lo else x
+    return hi if x > hi else x
+
+
+if HAVE_NUMBA:
+    _clip = njit(cache=True, nogil=True)(_clip)
+    _count_at_or_below = njit(cache=True, nogil=True)(_count_at_or_below)
+_alt_interest_kernel = njit(cache=True, nogil=True, parallel=True)(_alt_interest_rows) if HAVE_NUMBA else None
+
+
+def _review_rows(u, review_prob, review_factor, participating, style, leave32, deferral, preferred,
+                 last_year_return, base, per_shortfall, per_excess, slope, inattentive, slow, prompt,
+                 auto_enroll, crash, stop32, restart32, contributing, choosers):  # pragma: no cover - compiled
+    """`savers.review_decisions_inplace` row by row (every row on its own: any split of rows
+    among threads gives the same bits). Thresholds compared with float32 draws as numpy
+    compares them: a Python float with float32 (`leave32`, `stop32`, `restart32`), a
+    float64 array with float64."""
+    for i in prange(u.shape[1]):
+        was_participating = participating[i]
+        p = min(1.0, review_prob[i] * review_factor)
+        reviewing = was_participating and u[0, i] < p
+        if reviewing and style[i] == _DEFAULTED and u[1, i] < leave32:
+            style[i] = _ACTIVE
+        choosers[i] = reviewing and style[i] != _DEFAULTED
+        d = deferral[i]
+        pref = preferred[i]
+        diff = d - pref
+        hazard = min(1.0, base * (1.0 + per_shortfall * max(0.0, -diff) + per_excess * max(0.0, diff)))
+        if was_participating and u[3, i] < hazard and abs(diff) > 1e-12:
+            d = pref
+        if reviewing:
+            change = slope * (last_year_return[i] - 0.06)
+            d = _clip(d + change, 0.0, 0.5)
+            preferred[i] = _clip(pref + change, 0.01, 0.30)
+        if not was_participating:
+            enrol_prob = slow if review_prob[i] <= inattentive else prompt
+            if not auto_enroll[i] and u[4, i] < enrol_prob:
+                participating[i] = True
+                d = pref
+        deferral[i] = d
+        if crash:
+            if contributing[i] and u[5, i] < stop32:
+                contributing[i] = False
+        elif not contributing[i] and u[5, i] < restart32:
+            contributing[i] = True
+
+
+_review_kernel = njit(cache=True, nogil=True, parallel=True)(_review_rows) if HAVE_NUMBA else None
+
+
+def review_decisions(pop: sv.SaverPopulation, u: npt.NDArray[np.float32], equity_return: float,
+                     auto_enroll: npt.NDArray[np.bool_], crash: bool, s, out: npt.NDArray[np.bool_] | None = None
+                     ) -> npt.NDArray[np.bool_]:
+    """`savers.review_decisions_inplace` (ODD §7, savers; the rules and their sources are
+    there) in one compiled pass over the savers on numba's threads, instead of ~20 numpy
+    passes and their temporaries; returns who chooses a new allocation (into `out` when
+    given). The same bits as the numpy rules (tests/agents/test_kernels.py), which are used
+    without numba."""
+    if _review_kernel is None:
+        choosers = sv.review_decisions_inplace(pop, u, equity_return, auto_enroll, crash, s)
+        if out is None:
+            return choosers
+        out[:] = choosers
+        return out
+    out = np.empty(pop.n, dtype=np.bool_) if out is None else out
+    _review_kernel(
+        u, pop.review_prob_monthly, 1.0 + s.attention_boost_per_equity_move * abs(equity_return),
+        pop.is_participating, pop.style, np.float32(s.leave_default_prob), pop.deferral_rate,
+        pop.preferred_deferral_rate, pop.last_year_return, s.deferral_change_base_monthly,
+        s.deferral_change_per_distance, s.deferral_change_per_excess, s.experienced_return_deferral_slope,
+        s.review_prob_monthly[0], s.procrastinator_enrol_prob_monthly, s.voluntary_enrol_prob_monthly,
+        auto_enroll, bool(crash), np.float32(s.stop_contributing_prob_crash),
+        np.float32(s.restart_contributing_prob), pop.is_contributing, out,
+    )
+    return out

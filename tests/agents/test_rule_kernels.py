@@ -1,0 +1,119 @@
+"""Tests for agents/rule_kernels.py: each compiled decision pass equals its numpy rule bit
+for bit (the model uses one or the other depending on numba, and outputs must not move),
+ties, signed zeros and float32 thresholds included."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pytest
+from alt401k.agents import rule_kernels
+from alt401k.agents import savers as sv
+from alt401k.model.config import RunConfig
+from alt401k.model.model import Alt401kModel
+from alt401k.model.policy import load_scenario
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+pytestmark = pytest.mark.skipif(not rule_kernels.HAVE_NUMBA, reason="numba not installed")
+
+
+@functools.cache
+def _review_population() -> sv.SaverPopulation:
+    """A model's savers at t0 (1,000 rows, 60 plans); tests take copies and reset columns."""
+    model = Alt401kModel(load_scenario("broad-access"), RunConfig(n_savers=1_000, n_sponsors=60, years=1, seed=0))
+    return model.savers
+
+
+@given(seed=st.integers(0, 2**32 - 1), crash=st.booleans(), equity_return=st.floats(-0.3, 0.3))
+@settings(max_examples=12, deadline=None)
+def test_review_pass_equals_the_numpy_rules_bit_for_bit(seed: int, crash: bool, equity_return: float) -> None:
+    # The compiled review pass must make exactly the numpy rules' decisions and rates (the
+    # model uses one or the other depending on numba): draws at the float32 thresholds
+    # (compared in float32, as numpy compares a float32 array with a Python float),
+    # deferral rates at their clip bounds and at the preferred rate are included.
+    from alt401k.model.config import SaverBehaviour
+
+    # Thresholds whose float32 is below them (float32(0.35) < 0.35): a draw equal to it
+    # passes a float64 comparison and fails numpy's float32 one, so the two can be told apart.
+    s = SaverBehaviour(leave_default_prob=0.35, stop_contributing_prob_crash=0.45, restart_contributing_prob=0.06)
+    assert all(float(np.float32(v)) < v for v in (0.35, 0.45, 0.06))
+    rng = np.random.default_rng(seed)
+    pop = _review_population().take(np.arange(1_000))
+    n = pop.n
+    pop.style[:] = rng.choice([sv.DEFAULTED, sv.ACTIVE, sv.WINDOW], n)
+    pop.is_participating[:] = rng.random(n) < 0.8
+    pop.is_contributing[:] = rng.random(n) < 0.9
+    pop.review_prob_monthly[:] = rng.choice(np.asarray(s.review_prob_monthly), n) * rng.choice([1.0, 20.0, 300.0], n)
+    pop.preferred_deferral_rate[:] = rng.uniform(0.01, 0.3, n)
+    pop.deferral_rate[:] = np.where(rng.random(n) < 0.3, pop.preferred_deferral_rate, rng.uniform(0.0, 0.5, n))
+    pop.deferral_rate[:20] = 0.0
+    pop.last_year_return[:] = rng.uniform(-0.5, 0.5, n)
+    # Reviewers with years extreme enough to reach both clip bounds.
+    pop.is_participating[20:60], pop.review_prob_monthly[20:60] = True, 1.0
+    pop.last_year_return[20:40], pop.last_year_return[40:60] = 30.0, -30.0
+    u = rng.random((6, n), dtype=np.float32)
+    edges = np.float32([s.leave_default_prob, s.voluntary_enrol_prob_monthly, s.stop_contributing_prob_crash,
+                        s.restart_contributing_prob, s.procrastinator_enrol_prob_monthly])
+    at_edge = rng.random((6, n)) < 0.1
+    u[at_edge] = rng.choice(edges, int(at_edge.sum()))
+    auto = rng.random(n) < 0.5
+    a, b = pop.take(np.arange(n)), pop.take(np.arange(n))
+    made = sv.review_decisions_inplace(a, u, equity_return, auto, crash, s)
+    compiled = rule_kernels.review_decisions(b, u, equity_return, auto, crash, s)
+    np.testing.assert_array_equal(compiled, made)
+    for name in ("style", "is_participating", "is_contributing", "deferral_rate", "preferred_deferral_rate"):
+        np.testing.assert_array_equal(getattr(b, name), getattr(a, name), err_msg=name)
+    for name in ("deferral_rate", "preferred_deferral_rate"):
+        np.testing.assert_array_equal(np.signbit(getattr(b, name)), np.signbit(getattr(a, name)), err_msg=name)
+    assert made.any() and (a.deferral_rate == 0.5).any() and (a.preferred_deferral_rate == 0.01).any()
+
+
+def test_clip_is_numpys_clip() -> None:
+    # Signed zeros and the bounds themselves included (the review pass clips deferral rates).
+    x = np.array([-0.0, 0.0, -1e-300, 1e-300, 0.01, 0.3, 0.5, 0.50000001, -5.0, 7.0, 0.2])
+    for lo, hi in ((0.0, 0.5), (0.01, 0.30), (-0.0, 0.5)):
+        got = np.array([rule_kernels._clip(v, lo, hi) for v in x])
+        expected = np.clip(x, lo, hi)
+        np.testing.assert_array_equal(got, expected)
+        np.testing.assert_array_equal(np.signbit(got), np.signbit(expected))
+
+
+def test_contribution_pass_equals_the_numpy_rule_bit_for_bit() -> None:
+    # Deferrals at, above and below the match cap (signed zeros included: np.minimum keeps
+    # the second argument when they tie), savers not participating or not contributing.
+    rng = np.random.default_rng(9)
+    pop = _review_population().take(np.arange(1_000))
+    n, n_plans = pop.n, int(pop.sponsor.max()) + 1
+    match_rate, match_cap = rng.uniform(0.0, 1.0, n_plans), rng.choice([0.0, -0.0, 0.03, 0.06], n_plans)
+    pop.deferral_rate[:] = rng.choice([0.0, -0.0, 0.03, 0.06, 0.1], n) * rng.choice([1.0, 1.0 + 1e-16], n)
+    pop.is_participating[:], pop.is_contributing[:] = rng.random(n) < 0.8, rng.random(n) < 0.9
+    employee, match = sv.contributions_usd(pop, match_rate[pop.sponsor], match_cap[pop.sponsor])
+    got = rule_kernels.contributions(pop, match_rate, match_cap)
+    for x, y in zip(got, (employee, match, employee + match), strict=True):
+        np.testing.assert_array_equal(x, y)
+        np.testing.assert_array_equal(np.signbit(x), np.signbit(y))
+    assert (match > 0).any() and (match == 0).any()
+
+
+@pytest.mark.parametrize(("disclosure", "crash_factor"), [(False, 1.0), (True, 0.6)])
+def test_interest_pass_equals_the_numpy_definition_bit_for_bit(disclosure: bool, crash_factor: float) -> None:
+    # Ages and salaries exactly on the band and quintile edges (searchsorted's side="right"),
+    # interest above 1 before the clip (large peer effects), a subset of rows.
+    rng = np.random.default_rng(10)
+    pop = _review_population().take(np.arange(1_000))
+    n, n_plans = pop.n, int(pop.sponsor.max()) + 1
+    edges = np.sort(rng.uniform(20_000.0, 150_000.0, 4))
+    pop.age_years[:] = np.where(rng.random(n) < 0.2, rng.choice(sv.CRYPTO_AGE_EDGES, n), rng.uniform(20.0, 70.0, n))
+    pop.salary_usd_annual[:] = np.where(rng.random(n) < 0.2, rng.choice(edges, n), rng.uniform(1e4, 2e5, n))
+    pop.peer_sensitivity[:] = rng.lognormal(0.0, 1.5, n)
+    terms = rule_kernels.InterestTerms(
+        base=0.15, crypto_by_age=np.array([0.14, 0.15, 0.10, 0.03]), income_slope=0.5, peer_weight=1.0,
+        quintile_edges=edges, coworker_share=rng.uniform(0.0, 1.0, (n_plans, sv.N_ALT)),
+        crash_factor=crash_factor, disclosure=disclosure,
+    )
+    rows = np.flatnonzero(rng.random(n) < 0.6)
+    expected = rule_kernels.alt_interest_numpy(pop, rows, terms)
+    np.testing.assert_array_equal(rule_kernels.alt_interest(pop, rows, terms), expected)
+    assert (expected == 1.0).any() and (expected < 1.0).any()
