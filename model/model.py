@@ -39,7 +39,7 @@ from .market import Market
 from .market_paths import MarketPath
 from .policy import PolicyState, Scenario
 from .population import initial_population, weighted_median
-from .saver_phases import ALT_IDX, EQUITY, PE_COLUMNS, SaverPhases
+from .saver_phases import ALT_IDX, EQUITY, PE_COLUMNS, ROW_BLOCK, SaverPhases
 from .setting import Setting, build_plans, build_savers
 from .threads import single_thread_blas
 
@@ -200,7 +200,11 @@ class Alt401kModel(SaverPhases, mesa.Model):
             rows = takers & has_alt[:, k]
             alloc[rows, sv.STANDALONE_OPTIONS[k]] = share
         alloc[takers] /= alloc[takers].sum(axis=1, keepdims=True)
-        sv.invest_inplace(pop.balance_usd, totals, alloc, self.composition())
+        # Invested block by block (each row on its own, so the same numbers): the whole
+        # population's mix and temporaries would cost ~240 bytes a saver at peak.
+        for lo in range(0, pop.n, ROW_BLOCK):
+            hi = min(lo + ROW_BLOCK, pop.n)
+            sv.invest_inplace(pop.balance_usd[lo:hi], totals[lo:hi], alloc[lo:hi], self.composition(np.arange(lo, hi)))
 
     # ------------------------------------------------------------------ derived state
 

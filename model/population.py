@@ -157,6 +157,7 @@ def initial_population(
     style = np.where(u < p_default, DEFAULTED, ACTIVE).astype(np.int8)
     window_ok = plans.offers_window[sponsor] & (style == ACTIVE)
     style[window_ok & (rng.random(n) < s.style_shares[2] / max(1e-9, np.mean(window_ok)))] = WINDOW
+    del rank, p_default, u, window_ok  # temporaries are freed as soon as used (peak memory)
     allocation = np.zeros((n, N_OPTIONS))
     allocation[style == DEFAULTED, 0] = 1.0
     risk = rng.beta(2.0, 2.0, n)
@@ -173,6 +174,7 @@ def initial_population(
     allocation[:, 0] = np.where(style == DEFAULTED, 1.0, df_part)
     allocation[:, 1:4] = core * core_part[:, None]
     allocation[:, WINDOW_EQUITY_OPTION] = window_part
+    del equity, cash, bonds, core, tdf_user, df_part, window_part, core_part, cls
     pref = preferred_deferral(age, cfg, rng)
     auto = plans.auto_enroll[sponsor] & (rng.random(n) < 0.7)
     at_default = auto & (rng.random(n) < 0.4)

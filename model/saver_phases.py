@@ -29,6 +29,9 @@ EQUITY = ASSET_CLASSES.index("equity")
 QDIA_MIX = {"money_market": (0.0, 0.0, 1.0), "balanced": (0.6, 0.4, 0.0)}
 """Public mix of a default fund when the regime's QDIA is not a target-date fund."""
 ILLIQUID_COLUMNS_ALL = np.flatnonzero(IS_ILLIQUID_HOLDING)
+ROW_BLOCK = 65_536
+"""Rows per block where numpy work over every saver is done block by block, so that its
+temporaries are a block's, not a population's (peak memory; the same numbers)."""
 PE_COLUMNS = np.array([c for c, a in enumerate(HOLDING_ASSET) if ASSET_CLASSES[a] == "private_equity"])
 
 
@@ -177,13 +180,19 @@ class SaverPhases:
         self._menu_traded = np.zeros(0, dtype=np.intp)
         if candidates.size == 0:
             return
-        off_menu = ~self.visible_options(candidates)[:, 1:]
-        stranded = ((pop.balance_usd[candidates, sv.N_DF :] > 0) & off_menu).any(axis=1) | (
-            (pop.allocation[candidates, 1:] > 0) & off_menu
-        ).any(axis=1)
-        rows, off_menu = candidates[stranded], off_menu[stranded]
+        # Examined in blocks of rows: when every saver is a candidate (the first month, or a
+        # regime change) whole-population copies would cost ~250 bytes a saver at peak.
+        stranded = np.zeros(candidates.size, dtype=bool)
+        for lo in range(0, candidates.size, ROW_BLOCK):
+            block = candidates[lo : lo + ROW_BLOCK]
+            off = ~self.visible_options(block)[:, 1:]
+            stranded[lo : lo + ROW_BLOCK] = ((pop.balance_usd[block, sv.N_DF :] > 0) & off).any(axis=1) | (
+                (pop.allocation[block, 1:] > 0) & off
+            ).any(axis=1)
+        rows = candidates[stranded]
         if rows.size == 0:
             return
+        off_menu = ~self.visible_options(rows)[:, 1:]
         alloc = pop.allocation[rows]
         moved = np.where(off_menu, alloc[:, 1:], 0.0).sum(axis=1)
         alloc[:, 1:] = np.where(off_menu, 0.0, alloc[:, 1:])

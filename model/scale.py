@@ -16,11 +16,12 @@ from pathlib import Path
 from .config import RunConfig
 from .errors import InputError
 
-BYTES_PER_SAVER = 800
-"""Peak resident memory per simulated saver, bytes: at 10M savers the initialisation peak
-is 6.55 GiB and the monthly peak 6.63 GiB (about 700 and 640 bytes a saver once the base
-and plans are taken off; benchmarks/RESULTS.md, 2026-12-01); kept on the high side, since a
-refused run costs a second while a killed one costs hours."""
+BYTES_PER_SAVER = 640
+"""Peak resident memory per simulated saver, bytes: a run of 10M savers peaks at 5.21 GiB
+(about 500 bytes a saver once the base and plans are taken off: ~430 of saver state, ~50 of
+buffers kept across months, the rest the month's temporaries; benchmarks/RESULTS.md,
+2026-12-01); kept on the high side, since a refused run costs a second while a killed one
+costs hours."""
 BYTES_PER_PLAN = 2_500
 """Peak resident memory per simulated plan, bytes: about 2,000 measured at 604,400 plans
 and 1M savers (plan table, peer network built with networkx, per-plan fee and holding
