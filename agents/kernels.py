@@ -483,28 +483,15 @@ def _plan_sleeve_needs(plan_sleeve, from_bonds, need_bonds, total):  # pragma: n
         need_bonds[p], total[p] = _sleeve_needs(plan_sleeve[p], from_bonds)
 
 
-def _interp(x, xp, fp):  # pragma: no cover - compiled
-    """`numpy.interp(x, xp, fp)` for one finite x: the same formula, the same bits (tested)."""
-    n = xp.shape[0]
-    if x <= xp[0]:
-        return fp[0]
-    if x >= xp[n - 1]:
-        return fp[n - 1]
-    j = 0
-    while x >= xp[j + 1]:
-        j += 1
-    slope = (fp[j + 1] - fp[j]) / (xp[j + 1] - xp[j])
-    return slope * (x - xp[j]) + fp[j]
-
-
 def _slopes(xp: F64, fp: F64) -> F64:
-    """Slopes of the segments of a piecewise-linear function, as `numpy.interp` and `_interp`
-    compute them (the same division, so the same bits), for `_interp_sloped`."""
+    """Slopes of the segments of a piecewise-linear function, as `numpy.interp` computes
+    them (the same division, so the same bits), for `_interp_sloped`."""
     return (fp[1:] - fp[:-1]) / (xp[1:] - xp[:-1])
 
 
 def _interp_sloped(x, xp, fp, slope):  # pragma: no cover - compiled
-    """`_interp` with the segments' `_slopes` given: no division per call, the same bits."""
+    """`numpy.interp(x, xp, fp)` for one finite x, the segments' `_slopes` given (no
+    division per call): the same formula, the same bits (tested)."""
     n = xp.shape[0]
     if x <= xp[0]:
         return fp[0]
@@ -521,11 +508,11 @@ def _composition_rows(glide, plan_sleeve, sponsor, from_bonds, out):  # pragma: 
         _mix_row(glide[i, 0], glide[i, 1], glide[i, 2], plan_sleeve[sponsor[i]], from_bonds, out, i)
 
 
-def _glide_composition_rows(age, eq_xp, eq_fp, cash_xp, cash_fp, plan_sleeve, sponsor, from_bonds,
-                            out):  # pragma: no cover - compiled
+def _glide_composition_rows(age, eq_xp, eq_fp, eq_slope, cash_xp, cash_fp, cash_slope, plan_sleeve, sponsor,
+                            from_bonds, out):  # pragma: no cover - compiled
     for i in prange(age.shape[0]):
-        equity = _interp(age[i], eq_xp, eq_fp)
-        cash = _interp(age[i], cash_xp, cash_fp)
+        equity = _interp_sloped(age[i], eq_xp, eq_fp, eq_slope)
+        cash = _interp_sloped(age[i], cash_xp, cash_fp, cash_slope)
         bonds = 1.0 - equity - cash  # as model.strata.glide_path
         _mix_row(equity, bonds, cash, plan_sleeve[sponsor[i]], from_bonds, out, i)
 
@@ -535,7 +522,6 @@ if HAVE_NUMBA:
     _sleeve_needs = njit(cache=True, nogil=True)(_sleeve_needs)
     _mix_row_given = njit(cache=True, nogil=True)(_mix_row_given)
     _mix_row = njit(cache=True, nogil=True)(_mix_row)
-    _interp = njit(cache=True, nogil=True)(_interp)
     _interp_sloped = njit(cache=True, nogil=True)(_interp_sloped)
     _plan_sleeve_needs = njit(cache=True, nogil=True)(_plan_sleeve_needs)
 
@@ -564,8 +550,9 @@ def glide_composition(age_years: F64, plan_sleeve: F64, sponsor: npt.NDArray[np.
     if out is None:
         out = np.empty((age_years.shape[0], plan_sleeve.shape[1]))
     (eq_xp, eq_fp), (cash_xp, cash_fp) = GLIDE_EQUITY, GLIDE_CASH
-    _glide_composition_kernel(np.ascontiguousarray(age_years, dtype=np.float64), eq_xp, eq_fp, cash_xp, cash_fp,
-                              np.ascontiguousarray(plan_sleeve), sponsor, sv.SLEEVE_FROM_BONDS_MASK, out)
+    _glide_composition_kernel(np.ascontiguousarray(age_years, dtype=np.float64), eq_xp, eq_fp, _slopes(eq_xp, eq_fp),
+                              cash_xp, cash_fp, _slopes(cash_xp, cash_fp), np.ascontiguousarray(plan_sleeve), sponsor,
+                              sv.SLEEVE_FROM_BONDS_MASK, out)
     return out
 
 
