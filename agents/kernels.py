@@ -14,6 +14,8 @@ included, and fall back to them without numba (the interpreter would be too slow
 whole-population loops). The end-of-month pass (`observe_savers`) equals its numpy
 definition to rounding and, like the balance pass, is interpreted without numba.
 
+The decision rules' passes (reviews, contributions, interest) are in `agents.rule_kernels`.
+
 The passes run on numba's threads. Row-wise passes with no sums across rows split the rows
 any way; the others take chunks of rows that each start at a plan's first row
 (`row_chunks`), so each plan's totals are added by one thread in row order and national

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from alt401k.agents import kernels
 from alt401k.agents import savers as sv
+from alt401k.model import model as model_module
 from alt401k.model import saver_phases
 from alt401k.model.config import RunConfig, with_overrides
 from alt401k.model.market import MarketParams
@@ -175,6 +176,22 @@ def test_same_seed_gives_identical_output_bytes(tmp_path) -> None:
     other.run()
     write_run(other, tmp_path / "c", other.recorder.initial)
     assert (tmp_path / "c" / "series.parquet").read_bytes() != (tmp_path / "a" / "series.parquet").read_bytes()
+
+
+def test_work_in_blocks_of_rows_gives_the_same_bytes(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Whole-population numpy work done block by block (the initial investment, the first
+    # month's menu check) must give what one block gives: blocks of 7 rows against the
+    # default (one block at this size). Scenario broad-access changes menus and channels.
+    default = saver_phases.ROW_BLOCK
+    assert 7 < small().n_savers <= default
+    for name, block in (("one", default), ("many", 7)):
+        monkeypatch.setattr(saver_phases, "ROW_BLOCK", block)
+        monkeypatch.setattr(model_module, "ROW_BLOCK", block)
+        model = build("broad-access", small(years=2, seed=5))
+        model.run()
+        write_run(model, tmp_path / name, model.recorder.initial)
+    for file in ("series.parquet", "horizon.parquet"):
+        assert (tmp_path / "one" / file).read_bytes() == (tmp_path / "many" / file).read_bytes(), file
 
 
 def _run(scenario: str, config: RunConfig) -> Alt401kModel:
