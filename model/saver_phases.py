@@ -361,7 +361,9 @@ class SaverPhases:
         # new one) stay on the row, whose job tenure restarts.
         pop.tenure_years[stays] = 0.0
         self._record_retirees(rows[retire], balance[retire])
-        redeemed += float(pop.weight[rows] @ held[:, ill].sum(axis=1))
+        # C order, as a gather of both rows and columns gives: held[:, ill] alone is laid out
+        # column by column, and numpy would sum its 9 columns in another order.
+        redeemed += float(pop.weight[rows] @ np.ascontiguousarray(held[:, ill]).sum(axis=1))
         rolled_in = hire_inplace(pop, rows, self.plans, self.config, self.hire_rng, self.wage_index)
         composition = self.composition(rows)
         sub = np.zeros_like(held)  # hire_inplace empties the new hires' accounts
