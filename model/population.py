@@ -122,9 +122,23 @@ def weighted_mean(x: F64, w: F64) -> float:
     return float(np.sum(x * w) / np.sum(w))
 
 
+def stable_argsort(x: F64) -> npt.NDArray[np.intp]:
+    """``numpy.argsort(x, kind="stable")``, the same permutation, about twice as fast on
+    values without ties (salaries, balances: continuous draws).
+
+    The stable order is the one permutation that sorts the values and keeps tied values in
+    index order, so where numpy's default (unstable) sort finds no two equal values in a
+    row its order is that one; with ties or NaNs the stable sort itself is used."""
+    order = np.argsort(x)
+    v = x[order]
+    if np.isnan(v[-1:]).any() or (v[1:] == v[:-1]).any():
+        return np.argsort(x, kind="stable")
+    return order
+
+
 def weighted_median(x: F64, w: F64) -> float:
     """Weighted median (the smallest x with at least half the weight at or below it)."""
-    order = np.argsort(x, kind="stable")
+    order = stable_argsort(x)
     cum = np.cumsum(w[order])
     return float(x[order][np.searchsorted(cum, 0.5 * cum[-1])])
 
@@ -151,7 +165,11 @@ def initial_population(
     balance_total = draw_balances(age, salary, tenure, cls, weight, cfg, rng)
     # Styles: smaller, newer accounts are more often defaulted (EBRI/ICI 2022: 74% of
     # <=2-year tenure hold TDFs vs 42% of >30 years); window users only where offered.
-    rank = np.argsort(np.argsort(balance_total, kind="stable"), kind="stable") / max(n - 1, 1)
+    order = stable_argsort(balance_total)
+    rank = np.empty(n, dtype=np.intp)
+    rank[order] = np.arange(n)  # the inverse permutation: argsort(order, kind="stable")
+    rank = rank / max(n - 1, 1)
+    del order
     p_default = np.clip(s.style_shares[0] * (1.6 - 1.2 * rank), 0.0, 1.0)
     u = rng.random(n)
     style = np.where(u < p_default, DEFAULTED, ACTIVE).astype(np.int8)

@@ -20,7 +20,7 @@ from ..agents import kernels, rule_kernels
 from ..agents import savers as sv
 from . import draws, fees
 from .assets import ALTERNATIVES, ASSET_CLASSES, HOLDING_ASSET, IS_ILLIQUID_HOLDING
-from .population import hire_inplace
+from .population import hire_inplace, stable_argsort
 from .threads import kernel_threads
 
 F64 = npt.NDArray[np.float64]
@@ -85,7 +85,7 @@ class SaverPhases:
 
     def _income_quintile_edges(self) -> F64:
         pop = self.savers
-        order = np.argsort(pop.salary_usd_annual, kind="stable")
+        order = stable_argsort(pop.salary_usd_annual)
         cum = np.cumsum(pop.weight[order])
         idx = np.searchsorted(cum, cum[-1] * np.array([0.2, 0.4, 0.6, 0.8]))
         return pop.salary_usd_annual[order][idx]
