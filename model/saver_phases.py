@@ -257,8 +257,9 @@ class SaverPhases:
         u = self._saver_uniforms((6, pop.n))
         crash = returns.equity_drawdown < -0.2
         # Every decision but the choosers' reallocation, in one pass (`savers.review_decisions_inplace`).
-        choosing = rule_kernels.review_decisions(pop, u, float(returns.true[EQUITY]), self.plans.auto_enroll[pop.sponsor],
-                                            crash, s, self._reused("choosers", (pop.n,), np.bool_))
+        auto_enroll = self.plans.auto_enroll[pop.sponsor]
+        choosing = rule_kernels.review_decisions(pop, u, float(returns.true[EQUITY]), auto_enroll, crash, s,
+                                                 self._reused("choosers", (pop.n,), np.bool_))
         choosers = np.flatnonzero(choosing)
         # Every saver's row of option draws is drawn (common random numbers), only the
         # choosers' are kept.
