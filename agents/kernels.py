@@ -645,7 +645,7 @@ def _observe_rows(lo, hi, balance, weight, participating, age, worst, auto, defe
         dollars += w * _row_total(balance[i])
         held = False
         for k in range(n_df):
-            held = held or balance[i, k] > 0
+            held = held | (balance[i, k] > 0)  # no short-circuit: no branch to mispredict
         if held:
             in_df += w
         hit = False
