@@ -29,7 +29,13 @@ if HAVE_NUMBA:
     from numba import njit
 
 F64 = npt.NDArray[np.float64]
-_DEFAULTED, _ACTIVE = sv.DEFAULTED, sv.ACTIVE  # constants inside the compiled passes
+# Constants inside the compiled passes, each stated once in `agents.savers`.
+_DEFAULTED, _ACTIVE = sv.DEFAULTED, sv.ACTIVE
+_D_LO, _D_HI = sv.DEFERRAL_RATE_BOUNDS
+_P_LO, _P_HI = sv.PREFERRED_RATE_BOUNDS
+_SAME_RATE = sv.SAME_RATE_TOLERANCE
+_REFERENCE = sv.EXPERIENCED_RETURN_REFERENCE
+_DISCLOSURE = sv.DISCLOSURE_INTEREST_FACTOR
 
 
 def _contribution_rows(salary, deferral, participating, contributing, sponsor, match_rate, match_cap, employee,
@@ -60,7 +66,7 @@ def contributions(pop: sv.SaverPopulation, match_rate: F64, match_cap: F64,
     `savers.contributions_usd` (ODD §7, contributions; the rule and its sources are there)
     in one compiled pass that reads each plan's `match_rate` and `match_cap` (shape
     (n_plans,)) itself, into `out` when given. The same bits as the rule, which is used
-    without numba (tests/agents/test_kernels.py)."""
+    without numba (tests/agents/test_rule_kernels.py)."""
     if _contribution_kernel is None:
         employee, match = sv.contributions_usd(pop, match_rate[pop.sponsor], match_cap[pop.sponsor])
         return employee, match, employee + match
@@ -101,7 +107,7 @@ def alt_interest_numpy(pop: sv.SaverPopulation, rows: npt.NDArray[np.intp], t: I
     share = t.coworker_share[pop.sponsor[rows]]
     out *= 1.0 + t.peer_weight * pop.peer_sensitivity[rows, None] * share
     if t.disclosure:
-        out *= 0.7
+        out *= sv.DISCLOSURE_INTEREST_FACTOR
     return np.clip(out, 0.0, 1.0)
 
 
@@ -126,7 +132,7 @@ def _alt_interest_rows(rows, literacy, age, salary, peer, sponsor, base, by_age,
         for k in range(out.shape[1]):
             v = (c if k == crypto else b) * (1.0 + p * coworker[s, k])
             if disclosure:
-                v *= 0.7
+                v *= _DISCLOSURE
             out[r, k] = _clip(v, 0.0, 1.0)
 
 
@@ -175,12 +181,12 @@ def _review_rows(u, review_prob, review_factor, participating, style, leave32, d
         pref = preferred[i]
         diff = d - pref
         hazard = min(1.0, base * (1.0 + per_shortfall * max(0.0, -diff) + per_excess * max(0.0, diff)))
-        if was_participating and u[3, i] < hazard and abs(diff) > 1e-12:
+        if was_participating and u[3, i] < hazard and abs(diff) > _SAME_RATE:
             d = pref
         if reviewing:
-            change = slope * (last_year_return[i] - 0.06)
-            d = _clip(d + change, 0.0, 0.5)
-            preferred[i] = _clip(pref + change, 0.01, 0.30)
+            change = slope * (last_year_return[i] - _REFERENCE)
+            d = _clip(d + change, _D_LO, _D_HI)
+            preferred[i] = _clip(pref + change, _P_LO, _P_HI)
         if not was_participating:
             enrol_prob = slow if review_prob[i] <= inattentive else prompt
             if not auto_enroll[i] and u[4, i] < enrol_prob:
@@ -203,7 +209,7 @@ def review_decisions(pop: sv.SaverPopulation, u: npt.NDArray[np.float32], equity
     """`savers.review_decisions_inplace` (ODD §7, savers; the rules and their sources are
     there) in one compiled pass over the savers on numba's threads, instead of ~20 numpy
     passes and their temporaries; returns who chooses a new allocation (into `out` when
-    given). The same bits as the numpy rules (tests/agents/test_kernels.py), which are used
+    given). The same bits as the numpy rules (tests/agents/test_rule_kernels.py), which are used
     without numba."""
     if _review_kernel is None:
         choosers = sv.review_decisions_inplace(pop, u, equity_return, auto_enroll, crash, s)

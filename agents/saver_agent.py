@@ -417,7 +417,7 @@ class Saver(mesa.Agent):
         peer = s.peer_weight * self.peer_sensitivity
         out = [x * (1.0 + peer * c) for x, c in zip(out, coworker_share, strict=True)]
         if model.policy.enhanced_disclosure:
-            out = [x * 0.7 for x in out]
+            out = [x * sv.DISCLOSURE_INTEREST_FACTOR for x in out]
         return [_clip(x, 0.0, 1.0) for x in out]
 
     def choose_allocation(
@@ -507,12 +507,12 @@ class Saver(mesa.Agent):
                 + s.deferral_change_per_excess * max(0.0, diff)
             ),
         )
-        if self.is_participating and u[3] < hazard and abs(diff) > 1e-12:
+        if self.is_participating and u[3] < hazard and abs(diff) > sv.SAME_RATE_TOLERANCE:
             self.deferral_rate = self.preferred_deferral_rate
         if reviewing and self.is_participating:
-            change = s.experienced_return_deferral_slope * (self.last_year_return - 0.06)
-            self.deferral_rate = _clip(self.deferral_rate + change, 0.0, 0.5)
-            self.preferred_deferral_rate = _clip(self.preferred_deferral_rate + change, 0.01, 0.30)
+            change = s.experienced_return_deferral_slope * (self.last_year_return - sv.EXPERIENCED_RETURN_REFERENCE)
+            self.deferral_rate = _clip(self.deferral_rate + change, *sv.DEFERRAL_RATE_BOUNDS)
+            self.preferred_deferral_rate = _clip(self.preferred_deferral_rate + change, *sv.PREFERRED_RATE_BOUNDS)
         # Voluntary enrollment: the least attentive class procrastinates.
         enrol_prob = (
             s.procrastinator_enrol_prob_monthly
@@ -648,7 +648,7 @@ class _ReviewMonth:
         self.review_boost = 1.0 + s.attention_boost_per_equity_move * abs(
             float(returns.true[EQUITY])
         )
-        self.crash = returns.equity_drawdown < -0.2
+        self.crash = returns.equity_drawdown < sv.CRASH_EQUITY_DRAWDOWN
         trailing = np.prod(1.0 + model.returns_history[-12:], axis=0) - 1.0
         self.option_return = np.where(
             sv.OPTION_ASSET >= 0,

@@ -32,6 +32,23 @@ B = npt.NDArray[np.bool_]
 DEFAULTED, ACTIVE, WINDOW = 0, 1, 2
 """Investment styles: defaulted into the QDIA, active chooser, brokerage-window user."""
 
+DEFERRAL_RATE_BOUNDS: Final[tuple[float, float]] = (0.0, 0.5)
+"""A reviewer's deferral rate stays within these after the experienced-return adjustment
+(fractions of pay; assumption: the IRS limit binds well before half of pay for most)."""
+PREFERRED_RATE_BOUNDS: Final[tuple[float, float]] = (0.01, 0.30)
+"""... and its preferred rate within these (assumption)."""
+SAME_RATE_TOLERANCE: Final[float] = 1e-12
+"""Deferral and preferred rates closer than this are the same rate: no reset (rounding)."""
+EXPERIENCED_RETURN_REFERENCE: Final[float] = 0.06
+"""Annual return above which experienced returns raise deferrals (Choi et al. 2009 give the
+sign; the level is an assumption, docs/calibration.md)."""
+CRASH_EQUITY_DRAWDOWN: Final[float] = -0.2
+"""Equities this far below their peak or further are a crash for savers: panic sales and
+stopped contributions (`panic_sale_prob`, `stop_contributing_prob_crash`)."""
+DISCLOSURE_INTEREST_FACTOR: Final[float] = 0.7
+"""Interest in alternatives under enhanced disclosure, relative to without (-30%; assumption
+after the survey evidence that interest drops on learning of fees, docs/calibration.md)."""
+
 N_DF: Final[int] = len(ASSET_CLASSES)
 """Default-fund holding columns come first, one per asset class."""
 
@@ -464,7 +481,7 @@ def deferral_review(
     """
     diff = pop.deferral_rate - pop.preferred_deferral_rate
     p = np.minimum(1.0, base * (1.0 + per_shortfall * np.maximum(0.0, -diff) + per_excess * np.maximum(0.0, diff)))
-    return pop.is_participating & (uniform < p) & (np.abs(diff) > 1e-12)
+    return pop.is_participating & (uniform < p) & (np.abs(diff) > SAME_RATE_TOLERANCE)
 
 
 def review_decisions_inplace(pop: SaverPopulation, u: npt.NDArray[np.float32], equity_return: float,
@@ -494,8 +511,9 @@ def review_decisions_inplace(pop: SaverPopulation, u: npt.NDArray[np.float32], e
                              s.deferral_change_per_excess)
     pop.deferral_rate[resets] = pop.preferred_deferral_rate[resets]
     change = experienced_return_adjustment(pop.last_year_return[reviewing], s.experienced_return_deferral_slope)
-    pop.deferral_rate[reviewing] = np.clip(pop.deferral_rate[reviewing] + change, 0.0, 0.5)
-    pop.preferred_deferral_rate[reviewing] = np.clip(pop.preferred_deferral_rate[reviewing] + change, 0.01, 0.30)
+    pop.deferral_rate[reviewing] = np.clip(pop.deferral_rate[reviewing] + change, *DEFERRAL_RATE_BOUNDS)
+    pop.preferred_deferral_rate[reviewing] = np.clip(pop.preferred_deferral_rate[reviewing] + change,
+                                                     *PREFERRED_RATE_BOUNDS)
     enrol_prob = voluntary_enrol_prob(pop.review_prob_monthly, s.review_prob_monthly[0],
                                       s.voluntary_enrol_prob_monthly, s.procrastinator_enrol_prob_monthly)
     enrol = ~pop.is_participating & ~auto_enroll & (u[4] < enrol_prob)
@@ -521,7 +539,8 @@ def voluntary_enrol_prob(review_prob: F64, inattentive_review_prob: float, promp
     return np.where(review_prob <= inattentive_review_prob, slow, prompt)
 
 
-def experienced_return_adjustment(last_year_return: F64, slope: float, reference: float = 0.06) -> F64:
+def experienced_return_adjustment(last_year_return: F64, slope: float,
+                                  reference: float = EXPERIENCED_RETURN_REFERENCE) -> F64:
     """Change in deferral rate of a reviewer after a good or bad year.
 
     ODD §7, reinforcement learning from experienced returns (Choi, Laibson, Madrian &

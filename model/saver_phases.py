@@ -244,7 +244,7 @@ class SaverPhases:
         (`model.draws.uniform_rows`: only those rows made with numba; without, every row
         drawn block by block into a buffer kept across months); the same numbers either way."""
         return draws.uniform_rows(self.saver_rng, n_rows, width, keep,
-                                  lambda: self._reused("uniform block", (65_536, width), np.float32))
+                                  lambda: self._reused("uniform block", (ROW_BLOCK, width), np.float32))
 
     def _gate_monthly(self) -> float:
         return self.policy.gate_quarterly / 3.0
@@ -255,7 +255,7 @@ class SaverPhases:
             return self.saver_agents.reviews(returns, composition)
         pop, s = self.savers, self.config.saver
         u = self._saver_uniforms((6, pop.n))
-        crash = returns.equity_drawdown < -0.2
+        crash = returns.equity_drawdown < sv.CRASH_EQUITY_DRAWDOWN
         # Every decision but the choosers' reallocation, in one pass (`savers.review_decisions_inplace`).
         auto_enroll = self.plans.auto_enroll[pop.sponsor]
         choosing = rule_kernels.review_decisions(pop, u, float(returns.true[EQUITY]), auto_enroll, crash, s,
@@ -265,11 +265,11 @@ class SaverPhases:
         # choosers' are kept.
         u_alt = self._saver_uniform_rows(pop.n, sv.N_OPTIONS, choosers)
         if choosers.size:
-            self._reallocate(choosers, u, u_alt, returns, self.composition(choosers))
+            self._reallocate(choosers, u, u_alt, crash, self.composition(choosers))
 
-    def _reallocate(self, rows: npt.NDArray[np.intp], u: F64, u_alt: F64, returns: Any, composition: F64) -> None:
+    def _reallocate(self, rows: npt.NDArray[np.intp], u: F64, u_alt: F64, crash: bool, composition: F64) -> None:
         """New allocations and trades of the reviewing choosers `rows` (`u_alt`: their option
-        draws, `composition`: their default-fund mixes, one row each)."""
+        draws, `composition`: their default-fund mixes, one row each; panic sales in a `crash`)."""
         pop, s = self.savers, self.config.saver
         trailing = np.prod(1.0 + self.returns_history[-12:], axis=0) - 1.0
         opt_ret = np.where(sv.OPTION_ASSET >= 0, trailing[np.maximum(sv.OPTION_ASSET, 0)], 0.6 * trailing[EQUITY] + 0.4 * trailing[1])
@@ -284,7 +284,7 @@ class SaverPhases:
         bal = pop.balance_usd[rows]  # gathered once: scattered rows cost a cache miss each
         alloc = sv.cap_alternative_allocation(alloc, sv.alternative_share(bal), self.policy.account_cap)
         alloc = self._cap_alt_weights(alloc, composition[:, ALT_IDX].sum(axis=1))
-        if returns.equity_drawdown < -0.2:
+        if crash:
             panic = u[2, rows] < s.panic_sale_prob * (1.0 - pop.risk_tolerance[rows])
             alloc[panic] = sv.panic_sell_allocation(alloc[panic])
         pop.allocation[rows] = alloc
