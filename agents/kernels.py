@@ -18,8 +18,9 @@ The decision rules' passes (reviews, contributions, interest) are in `agents.rul
 
 The passes run on numba's threads. Row-wise passes with no sums across rows split the rows
 any way; the others take chunks of rows that each start at a plan's first row
-(`row_chunks`), so each plan's totals are added by one thread in row order and national
-sums are the chunks' sums added in chunk order: the bytes never depend on the thread count.
+(`row_chunks`), so each plan's totals are added by one thread in row order, and national
+sums are the plans' totals added in plan order: the bytes depend neither on the thread
+count nor on where the chunks are cut.
 """
 
 from __future__ import annotations
@@ -101,10 +102,12 @@ def _balance_month_rows(
     lo, hi, balance, year_growth, weight, sponsor, amount, allocation, style, composition, holding_return,
     fee_monthly, is_pe, carry_rate_monthly, df_illiquid, gate_monthly, fees_out, gain_out,
     mix_mode, age, eq_xp, eq_fp, eq_slope, cash_xp, cash_fp, cash_slope, fixed_mix, plan_sleeve, need_bonds,
-    sleeve_total,
+    sleeve_total, plan_totals,
 ):  # pragma: no cover - compiled; checked against the numpy twin
-    """Rows lo..hi-1 of the balance update; `gain_out` is this chunk's own row of partial sums
-    and `fees_out` is shared (each plan's rows lie in one chunk, `row_chunks`).
+    """Rows lo..hi-1 of the balance update, adding each plan's fees (`fees_out`), gains
+    (`gain_out`, by holding) and gain, carry, stuck and sold totals (`plan_totals`) in row
+    order; these per-plan arrays are shared, each plan's rows lying in one chunk
+    (`row_chunks`).
 
     Each saver's default-fund mix is read from `composition` (mix_mode 0) or computed for
     the row from its age on the glide path (1) or from `fixed_mix` (2) and its plan's sleeve,
@@ -113,6 +116,9 @@ def _balance_month_rows(
     n_df = plan_sleeve.shape[1]
     comp = np.empty((1, n_df))
     n_ill = df_illiquid.shape[0]
+    # The plan's scalar totals are kept in locals and added into its row of `plan_totals`
+    # when the next plan's rows begin: the same sums in the same row order.
+    plan = -1
     gain_total = 0.0
     carry_total = 0.0
     stuck_total = 0.0
@@ -124,6 +130,11 @@ def _balance_month_rows(
         is_ill[df_illiquid[k]] = True
     for i in range(lo, hi):
         s = sponsor[i]
+        if s != plan:
+            if plan >= 0:
+                _add_plan_totals(plan_totals, plan, gain_total, carry_total, stuck_total, sold_total)
+            plan = s
+            gain_total = carry_total = stuck_total = sold_total = 0.0
         if mix_mode == 0:
             for k in range(n_df):
                 comp[0, k] = composition[i, k]
@@ -165,7 +176,7 @@ def _balance_month_rows(
             before += b
             g = b * holding_return[j]
             gain += g
-            gain_out[j] += w * g
+            gain_out[s, j] += w * g
             b *= 1.0 + holding_return[j]
             fee = b * fee_monthly[s, j]
             b -= fee
@@ -234,33 +245,40 @@ def _balance_month_rows(
             balance[i, 2] += room
         stuck_total += weight[i] * stuck
         sold_total += weight[i] * sold
-    return gain_total, carry_total, stuck_total, sold_total
+    if plan >= 0:
+        _add_plan_totals(plan_totals, plan, gain_total, carry_total, stuck_total, sold_total)
+
+
+def _add_plan_totals(plan_totals, s, gain, carry, stuck, sold):  # pragma: no cover - compiled
+    """Add one run of plan s's rows to its totals (once per plan where its rows are
+    contiguous, as the model keeps them: 0.0 + x == x, so the plan's own row-order sums)."""
+    plan_totals[s, 0] += gain
+    plan_totals[s, 1] += carry
+    plan_totals[s, 2] += stuck
+    plan_totals[s, 3] += sold
 
 
 if HAVE_NUMBA:
+    _add_plan_totals = njit(cache=True, nogil=True)(_add_plan_totals)
     _balance_month_rows = njit(cache=True, nogil=True)(_balance_month_rows)
 
 
 def _balance_month_chunks(
     bounds, balance, year_growth, weight, sponsor, amount, allocation, style, composition, holding_return,
-    fee_monthly, is_pe, carry_rate_monthly, df_illiquid, gate_monthly, fees_out, gain_parts, total_parts,
+    fee_monthly, is_pe, carry_rate_monthly, df_illiquid, gate_monthly, fees_out, gain_out, plan_totals,
     mix_mode, age, eq_xp, eq_fp, eq_slope, cash_xp, cash_fp, cash_slope, fixed_mix, plan_sleeve, need_bonds,
     sleeve_total,
 ):  # pragma: no cover - compiled
     """Every chunk of rows (`row_chunks`), on as many threads as numba has: chunk c writes
-    only its rows, its plans' fees and row c of the partial sums, so no two threads touch the
-    same memory and the result does not depend on the number of threads."""
+    only its rows and its plans' rows of the per-plan totals, so no two threads touch the
+    same memory and the result depends neither on the number of threads nor on the chunks."""
     for c in prange(bounds.shape[0] - 1):
-        g, ca, st, so = _balance_month_rows(
+        _balance_month_rows(
             bounds[c], bounds[c + 1], balance, year_growth, weight, sponsor, amount, allocation, style,
             composition, holding_return, fee_monthly, is_pe, carry_rate_monthly, df_illiquid,
-            gate_monthly, fees_out, gain_parts[c], mix_mode, age, eq_xp, eq_fp, eq_slope, cash_xp, cash_fp,
-            cash_slope, fixed_mix, plan_sleeve, need_bonds, sleeve_total,
+            gate_monthly, fees_out, gain_out, mix_mode, age, eq_xp, eq_fp, eq_slope, cash_xp, cash_fp,
+            cash_slope, fixed_mix, plan_sleeve, need_bonds, sleeve_total, plan_totals,
         )
-        total_parts[c, 0] = g
-        total_parts[c, 1] = ca
-        total_parts[c, 2] = st
-        total_parts[c, 3] = so
 
 
 _row_kernel = njit(cache=True, nogil=True, parallel=True)(_balance_month_chunks) if HAVE_NUMBA else _balance_month_chunks
@@ -269,8 +287,9 @@ else the same function run by the Python interpreter chunk after chunk (slow, bu
 IEEE operations in the same order, so a run gives the same bytes with or without the JIT and
 with any number of threads; numba is used without fastmath)."""
 
-CHUNK_ROWS = 1 << 15
-"""Target rows per chunk of the parallel passes (`row_chunks`)."""
+CHUNK_ROWS = 1 << 12
+"""Target rows per chunk of the parallel passes (`row_chunks`). Small enough that two
+threads share even 100k rows evenly (25 chunks); where the chunks are cut changes no bits."""
 
 
 def row_chunks(sponsor: npt.NDArray[np.int32], target: int | None = None) -> npt.NDArray[np.intp]:
@@ -278,9 +297,10 @@ def row_chunks(sponsor: npt.NDArray[np.int32], target: int | None = None) -> npt
 
     Chunks are about `target` rows long (default `CHUNK_ROWS`), each starting where a plan's
     rows start, so that every plan's rows lie in one chunk and per-plan totals are added by one thread in row
-    order (savers are stored in plan order, `model.population.assign_sponsors`). The bounds
-    depend only on the rows, never on the number of threads, so neither do the per-chunk
-    partial sums nor their total. Where a plan's rows are not contiguous there is one chunk.
+    order (savers are stored in plan order, `model.population.assign_sponsors`); national
+    totals are the plans' added in plan order, so neither the number of threads nor where
+    the chunks are cut changes any bit. Where a plan's rows are not contiguous there is
+    one chunk.
     """
     target = CHUNK_ROWS if target is None else target
     n = sponsor.shape[0]
@@ -330,8 +350,8 @@ def balance_month_rows(
     """The same update as `balance_month_numpy`, one saver at a time in one pass over memory.
 
     Rows are shared out in the chunks `bounds` (default `row_chunks(sponsor)`), run on
-    numba's threads; national totals are the chunks' partial sums added in chunk order.
-    `composition` is each saver's default-fund mix, or a `DefaultFundMix` to compute it
+    numba's threads; each plan's totals are added in row order and national totals are
+    the plans' added in plan order, so the chunks do not change the bits. `composition` is each saver's default-fund mix, or a `DefaultFundMix` to compute it
     from, row by row. `style` (the savers' investment styles), when given, lets the pass
     skip reading the allocation of defaulted savers, whose allocation is always the default
     fund alone (an invariant of the model, tests/model/test_model.py); without it every
@@ -343,8 +363,8 @@ def balance_month_rows(
     if bounds is None:
         bounds = row_chunks(sponsor)
     fees = np.zeros((n_plans, balance.shape[1]))
-    gain_parts = np.zeros((bounds.shape[0] - 1, balance.shape[1]))
-    total_parts = np.zeros((bounds.shape[0] - 1, 4))
+    plan_gain = np.zeros((n_plans, balance.shape[1]))
+    plan_totals = np.zeros((n_plans, 4))
     (eq_xp, eq_fp), (cash_xp, cash_fp) = GLIDE_EQUITY, GLIDE_CASH
     eq_slope, cash_slope = _slopes(eq_xp, eq_fp), _slopes(cash_xp, cash_fp)
     if style is None:
@@ -364,12 +384,13 @@ def balance_month_rows(
         plan_sleeve_needs(plan_sleeve, need_bonds, sleeve_total)
     _row_kernel(
         bounds, balance, year_growth, weight, sponsor, amount, allocation, style, comp, holding_return,
-        fee_monthly, is_pe, carry_monthly, sv.DF_ILLIQUID, gate_monthly, fees, gain_parts, total_parts,
+        fee_monthly, is_pe, carry_monthly, sv.DF_ILLIQUID, gate_monthly, fees, plan_gain, plan_totals,
         mode, age, eq_xp, eq_fp, eq_slope, cash_xp, cash_fp, cash_slope, fixed, plan_sleeve, need_bonds,
         sleeve_total,
     )
-    gain, carry, stuck, sold = _add_rows_in_order(total_parts)
-    return MonthTotals(float(gain), _add_rows_in_order(gain_parts), fees, float(carry), float(stuck), float(sold))
+    # National totals: the plans' totals added in plan order (fixed, whatever the chunks).
+    gain, carry, stuck, sold = _add_rows_in_order(plan_totals)
+    return MonthTotals(float(gain), _add_rows_in_order(plan_gain), fees, float(carry), float(stuck), float(sold))
 
 
 def _plan_sums_rows(sponsor, weight, values, rows, bounds, out):  # pragma: no cover - compiled
@@ -627,16 +648,25 @@ def observe_savers_numpy(pop: sv.SaverPopulation, default_rate: F64, n_plans: in
 
 
 def _observe_rows(lo, hi, balance, weight, participating, age, worst, auto, deferral, sponsor, default_rate,
-                  df0, st0, wi0, n_alt, n_df, threshold, sums, plan_held,
+                  df0, st0, wi0, n_alt, n_df, threshold, plan_sums_out, plan_held,
                   plan_outside):  # pragma: no cover - compiled
-    """Rows lo..hi-1 of `observe_savers`: national sums into this chunk's row `sums` (kept in
-    local accumulators, added in row order) and per-plan totals into the chunk's plans."""
+    """Rows lo..hi-1 of `observe_savers`: each plan's sums into its row of `plan_sums_out`
+    (kept in local accumulators, added in row order, and added into the plan's row when the
+    next plan's rows begin) and its holdings and holders into `plan_held`, `plan_outside`."""
     h = balance.shape[1]
     heads = part = dollars = in_df = any_exp = near = near_loss = at_default = 0.0
     exposed = np.zeros(n_alt)
+    plan = -1
     for i in range(lo, hi):
         w = weight[i]
         s = sponsor[i]
+        if s != plan:
+            if plan >= 0:
+                _add_observed(plan_sums_out[plan], heads, part, dollars, in_df, any_exp, exposed, near, near_loss,
+                              at_default)
+            plan = s
+            heads = part = dollars = in_df = any_exp = near = near_loss = at_default = 0.0
+            exposed[:] = 0.0
         for j in range(h):
             plan_held[s, j] += w * balance[i, j]
         heads += w
@@ -666,22 +696,37 @@ def _observe_rows(lo, hi, balance, weight, participating, age, worst, auto, defe
             rate = default_rate[s]
             if abs(deferral[i] - rate) <= 1e-8 + 1e-5 * abs(rate):
                 at_default += w
-    sums[0], sums[1], sums[2], sums[3], sums[4] = heads, part, dollars, in_df, any_exp
+    if plan >= 0:
+        _add_observed(plan_sums_out[plan], heads, part, dollars, in_df, any_exp, exposed, near, near_loss, at_default)
+
+
+def _add_observed(out, heads, part, dollars, in_df, any_exp, exposed, near, near_loss,
+                  at_default):  # pragma: no cover - compiled
+    """Add one run of a plan's rows to its row `out` of sums, in `OBSERVED_SUMS` order."""
+    n_alt = exposed.shape[0]
+    out[0] += heads
+    out[1] += part
+    out[2] += dollars
+    out[3] += in_df
+    out[4] += any_exp
     for k in range(n_alt):
-        sums[5 + k] = exposed[k]
-    sums[5 + n_alt], sums[6 + n_alt], sums[7 + n_alt] = near, near_loss, at_default
+        out[5 + k] += exposed[k]
+    out[5 + n_alt] += near
+    out[6 + n_alt] += near_loss
+    out[7 + n_alt] += at_default
 
 
 if HAVE_NUMBA:
+    _add_observed = njit(cache=True, nogil=True)(_add_observed)
     _observe_rows = njit(cache=True, nogil=True)(_observe_rows)
 
 
 def _observe_chunks(bounds, balance, weight, participating, age, worst, auto, deferral, sponsor, default_rate,
-                    df0, st0, wi0, n_alt, n_df, threshold, parts, plan_held,
+                    df0, st0, wi0, n_alt, n_df, threshold, plan_sums_out, plan_held,
                     plan_outside):  # pragma: no cover - compiled
     for c in prange(bounds.shape[0] - 1):
         _observe_rows(bounds[c], bounds[c + 1], balance, weight, participating, age, worst, auto, deferral,
-                      sponsor, default_rate, df0, st0, wi0, n_alt, n_df, threshold, parts[c],
+                      sponsor, default_rate, df0, st0, wi0, n_alt, n_df, threshold, plan_sums_out,
                       plan_held, plan_outside)
 
 
@@ -695,25 +740,24 @@ def observe_savers(pop: sv.SaverPopulation, default_rate: F64, bounds: npt.NDArr
     default fund and the month's national sums over savers, in one pass.
 
     ODD §6, observation. One pass over the balance matrix and the saver columns, rows shared
-    out among threads in the chunks `bounds` (default `row_chunks(pop.sponsor)`); national
-    sums are added row by row within a chunk and the chunks' partial sums in chunk order,
-    and each plan's totals by the one thread that has its rows, in row order (national
-    holdings are the plans' totals added in plan order), so the bytes
-    depend neither on the number of threads nor on the JIT. Equal to
+    out among threads in the chunks `bounds` (default `row_chunks(pop.sponsor)`). Each
+    plan's sums and totals are added by the one thread that has its rows, in row order, and
+    national sums and holdings are the plans' added in plan order, so the bytes depend
+    neither on the number of threads, nor on the chunks, nor on the JIT. Equal to
     `observe_savers_numpy` to rounding (national sums are added in another order) and, for
     the per-plan totals, to the bit. Nothing per saver is kept.
     """
     if bounds is None:
         bounds = row_chunks(pop.sponsor)
-    n_alt = sv.N_ALT
-    m, h = bounds.shape[0] - 1, pop.balance_usd.shape[1]
-    parts = np.zeros((m, len(OBSERVED_SUMS)))
-    plan_held, plan_outside = np.zeros((default_rate.shape[0], h)), np.zeros((default_rate.shape[0], n_alt))
+    n_alt, n_plans = sv.N_ALT, default_rate.shape[0]
+    h = pop.balance_usd.shape[1]
+    plan_sums_out = np.zeros((n_plans, len(OBSERVED_SUMS)))
+    plan_held, plan_outside = np.zeros((n_plans, h)), np.zeros((n_plans, n_alt))
     _observe_kernel(bounds, pop.balance_usd, pop.weight, pop.is_participating, pop.age_years, pop.worst_year_return,
                     pop.is_auto_enrolled, pop.deferral_rate, pop.sponsor, default_rate, sv.DF_ALT_SLICE.start,
                     sv.STANDALONE_ALT_SLICE.start, sv.WINDOW_ALT_SLICE.start, n_alt, sv.N_DF, threshold_usd,
-                    parts, plan_held, plan_outside)
-    totals = _add_rows_in_order(parts)
+                    plan_sums_out, plan_held, plan_outside)
+    totals = _add_rows_in_order(plan_sums_out)
     # National holdings: the plans' totals added in plan order (fixed, whatever the threads).
     return SaverTotals(dict(zip(OBSERVED_SUMS, totals.tolist(), strict=True)), _add_rows_in_order(plan_held),
                     plan_held, plan_outside)

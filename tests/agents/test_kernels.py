@@ -143,13 +143,19 @@ def _observed_population(seed: int, n: int = 3_000) -> tuple[sv.SaverPopulation,
 
 @pytest.mark.parametrize("seed", [0, 1])
 def test_observation_pass_equals_the_array_twin(seed: int) -> None:
-    # One compiled pass must give the whole-array sums (to rounding: the pass adds in chunk
-    # order) and per-plan totals (exactly), threshold and band edges included.
+    # One compiled pass must give the whole-array sums (to rounding: the pass adds plan by
+    # plan) and per-plan totals (exactly), threshold and band edges included, and the same
+    # bytes wherever the chunks are cut.
     pop, default_rate = _observed_population(seed)
     n_plans = default_rate.shape[0]
     ref = kernels.observe_savers_numpy(pop, default_rate, n_plans)
-    for bounds in (None, kernels.row_chunks(pop.sponsor, 100)):
+    first = None
+    for bounds in (None, kernels.row_chunks(pop.sponsor, 100), np.array([0, pop.n])):
         fast = kernels.observe_savers(pop, default_rate, bounds)
+        if first is None:
+            first = fast
+        assert fast.sums == first.sums
+        np.testing.assert_array_equal(fast.holdings_usd, first.holdings_usd)
         assert fast.sums.keys() == ref.sums.keys()
         for name, value in ref.sums.items():
             assert fast.sums[name] == pytest.approx(value, rel=1e-12), name
@@ -252,9 +258,10 @@ def test_row_chunks_of_interleaved_plans_is_one_chunk() -> None:
 
 @pytest.mark.parametrize("seed", [6, 7])
 def test_balance_kernel_gives_the_same_bytes_on_any_threads(seed: int) -> None:
-    # Rows in plan order, chunks of ~60 rows: one thread, two threads and the interpreted
-    # chunk loop must agree to the last bit (the partial sums are per chunk, added in
-    # chunk order), and with the one-chunk serial pass to rounding.
+    # Rows in plan order, chunks of ~60 rows: one thread, two threads, the interpreted
+    # chunk loop and the one-chunk serial pass must agree to the last bit (each plan's sums
+    # are added in row order by one thread, and national sums are the plans' added in plan
+    # order, so nothing depends on the threads or on where the chunks are cut).
     import numba
     from alt401k.model.threads import set_kernel_threads
 
@@ -282,18 +289,15 @@ def test_balance_kernel_gives_the_same_bytes_on_any_threads(seed: int) -> None:
     two, t2 = run(min(2, numba.config.NUMBA_NUM_THREADS), bounds)
     py, tp = run(1, bounds, interpreted=True)
     serial, ts = run(1, np.array([0, base["sponsor"].size]))
-    for other, tot in ((two, t2), (py, tp)):
+    coarse, tc = run(min(2, numba.config.NUMBA_NUM_THREADS), kernels.row_chunks(base["sponsor"], 700))
+    for other, tot in ((two, t2), (py, tp), (serial, ts), (coarse, tc)):
         np.testing.assert_array_equal(other["balance"], one["balance"])
         np.testing.assert_array_equal(other["year_growth"], one["year_growth"])
         np.testing.assert_array_equal(tot.fees_by_plan_holding, t1.fees_by_plan_holding)
         np.testing.assert_array_equal(tot.gain_by_holding, t1.gain_by_holding)
         assert (tot.gain_usd, tot.carry_usd, tot.stuck_usd, tot.sleeve_sold_usd) == (
             t1.gain_usd, t1.carry_usd, t1.stuck_usd, t1.sleeve_sold_usd)
-    # Rows and per-plan fees do not depend on the chunks at all; national sums to rounding.
-    np.testing.assert_array_equal(serial["balance"], one["balance"])
-    np.testing.assert_array_equal(ts.fees_by_plan_holding, t1.fees_by_plan_holding)
-    np.testing.assert_allclose(ts.gain_by_holding, t1.gain_by_holding, rtol=1e-12)
-    assert ts.gain_usd == pytest.approx(t1.gain_usd, rel=1e-12)
+    assert t1.stuck_usd > 0 and t1.sleeve_sold_usd > 0 and t1.carry_usd > 0  # every total is exercised
 
 
 @pytest.mark.parametrize("fixed", [None, (0.6, 0.4, 0.0), (0.0, 0.0, 1.0)])
