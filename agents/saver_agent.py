@@ -39,6 +39,7 @@ import mesa
 import numpy as np
 
 from ..model.assets import (
+    ALT_CLASS_INDEX,
     ALTERNATIVES,
     ASSET_CLASSES,
     HOLDING_ASSET,
@@ -58,7 +59,7 @@ OFFSET = sv.OPTION_OFFSET
 EQUITY = ASSET_CLASSES.index("equity")
 ALT_HOLDINGS = sv._ALT_HOLDINGS.tolist()
 ALT_OPTIONS = np.flatnonzero(sv.OPTION_IS_ALT).tolist()
-ALT_CLASSES = [ASSET_CLASSES.index(a) for a in ALTERNATIVES]
+ALT_CLASSES = ALT_CLASS_INDEX.tolist()
 ILLIQUID_COLUMNS = sv.ILLIQUID_COLUMNS.tolist()
 """Standalone and window holdings in gated vehicles."""
 FREE_COLUMNS = [j for j in range(N_HOLDINGS) if j not in ILLIQUID_COLUMNS]
@@ -457,7 +458,7 @@ class Saver(mesa.Agent):
     ) -> list[float]:
         """Scale the alternative options so the account after trading is within the cap.
 
-        Lever `cap.account` covers the default fund's sleeve too (`Alt401kModel._cap_alt_weights`):
+        Lever `cap.account` covers the default fund's sleeve too (`reallocation.cap_alt_weights`):
         with alternative weight A, default-fund weight D and sleeve share S, scale A by
         f = (cap - S (D + A)) / (A (1 - S)), clipped to [0, 1], the rest to the default fund.
         """

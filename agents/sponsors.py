@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from ..model.assets import ALTERNATIVES, ASSET_CLASSES
+from ..model.assets import ALT_CLASS_INDEX, ALTERNATIVES
 from ..model.strata import SIZE_CLASS_BOUNDS, SIZE_CLASSES
 
 if TYPE_CHECKING:
@@ -384,8 +384,7 @@ def alternative_losses(standalone: npt.NDArray[np.bool_], sleeve: F64, trailing_
     trailing_return : (8,) — trailing 12-month reported return of each asset class.
     """
     loss = np.maximum(0.0, -trailing_return)
-    alt = np.array([ASSET_CLASSES.index(a) for a in ALTERNATIVES])
-    standalone_loss = np.where(standalone, loss[alt][None, :], 0.0).max(axis=1, initial=0.0)
+    standalone_loss = np.where(standalone, loss[ALT_CLASS_INDEX][None, :], 0.0).max(axis=1, initial=0.0)
     total = sleeve.sum(axis=1)
     sleeve_loss = np.divide(sleeve @ loss, total, out=np.zeros_like(total), where=total > 0)
     return np.maximum(standalone_loss, sleeve_loss)

@@ -68,7 +68,9 @@ HOLDING_ASSET: Final[np.ndarray] = np.array([ASSET_CLASSES.index(a) for _, a in 
 """For each holding column, the index of its asset class in ASSET_CLASSES."""
 HOLDING_CHANNEL: Final[np.ndarray] = np.array([CHANNELS.index(c) for c, _ in HOLDINGS])
 """For each holding column, the index of its channel in CHANNELS."""
-IS_ALT_HOLDING: Final[np.ndarray] = np.isin(HOLDING_ASSET, [ASSET_CLASSES.index(a) for a in ALTERNATIVES])
+ALT_CLASS_INDEX: Final[np.ndarray] = np.array([ASSET_CLASSES.index(a) for a in ALTERNATIVES])
+"""Index in ASSET_CLASSES of each alternative, in ALTERNATIVES order (a default-fund mix's sleeve columns)."""
+IS_ALT_HOLDING: Final[np.ndarray] = np.isin(HOLDING_ASSET, ALT_CLASS_INDEX)
 IS_ILLIQUID_HOLDING: Final[np.ndarray] = np.isin(
     HOLDING_ASSET, [ASSET_CLASSES.index(a) for a in ILLIQUID]
 )

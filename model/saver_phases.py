@@ -16,15 +16,15 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ..agents import kernels, rule_kernels
+from ..agents import kernels, reallocation, rule_kernels
 from ..agents import savers as sv
 from . import draws, fees
-from .assets import ALTERNATIVES, ASSET_CLASSES, HOLDING_ASSET, IS_ILLIQUID_HOLDING
+from .assets import ALT_CLASS_INDEX, ALTERNATIVES, ASSET_CLASSES, HOLDING_ASSET, IS_ILLIQUID_HOLDING
 from .population import hire_inplace, stable_argsort
 from .threads import kernel_threads
 
 F64 = npt.NDArray[np.float64]
-ALT_IDX = np.array([ASSET_CLASSES.index(a) for a in ALTERNATIVES])
+ALT_IDX = ALT_CLASS_INDEX
 EQUITY = ASSET_CLASSES.index("equity")
 QDIA_MIX = {"money_market": (0.0, 0.0, 1.0), "balanced": (0.6, 0.4, 0.0)}
 """Public mix of a default fund when the regime's QDIA is not a target-date fund."""
@@ -269,7 +269,10 @@ class SaverPhases:
 
     def _reallocate(self, rows: npt.NDArray[np.intp], u: F64, u_alt: F64, crash: bool, composition: F64) -> None:
         """New allocations and trades of the reviewing choosers `rows` (`u_alt`: their option
-        draws, `composition`: their default-fund mixes, one row each; panic sales in a `crash`)."""
+        draws, `composition`: their default-fund mixes, one row each; panic sales in a `crash`).
+
+        ODD §7.4; one pass over the choosers' rows (`agents.reallocation`, the rules and their
+        sources there)."""
         pop, s = self.savers, self.config.saver
         trailing = np.prod(1.0 + self.returns_history[-12:], axis=0) - 1.0
         opt_ret = np.where(sv.OPTION_ASSET >= 0, trailing[np.maximum(sv.OPTION_ASSET, 0)], 0.6 * trailing[EQUITY] + 0.4 * trailing[1])
@@ -277,55 +280,14 @@ class SaverPhases:
         ai = self.alt_interest(rows)
         interest[:, sv.STANDALONE_OPTIONS] = ai
         interest[:, sv.WINDOW_ALT_OPTIONS] = ai
-        alloc = sv.choose_allocation(
-            self.visible_options(rows), opt_ret, pop.risk_tolerance[rows], pop.return_sensitivity[rows],
-            interest, u_alt, s.return_chasing,
-        )
-        bal = pop.balance_usd[rows]  # gathered once: scattered rows cost a cache miss each
-        alloc = sv.cap_alternative_allocation(alloc, sv.alternative_share(bal), self.policy.account_cap)
-        alloc = self._cap_alt_weights(alloc, composition[:, ALT_IDX].sum(axis=1))
-        if crash:
-            panic = u[2, rows] < s.panic_sale_prob * (1.0 - pop.risk_tolerance[rows])
-            alloc[panic] = sv.panic_sell_allocation(alloc[panic])
-        pop.allocation[rows] = alloc
-        gated = np.zeros(rows.size)
         # Savers whose gated holdings were already sold down this month by a menu change have
         # used this month's gate; a second gated sale would let out twice the gate share.
         used = np.isin(rows, getattr(self, "_menu_traded", np.zeros(0, dtype=np.intp)))
-        for part, gate in ((~used, self._gate_monthly()), (used, 0.0)):
-            if part.any():
-                sub = bal[part]
-                gated[part] = sv.trade_to_allocation_inplace(sub, alloc[part], composition[part], gate)
-                bal[part] = sub
-        pop.balance_usd[rows] = bal
-        pop.trades[rows] += 1
+        terms = reallocation.ChoiceTerms(opt_ret, s.return_chasing, self.policy.account_cap, crash,
+                                         s.panic_sale_prob, self._gate_monthly())
+        gated = reallocation.reallocate(pop, rows, self.visible_options(rows), interest, u_alt, u[2], composition,
+                                        used, terms)
         self.flows.gated_usd += float(pop.weight[rows] @ gated)
-
-    def _cap_alt_weights(self, alloc: F64, sleeve_share: F64) -> F64:
-        """Scale alternative options so the account after trading is within the account cap.
-
-        Lever `cap.account` covers every channel: the alternative options' weight A plus the
-        default fund's weight D times its sleeve share S. Scaling A by f (the rest going to
-        the default fund) gives fA + S(D + (1 - f)A) <= cap, i.e.
-        f = (cap - S(D + A)) / (A(1 - S)), clipped to [0, 1]. Gated positions that cannot be
-        sold yet may keep an account above the cap until the gate lets them out.
-        """
-        cap = self.policy.account_cap
-        if cap >= 1.0:
-            return alloc
-        alt = alloc[:, sv.OPTION_IS_ALT].sum(axis=1)
-        d = alloc[:, 0]
-        denom = alt * (1.0 - sleeve_share)
-        f = np.divide(cap - sleeve_share * (d + alt), denom, out=np.ones_like(alt), where=denom > 0)
-        f = np.clip(f, 0.0, 1.0)
-        over = (alt > 0) & (f < 1.0)
-        if over.any():
-            sub = alloc[over]
-            moved = sub[:, sv.OPTION_IS_ALT].sum(axis=1) * (1.0 - f[over])
-            sub[:, sv.OPTION_IS_ALT] *= f[over, None]
-            sub[:, 0] += moved
-            alloc[over] = sub
-        return alloc
 
     def _life_events(self) -> None:
         """Hardship withdrawals, job changes (cash-out or rollover), retirement, new hires."""

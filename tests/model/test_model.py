@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from alt401k.agents import kernels
+from alt401k.agents import kernels, reallocation
 from alt401k.agents import savers as sv
 from alt401k.model import model as model_module
 from alt401k.model import saver_phases
@@ -72,6 +72,7 @@ def test_account_cap_binds_savers_purchases(monkeypatch: pytest.MonkeyPatch) -> 
     cap_seen: list[float] = []
     checked = {"contributions": 0, "trades": 0}
     real_kernel, real_trade = kernels.balance_month, sv.trade_to_allocation_inplace
+    real_reallocate = reallocation.reallocate
 
     def kernel(balance, year_growth, weight, sponsor, n_plans, amount, allocation, *args):
         cap = model.policy.account_cap
@@ -82,22 +83,33 @@ def test_account_cap_binds_savers_purchases(monkeypatch: pytest.MonkeyPatch) -> 
             checked["contributions"] += int(at_cap.sum())
         return real_kernel(balance, year_growth, weight, sponsor, n_plans, amount, allocation, *args)
 
-    def trade(balance, allocation, composition, gate):
+    def check_trade(before_balance, after_balance, allocation):
         cap = model.policy.account_cap
         alt_cols = np.flatnonzero(sv.OPTION_IS_ALT) + sv.OPTION_OFFSET
-        before = balance[:, alt_cols].sum(axis=1)
-        at_cap = sv.alternative_share(balance) >= cap
-        gated = real_trade(balance, allocation, composition, gate)
+        before = before_balance[:, alt_cols].sum(axis=1)
+        at_cap = sv.alternative_share(before_balance) >= cap
         if cap < 1.0:
-            after = balance[:, alt_cols].sum(axis=1)
+            after = after_balance[:, alt_cols].sum(axis=1)
             assert np.all(after[at_cap] <= before[at_cap] * (1 + 1e-12) + 1e-6)
             assert np.all(allocation[~at_cap][:, sv.OPTION_IS_ALT].sum(axis=1) <= cap + 1e-12)
             cap_seen.append(cap)
-            checked["trades"] += balance.shape[0]
+            checked["trades"] += before_balance.shape[0]
+
+    def trade(balance, allocation, composition, gate):  # menu changes
+        before = balance.copy()
+        gated = real_trade(balance, allocation, composition, gate)
+        check_trade(before, balance, allocation)
+        return gated
+
+    def reallocate(pop, rows, *args):  # the choosers
+        before = pop.balance_usd[rows]
+        gated = real_reallocate(pop, rows, *args)
+        check_trade(before, pop.balance_usd[rows], pop.allocation[rows])
         return gated
 
     monkeypatch.setattr(kernels, "balance_month", kernel)
     monkeypatch.setattr(sv, "trade_to_allocation_inplace", trade)
+    monkeypatch.setattr(reallocation, "reallocate", reallocate)
     model = build("account-cap-5pct", small(years=4, seed=3))
     model.run()
     assert set(cap_seen) == {0.05}

@@ -1,0 +1,289 @@
+"""The choosers' reallocation as one compiled pass over their rows.
+
+ODD §7.4 (choice, the account cap, panic sales, trading with gated sales). The rules, with
+their sources, are the numpy functions they chain, in this order:
+`savers.choose_allocation`, `savers.cap_alternative_allocation`, the account cap over every
+channel (`cap_alt_weights` here), `savers.panic_sell_allocation` and
+`savers.trade_to_allocation_inplace`. `reallocation_numpy` chains them; `reallocate` does
+the same arithmetic one chooser at a time, reading and writing each chooser's row of the
+saver table in place instead of gathering the rows, building a dozen (choosers, options)
+temporaries and scattering them back (a few percent of savers choose each month, and each
+scattered row costs a cache miss per array; DESIGN §6).
+
+Sums follow numpy's order (pairwise over a whole row, `kernels._row_total`; in column
+order over a gather of columns, which numpy lays out column by column) and `numpy.clip` /
+`numpy.maximum` are taken as numpy takes them, so the pass gives the chain's bits where the
+platform's `exp` is numpy's (so it does on the machines this was tested on); the tests
+(tests/agents/test_reallocation.py) require equality to rounding. The model always runs this
+pass: compiled with numba, otherwise the same function interpreted (only the choosers'
+rows, so it stays affordable), so a run gives the same bytes with or without the JIT, on
+any number of threads (each chooser's row is computed on its own).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from ..model.assets import ALT_CLASS_INDEX, N_HOLDINGS
+from . import savers as sv
+from .kernels import HAVE_NUMBA, _row_total, prange
+from .rule_kernels import _clip
+
+if HAVE_NUMBA:
+    from numba import njit
+
+F64 = npt.NDArray[np.float64]
+B = npt.NDArray[np.bool_]
+
+RISK_SIGN: F64 = np.zeros(sv.N_OPTIONS)
+"""Sign of the risk-tolerance tilt of each option (`savers.choose_allocation`)."""
+RISK_SIGN[[0, 1, sv.WINDOW_EQUITY_OPTION]] = (0.5, 1.0, 1.0)
+RISK_SIGN[[2, 3]] = -1.0
+PANIC_OPTION = 3
+"""The core cash option a panic sale moves everything to (`savers.panic_sell_allocation`)."""
+_ALT_OPTIONS = np.flatnonzero(sv.OPTION_IS_ALT)
+_FREE_COLUMNS = np.setdiff1d(np.arange(N_HOLDINGS), sv.ILLIQUID_COLUMNS)
+_ALT_HOLDINGS = sv._ALT_HOLDINGS
+SLEEVE_CLASSES = ALT_CLASS_INDEX
+"""Columns of a default-fund mix that are its alternatives sleeve."""
+_ROWS_PER_TASK = 256
+"""Choosers per task of the threaded pass (scratch arrays are made once a task)."""
+
+
+@dataclass(frozen=True)
+class ChoiceTerms:
+    """What the reallocation needs besides the choosers' rows (`SaverPhases._reallocate`)."""
+
+    option_return: F64
+    """(N_OPTIONS,): trailing 12-month return of each option."""
+    return_chasing: float
+    account_cap: float
+    """Share of an account allowed in alternatives, all channels (1.0: no cap)."""
+    crash: bool
+    """Equity drawdown past `savers.CRASH_EQUITY_DRAWDOWN`: reviewers may panic-sell."""
+    panic_sale_prob: float
+    gate_monthly: float
+    """Share of a gated position that may be sold this month."""
+
+
+def cap_alt_weights(alloc: F64, sleeve_share: F64, cap: float) -> F64:
+    """Scale alternative options so the account after trading is within the account cap.
+
+    Lever `cap.account` covers every channel: the alternative options' weight A plus the
+    default fund's weight D times its sleeve share S. Scaling A by f (the rest going to the
+    default fund) gives fA + S(D + (1 - f)A) <= cap, i.e. f = (cap - S(D + A)) / (A(1 - S)),
+    clipped to [0, 1]. Gated positions that cannot be sold yet may keep an account above the
+    cap until the gate lets them out.
+    """
+    if cap >= 1.0:
+        return alloc
+    alt = alloc[:, sv.OPTION_IS_ALT].sum(axis=1)
+    d = alloc[:, 0]
+    denom = alt * (1.0 - sleeve_share)
+    f = np.divide(cap - sleeve_share * (d + alt), denom, out=np.ones_like(alt), where=denom > 0)
+    f = np.clip(f, 0.0, 1.0)
+    over = (alt > 0) & (f < 1.0)
+    if over.any():
+        sub = alloc[over]
+        moved = sub[:, sv.OPTION_IS_ALT].sum(axis=1) * (1.0 - f[over])
+        sub[:, sv.OPTION_IS_ALT] *= f[over, None]
+        sub[:, 0] += moved
+        alloc[over] = sub
+    return alloc
+
+
+def reallocation_numpy(pop: sv.SaverPopulation, rows: npt.NDArray[np.intp], visible: B, interest: F64,
+                       u_alt: npt.NDArray[np.float32], u_panic: npt.NDArray[np.float32], composition: F64,
+                       gate_used: B, t: ChoiceTerms) -> F64:
+    """The choosers' reallocation by whole-array numpy rules, in place; returns each
+    chooser's gated (unsold) USD. The definition `reallocate` is tested against.
+
+    `rows` are the choosers (ascending), `visible`, `interest`, `u_alt` (N_OPTIONS
+    columns), `composition` (their default-fund mixes) and `gate_used` (already sold
+    through the gate this month by a menu change: no second gated sale) one row each;
+    `u_panic` is indexed by saver.
+    """
+    alloc = sv.choose_allocation(visible, t.option_return, pop.risk_tolerance[rows], pop.return_sensitivity[rows],
+                                 interest, u_alt, t.return_chasing)
+    bal = pop.balance_usd[rows]
+    alloc = sv.cap_alternative_allocation(alloc, sv.alternative_share(bal), t.account_cap)
+    alloc = cap_alt_weights(alloc, composition[:, SLEEVE_CLASSES].sum(axis=1), t.account_cap)
+    if t.crash:
+        panic = u_panic[rows] < t.panic_sale_prob * (1.0 - pop.risk_tolerance[rows])
+        alloc[panic] = sv.panic_sell_allocation(alloc[panic])
+    pop.allocation[rows] = alloc
+    gated = np.zeros(rows.size)
+    for part, gate in ((~gate_used, t.gate_monthly), (gate_used, 0.0)):
+        if part.any():
+            sub = bal[part]
+            gated[part] = sv.trade_to_allocation_inplace(sub, alloc[part], composition[part], gate)
+            bal[part] = sub
+    pop.balance_usd[rows] = bal
+    pop.trades[rows] += 1
+    return gated
+
+
+def _in_order(x, n):  # pragma: no cover - compiled
+    """x[0] + x[1] + ... + x[n-1] in that order: how numpy sums the rows of a gather of
+    columns (`a[:, cols].sum(axis=1)`; the gather is laid out column by column)."""
+    t = x[0]
+    for j in range(1, n):
+        t += x[j]
+    return t
+
+
+def _choose_row(a, r, visible, interest, u_alt, clipped_return, risk_tol, sensitivity,
+                chasing):  # pragma: no cover - compiled
+    """`savers.choose_allocation` of chooser r into `a`."""
+    m = a.shape[0]
+    cs = chasing * sensitivity
+    rr = 2.0 * (risk_tol - 0.5)
+    for j in range(m):
+        score = math.exp(_clip(cs * clipped_return[j] + rr * RISK_SIGN[j], -5.0, 5.0))
+        alt = sv.OPTION_IS_ALT[j]
+        if not (visible[r, j] and (not alt or u_alt[r, j] < interest[r, j])):
+            score = 0.0
+        if alt:
+            score *= 0.5
+        a[j] = score
+    total = _row_total(a)
+    for j in range(m):
+        a[j] = a[j] / total if total > 0 else 0.0
+    if total <= 0:
+        a[0] = 1.0
+
+
+def _cap_row(a, b, sleeve_share, cap, scratch):  # pragma: no cover - compiled
+    """`savers.cap_alternative_allocation` then `cap_alt_weights` of one allocation `a`,
+    the account `b` as it is before trading."""
+    n_alt = _ALT_OPTIONS.shape[0]
+    total = _row_total(b)
+    for q in range(_ALT_HOLDINGS.shape[0]):
+        scratch[q] = b[_ALT_HOLDINGS[q]]
+    alt_held = _in_order(scratch, _ALT_HOLDINGS.shape[0])
+    share = alt_held / total if total > 0 else 0.0
+    if share >= cap:  # at the cap: no more alternatives
+        for q in range(n_alt):
+            scratch[q] = a[_ALT_OPTIONS[q]]
+        moved = _in_order(scratch, n_alt)
+        for q in range(n_alt):
+            a[_ALT_OPTIONS[q]] = 0.0
+        a[0] += moved
+    for q in range(n_alt):
+        scratch[q] = a[_ALT_OPTIONS[q]]
+    alt = _in_order(scratch, n_alt)
+    denom = alt * (1.0 - sleeve_share)
+    f = (cap - sleeve_share * (a[0] + alt)) / denom if denom > 0 else 1.0
+    f = _clip(f, 0.0, 1.0)
+    if alt > 0 and f < 1.0:
+        moved = alt * (1.0 - f)
+        for q in range(n_alt):
+            a[_ALT_OPTIONS[q]] *= f
+        a[0] += moved
+
+
+def _trade_row(b, a, comp, gate, target, kept, floor, extra, scratch):  # pragma: no cover - compiled
+    """`savers.trade_to_allocation_inplace` of one account `b` to allocation `a` (with its
+    `_fit_purchases`), in place; returns the gated USD."""
+    h, n_df = b.shape[0], comp.shape[0]
+    ill = sv.ILLIQUID_COLUMNS
+    n_ill = ill.shape[0]
+    total = _row_total(b)
+    for j in range(n_df, h):
+        target[j] = total * a[j - n_df + 1]
+    df_total = _row_total(b[:n_df])
+    t0 = total * a[0]
+    for k in range(n_df):
+        target[k] = t0 * (b[k] / df_total if df_total > 0 else comp[k])
+    for q in range(n_ill):
+        fl = b[ill[q]] * (1.0 - gate)
+        t = target[ill[q]]
+        kept[q] = t if t >= fl else fl  # numpy.maximum(target, floor)
+        floor[q] = fl
+    if _in_order(kept, n_ill) > total:  # purchases that do not fit beside what the gate keeps
+        for q in range(n_ill):
+            extra[q] = kept[q] - floor[q]
+        share = _clip((total - _row_total(floor)) / _row_total(extra), 0.0, 1.0)
+        for q in range(n_ill):
+            kept[q] = floor[q] + extra[q] * share
+    for q in range(n_ill):
+        x = kept[q] - target[ill[q]]
+        scratch[q] = x if x >= 0.0 else 0.0
+    gated = _in_order(scratch, n_ill)
+    for q in range(n_ill):
+        target[ill[q]] = kept[q]
+    for q in range(_FREE_COLUMNS.shape[0]):
+        scratch[q] = target[_FREE_COLUMNS[q]]
+    free_total = _in_order(scratch, _FREE_COLUMNS.shape[0])
+    room = total - _in_order(kept, n_ill)
+    room = room if room >= 0.0 else 0.0
+    scale = room / free_total if free_total > 0 else 1.0
+    for q in range(_FREE_COLUMNS.shape[0]):
+        target[_FREE_COLUMNS[q]] *= scale
+    for j in range(h):
+        b[j] = target[j]
+    return gated
+
+
+def _reallocate_rows(rows, visible, interest, u_alt, u_panic, composition, gate_used, balance, allocation, trades,
+                     risk_tolerance, sensitivity, clipped_return, chasing, cap, crash, panic_prob, gate,
+                     gated):  # pragma: no cover - compiled
+    """Every chooser, in tasks of `_ROWS_PER_TASK` on numba's threads (each row on its own)."""
+    k, m, h = rows.shape[0], visible.shape[1], balance.shape[1]
+    for task in prange((k + _ROWS_PER_TASK - 1) // _ROWS_PER_TASK):
+        a = np.empty(m)
+        target = np.empty(h)
+        kept = np.empty(sv.ILLIQUID_COLUMNS.shape[0])
+        floor = np.empty_like(kept)
+        extra = np.empty_like(kept)
+        scratch = np.empty(h)
+        for r in range(task * _ROWS_PER_TASK, min(k, (task + 1) * _ROWS_PER_TASK)):
+            i = rows[r]
+            rt = risk_tolerance[i]
+            _choose_row(a, r, visible, interest, u_alt, clipped_return, rt, sensitivity[i], chasing)
+            if cap < 1.0:
+                for q in range(SLEEVE_CLASSES.shape[0]):
+                    scratch[q] = composition[r, SLEEVE_CLASSES[q]]
+                _cap_row(a, balance[i], _in_order(scratch, SLEEVE_CLASSES.shape[0]), cap, scratch)
+            if crash and u_panic[i] < panic_prob * (1.0 - rt):
+                for j in range(m):
+                    a[j] = 0.0
+                a[PANIC_OPTION] = 1.0
+            for j in range(m):
+                allocation[i, j] = a[j]
+            gated[r] = _trade_row(balance[i], a, composition[r], 0.0 if gate_used[r] else gate, target, kept, floor,
+                                  extra, scratch)
+            trades[i] += 1
+
+
+if HAVE_NUMBA:
+    _in_order = njit(cache=True, nogil=True)(_in_order)
+    _choose_row = njit(cache=True, nogil=True)(_choose_row)
+    _cap_row = njit(cache=True, nogil=True)(_cap_row)
+    _trade_row = njit(cache=True, nogil=True)(_trade_row)
+    _reallocate_kernel = njit(cache=True, nogil=True, parallel=True)(_reallocate_rows)
+else:  # pragma: no cover - exercised where numba is absent
+    _reallocate_kernel = _reallocate_rows
+
+
+def reallocate(pop: sv.SaverPopulation, rows: npt.NDArray[np.intp], visible: B, interest: F64,
+               u_alt: npt.NDArray[np.float32], u_panic: npt.NDArray[np.float32], composition: F64,
+               gate_used: B, t: ChoiceTerms) -> F64:
+    """`reallocation_numpy` in one pass over the choosers' rows, in place (arguments as
+    there); returns each chooser's gated USD. Compiled on numba's threads where numba is
+    installed, else interpreted: the same operations, so the same bytes."""
+    gated = np.zeros(rows.size)
+    if rows.size == 0:
+        return gated
+    _reallocate_kernel(
+        np.asarray(rows, dtype=np.intp), np.ascontiguousarray(visible), np.ascontiguousarray(interest),
+        np.ascontiguousarray(u_alt), u_panic, np.ascontiguousarray(composition), np.ascontiguousarray(gate_used),
+        pop.balance_usd, pop.allocation, pop.trades, pop.risk_tolerance, pop.return_sensitivity,
+        np.clip(t.option_return, -0.5, 1.0), float(t.return_chasing), float(t.account_cap), bool(t.crash),
+        float(t.panic_sale_prob), float(t.gate_monthly), gated,
+    )
+    return gated
