@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import savers as sv
-from .kernels import HAVE_NUMBA, prange
+from .kernels import HAVE_NUMBA, _interp_sloped, _slopes, prange
 
 if HAVE_NUMBA:
     from numba import njit
@@ -228,3 +228,65 @@ def review_decisions(pop: sv.SaverPopulation, u: npt.NDArray[np.float32], equity
         np.float32(s.restart_contributing_prob), pop.is_contributing, out,
     )
     return out
+
+
+def _separation_rows(u, participating, age, retirement_age, tenure, hardship32, bound, xp, fp, slope, stay32,
+                     hardship, leaver):  # pragma: no cover - compiled
+    """`savers.separations_inplace` row by row: flags for the hardship withdrawers and the
+    leavers of the system, and stayers' tenure restarted. Draws are compared as numpy
+    compares them: with a Python float in float32 (`hardship32`, `stay32`), with float64
+    values in float64 (`bound`, the job-change probability); the probability is
+    `savers.job_change_prob_monthly` (`numpy.interp` by `kernels._interp_sloped`, then the
+    same power)."""
+    for i in prange(u.shape[1]):
+        hardship[i] = participating[i] and u[0, i] < hardship32
+        retiring = age[i] >= retirement_age[i]
+        leaving = False
+        if not retiring and u[1, i] < bound:
+            annual = _interp_sloped(age[i], xp, fp, slope)
+            leaving = u[1, i] < 1.0 - (1.0 - annual) ** (1.0 / 12.0)
+        stays = leaving and u[2, i] >= stay32
+        if stays:
+            tenure[i] = 0.0
+        leaver[i] = retiring or (leaving and not stays)
+
+
+def _aging_rows(age, tenure, months, salary, growth):  # pragma: no cover - compiled
+    for i in prange(age.shape[0]):
+        age[i] += 1.0 / 12.0
+        tenure[i] += 1.0 / 12.0
+        months[i] += 1
+        salary[i] *= growth
+
+
+if HAVE_NUMBA:
+    _separation_kernel = njit(cache=True, nogil=True, parallel=True)(_separation_rows)
+    _aging_kernel = njit(cache=True, nogil=True, parallel=True)(_aging_rows)
+else:  # pragma: no cover - exercised where numba is absent
+    _separation_kernel = _aging_kernel = None
+
+def separations(pop: sv.SaverPopulation, u: npt.NDArray[np.float32], s,
+                out: tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]] | None = None,
+                ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """`savers.separations_inplace` (ODD §7.6, life events; the rule and its sources are
+    there) in one compiled pass on numba's threads (flags into the two boolean buffers
+    `out` when given); the numpy rule without numba. The same rows and tenures, bit for
+    bit (tests/agents/test_rule_kernels.py)."""
+    if _separation_kernel is None:
+        return sv.separations_inplace(pop, u, s)
+    hardship, leaver = out if out is not None else (np.empty(pop.n, dtype=np.bool_), np.empty(pop.n, dtype=np.bool_))
+    young, old = s.job_change_prob_annual_young, s.job_change_prob_annual_old
+    xp, fp = sv.JOB_CHANGE_AGES, np.array([young, old], dtype=np.float64)
+    _separation_kernel(u, pop.is_participating, pop.age_years, pop.retirement_age_years, pop.tenure_years,
+                       np.float32(sv.hardship_threshold(s.hardship_prob_annual)), sv.job_change_bound(young, old),
+                       xp, fp, _slopes(xp, fp), np.float32(1.0 - s.stay_in_system_prob), hardship, leaver)
+    return np.flatnonzero(hardship), np.flatnonzero(leaver)
+
+
+def age_one_month(pop: sv.SaverPopulation, wage_growth_monthly: float) -> None:
+    """`savers.age_one_month_inplace` in one pass on numba's threads (the same bits); the
+    numpy rule without numba."""
+    if _aging_kernel is None:
+        sv.age_one_month_inplace(pop, wage_growth_monthly)
+        return
+    _aging_kernel(pop.age_years, pop.tenure_years, pop.months_in_plan, pop.salary_usd_annual, float(wage_growth_monthly))

@@ -579,8 +579,18 @@ def job_change_prob_monthly(age_years: F64, young: float, old: float) -> F64:
     ODD §7, job change. Annual rates fall linearly from `job_change_prob_annual_young` at
     25 to `..._old` at 55 (BLS tenure data show separation falling with age; assumption).
     """
-    annual = np.interp(age_years, [25.0, 55.0], [young, old])
+    annual = np.interp(age_years, JOB_CHANGE_AGES, [young, old])
     return 1.0 - (1.0 - annual) ** (1.0 / 12.0)
+
+
+JOB_CHANGE_AGES: Final[F64] = np.array([25.0, 55.0])
+"""Ages between which the annual job-change rate falls linearly (`job_change_prob_monthly`)."""
+
+
+def job_change_bound(young: float, old: float) -> float:
+    """The largest monthly job-change probability over all ages, with a margin of 1e-12
+    against rounding: no draw at or above it can be a job change (`draw_job_changes`)."""
+    return float(job_change_prob_monthly(JOB_CHANGE_AGES, young, old).max() * (1.0 + 1e-12))
 
 
 def draw_job_changes(age_years: F64, uniform: npt.NDArray[np.floating], young: float, old: float) -> B:
@@ -592,11 +602,49 @@ def draw_job_changes(age_years: F64, uniform: npt.NDArray[np.floating], young: f
     of savers. The bound carries a margin of 1e-12 against rounding in the interpolation;
     it only widens the set that is checked exactly.
     """
-    bound = np.float64(job_change_prob_monthly(np.array([25.0, 55.0]), young, old).max() * (1.0 + 1e-12))
+    bound = np.float64(job_change_bound(young, old))
     rows = np.flatnonzero(uniform < bound)  # compared in float64, as below
     out = np.zeros(uniform.shape[0], dtype=bool)
     out[rows] = uniform[rows] < job_change_prob_monthly(age_years[rows], young, old)
     return out
+
+
+def hardship_threshold(hardship_prob_annual: float) -> float:
+    """Monthly probability of a hardship withdrawal from its annual rate (ODD §7.6)."""
+    return 1.0 - (1.0 - hardship_prob_annual) ** (1 / 12)
+
+
+def separations_inplace(pop: SaverPopulation, u: npt.NDArray[np.float32], s: SaverBehaviour,
+                        ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """This month's hardship withdrawers and leavers of the 401(k) system; returns their rows
+    (ascending), and restarts the job tenure of savers who change jobs but keep their money
+    in the system, in place.
+
+    ODD §7.6, life events. A participant takes a hardship withdrawal with the monthly
+    probability of `hardship_prob_annual` (u[0]); a saver past its planned retirement age
+    retires; any other saver changes jobs with `draw_job_changes` (u[1]), and then keeps
+    its money in the system (left in the old plan or rolled into the new one; the row
+    stays) with probability `stay_in_system_prob` (u[2]), or leaves the system (its row is
+    recycled as a new hire). Who stays is drawn from the uniform alone, so the rows
+    recycled never depend on balances, hence not on the policy (common random numbers).
+    `agents.rule_kernels.separations` is the same rule row by row, the same bits.
+    """
+    hardship = np.flatnonzero(pop.is_participating & (u[0] < hardship_threshold(s.hardship_prob_annual)))
+    retiring = pop.age_years >= pop.retirement_age_years
+    leaving = ~retiring & draw_job_changes(pop.age_years, u[1], s.job_change_prob_annual_young,
+                                           s.job_change_prob_annual_old)
+    stays = leaving & (u[2] >= 1.0 - s.stay_in_system_prob)
+    pop.tenure_years[stays] = 0.0
+    return hardship, np.flatnonzero(retiring | (leaving & ~stays))
+
+
+def age_one_month_inplace(pop: SaverPopulation, wage_growth_monthly: float) -> None:
+    """Every saver a month older, a month longer in its job and plan, its salary grown
+    (ODD §7.6; `wage_growth_annual`). `agents.rule_kernels.age_one_month` is the same in one pass."""
+    pop.age_years += 1.0 / 12.0
+    pop.tenure_years += 1.0 / 12.0
+    pop.months_in_plan += 1
+    pop.salary_usd_annual *= wage_growth_monthly
 
 
 def cash_out_prob(balance_usd: F64, scale: float) -> F64:

@@ -296,23 +296,19 @@ class SaverPhases:
         pop, s = self.savers, self.config.saver
         u = self._saver_uniforms((3, pop.n))
         ill = ILLIQUID_COLUMNS_ALL
-        hardship = np.flatnonzero(pop.is_participating & (u[0] < 1.0 - (1.0 - s.hardship_prob_annual) ** (1 / 12)))
+        # Who withdraws, retires or leaves the system, in one pass (`savers.separations_inplace`;
+        # stayers' job tenure restarts). Only those leaving the system need their balance
+        # (a few percent of rows a month).
+        flags = tuple(self._reused(k, (pop.n,), np.bool_) for k in ("hardship", "leaver"))
+        hardship, rows = rule_kernels.separations(pop, u, s, flags)
         share = s.hardship_share_of_balance
         redeemed = share * float(pop.weight[hardship] @ pop.balance_usd[np.ix_(hardship, ill)].sum(axis=1))
         taken = sv.withdraw_share_inplace(pop.balance_usd, hardship, np.full(hardship.size, share))
         self.flows.hardship_usd = float(pop.weight[hardship] @ taken)
-        retiring = pop.age_years >= pop.retirement_age_years
-        leaving = ~retiring & sv.draw_job_changes(pop.age_years, u[1], s.job_change_prob_annual_young, s.job_change_prob_annual_old)
-        # Who keeps money in the 401(k) system is drawn first, from the uniform alone, so the
-        # set of rows recycled as new hires never depends on balances, hence not on the
-        # policy: new-hire draws stay common across scenarios (common random numbers).
-        stays = leaving & (u[2] >= 1.0 - s.stay_in_system_prob)
-        movers = leaving & ~stays
-        # Only those leaving the system need their balance (a few percent of rows a month).
-        rows = np.flatnonzero(retiring | movers)
         held = pop.balance_usd[rows]  # gathered once: scattered rows cost a cache miss each
         balance, weight = held.sum(axis=1), pop.weight[rows]
-        retire, move = retiring[rows], movers[rows]
+        retire = pop.age_years[rows] >= pop.retirement_age_years[rows]
+        move = ~retire  # the other leavers changed jobs and take their money out of the system
         p_cash = np.minimum(sv.cash_out_prob(balance[move] / self.wage_index, s.cash_out_scale), 1.0 - s.stay_in_system_prob)
         cash_out = np.zeros(rows.size, dtype=bool)
         cash_out[move] = u[2, rows[move]] < p_cash
@@ -320,9 +316,6 @@ class SaverPhases:
         self.flows.retirement_usd = float(weight[retire] @ balance[retire])
         self.flows.cash_outs_usd = float(weight[cash_out] @ balance[cash_out])
         self.flows.rollovers_out_usd = float(weight[to_ira] @ balance[to_ira])
-        # Balances that stay in the 401(k) system (left in the old plan or rolled into the
-        # new one) stay on the row, whose job tenure restarts.
-        pop.tenure_years[stays] = 0.0
         self._record_retirees(rows[retire], balance[retire])
         # C order, as a gather of both rows and columns gives: held[:, ill] alone is laid out
         # column by column, and numpy would sum its 9 columns in another order.
@@ -334,11 +327,8 @@ class SaverPhases:
         pop.balance_usd[rows] = sub
         self.flows.rollovers_in_usd = float(pop.weight[rows] @ rolled_in)
         self.flows.illiquid_redemptions_usd += redeemed
-        pop.age_years += 1.0 / 12.0
-        pop.tenure_years += 1.0 / 12.0
-        pop.months_in_plan += 1
         growth = (1.0 + s.wage_growth_annual) ** (1.0 / 12.0)
-        pop.salary_usd_annual *= growth
+        rule_kernels.age_one_month(pop, growth)
         self.wage_index *= growth
 
     def _record_retirees(self, rows: npt.NDArray[np.intp], balance: F64) -> None:

@@ -117,3 +117,47 @@ def test_interest_pass_equals_the_numpy_definition_bit_for_bit(disclosure: bool,
     expected = rule_kernels.alt_interest_numpy(pop, rows, terms)
     np.testing.assert_array_equal(rule_kernels.alt_interest(pop, rows, terms), expected)
     assert (expected == 1.0).any() and (expected < 1.0).any()
+
+
+@given(seed=st.integers(0, 2**32 - 1))
+@settings(max_examples=12, deadline=None)
+def test_separation_pass_equals_the_numpy_rule_bit_for_bit(seed: int) -> None:
+    # Hardship withdrawers, retirees, job changers leaving the system and stayers' tenure,
+    # exactly as the numpy rule: draws on the float32 thresholds (hardship, staying: compared
+    # in float32) and on the job-change probability at the ages where it is interpolated
+    # (25, 55, between and beyond), savers exactly at their retirement age.
+    from alt401k.model.config import SaverBehaviour
+
+    s = SaverBehaviour(stay_in_system_prob=0.35)
+    assert float(np.float32(1.0 - 0.35)) != 1.0 - 0.35
+    rng = np.random.default_rng(seed)
+    pop = _review_population().take(np.arange(1_000))
+    n = pop.n
+    pop.age_years[:] = rng.choice([20.0, 25.0, 40.0, 55.0, 70.0], n) + rng.choice([0.0, 1.0 / 12.0, 0.37], n)
+    pop.retirement_age_years[:] = np.where(rng.random(n) < 0.1, pop.age_years, rng.uniform(60.0, 70.0, n))
+    pop.is_participating[:] = rng.random(n) < 0.8
+    pop.tenure_years[:] = rng.uniform(0.0, 20.0, n)
+    u = rng.random((3, n), dtype=np.float32) * np.float32(0.05)
+    edges = np.float32([sv.hardship_threshold(s.hardship_prob_annual), 1.0 - s.stay_in_system_prob])
+    u[0, :100] = edges[0]
+    u[2, 100:400] = rng.choice([edges[1], np.float32(0.9), np.float32(0.1)], 300)
+    job = sv.job_change_prob_monthly(pop.age_years[400:500], s.job_change_prob_annual_young, s.job_change_prob_annual_old)
+    u[1, 400:500] = job.astype(np.float32)  # on (or within a float32 ulp of) the probability
+    a, b = pop.take(np.arange(n)), pop.take(np.arange(n))
+    made = sv.separations_inplace(a, u, s)
+    compiled = rule_kernels.separations(b, u, s)
+    for x, y, what in zip(made, compiled, ("hardship", "leavers"), strict=True):
+        np.testing.assert_array_equal(y, x, err_msg=what)
+    np.testing.assert_array_equal(b.tenure_years, a.tenure_years)
+    assert made[0].size and made[1].size and (a.tenure_years == 0.0).any()
+
+
+def test_aging_pass_equals_the_numpy_rule_bit_for_bit() -> None:
+    pop = _review_population()
+    a, b = pop.take(np.arange(pop.n)), pop.take(np.arange(pop.n))
+    growth = (1.0 + 0.035) ** (1.0 / 12.0)
+    sv.age_one_month_inplace(a, growth)
+    rule_kernels.age_one_month(b, growth)
+    for name in ("age_years", "tenure_years", "months_in_plan", "salary_usd_annual"):
+        np.testing.assert_array_equal(getattr(b, name), getattr(a, name), err_msg=name)
+    assert (a.months_in_plan == pop.months_in_plan + 1).all() and (a.age_years > pop.age_years).all()
