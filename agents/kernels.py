@@ -1,20 +1,19 @@
-"""The savers' monthly passes compiled row by row, each with a plain-numpy twin.
+"""The savers' balance pass compiled row by row, with its plain-numpy twin, and the
+per-plan sums the compiled passes share.
 
-ODD §7 (contributions, balances, fees, default-fund rebalancing) and §6 (observation).
-The rules themselves are the functions in `agents.savers`; `balance_month_numpy` applies
-them in order, and `balance_month_rows` does the same arithmetic row by row in one pass
-over memory, the path to large samples (DESIGN §6). Both return the same numbers (to
-floating-point rounding; tests/agents/test_kernels.py). The model always uses the row
-kernel: compiled when numba is installed, interpreted otherwise, so that outputs are
-byte-identical with or without the JIT.
+ODD §7.5 (contributions, balances, fees, default-fund rebalancing). The rules themselves
+are the functions in `agents.savers`; `balance_month_numpy` applies them in order, and
+`balance_month_rows` does the same arithmetic row by row in one pass over memory, the path
+to large samples (DESIGN §6). Both return the same numbers (to floating-point rounding;
+tests/agents/test_kernels.py). The model always uses the row kernel: compiled when numba
+is installed, interpreted otherwise, so that outputs are byte-identical with or without
+the JIT. The per-plan totals (`plan_sums`) reproduce the sparse product bit for bit and
+fall back to it without numba.
 
-The per-plan totals (`plan_sums`) and the default-fund mix (`glide_composition`,
-`default_fund_composition`) reproduce their numpy definitions bit for bit, summation order
-included, and fall back to them without numba (the interpreter would be too slow for
-whole-population loops). The end-of-month pass (`observe_savers`) equals its numpy
-definition to rounding and, like the balance pass, is interpreted without numba.
-
-The decision rules' passes (reviews, contributions, interest) are in `agents.rule_kernels`.
+The other passes: the default-fund mix in `agents.fund_mix`, the end-of-month pass in
+`agents.observation`, the decision rules (reviews, contributions, interest, life events)
+in `agents.rule_kernels`, the choosers' reallocation in `agents.reallocation`; what they
+share (numba, numpy-exact scalar helpers) in `agents.compiled`.
 
 The passes run on numba's threads. Row-wise passes with no sums across rows split the rows
 any way; the others take chunks of rows that each start at a plan's first row
@@ -22,31 +21,23 @@ any way; the others take chunks of rows that each start at a plan's first row
 sums are the plans' totals added in plan order: the bytes depend neither on the thread
 count nor on where the chunks are cut.
 """
-
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from ..model.strata import GLIDE_CASH, GLIDE_EQUITY, glide_path
+from ..model.strata import GLIDE_CASH, GLIDE_EQUITY
 from . import savers as sv
+from .compiled import HAVE_NUMBA, _add_rows_in_order, _interp_sloped, _slopes, njit, prange
+from .fund_mix import DefaultFundMix, _mix_row_given, plan_sleeve_needs
 
 F64 = npt.NDArray[np.float64]
 _DEFAULTED = sv.DEFAULTED  # a constant inside the compiled passes
 
-try:  # numba is an optional dependency (extra "fast"); results do not depend on it.
-    if os.environ.get("ALT401K_NO_JIT"):
-        raise ImportError("disabled by ALT401K_NO_JIT")
-    from numba import njit, prange
-
-    HAVE_NUMBA = True
-except ImportError:  # pragma: no cover - exercised where numba is absent
-    HAVE_NUMBA = False
-    prange = range
+__all__ = ["HAVE_NUMBA", "DefaultFundMix", "MonthTotals", "balance_month", "plan_sums", "row_chunks"]
 
 
 @dataclass
@@ -313,31 +304,8 @@ def row_chunks(sponsor: npt.NDArray[np.int32], target: int | None = None) -> npt
     return np.unique(np.concatenate([[0], cuts, [n]])).astype(np.intp)
 
 
-def _add_rows_in_order(parts: F64) -> F64:  # pragma: no cover - compiled
-    """parts[0] + parts[1] + ... + parts[m-1], in that order (fixed, whatever the threads)."""
-    total = parts[0].copy()
-    for c in range(1, parts.shape[0]):
-        for j in range(parts.shape[1]):
-            total[j] += parts[c, j]
-    return total
 
 
-if HAVE_NUMBA:
-    _add_rows_in_order = njit(cache=True, nogil=True)(_add_rows_in_order)
-
-
-@dataclass(frozen=True)
-class DefaultFundMix:
-    """Inputs from which the balance pass computes each saver's default-fund mix itself,
-    row by row, instead of reading an (n, N_DF) array (ODD §7.5; 64 bytes a saver of
-    memory and a pass over it saved): a target-date fund's glide path by age
-    (`fixed` None) or a fixed public mix (`fixed`: equity, bonds, cash), with the plan's
-    sleeve. The same bits as `glide_composition` / `default_fund_composition`."""
-
-    age_years: F64
-    plan_sleeve: F64
-    """(n_plans, N_DF): sleeve of each plan's default fund by asset class."""
-    fixed: F64 | None = None
 
 
 def balance_month_rows(
@@ -433,334 +401,10 @@ def plan_sums(sponsor: npt.NDArray[np.int32], weight: F64, values: F64, n_plans:
     return out
 
 
-def _row_total(row):  # pragma: no cover - compiled
-    """Sum of a row in numpy's pairwise order for rows of up to 128 values (eight partial
-    sums combined as a tree, then the tail), so that it equals `ndarray.sum(axis=1)` bit
-    for bit (tested); balance rows have N_HOLDINGS = 22."""
-    n = row.shape[0]
-    if n < 8:
-        t = 0.0
-        for j in range(n):
-            t += row[j]
-        return t
-    r0, r1, r2, r3, r4, r5, r6, r7 = row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7]
-    i = 8
-    while i + 8 <= n:
-        r0 += row[i]
-        r1 += row[i + 1]
-        r2 += row[i + 2]
-        r3 += row[i + 3]
-        r4 += row[i + 4]
-        r5 += row[i + 5]
-        r6 += row[i + 6]
-        r7 += row[i + 7]
-        i += 8
-    t = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    while i < n:
-        t += row[i]
-        i += 1
-    return t
 
 
-def _sleeve_needs(sl, from_bonds):  # pragma: no cover - compiled
-    """(bonds the sleeve replaces, whole sleeve) of a plan's sleeve row, as the rule sums them."""
-    need_bonds = 0.0
-    first = True
-    for k in range(sl.shape[0]):
-        if from_bonds[k]:
-            need_bonds = sl[k] if first else need_bonds + sl[k]
-            first = False
-    return need_bonds, _row_total(sl)  # as the rule's sleeve.sum(axis=1), to the bit
 
 
-def _mix_row_given(g0, g1, p2, sl, need_bonds, total, out, i):  # pragma: no cover - compiled
-    """`_mix_row` with the plan's `_sleeve_needs` already computed (once per plan)."""
-    need_equity = total - need_bonds
-    take_equity = min(need_equity, g0)
-    take_bonds = min(need_bonds, g1)
-    p0 = g0 - take_equity
-    p1 = g1 - take_bonds
-    rest = (need_equity - take_equity) + (need_bonds - take_bonds)
-    if rest > 0:
-        left = (p0 + p1) + p2
-        scale = (left - rest) / left if left > 0 else 0.0
-        p0 *= scale
-        p1 *= scale
-        p2 *= scale
-    for k in range(3, sl.shape[0]):
-        out[i, k] = sl[k]
-    out[i, 0] = p0
-    out[i, 1] = p1
-    out[i, 2] = p2
-
-
-def _mix_row(g0, g1, p2, sl, from_bonds, out, i):  # pragma: no cover - compiled
-    """Row i of `savers.default_fund_composition` from public weights (g0, g1, p2) and the
-    plan's sleeve row `sl`, written into out[i]."""
-    need_bonds, total = _sleeve_needs(sl, from_bonds)
-    _mix_row_given(g0, g1, p2, sl, need_bonds, total, out, i)
-
-
-def _plan_sleeve_needs(plan_sleeve, from_bonds, need_bonds, total):  # pragma: no cover - compiled
-    for p in range(plan_sleeve.shape[0]):
-        need_bonds[p], total[p] = _sleeve_needs(plan_sleeve[p], from_bonds)
-
-
-def _slopes(xp: F64, fp: F64) -> F64:
-    """Slopes of the segments of a piecewise-linear function, as `numpy.interp` computes
-    them (the same division, so the same bits), for `_interp_sloped`."""
-    return (fp[1:] - fp[:-1]) / (xp[1:] - xp[:-1])
-
-
-def _interp_sloped(x, xp, fp, slope):  # pragma: no cover - compiled
-    """`numpy.interp(x, xp, fp)` for one finite x, the segments' `_slopes` given (no
-    division per call): the same formula, the same bits (tested)."""
-    n = xp.shape[0]
-    if x <= xp[0]:
-        return fp[0]
-    if x >= xp[n - 1]:
-        return fp[n - 1]
-    j = 0
-    while x >= xp[j + 1]:
-        j += 1
-    return slope[j] * (x - xp[j]) + fp[j]
-
-
-def _composition_rows(glide, plan_sleeve, sponsor, from_bonds, out):  # pragma: no cover - compiled
-    for i in prange(glide.shape[0]):
-        _mix_row(glide[i, 0], glide[i, 1], glide[i, 2], plan_sleeve[sponsor[i]], from_bonds, out, i)
-
-
-def _glide_composition_rows(age, eq_xp, eq_fp, eq_slope, cash_xp, cash_fp, cash_slope, plan_sleeve, sponsor,
-                            from_bonds, out):  # pragma: no cover - compiled
-    for i in prange(age.shape[0]):
-        equity = _interp_sloped(age[i], eq_xp, eq_fp, eq_slope)
-        cash = _interp_sloped(age[i], cash_xp, cash_fp, cash_slope)
-        bonds = 1.0 - equity - cash  # as model.strata.glide_path
-        _mix_row(equity, bonds, cash, plan_sleeve[sponsor[i]], from_bonds, out, i)
-
-
-if HAVE_NUMBA:
-    _row_total = njit(cache=True, nogil=True)(_row_total)
-    _sleeve_needs = njit(cache=True, nogil=True)(_sleeve_needs)
-    _mix_row_given = njit(cache=True, nogil=True)(_mix_row_given)
-    _mix_row = njit(cache=True, nogil=True)(_mix_row)
-    _interp_sloped = njit(cache=True, nogil=True)(_interp_sloped)
-    _plan_sleeve_needs = njit(cache=True, nogil=True)(_plan_sleeve_needs)
-
-
-def plan_sleeve_needs(plan_sleeve: F64, need_bonds: F64, total: F64) -> None:
-    """Each plan's sleeve share replacing bonds and whole sleeve share, into the arrays given
-    (the per-plan part of the default-fund mix, computed once a month, not once a saver)."""
-    _plan_sleeve_needs(plan_sleeve, sv.SLEEVE_FROM_BONDS_MASK, need_bonds, total)
-
-
-# Row-wise passes with no sums across rows: any split of the rows among threads gives the
-# same bytes, so they run on numba's threads (prange) directly.
-_glide_composition_kernel = njit(cache=True, nogil=True, parallel=True)(_glide_composition_rows) if HAVE_NUMBA else None
-
-
-_composition_kernel = njit(cache=True, nogil=True, parallel=True)(_composition_rows) if HAVE_NUMBA else None
-
-
-def glide_composition(age_years: F64, plan_sleeve: F64, sponsor: npt.NDArray[np.int32],
-                      out: F64 | None = None) -> F64:
-    """`default_fund_composition` of a target-date default fund, the glide-path weights
-    (`model.strata.glide_path`, from its knots) computed in the same pass: no (n, 3) glide
-    array and its temporaries. Same bits as the rule (tested); without numba the rule."""
-    if _glide_composition_kernel is None:
-        return default_fund_composition(glide_path(age_years), plan_sleeve, sponsor, out)
-    if out is None:
-        out = np.empty((age_years.shape[0], plan_sleeve.shape[1]))
-    (eq_xp, eq_fp), (cash_xp, cash_fp) = GLIDE_EQUITY, GLIDE_CASH
-    _glide_composition_kernel(np.ascontiguousarray(age_years, dtype=np.float64), eq_xp, eq_fp, _slopes(eq_xp, eq_fp),
-                              cash_xp, cash_fp, _slopes(cash_xp, cash_fp), np.ascontiguousarray(plan_sleeve), sponsor,
-                              sv.SLEEVE_FROM_BONDS_MASK, out)
-    return out
-
-
-def default_fund_composition(glide: F64, plan_sleeve: F64, sponsor: npt.NDArray[np.int32],
-                             out: F64 | None = None) -> F64:
-    """Each saver's default-fund mix from its glide-path weights and its plan's sleeve.
-
-    The rule is `savers.default_fund_composition` (ODD §7, default fund); this computes it
-    row by row from the plan-level sleeve matrix (shape (n_plans, 8)) without building the
-    per-saver sleeve matrix and its temporaries, into `out` when given. Same bits as the
-    rule (tests/agents/test_kernels.py); without numba the rule itself is used.
-    """
-    if _composition_kernel is None:
-        result = sv.default_fund_composition(glide, plan_sleeve[sponsor])
-        if out is None:
-            return result
-        out[:] = result
-        return out
-    if out is None:
-        out = np.empty((glide.shape[0], plan_sleeve.shape[1]))
-    _composition_kernel(np.ascontiguousarray(glide), np.ascontiguousarray(plan_sleeve), sponsor,
-                        sv.SLEEVE_FROM_BONDS_MASK, out)
-    return out
-
-
-OBSERVED_SUMS: tuple[str, ...] = (
-    "weight", "participating", "balance_usd", "in_default_fund", "any_exposed",
-    *(f"exposed__{a}" for a in sv.ALTERNATIVES),
-    "near_retirees", "near_retirees_worst_year_loss_gt20", "at_default_deferral",
-)
-"""The weighted (national) sums of `observe_savers`: heads for every entry but
-`balance_usd`, which is dollars. Exposed means more than the threshold in the class through
-any channel; near retirees are 55-64; at default is an auto-enrolled saver whose deferral
-equals the plan's default rate (numpy.isclose's default test)."""
-EXPOSURE_THRESHOLD_USD = 0.005
-"""Half a cent: balances below it are rounding dust, not exposure."""
-
-
-@dataclass
-class SaverTotals:
-    """What observation, litigation and coworkers need of the savers at the end of a month
-    (ODD §6), from one pass over them (`observe_savers`)."""
-
-    sums: dict[str, float]
-    """National sums over savers, keyed by `OBSERVED_SUMS`."""
-    holdings_usd: F64
-    """(N_HOLDINGS,): national dollars in each holding column."""
-    plan_holdings_usd: F64
-    """(n_plans, N_HOLDINGS): national dollars of each plan's savers in each holding
-    (the same bits as `plan_sums(sponsor, weight, balance, n_plans)`)."""
-    plan_outside_held: F64
-    """(n_plans, N_ALT): national heads of each plan holding each class outside the default
-    fund (the same bits as `plan_sums` of 1.0 where a saver holds it, 0.0 elsewhere)."""
-
-
-def observe_savers_numpy(pop: sv.SaverPopulation, default_rate: F64, n_plans: int,
-                         threshold_usd: float = EXPOSURE_THRESHOLD_USD) -> SaverTotals:
-    """`SaverTotals` by whole-array operations (the definition `observe_savers` is tested against)."""
-    balance, w = pop.balance_usd, pop.weight
-    inside, outside = sv.alt_holdings(balance)
-    exposed = inside + outside > threshold_usd
-    near = (pop.age_years >= 55) & (pop.age_years < 65)
-    rate = default_rate[pop.sponsor]
-    at_default = pop.is_auto_enrolled & (np.abs(pop.deferral_rate - rate) <= 1e-8 + 1e-5 * np.abs(rate))
-    flags = [np.ones(pop.n, dtype=bool), pop.is_participating, None, (balance[:, : sv.N_DF] > 0).any(axis=1),
-             exposed.any(axis=1), *exposed.T, near, near & (pop.worst_year_return < -0.2), at_default]
-    sums = {name: float(w @ (balance.sum(axis=1) if f is None else f)) for name, f in zip(OBSERVED_SUMS, flags, strict=True)}
-    by_plan = sp.csr_array((w, (pop.sponsor, np.arange(pop.n))), shape=(n_plans, pop.n))
-    return SaverTotals(sums, w @ balance, by_plan @ balance, by_plan @ (outside > 0).astype(np.float64))
-
-
-def _observe_rows(lo, hi, balance, weight, participating, age, worst, auto, deferral, sponsor, default_rate,
-                  df0, st0, wi0, n_alt, n_df, threshold, plan_sums_out, plan_held,
-                  plan_outside):  # pragma: no cover - compiled
-    """Rows lo..hi-1 of `observe_savers`: each plan's sums into its row of `plan_sums_out`
-    (kept in local accumulators, added in row order, and added into the plan's row when the
-    next plan's rows begin) and its holdings and holders into `plan_held`, `plan_outside`."""
-    h = balance.shape[1]
-    heads = part = dollars = in_df = any_exp = near = near_loss = at_default = 0.0
-    exposed = np.zeros(n_alt)
-    plan = -1
-    for i in range(lo, hi):
-        w = weight[i]
-        s = sponsor[i]
-        if s != plan:
-            if plan >= 0:
-                _add_observed(plan_sums_out[plan], heads, part, dollars, in_df, any_exp, exposed, near, near_loss,
-                              at_default)
-            plan = s
-            heads = part = dollars = in_df = any_exp = near = near_loss = at_default = 0.0
-            exposed[:] = 0.0
-        for j in range(h):
-            plan_held[s, j] += w * balance[i, j]
-        heads += w
-        if participating[i]:
-            part += w
-        dollars += w * _row_total(balance[i])
-        held = False
-        for k in range(n_df):
-            held = held | (balance[i, k] > 0)  # no short-circuit: no branch to mispredict
-        if held:
-            in_df += w
-        hit = False
-        for k in range(n_alt):
-            outside = balance[i, st0 + k] + balance[i, wi0 + k]
-            if outside > 0:
-                plan_outside[s, k] += w  # w x 1.0, as plan_sums adds it
-            if balance[i, df0 + k] + outside > threshold:
-                hit = True
-                exposed[k] += w
-        if hit:
-            any_exp += w
-        if age[i] >= 55 and age[i] < 65:
-            near += w
-            if worst[i] < -0.2:
-                near_loss += w
-        if auto[i]:
-            rate = default_rate[s]
-            if abs(deferral[i] - rate) <= 1e-8 + 1e-5 * abs(rate):
-                at_default += w
-    if plan >= 0:
-        _add_observed(plan_sums_out[plan], heads, part, dollars, in_df, any_exp, exposed, near, near_loss, at_default)
-
-
-def _add_observed(out, heads, part, dollars, in_df, any_exp, exposed, near, near_loss,
-                  at_default):  # pragma: no cover - compiled
-    """Add one run of a plan's rows to its row `out` of sums, in `OBSERVED_SUMS` order."""
-    n_alt = exposed.shape[0]
-    out[0] += heads
-    out[1] += part
-    out[2] += dollars
-    out[3] += in_df
-    out[4] += any_exp
-    for k in range(n_alt):
-        out[5 + k] += exposed[k]
-    out[5 + n_alt] += near
-    out[6 + n_alt] += near_loss
-    out[7 + n_alt] += at_default
-
-
-if HAVE_NUMBA:
-    _add_observed = njit(cache=True, nogil=True)(_add_observed)
-    _observe_rows = njit(cache=True, nogil=True)(_observe_rows)
-
-
-def _observe_chunks(bounds, balance, weight, participating, age, worst, auto, deferral, sponsor, default_rate,
-                    df0, st0, wi0, n_alt, n_df, threshold, plan_sums_out, plan_held,
-                    plan_outside):  # pragma: no cover - compiled
-    for c in prange(bounds.shape[0] - 1):
-        _observe_rows(bounds[c], bounds[c + 1], balance, weight, participating, age, worst, auto, deferral,
-                      sponsor, default_rate, df0, st0, wi0, n_alt, n_df, threshold, plan_sums_out,
-                      plan_held, plan_outside)
-
-
-_observe_kernel = njit(cache=True, nogil=True, parallel=True)(_observe_chunks) if HAVE_NUMBA else _observe_chunks
-"""Compiled on numba's threads, else the same chunk loop interpreted (same bytes, slowly)."""
-
-
-def observe_savers(pop: sv.SaverPopulation, default_rate: F64, bounds: npt.NDArray[np.intp] | None = None,
-                   threshold_usd: float = EXPOSURE_THRESHOLD_USD) -> SaverTotals:
-    """National and per-plan holdings, each plan's holders of each alternative outside the
-    default fund and the month's national sums over savers, in one pass.
-
-    ODD §6, observation. One pass over the balance matrix and the saver columns, rows shared
-    out among threads in the chunks `bounds` (default `row_chunks(pop.sponsor)`). Each
-    plan's sums and totals are added by the one thread that has its rows, in row order, and
-    national sums and holdings are the plans' added in plan order, so the bytes depend
-    neither on the number of threads, nor on the chunks, nor on the JIT. Equal to
-    `observe_savers_numpy` to rounding (national sums are added in another order) and, for
-    the per-plan totals, to the bit. Nothing per saver is kept.
-    """
-    if bounds is None:
-        bounds = row_chunks(pop.sponsor)
-    n_alt, n_plans = sv.N_ALT, default_rate.shape[0]
-    h = pop.balance_usd.shape[1]
-    plan_sums_out = np.zeros((n_plans, len(OBSERVED_SUMS)))
-    plan_held, plan_outside = np.zeros((n_plans, h)), np.zeros((n_plans, n_alt))
-    _observe_kernel(bounds, pop.balance_usd, pop.weight, pop.is_participating, pop.age_years, pop.worst_year_return,
-                    pop.is_auto_enrolled, pop.deferral_rate, pop.sponsor, default_rate, sv.DF_ALT_SLICE.start,
-                    sv.STANDALONE_ALT_SLICE.start, sv.WINDOW_ALT_SLICE.start, n_alt, sv.N_DF, threshold_usd,
-                    plan_sums_out, plan_held, plan_outside)
-    totals = _add_rows_in_order(plan_sums_out)
-    # National holdings: the plans' totals added in plan order (fixed, whatever the threads).
-    return SaverTotals(dict(zip(OBSERVED_SUMS, totals.tolist(), strict=True)), _add_rows_in_order(plan_held),
-                    plan_held, plan_outside)
 
 
 balance_month = balance_month_rows

@@ -10,7 +10,7 @@ saver table in place instead of gathering the rows, building a dozen (choosers, 
 temporaries and scattering them back (a few percent of savers choose each month, and each
 scattered row costs a cache miss per array; DESIGN §6).
 
-Sums follow numpy's order (pairwise over a whole row, `kernels._row_total`; in column
+Sums follow numpy's order (pairwise over a whole row, `compiled._row_total`; in column
 order over a gather of columns, which numpy lays out column by column) and `numpy.clip` /
 `numpy.maximum` are taken as numpy takes them, so the pass gives the chain's bits where the
 platform's `exp` is numpy's (so it does on the machines this was tested on); the tests
@@ -30,11 +30,7 @@ import numpy.typing as npt
 
 from ..model.assets import ALT_CLASS_INDEX, N_HOLDINGS
 from . import savers as sv
-from .kernels import HAVE_NUMBA, _row_total, prange
-from .rule_kernels import _clip
-
-if HAVE_NUMBA:
-    from numba import njit
+from .compiled import HAVE_NUMBA, _clip, _row_total, njit, prange
 
 F64 = npt.NDArray[np.float64]
 B = npt.NDArray[np.bool_]

@@ -23,10 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import savers as sv
-from .kernels import HAVE_NUMBA, _interp_sloped, _slopes, prange
-
-if HAVE_NUMBA:
-    from numba import njit
+from .compiled import HAVE_NUMBA, _clip, _interp_sloped, _slopes, njit, prange
 
 F64 = npt.NDArray[np.float64]
 # Constants inside the compiled passes, each stated once in `agents.savers`.
@@ -150,15 +147,9 @@ def alt_interest(pop: sv.SaverPopulation, rows: npt.NDArray[np.intp], t: Interes
     return out
 
 
-def _clip(x, lo, hi):  # pragma: no cover - compiled
-    """`numpy.clip` of one float as numpy computes it (lo if x < lo, then hi if x > hi, else
-    x itself: numpy.clip(-0.0, 0.0, 1.0) is -0.0), signed zeros included."""
-    x = lo if x < lo else x
-    return hi if x > hi else x
 
 
 if HAVE_NUMBA:
-    _clip = njit(cache=True, nogil=True)(_clip)
     _count_at_or_below = njit(cache=True, nogil=True)(_count_at_or_below)
 _alt_interest_kernel = njit(cache=True, nogil=True, parallel=True)(_alt_interest_rows) if HAVE_NUMBA else None
 
@@ -236,7 +227,7 @@ def _separation_rows(u, participating, age, retirement_age, tenure, hardship32, 
     leavers of the system, and stayers' tenure restarted. Draws are compared as numpy
     compares them: with a Python float in float32 (`hardship32`, `stay32`), with float64
     values in float64 (`bound`, the job-change probability); the probability is
-    `savers.job_change_prob_monthly` (`numpy.interp` by `kernels._interp_sloped`, then the
+    `savers.job_change_prob_monthly` (`numpy.interp` by `compiled._interp_sloped`, then the
     same power)."""
     for i in prange(u.shape[1]):
         hardship[i] = participating[i] and u[0, i] < hardship32

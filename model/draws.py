@@ -18,7 +18,7 @@ from collections.abc import Callable
 import numpy as np
 import numpy.typing as npt
 
-from ..agents.kernels import HAVE_NUMBA, prange
+from ..agents.compiled import HAVE_NUMBA, prange
 
 if HAVE_NUMBA:
     from numba import njit

@@ -16,7 +16,7 @@ import mesa
 import numpy as np
 import numpy.typing as npt
 
-from ..agents import kernels
+from ..agents import kernels, observation
 from ..agents import savers as sv
 from ..agents.managers import AssetManager, ProductBook, create_managers, fit_fee_cap
 from ..agents.saver_agent import SaverAgents
@@ -140,7 +140,7 @@ class Alt401kModel(SaverPhases, mesa.Model):
         self.plan_weight = self.plan_totals(np.ones((self.savers.n, 1)))[:, 0]
         self._arrays: dict[tuple[str, tuple[int, ...]], npt.NDArray[Any]] = {}
         """Arrays rewritten every month (`_reused`)."""
-        self._saver_totals: tuple[int, kernels.SaverTotals] | None = None
+        self._saver_totals: tuple[int, observation.SaverTotals] | None = None
         """(month, savers' end-of-month totals) (`saver_totals`)."""
         self._invest_initial(totals)
         self.holdings_usd = self.saver_totals().holdings_usd
@@ -348,9 +348,9 @@ class Alt401kModel(SaverPhases, mesa.Model):
         fee = np.array([mb.standalone_fee_annual[a] for a in ALTERNATIVES]) - mb.core_fee_annual["equity"]
         return np.clip(belief - fee - sb.risk_penalty * excess_vol, -0.1, 0.1)
 
-    def saver_totals(self) -> kernels.SaverTotals:
+    def saver_totals(self) -> observation.SaverTotals:
         """National and per-plan holdings, coworker counts and observation's saver sums
-        (`agents.kernels.observe_savers`) as of the end of the last month (or t0).
+        (`agents.observation.observe_savers`) as of the end of the last month (or t0).
 
         The month's end-of-month pass (`step`) computes it once balances are final and keeps
         it for the next value of `month`; balances do not change before the next month's
@@ -359,9 +359,9 @@ class Alt401kModel(SaverPhases, mesa.Model):
             return self._observe(self.month)
         return self._saver_totals[1]
 
-    def _observe(self, month: int) -> kernels.SaverTotals:
-        """Observe the savers now (`agents.kernels.observe_savers`), cached as valid for `month`."""
-        exposure = kernels.observe_savers(self.savers, self.plans.default_rate, self.row_bounds)
+    def _observe(self, month: int) -> observation.SaverTotals:
+        """Observe the savers now (`agents.observation.observe_savers`), cached as valid for `month`."""
+        exposure = observation.observe_savers(self.savers, self.plans.default_rate, self.row_bounds)
         self._saver_totals = (month, exposure)
         return exposure
 

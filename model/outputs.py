@@ -115,7 +115,7 @@ def write_run(model: Alt401kModel, out_dir: Path, initial_record: dict[str, floa
     }
     for name, data in files.items():
         write_atomic(out_dir / name, data)
-    from ..agents.kernels import HAVE_NUMBA
+    from ..agents.compiled import HAVE_NUMBA
     from .threads import kernel_threads
 
     manifest = {

@@ -92,7 +92,7 @@ def sponsor_record(model: Alt401kModel) -> dict[str, float]:
 
 def saver_record(model: Alt401kModel) -> dict[str, float]:
     """Share of participants exposed to alternatives; near-retiree losses; share at the
-    default deferral rate (heads, national; sums from `agents.kernels.observe_savers`)."""
+    default deferral rate (heads, national; sums from `agents.observation.observe_savers`)."""
     sums = model.saver_totals().sums
     heads = sums["weight"]
     rec = {"share_savers_exposed_any_alt": sums["any_exposed"] / heads}

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ..agents import kernels, reallocation, rule_kernels
+from ..agents import fund_mix, kernels, reallocation, rule_kernels
 from ..agents import savers as sv
 from . import draws, fees
 from .assets import ALT_CLASS_INDEX, ALTERNATIVES, ASSET_CLASSES, HOLDING_ASSET, IS_ILLIQUID_HOLDING
@@ -51,16 +51,16 @@ class SaverPhases:
         mix = QDIA_MIX.get(self.policy.qdia)
         plan_sleeve = self.book.sleeve_matrix()[self.plans.default_product]
         if mix is None:  # a target-date fund: its glide path by age
-            return kernels.glide_composition(age, plan_sleeve, sponsor)
+            return fund_mix.glide_composition(age, plan_sleeve, sponsor)
         glide = np.broadcast_to(np.asarray(mix), (age.shape[0], 3))
-        return kernels.default_fund_composition(glide, plan_sleeve, sponsor)
+        return fund_mix.default_fund_composition(glide, plan_sleeve, sponsor)
 
-    def default_fund_mix(self) -> kernels.DefaultFundMix:
+    def default_fund_mix(self) -> fund_mix.DefaultFundMix:
         """What the balance pass needs to compute each saver's default-fund mix row by row
         (the same mix as `composition`, without the (n, 8) array)."""
         mix = QDIA_MIX.get(self.policy.qdia)
         plan_sleeve = self.book.sleeve_matrix()[self.plans.default_product]
-        return kernels.DefaultFundMix(self.savers.age_years, plan_sleeve, None if mix is None else np.asarray(mix))
+        return fund_mix.DefaultFundMix(self.savers.age_years, plan_sleeve, None if mix is None else np.asarray(mix))
 
     def visible_options(self, rows: npt.NDArray[np.intp] | None = None) -> npt.NDArray[np.bool_]:
         """Options on each saver's menu (or on `rows`' menus), shape (n, N_OPTIONS).

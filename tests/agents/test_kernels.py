@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from alt401k.agents import kernels
+from alt401k.agents import compiled, fund_mix, kernels, observation
 from alt401k.agents import savers as sv
 from alt401k.model.assets import HOLDING_ASSET, N_HOLDINGS
 from alt401k.model.model import PE_COLUMNS
@@ -148,10 +148,10 @@ def test_observation_pass_equals_the_array_twin(seed: int) -> None:
     # bytes wherever the chunks are cut.
     pop, default_rate = _observed_population(seed)
     n_plans = default_rate.shape[0]
-    ref = kernels.observe_savers_numpy(pop, default_rate, n_plans)
+    ref = observation.observe_savers_numpy(pop, default_rate, n_plans)
     first = None
     for bounds in (None, kernels.row_chunks(pop.sponsor, 100), np.array([0, pop.n])):
-        fast = kernels.observe_savers(pop, default_rate, bounds)
+        fast = observation.observe_savers(pop, default_rate, bounds)
         if first is None:
             first = fast
         assert fast.sums == first.sums
@@ -176,15 +176,15 @@ def test_observation_pass_gives_the_same_bytes_on_any_threads_and_without_the_ji
     pop, default_rate = _observed_population(2)
     bounds = kernels.row_chunks(pop.sponsor, 100)
     results = []
-    for threads, kernel in ((1, kernels._observe_kernel), (2, kernels._observe_kernel),
-                            (1, kernels._observe_kernel.py_func)):
-        saved = kernels._observe_kernel
-        kernels._observe_kernel = kernel
+    for threads, kernel in ((1, observation._observe_kernel), (2, observation._observe_kernel),
+                            (1, observation._observe_kernel.py_func)):
+        saved = observation._observe_kernel
+        observation._observe_kernel = kernel
         set_kernel_threads(threads)
         try:
-            results.append(kernels.observe_savers(pop, default_rate, bounds))
+            results.append(observation.observe_savers(pop, default_rate, bounds))
         finally:
-            kernels._observe_kernel = saved
+            observation._observe_kernel = saved
             set_kernel_threads(None)
     for other in results[1:]:
         assert other.sums == results[0].sums
@@ -207,17 +207,17 @@ def test_composition_kernel_equals_the_rule_bit_for_bit(seed: int) -> None:
     sponsor = rng.integers(0, n_plans, n).astype(np.int32)
     glide = glide_path(rng.uniform(20.0, 80.0, n))
     expected = sv.default_fund_composition(glide, plan_sleeve[sponsor])
-    np.testing.assert_array_equal(kernels.default_fund_composition(glide, plan_sleeve, sponsor), expected)
+    np.testing.assert_array_equal(fund_mix.default_fund_composition(glide, plan_sleeve, sponsor), expected)
     out = np.full((n, 8), np.nan)
-    kernels.default_fund_composition(glide, plan_sleeve, sponsor, out)
+    fund_mix.default_fund_composition(glide, plan_sleeve, sponsor, out)
     np.testing.assert_array_equal(out, expected)
     # With the glide path computed in the same pass (ages on and around the knots too).
     ages = np.concatenate([rng.uniform(15.0, 100.0, n - 8), [40.0, 60.0, 65.0, 72.0, 39.99, 72.01, 64.5, 20.0]])
     ages += rng.integers(0, 60, n) / 12.0
-    np.testing.assert_array_equal(kernels.glide_composition(ages, plan_sleeve, sponsor),
+    np.testing.assert_array_equal(fund_mix.glide_composition(ages, plan_sleeve, sponsor),
                                   sv.default_fund_composition(glide_path(ages), plan_sleeve[sponsor]))
     fixed = np.broadcast_to(np.array([0.6, 0.4, 0.0]), (n, 3))  # a balanced QDIA
-    np.testing.assert_array_equal(kernels.default_fund_composition(fixed, plan_sleeve, sponsor),
+    np.testing.assert_array_equal(fund_mix.default_fund_composition(fixed, plan_sleeve, sponsor),
                                   sv.default_fund_composition(np.asarray(fixed), plan_sleeve[sponsor]))
     # The inputs reach the branch where the replaced class runs out.
     need = plan_sleeve[sponsor].sum(axis=1) - plan_sleeve[sponsor, 5]
@@ -231,7 +231,7 @@ def test_row_total_is_numpys_row_sum_bit_for_bit(width: int) -> None:
     rng = np.random.default_rng(width)
     rows = rng.lognormal(0.0, 4.0, (400, width)) * (rng.random((400, width)) < 0.7)
     expected = rows.sum(axis=1)
-    assert all(kernels._row_total(rows[i]) == expected[i] for i in range(rows.shape[0]))
+    assert all(compiled._row_total(rows[i]) == expected[i] for i in range(rows.shape[0]))
 
 
 @settings(max_examples=60, deadline=None)
@@ -311,14 +311,14 @@ def test_balance_pass_computing_the_mix_equals_reading_it(fixed: tuple[float, ..
     plan_sleeve[:, 3:] = rng.uniform(0.0, 0.19, (30, 5)) * (rng.random((30, 5)) < 0.5)
     age = rng.uniform(18.0, 80.0, 1_500)
     if fixed is None:
-        comp = kernels.glide_composition(age, plan_sleeve, base["sponsor"])
+        comp = fund_mix.glide_composition(age, plan_sleeve, base["sponsor"])
     else:
         glide = np.broadcast_to(np.asarray(fixed), (age.size, 3))
-        comp = kernels.default_fund_composition(glide, plan_sleeve, base["sponsor"])
+        comp = fund_mix.default_fund_composition(glide, plan_sleeve, base["sponsor"])
     read = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in base.items()}
     read["composition"] = comp
     made = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in base.items()}
-    made["composition"] = kernels.DefaultFundMix(age, plan_sleeve, None if fixed is None else np.asarray(fixed))
+    made["composition"] = fund_mix.DefaultFundMix(age, plan_sleeve, None if fixed is None else np.asarray(fixed))
     t_read, t_made = kernels.balance_month_rows(**read), kernels.balance_month_rows(**made)
     np.testing.assert_array_equal(made["balance"], read["balance"])
     np.testing.assert_array_equal(t_made.fees_by_plan_holding, t_read.fees_by_plan_holding)

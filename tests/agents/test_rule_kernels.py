@@ -8,7 +8,7 @@ import functools
 
 import numpy as np
 import pytest
-from alt401k.agents import rule_kernels
+from alt401k.agents import compiled, rule_kernels
 from alt401k.agents import savers as sv
 from alt401k.model.config import RunConfig
 from alt401k.model.model import Alt401kModel
@@ -74,7 +74,7 @@ def test_clip_is_numpys_clip() -> None:
     # Signed zeros and the bounds themselves included (the review pass clips deferral rates).
     x = np.array([-0.0, 0.0, -1e-300, 1e-300, 0.01, 0.3, 0.5, 0.50000001, -5.0, 7.0, 0.2])
     for lo, hi in ((0.0, 0.5), (0.01, 0.30), (-0.0, 0.5)):
-        got = np.array([rule_kernels._clip(v, lo, hi) for v in x])
+        got = np.array([compiled._clip(v, lo, hi) for v in x])
         expected = np.clip(x, lo, hi)
         np.testing.assert_array_equal(got, expected)
         np.testing.assert_array_equal(np.signbit(got), np.signbit(expected))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from alt401k.agents.kernels import HAVE_NUMBA
+from alt401k.agents.compiled import HAVE_NUMBA
 from alt401k.model import draws
 from hypothesis import given, settings
 from hypothesis import strategies as st

@@ -1,0 +1,106 @@
+"""What the compiled passes share: numba where it is installed, and scalar helpers that
+reproduce numpy's own arithmetic bit for bit.
+
+DESIGN §6. numba is an optional dependency (extra "fast"); results never depend on it: every
+pass either runs interpreted without it (the same IEEE operations in the same order) or
+falls back to the numpy rule it equals bit for bit. `ALT401K_NO_JIT=1` disables it.
+The helpers here follow numpy's conventions where they differ from the obvious loop:
+pairwise sums (`_row_total`), `numpy.interp`'s slopes and formula (`_slopes`,
+`_interp_sloped`) and `numpy.clip`'s signed zeros (`_clip`), each tested against numpy
+(tests/agents/test_kernels.py, tests/agents/test_rule_kernels.py).
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import numpy.typing as npt
+
+F64 = npt.NDArray[np.float64]
+
+try:  # numba is an optional dependency (extra "fast"); results do not depend on it.
+    if os.environ.get("ALT401K_NO_JIT"):
+        raise ImportError("disabled by ALT401K_NO_JIT")
+    from numba import njit, prange
+
+    HAVE_NUMBA = True
+except ImportError:  # pragma: no cover - exercised where numba is absent
+    HAVE_NUMBA = False
+    prange = range
+    njit = None
+
+__all__ = ["HAVE_NUMBA", "njit", "prange"]
+
+
+def _row_total(row):  # pragma: no cover - compiled
+    """Sum of a row in numpy's pairwise order for rows of up to 128 values (eight partial
+    sums combined as a tree, then the tail), so that it equals `ndarray.sum(axis=1)` bit
+    for bit (tested); balance rows have N_HOLDINGS = 22."""
+    n = row.shape[0]
+    if n < 8:
+        t = 0.0
+        for j in range(n):
+            t += row[j]
+        return t
+    r0, r1, r2, r3, r4, r5, r6, r7 = row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7]
+    i = 8
+    while i + 8 <= n:
+        r0 += row[i]
+        r1 += row[i + 1]
+        r2 += row[i + 2]
+        r3 += row[i + 3]
+        r4 += row[i + 4]
+        r5 += row[i + 5]
+        r6 += row[i + 6]
+        r7 += row[i + 7]
+        i += 8
+    t = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        t += row[i]
+        i += 1
+    return t
+
+
+def _add_rows_in_order(parts: F64) -> F64:  # pragma: no cover - compiled
+    """parts[0] + parts[1] + ... + parts[m-1], in that order (fixed, whatever the threads)."""
+    total = parts[0].copy()
+    for c in range(1, parts.shape[0]):
+        for j in range(parts.shape[1]):
+            total[j] += parts[c, j]
+    return total
+
+
+
+def _slopes(xp: F64, fp: F64) -> F64:
+    """Slopes of the segments of a piecewise-linear function, as `numpy.interp` computes
+    them (the same division, so the same bits), for `_interp_sloped`."""
+    return (fp[1:] - fp[:-1]) / (xp[1:] - xp[:-1])
+
+
+def _interp_sloped(x, xp, fp, slope):  # pragma: no cover - compiled
+    """`numpy.interp(x, xp, fp)` for one finite x, the segments' `_slopes` given (no
+    division per call): the same formula, the same bits (tested)."""
+    n = xp.shape[0]
+    if x <= xp[0]:
+        return fp[0]
+    if x >= xp[n - 1]:
+        return fp[n - 1]
+    j = 0
+    while x >= xp[j + 1]:
+        j += 1
+    return slope[j] * (x - xp[j]) + fp[j]
+
+
+def _clip(x, lo, hi):  # pragma: no cover - compiled
+    """`numpy.clip` of one float as numpy computes it (lo if x < lo, then hi if x > hi, else
+    x itself: numpy.clip(-0.0, 0.0, 1.0) is -0.0), signed zeros included."""
+    x = lo if x < lo else x
+    return hi if x > hi else x
+
+
+if HAVE_NUMBA:
+    _row_total = njit(cache=True, nogil=True)(_row_total)
+    _add_rows_in_order = njit(cache=True, nogil=True)(_add_rows_in_order)
+    _interp_sloped = njit(cache=True, nogil=True)(_interp_sloped)
+    _clip = njit(cache=True, nogil=True)(_clip)

@@ -1,0 +1,153 @@
+"""The default-fund mix of each saver, computed row by row from its plan's sleeve.
+
+ODD §7.5 (default fund). The rule is `savers.default_fund_composition` (and
+`model.strata.glide_path` for a target-date fund); these passes compute the same numbers
+row by row from the plan-level sleeve matrix, without the per-saver sleeve matrix and its
+temporaries, bit for bit (tests/agents/test_kernels.py), and fall back to the rule without
+numba. The balance pass (`agents.kernels`) uses the row helpers to compute each saver's
+mix itself (`DefaultFundMix`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from ..model.strata import GLIDE_CASH, GLIDE_EQUITY, glide_path
+from . import savers as sv
+from .compiled import HAVE_NUMBA, _interp_sloped, _row_total, _slopes, njit, prange
+
+F64 = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class DefaultFundMix:
+    """Inputs from which the balance pass computes each saver's default-fund mix itself,
+    row by row, instead of reading an (n, N_DF) array (ODD §7.5; 64 bytes a saver of
+    memory and a pass over it saved): a target-date fund's glide path by age
+    (`fixed` None) or a fixed public mix (`fixed`: equity, bonds, cash), with the plan's
+    sleeve. The same bits as `glide_composition` / `default_fund_composition`."""
+
+    age_years: F64
+    plan_sleeve: F64
+    """(n_plans, N_DF): sleeve of each plan's default fund by asset class."""
+    fixed: F64 | None = None
+
+
+def _sleeve_needs(sl, from_bonds):  # pragma: no cover - compiled
+    """(bonds the sleeve replaces, whole sleeve) of a plan's sleeve row, as the rule sums them."""
+    need_bonds = 0.0
+    first = True
+    for k in range(sl.shape[0]):
+        if from_bonds[k]:
+            need_bonds = sl[k] if first else need_bonds + sl[k]
+            first = False
+    return need_bonds, _row_total(sl)  # as the rule's sleeve.sum(axis=1), to the bit
+
+
+def _mix_row_given(g0, g1, p2, sl, need_bonds, total, out, i):  # pragma: no cover - compiled
+    """`_mix_row` with the plan's `_sleeve_needs` already computed (once per plan)."""
+    need_equity = total - need_bonds
+    take_equity = min(need_equity, g0)
+    take_bonds = min(need_bonds, g1)
+    p0 = g0 - take_equity
+    p1 = g1 - take_bonds
+    rest = (need_equity - take_equity) + (need_bonds - take_bonds)
+    if rest > 0:
+        left = (p0 + p1) + p2
+        scale = (left - rest) / left if left > 0 else 0.0
+        p0 *= scale
+        p1 *= scale
+        p2 *= scale
+    for k in range(3, sl.shape[0]):
+        out[i, k] = sl[k]
+    out[i, 0] = p0
+    out[i, 1] = p1
+    out[i, 2] = p2
+
+
+def _mix_row(g0, g1, p2, sl, from_bonds, out, i):  # pragma: no cover - compiled
+    """Row i of `savers.default_fund_composition` from public weights (g0, g1, p2) and the
+    plan's sleeve row `sl`, written into out[i]."""
+    need_bonds, total = _sleeve_needs(sl, from_bonds)
+    _mix_row_given(g0, g1, p2, sl, need_bonds, total, out, i)
+
+
+def _plan_sleeve_needs(plan_sleeve, from_bonds, need_bonds, total):  # pragma: no cover - compiled
+    for p in range(plan_sleeve.shape[0]):
+        need_bonds[p], total[p] = _sleeve_needs(plan_sleeve[p], from_bonds)
+
+
+def _composition_rows(glide, plan_sleeve, sponsor, from_bonds, out):  # pragma: no cover - compiled
+    for i in prange(glide.shape[0]):
+        _mix_row(glide[i, 0], glide[i, 1], glide[i, 2], plan_sleeve[sponsor[i]], from_bonds, out, i)
+
+
+def _glide_composition_rows(age, eq_xp, eq_fp, eq_slope, cash_xp, cash_fp, cash_slope, plan_sleeve, sponsor,
+                            from_bonds, out):  # pragma: no cover - compiled
+    for i in prange(age.shape[0]):
+        equity = _interp_sloped(age[i], eq_xp, eq_fp, eq_slope)
+        cash = _interp_sloped(age[i], cash_xp, cash_fp, cash_slope)
+        bonds = 1.0 - equity - cash  # as model.strata.glide_path
+        _mix_row(equity, bonds, cash, plan_sleeve[sponsor[i]], from_bonds, out, i)
+
+
+if HAVE_NUMBA:
+    _sleeve_needs = njit(cache=True, nogil=True)(_sleeve_needs)
+    _mix_row_given = njit(cache=True, nogil=True)(_mix_row_given)
+    _mix_row = njit(cache=True, nogil=True)(_mix_row)
+    _plan_sleeve_needs = njit(cache=True, nogil=True)(_plan_sleeve_needs)
+
+
+def plan_sleeve_needs(plan_sleeve: F64, need_bonds: F64, total: F64) -> None:
+    """Each plan's sleeve share replacing bonds and whole sleeve share, into the arrays given
+    (the per-plan part of the default-fund mix, computed once a month, not once a saver)."""
+    _plan_sleeve_needs(plan_sleeve, sv.SLEEVE_FROM_BONDS_MASK, need_bonds, total)
+
+
+# Row-wise passes with no sums across rows: any split of the rows among threads gives the
+# same bytes, so they run on numba's threads (prange) directly.
+_glide_composition_kernel = njit(cache=True, nogil=True, parallel=True)(_glide_composition_rows) if HAVE_NUMBA else None
+
+
+_composition_kernel = njit(cache=True, nogil=True, parallel=True)(_composition_rows) if HAVE_NUMBA else None
+
+
+def glide_composition(age_years: F64, plan_sleeve: F64, sponsor: npt.NDArray[np.int32],
+                      out: F64 | None = None) -> F64:
+    """`default_fund_composition` of a target-date default fund, the glide-path weights
+    (`model.strata.glide_path`, from its knots) computed in the same pass: no (n, 3) glide
+    array and its temporaries. Same bits as the rule (tested); without numba the rule."""
+    if _glide_composition_kernel is None:
+        return default_fund_composition(glide_path(age_years), plan_sleeve, sponsor, out)
+    if out is None:
+        out = np.empty((age_years.shape[0], plan_sleeve.shape[1]))
+    (eq_xp, eq_fp), (cash_xp, cash_fp) = GLIDE_EQUITY, GLIDE_CASH
+    _glide_composition_kernel(np.ascontiguousarray(age_years, dtype=np.float64), eq_xp, eq_fp, _slopes(eq_xp, eq_fp),
+                              cash_xp, cash_fp, _slopes(cash_xp, cash_fp), np.ascontiguousarray(plan_sleeve), sponsor,
+                              sv.SLEEVE_FROM_BONDS_MASK, out)
+    return out
+
+
+def default_fund_composition(glide: F64, plan_sleeve: F64, sponsor: npt.NDArray[np.int32],
+                             out: F64 | None = None) -> F64:
+    """Each saver's default-fund mix from its glide-path weights and its plan's sleeve.
+
+    The rule is `savers.default_fund_composition` (ODD §7, default fund); this computes it
+    row by row from the plan-level sleeve matrix (shape (n_plans, 8)) without building the
+    per-saver sleeve matrix and its temporaries, into `out` when given. Same bits as the
+    rule (tests/agents/test_kernels.py); without numba the rule itself is used.
+    """
+    if _composition_kernel is None:
+        result = sv.default_fund_composition(glide, plan_sleeve[sponsor])
+        if out is None:
+            return result
+        out[:] = result
+        return out
+    if out is None:
+        out = np.empty((glide.shape[0], plan_sleeve.shape[1]))
+    _composition_kernel(np.ascontiguousarray(glide), np.ascontiguousarray(plan_sleeve), sponsor,
+                        sv.SLEEVE_FROM_BONDS_MASK, out)
+    return out

@@ -1,0 +1,183 @@
+"""The end-of-month pass over the savers: national and per-plan holdings, coworker counts
+and observation's national sums, in one pass.
+
+ODD §6 (observation) and §3 step 11. `observe_savers_numpy` is the whole-array definition;
+`observe_savers` is the compiled pass the model uses (interpreted without numba, the same
+bytes), tested against it (tests/agents/test_kernels.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+from . import savers as sv
+from .compiled import HAVE_NUMBA, _add_rows_in_order, _row_total, njit, prange
+from .kernels import row_chunks
+
+F64 = npt.NDArray[np.float64]
+
+
+OBSERVED_SUMS: tuple[str, ...] = (
+    "weight", "participating", "balance_usd", "in_default_fund", "any_exposed",
+    *(f"exposed__{a}" for a in sv.ALTERNATIVES),
+    "near_retirees", "near_retirees_worst_year_loss_gt20", "at_default_deferral",
+)
+"""The weighted (national) sums of `observe_savers`: heads for every entry but
+`balance_usd`, which is dollars. Exposed means more than the threshold in the class through
+any channel; near retirees are 55-64; at default is an auto-enrolled saver whose deferral
+equals the plan's default rate (numpy.isclose's default test)."""
+EXPOSURE_THRESHOLD_USD = 0.005
+"""Half a cent: balances below it are rounding dust, not exposure."""
+
+
+@dataclass
+class SaverTotals:
+    """What observation, litigation and coworkers need of the savers at the end of a month
+    (ODD §6), from one pass over them (`observe_savers`)."""
+
+    sums: dict[str, float]
+    """National sums over savers, keyed by `OBSERVED_SUMS`."""
+    holdings_usd: F64
+    """(N_HOLDINGS,): national dollars in each holding column."""
+    plan_holdings_usd: F64
+    """(n_plans, N_HOLDINGS): national dollars of each plan's savers in each holding
+    (the same bits as `plan_sums(sponsor, weight, balance, n_plans)`)."""
+    plan_outside_held: F64
+    """(n_plans, N_ALT): national heads of each plan holding each class outside the default
+    fund (the same bits as `plan_sums` of 1.0 where a saver holds it, 0.0 elsewhere)."""
+
+
+def observe_savers_numpy(pop: sv.SaverPopulation, default_rate: F64, n_plans: int,
+                         threshold_usd: float = EXPOSURE_THRESHOLD_USD) -> SaverTotals:
+    """`SaverTotals` by whole-array operations (the definition `observe_savers` is tested against)."""
+    balance, w = pop.balance_usd, pop.weight
+    inside, outside = sv.alt_holdings(balance)
+    exposed = inside + outside > threshold_usd
+    near = (pop.age_years >= 55) & (pop.age_years < 65)
+    rate = default_rate[pop.sponsor]
+    at_default = pop.is_auto_enrolled & (np.abs(pop.deferral_rate - rate) <= 1e-8 + 1e-5 * np.abs(rate))
+    flags = [np.ones(pop.n, dtype=bool), pop.is_participating, None, (balance[:, : sv.N_DF] > 0).any(axis=1),
+             exposed.any(axis=1), *exposed.T, near, near & (pop.worst_year_return < -0.2), at_default]
+    sums = {name: float(w @ (balance.sum(axis=1) if f is None else f)) for name, f in zip(OBSERVED_SUMS, flags, strict=True)}
+    by_plan = sp.csr_array((w, (pop.sponsor, np.arange(pop.n))), shape=(n_plans, pop.n))
+    return SaverTotals(sums, w @ balance, by_plan @ balance, by_plan @ (outside > 0).astype(np.float64))
+
+
+def _observe_rows(lo, hi, balance, weight, participating, age, worst, auto, deferral, sponsor, default_rate,
+                  df0, st0, wi0, n_alt, n_df, threshold, plan_sums_out, plan_held,
+                  plan_outside):  # pragma: no cover - compiled
+    """Rows lo..hi-1 of `observe_savers`: each plan's sums into its row of `plan_sums_out`
+    (kept in local accumulators, added in row order, and added into the plan's row when the
+    next plan's rows begin) and its holdings and holders into `plan_held`, `plan_outside`."""
+    h = balance.shape[1]
+    heads = part = dollars = in_df = any_exp = near = near_loss = at_default = 0.0
+    exposed = np.zeros(n_alt)
+    plan = -1
+    for i in range(lo, hi):
+        w = weight[i]
+        s = sponsor[i]
+        if s != plan:
+            if plan >= 0:
+                _add_observed(plan_sums_out[plan], heads, part, dollars, in_df, any_exp, exposed, near, near_loss,
+                              at_default)
+            plan = s
+            heads = part = dollars = in_df = any_exp = near = near_loss = at_default = 0.0
+            exposed[:] = 0.0
+        for j in range(h):
+            plan_held[s, j] += w * balance[i, j]
+        heads += w
+        if participating[i]:
+            part += w
+        dollars += w * _row_total(balance[i])
+        held = False
+        for k in range(n_df):
+            held = held | (balance[i, k] > 0)  # no short-circuit: no branch to mispredict
+        if held:
+            in_df += w
+        hit = False
+        for k in range(n_alt):
+            outside = balance[i, st0 + k] + balance[i, wi0 + k]
+            if outside > 0:
+                plan_outside[s, k] += w  # w x 1.0, as plan_sums adds it
+            if balance[i, df0 + k] + outside > threshold:
+                hit = True
+                exposed[k] += w
+        if hit:
+            any_exp += w
+        if age[i] >= 55 and age[i] < 65:
+            near += w
+            if worst[i] < -0.2:
+                near_loss += w
+        if auto[i]:
+            rate = default_rate[s]
+            if abs(deferral[i] - rate) <= 1e-8 + 1e-5 * abs(rate):
+                at_default += w
+    if plan >= 0:
+        _add_observed(plan_sums_out[plan], heads, part, dollars, in_df, any_exp, exposed, near, near_loss, at_default)
+
+
+def _add_observed(out, heads, part, dollars, in_df, any_exp, exposed, near, near_loss,
+                  at_default):  # pragma: no cover - compiled
+    """Add one run of a plan's rows to its row `out` of sums, in `OBSERVED_SUMS` order."""
+    n_alt = exposed.shape[0]
+    out[0] += heads
+    out[1] += part
+    out[2] += dollars
+    out[3] += in_df
+    out[4] += any_exp
+    for k in range(n_alt):
+        out[5 + k] += exposed[k]
+    out[5 + n_alt] += near
+    out[6 + n_alt] += near_loss
+    out[7 + n_alt] += at_default
+
+
+if HAVE_NUMBA:
+    _add_observed = njit(cache=True, nogil=True)(_add_observed)
+    _observe_rows = njit(cache=True, nogil=True)(_observe_rows)
+
+
+def _observe_chunks(bounds, balance, weight, participating, age, worst, auto, deferral, sponsor, default_rate,
+                    df0, st0, wi0, n_alt, n_df, threshold, plan_sums_out, plan_held,
+                    plan_outside):  # pragma: no cover - compiled
+    for c in prange(bounds.shape[0] - 1):
+        _observe_rows(bounds[c], bounds[c + 1], balance, weight, participating, age, worst, auto, deferral,
+                      sponsor, default_rate, df0, st0, wi0, n_alt, n_df, threshold, plan_sums_out,
+                      plan_held, plan_outside)
+
+
+_observe_kernel = njit(cache=True, nogil=True, parallel=True)(_observe_chunks) if HAVE_NUMBA else _observe_chunks
+"""Compiled on numba's threads, else the same chunk loop interpreted (same bytes, slowly)."""
+
+
+def observe_savers(pop: sv.SaverPopulation, default_rate: F64, bounds: npt.NDArray[np.intp] | None = None,
+                   threshold_usd: float = EXPOSURE_THRESHOLD_USD) -> SaverTotals:
+    """National and per-plan holdings, each plan's holders of each alternative outside the
+    default fund and the month's national sums over savers, in one pass.
+
+    ODD §6, observation. One pass over the balance matrix and the saver columns, rows shared
+    out among threads in the chunks `bounds` (default `row_chunks(pop.sponsor)`). Each
+    plan's sums and totals are added by the one thread that has its rows, in row order, and
+    national sums and holdings are the plans' added in plan order, so the bytes depend
+    neither on the number of threads, nor on the chunks, nor on the JIT. Equal to
+    `observe_savers_numpy` to rounding (national sums are added in another order) and, for
+    the per-plan totals, to the bit. Nothing per saver is kept.
+    """
+    if bounds is None:
+        bounds = row_chunks(pop.sponsor)
+    n_alt, n_plans = sv.N_ALT, default_rate.shape[0]
+    h = pop.balance_usd.shape[1]
+    plan_sums_out = np.zeros((n_plans, len(OBSERVED_SUMS)))
+    plan_held, plan_outside = np.zeros((n_plans, h)), np.zeros((n_plans, n_alt))
+    _observe_kernel(bounds, pop.balance_usd, pop.weight, pop.is_participating, pop.age_years, pop.worst_year_return,
+                    pop.is_auto_enrolled, pop.deferral_rate, pop.sponsor, default_rate, sv.DF_ALT_SLICE.start,
+                    sv.STANDALONE_ALT_SLICE.start, sv.WINDOW_ALT_SLICE.start, n_alt, sv.N_DF, threshold_usd,
+                    plan_sums_out, plan_held, plan_outside)
+    totals = _add_rows_in_order(plan_sums_out)
+    # National holdings: the plans' totals added in plan order (fixed, whatever the threads).
+    return SaverTotals(dict(zip(OBSERVED_SUMS, totals.tolist(), strict=True)), _add_rows_in_order(plan_held),
+                    plan_held, plan_outside)
