@@ -155,12 +155,14 @@ def _balance_month_rows(
                     balance[i, j] += a * allocation[i, j - n_df + 1]
         # Returns, fees and carry holding by holding. Most of a saver's 22 holdings are empty,
         # and an empty one adds exact zeros to every sum (balances are never -0.0), so it is
-        # skipped: the same bits as visiting it.
+        # skipped: the same bits as visiting it. A defaulted saver holds nothing outside the
+        # default fund (an invariant, tests/model/test_model.py), so only its first n_df
+        # holdings are visited.
         before = 0.0
         gain = 0.0
         carry = 0.0
         w = weight[i]
-        for j in range(h):
+        for j in range(n_df if style[i] == _DEFAULTED else h):
             b = balance[i, j]
             if b == 0.0:
                 continue
@@ -319,11 +321,13 @@ def balance_month_rows(
 
     Rows are shared out in the chunks `bounds` (default `row_chunks(sponsor)`), run on
     numba's threads; each plan's totals are added in row order and national totals are
-    the plans' added in plan order, so the chunks do not change the bits. `composition` is each saver's default-fund mix, or a `DefaultFundMix` to compute it
-    from, row by row. `style` (the savers' investment styles), when given, lets the pass
-    skip reading the allocation of defaulted savers, whose allocation is always the default
-    fund alone (an invariant of the model, tests/model/test_model.py); without it every
-    allocation is read. Same bits either way."""
+    the plans' added in plan order, so the chunks do not change the bits. `composition`
+    is each saver's default-fund mix, or a `DefaultFundMix` to compute it from, row by row.
+    `style` (the savers' investment styles), when given, lets the pass skip what defaulted
+    savers cannot have: their allocation is always the default fund alone and they hold
+    nothing outside it (invariants of the model, checked every month in
+    tests/model/test_model.py), so their allocation is not read nor their other holdings
+    visited; without it every row is read in full. Same bits either way."""
     excess = pe_return - hurdle_annual / 12.0
     carry_monthly = carry_rate * excess / (1.0 + pe_return) if excess > 0 else 0.0
     is_pe = np.zeros(balance.shape[1], dtype=np.bool_)

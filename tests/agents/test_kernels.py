@@ -70,13 +70,15 @@ def test_numba_kernel_matches_numpy_twin(seed: int, pe_return: float) -> None:
 
 
 def test_defaulted_savers_allocation_is_not_needed() -> None:
-    # Given the savers' styles, the pass does not read a defaulted saver's allocation (it is
-    # always the default fund alone in the model, tests/model/test_model.py) and adds
-    # nothing for savers who contribute nothing: the same bits as reading every row.
+    # Given the savers' styles, the pass does not read a defaulted saver's allocation nor
+    # visit its holdings outside the default fund (in the model it is always the default
+    # fund alone and they are empty, tests/model/test_model.py) and adds nothing for savers
+    # who contribute nothing: the same bits as reading every row.
     a = random_inputs(6)
     rng = np.random.default_rng(6)
     style = rng.choice([sv.DEFAULTED, sv.ACTIVE, sv.WINDOW], a["balance"].shape[0]).astype(np.int8)
     a["allocation"][style == sv.DEFAULTED] = np.eye(sv.N_OPTIONS)[0]
+    a["balance"][style == sv.DEFAULTED, sv.N_DF :] = 0.0
     a["amount"][rng.random(style.size) < 0.2] = 0.0
     b = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in a.items()}
     ta, tb = kernels.balance_month_rows(**a), kernels.balance_month_rows(**b, style=style)

@@ -53,10 +53,13 @@ def test_money_identity_holds_every_month(scenario: str, seed: int) -> None:
         assert model.savers.balance_usd.min() >= 0.0
         # What the balance pass's shortcuts rely on (agents.kernels): no balance is -0.0, so
         # adding a zero leaves it as it is, and a defaulted saver's allocation is the
-        # default fund alone, so it need not be read.
+        # default fund alone, so it need not be read, and it holds nothing outside the
+        # default fund, so those holdings need not be visited.
         assert not np.signbit(model.savers.balance_usd).any()
-        defaulted = model.savers.allocation[model.savers.style == sv.DEFAULTED]
+        is_defaulted = model.savers.style == sv.DEFAULTED
+        defaulted = model.savers.allocation[is_defaulted]
         assert (defaulted[:, 0] == 1.0).all() and (defaulted[:, 1:] == 0.0).all()
+        assert (model.savers.balance_usd[is_defaulted, sv.N_DF :] == 0.0).all()
         previous = now
     assert model.savers.weight.sum() == pytest.approx(PARTICIPANTS, rel=1e-12)
     assert model.plans.weight.sum() == pytest.approx(PLANS, rel=1e-12)
