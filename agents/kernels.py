@@ -33,11 +33,12 @@ from ..model.strata import GLIDE_CASH, GLIDE_EQUITY
 from . import savers as sv
 from .compiled import HAVE_NUMBA, _add_rows_in_order, _interp_sloped, _slopes, njit, prange
 from .fund_mix import DefaultFundMix, _mix_row_given, plan_sleeve_needs
+from .rule_kernels import _contribution
 
 F64 = npt.NDArray[np.float64]
 _DEFAULTED = sv.DEFAULTED  # a constant inside the compiled passes
 
-__all__ = ["HAVE_NUMBA", "DefaultFundMix", "MonthTotals", "balance_month", "plan_sums", "row_chunks"]
+__all__ = ["HAVE_NUMBA", "DefaultFundMix", "MonthTotals", "Payroll", "balance_month", "plan_sums", "row_chunks"]
 
 
 @dataclass
@@ -52,6 +53,25 @@ class MonthTotals:
     carry_usd: float
     stuck_usd: float
     sleeve_sold_usd: float
+    employee_usd: float = 0.0
+    """Weighted employee deferrals, where the pass computed the contributions (`Payroll`)."""
+    match_usd: float = 0.0
+    """Weighted employer match, likewise."""
+
+
+@dataclass(frozen=True)
+class Payroll:
+    """What the balance pass needs to compute each saver's contributions itself
+    (`savers.contributions_usd`, ODD §7.4) instead of reading an amount per saver: the
+    savers' pay, deferral rate and participation flags, and each plan's match terms
+    (shape (n_plans,)). Saves a pass writing three arrays and two reading them back."""
+
+    salary_usd_annual: F64
+    deferral_rate: F64
+    is_participating: npt.NDArray[np.bool_]
+    is_contributing: npt.NDArray[np.bool_]
+    match_rate: F64
+    match_cap: F64
 
 
 def balance_month_numpy(
@@ -93,12 +113,14 @@ def _balance_month_rows(
     lo, hi, balance, year_growth, weight, sponsor, amount, allocation, style, composition, holding_return,
     fee_monthly, is_pe, carry_rate_monthly, df_illiquid, gate_monthly, fees_out, gain_out,
     mix_mode, age, eq_xp, eq_fp, eq_slope, cash_xp, cash_fp, cash_slope, fixed_mix, plan_sleeve, need_bonds,
-    sleeve_total, plan_totals,
+    sleeve_total, plan_totals, pay_mode, salary, deferral, participating, contributing, match_rate, match_cap,
 ):  # pragma: no cover - compiled; checked against the numpy twin
     """Rows lo..hi-1 of the balance update, adding each plan's fees (`fees_out`), gains
-    (`gain_out`, by holding) and gain, carry, stuck and sold totals (`plan_totals`) in row
-    order; these per-plan arrays are shared, each plan's rows lying in one chunk
-    (`row_chunks`).
+    (`gain_out`, by holding) and gain, carry, stuck, sold, employee and match totals
+    (`plan_totals`) in row order; these per-plan arrays are shared, each plan's rows lying
+    in one chunk (`row_chunks`). With `pay_mode` each saver's contributions are computed
+    from its pay and plan (`rule_kernels._contribution`, the same bits as
+    `savers.contributions_usd`), else read from `amount`.
 
     Each saver's default-fund mix is read from `composition` (mix_mode 0) or computed for
     the row from its age on the glide path (1) or from `fixed_mix` (2) and its plan's sleeve,
@@ -114,6 +136,8 @@ def _balance_month_rows(
     carry_total = 0.0
     stuck_total = 0.0
     sold_total = 0.0
+    employee_total = 0.0
+    match_total = 0.0
     is_ill = np.zeros(n_df, dtype=np.bool_)
     new_ill = np.zeros(n_df)
     floor_ill = np.zeros(n_df)
@@ -123,9 +147,11 @@ def _balance_month_rows(
         s = sponsor[i]
         if s != plan:
             if plan >= 0:
-                _add_plan_totals(plan_totals, plan, gain_total, carry_total, stuck_total, sold_total)
+                _add_plan_totals(plan_totals, plan, gain_total, carry_total, stuck_total, sold_total, employee_total,
+                                 match_total)
             plan = s
-            gain_total = carry_total = stuck_total = sold_total = 0.0
+            gain_total = carry_total = stuck_total = sold_total = employee_total = match_total = 0.0
+        w = weight[i]
         if mix_mode == 0:
             for k in range(n_df):
                 comp[0, k] = composition[i, k]
@@ -142,7 +168,14 @@ def _balance_month_rows(
         # saver's allocation (always all in the default fund: allocation[i, 0] == 1, the rest
         # 0) is not read: a * 1.0 * comp == a * comp. The same bits as the full loop, with
         # 120 bytes a defaulted saver less to read.
-        a = amount[i]
+        if pay_mode:
+            e, m = _contribution(salary[i], deferral[i], participating[i], contributing[i], match_rate[s],
+                                 match_cap[s])
+            employee_total += w * e
+            match_total += w * m
+            a = e + m
+        else:
+            a = amount[i]
         if a != 0.0:
             if style[i] == _DEFAULTED:
                 for k in range(n_df):
@@ -161,7 +194,6 @@ def _balance_month_rows(
         before = 0.0
         gain = 0.0
         carry = 0.0
-        w = weight[i]
         for j in range(n_df if style[i] == _DEFAULTED else h):
             b = balance[i, j]
             if b == 0.0:
@@ -239,16 +271,19 @@ def _balance_month_rows(
         stuck_total += weight[i] * stuck
         sold_total += weight[i] * sold
     if plan >= 0:
-        _add_plan_totals(plan_totals, plan, gain_total, carry_total, stuck_total, sold_total)
+        _add_plan_totals(plan_totals, plan, gain_total, carry_total, stuck_total, sold_total, employee_total,
+                         match_total)
 
 
-def _add_plan_totals(plan_totals, s, gain, carry, stuck, sold):  # pragma: no cover - compiled
+def _add_plan_totals(plan_totals, s, gain, carry, stuck, sold, employee, match):  # pragma: no cover - compiled
     """Add one run of plan s's rows to its totals (once per plan where its rows are
     contiguous, as the model keeps them: 0.0 + x == x, so the plan's own row-order sums)."""
     plan_totals[s, 0] += gain
     plan_totals[s, 1] += carry
     plan_totals[s, 2] += stuck
     plan_totals[s, 3] += sold
+    plan_totals[s, 4] += employee
+    plan_totals[s, 5] += match
 
 
 if HAVE_NUMBA:
@@ -260,7 +295,7 @@ def _balance_month_chunks(
     bounds, balance, year_growth, weight, sponsor, amount, allocation, style, composition, holding_return,
     fee_monthly, is_pe, carry_rate_monthly, df_illiquid, gate_monthly, fees_out, gain_out, plan_totals,
     mix_mode, age, eq_xp, eq_fp, eq_slope, cash_xp, cash_fp, cash_slope, fixed_mix, plan_sleeve, need_bonds,
-    sleeve_total,
+    sleeve_total, pay_mode, salary, deferral, participating, contributing, match_rate, match_cap,
 ):  # pragma: no cover - compiled
     """Every chunk of rows (`row_chunks`), on as many threads as numba has: chunk c writes
     only its rows and its plans' rows of the per-plan totals, so no two threads touch the
@@ -270,7 +305,8 @@ def _balance_month_chunks(
             bounds[c], bounds[c + 1], balance, year_growth, weight, sponsor, amount, allocation, style,
             composition, holding_return, fee_monthly, is_pe, carry_rate_monthly, df_illiquid,
             gate_monthly, fees_out, gain_out, mix_mode, age, eq_xp, eq_fp, eq_slope, cash_xp, cash_fp,
-            cash_slope, fixed_mix, plan_sleeve, need_bonds, sleeve_total, plan_totals,
+            cash_slope, fixed_mix, plan_sleeve, need_bonds, sleeve_total, plan_totals, pay_mode, salary, deferral,
+            participating, contributing, match_rate, match_cap,
         )
 
 
@@ -312,10 +348,10 @@ def row_chunks(sponsor: npt.NDArray[np.int32], target: int | None = None) -> npt
 
 def balance_month_rows(
     balance: F64, year_growth: F64, weight: F64, sponsor: npt.NDArray[np.int32], n_plans: int,
-    amount: F64, allocation: F64, composition: F64 | DefaultFundMix, holding_return: F64, fee_matrix: F64,
+    amount: F64 | None, allocation: F64, composition: F64 | DefaultFundMix, holding_return: F64, fee_matrix: F64,
     pe_columns: npt.NDArray[np.intp], pe_return: float, carry_rate: float, hurdle_annual: float,
     gate_monthly: float, bounds: npt.NDArray[np.intp] | None = None,
-    style: npt.NDArray[np.int8] | None = None,
+    style: npt.NDArray[np.int8] | None = None, pay: Payroll | None = None,
 ) -> MonthTotals:
     """The same update as `balance_month_numpy`, one saver at a time in one pass over memory.
 
@@ -327,7 +363,10 @@ def balance_month_rows(
     savers cannot have: their allocation is always the default fund alone and they hold
     nothing outside it (invariants of the model, checked every month in
     tests/model/test_model.py), so their allocation is not read nor their other holdings
-    visited; without it every row is read in full. Same bits either way."""
+    visited; without it every row is read in full. Same bits either way. With `pay`, each
+    saver's contributions are computed in the pass from its pay and plan (`amount` is not
+    read and may be None; the same bits as passing `savers.contributions_usd`'s sum) and
+    their weighted national totals are returned (`MonthTotals.employee_usd`, `match_usd`)."""
     excess = pe_return - hurdle_annual / 12.0
     carry_monthly = carry_rate * excess / (1.0 + pe_return) if excess > 0 else 0.0
     is_pe = np.zeros(balance.shape[1], dtype=np.bool_)
@@ -336,7 +375,7 @@ def balance_month_rows(
         bounds = row_chunks(sponsor)
     fees = np.zeros((n_plans, balance.shape[1]))
     plan_gain = np.zeros((n_plans, balance.shape[1]))
-    plan_totals = np.zeros((n_plans, 4))
+    plan_totals = np.zeros((n_plans, 6))
     (eq_xp, eq_fp), (cash_xp, cash_fp) = GLIDE_EQUITY, GLIDE_CASH
     eq_slope, cash_slope = _slopes(eq_xp, eq_fp), _slopes(cash_xp, cash_fp)
     if style is None:
@@ -354,15 +393,23 @@ def balance_month_rows(
     need_bonds, sleeve_total = np.zeros(plan_sleeve.shape[0]), np.zeros(plan_sleeve.shape[0])
     if mode:
         plan_sleeve_needs(plan_sleeve, need_bonds, sleeve_total)
+    if pay is None:
+        flags, money = np.zeros(0, dtype=np.bool_), np.zeros(0)
+        payroll = (False, money, money, flags, flags, money, money)
+    else:
+        payroll = (True, pay.salary_usd_annual, pay.deferral_rate, pay.is_participating, pay.is_contributing,
+                   np.asarray(pay.match_rate, dtype=np.float64), np.asarray(pay.match_cap, dtype=np.float64))
+        amount = np.zeros(0)
     _row_kernel(
         bounds, balance, year_growth, weight, sponsor, amount, allocation, style, comp, holding_return,
         fee_monthly, is_pe, carry_monthly, sv.DF_ILLIQUID, gate_monthly, fees, plan_gain, plan_totals,
         mode, age, eq_xp, eq_fp, eq_slope, cash_xp, cash_fp, cash_slope, fixed, plan_sleeve, need_bonds,
-        sleeve_total,
+        sleeve_total, *payroll,
     )
     # National totals: the plans' totals added in plan order (fixed, whatever the chunks).
-    gain, carry, stuck, sold = _add_rows_in_order(plan_totals)
-    return MonthTotals(float(gain), _add_rows_in_order(plan_gain), fees, float(carry), float(stuck), float(sold))
+    gain, carry, stuck, sold, employee, match = _add_rows_in_order(plan_totals)
+    return MonthTotals(float(gain), _add_rows_in_order(plan_gain), fees, float(carry), float(stuck), float(sold),
+                       float(employee), float(match))
 
 
 def _plan_sums_rows(sponsor, weight, values, rows, bounds, out):  # pragma: no cover - compiled

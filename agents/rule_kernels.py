@@ -12,7 +12,7 @@ tests/model/test_jit_equivalence.py).
 Two numpy conventions are kept on purpose: a float32 draw compared with a Python float is
 compared in float32 (NEP 50), so such thresholds are passed as `numpy.float32`; and
 `numpy.clip` / `numpy.minimum` resolve ties and signed zeros their own way (`_clip`, and
-the order of the comparison in `_contribution_rows`).
+the order of the comparison in `_contribution`).
 """
 
 from __future__ import annotations
@@ -35,42 +35,19 @@ _REFERENCE = sv.EXPERIENCED_RETURN_REFERENCE
 _DISCLOSURE = sv.DISCLOSURE_INTEREST_FACTOR
 
 
-def _contribution_rows(salary, deferral, participating, contributing, sponsor, match_rate, match_cap, employee,
-                       match, amount):  # pragma: no cover - compiled
-    """`savers.contributions_usd` row by row (numpy's operations in numpy's order; np.minimum
-    as numpy takes it: the first argument if it is smaller, else the second)."""
-    for i in prange(salary.shape[0]):
-        if participating[i] and contributing[i]:
-            pay = salary[i] / 12.0
-            d = deferral[i]
-            cap = match_cap[sponsor[i]]
-            e = pay * d
-            m = pay * match_rate[sponsor[i]] * (d if d < cap else cap)
-        else:
-            e = 0.0
-            m = 0.0
-        employee[i] = e
-        match[i] = m
-        amount[i] = e + m
+def _contribution(salary, deferral, participating, contributing, rate, cap):  # pragma: no cover - compiled
+    """(employee deferral, employer match) of one saver this month, USD:
+    `savers.contributions_usd` with numpy's operations in numpy's order (np.minimum as
+    numpy takes it: the first argument if it is smaller, else the second). The balance
+    pass (`agents.kernels`) computes each saver's contributions with it."""
+    if participating and contributing:
+        pay = salary / 12.0
+        return pay * deferral, pay * rate * (deferral if deferral < cap else cap)
+    return 0.0, 0.0
 
 
-_contribution_kernel = njit(cache=True, nogil=True, parallel=True)(_contribution_rows) if HAVE_NUMBA else None
-
-
-def contributions(pop: sv.SaverPopulation, match_rate: F64, match_cap: F64,
-                  out: tuple[F64, F64, F64] | None = None) -> tuple[F64, F64, F64]:
-    """Employee deferrals, employer match and their sum this month, per saver (USD):
-    `savers.contributions_usd` (ODD §7, contributions; the rule and its sources are there)
-    in one compiled pass that reads each plan's `match_rate` and `match_cap` (shape
-    (n_plans,)) itself, into `out` when given. The same bits as the rule, which is used
-    without numba (tests/agents/test_rule_kernels.py)."""
-    if _contribution_kernel is None:
-        employee, match = sv.contributions_usd(pop, match_rate[pop.sponsor], match_cap[pop.sponsor])
-        return employee, match, employee + match
-    employee, match, amount = out if out is not None else (np.empty(pop.n), np.empty(pop.n), np.empty(pop.n))
-    _contribution_kernel(pop.salary_usd_annual, pop.deferral_rate, pop.is_participating, pop.is_contributing,
-                         pop.sponsor, match_rate, match_cap, employee, match, amount)
-    return employee, match, amount
+if HAVE_NUMBA:
+    _contribution = njit(cache=True, nogil=True)(_contribution)
 
 
 @dataclass(frozen=True)

@@ -119,12 +119,14 @@ class SaverPhases:
         ODD §7, balances; the fused kernel in `agents.kernels` (numpy twin when numba is
         absent). Contributions into alternatives stop for savers at the account cap.
         """
-        pop, plans = self.savers, self.plans
+        pop, plans, f = self.savers, self.plans, self.flows
         if self.saver_agents is not None:
             employee, match, totals = self.saver_agents.balances(returns, fee_matrix, composition)
+            f.contributions_usd, f.match_usd = float(pop.weight @ employee), float(pop.weight @ match)
         else:
-            buffers = tuple(self._reused(k, (pop.n,), np.float64) for k in ("employee", "match", "amount"))
-            employee, match, amount = rule_kernels.contributions(pop, plans.match_rate, plans.match_cap, buffers)
+            # Each saver's contributions are computed in the balance pass (`kernels.Payroll`).
+            pay = kernels.Payroll(pop.salary_usd_annual, pop.deferral_rate, pop.is_participating, pop.is_contributing,
+                                  plans.match_rate, plans.match_cap)
             alloc = pop.allocation
             if self.policy.account_cap < 1.0:
                 alloc = sv.cap_alternative_allocation(alloc, sv.alternative_share(pop.balance_usd), self.policy.account_cap)
@@ -132,13 +134,11 @@ class SaverPhases:
             mb = self.config.manager
             totals = kernels.balance_month(
                 pop.balance_usd, pop.year_growth, pop.weight, pop.sponsor, plans.n,
-                amount, alloc, self.default_fund_mix(), r, fee_matrix,
+                None, alloc, self.default_fund_mix(), r, fee_matrix,
                 PE_COLUMNS, float(returns.reported[ASSET_CLASSES.index("private_equity")]),
-                mb.carry_rate, mb.hurdle_annual, self._gate_monthly(), self.row_bounds, pop.style,
+                mb.carry_rate, mb.hurdle_annual, self._gate_monthly(), self.row_bounds, pop.style, pay=pay,
             )
-        f = self.flows
-        f.contributions_usd = float(pop.weight @ employee)
-        f.match_usd = float(pop.weight @ match)
+            f.contributions_usd, f.match_usd = totals.employee_usd, totals.match_usd
         f.returns_usd = totals.gain_usd
         f.carry_usd = totals.carry_usd
         f.sleeve_over_target_usd = totals.stuck_usd

@@ -80,21 +80,62 @@ def test_clip_is_numpys_clip() -> None:
         np.testing.assert_array_equal(np.signbit(got), np.signbit(expected))
 
 
-def test_contribution_pass_equals_the_numpy_rule_bit_for_bit() -> None:
-    # Deferrals at, above and below the match cap (signed zeros included: np.minimum keeps
-    # the second argument when they tie), savers not participating or not contributing.
-    rng = np.random.default_rng(9)
+def _payroll_case(seed: int):
+    """Savers with deferrals at, above and below their plan's match cap (signed zeros
+    included: np.minimum keeps the second argument when they tie), some not participating
+    or not contributing; their plans' match terms."""
+    rng = np.random.default_rng(seed)
     pop = _review_population().take(np.arange(1_000))
     n, n_plans = pop.n, int(pop.sponsor.max()) + 1
     match_rate, match_cap = rng.uniform(0.0, 1.0, n_plans), rng.choice([0.0, -0.0, 0.03, 0.06], n_plans)
     pop.deferral_rate[:] = rng.choice([0.0, -0.0, 0.03, 0.06, 0.1], n) * rng.choice([1.0, 1.0 + 1e-16], n)
     pop.is_participating[:], pop.is_contributing[:] = rng.random(n) < 0.8, rng.random(n) < 0.9
+    return pop, match_rate, match_cap
+
+
+def test_contribution_equals_the_numpy_rule_bit_for_bit() -> None:
+    # The balance pass computes each saver's contributions with `_contribution`: the rule's
+    # numbers to the last bit, signed zeros included.
+    pop, match_rate, match_cap = _payroll_case(9)
     employee, match = sv.contributions_usd(pop, match_rate[pop.sponsor], match_cap[pop.sponsor])
-    got = rule_kernels.contributions(pop, match_rate, match_cap)
-    for x, y in zip(got, (employee, match, employee + match), strict=True):
+    got = np.array([rule_kernels._contribution(pop.salary_usd_annual[i], pop.deferral_rate[i], pop.is_participating[i],
+                                               pop.is_contributing[i], match_rate[pop.sponsor[i]],
+                                               match_cap[pop.sponsor[i]]) for i in range(pop.n)])
+    for x, y in zip(got.T, (employee, match), strict=True):
         np.testing.assert_array_equal(x, y)
         np.testing.assert_array_equal(np.signbit(x), np.signbit(y))
     assert (match > 0).any() and (match == 0).any()
+
+
+def test_balance_pass_computing_contributions_equals_reading_them() -> None:
+    # Given the payroll, the balance pass must leave the bits it leaves when handed the
+    # rule's amounts (savers.contributions_usd), and report the weighted deferrals and match.
+    from alt401k.agents import kernels
+    from alt401k.model.assets import HOLDING_ASSET, N_HOLDINGS
+
+    pop, match_rate, match_cap = _payroll_case(10)
+    rng = np.random.default_rng(10)
+    n, n_plans = pop.n, match_rate.size
+    employee, match = sv.contributions_usd(pop, match_rate[pop.sponsor], match_cap[pop.sponsor])
+    balance = rng.lognormal(8.0, 2.0, (n, N_HOLDINGS)) * (rng.random((n, N_HOLDINGS)) < 0.6)
+    balance[pop.style == sv.DEFAULTED, sv.N_DF :] = 0.0
+    common = dict(weight=pop.weight, sponsor=pop.sponsor, n_plans=n_plans, allocation=pop.allocation,
+                  composition=np.full((n, sv.N_DF), 1.0 / sv.N_DF), holding_return=rng.normal(0.0, 0.05, 8)[HOLDING_ASSET],
+                  fee_matrix=rng.uniform(0.0, 0.02, (n_plans, N_HOLDINGS)), pe_columns=np.array([4]), pe_return=0.02,
+                  carry_rate=0.125, hurdle_annual=0.05, gate_monthly=0.05 / 3.0, style=pop.style)
+    a, b = balance.copy(), balance.copy()
+    ya, yb = np.ones(n), np.ones(n)
+    ta = kernels.balance_month_rows(a, ya, amount=employee + match, **common)
+    pay = kernels.Payroll(pop.salary_usd_annual, pop.deferral_rate, pop.is_participating, pop.is_contributing,
+                          match_rate, match_cap)
+    tb = kernels.balance_month_rows(b, yb, amount=None, pay=pay, **common)
+    np.testing.assert_array_equal(b, a)
+    np.testing.assert_array_equal(yb, ya)
+    np.testing.assert_array_equal(tb.fees_by_plan_holding, ta.fees_by_plan_holding)
+    assert (tb.gain_usd, tb.carry_usd, tb.stuck_usd) == (ta.gain_usd, ta.carry_usd, ta.stuck_usd)
+    assert tb.employee_usd == pytest.approx(float(pop.weight @ employee), rel=1e-12)
+    assert tb.match_usd == pytest.approx(float(pop.weight @ match), rel=1e-12)
+    assert tb.match_usd > 0 and ta.employee_usd == 0.0
 
 
 @pytest.mark.parametrize(("disclosure", "crash_factor"), [(False, 1.0), (True, 0.6)])

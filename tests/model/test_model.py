@@ -77,14 +77,18 @@ def test_account_cap_binds_savers_purchases(monkeypatch: pytest.MonkeyPatch) -> 
     real_kernel, real_trade = kernels.balance_month, sv.trade_to_allocation_inplace
     real_reallocate = reallocation.reallocate
 
-    def kernel(balance, year_growth, weight, sponsor, n_plans, amount, allocation, *args):
+    def kernel(balance, year_growth, weight, sponsor, n_plans, amount, allocation, *args, **kwargs):
         cap = model.policy.account_cap
+        pay = kwargs.get("pay")
+        if pay is not None:  # the pass computes the contributions: the rule's amounts
+            employee, match = sv.contributions_usd(model.savers, pay.match_rate[sponsor], pay.match_cap[sponsor])
+            amount = employee + match
         if cap < 1.0:
             at_cap = sv.alternative_share(balance) >= cap
             buys_alt = (amount > 0) & (allocation[:, sv.OPTION_IS_ALT].sum(axis=1) > 0)
             assert not np.any(at_cap & buys_alt), "a saver at the cap bought alternatives"
             checked["contributions"] += int(at_cap.sum())
-        return real_kernel(balance, year_growth, weight, sponsor, n_plans, amount, allocation, *args)
+        return real_kernel(balance, year_growth, weight, sponsor, n_plans, amount, allocation, *args, **kwargs)
 
     def check_trade(before_balance, after_balance, allocation):
         cap = model.policy.account_cap
@@ -145,8 +149,8 @@ def test_gated_vehicles_sell_at_most_the_gate_share_a_month(monkeypatch: pytest.
     snap: dict[str, np.ndarray] = {}
     real_kernel = kernels.balance_month
 
-    def kernel(balance, *args):
-        totals = real_kernel(balance, *args)
+    def kernel(balance, *args, **kwargs):
+        totals = real_kernel(balance, *args, **kwargs)
         snap["after_kernel"] = balance[:, cols].copy()
         return totals
 
