@@ -69,7 +69,8 @@ class ChoiceTerms:
 def cap_alt_weights(alloc: F64, sleeve_share: F64, cap: float) -> F64:
     """Scale alternative options so the account after trading is within the account cap.
 
-    Lever `cap.account` covers every channel: the alternative options' weight A plus the
+    ODD §7.3 (choice; policy lever `cap.account`, a regulatory variant, not calibrated: the
+    cap is the scenario's). The cap covers every channel: the alternative options' weight A plus the
     default fund's weight D times its sleeve share S. Scaling A by f (the rest going to the
     default fund) gives fA + S(D + (1 - f)A) <= cap, i.e. f = (cap - S(D + A)) / (A(1 - S)),
     clipped to [0, 1]. Gated positions that cannot be sold yet may keep an account above the
