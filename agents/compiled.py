@@ -99,8 +99,39 @@ def _clip(x, lo, hi):  # pragma: no cover - compiled
     return hi if x > hi else x
 
 
+def _row_dot(x, y):  # pragma: no cover - compiled
+    """Sum of x * y over a row in numpy's pairwise order, as `_row_total` of the product:
+    `(a * b).sum(axis=1)` of two C-ordered matrices, bit for bit, without the product
+    matrix (tested)."""
+    n = x.shape[0]
+    if n < 8:
+        t = 0.0
+        for j in range(n):
+            t += x[j] * y[j]
+        return t
+    r0, r1, r2, r3 = x[0] * y[0], x[1] * y[1], x[2] * y[2], x[3] * y[3]
+    r4, r5, r6, r7 = x[4] * y[4], x[5] * y[5], x[6] * y[6], x[7] * y[7]
+    i = 8
+    while i + 8 <= n:
+        r0 += x[i] * y[i]
+        r1 += x[i + 1] * y[i + 1]
+        r2 += x[i + 2] * y[i + 2]
+        r3 += x[i + 3] * y[i + 3]
+        r4 += x[i + 4] * y[i + 4]
+        r5 += x[i + 5] * y[i + 5]
+        r6 += x[i + 6] * y[i + 6]
+        r7 += x[i + 7] * y[i + 7]
+        i += 8
+    t = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        t += x[i] * y[i]
+        i += 1
+    return t
+
+
 if HAVE_NUMBA:
     _row_total = njit(cache=True, nogil=True)(_row_total)
+    _row_dot = njit(cache=True, nogil=True)(_row_dot)
     _add_rows_in_order = njit(cache=True, nogil=True)(_add_rows_in_order)
     _interp_sloped = njit(cache=True, nogil=True)(_interp_sloped)
     _clip = njit(cache=True, nogil=True)(_clip)

@@ -31,9 +31,19 @@ import scipy.sparse as sp
 
 from ..model.strata import GLIDE_CASH, GLIDE_EQUITY
 from . import savers as sv
-from .compiled import HAVE_NUMBA, _add_rows_in_order, _interp_sloped, _slopes, njit, prange
+from .compiled import (
+    HAVE_NUMBA,
+    _add_rows_in_order,
+    _interp_sloped,
+    _row_dot,
+    _row_total,
+    _slopes,
+    njit,
+    prange,
+)
 from .fund_mix import DefaultFundMix, _mix_row_given, plan_sleeve_needs
 from .rule_kernels import _contribution
+from .sponsors import plan_assets_and_fee as plan_assets_and_fee_numpy
 
 F64 = npt.NDArray[np.float64]
 _DEFAULTED = sv.DEFAULTED  # a constant inside the compiled passes
@@ -410,6 +420,27 @@ def balance_month_rows(
     gain, carry, stuck, sold, employee, match = _add_rows_in_order(plan_totals)
     return MonthTotals(float(gain), _add_rows_in_order(plan_gain), fees, float(carry), float(stuck), float(sold),
                        float(employee), float(match))
+
+
+def _plan_fee_rows(held, fee_matrix, assets, fee):  # pragma: no cover - compiled
+    for p in prange(held.shape[0]):
+        a = _row_total(held[p])
+        assets[p] = a
+        fee[p] = _row_dot(held[p], fee_matrix[p]) / a if a > 0 else 0.0
+
+
+_plan_fee_kernel = njit(cache=True, nogil=True, parallel=True)(_plan_fee_rows) if HAVE_NUMBA else None
+
+
+def plan_assets_and_fee(held: F64, fee_matrix: F64) -> tuple[F64, F64]:
+    """`sponsors.plan_assets_and_fee` (ODD §7.10, litigation) in one pass over the plans on
+    numba's threads, without the (n_plans, N_HOLDINGS) product: the same bits (numpy's
+    pairwise row sums, tested); the numpy rule without numba."""
+    if _plan_fee_kernel is None:
+        return plan_assets_and_fee_numpy(held, fee_matrix)
+    assets, fee = np.empty(held.shape[0]), np.empty(held.shape[0])
+    _plan_fee_kernel(np.ascontiguousarray(held), np.ascontiguousarray(fee_matrix), assets, fee)
+    return assets, fee
 
 
 def _plan_sums_rows(sponsor, weight, values, rows, bounds, out):  # pragma: no cover - compiled

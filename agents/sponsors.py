@@ -390,6 +390,16 @@ def alternative_losses(standalone: npt.NDArray[np.bool_], sleeve: F64, trailing_
     return np.maximum(standalone_loss, sleeve_loss)
 
 
+def plan_assets_and_fee(held: F64, fee_matrix: F64) -> tuple[F64, F64]:
+    """Each plan's assets (USD) and its asset-weighted annual expense ratio (0 where it
+    holds nothing), from its savers' dollars by holding `held` and the fee of each holding
+    `fee_matrix` (both (n_plans, N_HOLDINGS)): what excess-fee suits look at (ODD §7.10).
+    `agents.kernels.plan_assets_and_fee` computes the same bits in one pass."""
+    assets = held.sum(axis=1)
+    fee = np.divide((held * fee_matrix).sum(axis=1), assets, out=np.zeros(held.shape[0]), where=assets > 0)
+    return assets, fee
+
+
 def lawsuit_hazard_monthly(
     plans: PlanTable,
     plan_fee_annual: F64,

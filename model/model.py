@@ -382,8 +382,7 @@ class Alt401kModel(SaverPhases, mesa.Model):
         alternatives' losses; the draws decide which sampled plans are sued. `held`: each
         plan's dollars by holding at the end of the month, (n_plans, N_HOLDINGS)."""
         plans = self.plans
-        assets = held.sum(axis=1)
-        plan_fee = np.divide((held * fee_matrix).sum(axis=1), assets, out=np.zeros(plans.n), where=assets > 0)
+        assets, plan_fee = kernels.plan_assets_and_fee(held, fee_matrix)
         trailing = np.prod(1.0 + self.returns_history[-12:], axis=0) - 1.0
         offers = offers_any_alternative(plans, self.plain_tdf_products())
         alt_loss = alternative_losses(plans.standalone, self.book.sleeve_matrix()[plans.default_product], trailing)

@@ -326,3 +326,25 @@ def test_balance_pass_computing_the_mix_equals_reading_it(fixed: tuple[float, ..
     np.testing.assert_array_equal(t_made.fees_by_plan_holding, t_read.fees_by_plan_holding)
     assert (t_made.gain_usd, t_made.stuck_usd, t_made.sleeve_sold_usd) == (t_read.gain_usd, t_read.stuck_usd,
                                                                           t_read.sleeve_sold_usd)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_plan_assets_and_fee_pass_equals_the_rule_bit_for_bit(seed: int) -> None:
+    # Each plan's assets and asset-weighted fee (litigation) from one pass over the plans
+    # must be the numpy rule's bits (pairwise row sums of the dollars and of their product
+    # with the fees), empty plans (no assets: fee 0) included.
+    from alt401k.agents import sponsors
+
+    rng = np.random.default_rng(seed)
+    held = rng.lognormal(10.0, 3.0, (3_000, N_HOLDINGS)) * (rng.random((3_000, N_HOLDINGS)) < 0.4)
+    held[:40] = 0.0
+    fee = rng.uniform(0.0, 0.02, (3_000, N_HOLDINGS))
+    expected = sponsors.plan_assets_and_fee(held, fee)
+    got = kernels.plan_assets_and_fee(held, fee)
+    for x, y in zip(got, expected, strict=True):
+        np.testing.assert_array_equal(x, y)
+    assert (got[1][:40] == 0.0).all() and (got[1][40:] > 0).any()
+    for width in (3, 8, 22, 31):  # the pairwise order at other row widths too
+        x, y = held[:, :width].copy(), fee[:, :width].copy()
+        products = np.array([compiled._row_dot(x[i], y[i]) for i in range(200)])
+        np.testing.assert_array_equal(products, (x[:200] * y[:200]).sum(axis=1))
