@@ -1,6 +1,6 @@
 """The choosers' reallocation as one compiled pass over their rows.
 
-ODD §7.4 (choice, the account cap, panic sales, trading with gated sales). The rules, with
+ODD §7.3 (choice, the account cap, panic sales, trading with gated sales). The rules, with
 their sources, are the numpy functions they chain, in this order:
 `savers.choose_allocation`, `savers.cap_alternative_allocation`, the account cap over every
 channel (`cap_alt_weights` here), `savers.panic_sell_allocation` and

@@ -1,13 +1,14 @@
 """The savers' decision rules as compiled row passes, each equal bit for bit to its numpy rule.
 
-ODD §7.3-§7.4 (attention, choice inputs, deferral, enrollment, contributions). The rules
-themselves, with their sources, are the numpy functions in `agents.savers` (and
-`alt_interest_numpy` here); each pass below does the same IEEE operations in the same
-order for one saver at a time, on numba's threads, in place of a dozen whole-array numpy
-passes and their temporaries (DESIGN §6). Every row is computed on its own, so the bits
-never depend on the number of threads. Without numba the numpy rules themselves run, so a
-run gives the same bytes with or without the JIT (tests/agents/test_rule_kernels.py,
-tests/model/test_jit_equivalence.py).
+ODD §7.3-§7.4 and §7.6 (attention, choice inputs, deferral, enrollment, contributions,
+separations and ageing). The rules themselves, with their sources, are the numpy functions
+in `agents.savers` (and `alt_interest_numpy` here); each pass below does the same IEEE
+operations in the same order for one saver at a time, on numba's threads, in place of a
+dozen whole-array numpy passes and their temporaries (DESIGN §6). Every row is computed on
+its own, so the bits never depend on the number of threads. Without numba the numpy rules
+themselves run (and `_contribution`, used inside the balance pass, runs interpreted with
+it), so a run gives the same bytes with or without the JIT
+(tests/agents/test_rule_kernels.py, tests/model/test_jit_equivalence.py).
 
 Two numpy conventions are kept on purpose: a float32 draw compared with a Python float is
 compared in float32 (NEP 50), so such thresholds are passed as `numpy.float32`; and

@@ -116,8 +116,9 @@ class SaverPhases:
     def _balances(self, returns: Any, fee_matrix: F64, composition: F64 | None) -> None:
         """Contributions and match, returns at NAV, fees and carry, default-fund rebalancing.
 
-        ODD §7, balances; the fused kernel in `agents.kernels` (numpy twin when numba is
-        absent). Contributions into alternatives stop for savers at the account cap.
+        ODD §7.5, balances; the fused pass in `agents.kernels` (compiled, or interpreted
+        without numba: the same bytes), which also computes each saver's contributions
+        (§7.4). Contributions into alternatives stop for savers at the account cap.
         """
         pop, plans, f = self.savers, self.plans, self.flows
         if self.saver_agents is not None:
@@ -271,7 +272,7 @@ class SaverPhases:
         """New allocations and trades of the reviewing choosers `rows` (`u_alt`: their option
         draws, `composition`: their default-fund mixes, one row each; panic sales in a `crash`).
 
-        ODD §7.4; one pass over the choosers' rows (`agents.reallocation`, the rules and their
+        ODD §7.3; one pass over the choosers' rows (`agents.reallocation`, the rules and their
         sources there)."""
         pop, s = self.savers, self.config.saver
         trailing = np.prod(1.0 + self.returns_history[-12:], axis=0) - 1.0
