@@ -5,7 +5,8 @@ DESIGN §6. numba is an optional dependency (extra "fast"); results never depend
 pass either runs interpreted without it (the same IEEE operations in the same order) or
 falls back to the numpy rule it equals bit for bit. `ALT401K_NO_JIT=1` disables it.
 The helpers here follow numpy's conventions where they differ from the obvious loop:
-pairwise sums (`_row_total`), `numpy.interp`'s slopes and formula (`_slopes`,
+pairwise sums (`_row_total`, `_row_dot`), sums over gathered columns in column order
+(`_in_order`), `numpy.interp`'s slopes and formula (`_slopes`,
 `_interp_sloped`) and `numpy.clip`'s signed zeros (`_clip`), each tested against numpy
 (tests/agents/test_kernels.py, tests/agents/test_rule_kernels.py).
 """
@@ -71,6 +72,14 @@ def _add_rows_in_order(parts: F64) -> F64:  # pragma: no cover - compiled
     return total
 
 
+def _in_order(x, n):  # pragma: no cover - compiled
+    """x[0] + x[1] + ... + x[n-1] in that order: how numpy sums the rows of a gather of
+    columns (`a[:, cols].sum(axis=1)`; the gather is laid out column by column)."""
+    t = x[0]
+    for j in range(1, n):
+        t += x[j]
+    return t
+
 
 def _slopes(xp: F64, fp: F64) -> F64:
     """Slopes of the segments of a piecewise-linear function, as `numpy.interp` computes
@@ -133,5 +142,6 @@ if HAVE_NUMBA:
     _row_total = njit(cache=True, nogil=True)(_row_total)
     _row_dot = njit(cache=True, nogil=True)(_row_dot)
     _add_rows_in_order = njit(cache=True, nogil=True)(_add_rows_in_order)
+    _in_order = njit(cache=True, nogil=True)(_in_order)
     _interp_sloped = njit(cache=True, nogil=True)(_interp_sloped)
     _clip = njit(cache=True, nogil=True)(_clip)

@@ -21,6 +21,7 @@ any way; the others take chunks of rows that each start at a plan's first row
 sums are the plans' totals added in plan order: the bytes depend neither on the thread
 count nor on where the chunks are cut.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -278,8 +279,8 @@ def _balance_month_rows(
                 balance[i, k] = total * comp[0, k] * scale
         if liq_target <= 0:
             balance[i, 2] += room
-        stuck_total += weight[i] * stuck
-        sold_total += weight[i] * sold
+        stuck_total += w * stuck
+        sold_total += w * sold
     if plan >= 0:
         _add_plan_totals(plan_totals, plan, gain_total, carry_total, stuck_total, sold_total, employee_total,
                          match_total)
@@ -350,10 +351,6 @@ def row_chunks(sponsor: npt.NDArray[np.int32], target: int | None = None) -> npt
     at = np.searchsorted(starts, wanted)
     cuts = starts[at[at < starts.size]]
     return np.unique(np.concatenate([[0], cuts, [n]])).astype(np.intp)
-
-
-
-
 
 
 def balance_month_rows(
@@ -481,12 +478,6 @@ def plan_sums(sponsor: npt.NDArray[np.int32], weight: F64, values: F64, n_plans:
     rows = np.asarray(rows, dtype=np.intp)
     _plan_sums_kernel(sponsor, weight, values, rows, np.searchsorted(rows, bounds).astype(np.intp), out)
     return out
-
-
-
-
-
-
 
 
 balance_month = balance_month_rows

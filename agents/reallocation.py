@@ -30,7 +30,7 @@ import numpy.typing as npt
 
 from ..model.assets import ALT_CLASS_INDEX, N_HOLDINGS
 from . import savers as sv
-from .compiled import HAVE_NUMBA, _clip, _row_total, njit, prange
+from .compiled import HAVE_NUMBA, _clip, _in_order, _row_total, njit, prange
 
 F64 = npt.NDArray[np.float64]
 B = npt.NDArray[np.bool_]
@@ -44,8 +44,6 @@ PANIC_OPTION = 3
 _ALT_OPTIONS = np.flatnonzero(sv.OPTION_IS_ALT)
 _FREE_COLUMNS = np.setdiff1d(np.arange(N_HOLDINGS), sv.ILLIQUID_COLUMNS)
 _ALT_HOLDINGS = sv._ALT_HOLDINGS
-SLEEVE_CLASSES = ALT_CLASS_INDEX
-"""Columns of a default-fund mix that are its alternatives sleeve."""
 _ROWS_PER_TASK = 256
 """Choosers per task of the threaded pass (scratch arrays are made once a task)."""
 
@@ -108,7 +106,7 @@ def reallocation_numpy(pop: sv.SaverPopulation, rows: npt.NDArray[np.intp], visi
                                  interest, u_alt, t.return_chasing)
     bal = pop.balance_usd[rows]
     alloc = sv.cap_alternative_allocation(alloc, sv.alternative_share(bal), t.account_cap)
-    alloc = cap_alt_weights(alloc, composition[:, SLEEVE_CLASSES].sum(axis=1), t.account_cap)
+    alloc = cap_alt_weights(alloc, composition[:, ALT_CLASS_INDEX].sum(axis=1), t.account_cap)
     if t.crash:
         panic = u_panic[rows] < t.panic_sale_prob * (1.0 - pop.risk_tolerance[rows])
         alloc[panic] = sv.panic_sell_allocation(alloc[panic])
@@ -122,15 +120,6 @@ def reallocation_numpy(pop: sv.SaverPopulation, rows: npt.NDArray[np.intp], visi
     pop.balance_usd[rows] = bal
     pop.trades[rows] += 1
     return gated
-
-
-def _in_order(x, n):  # pragma: no cover - compiled
-    """x[0] + x[1] + ... + x[n-1] in that order: how numpy sums the rows of a gather of
-    columns (`a[:, cols].sum(axis=1)`; the gather is laid out column by column)."""
-    t = x[0]
-    for j in range(1, n):
-        t += x[j]
-    return t
 
 
 def _choose_row(a, r, visible, interest, u_alt, clipped_return, risk_tol, sensitivity,
@@ -243,9 +232,9 @@ def _reallocate_rows(rows, visible, interest, u_alt, u_panic, composition, gate_
             rt = risk_tolerance[i]
             _choose_row(a, r, visible, interest, u_alt, clipped_return, rt, sensitivity[i], chasing)
             if cap < 1.0:
-                for q in range(SLEEVE_CLASSES.shape[0]):
-                    scratch[q] = composition[r, SLEEVE_CLASSES[q]]
-                _cap_row(a, balance[i], _in_order(scratch, SLEEVE_CLASSES.shape[0]), cap, scratch)
+                for q in range(ALT_CLASS_INDEX.shape[0]):
+                    scratch[q] = composition[r, ALT_CLASS_INDEX[q]]
+                _cap_row(a, balance[i], _in_order(scratch, ALT_CLASS_INDEX.shape[0]), cap, scratch)
             if crash and u_panic[i] < panic_prob * (1.0 - rt):
                 for j in range(m):
                     a[j] = 0.0
@@ -258,7 +247,6 @@ def _reallocate_rows(rows, visible, interest, u_alt, u_panic, composition, gate_
 
 
 if HAVE_NUMBA:
-    _in_order = njit(cache=True, nogil=True)(_in_order)
     _choose_row = njit(cache=True, nogil=True)(_choose_row)
     _cap_row = njit(cache=True, nogil=True)(_cap_row)
     _trade_row = njit(cache=True, nogil=True)(_trade_row)

@@ -125,8 +125,6 @@ def alt_interest(pop: sv.SaverPopulation, rows: npt.NDArray[np.intp], t: Interes
     return out
 
 
-
-
 if HAVE_NUMBA:
     _count_at_or_below = njit(cache=True, nogil=True)(_count_at_or_below)
 _alt_interest_kernel = njit(cache=True, nogil=True, parallel=True)(_alt_interest_rows) if HAVE_NUMBA else None
@@ -233,6 +231,7 @@ if HAVE_NUMBA:
     _aging_kernel = njit(cache=True, nogil=True, parallel=True)(_aging_rows)
 else:  # pragma: no cover - exercised where numba is absent
     _separation_kernel = _aging_kernel = None
+
 
 def separations(pop: sv.SaverPopulation, u: npt.NDArray[np.float32], s,
                 out: tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]] | None = None,

@@ -20,6 +20,7 @@ from ..model.assets import (
     ASSET_CLASSES,
     HOLDING_ASSET,
     ILLIQUID,
+    IS_ALT_HOLDING,
     holding_index,
 )
 
@@ -248,7 +249,7 @@ def alt_holdings(balance: F64) -> tuple[F64, F64]:
     return balance[:, DF_ALT_SLICE], balance[:, STANDALONE_ALT_SLICE] + balance[:, WINDOW_ALT_SLICE]
 
 
-_ALT_HOLDINGS = np.flatnonzero(np.isin(HOLDING_ASSET, [ASSET_CLASSES.index(a) for a in ALTERNATIVES]))
+_ALT_HOLDINGS = np.flatnonzero(IS_ALT_HOLDING)
 
 
 # --------------------------------------------------------------------------------------
@@ -626,8 +627,9 @@ def separations_inplace(pop: SaverPopulation, u: npt.NDArray[np.float32], s: Sav
     with `draw_job_changes` (u[1]; BLS tenure, see there), and then keeps its money in the
     system (left in the old plan or rolled into the new one; the row stays) with
     probability `stay_in_system_prob` (u[2]; assumption, docs/calibration.md), or leaves
-    the system (its row is recycled as a new hire). Who stays is drawn from the uniform alone, so the rows
-    recycled never depend on balances, hence not on the policy (common random numbers).
+    the system (its row is recycled as a new hire). Who stays is drawn from the uniform
+    alone, so the rows recycled never depend on balances, hence not on the policy (common
+    random numbers).
     `agents.rule_kernels.separations` is the same rule row by row, the same bits.
     """
     hardship = np.flatnonzero(pop.is_participating & (u[0] < hardship_threshold(s.hardship_prob_annual)))

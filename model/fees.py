@@ -84,9 +84,9 @@ def credit_revenue(fees_by_plan_holding: F64, fee_matrix: F64, carry_usd: float,
     by_id = {m.unique_id: m for m in managers}
     for i, m in enumerate(tdf_providers):
         m.revenue_usd += float(tdf_fee_by_plan[plans.tdf_manager == i].sum())
-    # Each holding's total over plans, a strided pass per column needed (numpy's pairwise sum
-    # of the column, the same bits as from a transposed copy, which at 600k plans costs
-    # twice as long to make as the ten sums take).
+    # Each needed holding's total over plans, summed down its column in place (numpy's
+    # pairwise sum: the same bits as from a transposed copy, which at 600k plans would take
+    # longer to make than the ten sums).
     column = fees.T
     standalone = standalone_products(managers)
     for a in ALTERNATIVES:

@@ -33,13 +33,13 @@ from ..agents.sponsors import (
     review_plans,
 )
 from . import fees
-from .assets import ALTERNATIVES, ASSET_CLASSES, HOLDING_ASSET
+from .assets import ALT_CLASS_INDEX, ALTERNATIVES, ASSET_CLASSES, HOLDING_ASSET
 from .config import RunConfig
 from .market import Market
 from .market_paths import MarketPath
 from .policy import PolicyState, Scenario
 from .population import initial_population, weighted_median
-from .saver_phases import ALT_IDX, EQUITY, PE_COLUMNS, ROW_BLOCK, SaverPhases
+from .saver_phases import EQUITY, PE_COLUMNS, ROW_BLOCK, SaverPhases
 from .setting import Setting, build_plans, build_savers
 from .threads import single_thread_blas
 
@@ -343,8 +343,8 @@ class Alt401kModel(SaverPhases, mesa.Model):
             mean = np.mean(history, axis=0) * 12.0
             vol = np.std(history, axis=0) * np.sqrt(12.0)
             credibility = months / (months + 60.0)
-            belief = prior + credibility * (mean[ALT_IDX] - mean[EQUITY] - prior)
-            excess_vol = np.maximum(0.0, vol[ALT_IDX] - vol[EQUITY])
+            belief = prior + credibility * (mean[ALT_CLASS_INDEX] - mean[EQUITY] - prior)
+            excess_vol = np.maximum(0.0, vol[ALT_CLASS_INDEX] - vol[EQUITY])
         fee = np.array([mb.standalone_fee_annual[a] for a in ALTERNATIVES]) - mb.core_fee_annual["equity"]
         return np.clip(belief - fee - sb.risk_penalty * excess_vol, -0.1, 0.1)
 

@@ -24,6 +24,7 @@ from .assets import (
     HOLDING_CHANNEL,
     HOLDINGS,
     ILLIQUID,
+    IS_ALT_HOLDING,
 )
 from .strata import AGE_GROUPS, SIZE_CLASSES, age_group
 
@@ -128,8 +129,7 @@ def flow_record(model: Alt401kModel) -> dict[str, float]:
     rec["fee_revenue_partners_usd"] = split["partners"]
     rec["fee_revenue_core_and_window_usd"] = split["core_and_window"]
     fees_by_holding = getattr(model, "fees_by_holding", np.zeros(len(HOLDINGS)))
-    alt_cols = np.isin(HOLDING_ASSET, [ASSET_CLASSES.index(a) for a in ALTERNATIVES])
-    rec["fees_on_alternatives_usd"] = float(fees_by_holding[alt_cols].sum()) + f.carry_usd
+    rec["fees_on_alternatives_usd"] = float(fees_by_holding[IS_ALT_HOLDING].sum()) + f.carry_usd
     rec["lawsuits"] = model.suits_history[-1] if model.suits_history else 0.0
     rec["lawsuits_against_adopters"] = model.suits_against_adopters[-1] if model.suits_against_adopters else 0.0
     for a in ALTERNATIVES:

@@ -19,12 +19,11 @@ import numpy.typing as npt
 from ..agents import fund_mix, kernels, reallocation, rule_kernels
 from ..agents import savers as sv
 from . import draws, fees
-from .assets import ALT_CLASS_INDEX, ALTERNATIVES, ASSET_CLASSES, HOLDING_ASSET, IS_ILLIQUID_HOLDING
+from .assets import ALTERNATIVES, ASSET_CLASSES, HOLDING_ASSET, IS_ILLIQUID_HOLDING
 from .population import hire_inplace, stable_argsort
 from .threads import kernel_threads
 
 F64 = npt.NDArray[np.float64]
-ALT_IDX = ALT_CLASS_INDEX
 EQUITY = ASSET_CLASSES.index("equity")
 QDIA_MIX = {"money_market": (0.0, 0.0, 1.0), "balanced": (0.6, 0.4, 0.0)}
 """Public mix of a default fund when the regime's QDIA is not a target-date fund."""

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from alt401k.agents import reallocation as ra
 from alt401k.agents import savers as sv
-from alt401k.model.assets import N_HOLDINGS
+from alt401k.model.assets import ALT_CLASS_INDEX, N_HOLDINGS
 from alt401k.model.config import RunConfig
 from alt401k.model.model import Alt401kModel
 from alt401k.model.policy import load_scenario
@@ -102,7 +102,7 @@ def test_pass_conserves_money_and_respects_the_cap(seed: int, cap: float, crash:
     assert (after[:, ill] >= before[:, ill] * (1.0 - gate) * (1 - 1e-12) - 1e-9).all()
     if cap < 1.0:
         below = sv.alternative_share(before) < cap
-        sleeve = composition[:, ra.SLEEVE_CLASSES].sum(axis=1)
+        sleeve = composition[:, ALT_CLASS_INDEX].sum(axis=1)
         reach = alloc[:, sv.OPTION_IS_ALT].sum(axis=1) + sleeve * alloc[:, 0]
         assert (reach[below] <= np.maximum(cap, sleeve[below]) + 1e-12).all()
 
