@@ -89,33 +89,29 @@ def _observe_rows(lo, hi, balance, weight, participating, age, worst, auto, defe
             exposed[:] = 0.0
         for j in range(h):
             plan_held[s, j] += w * balance[i, j]
+        # Flags are added as w x flag (w x 0.0 == 0.0, and x + 0.0 == x for sums that are
+        # never -0.0): the same bits as adding w where a flag is set, without branches that
+        # random flags would mispredict (~15% of the pass).
         heads += w
-        if participating[i]:
-            part += w
+        part += w * participating[i]
         dollars += w * _row_total(balance[i])
         held = False
         for k in range(n_df):
-            held = held | (balance[i, k] > 0)  # no short-circuit: no branch to mispredict
-        if held:
-            in_df += w
+            held = held | (balance[i, k] > 0)
+        in_df += w * held
         hit = False
         for k in range(n_alt):
             outside = balance[i, st0 + k] + balance[i, wi0 + k]
-            if outside > 0:
-                plan_outside[s, k] += w  # w x 1.0, as plan_sums adds it
-            if balance[i, df0 + k] + outside > threshold:
-                hit = True
-                exposed[k] += w
-        if hit:
-            any_exp += w
-        if age[i] >= 55 and age[i] < 65:
-            near += w
-            if worst[i] < -0.2:
-                near_loss += w
-        if auto[i]:
-            rate = default_rate[s]
-            if abs(deferral[i] - rate) <= 1e-8 + 1e-5 * abs(rate):
-                at_default += w
+            plan_outside[s, k] += w * (outside > 0)  # w x 1.0, as plan_sums adds it
+            exposed_k = balance[i, df0 + k] + outside > threshold
+            hit = hit | exposed_k
+            exposed[k] += w * exposed_k
+        any_exp += w * hit
+        near_retiree = (age[i] >= 55) & (age[i] < 65)
+        near += w * near_retiree
+        near_loss += w * (near_retiree & (worst[i] < -0.2))
+        rate = default_rate[s]
+        at_default += w * (auto[i] & (abs(deferral[i] - rate) <= 1e-8 + 1e-5 * abs(rate)))
     if plan >= 0:
         _add_observed(plan_sums_out[plan], heads, part, dollars, in_df, any_exp, exposed, near, near_loss, at_default)
 
