@@ -49,7 +49,7 @@ from .sponsors import plan_assets_and_fee as plan_assets_and_fee_numpy
 F64 = npt.NDArray[np.float64]
 _DEFAULTED = sv.DEFAULTED  # a constant inside the compiled passes
 
-__all__ = ["HAVE_NUMBA", "DefaultFundMix", "MonthTotals", "Payroll", "balance_month", "plan_sums", "row_chunks"]
+__all__ = ["HAVE_NUMBA", "DefaultFundMix", "MonthTotals", "Payroll", "PlanRows", "balance_month", "plan_sums", "row_chunks"]
 
 
 @dataclass
@@ -351,6 +351,43 @@ def row_chunks(sponsor: npt.NDArray[np.int32], target: int | None = None) -> npt
     at = np.searchsorted(starts, wanted)
     cuts = starts[at[at < starts.size]]
     return np.unique(np.concatenate([[0], cuts, [n]])).astype(np.intp)
+
+
+@dataclass(frozen=True)
+class PlanRows:
+    """Where each plan's savers lie among the rows, to list the savers of a set of plans
+    without gathering a flag per saver (`rows`). Rows never change plan, so it is built
+    once (`of`)."""
+
+    sponsor: npt.NDArray[np.int32]
+    start: npt.NDArray[np.intp] | None
+    """First row of each plan's savers (shape (n_plans,)); None where some plan's rows are
+    not contiguous."""
+    stop: npt.NDArray[np.intp] | None
+    """One past each plan's last row (start == stop for a plan without savers)."""
+    order: npt.NDArray[np.intp] | None
+    """The plans in the order their rows come (by `start`)."""
+
+    @classmethod
+    def of(cls, sponsor: npt.NDArray[np.int32], n_plans: int) -> PlanRows:
+        """The row ranges of `sponsor`'s plans (0..n_plans-1)."""
+        count = np.bincount(sponsor, minlength=n_plans)
+        runs = np.flatnonzero(np.diff(sponsor, prepend=-1) != 0) if sponsor.size else np.zeros(0, dtype=np.intp)
+        if runs.size != np.count_nonzero(count):  # some plan's rows come in more than one run
+            return cls(sponsor, None, None, None)
+        first = np.zeros(n_plans, dtype=np.intp)
+        first[sponsor[runs]] = runs
+        return cls(sponsor, first, first + count, np.argsort(first, kind="stable").astype(np.intp))
+
+    def rows(self, plan_mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.intp]:
+        """Ascending rows of the savers of the plans where `plan_mask` is set: the same array as
+        ``np.flatnonzero(plan_mask[sponsor])``, built from the plans' ranges."""
+        if self.start is None:
+            return np.flatnonzero(plan_mask[self.sponsor])
+        plans = self.order[plan_mask[self.order]]
+        start, size = self.start[plans], self.stop[plans] - self.start[plans]
+        offset = np.cumsum(size) - size
+        return np.arange(int(size.sum()), dtype=np.intp) + np.repeat(start - offset, size)
 
 
 def balance_month_rows(

@@ -137,6 +137,8 @@ class Alt401kModel(SaverPhases, mesa.Model):
             self.savers, totals = build_savers(setting, self.plans, config, init_rng)
         self.row_bounds = kernels.row_chunks(self.savers.sponsor)
         """Chunks of rows the parallel passes share out (rows never change plan)."""
+        self.plan_rows = kernels.PlanRows.of(self.savers.sponsor, self.plans.n)
+        """Each plan's rows, to list the savers of some plans (`kernels.PlanRows.rows`)."""
         self.plan_weight = self.plan_totals(np.ones((self.savers.n, 1)))[:, 0]
         self._arrays: dict[tuple[str, tuple[int, ...]], npt.NDArray[Any]] = {}
         """Arrays rewritten every month (`_reused`)."""
@@ -297,7 +299,7 @@ class Alt401kModel(SaverPhases, mesa.Model):
 
     def _review_context(self, uniform: F64, due: npt.NDArray[np.intp]) -> ReviewContext:
         """What sponsors see this month; participant demand is computed for the `due` plans only."""
-        plans, pop = self.plans, self.savers
+        plans = self.plans
         plain = self.plain_tdf_products()
         offering = offers_any_alternative(plans, plain).astype(float)
         peer = self.peer_matrix @ offering
@@ -305,7 +307,7 @@ class Alt401kModel(SaverPhases, mesa.Model):
         keepers = group_share(plans.recordkeeper, offering, plans.weight)
         is_due = np.zeros(plans.n, dtype=bool)
         is_due[due] = True
-        rows = np.flatnonzero(is_due[pop.sponsor])
+        rows = self.plan_rows.rows(is_due)
         demand = self.plan_totals(self.alt_interest(rows), rows) / np.maximum(self.plan_weight, 1e-12)[:, None]
         alt_tdf = np.array([m.alt_tdf if m.alt_tdf is not None else -1 for m in self.tdf_providers], dtype=np.int32)
         available = np.array([pid >= 0 and self.book[pid].is_open for pid in alt_tdf])

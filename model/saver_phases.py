@@ -173,8 +173,9 @@ class SaverPhases:
             candidates = np.arange(pop.n)
         else:
             changed = (last[0] != menu[0]).any(axis=1) | (last[1] != menu[1])
-            candidates = np.flatnonzero(changed[pop.sponsor]) if changed.any() else np.zeros(0, dtype=np.intp)
-            candidates = np.union1d(candidates, self._stranded)
+            candidates = self.plan_rows.rows(changed) if changed.any() else np.zeros(0, dtype=np.intp)
+            if self._stranded.size:  # both ascending, without repeats
+                candidates = np.union1d(candidates, self._stranded)
         self._last_menu = menu
         self._stranded = np.zeros(0, dtype=np.intp)
         self._menu_traded = np.zeros(0, dtype=np.intp)

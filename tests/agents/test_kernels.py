@@ -258,6 +258,29 @@ def test_row_chunks_of_interleaved_plans_is_one_chunk() -> None:
     assert kernels.row_chunks(np.array([0, 1, 0, 1], dtype=np.int32), 1).tolist() == [0, 4]
 
 
+@settings(max_examples=80, deadline=None)
+@given(sizes=st.lists(st.integers(0, 40), min_size=1, max_size=30), seed=st.integers(0, 2**16),
+       interleave=st.booleans())
+def test_plan_rows_list_the_savers_of_the_chosen_plans(sizes: list[int], seed: int, interleave: bool) -> None:
+    # The rows of a set of plans, from the plans' row ranges, are the rows whose plan is in
+    # the set: plans in any order of blocks, plans without savers, and (interleave) rows of
+    # a plan in several runs, where the ranges do not apply.
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(sizes))
+    sponsor = np.repeat(order, np.asarray(sizes)[order]).astype(np.int32)
+    if interleave and sponsor.size > 1:
+        rng.shuffle(sponsor)
+    rows = kernels.PlanRows.of(sponsor, len(sizes))
+    for _ in range(5):
+        mask = rng.random(len(sizes)) < rng.random()
+        got = rows.rows(mask)
+        assert got.dtype == np.intp
+        assert np.array_equal(got, np.flatnonzero(mask[sponsor]))
+    # The ranges are used exactly where each plan's rows are one run.
+    one_run = all(np.ptp(at) + 1 == at.size for at in (np.flatnonzero(sponsor == p) for p in range(len(sizes))) if at.size)
+    assert (rows.start is not None) == one_run
+
+
 @pytest.mark.parametrize("seed", [6, 7])
 def test_balance_kernel_gives_the_same_bytes_on_any_threads(seed: int) -> None:
     # Rows in plan order, chunks of ~60 rows: one thread, two threads, the interpreted
