@@ -234,6 +234,27 @@ def _balance_month_rows(
             total += balance[i, k]
         if total == 0.0:
             continue
+        # Without sleeve money and without a sleeve target (most defaulted savers: plans
+        # without an alternatives sleeve), nothing is gated and the general steps below
+        # reduce to these (the same operations on the same values, so the same bits).
+        sleeveless = True
+        for q in range(n_ill):
+            if comp[0, df_illiquid[q]] != 0.0 or balance[i, df_illiquid[q]] != 0.0:
+                sleeveless = False
+        if sleeveless:
+            liq_target = 0.0
+            for k in range(n_df):
+                if is_ill[k]:
+                    balance[i, k] = total * comp[0, k]  # the target, a zero
+                else:
+                    liq_target += total * comp[0, k]
+            scale = total / liq_target if liq_target > 0 else 0.0
+            for k in range(n_df):
+                if not is_ill[k]:
+                    balance[i, k] = total * comp[0, k] * scale
+            if liq_target <= 0:
+                balance[i, 2] += total
+            continue
         new_ill_total = 0.0
         floor_total = 0.0
         stuck = 0.0
