@@ -205,6 +205,7 @@ def _balance_month_rows(
         before = 0.0
         gain = 0.0
         carry = 0.0
+        total = 0.0  # the default fund's dollars after returns and fees, for rebalancing
         for j in range(n_df if style[i] == _DEFAULTED else h):
             b = balance[i, j]
             if b == 0.0:
@@ -222,16 +223,16 @@ def _balance_month_rows(
                 b -= c
                 carry += c
             balance[i, j] = b
+            if j < n_df:  # added in column order as the fund's columns are visited
+                total += b
         if before > 0:
             year_growth[i] *= (before + gain) / before
         gain_total += w * gain
         carry_total += w * carry
         # Default-fund rebalancing with gated sleeve sales (savers.rebalance_default_fund_inplace).
         # An account without default-fund money is left as it is: rebalancing it would write
-        # back the zeros it holds and add zeros to the totals (the same bits).
-        total = 0.0
-        for k in range(n_df):
-            total += balance[i, k]
+        # back the zeros it holds and add zeros to the totals (the same bits). `total` sums
+        # the fund's columns in order, skipping empty ones (x + 0.0 == x).
         if total == 0.0:
             continue
         # Without sleeve money and without a sleeve target (most defaulted savers: plans
