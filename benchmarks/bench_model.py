@@ -121,6 +121,11 @@ def measure(n: int, months: int, repeats: int, engine: str = "columnar", threads
     }
 
 
+def _millions(rate: float) -> str:
+    """A rate in millions with three significant digits (0.0148M, 6.84M)."""
+    return f"{rate / 1e6:.3g}M"
+
+
 def main() -> None:
     """Run the measurements and write the results table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -154,7 +159,7 @@ def main() -> None:
     ]
     for r in rows:
         lines.append(f"| {r['engine']} | {r['threads']} | {r['savers']:,} | {r['init_s']:.2f} | {r['first_s']:.2f} | "
-                     f"{r['step_s']:.2f} | {r['saver_months_per_s'] / 1e6:.2f}M | {r['peak_gib']:.2f} |")
+                     f"{r['step_s']:.2f} | {_millions(r['saver_months_per_s'])} | {r['peak_gib']:.2f} |")
     ref = {r["savers"]: r for r in rows if r["engine"] == "agents"}
     for r in rows:
         if r["engine"] == "columnar" and r["savers"] in ref:
