@@ -1,8 +1,8 @@
 """Speed and memory of one model run: saver-months per second and peak memory by sample size.
 
 Not a test. Each measurement runs in a fresh subprocess (so peak RSS is that run's alone),
-`--repeats` times; the median is reported with the machine and its measured memory
-bandwidth. The per-saver reference engine is timed in the same invocation and the ratio
+`--repeats` times, in rounds that run every configuration once (`measure_all`); the median
+is reported with the machine and its measured memory bandwidth. The per-saver reference engine is timed in the same invocation and the ratio
 printed. Usage:
 
     .venv/bin/python benchmarks/bench_model.py            # issue #6: 10k-10M, reference at 10k and 100k
@@ -99,14 +99,15 @@ def bandwidth_gbs() -> tuple[float, float]:
     return max(read), max(copy)
 
 
-def measure(n: int, months: int, repeats: int, engine: str = "columnar", threads: int = 0) -> dict[str, float]:
-    """Median step time, saver-months/s and peak memory over `repeats` fresh processes
-    (`threads` for the compiled passes; 0: all)."""
-    runs = []
-    for _ in range(repeats):
-        out = subprocess.run([sys.executable, "-c", CHILD, str(n), str(months), engine, str(threads)],
-                             capture_output=True, text=True, check=True)
-        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+def run_once(n: int, months: int, engine: str = "columnar", threads: int = 0) -> dict[str, float]:
+    """One timed run in a fresh process (`threads` for the compiled passes; 0: all)."""
+    out = subprocess.run([sys.executable, "-c", CHILD, str(n), str(months), engine, str(threads)],
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def summarise(n: int, months: int, engine: str, runs: list[dict[str, float]]) -> dict[str, float]:
+    """Median step time, saver-months/s and peak memory of one configuration's runs."""
     step = statistics.median(r["step_s"] for r in runs)
     return {
         "savers": n,
@@ -119,6 +120,18 @@ def measure(n: int, months: int, repeats: int, engine: str = "columnar", threads
         "saver_months_per_s": n * months / step,
         "peak_gib": max(r["peak_gib"] for r in runs),
     }
+
+
+def measure_all(configs: list[tuple[int, str, int]], months: int, repeats: int) -> list[dict[str, float]]:
+    """Every (savers, engine, threads) configuration `repeats` times, in rounds: each round
+    runs every configuration once, so that a slow stretch of a shared machine falls on one
+    run of several configurations rather than on every run of one (the columnar engine and
+    the reference it is compared with are then timed over the same stretch)."""
+    runs: list[list[dict[str, float]]] = [[] for _ in configs]
+    for _ in range(repeats):
+        for k, (n, engine, threads) in enumerate(configs):
+            runs[k].append(run_once(n, months, engine, threads))
+    return [summarise(n, months, engine, r) for (n, engine, _), r in zip(configs, runs, strict=True)]
 
 
 def _millions(rate: float) -> str:
@@ -139,10 +152,9 @@ def main() -> None:
     parser.add_argument("--out", default=str(Path(__file__).with_name("RESULTS.md")))
     args = parser.parse_args()
     started = time.strftime("%Y-%m-%d")
-    rows = [measure(n, args.months, args.repeats) for n in args.sizes]
-    rows += [measure(n, args.months, args.repeats, threads=1) for n in args.one_thread]
-    for n in args.reference:
-        rows.append(measure(n, args.months, args.repeats, engine="agents"))
+    configs = [(n, "columnar", 0) for n in args.sizes] + [(n, "columnar", 1) for n in args.one_thread]
+    configs += [(n, "agents", 0) for n in args.reference]
+    rows = measure_all(configs, args.months, args.repeats)
     read, copy = bandwidth_gbs()
     lines = [
         MARK_START,
@@ -151,8 +163,8 @@ def main() -> None:
         f"Scenario eo-14330, the full model (sponsors, managers, market, litigation, observation); "
         f"plans = max(1,200, savers / 100). Timed: {args.months} months after initialisation and a "
         f"first month (which loads the compiled kernels; shown apart); median of {args.repeats} runs, "
-        "a fresh process each; peak = max resident set size of the process. From 1M savers glibc "
-        "keeps freed memory for reuse, as `alt401k run` does (`model.scale.keep_freed_memory`).",
+        "a fresh process each, in rounds that run every configuration once; peak = max resident set "
+        "size of the process. From 1M savers glibc keeps freed memory for reuse, as `alt401k run` does (`model.scale.keep_freed_memory`).",
         "",
         "| engine | threads | savers | init s | first month s | months s | saver-months/s | peak GiB |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
