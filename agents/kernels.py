@@ -236,65 +236,61 @@ def _balance_month_rows(
         if total == 0.0:
             continue
         # Without sleeve money and without a sleeve target (most defaulted savers: plans
-        # without an alternatives sleeve), nothing is gated and the general steps below
-        # reduce to these (the same operations on the same values, so the same bits).
+        # without an alternatives sleeve), nothing is gated and the gate's steps (the else
+        # branch) reduce to the first branch's (the same operations on the same values, so
+        # the same bits; nothing stuck or sold).
         sleeveless = True
         for q in range(n_ill):
             if comp[0, df_illiquid[q]] != 0.0 or balance[i, df_illiquid[q]] != 0.0:
                 sleeveless = False
+        stuck = 0.0
+        sold = 0.0
         if sleeveless:
+            room = total  # max(total - 0.0, 0.0): no sleeve dollars kept
             liq_target = 0.0
             for k in range(n_df):
                 if is_ill[k]:
                     balance[i, k] = total * comp[0, k]  # the target, a zero
                 else:
                     liq_target += total * comp[0, k]
-            scale = total / liq_target if liq_target > 0 else 0.0
-            for k in range(n_df):
-                if not is_ill[k]:
-                    balance[i, k] = total * comp[0, k] * scale
-            if liq_target <= 0:
-                balance[i, 2] += total
-            continue
-        new_ill_total = 0.0
-        floor_total = 0.0
-        stuck = 0.0
-        sold = 0.0
-        liq_target = 0.0
-        for k in range(n_df):
-            tgt = total * comp[0, k]
-            if is_ill[k]:
-                cur = balance[i, k]
-                floor = cur * (1.0 - gate_monthly)
-                new = tgt
-                if tgt < cur:
-                    new = max(tgt, floor)
-                new_ill[k] = new
-                floor_ill[k] = floor
-                new_ill_total += new
-                floor_total += floor
-            else:
-                liq_target += tgt
-        # Purchases that would not fit beside what the gate keeps are cut back
-        # (savers._fit_purchases).
-        share = 1.0
-        if new_ill_total > total:
-            share = min(1.0, max(0.0, (total - floor_total) / (new_ill_total - floor_total)))
+        else:
             new_ill_total = 0.0
-        for k in range(n_df):
-            if is_ill[k]:
-                new = new_ill[k]
-                if share < 1.0:
-                    new = floor_ill[k] + (new - floor_ill[k]) * share
-                    new_ill_total += new
-                cur = balance[i, k]
-                if new < cur:
-                    sold += cur - new
+            floor_total = 0.0
+            liq_target = 0.0
+            for k in range(n_df):
                 tgt = total * comp[0, k]
-                if new > tgt:
-                    stuck += new - tgt
-                balance[i, k] = new
-        room = max(total - new_ill_total, 0.0)
+                if is_ill[k]:
+                    cur = balance[i, k]
+                    floor = cur * (1.0 - gate_monthly)
+                    new = tgt
+                    if tgt < cur:
+                        new = max(tgt, floor)
+                    new_ill[k] = new
+                    floor_ill[k] = floor
+                    new_ill_total += new
+                    floor_total += floor
+                else:
+                    liq_target += tgt
+            # Purchases that would not fit beside what the gate keeps are cut back
+            # (savers._fit_purchases).
+            share = 1.0
+            if new_ill_total > total:
+                share = min(1.0, max(0.0, (total - floor_total) / (new_ill_total - floor_total)))
+                new_ill_total = 0.0
+            for k in range(n_df):
+                if is_ill[k]:
+                    new = new_ill[k]
+                    if share < 1.0:
+                        new = floor_ill[k] + (new - floor_ill[k]) * share
+                        new_ill_total += new
+                    cur = balance[i, k]
+                    if new < cur:
+                        sold += cur - new
+                    tgt = total * comp[0, k]
+                    if new > tgt:
+                        stuck += new - tgt
+                    balance[i, k] = new
+            room = max(total - new_ill_total, 0.0)
         scale = room / liq_target if liq_target > 0 else 0.0
         for k in range(n_df):
             if not is_ill[k]:
