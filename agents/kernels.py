@@ -49,7 +49,8 @@ from .sponsors import plan_assets_and_fee as plan_assets_and_fee_numpy
 F64 = npt.NDArray[np.float64]
 _DEFAULTED = sv.DEFAULTED  # a constant inside the compiled passes
 
-__all__ = ["HAVE_NUMBA", "DefaultFundMix", "MonthTotals", "Payroll", "PlanRows", "balance_month", "plan_sums", "row_chunks"]
+__all__ = ["HAVE_NUMBA", "DefaultFundMix", "MonthTotals", "Payroll", "PlanRows", "balance_month", "plan_runs", "plan_sums",
+           "row_chunks"]
 
 
 @dataclass
@@ -350,6 +351,13 @@ CHUNK_ROWS = 1 << 12
 threads share even 100k rows evenly (25 chunks); where the chunks are cut changes no bits."""
 
 
+def plan_runs(sponsor: npt.NDArray[np.int32]) -> npt.NDArray[np.intp] | None:
+    """The first row of each run of rows of one plan (ascending, starting at 0), or None
+    where some plan's rows come in more than one run."""
+    runs = np.flatnonzero(np.diff(sponsor, prepend=-1) != 0)
+    return runs if runs.size == np.unique(sponsor).size else None
+
+
 def row_chunks(sponsor: npt.NDArray[np.int32], target: int | None = None) -> npt.NDArray[np.intp]:
     """Bounds of the chunks of rows the parallel passes share out, shape (m + 1,).
 
@@ -362,9 +370,10 @@ def row_chunks(sponsor: npt.NDArray[np.int32], target: int | None = None) -> npt
     """
     target = CHUNK_ROWS if target is None else target
     n = sponsor.shape[0]
-    starts = np.flatnonzero(sponsor[1:] != sponsor[:-1]) + 1
-    if n == 0 or starts.size + 1 != np.unique(sponsor).size:
+    runs = plan_runs(sponsor)
+    if n == 0 or runs is None:
         return np.array([0, n], dtype=np.intp)
+    starts = runs[1:]
     wanted = np.arange(target, n, target)
     at = np.searchsorted(starts, wanted)
     cuts = starts[at[at < starts.size]]
@@ -389,10 +398,10 @@ class PlanRows:
     @classmethod
     def of(cls, sponsor: npt.NDArray[np.int32], n_plans: int) -> PlanRows:
         """The row ranges of `sponsor`'s plans (0..n_plans-1)."""
-        count = np.bincount(sponsor, minlength=n_plans)
-        runs = np.flatnonzero(np.diff(sponsor, prepend=-1) != 0) if sponsor.size else np.zeros(0, dtype=np.intp)
-        if runs.size != np.count_nonzero(count):  # some plan's rows come in more than one run
+        runs = plan_runs(sponsor)
+        if runs is None:
             return cls(sponsor, None, None, None)
+        count = np.bincount(sponsor, minlength=n_plans)
         first = np.zeros(n_plans, dtype=np.intp)
         first[sponsor[runs]] = runs
         return cls(sponsor, first, first + count, np.argsort(first, kind="stable").astype(np.intp))

@@ -27,6 +27,7 @@ import statistics
 import time
 
 import numpy as np
+from alt401k.agents.kernels import plan_runs
 from alt401k.model.assets import HOLDING_ASSET
 from alt401k.model.config import RunConfig
 from alt401k.model.model import Alt401kModel
@@ -93,7 +94,7 @@ def measure(n: int, threads: int) -> str:
     for _ in range(14):  # past the first sponsor reviews and a year end: alternatives held
         model.step()
     pop = model.savers
-    runs = np.flatnonzero(np.diff(pop.sponsor, prepend=-1) != 0)
+    runs = plan_runs(pop.sponsor)  # the model keeps each plan's rows together
     bounds, plan = np.append(runs, n).astype(np.int64), pop.sponsor[runs].astype(np.int64)
     r = np.asarray(model.last_returns.reported)[HOLDING_ASSET]
     fee, w, h = model.plan_fee_matrix() / 12.0, pop.weight, pop.balance_usd.shape[1]
