@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from ..model.weighted import weighted_quantiles
+
 F64 = npt.NDArray[np.float64]
 
 INTERVAL_METHOD = "t"
@@ -150,8 +152,8 @@ def present_value(flows: npt.ArrayLike, months: npt.ArrayLike,
 
 def weighted_quantile(x: npt.ArrayLike, weights: npt.ArrayLike, q: float) -> float:
     """The `q` quantile of `x` with sampling weights: the smallest x whose cumulative
-    weight reaches q times the total (the lower inverse of the weighted CDF; the same
-    definition as `model.reporters` uses for the horizon tables).
+    weight reaches q times the total (the lower inverse of the weighted CDF): the model's
+    one definition, `model.weighted.weighted_quantiles`, as the horizon tables use it.
 
     Parameters
     ----------
@@ -178,9 +180,7 @@ def weighted_quantile(x: npt.ArrayLike, weights: npt.ArrayLike, q: float) -> flo
         return float("nan")
     if not 0.0 <= q <= 1.0:
         raise ValueError(f"q must be in [0, 1] (got {q})")
-    order = np.argsort(xs, kind="stable")
-    cum = np.cumsum(w[order])
-    return float(xs[order][min(int(np.searchsorted(cum, q * cum[-1])), xs.size - 1)])
+    return float(weighted_quantiles(xs, w, (q,))[0])
 
 
 def cumulative(flows: npt.ArrayLike) -> F64:

@@ -27,6 +27,7 @@ from .assets import (
     IS_ALT_HOLDING,
 )
 from .strata import AGE_GROUPS, SIZE_CLASSES, age_group
+from .weighted import weighted_quantiles
 
 if TYPE_CHECKING:
     from .model import Alt401kModel
@@ -211,11 +212,8 @@ def horizon_table(model: Alt401kModel) -> pa.Table:
 
 
 def _wquantile(x: F64, w: F64, q: float) -> float:
-    if x.size == 0:
-        return float("nan")
-    order = np.argsort(x, kind="stable")
-    cum = np.cumsum(w[order])
-    return float(x[order][min(np.searchsorted(cum, q * cum[-1]), x.size - 1)])
+    """The weighted `q` quantile (`model.weighted.weighted_quantiles`); NaN for no one."""
+    return float(weighted_quantiles(x, w, (q,))[0])
 
 
 def _stats_row(qi: int, group: str, w: F64, bal: F64, rr: F64 | None, worst: F64 | None) -> dict[str, object]:

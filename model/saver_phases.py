@@ -20,8 +20,9 @@ from ..agents import fund_mix, kernels, reallocation, rule_kernels
 from ..agents import savers as sv
 from . import draws, fees
 from .assets import ALTERNATIVES, ASSET_CLASSES, HOLDING_ASSET, IS_ILLIQUID_HOLDING
-from .population import hire_inplace, stable_argsort
+from .population import hire_inplace
 from .threads import kernel_threads
+from .weighted import weighted_quantiles
 
 F64 = npt.NDArray[np.float64]
 EQUITY = ASSET_CLASSES.index("equity")
@@ -83,11 +84,9 @@ class SaverPhases:
         return vis
 
     def _income_quintile_edges(self) -> F64:
+        """This year's income quintile edges: the weighted 20/40/60/80% quantiles of salaries."""
         pop = self.savers
-        order = stable_argsort(pop.salary_usd_annual)
-        cum = np.cumsum(pop.weight[order])
-        idx = np.searchsorted(cum, cum[-1] * np.array([0.2, 0.4, 0.6, 0.8]))
-        return pop.salary_usd_annual[order][idx]
+        return weighted_quantiles(pop.salary_usd_annual, pop.weight, (0.2, 0.4, 0.6, 0.8))
 
     def income_quintile(self, salary: F64) -> npt.NDArray[np.intp]:
         """Income quintile (0-4) of each salary against this year's edges."""
