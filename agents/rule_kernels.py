@@ -132,7 +132,7 @@ _alt_interest_kernel = njit(cache=True, nogil=True, parallel=True)(_alt_interest
 
 def _review_rows(u, review_prob, review_factor, participating, style, leave32, deferral, preferred,
                  last_year_return, base, per_shortfall, per_excess, slope, inattentive, slow, prompt,
-                 auto_enroll, crash, stop32, restart32, contributing, choosers):  # pragma: no cover - compiled
+                 plan_auto_enroll, sponsor, crash, stop32, restart32, contributing, choosers):  # pragma: no cover - compiled
     """`savers.review_decisions_inplace` row by row (every row on its own: any split of rows
     among threads gives the same bits). Thresholds compared with float32 draws as numpy
     compares them: a Python float with float32 (`leave32`, `stop32`, `restart32`), a
@@ -156,7 +156,7 @@ def _review_rows(u, review_prob, review_factor, participating, style, leave32, d
             preferred[i] = _clip(pref + change, _P_LO, _P_HI)
         if not was_participating:
             enrol_prob = slow if review_prob[i] <= inattentive else prompt
-            if not auto_enroll[i] and u[4, i] < enrol_prob:
+            if not plan_auto_enroll[sponsor[i]] and u[4, i] < enrol_prob:
                 participating[i] = True
                 d = pref
         deferral[i] = d
@@ -171,15 +171,16 @@ _review_kernel = njit(cache=True, nogil=True, parallel=True)(_review_rows) if HA
 
 
 def review_decisions(pop: sv.SaverPopulation, u: npt.NDArray[np.float32], equity_return: float,
-                     auto_enroll: npt.NDArray[np.bool_], crash: bool, s, out: npt.NDArray[np.bool_] | None = None
+                     plan_auto_enroll: npt.NDArray[np.bool_], crash: bool, s, out: npt.NDArray[np.bool_] | None = None
                      ) -> npt.NDArray[np.bool_]:
     """`savers.review_decisions_inplace` (ODD §7, savers; the rules and their sources are
     there) in one compiled pass over the savers on numba's threads, instead of ~20 numpy
     passes and their temporaries; returns who chooses a new allocation (into `out` when
-    given). The same bits as the numpy rules (tests/agents/test_rule_kernels.py), which are used
-    without numba."""
+    given). `plan_auto_enroll` is by plan (each saver's is read from its plan's, not
+    gathered into an array a saver). The same bits as the numpy rules
+    (tests/agents/test_rule_kernels.py), which are used without numba."""
     if _review_kernel is None:
-        choosers = sv.review_decisions_inplace(pop, u, equity_return, auto_enroll, crash, s)
+        choosers = sv.review_decisions_inplace(pop, u, equity_return, plan_auto_enroll[pop.sponsor], crash, s)
         if out is None:
             return choosers
         out[:] = choosers
@@ -191,7 +192,7 @@ def review_decisions(pop: sv.SaverPopulation, u: npt.NDArray[np.float32], equity
         pop.preferred_deferral_rate, pop.last_year_return, s.deferral_change_base_monthly,
         s.deferral_change_per_distance, s.deferral_change_per_excess, s.experienced_return_deferral_slope,
         s.review_prob_monthly[0], s.procrastinator_enrol_prob_monthly, s.voluntary_enrol_prob_monthly,
-        auto_enroll, bool(crash), np.float32(s.stop_contributing_prob_crash),
+        plan_auto_enroll, pop.sponsor, bool(crash), np.float32(s.stop_contributing_prob_crash),
         np.float32(s.restart_contributing_prob), pop.is_contributing, out,
     )
     return out

@@ -225,6 +225,10 @@ def draw_retirement_age(age_years: F64, cfg: RunConfig, rng: np.random.Generator
     return np.maximum(planned, age_years + 1.0 / 12.0 + rng.random(age_years.shape[0]) * 2.0 * (age_years >= planned))
 
 
+_DEFAULT_FUND_ONLY = np.eye(1, N_OPTIONS)[0]
+"""A new hire's allocation: everything in the default fund."""
+
+
 def hire_inplace(pop: SaverPopulation, rows: npt.NDArray[np.intp], plans: PlanTable, cfg: RunConfig,
                  rng: np.random.Generator, wage_index: float) -> F64:
     """Turn the rows of leavers into new hires at the same plans; return rolled-in USD.
@@ -255,8 +259,7 @@ def hire_inplace(pop: SaverPopulation, rows: npt.NDArray[np.intp], plans: PlanTa
     pop.is_contributing[rows] = True
     pop.is_auto_enrolled[rows] = auto & ~opt_out
     pop.style[rows] = DEFAULTED
-    pop.allocation[rows] = 0.0
-    pop.allocation[rows, 0] = 1.0
+    pop.allocation[rows] = _DEFAULT_FUND_ONLY  # one scatter of the row (1, 0, ..., 0)
     pop.risk_tolerance[rows] = rng.beta(2.0, 2.0, k)
     pop.literacy[rows] = rng.beta(2.0, 2.0, k)
     attention_class = rng.choice(3, k, p=np.asarray(s.attention_class_shares))

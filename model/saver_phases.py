@@ -257,8 +257,7 @@ class SaverPhases:
         u = self._saver_uniforms((6, pop.n))
         crash = returns.equity_drawdown < sv.CRASH_EQUITY_DRAWDOWN
         # Every decision but the choosers' reallocation, in one pass (`savers.review_decisions_inplace`).
-        auto_enroll = self.plans.auto_enroll[pop.sponsor]
-        choosing = rule_kernels.review_decisions(pop, u, float(returns.true[EQUITY]), auto_enroll, crash, s,
+        choosing = rule_kernels.review_decisions(pop, u, float(returns.true[EQUITY]), self.plans.auto_enroll, crash, s,
                                                  self._reused("choosers", (pop.n,), np.bool_))
         choosers = np.flatnonzero(choosing)
         # Every saver's row of option draws is drawn (common random numbers), only the
@@ -282,7 +281,8 @@ class SaverPhases:
         interest[:, sv.WINDOW_ALT_OPTIONS] = ai
         # Savers whose gated holdings were already sold down this month by a menu change have
         # used this month's gate; a second gated sale would let out twice the gate share.
-        used = np.isin(rows, getattr(self, "_menu_traded", np.zeros(0, dtype=np.intp)))
+        traded = getattr(self, "_menu_traded", np.zeros(0, dtype=np.intp))
+        used = np.isin(rows, traded) if traded.size else np.zeros(rows.size, dtype=bool)
         terms = reallocation.ChoiceTerms(opt_ret, s.return_chasing, self.policy.account_cap, crash,
                                          s.panic_sale_prob, self._gate_monthly())
         gated = reallocation.reallocate(pop, rows, self.visible_options(rows), interest, u_alt, u[2], composition,

@@ -58,10 +58,10 @@ def test_review_pass_equals_the_numpy_rules_bit_for_bit(seed: int, crash: bool, 
                         s.restart_contributing_prob, s.procrastinator_enrol_prob_monthly])
     at_edge = rng.random((6, n)) < 0.1
     u[at_edge] = rng.choice(edges, int(at_edge.sum()))
-    auto = rng.random(n) < 0.5
+    plan_auto = rng.random(int(pop.sponsor.max()) + 1) < 0.5
     a, b = pop.take(np.arange(n)), pop.take(np.arange(n))
-    made = sv.review_decisions_inplace(a, u, equity_return, auto, crash, s)
-    compiled = rule_kernels.review_decisions(b, u, equity_return, auto, crash, s)
+    made = sv.review_decisions_inplace(a, u, equity_return, plan_auto[pop.sponsor], crash, s)
+    compiled = rule_kernels.review_decisions(b, u, equity_return, plan_auto, crash, s)
     np.testing.assert_array_equal(compiled, made)
     for name in ("style", "is_participating", "is_contributing", "deferral_rate", "preferred_deferral_rate"):
         np.testing.assert_array_equal(getattr(b, name), getattr(a, name), err_msg=name)
