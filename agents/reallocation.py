@@ -129,10 +129,12 @@ def _choose_row(a, r, visible, interest, u_alt, clipped_return, risk_tol, sensit
     cs = chasing * sensitivity
     rr = 2.0 * (risk_tol - 0.5)
     for j in range(m):
-        score = math.exp(_clip(cs * clipped_return[j] + rr * RISK_SIGN[j], -5.0, 5.0))
         alt = sv.OPTION_IS_ALT[j]
-        if not (visible[r, j] and (not alt or u_alt[r, j] < interest[r, j])):
-            score = 0.0
+        # An option off the chooser's menu, or an alternative it has no interest in, scores
+        # 0.0 whatever the exponential: the exponential is computed only for the others.
+        score = 0.0
+        if visible[r, j] and (not alt or u_alt[r, j] < interest[r, j]):
+            score = math.exp(_clip(cs * clipped_return[j] + rr * RISK_SIGN[j], -5.0, 5.0))
         if alt:
             score *= 0.5
         a[j] = score
