@@ -30,6 +30,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from ..model.assets import N_HOLDINGS
 from ..model.strata import GLIDE_CASH, GLIDE_EQUITY
 from . import savers as sv
 from .compiled import (
@@ -121,6 +122,13 @@ def balance_month_numpy(
     )
 
 
+_H: int = N_HOLDINGS
+_N_DF: int = sv.N_DF
+_N_ILL: int = sv.DF_ILLIQUID.shape[0]
+"""The holdings' layout: columns, default-fund columns, illiquid default-fund columns
+(`df_illiquid`, always `savers.DF_ILLIQUID`), constants of the compiled balance pass."""
+
+
 def _balance_month_rows(
     lo, hi, balance, year_growth, weight, sponsor, amount, allocation, style, composition, holding_return,
     fee_monthly, is_pe, carry_rate_monthly, df_illiquid, gate_monthly, fees_out, gain_out,
@@ -137,10 +145,11 @@ def _balance_month_rows(
     Each saver's default-fund mix is read from `composition` (mix_mode 0) or computed for
     the row from its age on the glide path (1) or from `fixed_mix` (2) and its plan's sleeve,
     as `glide_composition` / `default_fund_composition` compute it (same bits)."""
-    h = balance.shape[1]
-    n_df = plan_sleeve.shape[1]
+    # The holdings' layout as module constants, which numba compiles in: loops of known
+    # length are unrolled (~10% off the pass; the same operations in the same order, so the
+    # same bits). `balance_month_rows` checks the arrays have this layout.
+    h, n_df, n_ill = _H, _N_DF, _N_ILL
     comp = np.empty((1, n_df))
-    n_ill = df_illiquid.shape[0]
     # The plan's scalar totals are kept in locals and added into its row of `plan_totals`
     # when the next plan's rows begin: the same sums in the same row order.
     plan = -1
@@ -438,6 +447,8 @@ def balance_month_rows(
     saver's contributions are computed in the pass from its pay and plan (`amount` is not
     read and may be None; the same bits as passing `savers.contributions_usd`'s sum) and
     their weighted national totals are returned (`MonthTotals.employee_usd`, `match_usd`)."""
+    if balance.shape[1] != _H or not (isinstance(composition, DefaultFundMix) or composition.shape[1] == _N_DF):
+        raise ValueError(f"the balance pass is compiled for {_H} holdings and {_N_DF} default-fund classes")
     excess = pe_return - hurdle_annual / 12.0
     carry_monthly = carry_rate * excess / (1.0 + pe_return) if excess > 0 else 0.0
     is_pe = np.zeros(balance.shape[1], dtype=np.bool_)

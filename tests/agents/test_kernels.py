@@ -371,3 +371,20 @@ def test_plan_assets_and_fee_pass_equals_the_rule_bit_for_bit(seed: int) -> None
         x, y = held[:, :width].copy(), fee[:, :width].copy()
         products = np.array([compiled._row_dot(x[i], y[i]) for i in range(200)])
         np.testing.assert_array_equal(products, (x[:200] * y[:200]).sum(axis=1))
+
+
+def test_passes_refuse_another_holdings_layout() -> None:
+    # The balance and end-of-month passes are compiled for the model's 22 holdings and 8
+    # default-fund classes (loop lengths as constants); other shapes are refused, not misread.
+    a = random_inputs(5)
+    a["balance"] = a["balance"][:, :-1].copy()
+    with pytest.raises(ValueError, match="compiled for 22 holdings"):
+        kernels.balance_month_rows(**a)
+    b = random_inputs(5)
+    b["composition"] = b["composition"][:, :-1].copy()
+    with pytest.raises(ValueError, match="8 default-fund classes"):
+        kernels.balance_month_rows(**b)
+    pop, default_rate = _observed_population(0)
+    pop.balance_usd = pop.balance_usd[:, :-1].copy()
+    with pytest.raises(ValueError, match="compiled for 22"):
+        observation.observe_savers(pop, default_rate)
