@@ -16,7 +16,7 @@ import scipy.sparse as sp
 
 from ..model.assets import N_HOLDINGS
 from . import savers as sv
-from .compiled import HAVE_NUMBA, _add_rows_in_order, _row_total, njit, prange
+from .compiled import HAVE_NUMBA, _add_rows_in_order, _row_total_n, njit, prange
 from .kernels import row_chunks
 
 F64 = npt.NDArray[np.float64]
@@ -81,7 +81,8 @@ def _observe_rows(lo, hi, balance, weight, participating, age, worst, auto, defe
 
     The holdings' layout (`_H`, `_N_DF`, `_N_ALT` and the alternatives' first columns) is
     read from module constants, which numba compiles in: loops of known length are unrolled
-    (~15% off the pass; the same operations in the same order, so the same bits)."""
+    (~30% off the pass with the row total's length known, `compiled._row_total_n`; the same
+    operations in the same order, so the same bits)."""
     h, n_df, n_alt, df0, st0, wi0 = _H, _N_DF, _N_ALT, _DF0, _ST0, _WI0
     heads = part = dollars = in_df = any_exp = near = near_loss = at_default = 0.0
     exposed = np.zeros(n_alt)
@@ -103,7 +104,7 @@ def _observe_rows(lo, hi, balance, weight, participating, age, worst, auto, defe
         # random flags would mispredict (~15% of the pass).
         heads += w
         part += w * participating[i]
-        dollars += w * _row_total(balance[i])
+        dollars += w * _row_total_n(balance[i], h)
         held = False
         for k in range(n_df):
             held = held | (balance[i, k] > 0)
