@@ -124,14 +124,18 @@ def balance_month_numpy(
 
 _H: int = N_HOLDINGS
 _N_DF: int = sv.N_DF
-_N_ILL: int = sv.DF_ILLIQUID.shape[0]
-"""The holdings' layout: columns, default-fund columns, illiquid default-fund columns
-(`df_illiquid`, always `savers.DF_ILLIQUID`), constants of the compiled balance pass."""
+_DF_ILL = sv.DF_ILLIQUID
+_N_ILL: int = _DF_ILL.shape[0]
+_IS_ILL = np.isin(np.arange(sv.N_DF), _DF_ILL)
+"""The holdings' layout: columns, default-fund columns, the illiquid default-fund columns
+(`savers.DF_ILLIQUID`) and their mask, constants of the compiled balance pass: numba
+compiles global arrays in, so with the loops unrolled the illiquid tests are resolved at
+compile time (the same bits)."""
 
 
 def _balance_month_rows(
     lo, hi, balance, year_growth, weight, sponsor, amount, allocation, style, composition, holding_return,
-    fee_monthly, is_pe, carry_rate_monthly, df_illiquid, gate_monthly, fees_out, gain_out,
+    fee_monthly, is_pe, carry_rate_monthly, gate_monthly, fees_out, gain_out,
     mix_mode, age, eq_xp, eq_fp, eq_slope, cash_xp, cash_fp, cash_slope, fixed_mix, plan_sleeve, need_bonds,
     sleeve_total, plan_totals, pay_mode, salary, deferral, participating, contributing, match_rate, match_cap,
 ):  # pragma: no cover - compiled; checked against the numpy twin
@@ -159,11 +163,8 @@ def _balance_month_rows(
     sold_total = 0.0
     employee_total = 0.0
     match_total = 0.0
-    is_ill = np.zeros(n_df, dtype=np.bool_)
     new_ill = np.zeros(n_df)
     floor_ill = np.zeros(n_df)
-    for k in range(n_ill):
-        is_ill[df_illiquid[k]] = True
     for i in range(lo, hi):
         s = sponsor[i]
         if s != plan:
@@ -251,7 +252,7 @@ def _balance_month_rows(
         # the same bits; nothing stuck or sold).
         sleeveless = True
         for q in range(n_ill):
-            if comp[0, df_illiquid[q]] != 0.0 or balance[i, df_illiquid[q]] != 0.0:
+            if comp[0, _DF_ILL[q]] != 0.0 or balance[i, _DF_ILL[q]] != 0.0:
                 sleeveless = False
         stuck = 0.0
         sold = 0.0
@@ -259,7 +260,7 @@ def _balance_month_rows(
             room = total  # max(total - 0.0, 0.0): no sleeve dollars kept
             liq_target = 0.0
             for k in range(n_df):
-                if is_ill[k]:
+                if _IS_ILL[k]:
                     balance[i, k] = total * comp[0, k]  # the target, a zero
                 else:
                     liq_target += total * comp[0, k]
@@ -269,7 +270,7 @@ def _balance_month_rows(
             liq_target = 0.0
             for k in range(n_df):
                 tgt = total * comp[0, k]
-                if is_ill[k]:
+                if _IS_ILL[k]:
                     cur = balance[i, k]
                     floor = cur * (1.0 - gate_monthly)
                     new = tgt
@@ -288,7 +289,7 @@ def _balance_month_rows(
                 share = min(1.0, max(0.0, (total - floor_total) / (new_ill_total - floor_total)))
                 new_ill_total = 0.0
             for k in range(n_df):
-                if is_ill[k]:
+                if _IS_ILL[k]:
                     new = new_ill[k]
                     if share < 1.0:
                         new = floor_ill[k] + (new - floor_ill[k]) * share
@@ -303,7 +304,7 @@ def _balance_month_rows(
             room = max(total - new_ill_total, 0.0)
         scale = room / liq_target if liq_target > 0 else 0.0
         for k in range(n_df):
-            if not is_ill[k]:
+            if not _IS_ILL[k]:
                 balance[i, k] = total * comp[0, k] * scale
         if liq_target <= 0:
             balance[i, 2] += room
@@ -332,7 +333,7 @@ if HAVE_NUMBA:
 
 def _balance_month_chunks(
     bounds, balance, year_growth, weight, sponsor, amount, allocation, style, composition, holding_return,
-    fee_monthly, is_pe, carry_rate_monthly, df_illiquid, gate_monthly, fees_out, gain_out, plan_totals,
+    fee_monthly, is_pe, carry_rate_monthly, gate_monthly, fees_out, gain_out, plan_totals,
     mix_mode, age, eq_xp, eq_fp, eq_slope, cash_xp, cash_fp, cash_slope, fixed_mix, plan_sleeve, need_bonds,
     sleeve_total, pay_mode, salary, deferral, participating, contributing, match_rate, match_cap,
 ):  # pragma: no cover - compiled
@@ -342,7 +343,7 @@ def _balance_month_chunks(
     for c in prange(bounds.shape[0] - 1):
         _balance_month_rows(
             bounds[c], bounds[c + 1], balance, year_growth, weight, sponsor, amount, allocation, style,
-            composition, holding_return, fee_monthly, is_pe, carry_rate_monthly, df_illiquid,
+            composition, holding_return, fee_monthly, is_pe, carry_rate_monthly,
             gate_monthly, fees_out, gain_out, mix_mode, age, eq_xp, eq_fp, eq_slope, cash_xp, cash_fp,
             cash_slope, fixed_mix, plan_sleeve, need_bonds, sleeve_total, plan_totals, pay_mode, salary, deferral,
             participating, contributing, match_rate, match_cap,
@@ -484,7 +485,7 @@ def balance_month_rows(
         amount = np.zeros(0)
     _row_kernel(
         bounds, balance, year_growth, weight, sponsor, amount, allocation, style, comp, holding_return,
-        fee_monthly, is_pe, carry_monthly, sv.DF_ILLIQUID, gate_monthly, fees, plan_gain, plan_totals,
+        fee_monthly, is_pe, carry_monthly, gate_monthly, fees, plan_gain, plan_totals,
         mode, age, eq_xp, eq_fp, eq_slope, cash_xp, cash_fp, cash_slope, fixed, plan_sleeve, need_bonds,
         sleeve_total, *payroll,
     )
