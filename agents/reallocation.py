@@ -30,7 +30,7 @@ import numpy.typing as npt
 
 from ..model.assets import ALT_CLASS_INDEX, N_HOLDINGS
 from . import savers as sv
-from .compiled import HAVE_NUMBA, _clip, _in_order, _row_total, njit, prange
+from .compiled import HAVE_NUMBA, _clip, _in_order, _row_total, _row_total_n, njit, prange
 
 F64 = npt.NDArray[np.float64]
 B = npt.NDArray[np.bool_]
@@ -44,6 +44,9 @@ PANIC_OPTION = 3
 _ALT_OPTIONS = np.flatnonzero(sv.OPTION_IS_ALT)
 _FREE_COLUMNS = np.setdiff1d(np.arange(N_HOLDINGS), sv.ILLIQUID_COLUMNS)
 _ALT_HOLDINGS = sv._ALT_HOLDINGS
+_H, _N_DF, _M = N_HOLDINGS, sv.N_DF, sv.N_OPTIONS
+"""Holdings, default-fund classes and options: constants numba compiles in (loops of known
+length unrolled; the same operations, so the same bits). `reallocate` checks the shapes."""
 _ROWS_PER_TASK = 256
 """Choosers per task of the threaded pass (scratch arrays are made once a task)."""
 
@@ -125,7 +128,7 @@ def reallocation_numpy(pop: sv.SaverPopulation, rows: npt.NDArray[np.intp], visi
 def _choose_row(a, r, visible, interest, u_alt, clipped_return, risk_tol, sensitivity,
                 chasing):  # pragma: no cover - compiled
     """`savers.choose_allocation` of chooser r into `a`."""
-    m = a.shape[0]
+    m = _M
     cs = chasing * sensitivity
     rr = 2.0 * (risk_tol - 0.5)
     for j in range(m):
@@ -138,7 +141,7 @@ def _choose_row(a, r, visible, interest, u_alt, clipped_return, risk_tol, sensit
         if alt:
             score *= 0.5
         a[j] = score
-    total = _row_total(a)
+    total = _row_total_n(a, _M)
     for j in range(m):
         a[j] = a[j] / total if total > 0 else 0.0
     if total <= 0:
@@ -149,7 +152,7 @@ def _cap_row(a, b, sleeve_share, cap, scratch):  # pragma: no cover - compiled
     """`savers.cap_alternative_allocation` then `cap_alt_weights` of one allocation `a`,
     the account `b` as it is before trading."""
     n_alt = _ALT_OPTIONS.shape[0]
-    total = _row_total(b)
+    total = _row_total_n(b, _H)
     for q in range(_ALT_HOLDINGS.shape[0]):
         scratch[q] = b[_ALT_HOLDINGS[q]]
     alt_held = _in_order(scratch, _ALT_HOLDINGS.shape[0])
@@ -177,13 +180,13 @@ def _cap_row(a, b, sleeve_share, cap, scratch):  # pragma: no cover - compiled
 def _trade_row(b, a, comp, gate, target, kept, floor, extra, scratch):  # pragma: no cover - compiled
     """`savers.trade_to_allocation_inplace` of one account `b` to allocation `a` (with its
     `_fit_purchases`), in place; returns the gated USD."""
-    h, n_df = b.shape[0], comp.shape[0]
+    h, n_df = _H, _N_DF
     ill = sv.ILLIQUID_COLUMNS
     n_ill = ill.shape[0]
-    total = _row_total(b)
+    total = _row_total_n(b, _H)
     for j in range(n_df, h):
         target[j] = total * a[j - n_df + 1]
-    df_total = _row_total(b[:n_df])
+    df_total = _row_total_n(b, _N_DF)  # of b[:n_df]
     t0 = total * a[0]
     for k in range(n_df):
         target[k] = t0 * (b[k] / df_total if df_total > 0 else comp[k])
@@ -221,7 +224,7 @@ def _reallocate_rows(rows, visible, interest, u_alt, u_panic, composition, gate_
                      risk_tolerance, sensitivity, clipped_return, chasing, cap, crash, panic_prob, gate,
                      gated):  # pragma: no cover - compiled
     """Every chooser, in tasks of `_ROWS_PER_TASK` on numba's threads (each row on its own)."""
-    k, m, h = rows.shape[0], visible.shape[1], balance.shape[1]
+    k, m, h = rows.shape[0], _M, _H
     for task in prange((k + _ROWS_PER_TASK - 1) // _ROWS_PER_TASK):
         a = np.empty(m)
         target = np.empty(h)
@@ -266,6 +269,8 @@ def reallocate(pop: sv.SaverPopulation, rows: npt.NDArray[np.intp], visible: B, 
     gated = np.zeros(rows.size)
     if rows.size == 0:
         return gated
+    if pop.balance_usd.shape[1] != _H or visible.shape[1] != _M or composition.shape[1] != _N_DF:
+        raise ValueError(f"the reallocation is compiled for {_H} holdings, {_M} options, {_N_DF} fund classes")
     _reallocate_kernel(
         np.asarray(rows, dtype=np.intp), np.ascontiguousarray(visible), np.ascontiguousarray(interest),
         np.ascontiguousarray(u_alt), u_panic, np.ascontiguousarray(composition), np.ascontiguousarray(gate_used),

@@ -135,3 +135,11 @@ def test_no_choosers_change_nothing(cap: float) -> None:
     gated = ra.reallocate(pop, empty, *(x[:0] for x in args[1:4]), args[4], args[5][:0], args[6][:0], args[7])
     assert gated.size == 0
     np.testing.assert_array_equal(pop.balance_usd, before)
+
+
+def test_pass_refuses_another_layout() -> None:
+    # The pass is compiled for the model's holdings, options and fund classes (constant
+    # loop lengths): a menu of another width is refused, not misread.
+    pop, (rows, visible, *rest) = _case(5, 1.0, False)
+    with pytest.raises(ValueError, match="compiled for 22 holdings"):
+        ra.reallocate(pop, rows, visible[:, :-1].copy(), *rest)
