@@ -36,9 +36,6 @@ class DefaultFundMix:
     fixed: F64 | None = None
 
 
-_N_DF = sv.N_DF
-
-
 def _sleeve_needs(sl, from_bonds):  # pragma: no cover - compiled
     """(bonds the sleeve replaces, whole sleeve) of a plan's sleeve row, as the rule sums them."""
     need_bonds = 0.0
@@ -64,7 +61,7 @@ def _mix_row_given(g0, g1, p2, sl, need_bonds, total, out, i):  # pragma: no cov
         p0 *= scale
         p1 *= scale
         p2 *= scale
-    for k in range(3, _N_DF):  # sleeve rows have N_DF classes: a compile-time constant
+    for k in range(3, sv.N_DF):  # sleeve rows have N_DF classes: a compile-time constant
         out[i, k] = sl[k]
     out[i, 0] = p0
     out[i, 1] = p1

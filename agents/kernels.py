@@ -126,7 +126,7 @@ _H: int = N_HOLDINGS
 _N_DF: int = sv.N_DF
 _DF_ILL = sv.DF_ILLIQUID
 _N_ILL: int = _DF_ILL.shape[0]
-_IS_ILL = np.isin(np.arange(sv.N_DF), _DF_ILL)
+_IS_ILL = sv.DF_ILLIQUID_MASK
 """The holdings' layout: columns, default-fund columns, the illiquid default-fund columns
 (`savers.DF_ILLIQUID`) and their mask, constants of the compiled balance pass: numba
 compiles global arrays in, so with the loops unrolled the illiquid tests are resolved at

@@ -175,10 +175,10 @@ def observe_savers(pop: sv.SaverPopulation, default_rate: F64, bounds: npt.NDArr
         bounds = row_chunks(pop.sponsor)
     n_alt, n_plans = sv.N_ALT, default_rate.shape[0]
     h = pop.balance_usd.shape[1]
-    plan_sums_out = np.zeros((n_plans, len(OBSERVED_SUMS)))
-    plan_held, plan_outside = np.zeros((n_plans, h)), np.zeros((n_plans, n_alt))
     if h != _H:
         raise ValueError(f"balance has {h} holding columns; the pass is compiled for {_H}")
+    plan_sums_out = np.zeros((n_plans, len(OBSERVED_SUMS)))
+    plan_held, plan_outside = np.zeros((n_plans, h)), np.zeros((n_plans, n_alt))
     _observe_kernel(bounds, pop.balance_usd, pop.weight, pop.is_participating, pop.age_years, pop.worst_year_return,
                     pop.is_auto_enrolled, pop.deferral_rate, pop.sponsor, default_rate, threshold_usd,
                     plan_sums_out, plan_held, plan_outside)

@@ -65,7 +65,7 @@ ILLIQUID_COLUMNS = sv.ILLIQUID_COLUMNS.tolist()
 FREE_COLUMNS = [j for j in range(N_HOLDINGS) if j not in ILLIQUID_COLUMNS]
 ILLIQUID_ALL = np.flatnonzero(IS_ILLIQUID_HOLDING).tolist()
 """Every illiquid holding, default-fund sleeve included (redemptions on exit)."""
-IS_DF_ILLIQUID = [k in sv.DF_ILLIQUID.tolist() for k in range(N_DF)]
+IS_DF_ILLIQUID = sv.DF_ILLIQUID_MASK.tolist()  # a list: faster to index from Python
 IS_PE = [ASSET_CLASSES[a] == "private_equity" for a in HOLDING_ASSET]
 CASH_OPTION = 3
 _CRYPTO_AGE_EDGES = sv.CRYPTO_AGE_EDGES.tolist()

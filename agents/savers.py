@@ -81,6 +81,8 @@ ILLIQUID_COLUMNS: Final[npt.NDArray[np.intp]] = np.array(
 """Standalone and window holdings in gated vehicles (the default fund's sleeve is gated at
 fund level, see `rebalance_default_fund`)."""
 DF_ILLIQUID: Final[npt.NDArray[np.intp]] = np.array([ASSET_CLASSES.index(a) for a in ILLIQUID])
+DF_ILLIQUID_MASK: Final[B] = np.isin(np.arange(N_DF), DF_ILLIQUID)
+"""Which default-fund columns are the illiquid sleeve (True at `DF_ILLIQUID`)."""
 
 
 @dataclass
@@ -325,13 +327,11 @@ def rebalance_default_fund_inplace(balance: F64, composition: F64, gate_monthly:
     new_ill = np.where(tgt_ill < cur_ill, np.maximum(tgt_ill, floor), tgt_ill)
     new_ill = _fit_purchases(new_ill, floor, total)
     stuck = np.maximum(new_ill - tgt_ill, 0.0).sum(axis=1)
-    liquid_mask = np.ones(N_DF, dtype=bool)
-    liquid_mask[DF_ILLIQUID] = False
-    tgt_liq = target[:, liquid_mask]
+    tgt_liq = target[:, ~DF_ILLIQUID_MASK]
     liq_total = tgt_liq.sum(axis=1)
     room = np.maximum(total - new_ill.sum(axis=1), 0.0)
     scale = np.divide(room, liq_total, out=np.zeros_like(room), where=liq_total > 0)
-    fund[:, liquid_mask] = tgt_liq * scale[:, None]
+    fund[:, ~DF_ILLIQUID_MASK] = tgt_liq * scale[:, None]
     fund[:, DF_ILLIQUID] = new_ill
     # Where no liquid target exists (a 100% sleeve fund), keep the residual in cash.
     no_liquid = liq_total <= 0
