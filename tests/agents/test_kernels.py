@@ -253,6 +253,27 @@ def test_row_chunks_keep_each_plan_in_one_chunk(sizes: list[int], target: int) -
     assert bounds.size - 1 <= sponsor.size // target + 1
 
 
+@settings(max_examples=40, deadline=None)
+@given(sizes=st.lists(st.integers(1, 8), min_size=200, max_size=900), chunk_rows=st.integers(16, 64))
+def test_default_row_chunks_give_every_thread_count_equal_shares(sizes: list[int], chunk_rows: int) -> None:
+    # numba hands each thread an equal block of a parallel loop's iterations, so the
+    # default chunks must come in a multiple of CHUNK_COUNT_MULTIPLE, of about one length
+    # (within a plan's rows of each other: cuts move to the next plan start), none longer
+    # than CHUNK_ROWS but for that.
+    sponsor = np.repeat(np.arange(len(sizes), dtype=np.int32), sizes)
+    old = kernels.CHUNK_ROWS
+    kernels.CHUNK_ROWS = chunk_rows
+    try:
+        bounds = kernels.row_chunks(sponsor)
+    finally:
+        kernels.CHUNK_ROWS = old
+    lengths = np.diff(bounds)
+    assert lengths.size % kernels.CHUNK_COUNT_MULTIPLE == 0
+    assert lengths.max() - lengths.min() <= 2 * max(sizes)
+    assert lengths.max() <= chunk_rows + max(sizes)
+    assert bounds[0] == 0 and bounds[-1] == sponsor.size
+
+
 def test_row_chunks_of_interleaved_plans_is_one_chunk() -> None:
     # Rows of one plan not contiguous: per-plan sums would race, so everything is one chunk.
     assert kernels.row_chunks(np.array([0, 1, 0, 1], dtype=np.int32), 1).tolist() == [0, 4]
