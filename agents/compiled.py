@@ -106,6 +106,23 @@ def _interp_sloped(x, xp, fp, slope):  # pragma: no cover - compiled
     return slope[j] * (x - xp[j]) + fp[j]
 
 
+def _interp_known(x, xp, fp, slope):  # pragma: no cover - compiled
+    """`_interp_sloped` (numpy.interp, the same formula, the same bits) for knots that are
+    module constants numba compiles in (`fund_mix._glide_weights`): the segment and the
+    flat ends are chosen by selects, not branches, which values mixed at random (savers'
+    ages) mispredict. With knots passed at run time the selects are slower than
+    `_interp_sloped`'s branches (benchmarks/RESULTS.md)."""
+    n = xp.shape[0]
+    if n == 1:
+        return fp[0]
+    j = 0
+    for q in range(1, n - 1):
+        j = q if x >= xp[q] else j
+    v = slope[j] * (x - xp[j]) + fp[j]
+    v = fp[0] if x <= xp[0] else v
+    return fp[n - 1] if x >= xp[n - 1] else v
+
+
 def _clip(x, lo, hi):  # pragma: no cover - compiled
     """`numpy.clip` of one float as numpy computes it (lo if x < lo, then hi if x > hi, else
     x itself: numpy.clip(-0.0, 0.0, 1.0) is -0.0), signed zeros included."""
@@ -150,4 +167,5 @@ if HAVE_NUMBA:
     _add_rows_in_order = njit(cache=True, nogil=True)(_add_rows_in_order)
     _in_order = njit(cache=True, nogil=True)(_in_order)
     _interp_sloped = njit(cache=True, nogil=True)(_interp_sloped)
+    _interp_known = njit(cache=True, nogil=True)(_interp_known)
     _clip = njit(cache=True, nogil=True)(_clip)

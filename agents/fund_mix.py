@@ -17,7 +17,7 @@ import numpy.typing as npt
 
 from ..model.strata import GLIDE_CASH, GLIDE_EQUITY, glide_path
 from . import savers as sv
-from .compiled import HAVE_NUMBA, _row_total, _slopes, njit, prange
+from .compiled import HAVE_NUMBA, _interp_known, _row_total, _slopes, njit, prange
 
 F64 = npt.NDArray[np.float64]
 
@@ -43,23 +43,6 @@ _CASH_SLOPE = _slopes(_CASH_XP, _CASH_FP)
 """The glide path's knots (`model.strata`) and segment slopes, constants that numba compiles in."""
 
 
-def _interp_known(x, xp, fp, slope):  # pragma: no cover - compiled
-    """`compiled._interp_sloped` (numpy.interp, the same formula, the same bits) for knots
-    known at compile time: the segment and the flat ends are chosen by selects, not
-    branches. Savers' ages are mixed at random within plans, so the branches were often
-    mispredicted; with the knots as constants the selects are cheaper (the balance pass
-    ~7% faster, 2026-12-02), with knots passed at run time they are dearer."""
-    n = xp.shape[0]
-    if n == 1:
-        return fp[0]
-    j = 0
-    for q in range(1, n - 1):
-        j = q if x >= xp[q] else j
-    v = slope[j] * (x - xp[j]) + fp[j]
-    v = fp[0] if x <= xp[0] else v
-    return fp[n - 1] if x >= xp[n - 1] else v
-
-
 def _glide_weights(age):  # pragma: no cover - compiled
     """(equity, bonds, cash) of the glide path at `age`, as `model.strata.glide_path`."""
     equity = _interp_known(age, _EQ_XP, _EQ_FP, _EQ_SLOPE)
@@ -68,7 +51,6 @@ def _glide_weights(age):  # pragma: no cover - compiled
 
 
 if HAVE_NUMBA:
-    _interp_known = njit(cache=True, nogil=True)(_interp_known)
     _glide_weights = njit(cache=True, nogil=True)(_glide_weights)
 
 

@@ -186,7 +186,7 @@ def _balance_month_rows(
         # allocation is read, a defaulted saver's too (the default fund alone), although
         # a * 1.0 * comp == a * comp would spare it: a branch on the style, which is mixed
         # at random within plans, is mispredicted often enough to cost more than the 120
-        # bytes (the pass ~10% faster without it, at 100k and 1M savers, 2026-12-02).
+        # bytes (benchmarks/RESULTS.md).
         if pay_mode:
             e, m = _contribution(salary[i], deferral[i], participating[i], contributing[i], match_rate[s],
                                  match_cap[s])
@@ -354,9 +354,8 @@ threads share even 100k rows evenly; where the chunks are cut changes no bits.""
 CHUNK_COUNT_MULTIPLE = 24
 """`row_chunks` makes a multiple of this many chunks of about equal length, so that 1, 2, 3,
 4, 6, 8, 12 or 24 threads are each given as many rows: numba shares a parallel loop's
-iterations out in equal blocks, one a thread, and at 100k savers 25 chunks of ~4,096 rows
-left one of two threads 13 of them (the balance pass alone: ~6% faster on two threads with
-48 chunks, 2026-12-02)."""
+iterations out in equal blocks, one a thread (at 100k savers, 25 chunks of ~4,096 rows
+left one of two threads 13 of them; benchmarks/RESULTS.md)."""
 
 
 def plan_runs(sponsor: npt.NDArray[np.int32]) -> npt.NDArray[np.intp] | None:

@@ -433,5 +433,5 @@ def test_interp_with_known_knots_is_numpys(knots: list[float], values: list[floa
     x = np.concatenate([xp, np.nextafter(xp, -np.inf), np.nextafter(xp, np.inf),
                         np.random.default_rng(seed).uniform(-100.0, 200.0, 200)])
     slope = compiled._slopes(xp, fp)
-    got = np.array([fund_mix._interp_known(float(v), xp, fp, slope) for v in x])
+    got = np.array([compiled._interp_known(float(v), xp, fp, slope) for v in x])
     np.testing.assert_array_equal(got, np.interp(x, xp, fp))
