@@ -1,8 +1,9 @@
 """The savers' decision rules as compiled row passes, each equal bit for bit to its numpy rule.
 
-ODD §7.3-§7.4 and §7.6 (attention, choice inputs, deferral, enrollment, contributions,
-separations and ageing). The rules themselves, with their sources, are the numpy functions
-in `agents.savers` (and `alt_interest_numpy` here); each pass below does the same IEEE
+ODD §7.3-§7.4, §7.6 and §7.7 (attention, choice inputs, deferral, enrollment,
+contributions, separations and ageing, the savers' menus). The rules themselves, with
+their sources, are the numpy functions in `agents.savers` (and `alt_interest_numpy`,
+`visible_options_numpy` and `stranded_numpy` here); each pass below does the same IEEE
 operations in the same order for one saver at a time, on numba's threads, in place of a
 dozen whole-array numpy passes and their temporaries (DESIGN §6). Every row is computed on
 its own, so the bits never depend on the number of threads. Without numba the numpy rules
@@ -259,3 +260,120 @@ def age_one_month(pop: sv.SaverPopulation, wage_growth_monthly: float) -> None:
         sv.age_one_month_inplace(pop, wage_growth_monthly)
         return
     _aging_kernel(pop.age_years, pop.tenure_years, pop.months_in_plan, pop.salary_usd_annual, float(wage_growth_monthly))
+
+
+@dataclass(frozen=True)
+class MenuTerms:
+    """Every plan's menu this month (`Alt401kModel.menu_terms`, ODD §7.3): the standalone
+    alternatives each plan offers (n_plans, N_ALT), whether it has a brokerage window
+    (n_plans,), which alternatives the regime lets into windows (N_ALT,) and whether each
+    plan is large enough for window alternatives (n_plans,)."""
+
+    standalone: npt.NDArray[np.bool_]
+    offers_window: npt.NDArray[np.bool_]
+    window_allowed: npt.NDArray[np.bool_]
+    size_ok: npt.NDArray[np.bool_]
+
+
+def visible_options_numpy(pop: sv.SaverPopulation, rows: npt.NDArray[np.intp], m: MenuTerms) -> npt.NDArray[np.bool_]:
+    """Options on the menus of the savers `rows`, (rows, N_OPTIONS): the default fund and
+    core funds always; the standalone alternatives the plan offers; the window (equity, and
+    each alternative the regime lets into windows at plans large enough) for window users
+    at plans with a window. ODD §7.3 (choice) and §7.7: the plan's offerings and the
+    scenario's channel permissions (`model.policy`), nothing calibrated. The definition
+    `visible_options` is tested against."""
+    sponsor = pop.sponsor[rows]
+    vis = np.zeros((rows.size, sv.N_OPTIONS), dtype=bool)
+    vis[:, 0] = True
+    vis[:, sv.CORE_OPTIONS] = True
+    vis[:, sv.STANDALONE_OPTIONS] = m.standalone[sponsor]
+    window = m.offers_window[sponsor] & (pop.style[rows] == sv.WINDOW)
+    vis[:, sv.WINDOW_EQUITY_OPTION] = window
+    vis[:, sv.WINDOW_ALT_OPTIONS] = (window & m.size_ok[sponsor])[:, None] & m.window_allowed[None, :]
+    return vis
+
+
+def stranded_numpy(pop: sv.SaverPopulation, rows: npt.NDArray[np.intp], m: MenuTerms,
+                   block: int = 65_536) -> npt.NDArray[np.bool_]:
+    """Whether each of the savers `rows` holds money in, or directs contributions to, an
+    option that is not on its menu (ODD §7.3, menu changes): the definition `stranded` is
+    tested against. Rows are examined in blocks, sparing whole-population temporaries when
+    every saver is examined (the first month, a regime change)."""
+    out = np.zeros(rows.size, dtype=bool)
+    for lo in range(0, rows.size, block):
+        part = rows[lo : lo + block]
+        off = ~visible_options_numpy(pop, part, m)[:, 1:]
+        out[lo : lo + block] = ((pop.balance_usd[part, sv.N_DF :] > 0) & off).any(axis=1) | (
+            (pop.allocation[part, 1:] > 0) & off).any(axis=1)
+    return out
+
+
+_N_ALT, _N_DF, _WINDOW = sv.N_ALT, sv.N_DF, sv.WINDOW
+_ST_OPT, _WE_OPT, _WA_OPT = int(sv.STANDALONE_OPTIONS[0]), sv.WINDOW_EQUITY_OPTION, int(sv.WINDOW_ALT_OPTIONS[0])
+_N_OPT = sv.N_OPTIONS
+
+
+def _visible_rows(rows, sponsor, style, standalone, offers_window, window_allowed, size_ok, out):  # pragma: no cover
+    """`visible_options_numpy`'s menus of `rows` into `out`, one row at a time (written out
+    here rather than in a helper: a helper's array arguments cost more than the row)."""
+    for r in range(rows.shape[0]):
+        i = rows[r]
+        s = sponsor[i]
+        window = offers_window[s] and style[i] == _WINDOW
+        for k in range(_ST_OPT):
+            out[r, k] = True
+        for k in range(_N_ALT):
+            out[r, _ST_OPT + k] = standalone[s, k]
+        out[r, _WE_OPT] = window
+        window_alt = window and size_ok[s]
+        for k in range(_N_ALT):
+            out[r, _WA_OPT + k] = window_alt and window_allowed[k]
+
+
+def _stranded_rows(rows, balance, allocation, visible, out):  # pragma: no cover - compiled
+    """Whether saver rows[r] holds money in or directs money to an option off its menu
+    `visible[r]` (option k >= 1 is holding column N_DF + k - 1)."""
+    for r in range(rows.shape[0]):
+        i = rows[r]
+        hit = False
+        for k in range(1, _N_OPT):
+            off = not visible[r, k]
+            hit = hit | ((balance[i, _N_DF + k - 1] > 0) & off) | ((allocation[i, k] > 0) & off)
+        out[r] = hit
+
+
+if HAVE_NUMBA:
+    # One thread: a few thousand rows a month, less than waking numba's other threads costs.
+    _visible_kernel = njit(cache=True, nogil=True)(_visible_rows)
+    _stranded_kernel = njit(cache=True, nogil=True)(_stranded_rows)
+else:  # pragma: no cover - exercised where numba is absent
+    _visible_kernel = _stranded_kernel = None
+
+
+def _menu_arrays(m: MenuTerms) -> tuple[npt.NDArray[np.bool_], ...]:
+    return tuple(np.ascontiguousarray(a, dtype=np.bool_)
+                 for a in (m.standalone, m.offers_window, m.window_allowed, m.size_ok))
+
+
+def visible_options(pop: sv.SaverPopulation, rows: npt.NDArray[np.intp], m: MenuTerms) -> npt.NDArray[np.bool_]:
+    """`visible_options_numpy` in one compiled pass over `rows` on numba's threads (the
+    same booleans; tested); the numpy rule without numba."""
+    if _visible_kernel is None:
+        return visible_options_numpy(pop, rows, m)
+    out = np.empty((rows.size, sv.N_OPTIONS), dtype=np.bool_)
+    _visible_kernel(np.asarray(rows, dtype=np.intp), pop.sponsor, pop.style, *_menu_arrays(m), out)
+    return out
+
+
+def stranded(pop: sv.SaverPopulation, rows: npt.NDArray[np.intp], m: MenuTerms,
+             block: int = 65_536) -> npt.NDArray[np.bool_]:
+    """`stranded_numpy` compiled, block by block of `rows` (the same booleans; tested); the
+    numpy rule without numba."""
+    if _stranded_kernel is None:
+        return stranded_numpy(pop, rows, m, block)
+    rows = np.asarray(rows, dtype=np.intp)
+    out = np.empty(rows.size, dtype=np.bool_)
+    for lo in range(0, rows.size, block):
+        part = rows[lo : lo + block]
+        _stranded_kernel(part, pop.balance_usd, pop.allocation, visible_options(pop, part, m), out[lo : lo + block])
+    return out

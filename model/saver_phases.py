@@ -35,6 +35,25 @@ temporaries are a block's, not a population's (peak memory; the same numbers).""
 PE_COLUMNS = np.array([c for c, a in enumerate(HOLDING_ASSET) if ASSET_CLASSES[a] == "private_equity"])
 
 
+def _union_ascending(a: npt.NDArray[np.intp], b: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
+    """`numpy.union1d` of two ascending arrays without repeats: their merge (a stable sort
+    of two sorted runs is one merge) less the second of each pair of equal entries;
+    numpy's own, which hashes, took several times as long."""
+    both = np.concatenate((a, b))
+    both.sort(kind="stable")
+    keep = np.ones(both.size, dtype=bool)
+    np.not_equal(both[1:], both[:-1], out=keep[1:])
+    return both[keep]
+
+
+def _in_ascending(x: npt.NDArray[np.intp], table: npt.NDArray[np.intp]) -> npt.NDArray[np.bool_]:
+    """`numpy.isin(x, table)` for an ascending `table` without repeats, by binary search."""
+    if table.size == 0:
+        return np.zeros(x.size, dtype=bool)
+    at = np.minimum(np.searchsorted(table, x), table.size - 1)
+    return table[at] == x
+
+
 class SaverPhases:
     """The saver phases of `Alt401kModel` (a mixin: it uses the model's savers, plans,
     policy, configuration, product book, random streams and flows)."""
@@ -62,26 +81,20 @@ class SaverPhases:
         plan_sleeve = self.book.sleeve_matrix()[self.plans.default_product]
         return fund_mix.DefaultFundMix(self.savers.age_years, plan_sleeve, None if mix is None else np.asarray(mix))
 
-    def visible_options(self, rows: npt.NDArray[np.intp] | None = None) -> npt.NDArray[np.bool_]:
-        """Options on each saver's menu (or on `rows`' menus), shape (n, N_OPTIONS).
+    def menu_terms(self) -> rule_kernels.MenuTerms:
+        """Every plan's menu this month (`agents.rule_kernels.MenuTerms`, ODD §7.3)."""
+        plans, p = self.plans, self.policy
+        return rule_kernels.MenuTerms(
+            standalone=plans.standalone, offers_window=plans.offers_window,
+            window_allowed=np.array([p.allowed[("window", a)] for a in ALTERNATIVES], dtype=bool),
+            size_ok=plans.participants >= p.min_plan_participants,
+        )
 
-        The default fund and core funds always; standalone alternatives the plan offers;
-        the window (equity, and each alternative the regime lets into windows) for window
-        users at plans with a window.
-        """
-        pop, plans, p = self.savers, self.plans, self.policy
-        rows = np.arange(pop.n) if rows is None else rows
-        sponsor = pop.sponsor[rows]
-        vis = np.zeros((rows.size, sv.N_OPTIONS), dtype=bool)
-        vis[:, 0] = True
-        vis[:, sv.CORE_OPTIONS] = True
-        vis[:, sv.STANDALONE_OPTIONS] = plans.standalone[sponsor]
-        window = plans.offers_window[sponsor] & (pop.style[rows] == sv.WINDOW)
-        vis[:, sv.WINDOW_EQUITY_OPTION] = window
-        size_ok = plans.participants[sponsor] >= p.min_plan_participants
-        for k, a in enumerate(ALTERNATIVES):
-            vis[:, sv.WINDOW_ALT_OPTIONS[k]] = window & p.allowed[("window", a)] & size_ok
-        return vis
+    def visible_options(self, rows: npt.NDArray[np.intp] | None = None) -> npt.NDArray[np.bool_]:
+        """Options on each saver's menu (or on `rows`' menus), shape (n, N_OPTIONS)
+        (`agents.rule_kernels.visible_options_numpy`: the rule; compiled with numba)."""
+        rows = np.arange(self.savers.n) if rows is None else rows
+        return rule_kernels.visible_options(self.savers, rows, self.menu_terms())
 
     def _income_quintile_edges(self) -> F64:
         """This year's income quintile edges: the weighted 20/40/60/80% quantiles of salaries."""
@@ -174,21 +187,13 @@ class SaverPhases:
             changed = (last[0] != menu[0]).any(axis=1) | (last[1] != menu[1])
             candidates = self.plan_rows.rows(changed) if changed.any() else np.zeros(0, dtype=np.intp)
             if self._stranded.size:  # both ascending, without repeats
-                candidates = np.union1d(candidates, self._stranded)
+                candidates = _union_ascending(candidates, self._stranded)
         self._last_menu = menu
         self._stranded = np.zeros(0, dtype=np.intp)
         self._menu_traded = np.zeros(0, dtype=np.intp)
         if candidates.size == 0:
             return
-        # Examined in blocks of rows: when every saver is a candidate (the first month, or a
-        # regime change) whole-population copies would cost ~250 bytes a saver at peak.
-        stranded = np.zeros(candidates.size, dtype=bool)
-        for lo in range(0, candidates.size, ROW_BLOCK):
-            block = candidates[lo : lo + ROW_BLOCK]
-            off = ~self.visible_options(block)[:, 1:]
-            stranded[lo : lo + ROW_BLOCK] = ((pop.balance_usd[block, sv.N_DF :] > 0) & off).any(axis=1) | (
-                (pop.allocation[block, 1:] > 0) & off
-            ).any(axis=1)
+        stranded = rule_kernels.stranded(pop, candidates, self.menu_terms())
         rows = candidates[stranded]
         if rows.size == 0:
             return
@@ -282,7 +287,7 @@ class SaverPhases:
         # Savers whose gated holdings were already sold down this month by a menu change have
         # used this month's gate; a second gated sale would let out twice the gate share.
         traded = getattr(self, "_menu_traded", np.zeros(0, dtype=np.intp))
-        used = np.isin(rows, traded) if traded.size else np.zeros(rows.size, dtype=bool)
+        used = _in_ascending(rows, traded)
         terms = reallocation.ChoiceTerms(opt_ret, s.return_chasing, self.policy.account_cap, crash,
                                          s.panic_sale_prob, self._gate_monthly())
         gated = reallocation.reallocate(pop, rows, self.visible_options(rows), interest, u_alt, u[2], composition,

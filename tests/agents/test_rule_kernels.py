@@ -202,3 +202,53 @@ def test_aging_pass_equals_the_numpy_rule_bit_for_bit() -> None:
     for name in ("age_years", "tenure_years", "months_in_plan", "salary_usd_annual"):
         np.testing.assert_array_equal(getattr(b, name), getattr(a, name), err_msg=name)
     assert (a.months_in_plan == pop.months_in_plan + 1).all() and (a.age_years > pop.age_years).all()
+
+
+def _menu_case(seed: int) -> tuple[sv.SaverPopulation, rule_kernels.MenuTerms, np.ndarray]:
+    """Savers of every style with money and allocations here and there, random menus (plans
+    with and without windows, standalone options, window alternatives allowed or not,
+    plans large enough or not) and an ascending subset of rows."""
+    rng = np.random.default_rng(seed)
+    pop = _review_population().take(np.arange(1_000))
+    n, n_plans = pop.n, int(pop.sponsor.max()) + 1
+    pop.style[:] = rng.choice([sv.DEFAULTED, sv.ACTIVE, sv.WINDOW], n)
+    pop.balance_usd[:] = rng.lognormal(6.0, 2.0, pop.balance_usd.shape) * (rng.random(pop.balance_usd.shape) < 0.15)
+    pop.allocation[:] = rng.random(pop.allocation.shape) * (rng.random(pop.allocation.shape) < 0.15)
+    menus = rule_kernels.MenuTerms(standalone=rng.random((n_plans, sv.N_ALT)) < 0.5,
+                                   offers_window=rng.random(n_plans) < 0.5,
+                                   window_allowed=rng.random(sv.N_ALT) < 0.5, size_ok=rng.random(n_plans) < 0.7)
+    rows = np.flatnonzero(rng.random(n) < rng.uniform(0.05, 1.0))
+    return pop, menus, rows
+
+
+@given(seed=st.integers(0, 2**32 - 1))
+@settings(max_examples=25, deadline=None)
+def test_compiled_menus_and_stranded_savers_equal_the_numpy_rules(seed: int) -> None:
+    # Enforcing menus and the choosers' reallocation read the compiled menus; a saver is
+    # examined (stranded) when it holds or directs money off its menu. Both must be the
+    # numpy rules' booleans, row for row, whatever block the rows are examined in.
+    pop, menus, rows = _menu_case(seed)
+    visible = rule_kernels.visible_options(pop, rows, menus)
+    np.testing.assert_array_equal(visible, rule_kernels.visible_options_numpy(pop, rows, menus))
+    assert visible[:, 0].all() and visible[:, sv.CORE_OPTIONS].all()
+    expected = rule_kernels.stranded_numpy(pop, rows, menus)
+    np.testing.assert_array_equal(rule_kernels.stranded(pop, rows, menus), expected)
+    np.testing.assert_array_equal(rule_kernels.stranded(pop, rows, menus, block=7), expected)
+    # Against the definition in words: money or an allocation in an option off the menu.
+    off = ~visible[:, 1:]
+    held = pop.balance_usd[rows, sv.N_DF :] > 0
+    directed = pop.allocation[rows, 1:] > 0
+    np.testing.assert_array_equal(expected, ((held | directed) & off).any(axis=1))
+
+
+def test_window_alternatives_need_a_window_user_at_a_large_enough_plan() -> None:
+    # Off the menu whatever the regime: window options for non-window savers, or at plans
+    # without a window; window alternatives at plans under the size limit.
+    pop, menus, rows = _menu_case(3)
+    visible = rule_kernels.visible_options(pop, rows, menus)
+    s = pop.sponsor[rows]
+    window_user = (pop.style[rows] == sv.WINDOW) & menus.offers_window[s]
+    np.testing.assert_array_equal(visible[:, sv.WINDOW_EQUITY_OPTION], window_user)
+    assert not visible[~window_user][:, sv.WINDOW_ALT_OPTIONS].any()
+    assert not visible[~menus.size_ok[s]][:, sv.WINDOW_ALT_OPTIONS].any()
+    np.testing.assert_array_equal(visible[:, sv.STANDALONE_OPTIONS], menus.standalone[s])

@@ -240,3 +240,13 @@ def test_eo_14330_spreads_alternatives_beyond_the_status_quo() -> None:
     share_quo = quo.recorder.current["share_plans_offering_any_alt"]
     share_eo = eo.recorder.current["share_plans_offering_any_alt"]
     assert share_eo > share_quo + 0.05
+
+
+@given(a=st.sets(st.integers(0, 400), max_size=60), b=st.sets(st.integers(0, 400), max_size=60))
+@settings(max_examples=60, deadline=None)
+def test_sorted_set_helpers_equal_numpys(a: set[int], b: set[int]) -> None:
+    # The menu check merges its candidate rows with last month's stranded savers, and the
+    # choosers' reallocation tests which were traded already: numpy's union1d and isin.
+    x, y = np.array(sorted(a), dtype=np.intp), np.array(sorted(b), dtype=np.intp)
+    np.testing.assert_array_equal(saver_phases._union_ascending(x, y), np.union1d(x, y))
+    np.testing.assert_array_equal(saver_phases._in_ascending(x, y), np.isin(x, y))
