@@ -88,23 +88,38 @@ def _add128(a_hi, a_lo, b_hi, b_lo):  # pragma: no cover - compiled
     return a_hi + b_hi + (np.uint64(1) if lo < a_lo else np.uint64(0)), lo
 
 
-def _advance(s_hi, s_lo, inc_hi, inc_lo, delta):  # pragma: no cover - compiled
-    """The state `delta` steps on (numpy's pcg_advance_lcg_128, delta < 2^63)."""
-    acc_mult_hi, acc_mult_lo = np.uint64(0), np.uint64(1)
-    acc_plus_hi, acc_plus_lo = np.uint64(0), np.uint64(0)
-    cur_mult_hi, cur_mult_lo, cur_plus_hi, cur_plus_lo = _MULT_HI, _MULT_LO, inc_hi, inc_lo
+def _jump_table(inc_hi, inc_lo):  # pragma: no cover - compiled
+    """The affine maps of 2^b steps, b = 0..63: row b holds (multiplier high, low,
+    increment high, low), squared from one step as numpy's pcg_advance_lcg_128 squares them."""
+    table = np.empty((64, 4), dtype=np.uint64)
+    m_hi, m_lo, p_hi, p_lo = _MULT_HI, _MULT_LO, inc_hi, inc_lo
+    for b in range(64):
+        table[b, 0], table[b, 1], table[b, 2], table[b, 3] = m_hi, m_lo, p_hi, p_lo
+        m1_hi, m1_lo = _add128(m_hi, m_lo, np.uint64(0), np.uint64(1))
+        p_hi, p_lo = _mul128(m1_hi, m1_lo, p_hi, p_lo)
+        m_hi, m_lo = _mul128(m_hi, m_lo, m_hi, m_lo)
+    return table
+
+
+def _jump(s_hi, s_lo, table, delta):  # pragma: no cover - compiled
+    """The state `delta` steps on, by the 2^b-step maps of `table` for the bits of delta:
+    numpy's pcg_advance_lcg_128's state (the maps are powers of one map, so they commute,
+    and the arithmetic is exact mod 2^128). A matrix's kept rows share one table, so a
+    row's jump costs a multiply a set bit instead of four a bit."""
     d = np.uint64(delta)
+    b = 0
     while d > np.uint64(0):
         if d & np.uint64(1):
-            acc_mult_hi, acc_mult_lo = _mul128(acc_mult_hi, acc_mult_lo, cur_mult_hi, cur_mult_lo)
-            t_hi, t_lo = _mul128(acc_plus_hi, acc_plus_lo, cur_mult_hi, cur_mult_lo)
-            acc_plus_hi, acc_plus_lo = _add128(t_hi, t_lo, cur_plus_hi, cur_plus_lo)
-        m1_hi, m1_lo = _add128(cur_mult_hi, cur_mult_lo, np.uint64(0), np.uint64(1))
-        cur_plus_hi, cur_plus_lo = _mul128(m1_hi, m1_lo, cur_plus_hi, cur_plus_lo)
-        cur_mult_hi, cur_mult_lo = _mul128(cur_mult_hi, cur_mult_lo, cur_mult_hi, cur_mult_lo)
+            t_hi, t_lo = _mul128(s_hi, s_lo, table[b, 0], table[b, 1])
+            s_hi, s_lo = _add128(t_hi, t_lo, table[b, 2], table[b, 3])
         d >>= np.uint64(1)
-    t_hi, t_lo = _mul128(acc_mult_hi, acc_mult_lo, s_hi, s_lo)
-    return _add128(t_hi, t_lo, acc_plus_hi, acc_plus_lo)
+        b += 1
+    return s_hi, s_lo
+
+
+def _advance(s_hi, s_lo, inc_hi, inc_lo, delta):  # pragma: no cover - compiled
+    """The state `delta` steps on (numpy's pcg_advance_lcg_128, delta < 2^63)."""
+    return _jump(s_hi, s_lo, _jump_table(inc_hi, inc_lo), delta)
 
 
 def _output(s_hi, s_lo):  # pragma: no cover - compiled
@@ -149,6 +164,7 @@ def _rows_kernel(s_hi, s_lo, inc_hi, inc_lo, offset, buffered, rows, width, out)
     """Row rows[r] of the (n_rows x width) float32 matrix into out[r]; float k of the matrix is
     the buffered half for k < offset, else half of output (k - offset) // 2 + 1 after the state."""
     scale = np.float32(1.0 / 16777216.0)
+    table = _jump_table(inc_hi, inc_lo)
     for r in prange(rows.shape[0]):
         k = rows[r] * width
         c = 0
@@ -156,7 +172,7 @@ def _rows_kernel(s_hi, s_lo, inc_hi, inc_lo, offset, buffered, rows, width, out)
             out[r, 0] = np.float32(buffered >> np.uint64(8)) * scale
             c = 1
         a = k + c - offset  # aligned index of the next float
-        t_hi, t_lo = _advance(s_hi, s_lo, inc_hi, inc_lo, a // 2 + 1)
+        t_hi, t_lo = _jump(s_hi, s_lo, table, a // 2 + 1)
         word = _output(t_hi, t_lo)
         high = a % 2 == 1
         while c < width:
@@ -170,8 +186,9 @@ def _rows_kernel(s_hi, s_lo, inc_hi, inc_lo, offset, buffered, rows, width, out)
 
 
 if HAVE_NUMBA:
-    _mulhi, _mul128, _add128, _advance, _output, _step = (
-        njit(cache=True, nogil=True)(f) for f in (_mulhi, _mul128, _add128, _advance, _output, _step))
+    _mulhi, _mul128, _add128, _advance, _jump_table, _jump, _output, _step = (
+        njit(cache=True, nogil=True)(f) for f in (_mulhi, _mul128, _add128, _advance, _jump_table, _jump, _output,
+                                                  _step))
     _rows_kernel = njit(cache=True, nogil=True, parallel=True)(_rows_kernel)
     _fill_kernel = njit(cache=True, nogil=True, parallel=True)(_fill_kernel)
 
