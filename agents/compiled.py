@@ -130,6 +130,14 @@ def _clip(x, lo, hi):  # pragma: no cover - compiled
     return hi if x > hi else x
 
 
+def _minimum(a, b):  # pragma: no cover - compiled
+    """`numpy.minimum` of two floats as numpy computes it: a NaN in either is the result,
+    and of two equal values (0.0 and -0.0) the second."""
+    if a != a:
+        return a
+    return a if a < b else b
+
+
 def _row_dot(x, y):  # pragma: no cover - compiled
     """Sum of x * y over a row in numpy's pairwise order, as `_row_total` of the product:
     `(a * b).sum(axis=1)` of two C-ordered matrices, bit for bit, without the product
@@ -169,3 +177,4 @@ if HAVE_NUMBA:
     _interp_sloped = njit(cache=True, nogil=True)(_interp_sloped)
     _interp_known = njit(cache=True, nogil=True)(_interp_known)
     _clip = njit(cache=True, nogil=True)(_clip)
+    _minimum = njit(cache=True, nogil=True)(_minimum)

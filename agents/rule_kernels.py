@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import savers as sv
-from .compiled import HAVE_NUMBA, _clip, _interp_sloped, _slopes, njit, prange
+from .compiled import HAVE_NUMBA, _clip, _interp_sloped, _minimum, _slopes, njit, prange
 
 F64 = npt.NDArray[np.float64]
 # Constants inside the compiled passes, each stated once in `agents.savers`.
@@ -228,11 +228,25 @@ def _aging_rows(age, tenure, months, salary, growth):  # pragma: no cover - comp
         salary[i] *= growth
 
 
+def _year_end_rows(growth, last, worst, auto, participating, sponsor, plan_escalates, deferral,
+                   cap):  # pragma: no cover - compiled
+    for i in prange(growth.shape[0]):
+        year_return = growth[i] - 1.0
+        last[i] = year_return
+        worst[i] = _minimum(worst[i], year_return)
+        growth[i] = 1.0
+        if auto[i] and plan_escalates[sponsor[i]] and participating[i]:
+            rate = deferral[i]
+            if rate < cap:
+                deferral[i] = _minimum(rate + 0.01, cap)
+
+
 if HAVE_NUMBA:
     _separation_kernel = njit(cache=True, nogil=True, parallel=True)(_separation_rows)
     _aging_kernel = njit(cache=True, nogil=True, parallel=True)(_aging_rows)
+    _year_end_kernel = njit(cache=True, nogil=True, parallel=True)(_year_end_rows)
 else:  # pragma: no cover - exercised where numba is absent
-    _separation_kernel = _aging_kernel = None
+    _separation_kernel = _aging_kernel = _year_end_kernel = None
 
 
 def separations(pop: sv.SaverPopulation, u: npt.NDArray[np.float32], s,
@@ -260,6 +274,17 @@ def age_one_month(pop: sv.SaverPopulation, wage_growth_monthly: float) -> None:
         sv.age_one_month_inplace(pop, wage_growth_monthly)
         return
     _aging_kernel(pop.age_years, pop.tenure_years, pop.months_in_plan, pop.salary_usd_annual, float(wage_growth_monthly))
+
+
+def year_end(pop: sv.SaverPopulation, plan_escalates: npt.NDArray[np.bool_], escalation_cap: float) -> None:
+    """`savers.year_end_inplace` in one pass on numba's threads (the same bits, NaNs and
+    signed zeros as numpy.minimum takes them); the numpy rule without numba."""
+    if _year_end_kernel is None:
+        sv.year_end_inplace(pop, plan_escalates, escalation_cap)
+        return
+    _year_end_kernel(pop.year_growth, pop.last_year_return, pop.worst_year_return, pop.is_auto_enrolled,
+                     pop.is_participating, pop.sponsor, np.ascontiguousarray(plan_escalates, dtype=np.bool_),
+                     pop.deferral_rate, float(escalation_cap))
 
 
 @dataclass(frozen=True)

@@ -652,6 +652,21 @@ def age_one_month_inplace(pop: SaverPopulation, wage_growth_monthly: float) -> N
     pop.salary_usd_annual *= wage_growth_monthly
 
 
+def year_end_inplace(pop: SaverPopulation, plan_escalates: B, escalation_cap: float) -> None:
+    """December (ODD §7.6, year end): each saver's investment year closes (its return is
+    recorded, its worst year updated, the growth factor reset) and the deferral of an
+    auto-enrolled participant at a plan that escalates rises by 1 pp, up to
+    `escalation_cap` (PSCA 60th survey; docs/calibration.md). `plan_escalates` is per plan.
+    `agents.rule_kernels.year_end` is the same in one pass."""
+    year_return = pop.year_growth - 1.0
+    pop.last_year_return[:] = year_return
+    pop.worst_year_return[:] = np.minimum(pop.worst_year_return, year_return)
+    pop.year_growth[:] = 1.0
+    esc = pop.is_auto_enrolled & plan_escalates[pop.sponsor] & pop.is_participating
+    rate = pop.deferral_rate[esc]
+    pop.deferral_rate[esc] = np.where(rate < escalation_cap, np.minimum(rate + 0.01, escalation_cap), rate)
+
+
 def cash_out_prob(balance_usd: F64, scale: float) -> F64:
     """Probability that a separating worker cashes out, falling with the balance.
 

@@ -16,7 +16,7 @@ import mesa
 import numpy as np
 import numpy.typing as npt
 
-from ..agents import kernels, observation
+from ..agents import kernels, observation, rule_kernels
 from ..agents import savers as sv
 from ..agents.managers import AssetManager, ProductBook, create_managers, fit_fee_cap
 from ..agents.saver_agent import SaverAgents
@@ -401,24 +401,16 @@ class Alt401kModel(SaverPhases, mesa.Model):
         self.plan_assets_usd = assets
 
     def _year_end(self) -> None:
-        """December: close each saver's investment year; escalate auto-enrolled deferrals."""
+        """December: close each saver's investment year; escalate auto-enrolled deferrals
+        (ODD §7.6; the rule `agents.savers.year_end_inplace`, compiled with numba), then
+        the new year's income quintiles."""
         if self.date.month != 12:
             return
         if self.saver_agents is not None:
             self.saver_agents.year_end()
             self.quintile_edges = self._income_quintile_edges()
             return
-        pop, plans = self.savers, self.plans
-        year_return = pop.year_growth - 1.0
-        pop.last_year_return[:] = year_return
-        pop.worst_year_return[:] = np.minimum(pop.worst_year_return, year_return)
-        pop.year_growth[:] = 1.0
-        esc = pop.is_auto_enrolled & plans.escalates[pop.sponsor] & pop.is_participating
-        pop.deferral_rate[esc] = np.where(
-            pop.deferral_rate[esc] < self.config.sponsor.escalation_cap,
-            np.minimum(pop.deferral_rate[esc] + 0.01, self.config.sponsor.escalation_cap),
-            pop.deferral_rate[esc],
-        )
+        rule_kernels.year_end(self.savers, self.plans.escalates, self.config.sponsor.escalation_cap)
         self.quintile_edges = self._income_quintile_edges()
 
 

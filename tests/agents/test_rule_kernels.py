@@ -252,3 +252,42 @@ def test_window_alternatives_need_a_window_user_at_a_large_enough_plan() -> None
     assert not visible[~window_user][:, sv.WINDOW_ALT_OPTIONS].any()
     assert not visible[~menus.size_ok[s]][:, sv.WINDOW_ALT_OPTIONS].any()
     np.testing.assert_array_equal(visible[:, sv.STANDALONE_OPTIONS], menus.standalone[s])
+
+
+def test_minimum_is_numpys_minimum() -> None:
+    # The year-end pass takes numpy.minimum's result: a NaN on either side wins, and of
+    # two equal values (0.0 and -0.0) the second.
+    values = np.array([0.0, -0.0, 1.0, -1.0, np.nan, np.inf, -np.inf, 0.1])
+    a, b = np.meshgrid(values, values)
+    got = np.array([compiled._minimum(x, y) for x, y in zip(a.ravel(), b.ravel(), strict=True)])
+    expected = np.minimum(a.ravel(), b.ravel())
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(expected))
+
+
+@given(seed=st.integers(0, 2**32 - 1))
+@settings(max_examples=15, deadline=None)
+def test_year_end_pass_equals_the_numpy_rule_bit_for_bit(seed: int) -> None:
+    # December's pass: years closed (worst years through numpy.minimum, signed zeros and
+    # NaNs included) and auto-escalation to the cap (deferrals below, at, just under and
+    # above it), the same bits as `savers.year_end_inplace`.
+    rng = np.random.default_rng(seed)
+    pop = _review_population().take(np.arange(1_000))
+    n, n_plans = pop.n, int(pop.sponsor.max()) + 1
+    cap = 0.10
+    pop.year_growth[:] = rng.choice([1.0, 0.8, 1.3, 1.0 + 1e-16, np.nan], n) * rng.uniform(0.9, 1.1, n)
+    pop.year_growth[:50] = 1.0  # a year return of exactly 0.0 against worst years of -0.0
+    pop.worst_year_return[:] = rng.choice([0.0, -0.0, -0.3, 0.05, np.nan], n)
+    pop.deferral_rate[:] = rng.choice([0.03, cap - 0.01, cap - 0.005, cap, cap + 0.02, np.nan], n)
+    pop.is_auto_enrolled[:], pop.is_participating[:] = rng.random(n) < 0.6, rng.random(n) < 0.8
+    plan_escalates = rng.random(n_plans) < 0.6
+    a, b = pop.take(np.arange(n)), pop.take(np.arange(n))
+    sv.year_end_inplace(a, plan_escalates, cap)
+    rule_kernels.year_end(b, plan_escalates, cap)
+    for name in ("year_growth", "last_year_return", "worst_year_return", "deferral_rate"):
+        np.testing.assert_array_equal(getattr(b, name), getattr(a, name), err_msg=name)
+        np.testing.assert_array_equal(np.signbit(getattr(b, name)), np.signbit(getattr(a, name)), err_msg=name)
+    before = pop.deferral_rate
+    escalated = (a.deferral_rate != before) & ~np.isnan(before)
+    assert escalated.any() and (a.deferral_rate[escalated] <= cap).all()
+    assert (before[escalated] < cap).all() and (a.deferral_rate[before >= cap] == before[before >= cap]).all()
