@@ -6,8 +6,9 @@ engine draws the same arrays serially with numpy. With numba, numpy's PCG64 (XSL
 128/64) is stepped in compiled code: a float32 uniform uses 32 bits of one 64-bit output
 (low half first), so float number k from an aligned position sits in output k // 2, and the
 state can be jumped there in logarithmic time (numpy's `pcg_advance_lcg_128`). Arrays are
-filled in parts on numba's threads (`fill_uniforms`), and of a matrix only the kept rows
-are made (`kept_rows`). The numbers, and the stream's state afterwards (buffered half
+filled in parts on numba's threads, each part by four interleaved streams over its
+quarters (`fill_uniforms`), and of a matrix only the kept rows are made (`kept_rows`);
+jumps use a table of the 2^b-step maps. The numbers, and the stream's state afterwards (buffered half
 included), are exactly numpy's (tests/model/test_draws.py). Without numba numpy draws them.
 """
 
@@ -135,9 +136,17 @@ def _step(s_hi, s_lo, inc_hi, inc_lo):  # pragma: no cover - compiled
     return _add128(t_hi, t_lo, inc_hi, inc_lo)
 
 
+def _put_pair(out, k, word, scale):  # pragma: no cover - compiled
+    """The two float32 uniforms of one output, low half first, into out[k] and out[k + 1]."""
+    out[k] = np.float32((word & _M32) >> np.uint64(8)) * scale
+    out[k + 1] = np.float32((word >> np.uint64(32)) >> np.uint64(8)) * scale
+
+
 def _fill_kernel(s_hi, s_lo, inc_hi, inc_lo, offset, buffered, out, n_parts):  # pragma: no cover - compiled
     """out[:] = the stream's next out.size float32 uniforms; parts of the array (even
-    lengths, each from the state jumped to its start) filled on numba's threads."""
+    lengths, each from the state jumped to its start) filled on numba's threads, each part
+    by four interleaved streams over its quarters (four independent state chains keep the
+    multiplier busy where one waits on the last step: ~20% faster here), then its rest."""
     scale = np.float32(1.0 / 16777216.0)
     c0 = 0
     if offset == 1 and out.shape[0] > 0:
@@ -148,16 +157,35 @@ def _fill_kernel(s_hi, s_lo, inc_hi, inc_lo, offset, buffered, out, n_parts):  #
     for p in prange(n_parts):
         a0 = p * step
         a1 = m if p == n_parts - 1 else (p + 1) * step
-        if a1 > a0:
-            t_hi, t_lo = _advance(s_hi, s_lo, inc_hi, inc_lo, a0 // 2 + 1)
-            a = a0
-            while a < a1:
-                word = _output(t_hi, t_lo)
-                out[c0 + a] = np.float32((word & _M32) >> np.uint64(8)) * scale
-                if a + 1 < a1:
-                    out[c0 + a + 1] = np.float32((word >> np.uint64(32)) >> np.uint64(8)) * scale
-                a += 2
-                t_hi, t_lo = _step(t_hi, t_lo, inc_hi, inc_lo)
+        if a1 <= a0:
+            continue
+        q = ((a1 - a0) // 4) // 2 * 2  # floats a lane: even, so each lane starts on a fresh output
+        table = _jump_table(inc_hi, inc_lo)
+        w_hi, w_lo = _jump(s_hi, s_lo, table, a0 // 2 + 1)
+        x_hi, x_lo = _jump(w_hi, w_lo, table, q // 2)
+        y_hi, y_lo = _jump(x_hi, x_lo, table, q // 2)
+        z_hi, z_lo = _jump(y_hi, y_lo, table, q // 2)
+        b = c0 + a0
+        for a in range(0, q, 2):
+            _put_pair(out, b + a, _output(w_hi, w_lo), scale)
+            _put_pair(out, b + q + a, _output(x_hi, x_lo), scale)
+            _put_pair(out, b + 2 * q + a, _output(y_hi, y_lo), scale)
+            _put_pair(out, b + 3 * q + a, _output(z_hi, z_lo), scale)
+            w_hi, w_lo = _step(w_hi, w_lo, inc_hi, inc_lo)
+            x_hi, x_lo = _step(x_hi, x_lo, inc_hi, inc_lo)
+            y_hi, y_lo = _step(y_hi, y_lo, inc_hi, inc_lo)
+            z_hi, z_lo = _step(z_hi, z_lo, inc_hi, inc_lo)
+        # The rest of the part (fewer than 8 floats, or all of a part shorter than 8)
+        # follows the fourth lane's last output.
+        t_hi, t_lo = (z_hi, z_lo) if q > 0 else (w_hi, w_lo)
+        a = a0 + 4 * q
+        while a < a1:
+            word = _output(t_hi, t_lo)
+            out[c0 + a] = np.float32((word & _M32) >> np.uint64(8)) * scale
+            if a + 1 < a1:
+                out[c0 + a + 1] = np.float32((word >> np.uint64(32)) >> np.uint64(8)) * scale
+            a += 2
+            t_hi, t_lo = _step(t_hi, t_lo, inc_hi, inc_lo)
 
 
 def _rows_kernel(s_hi, s_lo, inc_hi, inc_lo, offset, buffered, rows, width, out):  # pragma: no cover - compiled
@@ -186,9 +214,9 @@ def _rows_kernel(s_hi, s_lo, inc_hi, inc_lo, offset, buffered, rows, width, out)
 
 
 if HAVE_NUMBA:
-    _mulhi, _mul128, _add128, _advance, _jump_table, _jump, _output, _step = (
+    _mulhi, _mul128, _add128, _advance, _jump_table, _jump, _output, _step, _put_pair = (
         njit(cache=True, nogil=True)(f) for f in (_mulhi, _mul128, _add128, _advance, _jump_table, _jump, _output,
-                                                  _step))
+                                                  _step, _put_pair))
     _rows_kernel = njit(cache=True, nogil=True, parallel=True)(_rows_kernel)
     _fill_kernel = njit(cache=True, nogil=True, parallel=True)(_fill_kernel)
 
