@@ -25,7 +25,16 @@ import numpy as np
 import numpy.typing as npt
 
 from . import savers as sv
-from .compiled import HAVE_NUMBA, _clip, _interp_sloped, _minimum, _slopes, njit, prange
+from .compiled import (
+    HAVE_NUMBA,
+    _clip,
+    _interp_sloped,
+    _minimum,
+    _row_total_n,
+    _slopes,
+    njit,
+    prange,
+)
 
 F64 = npt.NDArray[np.float64]
 # Constants inside the compiled passes, each stated once in `agents.savers`.
@@ -402,3 +411,68 @@ def stranded(pop: sv.SaverPopulation, rows: npt.NDArray[np.intp], m: MenuTerms,
         part = rows[lo : lo + block]
         _stranded_kernel(part, pop.balance_usd, pop.allocation, visible_options(pop, part, m), out[lo : lo + block])
     return out
+
+
+def hardship_withdrawals(balance: F64, rows: npt.NDArray[np.intp], share: float,
+                         illiquid: npt.NDArray[np.intp]) -> tuple[F64, F64]:
+    """Hardship withdrawals (ODD §7.6) of the accounts `rows` (ascending), in place: each
+    gives up `share` of every holding, pro rata (`savers.withdraw_share_inplace`).
+    Returns each account's dollars in the `illiquid` columns before the withdrawal (summed
+    as numpy sums a C-ordered gather of them) and the dollars it withdrew. Compiled with
+    numba, the numpy rule without: the same bits (tested)."""
+    if _hardship_kernel is None:
+        held = balance[np.ix_(rows, illiquid)].sum(axis=1)
+        return held, sv.withdraw_share_inplace(balance, rows, np.full(rows.size, share))
+    held, taken = np.empty(rows.size), np.empty(rows.size)
+    _hardship_kernel(balance, np.asarray(rows, dtype=np.intp), float(share), np.asarray(illiquid, dtype=np.intp),
+                     held, taken)
+    return held, taken
+
+
+def _hardship_rows(balance, rows, share, illiquid, held, taken):  # pragma: no cover - compiled
+    n_ill, h = illiquid.shape[0], balance.shape[1]
+    scratch = np.empty(max(n_ill, h))
+    for r in range(rows.shape[0]):
+        i = rows[r]
+        for q in range(n_ill):
+            scratch[q] = balance[i, illiquid[q]]
+        held[r] = _row_total_n(scratch, n_ill)
+        for j in range(h):
+            t = balance[i, j] * share
+            balance[i, j] -= t
+            scratch[j] = t
+        taken[r] = _row_total_n(scratch, h)
+
+
+def open_new_accounts(balance: F64, rows: npt.NDArray[np.intp], amount: F64, allocation: F64,
+                      composition: F64) -> None:
+    """New hires' accounts (ODD §7.6, entry), in place: row rows[r] becomes an empty
+    account into which `amount[r]` is invested following its allocation and the default
+    fund's mix `composition[r]` (`savers.invest_inplace` of zeros). Compiled with numba, the
+    numpy rule without: the same bits (tested)."""
+    if _new_accounts_kernel is None:
+        sub = np.zeros((rows.size, balance.shape[1]))
+        sv.invest_inplace(sub, amount, allocation[rows], composition)
+        balance[rows] = sub
+        return
+    _new_accounts_kernel(balance, np.asarray(rows, dtype=np.intp), np.ascontiguousarray(amount), allocation,
+                         np.ascontiguousarray(composition))
+
+
+def _new_account_rows(balance, rows, amount, allocation, composition):  # pragma: no cover - compiled
+    n_df, h = composition.shape[1], balance.shape[1]
+    for r in range(rows.shape[0]):
+        i = rows[r]
+        a0 = amount[r] * allocation[i, 0]
+        for k in range(n_df):
+            balance[i, k] = 0.0 + a0 * composition[r, k]
+        for j in range(n_df, h):
+            balance[i, j] = 0.0 + amount[r] * allocation[i, j - n_df + 1]
+
+
+if HAVE_NUMBA:
+    # One thread: a few hundred to a few thousand rows a month.
+    _hardship_kernel = njit(cache=True, nogil=True)(_hardship_rows)
+    _new_accounts_kernel = njit(cache=True, nogil=True)(_new_account_rows)
+else:  # pragma: no cover - exercised where numba is absent
+    _hardship_kernel = _new_accounts_kernel = None

@@ -307,8 +307,8 @@ class SaverPhases:
         flags = tuple(self._reused(k, (pop.n,), np.bool_) for k in ("hardship", "leaver"))
         hardship, rows = rule_kernels.separations(pop, u, s, flags)
         share = s.hardship_share_of_balance
-        redeemed = share * float(pop.weight[hardship] @ pop.balance_usd[np.ix_(hardship, ill)].sum(axis=1))
-        taken = sv.withdraw_share_inplace(pop.balance_usd, hardship, np.full(hardship.size, share))
+        held_illiquid, taken = rule_kernels.hardship_withdrawals(pop.balance_usd, hardship, share, ill)
+        redeemed = share * float(pop.weight[hardship] @ held_illiquid)
         self.flows.hardship_usd = float(pop.weight[hardship] @ taken)
         held = pop.balance_usd[rows]  # gathered once: scattered rows cost a cache miss each
         balance, weight = held.sum(axis=1), pop.weight[rows]
@@ -326,10 +326,7 @@ class SaverPhases:
         # column by column, and numpy would sum its 9 columns in another order.
         redeemed += float(pop.weight[rows] @ np.ascontiguousarray(held[:, ill]).sum(axis=1))
         rolled_in = hire_inplace(pop, rows, self.plans, self.config, self.hire_rng, self.wage_index)
-        composition = self.composition(rows)
-        sub = np.zeros_like(held)  # hire_inplace empties the new hires' accounts
-        sv.invest_inplace(sub, rolled_in, pop.allocation[rows], composition)
-        pop.balance_usd[rows] = sub
+        rule_kernels.open_new_accounts(pop.balance_usd, rows, rolled_in, pop.allocation, self.composition(rows))
         self.flows.rollovers_in_usd = float(pop.weight[rows] @ rolled_in)
         self.flows.illiquid_redemptions_usd += redeemed
         growth = (1.0 + s.wage_growth_annual) ** (1.0 / 12.0)

@@ -291,3 +291,41 @@ def test_year_end_pass_equals_the_numpy_rule_bit_for_bit(seed: int) -> None:
     escalated = (a.deferral_rate != before) & ~np.isnan(before)
     assert escalated.any() and (a.deferral_rate[escalated] <= cap).all()
     assert (before[escalated] < cap).all() and (a.deferral_rate[before >= cap] == before[before >= cap]).all()
+
+
+@given(seed=st.integers(0, 2**32 - 1), share=st.sampled_from([0.1, 0.25, 1.0 / 3.0, 1.0]))
+@settings(max_examples=20, deadline=None)
+def test_hardship_withdrawals_and_new_accounts_equal_the_numpy_rules(seed: int, share: float) -> None:
+    # Life events' two row passes: hardship withdrawals (what the accounts held in illiquid
+    # holdings, what they gave up) and new hires' accounts, the numpy rules' bits, the
+    # accounts left by them too.
+    from alt401k.model.saver_phases import ILLIQUID_COLUMNS_ALL
+
+    rng = np.random.default_rng(seed)
+    n, h = 400, sv.N_DF + sv.N_OPTIONS - 1
+    balance = rng.lognormal(7.0, 2.0, (n, h)) * (rng.random((n, h)) < 0.4)
+    rows = np.flatnonzero(rng.random(n) < 0.2)
+    a, b = balance.copy(), balance.copy()
+    got = rule_kernels.hardship_withdrawals(a, rows, share, ILLIQUID_COLUMNS_ALL)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(rule_kernels, "_hardship_kernel", None)
+        expected = rule_kernels.hardship_withdrawals(b, rows, share, ILLIQUID_COLUMNS_ALL)
+    for x, y in zip(got, expected, strict=True):
+        np.testing.assert_array_equal(x, y)
+    np.testing.assert_array_equal(a, b)
+    # What was withdrawn left the accounts, to rounding; what they held is summed from them.
+    np.testing.assert_allclose(balance[rows].sum(axis=1) - a[rows].sum(axis=1), got[1], rtol=1e-12, atol=1e-9)
+    allocation = rng.dirichlet(np.ones(sv.N_OPTIONS), n) * (rng.random((n, 1)) < 0.7)
+    allocation[allocation[:, 0] == 0, 0] = 1.0
+    amount = rng.lognormal(9.0, 1.0, rows.size) * (rng.random(rows.size) < 0.5)
+    composition = rng.dirichlet(np.ones(sv.N_DF), rows.size)
+    a, b = balance.copy(), balance.copy()
+    rule_kernels.open_new_accounts(a, rows, amount, allocation, composition)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(rule_kernels, "_new_accounts_kernel", None)
+        rule_kernels.open_new_accounts(b, rows, amount, allocation, composition)
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(np.signbit(a), np.signbit(b))
+    others = np.setdiff1d(np.arange(n), rows)
+    np.testing.assert_array_equal(a[others], balance[others])
+    np.testing.assert_allclose(a[rows].sum(axis=1), amount, rtol=1e-12)
