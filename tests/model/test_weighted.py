@@ -63,3 +63,14 @@ def test_compiled_path_is_taken() -> None:
     # The radix sort itself, not numpy's, answers when numba is installed.
     x = np.array([2.0, -0.0, 0.0, np.nan, -1.0, 2.0])
     np.testing.assert_array_equal(weighted._radix_argsort(x), np.argsort(x, kind="stable"))
+
+
+def test_sorting_in_parts_keeps_ties_in_index_order() -> None:
+    # Large enough for the compiled sort to count and scatter in several parts on numba's
+    # threads: runs of ties, signed zeros and NaNs cross the parts' boundaries.
+    rng = np.random.default_rng(11)
+    specials = np.array([0.0, -0.0, 1.5, -2.0, np.nan, np.inf, -np.inf, 5e-324])
+    x = np.where(rng.random(70_001) < 0.5, rng.choice(specials, 70_001), rng.normal(0.0, 1e3, 70_001))
+    x[20_000:40_000] = 1.5  # one run of ties across parts
+    assert x.size // weighted._PART_ROWS > 1
+    np.testing.assert_array_equal(stable_argsort(x), np.argsort(x, kind="stable"))
