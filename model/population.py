@@ -230,7 +230,7 @@ _DEFAULT_FUND_ONLY = np.eye(1, N_OPTIONS)[0]
 
 
 def hire_inplace(pop: SaverPopulation, rows: npt.NDArray[np.intp], plans: PlanTable, cfg: RunConfig,
-                 rng: np.random.Generator, wage_index: float) -> F64:
+                 rng: np.random.Generator, wage_index: float, empty_accounts: bool = True) -> F64:
     """Turn the rows of leavers into new hires at the same plans; return rolled-in USD.
 
     ODD §7, entry. New hires are 22-45 (younger than the stock), paid like the stock at
@@ -238,7 +238,9 @@ def hire_inplace(pop: SaverPopulation, rows: npt.NDArray[np.intp], plans: PlanTa
     `auto_enrol_optout_share` opts out; HAS 2025: 94% participate) and otherwise left to opt
     in over time. A share `roll_in_prob` brings a prior balance into the default fund.
     `rng` must be a stream whose use depends only on exogenous events (the number of
-    leavers), so that scenarios share it (common random numbers).
+    leavers), so that scenarios share it (common random numbers). The rows' accounts are
+    emptied unless `empty_accounts` is False (for a caller that writes every holding of
+    them next, `agents.rule_kernels.open_new_accounts`).
     """
     k = rows.size
     s = cfg.saver
@@ -272,5 +274,6 @@ def hire_inplace(pop: SaverPopulation, rows: npt.NDArray[np.intp], plans: PlanTa
     pop.worst_year_return[rows] = 0.0
     roll = rng.random(k) < s.roll_in_prob
     amount = np.where(roll, rng.lognormal(np.log(15_000.0), 1.0, k) * wage_index, 0.0)
-    pop.balance_usd[rows] = 0.0
+    if empty_accounts:
+        pop.balance_usd[rows] = 0.0
     return amount

@@ -193,7 +193,7 @@ class SaverPhases:
         self._menu_traded = np.zeros(0, dtype=np.intp)
         if candidates.size == 0:
             return
-        stranded = rule_kernels.stranded(pop, candidates, self.menu_terms())
+        stranded = rule_kernels.stranded(pop, candidates, self.menu_terms(), ROW_BLOCK)
         rows = candidates[stranded]
         if rows.size == 0:
             return
@@ -325,7 +325,9 @@ class SaverPhases:
         # C order, as a gather of both rows and columns gives: held[:, ill] alone is laid out
         # column by column, and numpy would sum its 9 columns in another order.
         redeemed += float(pop.weight[rows] @ np.ascontiguousarray(held[:, ill]).sum(axis=1))
-        rolled_in = hire_inplace(pop, rows, self.plans, self.config, self.hire_rng, self.wage_index)
+        # The new accounts: every holding of the rows written (so hire_inplace need not empty them).
+        rolled_in = hire_inplace(pop, rows, self.plans, self.config, self.hire_rng, self.wage_index,
+                                 empty_accounts=False)
         rule_kernels.open_new_accounts(pop.balance_usd, rows, rolled_in, pop.allocation, self.composition(rows))
         self.flows.rollovers_in_usd = float(pop.weight[rows] @ rolled_in)
         self.flows.illiquid_redemptions_usd += redeemed

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from alt401k.agents import kernels, reallocation
+from alt401k.agents import kernels, reallocation, rule_kernels
 from alt401k.agents import savers as sv
 from alt401k.model import model as model_module
 from alt401k.model import saver_phases
@@ -154,18 +154,18 @@ def test_gated_vehicles_sell_at_most_the_gate_share_a_month(monkeypatch: pytest.
         snap["after_kernel"] = balance[:, cols].copy()
         return totals
 
-    real_withdraw, real_hire = sv.withdraw_share_inplace, saver_phases.hire_inplace
+    real_withdraw, real_hire = rule_kernels.hardship_withdrawals, saver_phases.hire_inplace
 
-    def withdraw(balance, rows, share):
+    def withdraw(balance, rows, *args):
         snap["touched"] = np.union1d(snap.get("touched", []), rows).astype(np.intp)
-        return real_withdraw(balance, rows, share)
+        return real_withdraw(balance, rows, *args)
 
-    def hire(pop, rows, *args):
+    def hire(pop, rows, *args, **kwargs):
         snap["touched"] = np.union1d(snap.get("touched", []), rows).astype(np.intp)
-        return real_hire(pop, rows, *args)
+        return real_hire(pop, rows, *args, **kwargs)
 
     monkeypatch.setattr(kernels, "balance_month", kernel)
-    monkeypatch.setattr(sv, "withdraw_share_inplace", withdraw)
+    monkeypatch.setattr(rule_kernels, "hardship_withdrawals", withdraw)
     monkeypatch.setattr(saver_phases, "hire_inplace", hire)
     model = build("sleeve-only", config)
     largest_sale = 0.0
