@@ -103,7 +103,21 @@ def _interp_sloped(x, xp, fp, slope):  # pragma: no cover - compiled
     j = 0
     while x >= xp[j + 1]:
         j += 1
-    return slope[j] * (x - xp[j]) + fp[j]
+    return _on_segment(x, xp, fp, slope, j)
+
+
+def _on_segment(x, xp, fp, slope, j):  # pragma: no cover - compiled
+    """numpy.interp on the segment j <= x < j + 1 (x inside the knots): fp[j] at the knot
+    itself, else slope x (x - xp[j]) + fp[j], and, where that is NaN (an infinite slope
+    between knots a subnormal apart), the same from the segment's other end, as numpy does."""
+    if x == xp[j]:
+        return fp[j]
+    v = slope[j] * (x - xp[j]) + fp[j]
+    if v != v:
+        v = slope[j] * (x - xp[j + 1]) + fp[j + 1]
+        if v != v and fp[j] == fp[j + 1]:
+            v = fp[j]
+    return v
 
 
 def _interp_known(x, xp, fp, slope):  # pragma: no cover - compiled
@@ -119,6 +133,9 @@ def _interp_known(x, xp, fp, slope):  # pragma: no cover - compiled
     for q in range(1, n - 1):
         j = q if x >= xp[q] else j
     v = slope[j] * (x - xp[j]) + fp[j]
+    v = fp[j] if x == xp[j] else v
+    if v != v:  # rare (infinite slopes): numpy.interp's other end of the segment
+        v = _on_segment(x, xp, fp, slope, j)
     v = fp[0] if x <= xp[0] else v
     return fp[n - 1] if x >= xp[n - 1] else v
 
@@ -174,6 +191,7 @@ if HAVE_NUMBA:
     _row_dot = njit(cache=True, nogil=True)(_row_dot)
     _add_rows_in_order = njit(cache=True, nogil=True)(_add_rows_in_order)
     _in_order = njit(cache=True, nogil=True)(_in_order)
+    _on_segment = njit(cache=True, nogil=True)(_on_segment)
     _interp_sloped = njit(cache=True, nogil=True)(_interp_sloped)
     _interp_known = njit(cache=True, nogil=True)(_interp_known)
     _clip = njit(cache=True, nogil=True)(_clip)

@@ -14,7 +14,7 @@ from alt401k.agents import compiled, fund_mix, kernels, observation
 from alt401k.agents import savers as sv
 from alt401k.model.assets import HOLDING_ASSET, N_HOLDINGS
 from alt401k.model.model import PE_COLUMNS
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 pytestmark = pytest.mark.skipif(not kernels.HAVE_NUMBA, reason="numba not installed")
@@ -424,14 +424,23 @@ def test_glide_weights_are_the_glide_path_bit_for_bit() -> None:
     np.testing.assert_array_equal(got, expected)
 
 
+@pytest.mark.filterwarnings("ignore:overflow encountered in divide:RuntimeWarning")
 @settings(max_examples=60, deadline=None)
 @given(knots=st.lists(st.floats(-50.0, 150.0), min_size=1, max_size=6, unique=True),
        values=st.lists(st.floats(-1.0, 1.0), min_size=6, max_size=6), seed=st.integers(0, 2**16))
+@example(knots=[0.0, 5e-324, -1.0], values=[0.0, 0.0, 1.0, 0.0, 0.0, 0.0], seed=0)  # an infinite slope
+@example(knots=[0.0, 1.0, 2.0], values=[0.0, -0.0, 1.0, 0.0, 0.0, 0.0], seed=0)  # -0.0 on an inner knot
 def test_interp_with_known_knots_is_numpys(knots: list[float], values: list[float], seed: int) -> None:
+    # Both compiled forms of numpy.interp (selects, for knots compiled in; branches, for
+    # knots given at run time) give its bits: on the knots themselves (fp there, a signed
+    # zero too), where the slope is infinite (numpy's retry from the segment's other end).
     xp = np.sort(np.asarray(knots))
     fp = np.asarray(values[: xp.size])
     x = np.concatenate([xp, np.nextafter(xp, -np.inf), np.nextafter(xp, np.inf),
                         np.random.default_rng(seed).uniform(-100.0, 200.0, 200)])
     slope = compiled._slopes(xp, fp)
-    got = np.array([compiled._interp_known(float(v), xp, fp, slope) for v in x])
-    np.testing.assert_array_equal(got, np.interp(x, xp, fp))
+    expected = np.interp(x, xp, fp)
+    for interp in (compiled._interp_known, compiled._interp_sloped):
+        got = np.array([interp(float(v), xp, fp, slope) for v in x])
+        np.testing.assert_array_equal(got, expected)
+        np.testing.assert_array_equal(np.signbit(got), np.signbit(expected))
