@@ -97,10 +97,15 @@ def alt_interest_numpy(pop: sv.SaverPopulation, rows: npt.NDArray[np.intp], t: I
 
 
 def _count_at_or_below(edges, x):  # pragma: no cover - compiled
-    """`numpy.searchsorted(edges, x, side="right")` for one x: how many edges are <= x."""
+    """`numpy.searchsorted(edges, x, side="right")` for one x and ascending `edges`: how
+    many edges are <= x, counted over every edge (no early exit: a branch on where x falls
+    among a few edges is mispredicted for savers' ages and pay, which look random). A NaN
+    x counts every edge, as numpy orders NaN last."""
+    if x != x:
+        return edges.shape[0]
     k = 0
-    while k < edges.shape[0] and edges[k] <= x:
-        k += 1
+    for j in range(edges.shape[0]):
+        k += edges[j] <= x
     return k
 
 

@@ -329,3 +329,13 @@ def test_hardship_withdrawals_and_new_accounts_equal_the_numpy_rules(seed: int, 
     others = np.setdiff1d(np.arange(n), rows)
     np.testing.assert_array_equal(a[others], balance[others])
     np.testing.assert_allclose(a[rows].sum(axis=1), amount, rtol=1e-12)
+
+
+@given(edges=st.lists(st.sampled_from([-1.0, 0.0, 30.0, 45.0, 60.0, 1e5]), max_size=5),
+       x=st.sampled_from([-2.0, -1.0, -0.0, 0.0, 29.999, 30.0, 45.0, 60.0, 61.0, 1e5, 2e5, np.nan]))
+@settings(max_examples=200, deadline=None)
+def test_count_at_or_below_is_searchsorted_right(edges: list[float], x: float) -> None:
+    # The interest pass finds income quintiles and age bands by counting edges <= x over
+    # all edges (sorted, ties included), numpy.searchsorted(side="right")'s index.
+    e = np.sort(np.asarray(edges, dtype=np.float64))
+    assert rule_kernels._count_at_or_below(e, x) == np.searchsorted(e, x, side="right")
