@@ -333,11 +333,12 @@ def visible_options_numpy(pop: sv.SaverPopulation, rows: npt.NDArray[np.intp], m
 
 
 def stranded_numpy(pop: sv.SaverPopulation, rows: npt.NDArray[np.intp], m: MenuTerms,
-                   block: int = 65_536) -> npt.NDArray[np.bool_]:
+                   block: int) -> npt.NDArray[np.bool_]:
     """Whether each of the savers `rows` holds money in, or directs contributions to, an
     option that is not on its menu (ODD §7.3, menu changes): the definition `stranded` is
-    tested against. Rows are examined in blocks, sparing whole-population temporaries when
-    every saver is examined (the first month, a regime change)."""
+    tested against. Rows are examined in blocks of `block` (the caller's, `ROW_BLOCK` in the
+    model), sparing whole-population temporaries when every saver is examined (the first
+    month, a regime change)."""
     out = np.zeros(rows.size, dtype=bool)
     for lo in range(0, rows.size, block):
         part = rows[lo : lo + block]
@@ -405,7 +406,7 @@ def visible_options(pop: sv.SaverPopulation, rows: npt.NDArray[np.intp], m: Menu
 
 
 def stranded(pop: sv.SaverPopulation, rows: npt.NDArray[np.intp], m: MenuTerms,
-             block: int = 65_536) -> npt.NDArray[np.bool_]:
+             block: int) -> npt.NDArray[np.bool_]:
     """`stranded_numpy` compiled, block by block of `rows` (the same booleans; tested); the
     numpy rule without numba."""
     if _stranded_kernel is None:

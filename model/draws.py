@@ -118,11 +118,6 @@ def _jump(s_hi, s_lo, table, delta):  # pragma: no cover - compiled
     return s_hi, s_lo
 
 
-def _advance(s_hi, s_lo, inc_hi, inc_lo, delta):  # pragma: no cover - compiled
-    """The state `delta` steps on (numpy's pcg_advance_lcg_128, delta < 2^63)."""
-    return _jump(s_hi, s_lo, _jump_table(inc_hi, inc_lo), delta)
-
-
 def _output(s_hi, s_lo):  # pragma: no cover - compiled
     """XSL-RR output of a state."""
     v = s_hi ^ s_lo
@@ -154,13 +149,13 @@ def _fill_kernel(s_hi, s_lo, inc_hi, inc_lo, offset, buffered, out, n_parts):  #
         c0 = 1
     m = out.shape[0] - c0
     step = (m // n_parts) // 2 * 2
+    table = _jump_table(inc_hi, inc_lo)
     for p in prange(n_parts):
         a0 = p * step
         a1 = m if p == n_parts - 1 else (p + 1) * step
         if a1 <= a0:
             continue
         q = ((a1 - a0) // 4) // 2 * 2  # floats a lane: even, so each lane starts on a fresh output
-        table = _jump_table(inc_hi, inc_lo)
         w_hi, w_lo = _jump(s_hi, s_lo, table, a0 // 2 + 1)
         x_hi, x_lo = _jump(w_hi, w_lo, table, q // 2)
         y_hi, y_lo = _jump(x_hi, x_lo, table, q // 2)
@@ -214,9 +209,9 @@ def _rows_kernel(s_hi, s_lo, inc_hi, inc_lo, offset, buffered, rows, width, out)
 
 
 if HAVE_NUMBA:
-    _mulhi, _mul128, _add128, _advance, _jump_table, _jump, _output, _step, _put_pair = (
-        njit(cache=True, nogil=True)(f) for f in (_mulhi, _mul128, _add128, _advance, _jump_table, _jump, _output,
-                                                  _step, _put_pair))
+    _mulhi, _mul128, _add128, _jump_table, _jump, _output, _step, _put_pair = (
+        njit(cache=True, nogil=True)(f) for f in (_mulhi, _mul128, _add128, _jump_table, _jump, _output, _step,
+                                                  _put_pair))
     _rows_kernel = njit(cache=True, nogil=True, parallel=True)(_rows_kernel)
     _fill_kernel = njit(cache=True, nogil=True, parallel=True)(_fill_kernel)
 

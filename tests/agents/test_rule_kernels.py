@@ -227,13 +227,16 @@ def test_compiled_menus_and_stranded_savers_equal_the_numpy_rules(seed: int) -> 
     # Enforcing menus and the choosers' reallocation read the compiled menus; a saver is
     # examined (stranded) when it holds or directs money off its menu. Both must be the
     # numpy rules' booleans, row for row, whatever block the rows are examined in.
+    from alt401k.model.saver_phases import ROW_BLOCK
+
     pop, menus, rows = _menu_case(seed)
     visible = rule_kernels.visible_options(pop, rows, menus)
     np.testing.assert_array_equal(visible, rule_kernels.visible_options_numpy(pop, rows, menus))
     assert visible[:, 0].all() and visible[:, sv.CORE_OPTIONS].all()
-    expected = rule_kernels.stranded_numpy(pop, rows, menus)
-    np.testing.assert_array_equal(rule_kernels.stranded(pop, rows, menus), expected)
-    np.testing.assert_array_equal(rule_kernels.stranded(pop, rows, menus, block=7), expected)
+    expected = rule_kernels.stranded_numpy(pop, rows, menus, ROW_BLOCK)
+    np.testing.assert_array_equal(rule_kernels.stranded(pop, rows, menus, ROW_BLOCK), expected)
+    np.testing.assert_array_equal(rule_kernels.stranded(pop, rows, menus, 7), expected)
+    np.testing.assert_array_equal(rule_kernels.stranded_numpy(pop, rows, menus, 7), expected)
     # Against the definition in words: money or an allocation in an option off the menu.
     off = ~visible[:, 1:]
     held = pop.balance_usd[rows, sv.N_DF :] > 0
