@@ -433,7 +433,7 @@ def balance_month_rows(
     amount: F64 | None, allocation: F64, composition: F64 | DefaultFundMix, holding_return: F64, fee_matrix: F64,
     pe_columns: npt.NDArray[np.intp], pe_return: float, carry_rate: float, hurdle_annual: float,
     gate_monthly: float, bounds: npt.NDArray[np.intp] | None = None,
-    style: npt.NDArray[np.int8] | None = None, pay: Payroll | None = None,
+    style: npt.NDArray[np.int8] | None = None, pay: Payroll | None = None, fee_monthly: F64 | None = None,
 ) -> MonthTotals:
     """The same update as `balance_month_numpy`, one saver at a time in one pass over memory.
 
@@ -447,7 +447,9 @@ def balance_month_rows(
     not visited; without it every row is visited in full. Same bits either way. With `pay`, each
     saver's contributions are computed in the pass from its pay and plan (`amount` is not
     read and may be None; the same bits as passing `savers.contributions_usd`'s sum) and
-    their weighted national totals are returned (`MonthTotals.employee_usd`, `match_usd`)."""
+    their weighted national totals are returned (`MonthTotals.employee_usd`, `match_usd`).
+    `fee_monthly`, when given, must be ``fee_matrix / 12.0`` (the model keeps it from month
+    to month, `model.plan_views`)."""
     if balance.shape[1] != _H or not (isinstance(composition, DefaultFundMix) or composition.shape[1] == _N_DF):
         raise ValueError(f"the balance pass is compiled for {_H} holdings and {_N_DF} default-fund classes")
     excess = pe_return - hurdle_annual / 12.0
@@ -462,7 +464,8 @@ def balance_month_rows(
     if style is None:
         style = np.full(balance.shape[0], sv.ACTIVE, dtype=np.int8)
     # The monthly expense ratio, fee / 12, divided once per plan and holding, not per saver.
-    fee_monthly = fee_matrix / 12.0
+    if fee_monthly is None:
+        fee_monthly = fee_matrix / 12.0
     if isinstance(composition, DefaultFundMix):
         mode = 1 if composition.fixed is None else 2
         age = np.ascontiguousarray(composition.age_years, dtype=np.float64)

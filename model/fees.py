@@ -33,11 +33,12 @@ def standalone_products(managers: Sequence[AssetManager]) -> dict[str, int]:
     return out
 
 
-def plan_fee_matrix(plans: PlanTable, book: ProductBook, managers: Sequence[AssetManager],
-                    behaviour: ManagerBehaviour) -> F64:
-    """Annual expense ratio by plan and holding column, shape (n_plans, N_HOLDINGS).
+def fee_tables(book: ProductBook, managers: Sequence[AssetManager], behaviour: ManagerBehaviour) -> tuple[F64, F64]:
+    """What every plan's fees are made of: the default-fund columns' annual fee by product,
+    shape (n_products, 8), and the row of the other columns, the same in every plan,
+    shape (N_HOLDINGS,) (its default-fund entries are zero and unused).
 
-    Default-fund columns pay the plan's TDF base fee plus, on sleeve classes, the sleeve
+    Default-fund columns pay the product's TDF base fee plus, on sleeve classes, the sleeve
     fee; core funds `core_fee_annual`; standalone and window alternatives the standalone
     vehicle's (possibly fee-capped) fee; window equity WINDOW_EQUITY_FEE_ANNUAL.
     """
@@ -48,7 +49,6 @@ def plan_fee_matrix(plans: PlanTable, book: ProductBook, managers: Sequence[Asse
             df_fee[p.product_id] = p.fee_annual
             for a, f in p.sleeve_fee_annual.items():
                 df_fee[p.product_id, ASSET_CLASSES.index(a)] += f
-    # Columns outside the default fund cost the same in every plan: one row, broadcast.
     row = np.zeros(N_HOLDINGS)
     for a, f in behaviour.core_fee_annual.items():
         row[holding_index("core_menu", a)] = f
@@ -58,10 +58,25 @@ def plan_fee_matrix(plans: PlanTable, book: ProductBook, managers: Sequence[Asse
         row[holding_index("standalone", a)] = f
         row[holding_index("window", a)] = f
     row[holding_index("window", "equity")] = WINDOW_EQUITY_FEE_ANNUAL
-    fees = np.empty((plans.n, N_HOLDINGS))
-    fees[:] = row
-    fees[:, : len(ASSET_CLASSES)] = df_fee[plans.default_product]
-    return fees
+    return df_fee, row
+
+
+def fee_matrix_from_tables(tables: tuple[F64, F64], default_product: npt.NDArray[np.int32]) -> F64:
+    """The fee matrix of plans with these default products, (len(default_product), N_HOLDINGS),
+    from `fee_tables`: the outside row broadcast, the default-fund columns by product."""
+    df_fee, row = tables
+    out = np.empty((default_product.shape[0], N_HOLDINGS))
+    out[:] = row
+    out[:, : len(ASSET_CLASSES)] = df_fee[default_product]
+    return out
+
+
+def plan_fee_matrix(plans: PlanTable, book: ProductBook, managers: Sequence[AssetManager],
+                    behaviour: ManagerBehaviour) -> F64:
+    """Annual expense ratio by plan and holding column, shape (n_plans, N_HOLDINGS)
+    (`fee_tables` laid out by each plan's default product; the model keeps it from month
+    to month, `model.plan_views.PlanViews`)."""
+    return fee_matrix_from_tables(fee_tables(book, managers, behaviour), plans.default_product)
 
 
 def credit_revenue(fees_by_plan_holding: F64, fee_matrix: F64, carry_usd: float, plans: PlanTable,

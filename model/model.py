@@ -37,6 +37,7 @@ from .assets import ALT_CLASS_INDEX, ALTERNATIVES, ASSET_CLASSES, HOLDING_ASSET
 from .config import RunConfig
 from .market import Market
 from .market_paths import MarketPath
+from .plan_views import PlanViews
 from .policy import PolicyState, Scenario
 from .population import initial_population, weighted_median
 from .saver_phases import EQUITY, PE_COLUMNS, ROW_BLOCK, SaverPhases
@@ -126,6 +127,8 @@ class Alt401kModel(SaverPhases, mesa.Model):
         else:
             self.plans, self.plan_names = build_plans(setting)
         self.sponsors = [Sponsor(self, s) for s in range(self.plans.n)]
+        self.plan_views = PlanViews(self.plans, self.book, self.managers, config.manager)
+        """Each plan's sleeve and fees, kept from month to month (`model.plan_views`)."""
         self.network, self.peer_matrix = peer_network(
             self.plans, config.sponsor.peer_degree, int(init_rng.integers(2**31))
         )
@@ -220,8 +223,9 @@ class Alt401kModel(SaverPhases, mesa.Model):
         return kernels.plan_sums(pop.sponsor, pop.weight, values, self.plans.n, rows, self.row_bounds)
 
     def plan_fee_matrix(self) -> F64:
-        """Annual expense ratio by plan and holding column (`model.fees.plan_fee_matrix`)."""
-        return fees.plan_fee_matrix(self.plans, self.book, self.managers, self.config.manager)
+        """Annual expense ratio by plan and holding column (`model.fees.plan_fee_matrix`;
+        kept from month to month by `plan_views`, read-only)."""
+        return self.plan_views.fee_matrix()
 
     @property
     def date(self) -> dt.date:
@@ -387,7 +391,7 @@ class Alt401kModel(SaverPhases, mesa.Model):
         assets, plan_fee = kernels.plan_assets_and_fee(held, fee_matrix)
         trailing = np.prod(1.0 + self.returns_history[-12:], axis=0) - 1.0
         offers = offers_any_alternative(plans, self.plain_tdf_products())
-        alt_loss = alternative_losses(plans.standalone, self.book.sleeve_matrix()[plans.default_product], trailing)
+        alt_loss = alternative_losses(plans.standalone, self.plan_views.sleeve(), trailing)
         p = lawsuit_hazard_monthly(plans, plan_fee, alt_loss, offers, self.policy, self.config.sponsor)
         sued = self.sponsor_rng.random(plans.n) < p
         plans.suits[sued] += 1

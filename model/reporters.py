@@ -75,7 +75,7 @@ def sponsor_record(model: Alt401kModel) -> dict[str, float]:
     w = plans.weight
     any_alt = offers_any_alternative(plans, plain)
     alt_tdf = plans.default_product != plain[plans.tdf_manager]
-    sleeve = model.book.sleeve_matrix()[plans.default_product]
+    sleeve = model.plan_views.sleeve()
     rec = {
         "plans": float(w.sum()),
         "share_plans_offering_any_alt": float(w @ any_alt / w.sum()),

@@ -68,7 +68,7 @@ class SaverPhases:
         sponsor = pop.sponsor if rows is None else pop.sponsor[rows]
         age = pop.age_years if rows is None else pop.age_years[rows]
         mix = QDIA_MIX.get(self.policy.qdia)
-        plan_sleeve = self.book.sleeve_matrix()[self.plans.default_product]
+        plan_sleeve = self.plan_views.sleeve()
         if mix is None:  # a target-date fund: its glide path by age
             return fund_mix.glide_composition(age, plan_sleeve, sponsor)
         glide = np.broadcast_to(np.asarray(mix), (age.shape[0], 3))
@@ -78,7 +78,7 @@ class SaverPhases:
         """What the balance pass needs to compute each saver's default-fund mix row by row
         (the same mix as `composition`, without the (n, 8) array)."""
         mix = QDIA_MIX.get(self.policy.qdia)
-        plan_sleeve = self.book.sleeve_matrix()[self.plans.default_product]
+        plan_sleeve = self.plan_views.sleeve()
         return fund_mix.DefaultFundMix(self.savers.age_years, plan_sleeve, None if mix is None else np.asarray(mix))
 
     def menu_terms(self) -> rule_kernels.MenuTerms:
@@ -149,6 +149,7 @@ class SaverPhases:
                 None, alloc, self.default_fund_mix(), r, fee_matrix,
                 PE_COLUMNS, float(returns.reported[ASSET_CLASSES.index("private_equity")]),
                 mb.carry_rate, mb.hurdle_annual, self._gate_monthly(), self.row_bounds, pop.style, pay=pay,
+                fee_monthly=self.plan_views.fee_monthly(),
             )
             f.contributions_usd, f.match_usd = totals.employee_usd, totals.match_usd
         f.returns_usd = totals.gain_usd
