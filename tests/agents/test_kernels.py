@@ -346,6 +346,34 @@ def test_balance_kernel_gives_the_same_bytes_on_any_threads(seed: int) -> None:
     assert t1.stuck_usd > 0 and t1.sleeve_sold_usd > 0 and t1.carry_usd > 0  # every total is exercised
 
 
+@pytest.mark.parametrize("seed", [8, 9])
+def test_kept_plan_buffers_give_the_bytes_of_fresh_zeroed_ones(seed: int) -> None:
+    # Rows in plan order, plans 0, 5, 6, ... without savers. Three months in a row: the
+    # buffers kept across months (each plan's rows written over, the empty plans' rows
+    # never touched) must give what fresh zeroed buffers give (the pass adding into them).
+    base = random_inputs(seed, n=1_500, n_plans=40)
+    base["sponsor"] = np.where(np.isin(base["sponsor"], [0, 5, 6, 39]), 1, base["sponsor"]).astype(np.int32)
+    order = np.argsort(base["sponsor"], kind="stable")
+    for key in ("balance", "year_growth", "weight", "sponsor", "amount", "allocation", "composition"):
+        base[key] = base[key][order]
+    bounds = kernels.row_chunks(base["sponsor"], 50)
+    kept = kernels.PlanBuffers.zeros(base["n_plans"], one_run=True)
+    fresh_state = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in base.items()}
+    kept_state = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in base.items()}
+    for month in range(3):
+        fresh = kernels.balance_month_rows(**fresh_state, bounds=bounds)
+        again = kernels.balance_month_rows(**kept_state, bounds=bounds, buffers=kept)
+        np.testing.assert_array_equal(kept_state["balance"], fresh_state["balance"])
+        np.testing.assert_array_equal(again.fees_by_plan_holding, fresh.fees_by_plan_holding)
+        np.testing.assert_array_equal(again.gain_by_holding, fresh.gain_by_holding)
+        assert (again.gain_usd, again.carry_usd, again.stuck_usd, again.sleeve_sold_usd) == (
+            fresh.gain_usd, fresh.carry_usd, fresh.stuck_usd, fresh.sleeve_sold_usd)
+        assert not fresh.fees_by_plan_holding[[0, 5, 6, 39]].any()
+        assert fresh.fees_by_plan_holding[1].sum() > 0
+        for state in (fresh_state, kept_state):  # next month's contributions differ
+            state["amount"] = state["amount"] * (1.0 + 0.1 * month)
+
+
 @pytest.mark.parametrize("fixed", [None, (0.6, 0.4, 0.0), (0.0, 0.0, 1.0)])
 def test_balance_pass_computing_the_mix_equals_reading_it(fixed: tuple[float, ...] | None) -> None:
     # The balance pass may compute each saver's default-fund mix itself (glide path or a
