@@ -48,7 +48,7 @@ from .sponsors import plan_assets_and_fee as plan_assets_and_fee_numpy
 F64 = npt.NDArray[np.float64]
 _DEFAULTED = sv.DEFAULTED  # a constant inside the compiled passes
 
-__all__ = ["HAVE_NUMBA", "DefaultFundMix", "MonthTotals", "Payroll", "PlanBuffers", "PlanRows", "balance_month",
+__all__ = ["HAVE_NUMBA", "DefaultFundMix", "MonthTotals", "Payroll", "BALANCE_SUM_WIDTHS", "PlanBuffers", "PlanRows", "balance_month",
            "plan_runs", "plan_sums", "row_chunks"]
 
 
@@ -466,23 +466,33 @@ class PlanRows:
 
 @dataclass(frozen=True)
 class PlanBuffers:
-    """Per-plan sums the balance pass writes: fees and gains by holding, (n_plans,
-    N_HOLDINGS), and the six scalar totals, (n_plans, 6). Kept across months by the model.
+    """Per-plan sums a pass over the savers writes (the balance pass: fees and gains by
+    holding and six scalar totals; the end-of-month pass: `agents.observation`), one
+    (n_plans, width) array each, kept across months by the model.
 
     With `one_run` (each plan's savers are one run of rows, `PlanRows.start` is not None)
-    the pass overwrites the rows of plans that have savers and never touches the others,
+    a pass overwrites the rows of plans that have savers and never touches the others,
     which stay zero; else it adds to what is there, and the buffers must be zeroed before
     each pass (`zeros` makes fresh ones)."""
 
-    fees: F64
-    gain: F64
-    totals: F64
+    arrays: tuple[F64, ...]
     one_run: bool
 
     @classmethod
-    def zeros(cls, n_plans: int, one_run: bool) -> PlanBuffers:
-        """Zeroed buffers for `n_plans` plans."""
-        return cls(np.zeros((n_plans, _H)), np.zeros((n_plans, _H)), np.zeros((n_plans, 6)), one_run)
+    def zeros(cls, n_plans: int, widths: tuple[int, ...], one_run: bool) -> PlanBuffers:
+        """Zeroed buffers for `n_plans` plans, one of each width."""
+        return cls(tuple(np.zeros((n_plans, w)) for w in widths), one_run)
+
+    def check(self, n_plans: int, widths: tuple[int, ...]) -> tuple[F64, ...]:
+        """The arrays, after checking they are for `n_plans` plans and these widths."""
+        if tuple(a.shape for a in self.arrays) != tuple((n_plans, w) for w in widths):
+            raise ValueError(f"plan buffers of shapes {[a.shape for a in self.arrays]}, not {n_plans} plans x {widths}")
+        return self.arrays
+
+
+BALANCE_SUM_WIDTHS = (_H, _H, 6)
+"""Per-plan sums of the balance pass: fees by holding, gains by holding, and gain, carry,
+stuck, sold, employee and match totals."""
 
 
 def balance_month_rows(
@@ -520,10 +530,8 @@ def balance_month_rows(
     if bounds is None:
         bounds = row_chunks(sponsor)
     if buffers is None:
-        buffers = PlanBuffers.zeros(n_plans, one_run=False)
-    elif buffers.fees.shape[0] != n_plans:
-        raise ValueError(f"buffers for {buffers.fees.shape[0]} plans, not {n_plans}")
-    fees, plan_gain, plan_totals = buffers.fees, buffers.gain, buffers.totals
+        buffers = PlanBuffers.zeros(n_plans, BALANCE_SUM_WIDTHS, one_run=False)
+    fees, plan_gain, plan_totals = buffers.check(n_plans, BALANCE_SUM_WIDTHS)
     if style is None:
         style = np.full(balance.shape[0], sv.ACTIVE, dtype=np.int8)
     # The monthly expense ratio, fee / 12, divided once per plan and holding, not per saver.

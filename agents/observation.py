@@ -17,7 +17,7 @@ import scipy.sparse as sp
 from ..model.assets import N_HOLDINGS
 from . import savers as sv
 from .compiled import HAVE_NUMBA, _add_rows_in_order, _row_total_n, njit, prange
-from .kernels import row_chunks
+from .kernels import PlanBuffers, row_chunks
 
 F64 = npt.NDArray[np.float64]
 
@@ -74,10 +74,13 @@ _DF0, _ST0, _WI0 = sv.DF_ALT_SLICE.start, sv.STANDALONE_ALT_SLICE.start, sv.WIND
 
 
 def _observe_rows(lo, hi, balance, weight, participating, age, worst, auto, deferral, sponsor, default_rate,
-                  threshold, plan_sums_out, plan_held, plan_outside):  # pragma: no cover - compiled
+                  threshold, plan_sums_out, plan_held, plan_outside, one_run):  # pragma: no cover - compiled
     """Rows lo..hi-1 of `observe_savers`: each plan's sums into its row of `plan_sums_out`
-    (kept in local accumulators, added in row order, and added into the plan's row when the
-    next plan's rows begin) and its holdings and holders into `plan_held`, `plan_outside`.
+    and its holdings and holders into `plan_held`, `plan_outside`, each added up in row
+    order in local accumulators over a run of the plan's rows and put into the plan's rows
+    when the next plan's rows begin: written over where each plan's rows are one run
+    (`one_run`, so the arrays need no zeroing between months), else added to them (the
+    same additions in the same order either way; sums begun at 0.0 are never -0.0).
 
     The holdings' layout (`_H`, `_N_DF`, `_N_ALT` and the alternatives' first columns) is
     read from module constants, which numba compiles in: loops of known length are unrolled
@@ -86,6 +89,8 @@ def _observe_rows(lo, hi, balance, weight, participating, age, worst, auto, defe
     h, n_df, n_alt, df0, st0, wi0 = _H, _N_DF, _N_ALT, _DF0, _ST0, _WI0
     heads = part = dollars = in_df = any_exp = near = near_loss = at_default = 0.0
     exposed = np.zeros(n_alt)
+    run_held = np.zeros(h)
+    run_outside = np.zeros(n_alt)
     plan = -1
     for i in range(lo, hi):
         w = weight[i]
@@ -93,12 +98,16 @@ def _observe_rows(lo, hi, balance, weight, participating, age, worst, auto, defe
         if s != plan:
             if plan >= 0:
                 _add_observed(plan_sums_out[plan], heads, part, dollars, in_df, any_exp, exposed, near, near_loss,
-                              at_default)
+                              at_default, one_run)
+                _put_run(plan_held[plan], run_held, one_run)
+                _put_run(plan_outside[plan], run_outside, one_run)
             plan = s
             heads = part = dollars = in_df = any_exp = near = near_loss = at_default = 0.0
             exposed[:] = 0.0
+            run_held[:] = 0.0
+            run_outside[:] = 0.0
         for j in range(h):
-            plan_held[s, j] += w * balance[i, j]
+            run_held[j] += w * balance[i, j]
         # Flags are added as w x flag (w x 0.0 == 0.0, and x + 0.0 == x for sums that are
         # never -0.0): the same bits as adding w where a flag is set, without branches that
         # random flags would mispredict (~15% of the pass).
@@ -112,7 +121,7 @@ def _observe_rows(lo, hi, balance, weight, participating, age, worst, auto, defe
         hit = False
         for k in range(n_alt):
             outside = balance[i, st0 + k] + balance[i, wi0 + k]
-            plan_outside[s, k] += w * (outside > 0)  # w x 1.0, as plan_sums adds it
+            run_outside[k] += w * (outside > 0)  # w x 1.0, as plan_sums adds it
             exposed_k = balance[i, df0 + k] + outside > threshold
             hit = hit | exposed_k
             exposed[k] += w * exposed_k
@@ -123,43 +132,71 @@ def _observe_rows(lo, hi, balance, weight, participating, age, worst, auto, defe
         rate = default_rate[s]
         at_default += w * (auto[i] & (abs(deferral[i] - rate) <= 1e-8 + 1e-5 * abs(rate)))
     if plan >= 0:
-        _add_observed(plan_sums_out[plan], heads, part, dollars, in_df, any_exp, exposed, near, near_loss, at_default)
+        _add_observed(plan_sums_out[plan], heads, part, dollars, in_df, any_exp, exposed, near, near_loss, at_default,
+                      one_run)
+        _put_run(plan_held[plan], run_held, one_run)
+        _put_run(plan_outside[plan], run_outside, one_run)
 
 
 def _add_observed(out, heads, part, dollars, in_df, any_exp, exposed, near, near_loss,
-                  at_default):  # pragma: no cover - compiled
-    """Add one run of a plan's rows to its row `out` of sums, in `OBSERVED_SUMS` order."""
+                  at_default, one_run):  # pragma: no cover - compiled
+    """Put one run of a plan's rows into its row `out` of sums, in `OBSERVED_SUMS` order
+    (written over with `one_run`, else added)."""
     n_alt = exposed.shape[0]
-    out[0] += heads
-    out[1] += part
-    out[2] += dollars
-    out[3] += in_df
-    out[4] += any_exp
-    for k in range(n_alt):
-        out[5 + k] += exposed[k]
-    out[5 + n_alt] += near
-    out[6 + n_alt] += near_loss
-    out[7 + n_alt] += at_default
+    if one_run:
+        out[0] = heads
+        out[1] = part
+        out[2] = dollars
+        out[3] = in_df
+        out[4] = any_exp
+        for k in range(n_alt):
+            out[5 + k] = exposed[k]
+        out[5 + n_alt] = near
+        out[6 + n_alt] = near_loss
+        out[7 + n_alt] = at_default
+    else:
+        out[0] += heads
+        out[1] += part
+        out[2] += dollars
+        out[3] += in_df
+        out[4] += any_exp
+        for k in range(n_alt):
+            out[5 + k] += exposed[k]
+        out[5 + n_alt] += near
+        out[6 + n_alt] += near_loss
+        out[7 + n_alt] += at_default
+
+
+def _put_run(out, run, one_run):  # pragma: no cover - compiled
+    """Put a run's sums `run` into a plan's row `out`: written over with `one_run`, else added."""
+    for k in range(run.shape[0]):
+        out[k] = run[k] if one_run else out[k] + run[k]
 
 
 if HAVE_NUMBA:
     _add_observed = njit(cache=True, nogil=True)(_add_observed)
+    _put_run = njit(cache=True, nogil=True)(_put_run)
     _observe_rows = njit(cache=True, nogil=True)(_observe_rows)
 
 
 def _observe_chunks(bounds, balance, weight, participating, age, worst, auto, deferral, sponsor, default_rate,
-                    threshold, plan_sums_out, plan_held, plan_outside):  # pragma: no cover - compiled
+                    threshold, plan_sums_out, plan_held, plan_outside, one_run):  # pragma: no cover - compiled
     for c in prange(bounds.shape[0] - 1):
         _observe_rows(bounds[c], bounds[c + 1], balance, weight, participating, age, worst, auto, deferral,
-                      sponsor, default_rate, threshold, plan_sums_out, plan_held, plan_outside)
+                      sponsor, default_rate, threshold, plan_sums_out, plan_held, plan_outside, one_run)
 
 
 _observe_kernel = njit(cache=True, nogil=True, parallel=True)(_observe_chunks) if HAVE_NUMBA else _observe_chunks
 """Compiled on numba's threads, else the same chunk loop interpreted (same bytes, slowly)."""
 
 
+OBSERVE_SUM_WIDTHS = (len(OBSERVED_SUMS), _H, _N_ALT)
+"""Per-plan sums of the end-of-month pass: `OBSERVED_SUMS`, dollars by holding, holders
+of each alternative outside the default fund."""
+
+
 def observe_savers(pop: sv.SaverPopulation, default_rate: F64, bounds: npt.NDArray[np.intp] | None = None,
-                   threshold_usd: float = EXPOSURE_THRESHOLD_USD) -> SaverTotals:
+                   threshold_usd: float = EXPOSURE_THRESHOLD_USD, buffers: PlanBuffers | None = None) -> SaverTotals:
     """National and per-plan holdings, each plan's holders of each alternative outside the
     default fund and the month's national sums over savers, in one pass.
 
@@ -169,19 +206,22 @@ def observe_savers(pop: sv.SaverPopulation, default_rate: F64, bounds: npt.NDArr
     national sums and holdings are the plans' added in plan order, so the bytes depend
     neither on the number of threads, nor on the chunks, nor on the JIT. Equal to
     `observe_savers_numpy` to rounding (national sums are added in another order) and, for
-    the per-plan totals, to the bit. Nothing per saver is kept.
+    the per-plan totals, to the bit. Nothing per saver is kept. With `buffers`
+    (`kernels.PlanBuffers`) the per-plan arrays are written into them and are valid until
+    the next call with the same buffers.
     """
     if bounds is None:
         bounds = row_chunks(pop.sponsor)
-    n_alt, n_plans = sv.N_ALT, default_rate.shape[0]
+    n_plans = default_rate.shape[0]
     h = pop.balance_usd.shape[1]
     if h != _H:
         raise ValueError(f"balance has {h} holding columns; the pass is compiled for {_H}")
-    plan_sums_out = np.zeros((n_plans, len(OBSERVED_SUMS)))
-    plan_held, plan_outside = np.zeros((n_plans, h)), np.zeros((n_plans, n_alt))
+    if buffers is None:
+        buffers = PlanBuffers.zeros(n_plans, OBSERVE_SUM_WIDTHS, one_run=False)
+    plan_sums_out, plan_held, plan_outside = buffers.check(n_plans, OBSERVE_SUM_WIDTHS)
     _observe_kernel(bounds, pop.balance_usd, pop.weight, pop.is_participating, pop.age_years, pop.worst_year_return,
                     pop.is_auto_enrolled, pop.deferral_rate, pop.sponsor, default_rate, threshold_usd,
-                    plan_sums_out, plan_held, plan_outside)
+                    plan_sums_out, plan_held, plan_outside, buffers.one_run)
     totals = _add_rows_in_order(plan_sums_out)
     # National holdings: the plans' totals added in plan order (fixed, whatever the threads).
     return SaverTotals(dict(zip(OBSERVED_SUMS, totals.tolist(), strict=True)), _add_rows_in_order(plan_held),

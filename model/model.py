@@ -145,6 +145,8 @@ class Alt401kModel(SaverPhases, mesa.Model):
         self.plan_weight = self.plan_totals(np.ones((self.savers.n, 1)))[:, 0]
         self._arrays: dict[tuple[str, tuple[int, ...]], npt.NDArray[Any]] = {}
         """Arrays rewritten every month (`_reused`)."""
+        self._plan_sum_buffers: dict[str, kernels.PlanBuffers] = {}
+        """Per-plan sums of the passes over the savers, kept across months (`_plan_buffers`)."""
         self._saver_totals: tuple[int, observation.SaverTotals] | None = None
         """(month, savers' end-of-month totals) (`saver_totals`)."""
         self._invest_initial(totals)
@@ -367,7 +369,8 @@ class Alt401kModel(SaverPhases, mesa.Model):
 
     def _observe(self, month: int) -> observation.SaverTotals:
         """Observe the savers now (`agents.observation.observe_savers`), cached as valid for `month`."""
-        exposure = observation.observe_savers(self.savers, self.plans.default_rate, self.row_bounds)
+        exposure = observation.observe_savers(self.savers, self.plans.default_rate, self.row_bounds,
+                                              buffers=self._plan_buffers("observe", observation.OBSERVE_SUM_WIDTHS))
         self._saver_totals = (month, exposure)
         return exposure
 

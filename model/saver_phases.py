@@ -149,7 +149,7 @@ class SaverPhases:
                 None, alloc, self.default_fund_mix(), r, fee_matrix,
                 PE_COLUMNS, float(returns.reported[ASSET_CLASSES.index("private_equity")]),
                 mb.carry_rate, mb.hurdle_annual, self._gate_monthly(), self.row_bounds, pop.style, pay=pay,
-                fee_monthly=self.plan_views.fee_monthly(), buffers=self._plan_buffers(),
+                fee_monthly=self.plan_views.fee_monthly(), buffers=self._plan_buffers("balance", kernels.BALANCE_SUM_WIDTHS),
             )
             f.contributions_usd, f.match_usd = totals.employee_usd, totals.match_usd
         f.returns_usd = totals.gain_usd
@@ -168,17 +168,18 @@ class SaverPhases:
             self.fees_by_plan_holding, fee_matrix, f.carry_usd, self.plans, self.book, self.managers, self.tdf_providers
         )
 
-    def _plan_buffers(self) -> kernels.PlanBuffers:
-        """The balance pass's per-plan sums, kept across months: where each plan's savers are
-        one run of rows (as the model keeps them) the pass overwrites the rows of plans with
-        savers and the others stay zero, so no month pages in ~240 MB afresh at 604,400
-        plans. Else fresh zeroed buffers every month (the pass then adds into them)."""
-        one_run = self.plan_rows.start is not None
-        if not one_run:
-            return kernels.PlanBuffers.zeros(self.plans.n, one_run=False)
-        if getattr(self, "_balance_buffers", None) is None:
-            self._balance_buffers = kernels.PlanBuffers.zeros(self.plans.n, one_run=True)
-        return self._balance_buffers
+    def _plan_buffers(self, name: str, widths: tuple[int, ...]) -> kernels.PlanBuffers:
+        """A pass's per-plan sums, kept across months under `name`: where each plan's savers
+        are one run of rows (as the model keeps them) the pass overwrites the rows of plans
+        with savers and the others stay zero, so no month pages in hundreds of MB afresh at
+        604,400 plans. Else fresh zeroed buffers every month (the pass then adds into them).
+        What a pass returns in them is valid until its next call."""
+        if self.plan_rows.start is None:
+            return kernels.PlanBuffers.zeros(self.plans.n, widths, one_run=False)
+        kept = self._plan_sum_buffers.get(name)
+        if kept is None:
+            kept = self._plan_sum_buffers[name] = kernels.PlanBuffers.zeros(self.plans.n, widths, one_run=True)
+        return kept
 
     def _enforce_menu(self, composition: F64 | None) -> None:
         """Map money out of options that left a saver's menu (sponsor dropped it or the

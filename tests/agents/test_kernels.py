@@ -194,6 +194,26 @@ def test_observation_pass_gives_the_same_bytes_on_any_threads_and_without_the_ji
             np.testing.assert_array_equal(getattr(other, name), getattr(results[0], name), err_msg=name)
 
 
+def test_observation_pass_into_kept_buffers_gives_the_bytes_of_fresh_ones() -> None:
+    # Plans 0 and 3 lose their savers (rows in plan order, contiguous runs): two
+    # observations of different balances into the same kept buffers must each give what
+    # fresh zeroed buffers give, the empty plans' rows staying zero.
+    pop, default_rate = _observed_population(3)
+    pop.sponsor[np.isin(pop.sponsor, [0, 3])] = 1
+    order = np.argsort(pop.sponsor, kind="stable")
+    pop = pop.take(order)
+    bounds = kernels.row_chunks(pop.sponsor, 100)
+    kept = kernels.PlanBuffers.zeros(default_rate.shape[0], observation.OBSERVE_SUM_WIDTHS, one_run=True)
+    for scale in (1.0, 0.5):
+        pop.balance_usd *= scale
+        fresh = observation.observe_savers(pop, default_rate, bounds)
+        again = observation.observe_savers(pop, default_rate, bounds, buffers=kept)
+        assert again.sums == fresh.sums
+        for name in ("holdings_usd", "plan_holdings_usd", "plan_outside_held"):
+            np.testing.assert_array_equal(getattr(again, name), getattr(fresh, name), err_msg=name)
+        assert not fresh.plan_holdings_usd[[0, 3]].any() and fresh.plan_holdings_usd[1].sum() > 0
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_composition_kernel_equals_the_rule_bit_for_bit(seed: int) -> None:
     # The default-fund mix computed row by row from plan sleeves must be the rule's
@@ -357,7 +377,7 @@ def test_kept_plan_buffers_give_the_bytes_of_fresh_zeroed_ones(seed: int) -> Non
     for key in ("balance", "year_growth", "weight", "sponsor", "amount", "allocation", "composition"):
         base[key] = base[key][order]
     bounds = kernels.row_chunks(base["sponsor"], 50)
-    kept = kernels.PlanBuffers.zeros(base["n_plans"], one_run=True)
+    kept = kernels.PlanBuffers.zeros(base["n_plans"], kernels.BALANCE_SUM_WIDTHS, one_run=True)
     fresh_state = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in base.items()}
     kept_state = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in base.items()}
     for month in range(3):
