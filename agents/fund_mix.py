@@ -34,6 +34,9 @@ class DefaultFundMix:
     plan_sleeve: F64
     """(n_plans, N_DF): sleeve of each plan's default fund by asset class."""
     fixed: F64 | None = None
+    sleeve_needs: tuple[F64, F64] | None = None
+    """`plan_sleeve_needs` of `plan_sleeve` where the caller has them (the model keeps them
+    from month to month, `model.plan_views`); else the balance pass computes them."""
 
 
 _EQ_XP, _EQ_FP = GLIDE_EQUITY

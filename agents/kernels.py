@@ -545,9 +545,12 @@ def balance_month_rows(
     else:
         mode, age, fixed, comp = 0, np.zeros(0), np.zeros(3), composition
         plan_sleeve = np.zeros((1, composition.shape[1]))
-    need_bonds, sleeve_total = np.zeros(plan_sleeve.shape[0]), np.zeros(plan_sleeve.shape[0])
-    if mode:
-        plan_sleeve_needs(plan_sleeve, need_bonds, sleeve_total)
+    if mode and composition.sleeve_needs is not None:
+        need_bonds, sleeve_total = composition.sleeve_needs
+    else:
+        need_bonds, sleeve_total = np.zeros(plan_sleeve.shape[0]), np.zeros(plan_sleeve.shape[0])
+        if mode:
+            plan_sleeve_needs(plan_sleeve, need_bonds, sleeve_total)
     if pay is None:
         flags, money = np.zeros(0, dtype=np.bool_), np.zeros(0)
         payroll = (False, money, money, flags, flags, money, money)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from ..agents import fund_mix
 from . import fees
 
 if TYPE_CHECKING:
@@ -34,30 +35,47 @@ F64 = npt.NDArray[np.float64]
 
 
 class PlanViews:
-    """Cached per-plan views of the product book: `sleeve` (n_plans, 8) and `fee_matrix`
-    (n_plans, N_HOLDINGS), with the fee matrix's monthly rate `fee_monthly` (fee / 12)."""
+    """Cached per-plan views of the product book: `sleeve` (n_plans, 8) with what it needs
+    of the public classes (`sleeve_needs`), and `fee_matrix` (n_plans, N_HOLDINGS) with its
+    monthly rate `fee_monthly` (fee / 12)."""
 
     def __init__(self, plans: PlanTable, book: ProductBook, managers: Sequence[AssetManager],
                  behaviour: ManagerBehaviour) -> None:
         self._plans, self._book, self._managers, self._behaviour = plans, book, managers, behaviour
-        self._sleeve: tuple[F64, npt.NDArray[np.int32], F64] | None = None
+        self._sleeve: tuple[F64, npt.NDArray[np.int32], F64, F64, F64] | None = None
         self._fees: tuple[tuple[F64, F64], npt.NDArray[np.int32], F64, F64] | None = None
 
     def sleeve(self) -> F64:
         """Sleeve weights of each plan's default product by asset class, (n_plans, 8)."""
+        return self._sleeve_arrays()[0]
+
+    def sleeve_needs(self) -> tuple[F64, F64]:
+        """Each plan's sleeve share replacing bonds and whole sleeve share, (n_plans,) each
+        (`agents.fund_mix.plan_sleeve_needs` of `sleeve`)."""
+        _, need_bonds, total = self._sleeve_arrays()
+        return need_bonds, total
+
+    def _sleeve_arrays(self) -> tuple[F64, F64, F64]:
         table = self._book.sleeve_matrix()
         product = self._plans.default_product
         if self._sleeve is None or not np.array_equal(table, self._sleeve[0]):
             out = table[product]
+            need_bonds, total = np.empty(product.shape[0]), np.empty(product.shape[0])
+            fund_mix.plan_sleeve_needs(out, need_bonds, total)
         else:
-            out = self._sleeve[2]
+            out, need_bonds, total = self._sleeve[2:]
             changed = np.flatnonzero(product != self._sleeve[1])
             if changed.size:
-                out.setflags(write=True)
+                for a in (out, need_bonds, total):
+                    a.setflags(write=True)
                 out[changed] = table[product[changed]]
-        out.setflags(write=False)
-        self._sleeve = (table, product.copy(), out)
-        return out
+                part_bonds, part_total = np.empty(changed.size), np.empty(changed.size)
+                fund_mix.plan_sleeve_needs(out[changed], part_bonds, part_total)
+                need_bonds[changed], total[changed] = part_bonds, part_total
+        for a in (out, need_bonds, total):
+            a.setflags(write=False)
+        self._sleeve = (table, product.copy(), out, need_bonds, total)
+        return out, need_bonds, total
 
     def fee_matrix(self) -> F64:
         """Annual expense ratio by plan and holding column, (n_plans, N_HOLDINGS)

@@ -78,8 +78,9 @@ class SaverPhases:
         """What the balance pass needs to compute each saver's default-fund mix row by row
         (the same mix as `composition`, without the (n, 8) array)."""
         mix = QDIA_MIX.get(self.policy.qdia)
-        plan_sleeve = self.plan_views.sleeve()
-        return fund_mix.DefaultFundMix(self.savers.age_years, plan_sleeve, None if mix is None else np.asarray(mix))
+        views = self.plan_views
+        return fund_mix.DefaultFundMix(self.savers.age_years, views.sleeve(), None if mix is None else np.asarray(mix),
+                                       views.sleeve_needs())
 
     def menu_terms(self) -> rule_kernels.MenuTerms:
         """Every plan's menu this month (`agents.rule_kernels.MenuTerms`, ODD §7.3)."""

@@ -1,12 +1,13 @@
 """Tests for model/plan_views.py: the cached per-plan sleeve and fee arrays equal, bit for
-bit, what `model.fees.plan_fee_matrix` and ``book.sleeve_matrix()[default_product]``
-compute afresh, whatever changes between calls (default products switched, a product's fee
+bit, what `model.fees.plan_fee_matrix`, ``book.sleeve_matrix()[default_product]`` and
+`agents.fund_mix.plan_sleeve_needs` compute afresh, whatever changes between calls (default products switched, a product's fee
 or sleeve changed, a standalone vehicle repriced), and cannot be written through."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from alt401k.agents import fund_mix
 from alt401k.model import fees
 from alt401k.model.config import RunConfig
 from alt401k.model.model import Alt401kModel
@@ -63,6 +64,9 @@ def test_cached_arrays_equal_fresh_ones_after_any_changes(model: Alt401kModel, c
         change(model, kind, seed)
         sleeve, annual = fresh(model)
         assert np.array_equal(views.sleeve(), sleeve)
+        need_bonds, total = np.empty(sleeve.shape[0]), np.empty(sleeve.shape[0])
+        fund_mix.plan_sleeve_needs(sleeve, need_bonds, total)
+        assert all(np.array_equal(a, b) for a, b in zip(views.sleeve_needs(), (need_bonds, total), strict=True))
         assert np.array_equal(views.fee_matrix(), annual)
         # The monthly rate is the same division the balance pass made itself (same bits).
         assert np.array_equal(views.fee_monthly(), annual / 12.0)
@@ -83,6 +87,6 @@ def test_switching_one_plan_updates_its_row_only(model: Alt401kModel) -> None:
 
 def test_views_are_read_only(model: Alt401kModel) -> None:
     views = model.plan_views
-    for arr in (views.sleeve(), views.fee_matrix(), views.fee_monthly()):
+    for arr in (views.sleeve(), *views.sleeve_needs(), views.fee_matrix(), views.fee_monthly()):
         with pytest.raises(ValueError, match="read-only"):
-            arr[0, 0] = 1.0
+            arr[0] = 1.0
