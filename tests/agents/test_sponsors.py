@@ -9,6 +9,7 @@ import pytest
 from alt401k.agents.sponsors import (
     N_ALT,
     ReviewContext,
+    adjacency_csr,
     adoption_utility,
     draw_plans,
     lawsuit_hazard_monthly,
@@ -17,6 +18,8 @@ from alt401k.model.assets import ALTERNATIVES
 from alt401k.model.config import InitialState, SponsorBehaviour
 from alt401k.model.policy import PolicyState
 from alt401k.model.strata import SIZE_CLASS_BOUNDS
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 INITIAL = InitialState()
 BEHAVIOUR = SponsorBehaviour()
@@ -200,3 +203,20 @@ def test_exact_share_within_class() -> None:
     cls = np.array([0, 0, 0, 0, 1, 1, 1], dtype=np.int8)
     flags = exact_share_within_class(u, cls, np.array([0.5, 1 / 3]))
     np.testing.assert_array_equal(flags, [False, True, False, True, True, False, False])
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(1, 400), degree=st.integers(2, 12), p=st.sampled_from([0.0, 0.1, 0.5, 1.0]),
+       seed=st.integers(0, 2**31 - 1))
+def test_adjacency_is_networkx_conversion_bit_for_bit(n: int, degree: int, p: float, seed: int) -> None:
+    # The peer network's matrix read from the neighbour lists equals networkx's own
+    # conversion: the same indptr, column order and values, so the peer sums are the same bits.
+    import networkx as nx
+
+    k = min(degree, n - 1 - (n - 1) % 2) if n > 2 else 1
+    graph = nx.watts_strogatz_graph(n, max(k, 2), p, seed=seed) if n > 3 else nx.complete_graph(n)
+    ours = adjacency_csr(graph, n)
+    theirs = nx.to_scipy_sparse_array(graph, nodelist=range(n), format="csr", dtype=float)
+    for name in ("indptr", "indices", "data"):
+        np.testing.assert_array_equal(getattr(ours, name), getattr(theirs, name), err_msg=name)
+    assert ours.shape == theirs.shape and ours.has_canonical_format
