@@ -163,7 +163,9 @@ def peer_network(plans: PlanTable, degree: int, seed: int) -> tuple[nx.Graph, sp
 class ReviewContext:
     """What a reviewing sponsor sees this month (computed once for all sponsors).
 
-    Arrays have one row per sponsor; `benefit` is per alternative class.
+    Arrays have one row per sponsor; `benefit` is per alternative class. The model computes
+    `demand` and the three shares only where a review reads them, at the plans due this
+    month (the others may be left 0; `agents.plan_kernels.review_shares`).
     """
 
     policy: PolicyState
@@ -371,6 +373,18 @@ def offers_any_alternative(plans: PlanTable, plain_tdf_product: npt.NDArray[np.i
     return (plans.default_product != plain_tdf_product[plans.tdf_manager]) | plans.standalone.any(axis=1)
 
 
+def offering_flags(plans: PlanTable, plain_tdf_product: npt.NDArray[np.int32], sleeve: F64) -> B:
+    """What each plan offers, for the sponsor record (ODD §6), shape (3 + N_ALT, n): rows
+    any alternative (`offers_any_alternative`), an alternative-bearing default fund, any
+    standalone option, then each alternative class through a standalone option or its
+    default fund's `sleeve` ((n, 8) by asset class). `agents.plan_kernels.record_flags`
+    computes the same flags in one pass."""
+    alt_tdf = plans.default_product != plain_tdf_product[plans.tdf_manager]
+    any_standalone = plans.standalone.any(axis=1)
+    by_class = plans.standalone | (sleeve[:, ALT_CLASS_INDEX] > 0)
+    return np.vstack([(alt_tdf | any_standalone)[None, :], alt_tdf[None, :], any_standalone[None, :], by_class.T])
+
+
 def alternative_losses(standalone: npt.NDArray[np.bool_], sleeve: F64, trailing_return: F64) -> F64:
     """Each plan's trailing-year loss on the alternatives it offers (a positive number).
 
@@ -408,18 +422,39 @@ def lawsuit_hazard_monthly(
     policy: PolicyState,
     behaviour: SponsorBehaviour,
 ) -> F64:
-    """Monthly probability that each plan is sued.
+    """Monthly probability that each plan is sued: `monthly_hazard` of `lawsuit_hazard_annual`.
+
+    ODD §7, litigation.
+    """
+    return monthly_hazard(lawsuit_hazard_annual(plans, plan_fee_annual, alt_loss, offers_alt, policy, behaviour))
+
+
+def lawsuit_hazard_annual(
+    plans: PlanTable,
+    plan_fee_annual: F64,
+    alt_loss: F64,
+    offers_alt: B,
+    policy: PolicyState,
+    behaviour: SponsorBehaviour,
+) -> F64:
+    """Annual probability that each plan is sued.
 
     ODD §7, litigation. A base hazard by size class (calibrated to ~55 excess-fee suits a
     year, Encore/Euclid 2024), raised by the plan's fee premium over 0.4% a year and, for
     plans offering alternatives, by trailing-year losses on them; the climate lever scales
     it and a safe harbor removes `safe_harbor_shield` of the alternative-related part
     (process-based presumption of prudence; *Anderson v. Intel*, 9th Cir. 2025).
+    `agents.plan_kernels.litigation_exposure` computes the same bits in one pass.
     """
     b = behaviour
     base = np.asarray(b.lawsuit_hazard_annual_by_class)[plans.size_class]
     fee_part = b.lawsuit_fee_elasticity * np.maximum(0.0, plan_fee_annual - 0.004)
     alt_part = np.where(offers_alt, b.lawsuit_loss_elasticity * alt_loss, 0.0)
     alt_part = alt_part * (1.0 - b.safe_harbor_shield * policy.safe_harbor)
-    annual = np.minimum(1.0, base * policy.litigation_climate * (1.0 + fee_part + alt_part))
+    return np.minimum(1.0, base * policy.litigation_climate * (1.0 + fee_part + alt_part))
+
+
+def monthly_hazard(annual: F64) -> F64:
+    """The monthly probability of an event whose annual probability is `annual`, for a
+    constant hazard over the year (ODD §7, litigation)."""
     return 1.0 - (1.0 - annual) ** (1.0 / 12.0)
