@@ -1,6 +1,8 @@
-"""Tests for agents/plan_kernels.py: each compiled pass over the plans gives, bit for bit,
-what the numpy rules of agents/sponsors.py give (where the model reads it), compiled and
-run in the interpreter alike, for random plans (0 and 1 plans included)."""
+"""Tests for agents/plan_kernels.py and the compiled adoption utility of agents/sponsors.py:
+each compiled pass over the plans gives, bit for bit, what the numpy rules of
+agents/sponsors.py give (where the model reads it), compiled and run in the interpreter
+alike, for random plans (0 and 1 plans included); and the sponsors' review's faster numpy
+forms equal the expressions they replace."""
 
 from __future__ import annotations
 
@@ -11,18 +13,22 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from alt401k.agents import plan_kernels
+from alt401k.agents import plan_kernels, sponsors
 from alt401k.agents.sponsors import (
     N_ALT,
     PlanTable,
+    ReviewContext,
+    adoption_utility,
+    adoption_utility_rows,
     alternative_losses,
+    any_column,
     group_share,
     lawsuit_hazard_annual,
     offering_flags,
     offers_any_alternative,
     peer_network,
 )
-from alt401k.model.assets import ALT_CLASS_INDEX
+from alt401k.model.assets import ALT_CLASS_INDEX, ALTERNATIVES
 from alt401k.model.config import SponsorBehaviour
 from alt401k.model.policy import PolicyState
 from hypothesis import example, given, settings
@@ -47,13 +53,13 @@ def random_plans(rng: np.random.Generator, n: int, density: float) -> tuple[Plan
     zeros, flags = np.zeros(n), np.zeros(n, dtype=bool)
     plans = PlanTable(
         size_class=rng.integers(0, 4, n).astype(np.int8), participants=np.zeros(n, dtype=np.int64), weight=weight,
-        governance=zeros, consultant=rng.integers(-1, 6, n).astype(np.int32),
-        recordkeeper=rng.integers(-1, 4, n).astype(np.int32), litigation_aversion=zeros, auto_enroll=flags,
+        governance=rng.random(n), consultant=rng.integers(-1, 6, n).astype(np.int32),
+        recordkeeper=rng.integers(-1, 4, n).astype(np.int32), litigation_aversion=rng.random(n), auto_enroll=flags,
         active_decision=flags, default_rate=zeros, escalates=flags, match_rate=zeros, match_cap=zeros,
         tdf_manager=tdf_manager, default_product=np.where(rng.random(n) < density, alt_default, plain[tdf_manager]),
         standalone=rng.random((n, N_ALT)) < density / 2, offers_window=rng.random(n) < 0.3,
         review_month=np.zeros(n, dtype=np.int8), suits=np.zeros(n, dtype=np.int32),
-        last_suit_month=np.zeros(n, dtype=np.int32), consultant_bias=zeros,
+        last_suit_month=np.zeros(n, dtype=np.int32), consultant_bias=rng.normal(0.0, 0.5, n),
     )
     return plans, plain
 
@@ -90,6 +96,7 @@ def engine(interpreted: bool) -> Iterator[None]:
             patch.setattr(plan_kernels, "_record_kernel", plan_kernels._record_pass)
             patch.setattr(plan_kernels, "_per_head_rows_kernel", plan_kernels._per_head_rows)
             patch.setattr(plan_kernels, "_per_head_all_kernel", plan_kernels._per_head_all)
+            patch.setattr(sponsors, "_utility_kernel", sponsors._utility_rows)
         yield
 
 
@@ -196,3 +203,49 @@ def test_per_head_equals_the_rule_at_the_rows_asked(interpreted: bool, seed: int
     expected = totals.copy()
     expected[rows] = rule[rows]
     same_bits(into, expected)
+
+
+def random_context(rng: np.random.Generator, n: int) -> ReviewContext:
+    """What reviewing sponsors see, drawn at random (signed benefits and stances, any climate)."""
+    policy = dataclasses.replace(
+        PolicyState.baseline(), stance={a: float(rng.normal()) for a in ALTERNATIVES},
+        safe_harbor=float(rng.choice([0.0, 0.5, 1.0])), litigation_climate=float(rng.uniform(0.0, 3.0)),
+    )
+    return ReviewContext(
+        policy=policy, benefit_reported=rng.normal(0.0, 0.05, N_ALT), benefit_true=rng.normal(0.0, 0.05, N_ALT),
+        demand=rng.random((n, N_ALT)) * (rng.random((n, N_ALT)) < 0.7), peer_share=rng.random(n),
+        consultant_share=rng.random(n) * (rng.random(n) < 0.8), recordkeeper_share=rng.random(n),
+        recent_suits=float(rng.uniform(0.0, 40.0)), alt_tdf_available=np.zeros(N_MANAGERS, dtype=bool),
+        alt_tdf_product=np.full(N_MANAGERS, -1, dtype=np.int32), plain_tdf_product=np.arange(N_MANAGERS, dtype=np.int32),
+        standalone_open=np.ones(N_ALT, dtype=bool), uniform=rng.random((n, 4)), month=0,
+    )
+
+
+@INTERPRETED
+@given(**CASES)
+@example(seed=0, n=0, density=0.4)
+@example(seed=1, n=1, density=1.0)
+@SETTINGS
+def test_adoption_utility_rows_equal_the_rule(interpreted: bool, seed: int, n: int, density: float) -> None:
+    rng = np.random.default_rng(seed)
+    plans, _ = random_plans(rng, n, density)
+    ctx = random_context(rng, n)
+    rows = np.flatnonzero(rng.random(n) < 0.6)
+    with engine(interpreted):
+        got = adoption_utility_rows(rows, ctx, plans, BEHAVIOUR)
+    same_bits(got, adoption_utility(rows, ctx, plans, BEHAVIOUR).reshape(rows.size, N_ALT))
+
+
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 60), share=st.sampled_from([0.0, 0.1, 0.5, 1.0]))
+@SETTINGS
+def test_any_column_and_best_allowed_equal_numpys_row_reductions(seed: int, n: int, share: float) -> None:
+    rng = np.random.default_rng(seed)
+    flags = rng.random((n, N_ALT)) < share
+    same_bits(any_column(flags), flags.any(axis=1))
+    util = rng.normal(0.0, 2.0, (n, N_ALT))
+    util[rng.random((n, N_ALT)) < 0.1] = 0.0
+    util[rng.random((n, N_ALT)) < 0.1] = -np.inf
+    size_ok, classes = rng.random(n) < 0.8, rng.random(N_ALT) < share
+    allowed = size_ok[:, None] & classes[None, :]
+    np.testing.assert_array_equal(sponsors._best_allowed(util, size_ok, classes),
+                                  np.max(np.where(allowed, util, -np.inf), axis=1))
