@@ -47,12 +47,11 @@ __all__ = ["HAVE_NUMBA", "litigation_exposure", "per_head", "per_head_numpy", "r
 
 
 def _offers(i, default_product, tdf_manager, plain, standalone):  # pragma: no cover - compiled
-    """`sponsors.offers_any_alternative` of plan i."""
+    """`sponsors.offers_any_alternative` of plan i (flags OR-ed without branches, which
+    plans' mixed offers mispredict)."""
     found = default_product[i] != plain[tdf_manager[i]]
-    k = 0
-    while not found and k < standalone.shape[1]:
-        found = standalone[i, k]
-        k += 1
+    for k in range(standalone.shape[1]):
+        found |= standalone[i, k]
     return found
 
 
@@ -129,13 +128,14 @@ def _litigation_pass(default_product, tdf_manager, plain, standalone, class_loss
 
 def _record_pass(default_product, tdf_manager, plain, standalone, class_in_sleeve, out):  # pragma: no cover - compiled
     for i in prange(default_product.shape[0]):
-        alt_tdf = default_product[i] != plain[tdf_manager[i]]
+        p = default_product[i]
+        alt_tdf = p != plain[tdf_manager[i]]
         any_standalone = False
         for k in range(standalone.shape[1]):
             s = standalone[i, k]
-            any_standalone = any_standalone or s
-            out[3 + k, i] = s or class_in_sleeve[default_product[i], k]
-        out[0, i] = alt_tdf or any_standalone
+            any_standalone |= s
+            out[3 + k, i] = s | class_in_sleeve[p, k]
+        out[0, i] = alt_tdf | any_standalone
         out[1, i] = alt_tdf
         out[2, i] = any_standalone
 
