@@ -69,7 +69,8 @@ def assets_record(model: Alt401kModel) -> dict[str, float]:
 
 
 def sponsor_record(model: Alt401kModel) -> dict[str, float]:
-    """Share of real plans offering alternatives, by channel, class and plan size."""
+    """Share of real plans offering alternatives, by channel, class and plan size (ODD §6;
+    what each plan offers from one pass over the plans, `agents.plan_kernels.record_flags`)."""
     plans = model.plans
     w = plans.weight
     flags = plan_kernels.record_flags(plans, model.plain_tdf_products(), model.book.sleeve_matrix())
