@@ -20,6 +20,7 @@ import scipy.sparse as sp
 
 from ..model.assets import ALT_CLASS_INDEX, ALTERNATIVES
 from ..model.strata import SIZE_CLASS_BOUNDS, SIZE_CLASSES
+from .compiled import HAVE_NUMBA, njit, prange
 
 if TYPE_CHECKING:
     from ..model.config import InitialState, SponsorBehaviour
@@ -184,7 +185,9 @@ def adjacency_csr(graph: nx.Graph, n: int) -> sp.csr_array:
 class ReviewContext:
     """What a reviewing sponsor sees this month (computed once for all sponsors).
 
-    Arrays have one row per sponsor; `benefit` is per alternative class.
+    Arrays have one row per sponsor; `benefit` is per alternative class. The model computes
+    `demand` and the three shares only where a review reads them, at the plans due this
+    month (the others may be left 0; `agents.plan_kernels.review_shares`).
     """
 
     policy: PolicyState
@@ -238,6 +241,7 @@ def adoption_utility(
     adopters, damped by the safe harbor) and, for small plans, weak capacity to evaluate
     (DOL 2021 Supplemental Statement). Perceived benefit blends reported-value and
     true-value judgements by governance quality. Weights are in docs/calibration.md, 'Sponsors'.
+    `adoption_utility_rows` computes the same bits in one compiled pass.
 
     Returns
     -------
@@ -266,10 +270,65 @@ def adoption_utility(
     out = (
         per_plan[:, None]
         + b.weight_net_benefit * perceived
-        + b.weight_demand * ctx.demand[rows]
+        # np.take: the rows of ctx.demand[rows], ~5x faster than fancy indexing of 2-D arrays.
+        + b.weight_demand * np.take(ctx.demand, rows, axis=0)
         + b.weight_stance * stance[None, :]
     )
     return out[0] if np.ndim(s) == 0 else out
+
+
+def _utility_rows(rows, aversion, governance, peer, consultant, consultant_bias, recordkeeper, size_class, demand,
+                  benefit_true, benefit_reported, stance, weights, out):  # pragma: no cover - compiled
+    # `adoption_utility`'s operations in its order (Python's left to right), row by row.
+    (intercept, w_peers, w_consultant, w_recordkeeper, w_litigation, w_net_benefit, w_demand, w_stance,
+     climate, shield, harbor_term, suits_term, penalty) = weights
+    for j in prange(rows.shape[0]):
+        i = rows[j]
+        litigation = aversion[i] * climate * shield
+        per_plan = (
+            intercept
+            + w_peers * peer[i]
+            + w_consultant * (consultant[i] + consultant_bias[i])
+            + w_recordkeeper * recordkeeper[i]
+            + harbor_term
+            - w_litigation * litigation
+            - suits_term
+            - penalty * (1.0 if size_class[i] == 0 else 0.0)
+        )
+        g = governance[i]
+        for c in range(stance.shape[0]):
+            perceived = g * benefit_true[c] + (1.0 - g) * benefit_reported[c]
+            out[j, c] = per_plan + w_net_benefit * perceived + w_demand * demand[i, c] + w_stance * stance[c]
+
+
+_utility_kernel = njit(cache=True, nogil=True, parallel=True)(_utility_rows) if HAVE_NUMBA else None
+
+
+def adoption_utility_rows(rows: npt.NDArray[np.intp], ctx: ReviewContext, plans: PlanTable,
+                          behaviour: SponsorBehaviour) -> F64:
+    """`adoption_utility` of the plans `rows`, (len(rows), N_ALT), in one compiled pass over
+    them: the same operations in the same order, so the same bits (tested); without numba
+    that rule itself."""
+    if _utility_kernel is None:
+        return adoption_utility(rows, ctx, plans, behaviour)
+    p, b = ctx.policy, behaviour
+    shield = 1.0 - b.safe_harbor_shield * p.safe_harbor
+    # The scalar terms as `adoption_utility` computes them (Python floats).
+    weights = (
+        b.adoption_intercept, b.weight_peers, b.weight_consultant, b.weight_recordkeeper, b.weight_litigation,
+        b.weight_net_benefit, b.weight_demand, b.weight_stance, p.litigation_climate, shield,
+        b.weight_safe_harbor * p.safe_harbor, b.weight_recent_suits * ctx.recent_suits / 10.0 * shield,
+        b.small_plan_capacity_penalty,
+    )
+    stance = np.array([p.stance[a] for a in ALTERNATIVES], dtype=np.float64)
+    out = np.empty((rows.shape[0], stance.shape[0]))
+    _utility_kernel(
+        np.asarray(rows, dtype=np.intp), plans.litigation_aversion, plans.governance, ctx.peer_share,
+        ctx.consultant_share, plans.consultant_bias, ctx.recordkeeper_share, plans.size_class, ctx.demand,
+        np.asarray(ctx.benefit_true, dtype=np.float64), np.asarray(ctx.benefit_reported, dtype=np.float64), stance,
+        tuple(float(w) for w in weights), out,
+    )
+    return out
 
 
 def logistic(x: F64 | float) -> F64:
@@ -302,8 +361,8 @@ def review_plans(rows: npt.NDArray[np.intp], ctx: ReviewContext, plans: PlanTabl
     if rows.size == 0:
         return
     p = ctx.policy
-    util = adoption_utility(rows, ctx, plans, behaviour)
-    u = ctx.uniform[rows]
+    util = adoption_utility_rows(rows, ctx, plans, behaviour)
+    u = np.take(ctx.uniform, rows, axis=0)
     sued = ctx.month - plans.last_suit_month[rows] < 12
     size_ok = plans.participants[rows] >= p.min_plan_participants
     _review_default_fund(rows, ctx, plans, behaviour, util, u[:, 0], sued, size_ok)
@@ -313,18 +372,41 @@ def review_plans(rows: npt.NDArray[np.intp], ctx: ReviewContext, plans: PlanTabl
     plans.auto_enroll[rows[adopt_ae]] = True
 
 
-def _channel_allowed(ctx: ReviewContext, channel: str, size_ok: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
-    allowed = np.array([ctx.policy.allowed[(channel, a)] for a in ALTERNATIVES])
-    return size_ok[:, None] & allowed[None, :]
+def _allowed_classes(ctx: ReviewContext, channel: str) -> npt.NDArray[np.bool_]:
+    """Per alternative class: the regime lets it into `channel`, shape (N_ALT,)."""
+    return np.array([ctx.policy.allowed[(channel, a)] for a in ALTERNATIVES])
+
+
+def any_column(flags: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+    """``flags.any(axis=1)`` of an (n, k) flag array, k >= 1, by OR-ing its columns (numpy
+    reduces rows of a few flags ~8x slower)."""
+    out = flags[:, 0].copy()
+    for c in range(1, flags.shape[1]):
+        out |= flags[:, c]
+    return out
+
+
+def _best_allowed(util: F64, size_ok: npt.NDArray[np.bool_], classes: npt.NDArray[np.bool_]) -> F64:
+    """Each plan's largest utility among the `classes` it may offer (-inf where none): the
+    values of ``np.max(np.where(allowed, util, -np.inf), axis=1)`` as a running maximum over
+    the allowed columns (numpy reduces short rows ~8x slower). A tie of 0.0 and -0.0 may
+    give the other zero, which `logistic` does not tell apart."""
+    best = np.full(util.shape[0], -np.inf)
+    for c in np.flatnonzero(classes):
+        best = np.maximum(best, util[:, c])
+    best[~size_ok] = -np.inf
+    return best
 
 
 def _review_default_fund(rows, ctx, plans, behaviour, util, u, sued, size_ok) -> None:  # noqa: ANN001
     mgr = plans.tdf_manager[rows]
     plain = ctx.plain_tdf_product[mgr]
     has_alt = plans.default_product[rows] != plain
-    allowed = _channel_allowed(ctx, "default_fund", size_ok)
-    any_allowed = allowed.any(axis=1)
-    n_allowed = np.maximum(allowed.sum(axis=1), 1)
+    classes = _allowed_classes(ctx, "default_fund")
+    allowed = size_ok[:, None] & classes[None, :]
+    # Each row of `allowed` is `classes` or nothing: its any and count from the classes'.
+    any_allowed = size_ok & classes.any()
+    n_allowed = np.where(size_ok, max(int(classes.sum()), 1), 1)
     u_df = np.where(any_allowed, np.where(allowed, util, 0.0).sum(axis=1) / n_allowed, -np.inf)
     available = ctx.alt_tdf_available[mgr]
     drop = has_alt & (~available | ~any_allowed | ~keeps(u_df, u, sued, behaviour))
@@ -344,8 +426,7 @@ def _review_window(rows, ctx, plans, behaviour, util, u, size_ok) -> None:  # no
     public securities too; PSCA: stable at ~25% of plans), plus, for plans without one, the
     pull of the alternatives the regime lets into windows (logistic of the best such
     class's utility; in practice crypto, the window's main alternative)."""
-    allowed = _channel_allowed(ctx, "window", size_ok)
-    best = np.max(np.where(allowed, util, -np.inf), axis=1)
+    best = _best_allowed(util, size_ok, _allowed_classes(ctx, "window"))
     has = plans.offers_window[rows]
     base = behaviour.window_turnover_annual
     add_prob = 1.0 - (1.0 - base) * (1.0 - logistic(best))
@@ -356,16 +437,16 @@ def _review_window(rows, ctx, plans, behaviour, util, u, size_ok) -> None:  # no
 
 
 def _review_standalone(rows, ctx, plans, behaviour, util, u, sued, size_ok) -> None:  # noqa: ANN001
-    allowed = _channel_allowed(ctx, "standalone", size_ok) & ctx.standalone_open[None, :]
-    current = plans.standalone[rows]
-    offered = current & allowed
-    has_offer = offered.any(axis=1)
+    classes = _allowed_classes(ctx, "standalone") & ctx.standalone_open
+    allowed = size_ok[:, None] & classes[None, :]
+    offered = np.take(plans.standalone, rows, axis=0) & allowed
+    has_offer = any_column(offered)
     k = np.arange(rows.size)
     worst = np.argmin(np.where(offered, util, np.inf), axis=1)
     drop = has_offer & ~keeps(util[k, worst], u, sued, behaviour)
     offered[k[drop], worst[drop]] = False
     best = np.argmax(np.where(allowed, util, -np.inf), axis=1)
-    add = ~has_offer & allowed.any(axis=1) & (u < logistic(util[k, best]))
+    add = ~has_offer & size_ok & classes.any() & (u < logistic(util[k, best]))
     offered[k[add], best[add]] = True
     plans.standalone[rows] = offered
 
@@ -389,7 +470,19 @@ class Sponsor(mesa.Agent):
 
 def offers_any_alternative(plans: PlanTable, plain_tdf_product: npt.NDArray[np.int32]) -> B:
     """Plans offering an alternative through the default fund or a standalone option."""
-    return (plans.default_product != plain_tdf_product[plans.tdf_manager]) | plans.standalone.any(axis=1)
+    return (plans.default_product != plain_tdf_product[plans.tdf_manager]) | any_column(plans.standalone)
+
+
+def offering_flags(plans: PlanTable, plain_tdf_product: npt.NDArray[np.int32], sleeve: F64) -> B:
+    """What each plan offers, for the sponsor record (ODD §6), shape (3 + N_ALT, n): rows
+    any alternative (`offers_any_alternative`), an alternative-bearing default fund, any
+    standalone option, then each alternative class through a standalone option or its
+    default fund's `sleeve` ((n, 8) by asset class). `agents.plan_kernels.record_flags`
+    computes the same flags in one pass."""
+    alt_tdf = plans.default_product != plain_tdf_product[plans.tdf_manager]
+    any_standalone = any_column(plans.standalone)
+    by_class = plans.standalone | (sleeve[:, ALT_CLASS_INDEX] > 0)
+    return np.vstack([(alt_tdf | any_standalone)[None, :], alt_tdf[None, :], any_standalone[None, :], by_class.T])
 
 
 def alternative_losses(standalone: npt.NDArray[np.bool_], sleeve: F64, trailing_return: F64) -> F64:
@@ -429,18 +522,39 @@ def lawsuit_hazard_monthly(
     policy: PolicyState,
     behaviour: SponsorBehaviour,
 ) -> F64:
-    """Monthly probability that each plan is sued.
+    """Monthly probability that each plan is sued: `monthly_hazard` of `lawsuit_hazard_annual`.
+
+    ODD §7, litigation.
+    """
+    return monthly_hazard(lawsuit_hazard_annual(plans, plan_fee_annual, alt_loss, offers_alt, policy, behaviour))
+
+
+def lawsuit_hazard_annual(
+    plans: PlanTable,
+    plan_fee_annual: F64,
+    alt_loss: F64,
+    offers_alt: B,
+    policy: PolicyState,
+    behaviour: SponsorBehaviour,
+) -> F64:
+    """Annual probability that each plan is sued.
 
     ODD §7, litigation. A base hazard by size class (calibrated to ~55 excess-fee suits a
     year, Encore/Euclid 2024), raised by the plan's fee premium over 0.4% a year and, for
     plans offering alternatives, by trailing-year losses on them; the climate lever scales
     it and a safe harbor removes `safe_harbor_shield` of the alternative-related part
     (process-based presumption of prudence; *Anderson v. Intel*, 9th Cir. 2025).
+    `agents.plan_kernels.litigation_exposure` computes the same bits in one pass.
     """
     b = behaviour
     base = np.asarray(b.lawsuit_hazard_annual_by_class)[plans.size_class]
     fee_part = b.lawsuit_fee_elasticity * np.maximum(0.0, plan_fee_annual - 0.004)
     alt_part = np.where(offers_alt, b.lawsuit_loss_elasticity * alt_loss, 0.0)
     alt_part = alt_part * (1.0 - b.safe_harbor_shield * policy.safe_harbor)
-    annual = np.minimum(1.0, base * policy.litigation_climate * (1.0 + fee_part + alt_part))
+    return np.minimum(1.0, base * policy.litigation_climate * (1.0 + fee_part + alt_part))
+
+
+def monthly_hazard(annual: F64) -> F64:
+    """The monthly probability of an event whose annual probability is `annual`, for a
+    constant hazard over the year (ODD §7, litigation)."""
     return 1.0 - (1.0 - annual) ** (1.0 / 12.0)

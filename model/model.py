@@ -16,7 +16,7 @@ import mesa
 import numpy as np
 import numpy.typing as npt
 
-from ..agents import kernels, observation, rule_kernels
+from ..agents import kernels, observation, plan_kernels, rule_kernels
 from ..agents import savers as sv
 from ..agents.managers import AssetManager, ProductBook, create_managers, fit_fee_cap
 from ..agents.saver_agent import SaverAgents
@@ -24,11 +24,8 @@ from ..agents.sponsors import (
     PlanTable,
     ReviewContext,
     Sponsor,
-    alternative_losses,
     draw_plans,
-    group_share,
-    lawsuit_hazard_monthly,
-    offers_any_alternative,
+    monthly_hazard,
     peer_network,
     review_plans,
 )
@@ -304,17 +301,18 @@ class Alt401kModel(SaverPhases, mesa.Model):
         review_plans(due, ctx, self.plans, self.config.sponsor)
 
     def _review_context(self, uniform: F64, due: npt.NDArray[np.intp]) -> ReviewContext:
-        """What sponsors see this month; participant demand is computed for the `due` plans only."""
+        """What sponsors see this month; participant demand and the peer, consultant and
+        recordkeeper shares are computed for the `due` plans only (the reviews read no others)."""
         plans = self.plans
         plain = self.plain_tdf_products()
-        offering = offers_any_alternative(plans, plain).astype(float)
-        peer = self.peer_matrix @ offering
-        cons = group_share(plans.consultant, offering, plans.weight)
-        keepers = group_share(plans.recordkeeper, offering, plans.weight)
+        peer, cons, keepers = plan_kernels.review_shares(plans, plain, self.peer_matrix, due)
         is_due = np.zeros(plans.n, dtype=bool)
         is_due[due] = True
         rows = self.plan_rows.rows(is_due)
-        demand = self.plan_totals(self.alt_interest(rows), rows) / np.maximum(self.plan_weight, 1e-12)[:, None]
+        # Per head at the due plans only: the others' totals are 0 (their savers are not in
+        # `rows`) and never read.
+        totals = self.plan_totals(self.alt_interest(rows), rows)
+        demand = plan_kernels.per_head(totals, self.plan_weight, due, out=totals)
         alt_tdf = np.array([m.alt_tdf if m.alt_tdf is not None else -1 for m in self.tdf_providers], dtype=np.int32)
         available = np.array([pid >= 0 and self.book[pid].is_open for pid in alt_tdf])
         standalone = fees.standalone_products(self.managers)
@@ -379,7 +377,7 @@ class Alt401kModel(SaverPhases, mesa.Model):
         (n_plans, N_ALT); computed once a month."""
         if getattr(self, "_coworker_month", None) != self.month:
             held = self.saver_totals().plan_outside_held
-            self._coworker = held / np.maximum(self.plan_weight, 1e-12)[:, None]
+            self._coworker = plan_kernels.per_head(held, self.plan_weight)
             self._coworker_month = self.month
         return self._coworker
 
@@ -393,9 +391,10 @@ class Alt401kModel(SaverPhases, mesa.Model):
         plans = self.plans
         assets, plan_fee = kernels.plan_assets_and_fee(held, fee_matrix)
         trailing = np.prod(1.0 + self.returns_history[-12:], axis=0) - 1.0
-        offers = offers_any_alternative(plans, self.plain_tdf_products())
-        alt_loss = alternative_losses(plans.standalone, self.plan_views.sleeve(), trailing)
-        p = lawsuit_hazard_monthly(plans, plan_fee, alt_loss, offers, self.policy, self.config.sponsor)
+        offers, annual = plan_kernels.litigation_exposure(
+            plans, self.plain_tdf_products(), self.plan_views.sleeve(), trailing, plan_fee, self.policy, self.config.sponsor
+        )
+        p = monthly_hazard(annual)
         sued = self.sponsor_rng.random(plans.n) < p
         plans.suits[sued] += 1
         plans.last_suit_month[sued] = self.month

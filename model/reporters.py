@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from ..agents.sponsors import offers_any_alternative
+from ..agents import plan_kernels
 from .assets import (
     ALTERNATIVES,
     ASSET_CLASSES,
@@ -69,26 +69,26 @@ def assets_record(model: Alt401kModel) -> dict[str, float]:
 
 
 def sponsor_record(model: Alt401kModel) -> dict[str, float]:
-    """Share of real plans offering alternatives, by channel, class and plan size."""
+    """Share of real plans offering alternatives, by channel, class and plan size (ODD §6;
+    what each plan offers from one pass over the plans, `agents.plan_kernels.record_flags`)."""
     plans = model.plans
-    plain = model.plain_tdf_products()
     w = plans.weight
-    any_alt = offers_any_alternative(plans, plain)
-    alt_tdf = plans.default_product != plain[plans.tdf_manager]
-    sleeve = model.plan_views.sleeve()
+    flags = plan_kernels.record_flags(plans, model.plain_tdf_products(), model.book.sleeve_matrix())
+    any_alt = flags[0]
+    total = w.sum()
     rec = {
-        "plans": float(w.sum()),
-        "share_plans_offering_any_alt": float(w @ any_alt / w.sum()),
-        "share_plans_offering__default_fund": float(w @ alt_tdf / w.sum()),
-        "share_plans_offering__standalone": float(w @ plans.standalone.any(axis=1) / w.sum()),
-        "share_plans_offering__window": float(w @ plans.offers_window / w.sum()),
+        "plans": float(total),
+        "share_plans_offering_any_alt": float(w @ any_alt / total),
+        "share_plans_offering__default_fund": float(w @ flags[1] / total),
+        "share_plans_offering__standalone": float(w @ flags[2] / total),
+        "share_plans_offering__window": float(w @ plans.offers_window / total),
     }
     for k, a in enumerate(ALTERNATIVES):
-        offers = plans.standalone[:, k] | (sleeve[:, ASSET_CLASSES.index(a)] > 0)
-        rec[f"share_plans_offering__{a}"] = float(w @ offers / w.sum())
+        rec[f"share_plans_offering__{a}"] = float(w @ flags[3 + k] / total)
     for c, name in enumerate(SIZE_CLASSES):
         m = plans.size_class == c
-        rec[f"share_plans_offering_any_alt__{name}"] = float(w[m] @ any_alt[m] / w[m].sum()) if m.any() else 0.0
+        wm = w[m]
+        rec[f"share_plans_offering_any_alt__{name}"] = float(wm @ any_alt[m] / wm.sum()) if wm.size else 0.0
     return rec
 
 

@@ -1,0 +1,273 @@
+"""Compiled passes over the plans: what the sponsors' review, litigation and the sponsor
+record read of every plan, one pass each.
+
+ODD §7 (sponsor review, litigation) and §6 (observation). At the national plan count
+(604,400 plans) the whole-array rules of `agents.sponsors` cost ~0.2 s a month, mostly in
+reductions over short rows (``standalone.any(axis=1)`` over (n, 5) flags, a max over (n, 5)
+losses, the (n, 8) sleeve's row totals), the same flags derived three times a month, and
+group shares, peer sums and demand over every plan where only the ~1/12 reviewing plans
+read them; these passes take ~0.06 s.
+Each pass here computes the bits of those rules (tests/agents/test_plan_kernels.py):
+the same IEEE operations in the same order where a value is summed (numpy's pairwise row
+sums through `compiled._row_total`, `numpy.bincount`'s and scipy's sparse product's
+sequential sums), while the products with BLAS's own order (``sleeve @ loss``, the weighted
+shares' ``w @ flags``) and ``**`` stay in numpy. Without numba the numpy rules themselves
+are used.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+from ..model.assets import ALT_CLASS_INDEX
+from .compiled import HAVE_NUMBA, _minimum, _row_total, njit, prange
+from .sponsors import (
+    N_ALT,
+    PlanTable,
+    alternative_losses,
+    group_share,
+    lawsuit_hazard_annual,
+    offering_flags,
+    offers_any_alternative,
+)
+
+if TYPE_CHECKING:
+    from ..model.config import SponsorBehaviour
+    from ..model.policy import PolicyState
+
+F64 = npt.NDArray[np.float64]
+B = npt.NDArray[np.bool_]
+I32 = npt.NDArray[np.int32]
+
+__all__ = ["HAVE_NUMBA", "litigation_exposure", "per_head", "per_head_numpy", "record_flags", "review_shares"]
+
+
+def _offers(i, default_product, tdf_manager, plain, standalone):  # pragma: no cover - compiled
+    """`sponsors.offers_any_alternative` of plan i (flags OR-ed without branches, which
+    plans' mixed offers mispredict)."""
+    found = default_product[i] != plain[tdf_manager[i]]
+    for k in range(standalone.shape[1]):
+        found |= standalone[i, k]
+    return found
+
+
+def _maximum(a, b):  # pragma: no cover - compiled
+    """`numpy.maximum` of two floats: a NaN in either is the result, else the larger (of two
+    equal values the first; the values compared here are never -0.0)."""
+    if a != a:
+        return a
+    return a if a >= b else b
+
+
+def _group_share(num, den, g):  # pragma: no cover - compiled
+    """`sponsors.group_share` of a plan in group g from the groups' sums."""
+    if g < 0:
+        return 0.0
+    return num[g] / den[g] if den[g] > 0 else 0.0
+
+
+def _review_shares_pass(default_product, tdf_manager, plain, standalone, weight, consultant, recordkeeper,
+                        n_consultants, n_recordkeepers, indptr, indices, data, due,
+                        peer, cons, keepers):  # pragma: no cover - compiled
+    n = weight.shape[0]
+    offering = np.empty(n)
+    for i in prange(n):
+        offering[i] = 1.0 if _offers(i, default_product, tdf_manager, plain, standalone) else 0.0
+    # The groups' sums go through the plans in index order, one addition a plan, as
+    # numpy.bincount adds (offering x weight: the same product).
+    num_c, den_c = np.zeros(n_consultants), np.zeros(n_consultants)
+    num_r, den_r = np.zeros(n_recordkeepers), np.zeros(n_recordkeepers)
+    for i in range(n):
+        o, w = offering[i], weight[i]
+        g = consultant[i]
+        if g >= 0:
+            num_c[g] += o * w
+            den_c[g] += w
+        g = recordkeeper[i]
+        if g >= 0:
+            num_r[g] += o * w
+            den_r[g] += w
+    # A row of the peer matrix in its stored order from 0.0, as scipy's csr_matvec adds.
+    for j in prange(due.shape[0]):
+        i = due[j]
+        s = 0.0
+        for jj in range(indptr[i], indptr[i + 1]):
+            s += data[jj] * offering[indices[jj]]
+        peer[i] = s
+        cons[i] = _group_share(num_c, den_c, consultant[i])
+        keepers[i] = _group_share(num_r, den_r, recordkeeper[i])
+
+
+def _litigation_pass(default_product, tdf_manager, plain, standalone, class_loss, sleeve, sleeve_loss_sum,
+                     size_class, base_by_class, climate, fee_elasticity, loss_elasticity, alt_scale, plan_fee,
+                     offers, annual):  # pragma: no cover - compiled
+    # `sponsors.alternative_losses` and `lawsuit_hazard_annual`, operation for operation.
+    for i in prange(default_product.shape[0]):
+        o = _offers(i, default_product, tdf_manager, plain, standalone)
+        offers[i] = o
+        worst = 0.0
+        for k in range(standalone.shape[1]):
+            worst = _maximum(worst, class_loss[k] if standalone[i, k] else 0.0)
+        s = sleeve_loss_sum[i]
+        # +0.0 over the sleeve's total is +0.0 whatever the total (or 0.0 where it is not
+        # positive): most plans' sleeves are read only where they lost something.
+        if s == 0.0 and math.copysign(1.0, s) > 0.0:
+            sleeve_loss = 0.0
+        else:
+            total = _row_total(sleeve[i])
+            sleeve_loss = s / total if total > 0 else 0.0
+        loss = _maximum(worst, sleeve_loss)
+        fee_part = fee_elasticity * _maximum(0.0, plan_fee[i] - 0.004)
+        alt_part = (loss_elasticity * loss if o else 0.0) * alt_scale
+        annual[i] = _minimum(1.0, base_by_class[size_class[i]] * climate * (1.0 + fee_part + alt_part))
+
+
+def _record_pass(default_product, tdf_manager, plain, standalone, class_in_sleeve, out):  # pragma: no cover - compiled
+    for i in prange(default_product.shape[0]):
+        p = default_product[i]
+        alt_tdf = p != plain[tdf_manager[i]]
+        any_standalone = False
+        for k in range(standalone.shape[1]):
+            s = standalone[i, k]
+            any_standalone |= s
+            out[3 + k, i] = s | class_in_sleeve[p, k]
+        out[0, i] = alt_tdf | any_standalone
+        out[1, i] = alt_tdf
+        out[2, i] = any_standalone
+
+
+def _per_head_rows(totals, heads, rows, out):  # pragma: no cover - compiled
+    for j in prange(rows.shape[0]):
+        i = rows[j]
+        h = _maximum(heads[i], 1e-12)
+        for k in range(totals.shape[1]):
+            out[i, k] = totals[i, k] / h
+
+
+def _per_head_all(totals, heads, out):  # pragma: no cover - compiled
+    for i in prange(totals.shape[0]):
+        h = _maximum(heads[i], 1e-12)
+        for k in range(totals.shape[1]):
+            out[i, k] = totals[i, k] / h
+
+
+if HAVE_NUMBA:
+    _offers = njit(cache=True, nogil=True)(_offers)
+    _maximum = njit(cache=True, nogil=True)(_maximum)
+    _group_share = njit(cache=True, nogil=True)(_group_share)
+_review_shares_kernel = njit(cache=True, nogil=True, parallel=True)(_review_shares_pass) if HAVE_NUMBA else None
+_litigation_kernel = njit(cache=True, nogil=True, parallel=True)(_litigation_pass) if HAVE_NUMBA else None
+_record_kernel = njit(cache=True, nogil=True, parallel=True)(_record_pass) if HAVE_NUMBA else None
+_per_head_rows_kernel = njit(cache=True, nogil=True, parallel=True)(_per_head_rows) if HAVE_NUMBA else None
+_per_head_all_kernel = njit(cache=True, nogil=True, parallel=True)(_per_head_all) if HAVE_NUMBA else None
+
+
+def _offer_columns(plans: PlanTable, plain_tdf_product: I32) -> tuple[I32, I32, I32, B]:
+    """What `_offers` reads, in its order."""
+    return (np.ascontiguousarray(plans.default_product), np.ascontiguousarray(plans.tdf_manager),
+            np.ascontiguousarray(plain_tdf_product), np.ascontiguousarray(plans.standalone))
+
+
+def review_shares(plans: PlanTable, plain_tdf_product: I32, peer_matrix: sp.csr_array,
+                  due: npt.NDArray[np.intp]) -> tuple[F64, F64, F64]:
+    """Share of each plan's peers, of its consultant's clients and of its recordkeeper's client
+    plans offering any alternative (`sponsors.ReviewContext`), at the plans `due`.
+
+    ODD §7, sponsor review (interaction). Only reviewing plans read them, so the compiled pass
+    computes them at `due` (0 elsewhere) from one pass over the plans: the same bits there as
+    ``peer_matrix @ offering`` and `sponsors.group_share` of
+    `sponsors.offers_any_alternative` (for a CSR `peer_matrix`, as `sponsors.peer_network`
+    builds). Without numba, or for another sparse format, those rules give every plan's.
+    """
+    if _review_shares_kernel is None or peer_matrix.format != "csr":
+        offering = offers_any_alternative(plans, plain_tdf_product).astype(float)
+        return (peer_matrix @ offering, group_share(plans.consultant, offering, plans.weight),
+                group_share(plans.recordkeeper, offering, plans.weight))
+    n = plans.n
+    peer, cons, keepers = np.zeros(n), np.zeros(n), np.zeros(n)
+    groups = [max(int(g.max()) + 1, 0) if n else 0 for g in (plans.consultant, plans.recordkeeper)]
+    _review_shares_kernel(
+        *_offer_columns(plans, plain_tdf_product), np.ascontiguousarray(plans.weight, dtype=np.float64),
+        np.ascontiguousarray(plans.consultant), np.ascontiguousarray(plans.recordkeeper), *groups,
+        peer_matrix.indptr, peer_matrix.indices, np.ascontiguousarray(peer_matrix.data, dtype=np.float64),
+        np.asarray(due, dtype=np.intp), peer, cons, keepers,
+    )
+    return peer, cons, keepers
+
+
+def litigation_exposure(plans: PlanTable, plain_tdf_product: I32, sleeve: F64, trailing_return: F64,
+                        plan_fee_annual: F64, policy: PolicyState, behaviour: SponsorBehaviour) -> tuple[B, F64]:
+    """Which plans offer an alternative and each plan's annual lawsuit hazard.
+
+    ODD §7, litigation. `sponsors.offers_any_alternative`, and `sponsors.lawsuit_hazard_annual`
+    of the plans' `sponsors.alternative_losses` (`sleeve`: each plan's default-product sleeve,
+    (n, 8); `trailing_return`: each asset class's trailing-year return), in one pass over the
+    plans without the losses' (n, 5) and (n, 8) temporaries: the same bits (the sleeve's
+    loss-weighted sum ``sleeve @ loss`` is BLAS's, computed here by numpy). Without numba
+    the numpy rules.
+    """
+    if _litigation_kernel is None:
+        offers = offers_any_alternative(plans, plain_tdf_product)
+        alt_loss = alternative_losses(plans.standalone, sleeve, trailing_return)
+        return offers, lawsuit_hazard_annual(plans, plan_fee_annual, alt_loss, offers, policy, behaviour)
+    b = behaviour
+    loss = np.maximum(0.0, -trailing_return)
+    sleeve = np.ascontiguousarray(sleeve, dtype=np.float64)
+    offers, annual = np.empty(plans.n, dtype=np.bool_), np.empty(plans.n)
+    _litigation_kernel(
+        *_offer_columns(plans, plain_tdf_product), np.ascontiguousarray(loss[ALT_CLASS_INDEX]), sleeve,
+        np.ascontiguousarray(sleeve @ loss), np.ascontiguousarray(plans.size_class),
+        np.asarray(b.lawsuit_hazard_annual_by_class, dtype=np.float64), float(policy.litigation_climate),
+        float(b.lawsuit_fee_elasticity), float(b.lawsuit_loss_elasticity),
+        float(1.0 - b.safe_harbor_shield * policy.safe_harbor), np.ascontiguousarray(plan_fee_annual, dtype=np.float64),
+        offers, annual,
+    )
+    return offers, annual
+
+
+def record_flags(plans: PlanTable, plain_tdf_product: I32, sleeve_table: F64) -> B:
+    """`sponsors.offering_flags` (what each plan offers, by channel and class, for the
+    sponsor record) in one pass over the plans; the same flags.
+
+    `sleeve_table` holds each product's sleeve by asset class (`ProductBook.sleeve_matrix`),
+    a plan's sleeve being its default product's row (as `model.plan_views` keeps them): a
+    plan's class flags are its product's, looked up rather than read from the (n, 8)
+    sleeves. Without numba that rule.
+    """
+    if _record_kernel is None:
+        return offering_flags(plans, plain_tdf_product, sleeve_table[plans.default_product])
+    out = np.empty((3 + N_ALT, plans.n), dtype=np.bool_)
+    class_in_sleeve = np.ascontiguousarray(sleeve_table[:, ALT_CLASS_INDEX] > 0)
+    _record_kernel(*_offer_columns(plans, plain_tdf_product), class_in_sleeve, out)
+    return out
+
+
+def per_head_numpy(totals: F64, heads: F64) -> F64:
+    """Each plan's national total per head of its savers: `totals` (n_plans, k) over the plans'
+    weighted saver counts `heads` (n_plans,), a plan without savers counted as 1e-12 heads.
+    What savers' interest (coworkers' holdings, ODD §7) and sponsors' view of participant
+    demand (ODD §7, sponsor review) are."""
+    return totals / np.maximum(heads, 1e-12)[:, None]
+
+
+def per_head(totals: F64, heads: F64, rows: npt.NDArray[np.intp] | None = None, out: F64 | None = None) -> F64:
+    """`per_head_numpy` at the plans `rows` (distinct; all when None), written into `out` (a new array
+    when None; `totals` itself to divide in place), its other rows untouched: the same bits,
+    in one pass on numba's threads (without numba that rule)."""
+    if out is None:
+        out = np.empty_like(totals, dtype=np.float64)
+    if _per_head_all_kernel is None:
+        if rows is None:
+            out[...] = per_head_numpy(totals, heads)
+        else:
+            out[rows] = per_head_numpy(totals[rows], heads[rows])
+    elif rows is None:
+        _per_head_all_kernel(totals, heads, out)
+    else:
+        _per_head_rows_kernel(totals, heads, np.asarray(rows, dtype=np.intp), out)
+    return out
