@@ -42,8 +42,8 @@ from .compiled import (
     prange,
 )
 from .fund_mix import DefaultFundMix, _glide_weights, _mix_row_given, plan_sleeve_needs
+from .litigation import plan_assets_and_fee as plan_assets_and_fee_numpy
 from .rule_kernels import _contribution
-from .sponsors import plan_assets_and_fee as plan_assets_and_fee_numpy
 
 F64 = npt.NDArray[np.float64]
 _DEFAULTED = sv.DEFAULTED  # a constant inside the compiled passes
@@ -581,7 +581,7 @@ _plan_fee_kernel = njit(cache=True, nogil=True, parallel=True)(_plan_fee_rows) i
 
 
 def plan_assets_and_fee(held: F64, fee_matrix: F64) -> tuple[F64, F64]:
-    """`sponsors.plan_assets_and_fee` (ODD §7.10, litigation) in one pass over the plans on
+    """`litigation.plan_assets_and_fee` (ODD §7.10, litigation) in one pass over the plans on
     numba's threads, without the (n_plans, N_HOLDINGS) product: the same bits (numpy's
     pairwise row sums, tested); the numpy rule without numba."""
     if _plan_fee_kernel is None:

@@ -26,12 +26,11 @@ import scipy.sparse as sp
 
 from ..model.assets import ALT_CLASS_INDEX
 from .compiled import HAVE_NUMBA, _minimum, _row_total, njit, prange
+from .litigation import alternative_losses, lawsuit_hazard_annual
 from .sponsors import (
     N_ALT,
     PlanTable,
-    alternative_losses,
     group_share,
-    lawsuit_hazard_annual,
     offering_flags,
     offers_any_alternative,
 )
@@ -106,7 +105,7 @@ def _review_shares_pass(default_product, tdf_manager, plain, standalone, weight,
 def _litigation_pass(default_product, tdf_manager, plain, standalone, class_loss, sleeve, sleeve_loss_sum,
                      size_class, base_by_class, climate, fee_elasticity, loss_elasticity, alt_scale, plan_fee,
                      offers, annual):  # pragma: no cover - compiled
-    # `sponsors.alternative_losses` and `lawsuit_hazard_annual`, operation for operation.
+    # `litigation.alternative_losses` and `lawsuit_hazard_annual`, operation for operation.
     for i in prange(default_product.shape[0]):
         o = _offers(i, default_product, tdf_manager, plain, standalone)
         offers[i] = o
@@ -204,8 +203,8 @@ def litigation_exposure(plans: PlanTable, plain_tdf_product: I32, sleeve: F64, t
                         plan_fee_annual: F64, policy: PolicyState, behaviour: SponsorBehaviour) -> tuple[B, F64]:
     """Which plans offer an alternative and each plan's annual lawsuit hazard.
 
-    ODD §7, litigation. `sponsors.offers_any_alternative`, and `sponsors.lawsuit_hazard_annual`
-    of the plans' `sponsors.alternative_losses` (`sleeve`: each plan's default-product sleeve,
+    ODD §7, litigation. `sponsors.offers_any_alternative`, and `litigation.lawsuit_hazard_annual`
+    of the plans' `litigation.alternative_losses` (`sleeve`: each plan's default-product sleeve,
     (n, 8); `trailing_return`: each asset class's trailing-year return), in one pass over the
     plans without the losses' (n, 5) and (n, 8) temporaries: the same bits (the sleeve's
     loss-weighted sum ``sleeve @ loss`` is BLAS's, computed here by numpy). Without numba

@@ -18,6 +18,7 @@ import numpy.typing as npt
 
 from ..agents import kernels, observation, plan_kernels, rule_kernels
 from ..agents import savers as sv
+from ..agents.litigation import monthly_hazard
 from ..agents.managers import AssetManager, ProductBook, create_managers, fit_fee_cap
 from ..agents.saver_agent import SaverAgents
 from ..agents.sponsors import (
@@ -25,7 +26,6 @@ from ..agents.sponsors import (
     ReviewContext,
     Sponsor,
     draw_plans,
-    monthly_hazard,
     peer_network,
     review_plans,
 )

@@ -425,13 +425,13 @@ def test_plan_assets_and_fee_pass_equals_the_rule_bit_for_bit(seed: int) -> None
     # Each plan's assets and asset-weighted fee (litigation) from one pass over the plans
     # must be the numpy rule's bits (pairwise row sums of the dollars and of their product
     # with the fees), empty plans (no assets: fee 0) included.
-    from alt401k.agents import sponsors
+    from alt401k.agents import litigation
 
     rng = np.random.default_rng(seed)
     held = rng.lognormal(10.0, 3.0, (3_000, N_HOLDINGS)) * (rng.random((3_000, N_HOLDINGS)) < 0.4)
     held[:40] = 0.0
     fee = rng.uniform(0.0, 0.02, (3_000, N_HOLDINGS))
-    expected = sponsors.plan_assets_and_fee(held, fee)
+    expected = litigation.plan_assets_and_fee(held, fee)
     got = kernels.plan_assets_and_fee(held, fee)
     for x, y in zip(got, expected, strict=True):
         np.testing.assert_array_equal(x, y)

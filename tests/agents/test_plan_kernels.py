@@ -14,16 +14,15 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from alt401k.agents import plan_kernels, sponsors
+from alt401k.agents.litigation import alternative_losses, lawsuit_hazard_annual
 from alt401k.agents.sponsors import (
     N_ALT,
     PlanTable,
     ReviewContext,
     adoption_utility,
     adoption_utility_rows,
-    alternative_losses,
     any_column,
     group_share,
-    lawsuit_hazard_annual,
     offering_flags,
     offers_any_alternative,
     peer_network,

@@ -6,13 +6,13 @@ import dataclasses
 
 import numpy as np
 import pytest
+from alt401k.agents.litigation import lawsuit_hazard_monthly
 from alt401k.agents.sponsors import (
     N_ALT,
     ReviewContext,
     adjacency_csr,
     adoption_utility,
     draw_plans,
-    lawsuit_hazard_monthly,
 )
 from alt401k.model.assets import ALTERNATIVES
 from alt401k.model.config import InitialState, SponsorBehaviour
@@ -181,7 +181,7 @@ def test_windows_are_added_where_alternatives_may_enter_them(plans) -> None:
 
 
 def test_alternative_losses_take_the_worst_offered_class() -> None:
-    from alt401k.agents.sponsors import alternative_losses
+    from alt401k.agents.litigation import alternative_losses
 
     # Trailing returns by class: crypto -60%, PE -10%, gold +5%, the rest 0.
     trailing = np.zeros(8)
