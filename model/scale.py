@@ -22,10 +22,12 @@ BYTES_PER_SAVER = 640
 buffers kept across months, the rest the month's temporaries; benchmarks/RESULTS.md,
 2026-12-01); kept on the high side, since a refused run costs a second while a killed one
 costs hours."""
-BYTES_PER_PLAN = 2_500
-"""Peak resident memory per simulated plan, bytes: about 2,000 measured at 604,400 plans
-and 1M savers (plan table, peer network built with networkx, per-plan fee and holding
-matrices; benchmarks/RESULTS.md), rounded up."""
+BYTES_PER_PLAN = 3_200
+"""Peak resident memory per simulated plan, bytes: about 2,950 measured at 604,400 plans
+and 1M savers (2.52 GiB at the peak over 13 months, 2026-12-03; 2,660 before the per-plan
+arrays and sums were kept across months, `model.plan_views`, `kernels.PlanBuffers`): plan
+table, Sponsor agents, the peer network built with networkx, per-plan fee, sleeve and sum
+arrays; rounded up."""
 BASE_BYTES = 400 * 2**20
 """Interpreter, numpy, numba, Mesa and the market paths, bytes."""
 
