@@ -176,10 +176,12 @@ def _balance_month_rows(
             if plan >= 0:
                 _add_plan_totals(plan_totals, plan, gain_total, carry_total, stuck_total, sold_total, employee_total,
                                  match_total, one_run)
-                _store_run(fees_out, gain_out, plan, run_fee, run_gain)
+                _end_run(fees_out[plan], run_fee)
+                _end_run(gain_out[plan], run_gain)
             plan = s
             gain_total = carry_total = stuck_total = sold_total = employee_total = match_total = 0.0
-            _start_run(fees_out, gain_out, s, run_fee, run_gain, one_run)
+            _begin_run(fees_out[s], run_fee, one_run)
+            _begin_run(gain_out[s], run_gain, one_run)
         w = weight[i]
         if mix_mode == 0:
             for k in range(n_df):
@@ -315,7 +317,8 @@ def _balance_month_rows(
     if plan >= 0:
         _add_plan_totals(plan_totals, plan, gain_total, carry_total, stuck_total, sold_total, employee_total,
                          match_total, one_run)
-        _store_run(fees_out, gain_out, plan, run_fee, run_gain)
+        _end_run(fees_out[plan], run_fee)
+        _end_run(gain_out[plan], run_gain)
 
 
 def _add_plan_totals(plan_totals, s, gain, carry, stuck, sold, employee, match, one_run):  # pragma: no cover - compiled
@@ -338,25 +341,24 @@ def _add_plan_totals(plan_totals, s, gain, carry, stuck, sold, employee, match, 
         plan_totals[s, 5] += match
 
 
-def _start_run(fees_out, gain_out, s, run_fee, run_gain, one_run):  # pragma: no cover - compiled
-    """Begin a run of plan s's rows: its fee and gain sums start at 0.0 (`one_run`) or at
-    what earlier runs of the plan left in its rows."""
-    for j in range(_H):
-        run_fee[j] = 0.0 if one_run else fees_out[s, j]
-        run_gain[j] = 0.0 if one_run else gain_out[s, j]
+def _begin_run(out, run, one_run):  # pragma: no cover - compiled
+    """Begin a run of a plan's rows: its sums `run` start at 0.0 where the run is the plan's
+    only one (`one_run`), else at what earlier runs left in the plan's row `out`, so that
+    every sum is the same additions in row order as adding into a zeroed row saver by saver."""
+    for j in range(run.shape[0]):
+        run[j] = 0.0 if one_run else out[j]
 
 
-def _store_run(fees_out, gain_out, s, run_fee, run_gain):  # pragma: no cover - compiled
-    """End a run of plan s's rows: its fee and gain sums into the plan's rows."""
-    for j in range(_H):
-        fees_out[s, j] = run_fee[j]
-        gain_out[s, j] = run_gain[j]
+def _end_run(out, run):  # pragma: no cover - compiled
+    """End a run of a plan's rows: its sums `run` into the plan's row `out`."""
+    for j in range(run.shape[0]):
+        out[j] = run[j]
 
 
 if HAVE_NUMBA:
     _add_plan_totals = njit(cache=True, nogil=True)(_add_plan_totals)
-    _start_run = njit(cache=True, nogil=True)(_start_run)
-    _store_run = njit(cache=True, nogil=True)(_store_run)
+    _begin_run = njit(cache=True, nogil=True)(_begin_run)
+    _end_run = njit(cache=True, nogil=True)(_end_run)
     _balance_month_rows = njit(cache=True, nogil=True)(_balance_month_rows)
 
 

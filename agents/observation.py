@@ -17,7 +17,7 @@ import scipy.sparse as sp
 from ..model.assets import N_HOLDINGS
 from . import savers as sv
 from .compiled import HAVE_NUMBA, _add_rows_in_order, _row_total_n, njit, prange
-from .kernels import PlanBuffers, row_chunks
+from .kernels import PlanBuffers, _begin_run, _end_run, row_chunks
 
 F64 = npt.NDArray[np.float64]
 
@@ -78,9 +78,10 @@ def _observe_rows(lo, hi, balance, weight, participating, age, worst, auto, defe
     """Rows lo..hi-1 of `observe_savers`: each plan's sums into its row of `plan_sums_out`
     and its holdings and holders into `plan_held`, `plan_outside`, each added up in row
     order in local accumulators over a run of the plan's rows and put into the plan's rows
-    when the next plan's rows begin: written over where each plan's rows are one run
-    (`one_run`, so the arrays need no zeroing between months), else added to them (the
-    same additions in the same order either way; sums begun at 0.0 are never -0.0).
+    when the next plan's rows begin. Where each plan's rows are one run (`one_run`) they are
+    written over, so the arrays need no zeroing between months; else a run of holdings and
+    holders continues from what earlier runs left (`kernels._begin_run`: each plan's the
+    sparse product's row-order sums), and the scalar sums add the run's total, as before.
 
     The holdings' layout (`_H`, `_N_DF`, `_N_ALT` and the alternatives' first columns) is
     read from module constants, which numba compiles in: loops of known length are unrolled
@@ -99,13 +100,13 @@ def _observe_rows(lo, hi, balance, weight, participating, age, worst, auto, defe
             if plan >= 0:
                 _add_observed(plan_sums_out[plan], heads, part, dollars, in_df, any_exp, exposed, near, near_loss,
                               at_default, one_run)
-                _put_run(plan_held[plan], run_held, one_run)
-                _put_run(plan_outside[plan], run_outside, one_run)
+                _end_run(plan_held[plan], run_held)
+                _end_run(plan_outside[plan], run_outside)
             plan = s
             heads = part = dollars = in_df = any_exp = near = near_loss = at_default = 0.0
             exposed[:] = 0.0
-            run_held[:] = 0.0
-            run_outside[:] = 0.0
+            _begin_run(plan_held[s], run_held, one_run)
+            _begin_run(plan_outside[s], run_outside, one_run)
         for j in range(h):
             run_held[j] += w * balance[i, j]
         # Flags are added as w x flag (w x 0.0 == 0.0, and x + 0.0 == x for sums that are
@@ -134,8 +135,8 @@ def _observe_rows(lo, hi, balance, weight, participating, age, worst, auto, defe
     if plan >= 0:
         _add_observed(plan_sums_out[plan], heads, part, dollars, in_df, any_exp, exposed, near, near_loss, at_default,
                       one_run)
-        _put_run(plan_held[plan], run_held, one_run)
-        _put_run(plan_outside[plan], run_outside, one_run)
+        _end_run(plan_held[plan], run_held)
+        _end_run(plan_outside[plan], run_outside)
 
 
 def _add_observed(out, heads, part, dollars, in_df, any_exp, exposed, near, near_loss,
@@ -167,15 +168,8 @@ def _add_observed(out, heads, part, dollars, in_df, any_exp, exposed, near, near
         out[7 + n_alt] += at_default
 
 
-def _put_run(out, run, one_run):  # pragma: no cover - compiled
-    """Put a run's sums `run` into a plan's row `out`: written over with `one_run`, else added."""
-    for k in range(run.shape[0]):
-        out[k] = run[k] if one_run else out[k] + run[k]
-
-
 if HAVE_NUMBA:
     _add_observed = njit(cache=True, nogil=True)(_add_observed)
-    _put_run = njit(cache=True, nogil=True)(_put_run)
     _observe_rows = njit(cache=True, nogil=True)(_observe_rows)
 
 

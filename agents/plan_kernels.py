@@ -2,7 +2,7 @@
 record read of every plan, one pass each.
 
 ODD §7 (sponsor review, litigation) and §6 (observation). At the national plan count
-(604,400 plans) the whole-array rules of `agents.sponsors` cost ~0.2 s a month, mostly in
+(604,400 plans) the whole-array rules of `agents.sponsors` took much of a month, mostly in
 reductions over short rows (``standalone.any(axis=1)`` over (n, 5) flags, a max over (n, 5)
 losses, the (n, 8) sleeve's row totals), the same flags derived three times a month, and
 group shares, peer sums and demand over every plan where only the ~1/12 reviewing plans

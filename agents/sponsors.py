@@ -167,8 +167,8 @@ def adjacency_csr(graph: nx.Graph, n: int) -> sp.csr_array:
     The matrix ``networkx.to_scipy_sparse_array(graph, nodelist=range(n), format="csr",
     dtype=float)`` gives, in scipy's canonical form (each row's columns sorted, as its
     conversion leaves them; tests/agents/test_sponsors.py), read straight from the graph's
-    neighbour lists: at the national plan count that conversion took ~7 s of the model's
-    start through Python-level edge views, this ~0.4 s.
+    neighbour lists, without that conversion's Python-level edge views (a large part of the model's
+    start at the national plan count; benchmarks/RESULTS.md).
     """
     neighbours = graph.adj
     counts = np.fromiter((len(neighbours[i]) for i in range(n)), dtype=np.int64, count=n)

@@ -4,7 +4,8 @@ ODD §7.5 (fees, default fund) and §7.10 (litigation). Every plan's default-fun
 its fee by holding column are functions of two small things: the product table (a few
 dozen products' sleeves and fees) and each plan's default product. At the national plan
 count (604,400) building the (plans x 22) fee matrix and the (plans x 8) sleeve gather
-afresh each month, several times, cost ~0.2 s a month (benchmarks/RESULTS.md). Here they
+afresh each month, several times, was a large part of the month (benchmarks/RESULTS.md,
+the sixth round). Here they
 are rebuilt only where their inputs changed: the rows of plans whose default product
 changed, or everything when a product's fee or sleeve changed. The values are the same
 copies of the same table entries, so the arrays are bit for bit those of
@@ -17,7 +18,7 @@ next call.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -34,6 +35,50 @@ if TYPE_CHECKING:
 F64 = npt.NDArray[np.float64]
 
 
+class _ByProduct:
+    """Per-plan arrays that are a function of a small product table and each plan's default
+    product, kept between calls: `rows(table, products)` gives the arrays of plans with
+    these products (one row each); only the rows of plans whose product changed are
+    recomputed, and every row when the table changed."""
+
+    def __init__(self, table: Callable[[], tuple[F64, ...]],
+                 rows: Callable[[tuple[F64, ...], npt.NDArray[np.int32]], tuple[F64, ...]]) -> None:
+        self._table, self._rows = table, rows
+        self._kept: tuple[tuple[F64, ...], npt.NDArray[np.int32], tuple[F64, ...]] | None = None
+
+    def arrays(self, product: npt.NDArray[np.int32]) -> tuple[F64, ...]:
+        """The arrays for the plans' default products `product` now, read-only."""
+        table = self._table()
+        kept = self._kept
+        if kept is None or not all(np.array_equal(a, b) for a, b in zip(table, kept[0], strict=True)):
+            out = self._rows(table, product)
+        else:
+            out = kept[2]
+            changed = np.flatnonzero(product != kept[1])
+            if changed.size:
+                for whole, part in zip(out, self._rows(table, product[changed]), strict=True):
+                    whole.setflags(write=True)
+                    whole[changed] = part
+        for a in out:
+            a.setflags(write=False)
+        self._kept = (table, product.copy(), out)
+        return out
+
+
+def _sleeve_rows(table: tuple[F64, ...], product: npt.NDArray[np.int32]) -> tuple[F64, F64, F64]:
+    """Plans' sleeves (their products' rows of the sleeve table) and `fund_mix.plan_sleeve_needs`."""
+    sleeve = table[0][product]
+    need_bonds, total = np.empty(product.shape[0]), np.empty(product.shape[0])
+    fund_mix.plan_sleeve_needs(sleeve, need_bonds, total)
+    return sleeve, need_bonds, total
+
+
+def _fee_rows(table: tuple[F64, ...], product: npt.NDArray[np.int32]) -> tuple[F64, F64]:
+    """Plans' fee matrix rows (`fees.fee_matrix_from_tables`) and their monthly rate."""
+    annual = fees.fee_matrix_from_tables(table, product)
+    return annual, annual / 12.0
+
+
 class PlanViews:
     """Cached per-plan views of the product book: `sleeve` (n_plans, 8) with what it needs
     of the public classes (`sleeve_needs`), and `fee_matrix` (n_plans, N_HOLDINGS) with its
@@ -41,67 +86,25 @@ class PlanViews:
 
     def __init__(self, plans: PlanTable, book: ProductBook, managers: Sequence[AssetManager],
                  behaviour: ManagerBehaviour) -> None:
-        self._plans, self._book, self._managers, self._behaviour = plans, book, managers, behaviour
-        self._sleeve: tuple[F64, npt.NDArray[np.int32], F64, F64, F64] | None = None
-        self._fees: tuple[tuple[F64, F64], npt.NDArray[np.int32], F64, F64] | None = None
+        self._plans = plans
+        self._sleeve = _ByProduct(lambda: (book.sleeve_matrix(),), _sleeve_rows)
+        self._fees = _ByProduct(lambda: fees.fee_tables(book, managers, behaviour), _fee_rows)
 
     def sleeve(self) -> F64:
         """Sleeve weights of each plan's default product by asset class, (n_plans, 8)."""
-        return self._sleeve_arrays()[0]
+        return self._sleeve.arrays(self._plans.default_product)[0]
 
     def sleeve_needs(self) -> tuple[F64, F64]:
         """Each plan's sleeve share replacing bonds and whole sleeve share, (n_plans,) each
         (`agents.fund_mix.plan_sleeve_needs` of `sleeve`)."""
-        _, need_bonds, total = self._sleeve_arrays()
+        _, need_bonds, total = self._sleeve.arrays(self._plans.default_product)
         return need_bonds, total
-
-    def _sleeve_arrays(self) -> tuple[F64, F64, F64]:
-        table = self._book.sleeve_matrix()
-        product = self._plans.default_product
-        if self._sleeve is None or not np.array_equal(table, self._sleeve[0]):
-            out = table[product]
-            need_bonds, total = np.empty(product.shape[0]), np.empty(product.shape[0])
-            fund_mix.plan_sleeve_needs(out, need_bonds, total)
-        else:
-            out, need_bonds, total = self._sleeve[2:]
-            changed = np.flatnonzero(product != self._sleeve[1])
-            if changed.size:
-                for a in (out, need_bonds, total):
-                    a.setflags(write=True)
-                out[changed] = table[product[changed]]
-                part_bonds, part_total = np.empty(changed.size), np.empty(changed.size)
-                fund_mix.plan_sleeve_needs(out[changed], part_bonds, part_total)
-                need_bonds[changed], total[changed] = part_bonds, part_total
-        for a in (out, need_bonds, total):
-            a.setflags(write=False)
-        self._sleeve = (table, product.copy(), out, need_bonds, total)
-        return out, need_bonds, total
 
     def fee_matrix(self) -> F64:
         """Annual expense ratio by plan and holding column, (n_plans, N_HOLDINGS)
         (`model.fees.plan_fee_matrix`)."""
-        return self._fee_arrays()[0]
+        return self._fees.arrays(self._plans.default_product)[0]
 
     def fee_monthly(self) -> F64:
         """`fee_matrix() / 12.0`, the monthly rate the balance pass charges."""
-        return self._fee_arrays()[1]
-
-    def _fee_arrays(self) -> tuple[F64, F64]:
-        tables = fees.fee_tables(self._book, self._managers, self._behaviour)
-        product = self._plans.default_product
-        cached = self._fees
-        if cached is None or not all(np.array_equal(a, b) for a, b in zip(tables, cached[0], strict=True)):
-            annual = fees.fee_matrix_from_tables(tables, product)
-            monthly = annual / 12.0
-        else:
-            annual, monthly = cached[2], cached[3]
-            changed = np.flatnonzero(product != cached[1])
-            if changed.size:
-                annual.setflags(write=True)
-                monthly.setflags(write=True)
-                annual[changed] = fees.fee_matrix_from_tables(tables, product[changed])
-                monthly[changed] = annual[changed] / 12.0
-        annual.setflags(write=False)
-        monthly.setflags(write=False)
-        self._fees = (tables, product.copy(), annual, monthly)
-        return annual, monthly
+        return self._fees.arrays(self._plans.default_product)[1]

@@ -144,11 +144,14 @@ def _observed_population(seed: int, n: int = 3_000) -> tuple[sv.SaverPopulation,
 
 
 @pytest.mark.parametrize("seed", [0, 1])
-def test_observation_pass_equals_the_array_twin(seed: int) -> None:
+@pytest.mark.parametrize("interleave", [False, True])
+def test_observation_pass_equals_the_array_twin(seed: int, interleave: bool) -> None:
     # One compiled pass must give the whole-array sums (to rounding: the pass adds plan by
     # plan) and per-plan totals (exactly), threshold and band edges included, and the same
-    # bytes wherever the chunks are cut.
+    # bytes wherever the chunks are cut; also where a plan's rows come in several runs.
     pop, default_rate = _observed_population(seed)
+    if interleave:
+        pop = pop.take(np.random.default_rng(seed).permutation(pop.n))
     n_plans = default_rate.shape[0]
     ref = observation.observe_savers_numpy(pop, default_rate, n_plans)
     first = None
