@@ -31,7 +31,21 @@ except ImportError:  # pragma: no cover - exercised where numba is absent
     prange = range
     njit = None
 
-__all__ = ["HAVE_NUMBA", "njit", "prange"]
+__all__ = ["HAVE_NUMBA", "njit", "prange", "row_helper"]
+
+
+def row_helper(f):  # noqa: ANN001, ANN201 - a decorator for compiled helpers
+    """Compile `f`, a helper the passes call once a row (or once a plan), to be inlined into
+    each pass that calls it (numba's ``inline="always"``: its IR is copied into the caller,
+    the same operations in the same order, so the same bits); `f` itself without numba.
+
+    A call to a separately compiled function costs far more than its arithmetic where it
+    takes arrays (numba passes each array's structure and counts its references): the
+    glide path's two interpolations (`fund_mix._glide_weights`) took ~17-29 ns a row called,
+    ~1.2 ns inlined, ~45% of the balance pass (benchmarks/RESULTS.md, the seventh round).
+    The PCG64 steps of `model.draws` are not compiled this way: they take no arrays, LLVM
+    inlines them already, and inlined in numba's IR they ran ~1.5x slower (measured)."""
+    return njit(cache=True, nogil=True, inline="always")(f) if HAVE_NUMBA else f
 
 
 def _row_total(row):  # pragma: no cover - compiled
@@ -186,13 +200,13 @@ def _row_dot(x, y):  # pragma: no cover - compiled
 
 
 if HAVE_NUMBA:
-    _row_total_n = njit(cache=True, nogil=True)(_row_total_n)
-    _row_total = njit(cache=True, nogil=True)(_row_total)
-    _row_dot = njit(cache=True, nogil=True)(_row_dot)
+    _row_total_n = row_helper(_row_total_n)
+    _row_total = row_helper(_row_total)
+    _row_dot = row_helper(_row_dot)
     _add_rows_in_order = njit(cache=True, nogil=True)(_add_rows_in_order)
-    _in_order = njit(cache=True, nogil=True)(_in_order)
-    _on_segment = njit(cache=True, nogil=True)(_on_segment)
-    _interp_sloped = njit(cache=True, nogil=True)(_interp_sloped)
-    _interp_known = njit(cache=True, nogil=True)(_interp_known)
-    _clip = njit(cache=True, nogil=True)(_clip)
-    _minimum = njit(cache=True, nogil=True)(_minimum)
+    _in_order = row_helper(_in_order)
+    _on_segment = row_helper(_on_segment)
+    _interp_sloped = row_helper(_interp_sloped)
+    _interp_known = row_helper(_interp_known)
+    _clip = row_helper(_clip)
+    _minimum = row_helper(_minimum)

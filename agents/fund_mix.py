@@ -17,7 +17,7 @@ import numpy.typing as npt
 
 from ..model.strata import GLIDE_CASH, GLIDE_EQUITY, glide_path
 from . import savers as sv
-from .compiled import HAVE_NUMBA, _interp_known, _row_total, _slopes, njit, prange
+from .compiled import HAVE_NUMBA, _interp_known, _row_total, _slopes, njit, prange, row_helper
 
 F64 = npt.NDArray[np.float64]
 
@@ -54,7 +54,7 @@ def _glide_weights(age):  # pragma: no cover - compiled
 
 
 if HAVE_NUMBA:
-    _glide_weights = njit(cache=True, nogil=True)(_glide_weights)
+    _glide_weights = row_helper(_glide_weights)
 
 
 def _sleeve_needs(sl, from_bonds):  # pragma: no cover - compiled
@@ -113,9 +113,9 @@ def _glide_composition_rows(age, plan_sleeve, sponsor, from_bonds, out):  # prag
 
 
 if HAVE_NUMBA:
-    _sleeve_needs = njit(cache=True, nogil=True)(_sleeve_needs)
-    _mix_row_given = njit(cache=True, nogil=True)(_mix_row_given)
-    _mix_row = njit(cache=True, nogil=True)(_mix_row)
+    _sleeve_needs = row_helper(_sleeve_needs)
+    _mix_row_given = row_helper(_mix_row_given)
+    _mix_row = row_helper(_mix_row)
     _plan_sleeve_needs = njit(cache=True, nogil=True)(_plan_sleeve_needs)
 
 

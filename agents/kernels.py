@@ -40,6 +40,7 @@ from .compiled import (
     _row_total,
     njit,
     prange,
+    row_helper,
 )
 from .fund_mix import DefaultFundMix, _glide_weights, _mix_row_given, plan_sleeve_needs
 from .litigation import plan_assets_and_fee as plan_assets_and_fee_numpy
@@ -356,9 +357,9 @@ def _end_run(out, run):  # pragma: no cover - compiled
 
 
 if HAVE_NUMBA:
-    _add_plan_totals = njit(cache=True, nogil=True)(_add_plan_totals)
-    _begin_run = njit(cache=True, nogil=True)(_begin_run)
-    _end_run = njit(cache=True, nogil=True)(_end_run)
+    _add_plan_totals = row_helper(_add_plan_totals)
+    _begin_run = row_helper(_begin_run)
+    _end_run = row_helper(_end_run)
     _balance_month_rows = njit(cache=True, nogil=True)(_balance_month_rows)
 
 

@@ -16,7 +16,7 @@ import scipy.sparse as sp
 
 from ..model.assets import N_HOLDINGS
 from . import savers as sv
-from .compiled import HAVE_NUMBA, _add_rows_in_order, _row_total_n, njit, prange
+from .compiled import HAVE_NUMBA, _add_rows_in_order, _row_total_n, njit, prange, row_helper
 from .kernels import PlanBuffers, _begin_run, _end_run, row_chunks
 
 F64 = npt.NDArray[np.float64]
@@ -169,7 +169,7 @@ def _add_observed(out, heads, part, dollars, in_df, any_exp, exposed, near, near
 
 
 if HAVE_NUMBA:
-    _add_observed = njit(cache=True, nogil=True)(_add_observed)
+    _add_observed = row_helper(_add_observed)
     _observe_rows = njit(cache=True, nogil=True)(_observe_rows)
 
 

@@ -25,7 +25,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from ..model.assets import ALT_CLASS_INDEX
-from .compiled import HAVE_NUMBA, _minimum, _row_total, njit, prange
+from .compiled import HAVE_NUMBA, _minimum, _row_total, njit, prange, row_helper
 from .litigation import alternative_losses, lawsuit_hazard_annual
 from .sponsors import (
     N_ALT,
@@ -156,9 +156,9 @@ def _per_head_all(totals, heads, out):  # pragma: no cover - compiled
 
 
 if HAVE_NUMBA:
-    _offers = njit(cache=True, nogil=True)(_offers)
-    _maximum = njit(cache=True, nogil=True)(_maximum)
-    _group_share = njit(cache=True, nogil=True)(_group_share)
+    _offers = row_helper(_offers)
+    _maximum = row_helper(_maximum)
+    _group_share = row_helper(_group_share)
 _review_shares_kernel = njit(cache=True, nogil=True, parallel=True)(_review_shares_pass) if HAVE_NUMBA else None
 _litigation_kernel = njit(cache=True, nogil=True, parallel=True)(_litigation_pass) if HAVE_NUMBA else None
 _record_kernel = njit(cache=True, nogil=True, parallel=True)(_record_pass) if HAVE_NUMBA else None

@@ -30,7 +30,16 @@ import numpy.typing as npt
 
 from ..model.assets import ALT_CLASS_INDEX, N_HOLDINGS
 from . import savers as sv
-from .compiled import HAVE_NUMBA, _clip, _in_order, _row_total, _row_total_n, njit, prange
+from .compiled import (
+    HAVE_NUMBA,
+    _clip,
+    _in_order,
+    _row_total,
+    _row_total_n,
+    njit,
+    prange,
+    row_helper,
+)
 
 F64 = npt.NDArray[np.float64]
 B = npt.NDArray[np.bool_]
@@ -255,9 +264,9 @@ if HAVE_NUMBA:
     # Inlined into the pass in numba's own representation: the rows' arrays are then not
     # handed to a function three times a chooser (~12% off the pass, tried and measured;
     # the same for the balance pass's helpers made it slower).
-    _choose_row = njit(cache=True, nogil=True, inline="always")(_choose_row)
-    _cap_row = njit(cache=True, nogil=True, inline="always")(_cap_row)
-    _trade_row = njit(cache=True, nogil=True, inline="always")(_trade_row)
+    _choose_row = row_helper(_choose_row)
+    _cap_row = row_helper(_cap_row)
+    _trade_row = row_helper(_trade_row)
     _reallocate_kernel = njit(cache=True, nogil=True, parallel=True)(_reallocate_rows)
 else:  # pragma: no cover - exercised where numba is absent
     _reallocate_kernel = _reallocate_rows

@@ -34,6 +34,7 @@ from .compiled import (
     _slopes,
     njit,
     prange,
+    row_helper,
 )
 
 F64 = npt.NDArray[np.float64]
@@ -58,7 +59,7 @@ def _contribution(salary, deferral, participating, contributing, rate, cap):  # 
 
 
 if HAVE_NUMBA:
-    _contribution = njit(cache=True, nogil=True)(_contribution)
+    _contribution = row_helper(_contribution)
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,7 @@ def alt_interest(pop: sv.SaverPopulation, rows: npt.NDArray[np.intp], t: Interes
 
 
 if HAVE_NUMBA:
-    _count_at_or_below = njit(cache=True, nogil=True)(_count_at_or_below)
+    _count_at_or_below = row_helper(_count_at_or_below)
 _alt_interest_kernel = njit(cache=True, nogil=True, parallel=True)(_alt_interest_rows) if HAVE_NUMBA else None
 
 

@@ -14,7 +14,7 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from ..agents.compiled import HAVE_NUMBA, _row_total_n, njit
+from ..agents.compiled import HAVE_NUMBA, _row_total_n, njit, row_helper
 from ..agents.managers import AssetManager, Product, ProductBook
 from ..agents.sponsors import PlanTable
 from .assets import ALTERNATIVES, ASSET_CLASSES, N_HOLDINGS, holding_index
@@ -273,9 +273,9 @@ def _fee_sums_pass(fees, fee_matrix, base_fee, default_product, tdf_manager, n_p
 if HAVE_NUMBA:
     _walk = njit(cache=True, nogil=True)(_walk)
     _pairwise = njit(cache=True, nogil=True)(_pairwise)
-    _plan_fee = njit(cache=True, nogil=True)(_plan_fee)
-    _gather = njit(cache=True, nogil=True)(_gather)
-    _plan_leaf = njit(cache=True, nogil=True)(_plan_leaf)
+    _plan_fee = row_helper(_plan_fee)
+    _gather = row_helper(_gather)
+    _plan_leaf = row_helper(_plan_leaf)
     _beyond_default = njit(cache=True, nogil=True)(_beyond_default)
 _fee_sums_kernel = njit(cache=True, nogil=True)(_fee_sums_pass) if HAVE_NUMBA else None
 
