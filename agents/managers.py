@@ -79,6 +79,13 @@ class ProductBook:
     def __getitem__(self, product_id: int) -> Product:
         return self.products[product_id]
 
+    def state(self) -> tuple[object, ...]:
+        """What the per-plan views of the book read of its products (`model.plan_views`):
+        each product's kind, fee, sleeve and sleeve fees, as one value that is cheap to
+        compare (a product changed since an earlier call iff the two differ)."""
+        return tuple((p.kind, p.fee_annual, tuple(p.sleeve.items()), tuple(p.sleeve_fee_annual.items()))
+                     for p in self.products)
+
     def sleeve_matrix(self) -> npt.NDArray[np.float64]:
         """Sleeve weights by product and asset class, shape (n_products, 8)."""
         out = np.zeros((len(self.products), len(ASSET_CLASSES)))

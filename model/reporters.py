@@ -147,15 +147,18 @@ def month_record(model: Alt401kModel) -> dict[str, float]:
 
 
 class ModelRecorder:
-    """Collects `month_record` every month into a Mesa DataCollector."""
+    """Collects `month_record` every month into a Mesa DataCollector, as rows of its table
+    `SERIES` (one column per series). A table row is appended as it is: model reporters
+    deep-copy every value every month (~0.2 ms a month for ~110 floats, ~2% of a month at
+    100k savers), which plain floats do not need."""
+
+    SERIES = "series"
 
     def __init__(self, model: Alt401kModel) -> None:
         self.model = model
         self.current = month_record(model)
         self.columns = list(self.current)
-        self.datacollector = mesa.DataCollector(
-            model_reporters={k: (lambda m, k=k: m.recorder.current[k]) for k in self.columns}
-        )
+        self.datacollector = mesa.DataCollector(tables={self.SERIES: self.columns})
         self.dates: list[str] = []
 
     def collect_initial(self) -> None:
@@ -169,12 +172,12 @@ class ModelRecorder:
         self._collect()
 
     def _collect(self) -> None:
-        self.datacollector.collect(self.model)
+        self.datacollector.add_table_row(self.SERIES, self.current)
         self.dates.append(self.model.date.isoformat()[:7])
 
     def series_table(self) -> pa.Table:
         """Monthly series as an Arrow table: `date` then one float column per series."""
-        data = self.datacollector.model_vars
+        data = self.datacollector.tables[self.SERIES]
         cols = {"date": pa.array(self.dates, pa.string())}
         cols["month"] = pa.array(np.asarray(data["month"], dtype=np.int32))
         for k in self.columns:
