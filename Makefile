@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-all lint venv clean scenarios validate figures
+.PHONY: run test test-all lint venv clean clean-cache scenarios validate figures
 
 venv: $(STAMP)
 
@@ -35,8 +35,14 @@ lint: $(STAMP)
 scenarios: $(STAMP)
 	$(BIN)/alt401k scenarios
 
-clean:
+clean: clean-cache
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+
+## make clean-cache: numba's compiled passes, kept beside the sources (__pycache__/*.nbi, *.nbc).
+## numba does not notice a change to a helper in another file than the pass that calls it
+## (agents/compiled.py's helpers are inlined into passes elsewhere): clear it after editing one.
+clean-cache:
+	find agents model experiments -path '*/__pycache__/*' \( -name '*.nbi' -o -name '*.nbc' \) -delete
 
 ## make dashboard: the web dashboard on http://127.0.0.1:8765.
 .PHONY: dashboard

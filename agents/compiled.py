@@ -46,7 +46,9 @@ def row_helper(f):  # noqa: ANN001, ANN201 - a decorator for compiled helpers
     Not every helper gains: inlined, the PCG64 steps of `model.draws` (which take no
     arrays; LLVM inlines them already) ran ~1.5x slower, and `_clip` and
     `rule_kernels._count_at_or_below` slowed `alt_interest`'s pass (~0.05 -> ~0.07 ms for
-    8,300 rows), so those stay separately compiled. Which way a helper goes is measured."""
+    8,300 rows), so those stay separately compiled. Which way a helper goes is measured.
+    numba's cache of a pass does not notice a change to a helper from another file, inlined
+    or not: after editing one, `make clean-cache`."""
     return njit(cache=True, nogil=True, inline="always")(f) if HAVE_NUMBA else f
 
 
