@@ -44,8 +44,8 @@ from alt401k.model.model import Alt401kModel
 from alt401k.model.policy import load_scenario
 from alt401k.model.scale import LARGE_RUN_SAVERS, keep_freed_memory
 from alt401k.model.threads import set_kernel_threads
-n, months, engine, threads = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
-WARM_SAVERS = 300
+n, months, engine, threads, warm_savers = (int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], int(sys.argv[4]),
+                                         int(sys.argv[5]))
 threads = set_kernel_threads(threads or None)
 if n >= LARGE_RUN_SAVERS:  # as `alt401k run` does
     keep_freed_memory()
@@ -54,7 +54,7 @@ sponsors = max(1_200, n // 100)
 # small model of the same engine through its first December, whose year-end pass a first
 # month alone does not load.
 tw = time.perf_counter()
-warm = Alt401kModel(load_scenario("eo-14330"), RunConfig(n_savers=WARM_SAVERS, n_sponsors=1_200, years=2,
+warm = Alt401kModel(load_scenario("eo-14330"), RunConfig(n_savers=warm_savers, n_sponsors=1_200, years=2,
                                                          saver_engine=engine))
 for _ in range(13):
     warm.step()
@@ -74,6 +74,10 @@ print(json.dumps({"warm_s": warm_s, "init_s": t1 - t0, "first_s": t2 - t1, "step
                   "peak_gib": peak_kib / 2**20, "threads": threads}))
 """
 
+
+WARM_SAVERS = 300
+"""Savers of the model each child runs through a year end before the measured one, to load
+every compiled pass (`CHILD`)."""
 
 MARK_START, MARK_END = "<!-- MEASURED_START (bench_model.py) -->", "<!-- MEASURED_END -->"
 
@@ -116,7 +120,7 @@ def bandwidth_gbs() -> tuple[float, float]:
 
 def run_once(n: int, months: int, engine: str = "columnar", threads: int = 0) -> dict[str, float]:
     """One timed run in a fresh process (`threads` for the compiled passes; 0: all)."""
-    out = subprocess.run([sys.executable, "-c", CHILD, str(n), str(months), engine, str(threads)],
+    out = subprocess.run([sys.executable, "-c", CHILD, str(n), str(months), engine, str(threads), str(WARM_SAVERS)],
                          capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -178,7 +182,7 @@ def main() -> None:
         f"{copy:.1f} GB/s copy (read + write).",
         f"Scenario eo-14330, the full model (sponsors, managers, market, litigation, observation); "
         f"plans = max(1,200, savers / 100). Timed: {args.months} months after initialisation and a "
-        f"first month (shown apart), once a 300-saver model of the same engine has run 13 months "
+        f"first month (shown apart), once a {WARM_SAVERS}-saver model of the same engine has run 13 months "
         f"(a year end included) to load every compiled pass from numba's cache (kernels s; one-off, "
         f"as it is for every run in a process); median of {args.repeats} runs, "
         "a fresh process each, in rounds that run every configuration once; peak = max resident set "

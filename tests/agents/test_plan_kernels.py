@@ -102,11 +102,14 @@ def engine(interpreted: bool) -> Iterator[None]:
 INTERPRETED = pytest.mark.parametrize("interpreted", [False, True], ids=["compiled", "interpreted"])
 
 
-@INTERPRETED
-@given(**CASES)
-@example(seed=0, n=0, density=0.4)
-@example(seed=1, n=1, density=1.0)
-@SETTINGS
+def plan_cases(test):  # noqa: ANN001, ANN201 - a decorator
+    """Run `test(interpreted, seed, n, density)` compiled and interpreted on random plan
+    tables (`CASES`), the empty and the one-plan table always among them."""
+    test = example(seed=1, n=1, density=1.0)(example(seed=0, n=0, density=0.4)(SETTINGS(test)))
+    return INTERPRETED(given(**CASES)(test))
+
+
+@plan_cases
 def test_review_shares_equal_the_rules_at_the_due_plans(interpreted: bool, seed: int, n: int, density: float) -> None:
     rng = np.random.default_rng(seed)
     plans, plain = random_plans(rng, n, density)
@@ -155,11 +158,7 @@ def test_litigation_exposure_equals_the_rules(interpreted: bool, seed: int, n: i
     same_bits(annual, lawsuit_hazard_annual(plans, fee, alt_loss, rule_offers, policy, BEHAVIOUR))
 
 
-@INTERPRETED
-@given(**CASES)
-@example(seed=0, n=0, density=0.4)
-@example(seed=1, n=1, density=1.0)
-@SETTINGS
+@plan_cases
 def test_record_flags_equal_the_rule(interpreted: bool, seed: int, n: int, density: float) -> None:
     rng = np.random.default_rng(seed)
     plans, plain = random_plans(rng, n, density)
@@ -182,11 +181,7 @@ def test_offering_flags_by_channel_and_class() -> None:
         np.testing.assert_array_equal(flags[3 + k], plans.standalone[:, k] | (sleeve[:, c] > 0))
 
 
-@INTERPRETED
-@given(**CASES)
-@example(seed=0, n=0, density=0.4)
-@example(seed=1, n=1, density=1.0)
-@SETTINGS
+@plan_cases
 def test_per_head_equals_the_rule_at_the_rows_asked(interpreted: bool, seed: int, n: int, density: float) -> None:
     rng = np.random.default_rng(seed)
     totals = rng.uniform(0.0, 5e3, (n, N_ALT)) * (rng.random((n, N_ALT)) < 0.7)
@@ -220,11 +215,7 @@ def random_context(rng: np.random.Generator, n: int) -> ReviewContext:
     )
 
 
-@INTERPRETED
-@given(**CASES)
-@example(seed=0, n=0, density=0.4)
-@example(seed=1, n=1, density=1.0)
-@SETTINGS
+@plan_cases
 def test_adoption_utility_rows_equal_the_rule(interpreted: bool, seed: int, n: int, density: float) -> None:
     rng = np.random.default_rng(seed)
     plans, _ = random_plans(rng, n, density)
