@@ -50,6 +50,7 @@ from alt401k.model.model import Alt401kModel
 from alt401k.model.policy import load_scenario
 from alt401k.model.threads import set_kernel_threads
 from numba import njit, prange
+from prototype_layout import median_ns  # this script's folder is on the path when it runs
 
 N_VINTAGES = 10
 """Five-year retirement vintages (2025, 2030, ..., 2070)."""
@@ -197,18 +198,12 @@ def _read_all(bounds, weight, units, salary, deferral, sponsor, vintage, flags, 
         out[c] = acc
 
 
-def read_floor_ms(bounds: np.ndarray, st: dict[str, np.ndarray], repeats: int = 15) -> float:
+def read_floor_ms(bounds: np.ndarray, st: dict[str, np.ndarray]) -> float:
     """Median milliseconds to read the state the saver pass reads (`_read_all`)."""
     out = np.zeros(bounds.shape[0])
     args = (bounds, st["weight"], st["units"], st["salary"], st["deferral"], st["sponsor"], st["vintage"],
             st["flags"], st["side_row"], st["next_event"], st["side_bal"], st["side_alloc"], out)
-    _read_all(*args)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        _read_all(*args)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1e3
+    return median_ns(_read_all, args, 1, repeats=15) / 1e6  # ns a call, in ms
 
 
 def convert(model: Alt401kModel) -> dict[str, np.ndarray]:
