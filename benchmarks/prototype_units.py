@@ -49,8 +49,8 @@ from alt401k.model.config import RunConfig
 from alt401k.model.model import Alt401kModel
 from alt401k.model.policy import load_scenario
 from alt401k.model.threads import set_kernel_threads
+from bench_model import bandwidth_gbs  # this script's folder is on the path when it runs
 from numba import njit, prange
-from prototype_layout import median_ns  # this script's folder is on the path when it runs
 
 N_VINTAGES = 10
 """Five-year retirement vintages (2025, 2030, ..., 2070)."""
@@ -87,12 +87,25 @@ def _put(out, s, heads, part, employee, match, bought, side, gains, fees):  # pr
     out[s, 4], out[s, 5], out[s, 6], out[s, 7] = bought, side, gains, fees
 
 
+@njit(inline="always")
+def _grow(b, r, fee_rate):  # pragma: no cover - compiled
+    """A holding after its month's return r and fee: (new balance, gain, fee)."""
+    g = b * r
+    b += g
+    fee = b * fee_rate
+    return b - fee, g, fee
+
+
 @njit(parallel=True, nogil=True)
 def saver_month(bounds, month, wage, sponsor, vintage, flags, weight, units, salary, deferral,
                 match_rate, match_cap, price, side_row, side_bal, side_alloc, side_return, side_fee,
+                slots, slot_n, slot_col, slot_bal, slot_alloc, slot_df, overflow,
                 next_event, plan_sums, plan_side, fund_units, acting):  # pragma: no cover - compiled
     """Every saver's month in one pass (chunks of whole plans, as `row_chunks` cuts them);
-    each plan's sums added in row order in local accumulators, as the model's passes do."""
+    each plan's sums added in row order in local accumulators, as the model's passes do.
+    Side holdings in the dense table (`side_bal`, `side_alloc`: every column of a side
+    row) or, with `slots`, in the slot table (a side row's occupied columns only; rows
+    with more than `SLOTS` in the dense table, row `overflow[k]`)."""
     for c in prange(bounds.shape[0] - 1):
         plan = -1
         heads = part = employee = match = bought = side = gains = fees = 0.0
@@ -121,16 +134,24 @@ def saver_month(bounds, month, wage, sponsor, vintage, flags, weight, units, sal
             part += w * (fl & 1)
             k = side_row[i]
             to_fund = a
-            if k >= 0:
-                to_fund = a * side_alloc[k, 0]
+            if k >= 0 and slots and slot_n[k] >= 0:
+                to_fund = a * slot_df[k]
+                for q in range(slot_n[k]):
+                    j = slot_col[k, q]
+                    b, g, fee = _grow(slot_bal[k, q] + a * slot_alloc[k, q], side_return[j], side_fee[s, j])
+                    slot_bal[k, q] = b
+                    plan_side[s, j] += w * b
+                    side += w * b
+                    gains += w * g
+                    fees += w * fee
+            elif k >= 0:
+                d = overflow[k] if slots else k
+                to_fund = a * side_alloc[d, 0]
                 for j in range(N_SIDE):
-                    b = side_bal[k, j] + a * side_alloc[k, j + 1]
+                    b = side_bal[d, j] + a * side_alloc[d, j + 1]
                     if b != 0.0:
-                        g = b * side_return[j]
-                        b += g
-                        fee = b * side_fee[s, j]
-                        b -= fee
-                        side_bal[k, j] = b
+                        b, g, fee = _grow(b, side_return[j], side_fee[s, j])
+                        side_bal[d, j] = b
                         plan_side[s, j] += w * b
                         side += w * b
                         gains += w * g
@@ -180,34 +201,14 @@ def act(rows, month, age_month, deferral, flags, next_event, units, side_row, re
         next_event[i] = month + _wait(_uniform(i, month, 3), total)
 
 
-@njit(parallel=True, nogil=True)
-def _read_all(bounds, weight, units, salary, deferral, sponsor, vintage, flags, side_row, next_event, side_bal,
-              side_alloc, out):  # pragma: no cover - compiled
-    """Read every byte of the per-saver state once, chunk by chunk (the memory-bound floor
-    of a pass over it)."""
-    n_side = side_bal.shape[0]
-    n = weight.shape[0]
-    for c in prange(bounds.shape[0] - 1):
-        acc = 0.0
-        for i in range(bounds[c], bounds[c + 1]):
-            acc += (weight[i] * units[i] + salary[i] * deferral[i] + sponsor[i] + vintage[i] + flags[i]
-                    + side_row[i] + next_event[i])
-        for k in range(bounds[c] * n_side // n, bounds[c + 1] * n_side // n):
-            for j in range(side_bal.shape[1]):
-                acc += side_bal[k, j] * side_alloc[k, j + 1]
-        out[c] = acc
-
-
-def read_floor_ms(bounds: np.ndarray, st: dict[str, np.ndarray]) -> float:
-    """Median milliseconds to read the state the saver pass reads (`_read_all`)."""
-    out = np.zeros(bounds.shape[0])
-    args = (bounds, st["weight"], st["units"], st["salary"], st["deferral"], st["sponsor"], st["vintage"],
-            st["flags"], st["side_row"], st["next_event"], st["side_bal"], st["side_alloc"], out)
-    return median_ns(_read_all, args, 1, repeats=15) / 1e6  # ns a call, in ms
+SLOTS = 4
+"""Side holdings kept in the slot table per side row; 96% of side rows hold or direct money
+to 3 columns (the core funds) and 99% to at most 4 (the default scenario, months 23-71)."""
 
 
 def convert(model: Alt401kModel) -> dict[str, np.ndarray]:
-    """The unit-account state of a model's savers (their dollars and rates as they are)."""
+    """The unit-account state of a model's savers (their dollars and rates as they are),
+    with the side holdings both as a dense table and as a slot table."""
     pop = model.savers
     n = pop.n
     years_left = np.maximum(pop.retirement_age_years - pop.age_years, 0.0)
@@ -219,6 +220,16 @@ def convert(model: Alt401kModel) -> dict[str, np.ndarray]:
     total_p = review_p + P_LEAVE + P_HARDSHIP
     rng = np.random.default_rng(14)
     first = 1 + np.floor(np.log1p(-rng.random(n)) / np.log1p(-total_p)).astype(np.int64)
+    side_bal = np.ascontiguousarray(pop.balance_usd[has_side, sv.N_DF:])
+    side_alloc = pop.allocation[has_side].astype(np.float32)
+    # The slot table: each side row's occupied columns (held or directed to) first, in order.
+    occupied = (side_bal != 0) | (side_alloc[:, 1:] != 0)
+    count = occupied.sum(axis=1)
+    order = np.argsort(~occupied, axis=1, kind="stable")[:, :SLOTS]
+    used = np.arange(SLOTS) < np.minimum(count, SLOTS)[:, None]
+    over = count > SLOTS
+    overflow = np.full(count.size, -1, dtype=np.int32)
+    overflow[over] = np.arange(int(over.sum()), dtype=np.int32)
     return {
         "sponsor": pop.sponsor.copy(),
         "vintage": vintage,
@@ -229,85 +240,117 @@ def convert(model: Alt401kModel) -> dict[str, np.ndarray]:
         "salary": pop.salary_usd_annual / model.wage_index,
         "deferral": pop.deferral_rate.copy(),
         "side_row": side_row,
-        "side_bal": np.ascontiguousarray(pop.balance_usd[has_side, sv.N_DF:]),
-        "side_alloc": pop.allocation[has_side].astype(np.float32),
         "next_event": (14 + first).astype(np.int16),
         "age_month": (14 - np.round(12 * pop.age_years)).astype(np.int16),
         "review_p": review_p.astype(np.float32),
+        "dense_bal": side_bal,
+        "dense_alloc": side_alloc,
+        "slot_n": np.where(over, -1, count).astype(np.int8),
+        "slot_col": np.where(used, order, 0).astype(np.int8),
+        "slot_bal": np.where(used, np.take_along_axis(side_bal, order, axis=1), 0.0),
+        "slot_alloc": np.where(used, np.take_along_axis(side_alloc[:, 1:], order, axis=1), 0.0).astype(np.float32),
+        "slot_df": side_alloc[:, 0].copy(),
+        "overflow": overflow,
+        "overflow_bal": side_bal[over],
+        "overflow_alloc": side_alloc[over],
     }
 
 
-STATE_KEYS = ("sponsor", "vintage", "flags", "weight", "units", "salary", "deferral", "side_row",
-              "side_bal", "side_alloc", "next_event", "age_month", "review_p")
+COMMON = ("sponsor", "vintage", "flags", "weight", "units", "salary", "deferral", "side_row", "next_event",
+          "age_month", "review_p")
+"""The per-saver columns of both layouts."""
+SIDE = {"dense": ("dense_bal", "dense_alloc"),
+        "slots": ("slot_n", "slot_col", "slot_bal", "slot_alloc", "slot_df", "overflow", "overflow_bal",
+                  "overflow_alloc")}
+"""Each layout's side tables."""
+READ = ("sponsor", "vintage", "flags", "weight", "units", "salary", "deferral", "side_row", "next_event")
+"""The per-saver columns the saver pass reads (besides the side tables)."""
 
 
-def measure(n: int, threads: int, months: int) -> str:
-    """One line of results at `n` savers on `threads` threads."""
-    set_kernel_threads(threads)
+def model_state(n: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """A real model state at `n` savers after 14 months, converted (`convert`), and the
+    plan-level arrays the prototype month needs."""
     n_plans = max(1_200, n // 100)
     model = Alt401kModel(load_scenario("eo-14330"), RunConfig(n_savers=n, n_sponsors=n_plans, years=2))
     for _ in range(14):
         model.step()
-    st = convert(model)
-    plans = model.plans
-    match_rate, match_cap = plans.match_rate.copy(), plans.match_cap.copy()
     fee = model.plan_fee_matrix() / 12.0
-    side_fee = np.ascontiguousarray(fee[:, sv.N_DF:])
-    fund_fee = fee[:, : sv.N_DF].mean(axis=1)
     # Each fund's mix: the glide path at the middle of its vintage, with the plan's sleeve.
     age = np.tile(65.0 - 5.0 * np.arange(N_VINTAGES) - 2.5, n_plans)
     plan_of = np.repeat(np.arange(n_plans, dtype=np.int32), N_VINTAGES)
-    comp = glide_composition(age, model.plan_views.sleeve(), plan_of).reshape(n_plans, N_VINTAGES, -1)
     asset_return = np.asarray(model.last_returns.reported, dtype=np.float64)
-    side_return = asset_return[HOLDING_ASSET[sv.N_DF:]].copy()
+    plan = {
+        "match_rate": model.plans.match_rate.copy(), "match_cap": model.plans.match_cap.copy(),
+        "side_fee": np.ascontiguousarray(fee[:, sv.N_DF:]), "fund_fee": fee[:, : sv.N_DF].mean(axis=1),
+        "composition": glide_composition(age, model.plan_views.sleeve(), plan_of).reshape(n_plans, N_VINTAGES, -1),
+        "asset_return": asset_return, "side_return": asset_return[HOLDING_ASSET[sv.N_DF:]].copy(),
+    }
+    return convert(model), plan
+
+
+def measure(st: dict[str, np.ndarray], plan: dict[str, np.ndarray], layout: str, threads: int, months: int,
+            read_gbs: float) -> str:
+    """One line of results: the prototype month on a copy of `st` with `layout`'s side table
+    (`read_gbs`: this machine's read bandwidth, for the floor of a pass that reads the state)."""
+    set_kernel_threads(threads)
+    st = {k: v.copy() for k, v in st.items()}
+    n, n_plans = st["sponsor"].size, plan["match_rate"].size
+    slots = layout == "slots"
+    dense_bal, dense_alloc = (st["overflow_bal"], st["overflow_alloc"]) if slots else (st["dense_bal"], st["dense_alloc"])
     bounds = row_chunks(st["sponsor"])
-    del model
     price = np.ones((n_plans, N_VINTAGES))
     plan_sums, plan_side = np.zeros((n_plans, SUMS)), np.zeros((n_plans, N_SIDE))
     fund_units = np.zeros((n_plans, N_VINTAGES))
     acting = np.zeros(n, dtype=np.bool_)
-    state_bytes = sum(st[k].nbytes for k in STATE_KEYS)
-    plan_bytes = price.nbytes + plan_sums.nbytes + plan_side.nbytes + fund_units.nbytes + comp.nbytes + side_fee.nbytes
 
-    def one_month(month: int) -> tuple[float, float, int]:
+    def one_month(month: int) -> tuple[float, float, float, int]:
         t0 = time.perf_counter()
-        fund_month(price, fund_fee, comp, asset_return)
+        fund_month(price, plan["fund_fee"], plan["composition"], plan["asset_return"])
         t1 = time.perf_counter()
         saver_month(bounds, month, 1.0, st["sponsor"], st["vintage"], st["flags"], st["weight"], st["units"],
-                    st["salary"], st["deferral"], match_rate, match_cap, price, st["side_row"], st["side_bal"],
-                    st["side_alloc"], side_return, side_fee, st["next_event"], plan_sums, plan_side, fund_units,
-                    acting)
-        t3 = time.perf_counter()
+                    st["salary"], st["deferral"], plan["match_rate"], plan["match_cap"], price, st["side_row"],
+                    dense_bal, dense_alloc, plan["side_return"], plan["side_fee"], slots, st["slot_n"],
+                    st["slot_col"], st["slot_bal"], st["slot_alloc"], st["slot_df"], st["overflow"],
+                    st["next_event"], plan_sums, plan_side, fund_units, acting)
+        t2 = time.perf_counter()
         rows = np.flatnonzero(acting)
         act(rows, month, st["age_month"], st["deferral"], st["flags"], st["next_event"], st["units"],
             st["side_row"], st["review_p"])
-        t2 = time.perf_counter()
-        return t1 - t0, t3 - t1, t2 - t3, rows.size
+        return t1 - t0, t2 - t1, time.perf_counter() - t2, rows.size
 
     one_month(14)  # compile
     times = np.array([one_month(month) for month in range(15, 15 + months)])
     fund_ms, pass_ms, act_ms = (statistics.median(col) * 1e3 for col in times[:, :3].T)
     month_ms = statistics.median(times[:, :3].sum(axis=1)) * 1e3
-    floor_ms = read_floor_ms(bounds, st)
-    return (f"| {n:,} | {threads} | {n_plans:,} | {np.mean(st['side_row'] >= 0):.0%} | "
+    floor_ms = sum(st[k].nbytes for k in READ + SIDE[layout]) / read_gbs / 1e6
+    state_bytes = sum(st[k].nbytes for k in COMMON + SIDE[layout])
+    plan_bytes = sum(a.nbytes for a in (price, plan_sums, plan_side, fund_units, plan["composition"],
+                                        plan["side_fee"]))
+    return (f"| {n:,} | {threads} | {n_plans:,} | {layout} | {np.mean(st['side_row'] >= 0):.0%} | "
             f"{times[:, 3].mean() / n:.1%} | {pass_ms:.2f} | {floor_ms:.2f} | {act_ms:.2f} | {fund_ms:.2f} | "
             f"{n / month_ms / 1e3:.0f}M | {state_bytes / n:.0f} | {plan_bytes / n_plans:.0f} |")
 
 
 def main() -> None:
-    """Measure the prototype month at the requested sizes and thread counts; print a table."""
+    """Measure the prototype month at the requested sizes, layouts and thread counts; print a table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--savers", type=int, nargs="+", default=[1_000_000, 10_000_000])
     parser.add_argument("--threads", type=int, nargs="+", default=[2, 1])
+    parser.add_argument("--layouts", nargs="+", choices=tuple(SIDE), default=list(SIDE))
     parser.add_argument("--months", type=int, default=24)
     args = parser.parse_args()
-    print("| savers | threads | plans | savers with a side row | acting a month | saver pass ms | "
-          "reading its state ms | events ms | fund pass ms | saver-months/s | state B/saver | "
+    read_gbs = bandwidth_gbs()[0]
+    print(f"Memory bandwidth {read_gbs:.1f} GB/s read (bench_model.bandwidth_gbs).")
+    print("| savers | threads | plans | side table | savers with a side row | acting a month | saver pass ms | "
+          "its reads at full bandwidth ms | events ms | fund pass ms | saver-months/s | state B/saver | "
           "B/plan (prototype's arrays) |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for n in args.savers:
+        st, plan = model_state(n)
         for threads in args.threads:
-            print(measure(n, threads, args.months), flush=True)
+            for layout in args.layouts:
+                print(measure(st, plan, layout, threads, args.months, read_gbs), flush=True)
+        del st, plan
 
 
 if __name__ == "__main__":
