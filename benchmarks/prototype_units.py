@@ -10,8 +10,9 @@ is not a performance round of the present model but a proposal for its owners:
   fees, sleeve and gate are applied to its unit price once per (plan, vintage), and a
   saver's default-fund holding is one number, its units (today: eight asset-class columns
   per saver, rebalanced saver by saver to a glide path read at the saver's exact age);
-- **holdings outside the default fund kept only for savers who have any** (the 40-45% who
-  are not defaulted), in a side table;
+- **holdings outside the default fund kept only for savers who have any** (the ~40% who
+  are not defaulted), in a side table: dense (all 14 columns) or slotted (the occupied
+  columns only, up to `SLOTS`, the rare rest in a dense overflow table);
 - **decisions drawn as waiting times**: each saver carries the month of its next event
   (a review, a separation or a hardship withdrawal, geometric waiting times at today's
   monthly rates), and only the savers whose month has come act, with draws of their own
@@ -29,7 +30,7 @@ waiting time, a rate change, a separated saver re-hired in the row), not the mod
 It starts from a real model state (the default scenario after 14 months), converted.
 
     .venv/bin/python benchmarks/prototype_units.py                     # 1M and 10M savers
-    .venv/bin/python benchmarks/prototype_units.py --savers 1000000 --threads 1
+    .venv/bin/python benchmarks/prototype_units.py --savers 1000000 --threads 1 --layouts slots
 
 Results: benchmarks/RESULTS.md, "What it would take".
 """
