@@ -137,6 +137,7 @@ def summarise(n: int, months: int, engine: str, runs: list[dict[str, float]]) ->
         "init_s": statistics.median(r["init_s"] for r in runs),
         "first_s": statistics.median(r["first_s"] for r in runs),
         "step_s": step,
+        "round_steps": [r["step_s"] for r in runs],
         "saver_months_per_s": n * months / step,
         "peak_gib": max(r["peak_gib"] for r in runs),
     }
@@ -198,9 +199,14 @@ def main() -> None:
     ref = {r["savers"]: r for r in rows if r["engine"] == "agents"}
     for r in rows:
         if r["engine"] == "columnar" and r["savers"] in ref:
-            ratio = r["saver_months_per_s"] / ref[r["savers"]]["saver_months_per_s"]
+            agents = ref[r["savers"]]
+            ratio = r["saver_months_per_s"] / agents["saver_months_per_s"]
+            # Each round times both engines over the same stretch of the machine: the spread
+            # of the round-by-round ratios shows how far its drift moves the median's.
+            rounds = [a / c for c, a in zip(r["round_steps"], agents["round_steps"], strict=True)]
             lines.append(f"\nColumnar ({r['threads']} thread{'s' if r['threads'] > 1 else ''}) / per-saver "
-                         f"reference at {r['savers']:,} savers: {ratio:.0f}x")
+                         f"reference at {r['savers']:,} savers: {ratio:.0f}x "
+                         f"(round by round: {min(rounds):.0f}-{max(rounds):.0f}x)")
     lines.append(MARK_END)
     block = "\n".join(lines)
     print(block)
