@@ -46,7 +46,7 @@ from alt401k.agents import savers as sv
 from alt401k.agents.fund_mix import glide_composition
 from alt401k.agents.kernels import row_chunks
 from alt401k.model.assets import HOLDING_ASSET
-from alt401k.model.config import RunConfig
+from alt401k.model.config import RunConfig, SaverBehaviour
 from alt401k.model.model import Alt401kModel
 from alt401k.model.policy import load_scenario
 from alt401k.model.threads import set_kernel_threads
@@ -57,8 +57,11 @@ N_VINTAGES = 10
 """Five-year retirement vintages (2025, 2030, ..., 2070)."""
 N_SIDE = sv.N_OPTIONS - 1
 """Holdings outside the default fund: core, standalone and window (the options after 0)."""
-P_LEAVE, P_HARDSHIP = 0.015, 0.048 / 12
-"""Monthly separation and hardship rates (the model's calibration, docs/calibration.md)."""
+_SAVER = SaverBehaviour()
+P_LEAVE = _SAVER.job_change_prob_annual_young / 12.0
+P_HARDSHIP = _SAVER.hardship_prob_annual / 12.0
+"""Monthly separation (the young's job-change rate, the higher of the two) and hardship
+rates, from the model's calibration (`model.config.SaverBehaviour`, docs/calibration.md)."""
 SUMS = 8
 """Per-plan sums: heads, participating, employee, match, default-fund units bought (USD),
 side dollars, side gains, side fees."""
@@ -264,8 +267,9 @@ SIDE = {"dense": ("dense_bal", "dense_alloc"),
         "slots": ("slot_n", "slot_col", "slot_bal", "slot_alloc", "slot_df", "overflow", "overflow_bal",
                   "overflow_alloc")}
 """Each layout's side tables."""
-READ = ("sponsor", "vintage", "flags", "weight", "units", "salary", "deferral", "side_row", "next_event")
-"""The per-saver columns the saver pass reads (besides the side tables)."""
+READ = tuple(k for k in COMMON if k not in ("age_month", "review_p"))
+"""The per-saver columns the saver pass reads (besides the side tables); the other two
+only the acting savers' pass reads."""
 
 
 def model_state(n: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
@@ -342,7 +346,7 @@ def main() -> None:
     args = parser.parse_args()
     read_gbs = bandwidth_gbs()[0]
     print(f"Memory bandwidth {read_gbs:.1f} GB/s read (bench_model.bandwidth_gbs).")
-    print("| savers | threads | plans | side table | savers with a side row | acting a month | saver pass ms | "
+    print("| savers | threads | plans | side table | savers with a side row at the end | acting a month | saver pass ms | "
           "its reads at full bandwidth ms | events ms | fund pass ms | saver-months/s | state B/saver | "
           "B/plan (prototype's arrays) |")
     print("|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
