@@ -60,8 +60,9 @@ def outcomes(model: Alt401kModel, months: tuple[int, ...]) -> list[tuple[float, 
     alt = sum(t[f"assets_usd__{a}"] for a in ALTERNATIVES)
     rows = []
     for m in months:
-        r = t.iloc[min(m, len(t) - 1)]
-        rows.append((r.assets_usd / 1e12, alt.iloc[min(m, len(t) - 1)] / 1e9, r.share_savers_exposed_any_alt,
+        i = min(m, len(t) - 1)
+        r = t.iloc[i]
+        rows.append((r.assets_usd / 1e12, alt.iloc[i] / 1e9, r.share_savers_exposed_any_alt,
                      r.fees_usd / 1e9, r.assets_usd__default_fund__equity / r.assets_usd__default_fund))
     return rows
 
