@@ -13,10 +13,18 @@ is not a performance round of the present model but a proposal for its owners:
 - **holdings outside the default fund kept only for savers who have any** (the ~40% who
   are not defaulted), in a side table: dense (all 14 columns) or slotted (the occupied
   columns only, up to `SLOTS`, the rare rest in a dense overflow table);
-- **decisions drawn as waiting times**: each saver carries the month of its next event
-  (a review, a separation or a hardship withdrawal, geometric waiting times at today's
-  monthly rates), and only the savers whose month has come act, with draws of their own
-  from a counter-based generator keyed on (row, month); today every saver draws nine
+- **decisions timed by the rules' own clocks** (`--draws clocks`): each saver carries,
+  for each monthly rule (review, deferral drift, hardship, job change, enrolment,
+  restarting contributions), the month its clock next ticks, a geometric waiting time at
+  the rule's rate, and only the savers with a clock due act, with draws of their own from
+  a counter-based generator keyed on (row, month, draw). Where a rule's rate moves from
+  month to month (the review's with the equity market, the job change's with age) the
+  clock ticks at a bound on it and a tick is accepted with the ratio (thinning); where it
+  moves with the saver's state (the deferral drift with the distance to the preferred
+  rate, enrolment and hardship with participation) the clock is drawn afresh when the
+  state changes. Either way each rule's law month by month is today's exactly. Or
+  (`--draws keyed`) every saver evaluates every rule every month, as today, with keyed
+  draws computed in the pass instead of drawn into arrays. Today every saver draws nine
   uniforms every month;
 - **age and tenure kept as birth and hire months**, salaries relative to the wage index:
   nothing is written per saver to age the population.
@@ -25,12 +33,13 @@ The month here is the per-saver work of that design: contributions and match, ea
 holding's return and fee, units bought, the per-plan and per-fund sums that observation,
 fees, litigation and coworkers need (summed in row order by the thread that owns the
 plan's rows, as the present passes do), the events that come due, and the fund-level
-price update at every (plan, vintage). The acting savers' rules are sketched (a new
-waiting time, a rate change, a separated saver re-hired in the row), not the model's.
+price update at every (plan, vintage). The acting savers' rules are sketched (a rate
+change, a tenth of the units withdrawn, a separated saver re-hired in the row), not the
+model's; the deciding rules themselves (which savers act) are the model's, with its rates.
 It starts from a real model state (the default scenario after 14 months), converted.
 
     .venv/bin/python benchmarks/prototype_units.py                     # 1M and 10M savers
-    .venv/bin/python benchmarks/prototype_units.py --savers 1000000 --threads 1 --layouts slots
+    .venv/bin/python benchmarks/prototype_units.py --savers 1000000 --threads 1 --layouts slots --draws clocks
 
 Results: benchmarks/RESULTS.md, "What it would take".
 """
@@ -45,8 +54,8 @@ import numpy as np
 from alt401k.agents import savers as sv
 from alt401k.agents.fund_mix import glide_composition
 from alt401k.agents.kernels import row_chunks
-from alt401k.model.assets import HOLDING_ASSET
-from alt401k.model.config import RunConfig, SaverBehaviour
+from alt401k.model.assets import ASSET_CLASSES, HOLDING_ASSET
+from alt401k.model.config import RunConfig
 from alt401k.model.model import Alt401kModel
 from alt401k.model.policy import load_scenario
 from alt401k.model.threads import set_kernel_threads
@@ -57,25 +66,34 @@ N_VINTAGES = 10
 """Five-year retirement vintages (2025, 2030, ..., 2070)."""
 N_SIDE = sv.N_OPTIONS - 1
 """Holdings outside the default fund: core, standalone and window (the options after 0)."""
-_SAVER = SaverBehaviour()
-P_LEAVE = _SAVER.job_change_prob_annual_young / 12.0
-P_HARDSHIP = _SAVER.hardship_prob_annual / 12.0
-"""Monthly separation (the young's job-change rate, the higher of the two) and hardship
-rates, from the model's calibration (`model.config.SaverBehaviour`, docs/calibration.md)."""
 SUMS = 8
 """Per-plan sums: heads, participating, employee, match, default-fund units bought (USD),
 side dollars, side gains, side fees."""
 
 
 @njit(inline="always")
-def _uniform(row, month, k):  # pragma: no cover - compiled
-    """A uniform in [0, 1) for (row, month, draw k): splitmix64 of the three, so a saver's
-    draws do not depend on any other saver's, nor on threads."""
+def _mix(row, month, k):  # pragma: no cover - compiled
+    """splitmix64 of (row, month, draw k): 64 random bits that depend on no other saver's
+    draws, nor on threads, nor on which draws other rules took this month."""
     z = np.uint64(row) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(month) * np.uint64(0xBF58476D1CE4E5B9) + np.uint64(k)
     z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
     z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    z = z ^ (z >> np.uint64(31))
-    return (z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+    return z ^ (z >> np.uint64(31))
+
+
+@njit(inline="always")
+def _uniform(row, month, k):  # pragma: no cover - compiled
+    """A uniform in [0, 1) for (row, month, draw k), 53 bits of `_mix`."""
+    return (_mix(row, month, k) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+@njit(inline="always")
+def _uniform_pair(row, month, k):  # pragma: no cover - compiled
+    """Two uniforms in [0, 1) of 24 bits each (float32 resolution, as the model's draws)
+    from the two halves of one `_mix`."""
+    z = _mix(row, month, k)
+    scale = 1.0 / 16777216.0
+    return ((z & np.uint64(0xFFFFFFFF)) >> np.uint64(8)) * scale, (z >> np.uint64(40)) * scale
 
 
 @njit(inline="always")
@@ -85,10 +103,11 @@ def _wait(u, p):  # pragma: no cover - compiled
 
 
 @njit(inline="always")
-def _put(out, s, heads, part, employee, match, bought, side, gains, fees):  # pragma: no cover - compiled
-    """A plan's sums into its row of `out`."""
-    out[s, 0], out[s, 1], out[s, 2], out[s, 3] = heads, part, employee, match
-    out[s, 4], out[s, 5], out[s, 6], out[s, 7] = bought, side, gains, fees
+def _put(out, s, acc):  # pragma: no cover - compiled
+    """A plan's sums `acc` (heads, participating, employee, match, default-fund units bought
+    (USD), side dollars, side gains, side fees) into its row of `out`."""
+    for j in range(SUMS):
+        out[s, j] = acc[j]
 
 
 @njit(inline="always")
@@ -100,74 +119,155 @@ def _grow(b, r, fee_rate):  # pragma: no cover - compiled
     return b - fee, g, fee
 
 
+@njit(inline="always")
+def _money(i, s, w, fl, acc, wage, vintage, units, salary, deferral, match_rate, match_cap, price, side_row,
+           side_bal, side_alloc, side_return, side_fee, slots, slot_n, slot_col, slot_bal, slot_alloc, slot_df,
+           overflow, plan_side, fund_units):  # pragma: no cover - compiled
+    """One saver's money in its month: contributions and match, each side holding's return
+    and fee, the default-fund units bought; its plan's sums `acc` (heads, participating,
+    employee, match, bought, side, gains, fees) returned with the saver's added."""
+    heads, part, employee, match, bought, side, gains, fees = acc
+    a = 0.0
+    if fl & 3 == 3:  # participating and contributing
+        pay = salary[i] * wage / 12.0
+        e = pay * deferral[i]
+        m = pay * match_rate[s] * min(deferral[i], match_cap[s])
+        a = e + m
+        employee += w * e
+        match += w * m
+    heads += w
+    part += w * (fl & 1)
+    k = side_row[i]
+    to_fund = a
+    if k >= 0 and slots and slot_n[k] >= 0:
+        to_fund = a * slot_df[k]
+        for q in range(slot_n[k]):
+            j = slot_col[k, q]
+            b, g, fee = _grow(slot_bal[k, q] + a * slot_alloc[k, q], side_return[j], side_fee[s, j])
+            slot_bal[k, q] = b
+            plan_side[s, j] += w * b
+            side += w * b
+            gains += w * g
+            fees += w * fee
+    elif k >= 0:
+        d = overflow[k] if slots else k
+        to_fund = a * side_alloc[d, 0]
+        for j in range(N_SIDE):
+            b = side_bal[d, j] + a * side_alloc[d, j + 1]
+            if b != 0.0:
+                b, g, fee = _grow(b, side_return[j], side_fee[s, j])
+                side_bal[d, j] = b
+                plan_side[s, j] += w * b
+                side += w * b
+                gains += w * g
+                fees += w * fee
+    v = vintage[i]
+    u = units[i] + to_fund / price[s, v]
+    units[i] = u
+    bought += w * to_fund
+    fund_units[s, v] += w * u
+    return heads, part, employee, match, bought, side, gains, fees
+
+
+@njit(inline="always")
+def _begin_plan(s, plan_side, fund_units):  # pragma: no cover - compiled
+    """A plan's per-holding and per-fund sums zeroed before its first row adds to them."""
+    for j in range(N_SIDE):
+        plan_side[s, j] = 0.0
+    for v in range(N_VINTAGES):
+        fund_units[s, v] = 0.0
+
+
+REVIEW, SEPARATION, HARDSHIP, DRIFT, ENROL, RESTART = 1, 2, 4, 8, 16, 32
+"""Event flags of a saver's month; the last three are applied where they are decided,
+`_effect` applies the first three."""
+EVENTS = ("review", "separation", "hardship", "deferral drift", "enrolment", "restart")
+"""The flags' names, bit by bit."""
+
+
+@njit(inline="always")
+def _decide(i, s, month, fl, flags, deferral, preferred, age_month, retire_month, review_p, review_factor,
+            plan_auto, crash, rates):  # pragma: no cover - compiled
+    """Today's monthly decision rules for one saver, each a Bernoulli trial at its rate this
+    month, with draws keyed on (row, month, k): ODD §7.3's review (its rate raised by the
+    month's equity move), the deferral drift back to the preferred rate (a hazard rising
+    with the distance), enrolment, stopping and restarting contributions, §7.6's hardship
+    withdrawal and job change (its rate by age, the exact power only below the rate's bound).
+    Returns the month's event flags; the deferral and participation changes are made here."""
+    base, per_short, per_excess, p_hardship, bound, young, old, inattentive, p_slow, p_prompt, p_stop, p_restart = rates
+    code = 0
+    u0, u1 = _uniform_pair(i, month, 0)
+    if fl & 1:
+        if u0 < min(1.0, review_p[i] * review_factor):
+            code |= REVIEW
+        d, pref = deferral[i], preferred[i]
+        diff = d - pref
+        hazard = min(1.0, base * (1.0 + per_short * max(0.0, -diff) + per_excess * max(0.0, diff)))
+        if u1 < hazard and abs(diff) > 1e-12:
+            deferral[i] = pref
+            code |= DRIFT
+    elif not plan_auto[s] and u0 < (p_slow if review_p[i] <= inattentive else p_prompt):
+        flags[i] = fl | 1
+        deferral[i] = preferred[i]
+        code |= ENROL
+    u2, u3 = _uniform_pair(i, month, 1)
+    if fl & 1 and u2 < p_hardship:
+        code |= HARDSHIP
+    if month >= retire_month[i]:
+        code |= SEPARATION
+    elif u3 < bound:
+        age = (month - age_month[i]) / 12.0
+        annual = young + (old - young) * min(1.0, max(0.0, (age - 25.0) / 30.0))
+        if u3 < 1.0 - (1.0 - annual) ** (1.0 / 12.0):
+            code |= SEPARATION
+    contributing = fl & 2
+    if (crash and contributing) or not contributing:
+        u4 = _uniform(i, month, 2)
+        if crash and contributing and u4 < p_stop:
+            flags[i] = flags[i] & ~np.uint8(2)
+        elif not contributing and u4 < p_restart:
+            flags[i] = flags[i] | np.uint8(2)
+            code |= RESTART
+    return code
+
+
 @njit(parallel=True, nogil=True)
 def saver_month(bounds, month, wage, sponsor, vintage, flags, weight, units, salary, deferral,
                 match_rate, match_cap, price, side_row, side_bal, side_alloc, side_return, side_fee,
                 slots, slot_n, slot_col, slot_bal, slot_alloc, slot_df, overflow,
-                next_event, plan_sums, plan_side, fund_units, acting):  # pragma: no cover - compiled
+                keyed, next_event, preferred, age_month, retire_month, review_p, review_factor, plan_auto, crash,
+                rates, plan_sums, plan_side, fund_units, acting):  # pragma: no cover - compiled
     """Every saver's month in one pass (chunks of whole plans, as `row_chunks` cuts them);
     each plan's sums added in row order in local accumulators, as the model's passes do.
     Side holdings in the dense table (`side_bal`, `side_alloc`: every column of a side
     row) or, with `slots`, in the slot table (a side row's occupied columns only; rows
-    with more than `SLOTS` in the dense table, row `overflow[k]`)."""
+    with more than `SLOTS` in the dense table, row `overflow[k]`).
+
+    Then each saver's events: with `keyed`, today's rules evaluated every month for every
+    saver (`_decide`), the event flags into `acting`; else whether one of the saver's
+    clocks is due (`next_event`), for `act_clocks`."""
     for c in prange(bounds.shape[0] - 1):
         plan = -1
-        heads = part = employee = match = bought = side = gains = fees = 0.0
+        acc = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
         for i in range(bounds[c], bounds[c + 1]):
             s = sponsor[i]
             if s != plan:
                 if plan >= 0:
-                    _put(plan_sums, plan, heads, part, employee, match, bought, side, gains, fees)
+                    _put(plan_sums, plan, acc)
                 plan = s
-                heads = part = employee = match = bought = side = gains = fees = 0.0
-                for j in range(N_SIDE):
-                    plan_side[s, j] = 0.0
-                for v in range(N_VINTAGES):
-                    fund_units[s, v] = 0.0
-            w = weight[i]
+                acc = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+                _begin_plan(s, plan_side, fund_units)
             fl = flags[i]
-            a = 0.0
-            if fl & 3 == 3:  # participating and contributing
-                pay = salary[i] * wage / 12.0
-                e = pay * deferral[i]
-                m = pay * match_rate[s] * min(deferral[i], match_cap[s])
-                a = e + m
-                employee += w * e
-                match += w * m
-            heads += w
-            part += w * (fl & 1)
-            k = side_row[i]
-            to_fund = a
-            if k >= 0 and slots and slot_n[k] >= 0:
-                to_fund = a * slot_df[k]
-                for q in range(slot_n[k]):
-                    j = slot_col[k, q]
-                    b, g, fee = _grow(slot_bal[k, q] + a * slot_alloc[k, q], side_return[j], side_fee[s, j])
-                    slot_bal[k, q] = b
-                    plan_side[s, j] += w * b
-                    side += w * b
-                    gains += w * g
-                    fees += w * fee
-            elif k >= 0:
-                d = overflow[k] if slots else k
-                to_fund = a * side_alloc[d, 0]
-                for j in range(N_SIDE):
-                    b = side_bal[d, j] + a * side_alloc[d, j + 1]
-                    if b != 0.0:
-                        b, g, fee = _grow(b, side_return[j], side_fee[s, j])
-                        side_bal[d, j] = b
-                        plan_side[s, j] += w * b
-                        side += w * b
-                        gains += w * g
-                        fees += w * fee
-            v = vintage[i]
-            u = units[i] + to_fund / price[s, v]
-            units[i] = u
-            bought += w * to_fund
-            fund_units[s, v] += w * u
-            acting[i] = next_event[i] <= month
+            acc = _money(i, s, weight[i], fl, acc, wage, vintage, units, salary, deferral, match_rate,
+                         match_cap, price, side_row, side_bal, side_alloc, side_return, side_fee, slots, slot_n,
+                         slot_col, slot_bal, slot_alloc, slot_df, overflow, plan_side, fund_units)
+            if keyed:
+                acting[i] = _decide(i, s, month, fl, flags, deferral, preferred, age_month, retire_month, review_p,
+                                    review_factor, plan_auto, crash, rates)
+            else:
+                acting[i] = next_event[i] <= month
         if plan >= 0:
-            _put(plan_sums, plan, heads, part, employee, match, bought, side, gains, fees)
+            _put(plan_sums, plan, acc)
 
 
 @njit(parallel=True, nogil=True)
@@ -183,26 +283,141 @@ def fund_month(price, fee_monthly, composition, asset_return):  # pragma: no cov
             price[s, v] *= (1.0 + r) * (1.0 - fee_monthly[s])
 
 
+@njit(inline="always")
+def _effect(i, month, code, age_month, retire_month, deferral, flags, units, side_row):  # pragma: no cover - compiled
+    """A sketch of what an acting saver's event does: a separated saver's row becomes a new
+    hire at the same plan, a hardship withdrawal takes a tenth of the fund units, a review
+    moves the deferral rate."""
+    if code & SEPARATION:
+        units[i] = 0.0
+        side_row[i] = -1
+        age_month[i] = month - 12 * 22 - int(_uniform(i, month, 5) * 12 * 23)
+        retire_month[i] = age_month[i] + 12 * 65
+        deferral[i] = 0.03
+        flags[i] = 3
+        return
+    if code & HARDSHIP:
+        units[i] *= 0.9
+    if code & REVIEW:
+        deferral[i] = min(0.5, max(0.0, deferral[i] + 0.01 * (_uniform(i, month, 6) - 0.4)))
+
+
+CLOCKS = 6
+"""The rules' own clocks (`act_clocks`): review, deferral drift, hardship, job change,
+enrolment, restarting contributions."""
+C_REVIEW, C_DRIFT, C_HARDSHIP, C_LEAVE, C_ENROL, C_RESTART = range(CLOCKS)
+NEVER = np.iinfo(np.int16).max
+"""The month of a clock whose rate is zero."""
+REVIEW_BOUND = 2.0
+"""The review clock ticks at `REVIEW_BOUND` times a saver's review rate and a tick is a
+review with probability (this month's attention factor) / REVIEW_BOUND (thinning: exact
+while monthly equity moves stay under 25%; a month beyond that would be evaluated for
+every saver with keyed draws, as `saver_month` does with `keyed`)."""
+
+
+@njit(inline="always")
+def _clock_rate(c, i, s, fl, deferral, preferred, review_p, plan_auto, rates):  # pragma: no cover - compiled
+    """The monthly rate at which clock `c` of saver i ticks, given its state now: a rule's
+    rate, or for the review and job-change clocks a bound on it (thinned in `act_clocks`)."""
+    base, per_short, per_excess, p_hardship, bound, young, old, inattentive, p_slow, p_prompt, p_stop, p_restart = rates
+    if c == C_REVIEW:
+        return min(1.0, review_p[i] * REVIEW_BOUND) if fl & 1 else 0.0
+    if c == C_DRIFT:
+        diff = deferral[i] - preferred[i]
+        if not fl & 1 or abs(diff) <= 1e-12:
+            return 0.0
+        return min(1.0, base * (1.0 + per_short * max(0.0, -diff) + per_excess * max(0.0, diff)))
+    if c == C_HARDSHIP:
+        return p_hardship if fl & 1 else 0.0
+    if c == C_LEAVE:
+        return bound
+    if c == C_ENROL:
+        if fl & 1 or plan_auto[s]:
+            return 0.0
+        return p_slow if review_p[i] <= inattentive else p_prompt
+    return p_restart if not fl & 2 else 0.0
+
+
+@njit(inline="always")
+def _next_tick(i, month, c, p):  # pragma: no cover - compiled
+    """The month clock `c` next ticks, at monthly rate p, after `month` (keyed draw)."""
+    if p <= 0.0:
+        return NEVER
+    return min(NEVER, month + _wait(_uniform(i, month, 16 + c), p))
+
+
 @njit(parallel=True, nogil=True)
-def act(rows, month, age_month, deferral, flags, next_event, units, side_row, review_p):  # pragma: no cover - compiled
-    """The savers whose event came due: which event (review, separation or hardship, by
-    their rates), a sketch of its effect, and the waiting time to the next."""
+def act_clocks(rows, month, codes, clocks, next_event, sponsor, age_month, retire_month, deferral, preferred, flags, units,
+               side_row, review_p, review_factor, plan_auto, rates):  # pragma: no cover - compiled
+    """The savers one of whose clocks has come due: each due clock's rule (a tick of the
+    review or job-change clock accepted with the ratio of the rule's rate this month to the
+    clock's bound), the effect (`_effect`), the due clocks and those whose rate the saver's
+    new state changes drawn afresh (geometric waiting times are memoryless, so redrawing at
+    a change of rate is exact), and the month of the next tick."""
+    bound, young, old = rates[4], rates[5], rates[6]
     for r in prange(rows.shape[0]):
         i = rows[r]
-        p_review = review_p[i]
-        total = p_review + P_LEAVE + P_HARDSHIP
-        u = _uniform(i, month, 0) * total
-        if u < P_LEAVE:  # a separation: the row becomes a new hire at the same plan
-            units[i] = 0.0
-            side_row[i] = -1
-            age_month[i] = month - 12 * 22 - int(_uniform(i, month, 1) * 12 * 23)
-            deferral[i] = 0.03
-            flags[i] = 3
-        elif u < P_LEAVE + P_HARDSHIP:
-            units[i] *= 0.9
-        else:
-            deferral[i] = min(0.5, max(0.0, deferral[i] + 0.01 * (_uniform(i, month, 2) - 0.4)))
-        next_event[i] = month + _wait(_uniform(i, month, 3), total)
+        s = sponsor[i]
+        code = 0
+        for c in range(CLOCKS):
+            if clocks[i, c] > month:
+                continue
+            u = _uniform(i, month, 8 + c)
+            if c == C_REVIEW:
+                if u * REVIEW_BOUND < review_factor:
+                    code |= REVIEW
+            elif c == C_DRIFT:
+                deferral[i] = preferred[i]
+                code |= DRIFT
+            elif c == C_HARDSHIP:
+                code |= HARDSHIP
+            elif c == C_LEAVE:
+                age = (month - age_month[i]) / 12.0
+                annual = young + (old - young) * min(1.0, max(0.0, (age - 25.0) / 30.0))
+                if u * bound < 1.0 - (1.0 - annual) ** (1.0 / 12.0):
+                    code |= SEPARATION
+            elif c == C_ENROL:
+                flags[i] = flags[i] | np.uint8(1)
+                deferral[i] = preferred[i]
+                code |= ENROL
+            else:
+                flags[i] = flags[i] | np.uint8(2)
+                code |= RESTART
+            clocks[i, c] = _next_tick(i, month, c, _clock_rate(c, i, s, flags[i], deferral, preferred, review_p,
+                                                              plan_auto, rates))
+        if month >= retire_month[i]:
+            code |= SEPARATION
+        _effect(i, month, code, age_month, retire_month, deferral, flags, units, side_row)
+        codes[i] = code
+        if code != 0:  # every clock whose rate the saver's state sets, at its new rate
+            for c in (C_REVIEW, C_DRIFT, C_HARDSHIP, C_ENROL, C_RESTART):
+                clocks[i, c] = _next_tick(i, month, c, _clock_rate(c, i, s, flags[i], deferral, preferred, review_p,
+                                                                  plan_auto, rates))
+        first = NEVER
+        for c in range(CLOCKS):
+            first = min(first, clocks[i, c])
+        next_event[i] = min(first, retire_month[i])
+
+
+@njit(parallel=True, nogil=True)
+def start_clocks(month, clocks, next_event, sponsor, flags, deferral, preferred, review_p, retire_month, plan_auto,
+                 rates):  # pragma: no cover - compiled
+    """Every saver's clocks at their rates in `month`, and the month of its first tick."""
+    for i in prange(clocks.shape[0]):
+        first = retire_month[i]
+        for c in range(CLOCKS):
+            clocks[i, c] = _next_tick(i, month, c, _clock_rate(c, i, sponsor[i], flags[i], deferral, preferred,
+                                                              review_p, plan_auto, rates))
+            first = min(first, clocks[i, c])
+        next_event[i] = first
+
+
+@njit(parallel=True, nogil=True)
+def act_keyed(rows, month, codes, age_month, retire_month, deferral, flags, units, side_row):  # pragma: no cover - compiled
+    """The savers with an event this month (`saver_month` with `keyed`): its effect (`_effect`)."""
+    for r in prange(rows.shape[0]):
+        i = rows[r]
+        _effect(i, month, codes[i], age_month, retire_month, deferral, flags, units, side_row)
 
 
 SLOTS = 4
@@ -220,10 +435,6 @@ def convert(model: Alt401kModel) -> dict[str, np.ndarray]:
     has_side = (pop.style != sv.DEFAULTED) | (pop.balance_usd[:, sv.N_DF:] != 0).any(axis=1)
     side_row = np.full(n, -1, dtype=np.int32)
     side_row[has_side] = np.arange(int(has_side.sum()), dtype=np.int32)
-    review_p = pop.review_prob_monthly
-    total_p = review_p + P_LEAVE + P_HARDSHIP
-    rng = np.random.default_rng(14)
-    first = 1 + np.floor(np.log1p(-rng.random(n)) / np.log1p(-total_p)).astype(np.int64)
     side_bal = np.ascontiguousarray(pop.balance_usd[has_side, sv.N_DF:])
     side_alloc = pop.allocation[has_side].astype(np.float32)
     # The slot table: each side row's occupied columns (held or directed to) first, in order.
@@ -244,9 +455,10 @@ def convert(model: Alt401kModel) -> dict[str, np.ndarray]:
         "salary": pop.salary_usd_annual / model.wage_index,
         "deferral": pop.deferral_rate.copy(),
         "side_row": side_row,
-        "next_event": (14 + first).astype(np.int16),
         "age_month": (14 - np.round(12 * pop.age_years)).astype(np.int16),
-        "review_p": review_p.astype(np.float32),
+        "retire_month": (14 + np.round(12 * (pop.retirement_age_years - pop.age_years))).astype(np.int16),
+        "preferred": pop.preferred_deferral_rate.astype(np.float32),
+        "review_p": pop.review_prob_monthly.astype(np.float32),
         "dense_bal": side_bal,
         "dense_alloc": side_alloc,
         "slot_n": np.where(over, -1, count).astype(np.int8),
@@ -260,16 +472,20 @@ def convert(model: Alt401kModel) -> dict[str, np.ndarray]:
     }
 
 
-COMMON = ("sponsor", "vintage", "flags", "weight", "units", "salary", "deferral", "side_row", "next_event",
-          "age_month", "review_p")
-"""The per-saver columns of both layouts."""
+MONEY = ("sponsor", "vintage", "flags", "weight", "units", "salary", "deferral", "side_row")
+"""The per-saver columns the money part of the saver pass reads (`_money`)."""
+COMMON = MONEY + ("age_month", "retire_month", "review_p")
+"""The per-saver columns of every variant."""
+DRAWS = {"clocks": ("next_event", "clocks", "preferred"), "keyed": ("preferred",)}
+"""Each way of drawing the events' own columns: the rules' clocks and the month of the
+first (`act_clocks`), or none but the preferred deferral rate that the deferral drift
+reads (both read it)."""
+READ = {"clocks": MONEY + ("next_event",), "keyed": COMMON + ("preferred",)}
+"""The per-saver columns each variant's saver pass reads (besides the side tables)."""
 SIDE = {"dense": ("dense_bal", "dense_alloc"),
         "slots": ("slot_n", "slot_col", "slot_bal", "slot_alloc", "slot_df", "overflow", "overflow_bal",
                   "overflow_alloc")}
 """Each layout's side tables."""
-READ = tuple(k for k in COMMON if k not in ("age_month", "review_p"))
-"""The per-saver columns the saver pass reads (besides the side tables); the other two
-only the acting savers' pass reads."""
 
 
 def model_state(n: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
@@ -284,19 +500,36 @@ def model_state(n: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     age = np.tile(65.0 - 5.0 * np.arange(N_VINTAGES) - 2.5, n_plans)
     plan_of = np.repeat(np.arange(n_plans, dtype=np.int32), N_VINTAGES)
     asset_return = np.asarray(model.last_returns.reported, dtype=np.float64)
+    b = model.config.saver
+    equity_move = abs(float(model.last_returns.true[ASSET_CLASSES.index("equity")]))
     plan = {
+        "plan_auto": model.plans.auto_enroll.copy(),
+        "review_factor": 1.0 + b.attention_boost_per_equity_move * equity_move,
+        "rates": (b.deferral_change_base_monthly, b.deferral_change_per_distance, b.deferral_change_per_excess,
+                  sv.hardship_threshold(b.hardship_prob_annual),
+                  sv.job_change_bound(b.job_change_prob_annual_young, b.job_change_prob_annual_old),
+                  b.job_change_prob_annual_young, b.job_change_prob_annual_old, b.review_prob_monthly[0],
+                  b.procrastinator_enrol_prob_monthly, b.voluntary_enrol_prob_monthly,
+                  b.stop_contributing_prob_crash, b.restart_contributing_prob),
         "match_rate": model.plans.match_rate.copy(), "match_cap": model.plans.match_cap.copy(),
         "side_fee": np.ascontiguousarray(fee[:, sv.N_DF:]), "fund_fee": fee[:, : sv.N_DF].mean(axis=1),
         "composition": glide_composition(age, model.plan_views.sleeve(), plan_of).reshape(n_plans, N_VINTAGES, -1),
         "asset_return": asset_return, "side_return": asset_return[HOLDING_ASSET[sv.N_DF:]].copy(),
     }
-    return convert(model), plan
+    st = convert(model)
+    st["clocks"] = np.empty((n, CLOCKS), dtype=np.int16)
+    st["next_event"] = np.empty(n, dtype=np.int16)
+    start_clocks(14, st["clocks"], st["next_event"], st["sponsor"], st["flags"], st["deferral"], st["preferred"],
+                 st["review_p"], st["retire_month"], plan["plan_auto"], plan["rates"])
+    return st, plan
 
 
-def measure(st: dict[str, np.ndarray], plan: dict[str, np.ndarray], layout: str, threads: int, months: int,
-            read_gbs: float) -> str:
+def measure(st: dict[str, np.ndarray], plan: dict[str, np.ndarray], layout: str, draws: str, threads: int,
+            months: int, read_gbs: float) -> tuple[str, np.ndarray]:
     """One line of results: the prototype month on a copy of `st` with `layout`'s side table
-    (`read_gbs`: this machine's read bandwidth, for the floor of a pass that reads the state)."""
+    and `draws`' events (`read_gbs`: this machine's read bandwidth, for the floor of a pass
+    that reads the state); and the savers each event (`EVENTS`) came to in each month,
+    shape (months, len(EVENTS)), counted outside the timed passes."""
     set_kernel_threads(threads)
     st = {k: v.copy() for k, v in st.items()}
     n, n_plans = st["sponsor"].size, plan["match_rate"].size
@@ -306,34 +539,61 @@ def measure(st: dict[str, np.ndarray], plan: dict[str, np.ndarray], layout: str,
     price = np.ones((n_plans, N_VINTAGES))
     plan_sums, plan_side = np.zeros((n_plans, SUMS)), np.zeros((n_plans, N_SIDE))
     fund_units = np.zeros((n_plans, N_VINTAGES))
-    acting = np.zeros(n, dtype=np.bool_)
+    acting = np.zeros(n, dtype=np.uint8)
+    codes = acting if draws == "keyed" else np.zeros(n, dtype=np.uint8)
+    money = (st["sponsor"], st["vintage"], st["flags"], st["weight"], st["units"], st["salary"], st["deferral"],
+             plan["match_rate"], plan["match_cap"], price, st["side_row"], dense_bal, dense_alloc, plan["side_return"],
+             plan["side_fee"], slots, st["slot_n"], st["slot_col"], st["slot_bal"], st["slot_alloc"], st["slot_df"],
+             st["overflow"])
+    sums = (plan_sums, plan_side, fund_units, acting)
 
-    def one_month(month: int) -> tuple[float, float, float, int]:
+    def one_month(month: int) -> tuple[float, ...]:
         t0 = time.perf_counter()
         fund_month(price, plan["fund_fee"], plan["composition"], plan["asset_return"])
         t1 = time.perf_counter()
-        saver_month(bounds, month, 1.0, st["sponsor"], st["vintage"], st["flags"], st["weight"], st["units"],
-                    st["salary"], st["deferral"], plan["match_rate"], plan["match_cap"], price, st["side_row"],
-                    dense_bal, dense_alloc, plan["side_return"], plan["side_fee"], slots, st["slot_n"],
-                    st["slot_col"], st["slot_bal"], st["slot_alloc"], st["slot_df"], st["overflow"],
-                    st["next_event"], plan_sums, plan_side, fund_units, acting)
+        saver_month(bounds, month, 1.0, *money, draws == "keyed", st["next_event"], st["preferred"],
+                    st["age_month"], st["retire_month"], st["review_p"], plan["review_factor"], plan["plan_auto"],
+                    False, plan["rates"], *sums)
         t2 = time.perf_counter()
         rows = np.flatnonzero(acting)
-        act(rows, month, st["age_month"], st["deferral"], st["flags"], st["next_event"], st["units"],
-            st["side_row"], st["review_p"])
-        return t1 - t0, t2 - t1, time.perf_counter() - t2, rows.size
+        if draws == "keyed":
+            act_keyed(rows, month, acting, st["age_month"], st["retire_month"], st["deferral"], st["flags"],
+                      st["units"], st["side_row"])
+        else:
+            act_clocks(rows, month, codes, st["clocks"], st["next_event"], st["sponsor"], st["age_month"], st["retire_month"],
+                       st["deferral"], st["preferred"], st["flags"], st["units"], st["side_row"], st["review_p"],
+                       plan["review_factor"], plan["plan_auto"], plan["rates"])
+        t3 = time.perf_counter()
+        events = [np.count_nonzero(codes[rows] & (1 << b)) for b in range(len(EVENTS))]
+        return t1 - t0, t2 - t1, t3 - t2, rows.size, *events
 
     one_month(14)  # compile
     times = np.array([one_month(month) for month in range(15, 15 + months)])
     fund_ms, pass_ms, act_ms = (statistics.median(col) * 1e3 for col in times[:, :3].T)
     month_ms = statistics.median(times[:, :3].sum(axis=1)) * 1e3
-    floor_ms = sum(st[k].nbytes for k in READ + SIDE[layout]) / read_gbs / 1e6
-    state_bytes = sum(st[k].nbytes for k in COMMON + SIDE[layout])
+    floor_ms = sum(st[k].nbytes for k in READ[draws] + SIDE[layout]) / read_gbs / 1e6
+    state_bytes = sum(st[k].nbytes for k in COMMON + DRAWS[draws] + SIDE[layout])
     plan_bytes = sum(a.nbytes for a in (price, plan_sums, plan_side, fund_units, plan["composition"],
                                         plan["side_fee"]))
-    return (f"| {n:,} | {threads} | {n_plans:,} | {layout} | {np.mean(st['side_row'] >= 0):.0%} | "
+    return (f"| {n:,} | {threads} | {n_plans:,} | {layout} | {draws} | {np.mean(st['side_row'] >= 0):.0%} | "
             f"{times[:, 3].mean() / n:.1%} | {pass_ms:.2f} | {floor_ms:.2f} | {act_ms:.2f} | {fund_ms:.2f} | "
-            f"{n / month_ms / 1e3:.0f}M | {state_bytes / n:.0f} | {plan_bytes / n_plans:.0f} |")
+            f"{n / month_ms / 1e3:.0f}M | {state_bytes / n:.0f} | {plan_bytes / n_plans:.0f} |"), times[:, 4:]
+
+
+def law_table(counts: dict[str, np.ndarray], n: int) -> str:
+    """Each event's monthly rate per 1,000 savers under each way of drawing it, mean and
+    standard error over the months (the clocks are exact in law iff they agree with the
+    keyed monthly draws up to sampling error; the states drift apart, each variant's
+    sketched effects acting on its own draws)."""
+    lines = ["| event | " + " | ".join(f"{d} per 1,000 a month" for d in counts) + " |",
+             "|---|" + "---:|" * len(counts)]
+    for b, name in enumerate(EVENTS):
+        cells = []
+        for c in counts.values():
+            rate = 1e3 * c[:, b] / n
+            cells.append(f"{rate.mean():.3f} ± {rate.std(ddof=1) / np.sqrt(rate.size):.3f}")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -342,19 +602,24 @@ def main() -> None:
     parser.add_argument("--savers", type=int, nargs="+", default=[1_000_000, 10_000_000])
     parser.add_argument("--threads", type=int, nargs="+", default=[2, 1])
     parser.add_argument("--layouts", nargs="+", choices=tuple(SIDE), default=list(SIDE))
+    parser.add_argument("--draws", nargs="+", choices=tuple(DRAWS), default=list(DRAWS))
     parser.add_argument("--months", type=int, default=24)
     args = parser.parse_args()
     read_gbs = bandwidth_gbs()[0]
     print(f"Memory bandwidth {read_gbs:.1f} GB/s read (bench_model.bandwidth_gbs).")
-    print("| savers | threads | plans | side table | savers with a side row at the end | acting a month | saver pass ms | "
+    print("| savers | threads | plans | side table | events | savers with a side row at the end | acting a month | saver pass ms | "
           "its reads at full bandwidth ms | events ms | fund pass ms | saver-months/s | state B/saver | "
           "B/plan (prototype's arrays) |")
-    print("|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for n in args.savers:
         st, plan = model_state(n)
         for threads in args.threads:
             for layout in args.layouts:
-                print(measure(st, plan, layout, threads, args.months, read_gbs), flush=True)
+                counts = {}
+                for draws in args.draws:
+                    line, counts[draws] = measure(st, plan, layout, draws, threads, args.months, read_gbs)
+                    print(line, flush=True)
+        print(f"\nEvents at {n:,} savers, the last layout and thread count:\n" + law_table(counts, n), flush=True)
         del st, plan
 
 
