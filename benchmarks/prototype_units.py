@@ -235,18 +235,20 @@ def _decide(i, s, month, fl, flags, deferral, preferred, age_month, retire_month
 def saver_month(bounds, month, wage, sponsor, vintage, flags, weight, units, salary, deferral,
                 match_rate, match_cap, price, side_row, side_bal, side_alloc, side_return, side_fee,
                 slots, slot_n, slot_col, slot_bal, slot_alloc, slot_df, overflow,
-                keyed, next_event, preferred, age_month, retire_month, review_p, review_factor, plan_auto, crash,
-                rates, plan_sums, plan_side, fund_units, acting):  # pragma: no cover - compiled
+                keyed, clocks, next_event, preferred, age_month, retire_month, review_p, review_factor, plan_auto,
+                crash, rates, logs, plan_sums, plan_side, fund_units, acting):  # pragma: no cover - compiled
     """Every saver's month in one pass (chunks of whole plans, as `row_chunks` cuts them);
     each plan's sums added in row order in local accumulators, as the model's passes do.
     Side holdings in the dense table (`side_bal`, `side_alloc`: every column of a side
     row) or, with `slots`, in the slot table (a side row's occupied columns only; rows
     with more than `SLOTS` in the dense table, row `overflow[k]`).
 
-    Then each saver's events: with `keyed`, today's rules evaluated every month for every
-    saver (`_decide`), the event flags into `acting`; else whether one of the saver's
-    clocks is due (`next_event`), for `act_clocks`."""
+    Then each saver's events, their flags into `acting`: with `keyed`, today's rules
+    evaluated every month for every saver (`_decide`); else the rules whose clock is due,
+    for the savers with one (`_act_clocks`), while the saver's row is in cache (a separate
+    pass over the acting rows afterwards was slower: its scattered reads miss the cache)."""
     for c in prange(bounds.shape[0] - 1):
+        drawn = np.empty(CLOCKS)
         plan = -1
         acc = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
         for i in range(bounds[c], bounds[c + 1]):
@@ -262,10 +264,17 @@ def saver_month(bounds, month, wage, sponsor, vintage, flags, weight, units, sal
                          match_cap, price, side_row, side_bal, side_alloc, side_return, side_fee, slots, slot_n,
                          slot_col, slot_bal, slot_alloc, slot_df, overflow, plan_side, fund_units)
             if keyed:
-                acting[i] = _decide(i, s, month, fl, flags, deferral, preferred, age_month, retire_month, review_p,
-                                    review_factor, plan_auto, crash, rates)
+                code = _decide(i, s, month, fl, flags, deferral, preferred, age_month, retire_month, review_p,
+                               review_factor, plan_auto, crash, rates)
+                if code:
+                    _effect(i, month, code, age_month, retire_month, deferral, flags, units, side_row)
+                acting[i] = code
+            elif next_event[i] <= month:
+                acting[i] = _act_clocks(i, s, month, drawn, clocks, next_event, age_month, retire_month, deferral,
+                                        preferred, flags, units, side_row, review_p, review_factor, plan_auto, rates,
+                                        logs)
             else:
-                acting[i] = next_event[i] <= month
+                acting[i] = 0
         if plan >= 0:
             _put(plan_sums, plan, acc)
 
@@ -339,85 +348,95 @@ def _clock_rate(c, i, s, fl, deferral, preferred, review_p, plan_auto, rates):  
 
 
 @njit(inline="always")
-def _next_tick(i, month, c, p):  # pragma: no cover - compiled
-    """The month clock `c` next ticks, at monthly rate p, after `month` (keyed draw)."""
+def _next_tick(i, month, c, p, logs):  # pragma: no cover - compiled
+    """The month clock `c` next ticks, at monthly rate p, after `month` (keyed draw).
+    log(1 - p) of the rules whose rate is a constant comes from `logs` (`clock_logs`)."""
     if p <= 0.0:
         return NEVER
-    return min(NEVER, month + _wait(_uniform(i, month, 16 + c), p))
+    if c == C_LEAVE:
+        lq = logs[0]
+    elif c == C_HARDSHIP:
+        lq = logs[1]
+    elif c == C_ENROL:
+        lq = logs[2] if p == logs[5] else logs[3]
+    elif c == C_RESTART:
+        lq = logs[4]
+    else:
+        lq = np.log1p(-p)
+    return min(NEVER, month + 1 + int(np.log1p(-_uniform(i, month, 16 + c)) / lq))
 
 
-@njit(parallel=True, nogil=True)
-def act_clocks(rows, month, codes, clocks, next_event, sponsor, age_month, retire_month, deferral, preferred, flags, units,
-               side_row, review_p, review_factor, plan_auto, rates):  # pragma: no cover - compiled
-    """The savers one of whose clocks has come due: each due clock's rule (a tick of the
+def clock_logs(rates: tuple[float, ...]) -> tuple[float, ...]:
+    """log(1 - p) of the constant clock rates (job change's bound, hardship, slow and prompt
+    enrolment, restart), and the slow enrolment rate that tells the two apart."""
+    bound, p_hardship, p_slow, p_prompt, p_restart = rates[4], rates[3], rates[8], rates[9], rates[11]
+    return (*(float(np.log1p(-q)) for q in (bound, p_hardship, p_slow, p_prompt, p_restart)), p_slow)
+
+
+@njit(inline="always")
+def _act_clocks(i, s, month, drawn, clocks, next_event, age_month, retire_month, deferral, preferred, flags, units,
+                side_row, review_p, review_factor, plan_auto, rates, logs):  # pragma: no cover - compiled
+    """Saver i, one of whose clocks has come due: each due clock's rule (a tick of the
     review or job-change clock accepted with the ratio of the rule's rate this month to the
-    clock's bound), the effect (`_effect`), the due clocks and those whose rate the saver's
-    new state changes drawn afresh (geometric waiting times are memoryless, so redrawing at
-    a change of rate is exact), and the month of the next tick."""
+    clock's bound), the effect (`_effect`), then each clock drawn afresh that ticked or
+    whose rate the saver's new state changed (geometric waiting times are memoryless, so
+    redrawing at a change of rate is exact; the others keep their month), and the month of
+    the next tick. Returns the month's event flags. `drawn` (CLOCKS,) is scratch: the rates
+    the clocks were drawn at."""
     bound, young, old = rates[4], rates[5], rates[6]
-    for r in prange(rows.shape[0]):
-        i = rows[r]
-        s = sponsor[i]
-        code = 0
-        for c in range(CLOCKS):
-            if clocks[i, c] > month:
-                continue
-            u = _uniform(i, month, 8 + c)
-            if c == C_REVIEW:
-                if u * REVIEW_BOUND < review_factor:
-                    code |= REVIEW
-            elif c == C_DRIFT:
-                deferral[i] = preferred[i]
-                code |= DRIFT
-            elif c == C_HARDSHIP:
-                code |= HARDSHIP
-            elif c == C_LEAVE:
-                age = (month - age_month[i]) / 12.0
-                annual = young + (old - young) * min(1.0, max(0.0, (age - 25.0) / 30.0))
-                if u * bound < 1.0 - (1.0 - annual) ** (1.0 / 12.0):
-                    code |= SEPARATION
-            elif c == C_ENROL:
-                flags[i] = flags[i] | np.uint8(1)
-                deferral[i] = preferred[i]
-                code |= ENROL
-            else:
-                flags[i] = flags[i] | np.uint8(2)
-                code |= RESTART
-            clocks[i, c] = _next_tick(i, month, c, _clock_rate(c, i, s, flags[i], deferral, preferred, review_p,
-                                                              plan_auto, rates))
-        if month >= retire_month[i]:
-            code |= SEPARATION
-        _effect(i, month, code, age_month, retire_month, deferral, flags, units, side_row)
-        codes[i] = code
-        if code != 0:  # every clock whose rate the saver's state sets, at its new rate
-            for c in (C_REVIEW, C_DRIFT, C_HARDSHIP, C_ENROL, C_RESTART):
-                clocks[i, c] = _next_tick(i, month, c, _clock_rate(c, i, s, flags[i], deferral, preferred, review_p,
-                                                                  plan_auto, rates))
-        first = NEVER
-        for c in range(CLOCKS):
-            first = min(first, clocks[i, c])
-        next_event[i] = min(first, retire_month[i])
+    for c in range(CLOCKS):  # each clock was drawn at the rate the saver's state gives now
+        drawn[c] = _clock_rate(c, i, s, flags[i], deferral, preferred, review_p, plan_auto, rates)
+    code = 0
+    due = 0
+    for c in range(CLOCKS):
+        if clocks[i, c] > month:
+            continue
+        due |= 1 << c
+        u = _uniform(i, month, 8 + c)
+        if c == C_REVIEW:
+            if u * REVIEW_BOUND < review_factor:
+                code |= REVIEW
+        elif c == C_DRIFT:
+            deferral[i] = preferred[i]
+            code |= DRIFT
+        elif c == C_HARDSHIP:
+            code |= HARDSHIP
+        elif c == C_LEAVE:
+            age = (month - age_month[i]) / 12.0
+            annual = young + (old - young) * min(1.0, max(0.0, (age - 25.0) / 30.0))
+            if u * bound < 1.0 - (1.0 - annual) ** (1.0 / 12.0):
+                code |= SEPARATION
+        elif c == C_ENROL:
+            flags[i] = flags[i] | np.uint8(1)
+            deferral[i] = preferred[i]
+            code |= ENROL
+        else:
+            flags[i] = flags[i] | np.uint8(2)
+            code |= RESTART
+    if month >= retire_month[i]:
+        code |= SEPARATION
+    _effect(i, month, code, age_month, retire_month, deferral, flags, units, side_row)
+    first = NEVER
+    for c in range(CLOCKS):
+        p = _clock_rate(c, i, s, flags[i], deferral, preferred, review_p, plan_auto, rates)
+        if due & (1 << c) or p != drawn[c]:
+            clocks[i, c] = _next_tick(i, month, c, p, logs)
+        first = min(first, clocks[i, c])
+    next_event[i] = min(first, retire_month[i])
+    return code
 
 
 @njit(parallel=True, nogil=True)
 def start_clocks(month, clocks, next_event, sponsor, flags, deferral, preferred, review_p, retire_month, plan_auto,
-                 rates):  # pragma: no cover - compiled
+                 rates, logs):  # pragma: no cover - compiled
     """Every saver's clocks at their rates in `month`, and the month of its first tick."""
     for i in prange(clocks.shape[0]):
         first = retire_month[i]
         for c in range(CLOCKS):
             clocks[i, c] = _next_tick(i, month, c, _clock_rate(c, i, sponsor[i], flags[i], deferral, preferred,
-                                                              review_p, plan_auto, rates))
+                                                              review_p, plan_auto, rates), logs)
             first = min(first, clocks[i, c])
         next_event[i] = first
-
-
-@njit(parallel=True, nogil=True)
-def act_keyed(rows, month, codes, age_month, retire_month, deferral, flags, units, side_row):  # pragma: no cover - compiled
-    """The savers with an event this month (`saver_month` with `keyed`): its effect (`_effect`)."""
-    for r in prange(rows.shape[0]):
-        i = rows[r]
-        _effect(i, month, codes[i], age_month, retire_month, deferral, flags, units, side_row)
 
 
 SLOTS = 4
@@ -516,11 +535,12 @@ def model_state(n: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         "composition": glide_composition(age, model.plan_views.sleeve(), plan_of).reshape(n_plans, N_VINTAGES, -1),
         "asset_return": asset_return, "side_return": asset_return[HOLDING_ASSET[sv.N_DF:]].copy(),
     }
+    plan["logs"] = clock_logs(plan["rates"])
     st = convert(model)
     st["clocks"] = np.empty((n, CLOCKS), dtype=np.int16)
     st["next_event"] = np.empty(n, dtype=np.int16)
     start_clocks(14, st["clocks"], st["next_event"], st["sponsor"], st["flags"], st["deferral"], st["preferred"],
-                 st["review_p"], st["retire_month"], plan["plan_auto"], plan["rates"])
+                 st["review_p"], st["retire_month"], plan["plan_auto"], plan["rates"], plan["logs"])
     return st, plan
 
 
@@ -540,7 +560,6 @@ def measure(st: dict[str, np.ndarray], plan: dict[str, np.ndarray], layout: str,
     plan_sums, plan_side = np.zeros((n_plans, SUMS)), np.zeros((n_plans, N_SIDE))
     fund_units = np.zeros((n_plans, N_VINTAGES))
     acting = np.zeros(n, dtype=np.uint8)
-    codes = acting if draws == "keyed" else np.zeros(n, dtype=np.uint8)
     money = (st["sponsor"], st["vintage"], st["flags"], st["weight"], st["units"], st["salary"], st["deferral"],
              plan["match_rate"], plan["match_cap"], price, st["side_row"], dense_bal, dense_alloc, plan["side_return"],
              plan["side_fee"], slots, st["slot_n"], st["slot_col"], st["slot_bal"], st["slot_alloc"], st["slot_df"],
@@ -551,33 +570,24 @@ def measure(st: dict[str, np.ndarray], plan: dict[str, np.ndarray], layout: str,
         t0 = time.perf_counter()
         fund_month(price, plan["fund_fee"], plan["composition"], plan["asset_return"])
         t1 = time.perf_counter()
-        saver_month(bounds, month, 1.0, *money, draws == "keyed", st["next_event"], st["preferred"],
+        saver_month(bounds, month, 1.0, *money, draws == "keyed", st["clocks"], st["next_event"], st["preferred"],
                     st["age_month"], st["retire_month"], st["review_p"], plan["review_factor"], plan["plan_auto"],
-                    False, plan["rates"], *sums)
+                    False, plan["rates"], plan["logs"], *sums)
         t2 = time.perf_counter()
-        rows = np.flatnonzero(acting)
-        if draws == "keyed":
-            act_keyed(rows, month, acting, st["age_month"], st["retire_month"], st["deferral"], st["flags"],
-                      st["units"], st["side_row"])
-        else:
-            act_clocks(rows, month, codes, st["clocks"], st["next_event"], st["sponsor"], st["age_month"], st["retire_month"],
-                       st["deferral"], st["preferred"], st["flags"], st["units"], st["side_row"], st["review_p"],
-                       plan["review_factor"], plan["plan_auto"], plan["rates"])
-        t3 = time.perf_counter()
-        events = [np.count_nonzero(codes[rows] & (1 << b)) for b in range(len(EVENTS))]
-        return t1 - t0, t2 - t1, t3 - t2, rows.size, *events
+        events = [np.count_nonzero(acting & (1 << b)) for b in range(len(EVENTS))]
+        return t1 - t0, t2 - t1, np.count_nonzero(acting), *events
 
     one_month(14)  # compile
     times = np.array([one_month(month) for month in range(15, 15 + months)])
-    fund_ms, pass_ms, act_ms = (statistics.median(col) * 1e3 for col in times[:, :3].T)
-    month_ms = statistics.median(times[:, :3].sum(axis=1)) * 1e3
+    fund_ms, pass_ms = (statistics.median(col) * 1e3 for col in times[:, :2].T)
+    month_ms = statistics.median(times[:, :2].sum(axis=1)) * 1e3
     floor_ms = sum(st[k].nbytes for k in READ[draws] + SIDE[layout]) / read_gbs / 1e6
     state_bytes = sum(st[k].nbytes for k in COMMON + DRAWS[draws] + SIDE[layout])
     plan_bytes = sum(a.nbytes for a in (price, plan_sums, plan_side, fund_units, plan["composition"],
                                         plan["side_fee"]))
     return (f"| {n:,} | {threads} | {n_plans:,} | {layout} | {draws} | {np.mean(st['side_row'] >= 0):.0%} | "
-            f"{times[:, 3].mean() / n:.1%} | {pass_ms:.2f} | {floor_ms:.2f} | {act_ms:.2f} | {fund_ms:.2f} | "
-            f"{n / month_ms / 1e3:.0f}M | {state_bytes / n:.0f} | {plan_bytes / n_plans:.0f} |"), times[:, 4:]
+            f"{times[:, 2].mean() / n:.1%} | {pass_ms:.2f} | {floor_ms:.2f} | {fund_ms:.2f} | "
+            f"{n / month_ms / 1e3:.0f}M | {state_bytes / n:.0f} | {plan_bytes / n_plans:.0f} |"), times[:, 3:]
 
 
 def law_table(counts: dict[str, np.ndarray], n: int) -> str:
@@ -607,10 +617,10 @@ def main() -> None:
     args = parser.parse_args()
     read_gbs = bandwidth_gbs()[0]
     print(f"Memory bandwidth {read_gbs:.1f} GB/s read (bench_model.bandwidth_gbs).")
-    print("| savers | threads | plans | side table | events | savers with a side row at the end | acting a month | saver pass ms | "
-          "its reads at full bandwidth ms | events ms | fund pass ms | saver-months/s | state B/saver | "
-          "B/plan (prototype's arrays) |")
-    print("|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| savers | threads | plans | side table | events | savers with a side row at the end | acting a month | "
+          "saver pass ms (events included) | its reads at full bandwidth ms | fund pass ms | saver-months/s | "
+          "state B/saver | B/plan (prototype's arrays) |")
+    print("|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for n in args.savers:
         st, plan = model_state(n)
         for threads in args.threads:
