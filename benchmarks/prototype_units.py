@@ -312,7 +312,7 @@ def _effect(i, month, code, age_month, retire_month, deferral, flags, units, sid
 
 
 CLOCKS = 6
-"""The rules' own clocks (`act_clocks`): review, deferral drift, hardship, job change,
+"""The rules' own clocks (`_act_clocks`): review, deferral drift, hardship, job change,
 enrolment, restarting contributions."""
 C_REVIEW, C_DRIFT, C_HARDSHIP, C_LEAVE, C_ENROL, C_RESTART = range(CLOCKS)
 NEVER = np.iinfo(np.int16).max
@@ -327,7 +327,7 @@ every saver with keyed draws, as `saver_month` does with `keyed`)."""
 @njit(inline="always")
 def _clock_rate(c, i, s, fl, deferral, preferred, review_p, plan_auto, rates):  # pragma: no cover - compiled
     """The monthly rate at which clock `c` of saver i ticks, given its state now: a rule's
-    rate, or for the review and job-change clocks a bound on it (thinned in `act_clocks`)."""
+    rate, or for the review and job-change clocks a bound on it (thinned in `_act_clocks`)."""
     base, per_short, per_excess, p_hardship, bound, young, old, inattentive, p_slow, p_prompt, p_stop, p_restart = rates
     if c == C_REVIEW:
         return min(1.0, review_p[i] * REVIEW_BOUND) if fl & 1 else 0.0
@@ -497,7 +497,7 @@ COMMON = MONEY + ("age_month", "retire_month", "review_p")
 """The per-saver columns of every variant."""
 DRAWS = {"clocks": ("next_event", "clocks", "preferred"), "keyed": ("preferred",)}
 """Each way of drawing the events' own columns: the rules' clocks and the month of the
-first (`act_clocks`), or none but the preferred deferral rate that the deferral drift
+first (`_act_clocks`), or none but the preferred deferral rate that the deferral drift
 reads (both read it)."""
 READ = {"clocks": MONEY + ("next_event",), "keyed": COMMON + ("preferred",)}
 """The per-saver columns each variant's saver pass reads (besides the side tables)."""
