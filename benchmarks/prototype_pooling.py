@@ -1,0 +1,191 @@
+"""Would pooled vintage funds move who bears the illiquid sleeve? A first-order estimate.
+
+Not a test, and not a benchmark of speed. The proposal in docs/proposal-unit-accounts.md
+holds each saver's default fund as units of a pooled fund, one per plan and five-year
+vintage. Besides reading the glide path at the vintage's position (`prototype_vintage.py`),
+pooling changes who bears the illiquid sleeve (ODD §7.5): today each saver's default fund
+is rebalanced and gated on its own, and a saver who leaves or withdraws takes its share of
+the sleeve with it, ungated (`illiquid_redemptions_usd`). In a pooled fund a redemption is
+paid at NAV out of the fund's liquid assets, so net outflows leave the stayers holding
+more of the sleeve, and the fund can sell it down only through the gate.
+
+This script runs today's model and, beside it, a shadow ledger of pooled funds driven by
+the model's own flows: each month, for every (plan, vintage) fund, the sleeve and the
+liquid part earn the returns of today's holdings in that fund, the fund's net flow
+(contributions, redemptions, fees, trades: what its savers' default-fund dollars changed by
+beyond their returns) is paid into or out of the liquid part, and the fund is rebalanced
+to its plan's sleeve share with sales of the sleeve gated at the scenario's monthly gate.
+It prints, a year at a time, the sleeve dollars above target today (the model's
+`sleeve_over_target_usd`) and in the pooled ledger, how much of the ledger's excess sits in
+funds within ten years of their target date, and the sleeve dollars leaving the system
+today (leavers' and withdrawals' sleeve, ungated) against the ledger's gated sales.
+
+First order only: the ledger's overweight is not fed back into returns, fees, litigation
+or the sponsors' decisions, and a fund's sleeve is one number (its illiquid classes
+together). Vintages are five-year target-date cohorts by each saver's planned retirement.
+
+    .venv/bin/python benchmarks/prototype_pooling.py                              # 100k savers, 30 years
+    .venv/bin/python benchmarks/prototype_pooling.py --market-path equity-crash-2008@24
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+from alt401k.agents import savers as sv
+from alt401k.experiments.cli import market_path_from
+from alt401k.model.assets import ASSET_CLASSES
+from alt401k.model.config import RunConfig
+from alt401k.model.model import Alt401kModel
+from alt401k.model.policy import load_scenario
+
+VINTAGE_YEARS = 5
+"""Width of a target-date vintage."""
+N_VINTAGES = 14
+"""Target dates 2025, 2030, ..., 2090 (earlier ones join the first)."""
+FIRST_VINTAGE = 2025
+NEAR_YEARS = 10.0
+"""Funds whose target date is this close or past count as near retirement."""
+ILL = sv.DF_ILLIQUID
+"""The default fund's illiquid classes, taken together as its sleeve."""
+
+
+MAX_PRODUCTS = 256
+"""Room for the products the managers launch over a run (a few dozen)."""
+
+
+def pools(model: Alt401kModel, pool: str) -> tuple[np.ndarray, int]:
+    """What a pooled fund is: a (plan, vintage) or a (default product, vintage); each
+    saver's fund index (pool x N_VINTAGES + vintage of its planned retirement year) and the
+    number of funds."""
+    pop = model.savers
+    now = model.config.start.year + (model.config.start.month - 1 + model.month) / 12.0
+    target = now + pop.retirement_age_years - pop.age_years
+    vintage = np.clip(np.floor((target - FIRST_VINTAGE) / VINTAGE_YEARS), 0, N_VINTAGES - 1).astype(np.intp)
+    if pool == "plan":
+        return pop.sponsor.astype(np.intp) * N_VINTAGES + vintage, model.plans.n * N_VINTAGES
+    product = model.plans.default_product[pop.sponsor].astype(np.intp)
+    return product * N_VINTAGES + vintage, MAX_PRODUCTS * N_VINTAGES
+
+
+def target_shares(model: Alt401kModel, pool: str) -> np.ndarray:
+    """Each fund's sleeve share: its plan's product's illiquid classes, or its product's."""
+    if pool == "plan":
+        share = model.plan_views.sleeve()[:, ILL].sum(axis=1)
+    else:
+        share = np.zeros(MAX_PRODUCTS)
+        matrix = model.book.sleeve_matrix()
+        share[: matrix.shape[0]] = matrix[:, ILL].sum(axis=1)
+    return np.repeat(share, N_VINTAGES)
+
+
+def fund_holdings(model: Alt401kModel, pool: str) -> np.ndarray:
+    """Weighted default-fund dollars by fund and asset class, (funds, 8)."""
+    pop = model.savers
+    fund, size = pools(model, pool)
+    return np.stack([np.bincount(fund, weights=pop.weight * pop.balance_usd[:, c], minlength=size)
+                     for c in range(sv.N_DF)], axis=1)
+
+
+class PooledLedger:
+    """The shadow pooled funds: sleeve and liquid dollars of every (plan, vintage) fund."""
+
+    def __init__(self, held: np.ndarray) -> None:
+        self.sleeve = held[:, ILL].sum(axis=1)
+        self.liquid = held.sum(axis=1) - self.sleeve
+        self.shortfall_usd = 0.0
+
+    def pay(self, flow: np.ndarray) -> None:
+        """Net cash into (out of, where negative) each fund's liquid part; what the liquid
+        part cannot pay is taken from the sleeve (counted in `shortfall_usd`)."""
+        self.liquid += flow
+        short = self.liquid < 0.0
+        self.shortfall_usd += float(-self.liquid[short].sum())
+        self.sleeve[short] += self.liquid[short]
+        self.liquid[short] = 0.0
+        np.maximum(self.sleeve, 0.0, out=self.sleeve)
+
+    def month(self, before: np.ndarray, after: np.ndarray, returns: np.ndarray, target_share: np.ndarray,
+              gate: float) -> tuple[float, float]:
+        """One month: returns, the fund's net flow through its liquid part (`pay`), then the
+        gated rebalancing to `target_share`; returns (sleeve sold, sleeve above target) in USD."""
+        ill_before = before[:, ILL].sum(axis=1)
+        liq_before = before.sum(axis=1) - ill_before
+        r_ill = np.divide(before[:, ILL] @ returns[ILL], ill_before, out=np.zeros_like(ill_before),
+                          where=ill_before > 0)
+        liquid_cols = np.setdiff1d(np.arange(sv.N_DF), ILL)
+        r_liq = np.divide(before[:, liquid_cols] @ returns[liquid_cols], liq_before, out=np.zeros_like(liq_before),
+                          where=liq_before > 0)
+        net_flow = after.sum(axis=1) - before.sum(axis=1) - before @ returns
+        self.sleeve *= 1.0 + r_ill
+        self.liquid *= 1.0 + r_liq
+        self.pay(net_flow)
+        target = target_share * (self.sleeve + self.liquid)
+        sale = np.minimum(np.maximum(self.sleeve - target, 0.0), gate * self.sleeve)
+        buy = np.maximum(target - self.sleeve, 0.0)
+        self.sleeve += buy - sale
+        self.liquid += sale - buy
+        return float(sale.sum()), float(np.maximum(self.sleeve - target, 0.0).sum())
+
+
+def run(scenario: str, savers: int, years: int, seed: int, market_path: str | None, pool: str) -> None:
+    """Run the model with the pooled ledger beside it; print a row a year."""
+    config = RunConfig(n_savers=savers, n_sponsors=max(1_200, savers // 100), years=years, seed=seed)
+    model = Alt401kModel(load_scenario(scenario), config, market_path=market_path_from(market_path, config.n_months))
+    ledger = PooledLedger(fund_holdings(model, pool))
+    last = fund_holdings(model, pool)
+    year = {"stuck_today": 0.0, "stuck_pooled": 0.0, "near": 0.0, "out_today": 0.0, "sold_pooled": 0.0}
+    print(f"| year | sleeve above target today $B | pooled $B | pooled, near target date | sleeve out "
+          f"today $B/yr | pooled sales $B/yr |  ({scenario}, {market_path or 'stochastic market'}, seed {seed}, "
+          f"pooled by {pool} and vintage)")
+    print("|---:|---:|---:|---:|---:|---:|")
+    for m in range(config.n_months):
+        # A fund's flows are its savers' default-fund dollars before and after the month,
+        # each saver counted in the fund it belongs to at the start of the month (a plan
+        # that changes product moves its savers' money out of one product's funds).
+        fund, size = pools(model, pool)
+        before = fund_holdings(model, pool)
+        # Money that changed fund between months (a plan that switched product, a recycled
+        # row now in its new saver's vintage) is redeemed from one and paid into the other.
+        ledger.pay(before.sum(axis=1) - last.sum(axis=1))
+        model.step()
+        pop = model.savers
+        after = np.stack([np.bincount(fund, weights=pop.weight * pop.balance_usd[:, c], minlength=size)
+                          for c in range(sv.N_DF)], axis=1)
+        returns = np.asarray(model.last_returns.reported, dtype=np.float64)[: len(ASSET_CLASSES)]
+        share = target_shares(model, pool)
+        sold, stuck = ledger.month(before, after, returns, share, model.policy.gate_quarterly / 3.0)
+        last = after
+        f = model.flows
+        year["out_today"] += f.illiquid_redemptions_usd
+        year["sold_pooled"] += sold
+        if (m + 1) % 12 == 0:
+            now = model.config.start.year + (m + 1) // 12
+            dates = FIRST_VINTAGE + VINTAGE_YEARS * np.tile(np.arange(N_VINTAGES), share.size // N_VINTAGES)
+            excess = np.maximum(ledger.sleeve - share * (ledger.sleeve + ledger.liquid), 0.0)
+            near = excess[dates - now <= NEAR_YEARS].sum()
+            print(f"| {(m + 1) // 12} | {f.sleeve_over_target_usd / 1e9:.2f} | {stuck / 1e9:.2f} | "
+                  f"{near / max(stuck, 1e-9):.0%} | {year['out_today'] / 1e9:.1f} | {year['sold_pooled'] / 1e9:.1f} |",
+                  flush=True)
+            year["out_today"] = year["sold_pooled"] = 0.0
+    print(f"Redemptions the liquid part could not pay (taken from the sleeve): ${ledger.shortfall_usd / 1e9:.2f}B")
+
+
+def main() -> None:
+    """Parse the options and run."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenario", default="eo-14330")
+    parser.add_argument("--savers", type=int, default=100_000)
+    parser.add_argument("--years", type=int, default=30)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--market-path", default=None)
+    parser.add_argument("--pool", choices=("product", "plan"), default="product",
+                        help="a pooled fund per (default product, vintage), as TDF series and CITs are "
+                             "held across plans, or per (plan, vintage)")
+    args = parser.parse_args()
+    run(args.scenario, args.savers, args.years, args.seed, args.market_path, args.pool)
+
+
+if __name__ == "__main__":
+    main()
