@@ -8,8 +8,10 @@ measures what that one systematic change does to results, with everything else t
 model's: `VintageModel` reads the glide path at the middle of each saver's birth cohort
 (its vintage fund's position) instead of at the saver's age; both models run from the
 same seeds (the same random numbers), and the differences are set beside the spread
-between seeds. The proposal's other change, events drawn as waiting times, has the same
-law as today's monthly draws and so moves results by Monte Carlo noise only.
+between seeds. Of the proposal's other changes, events timed by each rule's own clock
+keep today's monthly law exactly and so move results by Monte Carlo noise only
+(`prototype_units.py --draws`), while pooling the funds changes who bears the illiquid
+sleeve (`prototype_pooling.py`).
 
     .venv/bin/python benchmarks/prototype_vintage.py                  # 3 seeds, 100k savers, 30 years
     .venv/bin/python benchmarks/prototype_vintage.py --seeds 1 2 --scenario broad-access
