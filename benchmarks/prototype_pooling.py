@@ -10,11 +10,13 @@ paid at NAV out of the fund's liquid assets, so net outflows leave the stayers h
 more of the sleeve, and the fund can sell it down only through the gate.
 
 This script runs today's model and, beside it, a shadow ledger of pooled funds driven by
-the model's own flows: each month, for every (plan, vintage) fund, the sleeve and the
-liquid part earn the returns of today's holdings in that fund, the fund's net flow
-(contributions, redemptions, fees, trades: what its savers' default-fund dollars changed by
-beyond their returns) is paid into or out of the liquid part, and the fund is rebalanced
-to its plan's sleeve share with sales of the sleeve gated at the scenario's monthly gate.
+the model's own flows: each month, for every (default product, vintage) fund (or, with
+`--pool plan`, every (plan, vintage) fund), the sleeve and the liquid part grow as today's
+holdings in that fund grew (returns, fees, carry), the fund's net flow (contributions,
+redemptions, trades, and money moving between funds when a plan changes product: what its
+savers' default-fund dollars changed by beyond that growth) is paid into or out of the
+liquid part, and the fund is rebalanced to its sleeve share with sales of the sleeve
+gated at the scenario's monthly gate.
 It prints, a year at a time, the sleeve dollars above target today (the model's
 `sleeve_over_target_usd`) and in the pooled ledger, how much of the ledger's excess sits in
 funds within ten years of their target date, and the sleeve dollars leaving the system
@@ -106,27 +108,37 @@ class PooledLedger:
         self.liquid[short] = 0.0
         np.maximum(self.sleeve, 0.0, out=self.sleeve)
 
-    def month(self, before: np.ndarray, after: np.ndarray, returns: np.ndarray, target_share: np.ndarray,
+    def month(self, before: np.ndarray, grown: np.ndarray, after: np.ndarray, target_share: np.ndarray,
               gate: float) -> tuple[float, float]:
-        """One month: returns, the fund's net flow through its liquid part (`pay`), then the
-        gated rebalancing to `target_share`; returns (sleeve sold, sleeve above target) in USD."""
-        ill_before = before[:, ILL].sum(axis=1)
-        liq_before = before.sum(axis=1) - ill_before
-        r_ill = np.divide(before[:, ILL] @ returns[ILL], ill_before, out=np.zeros_like(ill_before),
-                          where=ill_before > 0)
-        liquid_cols = np.setdiff1d(np.arange(sv.N_DF), ILL)
-        r_liq = np.divide(before[:, liquid_cols] @ returns[liquid_cols], liq_before, out=np.zeros_like(liq_before),
-                          where=liq_before > 0)
-        net_flow = after.sum(axis=1) - before.sum(axis=1) - before @ returns
-        self.sleeve *= 1.0 + r_ill
-        self.liquid *= 1.0 + r_liq
-        self.pay(net_flow)
+        """One month: each part's growth as today's holdings in the fund grew (`grown`: the
+        start-of-month holdings after the month's returns, fees and carry), the fund's net
+        flow through its liquid part (`pay`), then the gated rebalancing to `target_share`;
+        returns (sleeve sold, sleeve above target) in USD."""
+        ill_before, ill_grown = before[:, ILL].sum(axis=1), grown[:, ILL].sum(axis=1)
+        liq_before, liq_grown = before.sum(axis=1) - ill_before, grown.sum(axis=1) - ill_grown
+        self.sleeve *= np.divide(ill_grown, ill_before, out=np.ones_like(ill_before), where=ill_before > 0)
+        self.liquid *= np.divide(liq_grown, liq_before, out=np.ones_like(liq_before), where=liq_before > 0)
+        self.pay(after.sum(axis=1) - grown.sum(axis=1))
         target = target_share * (self.sleeve + self.liquid)
         sale = np.minimum(np.maximum(self.sleeve - target, 0.0), gate * self.sleeve)
         buy = np.maximum(target - self.sleeve, 0.0)
         self.sleeve += buy - sale
         self.liquid += sale - buy
         return float(sale.sum()), float(np.maximum(self.sleeve - target, 0.0).sum())
+
+
+def growth(model: Alt401kModel) -> np.ndarray:
+    """What a dollar of each saver's default-fund classes became this month, (n, 8): the
+    reported return, then the plan's fee, then carry on private equity, in the order of
+    the balance pass (ODD §7.5; `agents.savers.charge_carry_inplace`)."""
+    r = np.asarray(model.last_returns.reported, dtype=np.float64)[: sv.N_DF]
+    g = (1.0 + r)[None, :] * (1.0 - model.plan_views.fee_monthly()[model.savers.sponsor, : sv.N_DF])
+    mb = model.config.manager
+    pe = ASSET_CLASSES.index("private_equity")
+    excess = r[pe] - mb.hurdle_annual / 12.0
+    if excess > 0:
+        g[:, pe] *= 1.0 - mb.carry_rate * excess / (1.0 + r[pe])
+    return g
 
 
 def run(scenario: str, savers: int, years: int, seed: int, market_path: str | None, pool: str) -> None:
@@ -145,17 +157,21 @@ def run(scenario: str, savers: int, years: int, seed: int, market_path: str | No
         # each saver counted in the fund it belongs to at the start of the month (a plan
         # that changes product moves its savers' money out of one product's funds).
         fund, size = pools(model, pool)
-        before = fund_holdings(model, pool)
+        pop = model.savers
+        held = pop.weight[:, None] * pop.balance_usd[:, : sv.N_DF]
+
+        def by_fund(x: np.ndarray, fund: np.ndarray = fund, size: int = size) -> np.ndarray:
+            return np.stack([np.bincount(fund, weights=x[:, c], minlength=size) for c in range(sv.N_DF)], axis=1)
+
+        before = by_fund(held)
         # Money that changed fund between months (a plan that switched product, a recycled
         # row now in its new saver's vintage) is redeemed from one and paid into the other.
         ledger.pay(before.sum(axis=1) - last.sum(axis=1))
         model.step()
-        pop = model.savers
-        after = np.stack([np.bincount(fund, weights=pop.weight * pop.balance_usd[:, c], minlength=size)
-                          for c in range(sv.N_DF)], axis=1)
-        returns = np.asarray(model.last_returns.reported, dtype=np.float64)[: len(ASSET_CLASSES)]
+        grown = by_fund(held * growth(model))
+        after = by_fund(pop.weight[:, None] * pop.balance_usd[:, : sv.N_DF])
         share = target_shares(model, pool)
-        sold, stuck = ledger.month(before, after, returns, share, model.policy.gate_quarterly / 3.0)
+        sold, stuck = ledger.month(before, grown, after, share, model.policy.gate_quarterly / 3.0)
         last = after
         f = model.flows
         year["out_today"] += f.illiquid_redemptions_usd
