@@ -19,8 +19,9 @@ liquid part, and the fund is rebalanced to its sleeve share with sales of the sl
 gated at the scenario's monthly gate.
 It prints, a year at a time, the sleeve dollars above target today (the model's
 `sleeve_over_target_usd`) and in the pooled ledger, how much of the ledger's excess sits in
-funds within ten years of their target date, and the sleeve dollars leaving the system
-today (leavers' and withdrawals' sleeve, ungated) against the ledger's gated sales.
+funds within ten years of their target date, and today's illiquid redemptions (the model's
+`illiquid_redemptions_usd`: leavers' and withdrawals' sleeve, ungated, and each saver's
+gated rebalancing sales) against the ledger's gated sales.
 
 First order only: the ledger's overweight is not fed back into returns, fees, litigation
 or the sponsors' decisions, and a fund's sleeve is one number (its illiquid classes
@@ -82,16 +83,19 @@ def target_shares(model: Alt401kModel, pool: str) -> np.ndarray:
     return np.repeat(share, N_VINTAGES)
 
 
-def fund_holdings(model: Alt401kModel, pool: str) -> np.ndarray:
-    """Weighted default-fund dollars by fund and asset class, (funds, 8)."""
+def by_fund(dollars: np.ndarray, fund: np.ndarray, size: int) -> np.ndarray:
+    """Savers' (n, 8) dollars summed by their `fund` index, (size, 8)."""
+    return np.stack([np.bincount(fund, weights=dollars[:, c], minlength=size) for c in range(sv.N_DF)], axis=1)
+
+
+def default_fund_usd(model: Alt401kModel) -> np.ndarray:
+    """Each saver's weighted (national) default-fund dollars by asset class, (n, 8)."""
     pop = model.savers
-    fund, size = pools(model, pool)
-    return np.stack([np.bincount(fund, weights=pop.weight * pop.balance_usd[:, c], minlength=size)
-                     for c in range(sv.N_DF)], axis=1)
+    return pop.weight[:, None] * pop.balance_usd[:, : sv.N_DF]
 
 
 class PooledLedger:
-    """The shadow pooled funds: sleeve and liquid dollars of every (plan, vintage) fund."""
+    """The shadow pooled funds: sleeve and liquid dollars of every fund."""
 
     def __init__(self, held: np.ndarray) -> None:
         self.sleeve = held[:, ILL].sum(axis=1)
@@ -145,11 +149,11 @@ def run(scenario: str, savers: int, years: int, seed: int, market_path: str | No
     """Run the model with the pooled ledger beside it; print a row a year."""
     config = RunConfig(n_savers=savers, n_sponsors=max(1_200, savers // 100), years=years, seed=seed)
     model = Alt401kModel(load_scenario(scenario), config, market_path=market_path_from(market_path, config.n_months))
-    ledger = PooledLedger(fund_holdings(model, pool))
-    last = fund_holdings(model, pool)
-    year = {"stuck_today": 0.0, "stuck_pooled": 0.0, "near": 0.0, "out_today": 0.0, "sold_pooled": 0.0}
-    print(f"| year | sleeve above target today $B | pooled $B | pooled, near target date | sleeve out "
-          f"today $B/yr | pooled sales $B/yr |  ({scenario}, {market_path or 'stochastic market'}, seed {seed}, "
+    last = by_fund(default_fund_usd(model), *pools(model, pool))
+    ledger = PooledLedger(last)
+    out_today = sold_pooled = 0.0
+    print(f"| year | sleeve above target today $B | pooled $B | pooled, near target date | illiquid "
+          f"redemptions today $B/yr | pooled sales $B/yr |  ({scenario}, {market_path or 'stochastic market'}, seed {seed}, "
           f"pooled by {pool} and vintage)")
     print("|---:|---:|---:|---:|---:|---:|")
     for m in range(config.n_months):
@@ -157,34 +161,28 @@ def run(scenario: str, savers: int, years: int, seed: int, market_path: str | No
         # each saver counted in the fund it belongs to at the start of the month (a plan
         # that changes product moves its savers' money out of one product's funds).
         fund, size = pools(model, pool)
-        pop = model.savers
-        held = pop.weight[:, None] * pop.balance_usd[:, : sv.N_DF]
-
-        def by_fund(x: np.ndarray, fund: np.ndarray = fund, size: int = size) -> np.ndarray:
-            return np.stack([np.bincount(fund, weights=x[:, c], minlength=size) for c in range(sv.N_DF)], axis=1)
-
-        before = by_fund(held)
+        held = default_fund_usd(model)
+        before = by_fund(held, fund, size)
         # Money that changed fund between months (a plan that switched product, a recycled
         # row now in its new saver's vintage) is redeemed from one and paid into the other.
         ledger.pay(before.sum(axis=1) - last.sum(axis=1))
         model.step()
-        grown = by_fund(held * growth(model))
-        after = by_fund(pop.weight[:, None] * pop.balance_usd[:, : sv.N_DF])
+        grown = by_fund(held * growth(model), fund, size)
+        after = by_fund(default_fund_usd(model), fund, size)
         share = target_shares(model, pool)
         sold, stuck = ledger.month(before, grown, after, share, model.policy.gate_quarterly / 3.0)
         last = after
         f = model.flows
-        year["out_today"] += f.illiquid_redemptions_usd
-        year["sold_pooled"] += sold
+        out_today += f.illiquid_redemptions_usd
+        sold_pooled += sold
         if (m + 1) % 12 == 0:
             now = model.config.start.year + (m + 1) // 12
             dates = FIRST_VINTAGE + VINTAGE_YEARS * np.tile(np.arange(N_VINTAGES), share.size // N_VINTAGES)
             excess = np.maximum(ledger.sleeve - share * (ledger.sleeve + ledger.liquid), 0.0)
             near = excess[dates - now <= NEAR_YEARS].sum()
             print(f"| {(m + 1) // 12} | {f.sleeve_over_target_usd / 1e9:.2f} | {stuck / 1e9:.2f} | "
-                  f"{near / max(stuck, 1e-9):.0%} | {year['out_today'] / 1e9:.1f} | {year['sold_pooled'] / 1e9:.1f} |",
-                  flush=True)
-            year["out_today"] = year["sold_pooled"] = 0.0
+                  f"{near / max(stuck, 1e-9):.0%} | {out_today / 1e9:.1f} | {sold_pooled / 1e9:.1f} |", flush=True)
+            out_today = sold_pooled = 0.0
     print(f"Redemptions the liquid part could not pay (taken from the sleeve): ${ledger.shortfall_usd / 1e9:.2f}B")
 
 

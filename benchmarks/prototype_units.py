@@ -49,6 +49,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from typing import NamedTuple
 
 import numpy as np
 from alt401k.agents import savers as sv
@@ -69,6 +70,59 @@ N_SIDE = sv.N_OPTIONS - 1
 SUMS = 8
 """Per-plan sums: heads, participating, employee, match, default-fund units bought (USD),
 side dollars, side gains, side fees."""
+AGE_YOUNG, AGE_OLD = (float(a) for a in sv.JOB_CHANGE_AGES)
+SAME_RATE = sv.SAME_RATE_TOLERANCE
+"""Deferral and preferred rates this close are the same rate: no drift (as the model)."""
+"""The ages between which the job-change rate falls (`savers.job_change_prob_monthly`)."""
+
+
+class Rates(NamedTuple):
+    """The monthly decision rules' rates, from the model's calibration (`SaverBehaviour`,
+    docs/calibration.md; `Rates.of`)."""
+
+    drift_base: float
+    drift_per_shortfall: float
+    drift_per_excess: float
+    hardship: float
+    leave_bound: float
+    leave_young: float
+    leave_old: float
+    inattentive_review: float
+    enrol_slow: float
+    enrol_prompt: float
+    stop_in_crash: float
+    restart: float
+
+    @classmethod
+    def of(cls, b) -> Rates:  # noqa: ANN001 - a SaverBehaviour
+        """The rates of the saver behaviour `b`."""
+        young, old = b.job_change_prob_annual_young, b.job_change_prob_annual_old
+        return cls(b.deferral_change_base_monthly, b.deferral_change_per_distance, b.deferral_change_per_excess,
+                   sv.hardship_threshold(b.hardship_prob_annual), sv.job_change_bound(young, old), young, old,
+                   b.review_prob_monthly[0], b.procrastinator_enrol_prob_monthly, b.voluntary_enrol_prob_monthly,
+                   b.stop_contributing_prob_crash, b.restart_contributing_prob)
+
+
+@njit(inline="always")
+def _drift_hazard(diff, rates):  # pragma: no cover - compiled
+    """The monthly hazard of a deferral rate `diff` from the preferred one drifting back to it
+    (ODD §7.4; `savers.review_decisions_inplace`)."""
+    return min(1.0, rates.drift_base * (1.0 + rates.drift_per_shortfall * max(0.0, -diff)
+                                        + rates.drift_per_excess * max(0.0, diff)))
+
+
+@njit(inline="always")
+def _enrol_prob(p_review, rates):  # pragma: no cover - compiled
+    """A non-participant's monthly enrolment probability by its attention (ODD §7.4)."""
+    return rates.enrol_slow if p_review <= rates.inattentive_review else rates.enrol_prompt
+
+
+@njit(inline="always")
+def _job_change(age, rates):  # pragma: no cover - compiled
+    """The monthly job-change probability at `age` (`savers.job_change_prob_monthly`)."""
+    t = min(1.0, max(0.0, (age - AGE_YOUNG) / (AGE_OLD - AGE_YOUNG)))
+    annual = rates.leave_young + (rates.leave_old - rates.leave_young) * t
+    return 1.0 - (1.0 - annual) ** (1.0 / 12.0)
 
 
 @njit(inline="always")
@@ -94,12 +148,6 @@ def _uniform_pair(row, month, k):  # pragma: no cover - compiled
     z = _mix(row, month, k)
     scale = 1.0 / 16777216.0
     return ((z & np.uint64(0xFFFFFFFF)) >> np.uint64(8)) * scale, (z >> np.uint64(40)) * scale
-
-
-@njit(inline="always")
-def _wait(u, p):  # pragma: no cover - compiled
-    """A geometric waiting time in months (>= 1) at monthly probability p."""
-    return 1 + int(np.log(1.0 - u) / np.log(1.0 - p))
 
 
 @njit(inline="always")
@@ -194,38 +242,31 @@ def _decide(i, s, month, fl, flags, deferral, preferred, age_month, retire_month
     with the distance), enrolment, stopping and restarting contributions, §7.6's hardship
     withdrawal and job change (its rate by age, the exact power only below the rate's bound).
     Returns the month's event flags; the deferral and participation changes are made here."""
-    base, per_short, per_excess, p_hardship, bound, young, old, inattentive, p_slow, p_prompt, p_stop, p_restart = rates
     code = 0
     u0, u1 = _uniform_pair(i, month, 0)
     if fl & 1:
         if u0 < min(1.0, review_p[i] * review_factor):
             code |= REVIEW
-        d, pref = deferral[i], preferred[i]
-        diff = d - pref
-        hazard = min(1.0, base * (1.0 + per_short * max(0.0, -diff) + per_excess * max(0.0, diff)))
-        if u1 < hazard and abs(diff) > 1e-12:
-            deferral[i] = pref
+        diff = deferral[i] - preferred[i]
+        if u1 < _drift_hazard(diff, rates) and abs(diff) > SAME_RATE:
+            deferral[i] = preferred[i]
             code |= DRIFT
-    elif not plan_auto[s] and u0 < (p_slow if review_p[i] <= inattentive else p_prompt):
+    elif not plan_auto[s] and u0 < _enrol_prob(review_p[i], rates):
         flags[i] = fl | 1
         deferral[i] = preferred[i]
         code |= ENROL
     u2, u3 = _uniform_pair(i, month, 1)
-    if fl & 1 and u2 < p_hardship:
+    if fl & 1 and u2 < rates.hardship:
         code |= HARDSHIP
-    if month >= retire_month[i]:
+    retiring = month >= retire_month[i]
+    if retiring or (u3 < rates.leave_bound and u3 < _job_change((month - age_month[i]) / 12.0, rates)):
         code |= SEPARATION
-    elif u3 < bound:
-        age = (month - age_month[i]) / 12.0
-        annual = young + (old - young) * min(1.0, max(0.0, (age - 25.0) / 30.0))
-        if u3 < 1.0 - (1.0 - annual) ** (1.0 / 12.0):
-            code |= SEPARATION
     contributing = fl & 2
     if (crash and contributing) or not contributing:
         u4 = _uniform(i, month, 2)
-        if crash and contributing and u4 < p_stop:
+        if crash and contributing and u4 < rates.stop_in_crash:
             flags[i] = flags[i] & ~np.uint8(2)
-        elif not contributing and u4 < p_restart:
+        elif not contributing and u4 < rates.restart:
             flags[i] = flags[i] | np.uint8(2)
             code |= RESTART
     return code
@@ -328,49 +369,44 @@ every saver with keyed draws, as `saver_month` does with `keyed`)."""
 def _clock_rate(c, i, s, fl, deferral, preferred, review_p, plan_auto, rates):  # pragma: no cover - compiled
     """The monthly rate at which clock `c` of saver i ticks, given its state now: a rule's
     rate, or for the review and job-change clocks a bound on it (thinned in `_act_clocks`)."""
-    base, per_short, per_excess, p_hardship, bound, young, old, inattentive, p_slow, p_prompt, p_stop, p_restart = rates
     if c == C_REVIEW:
         return min(1.0, review_p[i] * REVIEW_BOUND) if fl & 1 else 0.0
     if c == C_DRIFT:
         diff = deferral[i] - preferred[i]
-        if not fl & 1 or abs(diff) <= 1e-12:
-            return 0.0
-        return min(1.0, base * (1.0 + per_short * max(0.0, -diff) + per_excess * max(0.0, diff)))
+        return _drift_hazard(diff, rates) if fl & 1 and abs(diff) > SAME_RATE else 0.0
     if c == C_HARDSHIP:
-        return p_hardship if fl & 1 else 0.0
+        return rates.hardship if fl & 1 else 0.0
     if c == C_LEAVE:
-        return bound
+        return rates.leave_bound
     if c == C_ENROL:
-        if fl & 1 or plan_auto[s]:
-            return 0.0
-        return p_slow if review_p[i] <= inattentive else p_prompt
-    return p_restart if not fl & 2 else 0.0
+        return 0.0 if fl & 1 or plan_auto[s] else _enrol_prob(review_p[i], rates)
+    return rates.restart if not fl & 2 else 0.0
 
 
 @njit(inline="always")
-def _next_tick(i, month, c, p, logs):  # pragma: no cover - compiled
+def _next_tick(i, month, c, p, rates, logs):  # pragma: no cover - compiled
     """The month clock `c` next ticks, at monthly rate p, after `month` (keyed draw).
     log(1 - p) of the rules whose rate is a constant comes from `logs` (`clock_logs`)."""
     if p <= 0.0:
         return NEVER
     if c == C_LEAVE:
-        lq = logs[0]
+        lq = logs.leave_bound
     elif c == C_HARDSHIP:
-        lq = logs[1]
+        lq = logs.hardship
     elif c == C_ENROL:
-        lq = logs[2] if p == logs[5] else logs[3]
+        lq = logs.enrol_slow if p == rates.enrol_slow else logs.enrol_prompt
     elif c == C_RESTART:
-        lq = logs[4]
+        lq = logs.restart
     else:
         lq = np.log1p(-p)
     return min(NEVER, month + 1 + int(np.log1p(-_uniform(i, month, 16 + c)) / lq))
 
 
-def clock_logs(rates: tuple[float, ...]) -> tuple[float, ...]:
-    """log(1 - p) of the constant clock rates (job change's bound, hardship, slow and prompt
-    enrolment, restart), and the slow enrolment rate that tells the two apart."""
-    bound, p_hardship, p_slow, p_prompt, p_restart = rates[4], rates[3], rates[8], rates[9], rates[11]
-    return (*(float(np.log1p(-q)) for q in (bound, p_hardship, p_slow, p_prompt, p_restart)), p_slow)
+def clock_logs(rates: Rates) -> Rates:
+    """log(1 - p) of each rate, computed once for the clocks whose rate is a constant (job
+    change's bound, hardship, enrolment, restart); 0 for the fields that are not
+    probabilities (the drift's slopes)."""
+    return Rates(*(float(np.log1p(-q)) if q < 1.0 else 0.0 for q in rates))
 
 
 @njit(inline="always")
@@ -383,7 +419,6 @@ def _act_clocks(i, s, month, drawn, clocks, next_event, age_month, retire_month,
     redrawing at a change of rate is exact; the others keep their month), and the month of
     the next tick. Returns the month's event flags. `drawn` (CLOCKS,) is scratch: the rates
     the clocks were drawn at."""
-    bound, young, old = rates[4], rates[5], rates[6]
     for c in range(CLOCKS):  # each clock was drawn at the rate the saver's state gives now
         drawn[c] = _clock_rate(c, i, s, flags[i], deferral, preferred, review_p, plan_auto, rates)
     code = 0
@@ -402,9 +437,7 @@ def _act_clocks(i, s, month, drawn, clocks, next_event, age_month, retire_month,
         elif c == C_HARDSHIP:
             code |= HARDSHIP
         elif c == C_LEAVE:
-            age = (month - age_month[i]) / 12.0
-            annual = young + (old - young) * min(1.0, max(0.0, (age - 25.0) / 30.0))
-            if u * bound < 1.0 - (1.0 - annual) ** (1.0 / 12.0):
+            if u * rates.leave_bound < _job_change((month - age_month[i]) / 12.0, rates):
                 code |= SEPARATION
         elif c == C_ENROL:
             flags[i] = flags[i] | np.uint8(1)
@@ -420,7 +453,7 @@ def _act_clocks(i, s, month, drawn, clocks, next_event, age_month, retire_month,
     for c in range(CLOCKS):
         p = _clock_rate(c, i, s, flags[i], deferral, preferred, review_p, plan_auto, rates)
         if due & (1 << c) or p != drawn[c]:
-            clocks[i, c] = _next_tick(i, month, c, p, logs)
+            clocks[i, c] = _next_tick(i, month, c, p, rates, logs)
         first = min(first, clocks[i, c])
     next_event[i] = min(first, retire_month[i])
     return code
@@ -434,7 +467,7 @@ def start_clocks(month, clocks, next_event, sponsor, flags, deferral, preferred,
         first = retire_month[i]
         for c in range(CLOCKS):
             clocks[i, c] = _next_tick(i, month, c, _clock_rate(c, i, sponsor[i], flags[i], deferral, preferred,
-                                                              review_p, plan_auto, rates), logs)
+                                                              review_p, plan_auto, rates), rates, logs)
             first = min(first, clocks[i, c])
         next_event[i] = first
 
@@ -524,12 +557,7 @@ def model_state(n: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     plan = {
         "plan_auto": model.plans.auto_enroll.copy(),
         "review_factor": 1.0 + b.attention_boost_per_equity_move * equity_move,
-        "rates": (b.deferral_change_base_monthly, b.deferral_change_per_distance, b.deferral_change_per_excess,
-                  sv.hardship_threshold(b.hardship_prob_annual),
-                  sv.job_change_bound(b.job_change_prob_annual_young, b.job_change_prob_annual_old),
-                  b.job_change_prob_annual_young, b.job_change_prob_annual_old, b.review_prob_monthly[0],
-                  b.procrastinator_enrol_prob_monthly, b.voluntary_enrol_prob_monthly,
-                  b.stop_contributing_prob_crash, b.restart_contributing_prob),
+        "rates": Rates.of(b),
         "match_rate": model.plans.match_rate.copy(), "match_cap": model.plans.match_cap.copy(),
         "side_fee": np.ascontiguousarray(fee[:, sv.N_DF:]), "fund_fee": fee[:, : sv.N_DF].mean(axis=1),
         "composition": glide_composition(age, model.plan_views.sleeve(), plan_of).reshape(n_plans, N_VINTAGES, -1),
