@@ -279,11 +279,14 @@ def build_parser() -> argparse.ArgumentParser:
     compare = sub.add_parser("compare", help="paired comparison of variants with a baseline (HTML report)")
     compare.add_argument("variants", nargs="+", metavar="VARIANT", help="bundled name or scenario TOML")
     compare.add_argument("--baseline", default="status-quo", help="baseline scenario (default status-quo)")
-    compare.add_argument("--replications", type=int, default=5, help="replications per scenario (default 5)")
+    compare.add_argument("--replications", type=int, default=5,
+                         help="replications per scenario, at least 2 for the 90%% intervals (default 5)")
     compare.add_argument("--savers", type=int, default=5000, help="simulated savers (default 5,000)")
     compare.add_argument("--years", type=int, default=30, help="horizon in years (default 30)")
     compare.add_argument("--n-jobs", type=int, help="parallel workers (default: all cores)")
-    compare.add_argument("--discount-rate", type=float, default=0.03, help="annual rate for present values (default 0.03)")
+    compare.add_argument("--discount-rate", type=float, default=0.03,
+                         help="annual rate for the present value of fees, a fraction in [0, 1) (default 0.03 = 3%%; "
+                         "a negative rate or one of 1 or more is refused as a likely typo)")
     compare.add_argument("--out", help="output directory (default results/compare/VARIANT+...)")
     compare.add_argument("--force", action="store_true", help="discard runs of different settings in --out")
     compare.set_defaults(func=cmd_compare)
@@ -300,11 +303,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     """Run a paired comparison and write report.html, report.md and CSV tables."""
     from .compare import run_compare
 
-    for option, value in (("--replications", args.replications), ("--savers", args.savers), ("--years", args.years)):
-        if value < 1:
-            raise InputError(option, str(value), "must be positive")
-    result = run_compare(args.variants, args.baseline, args.replications, args.savers, args.years,
-                         n_jobs=args.n_jobs, out=args.out, force=args.force, discount_rate=args.discount_rate)
+    result = run_compare(  # checks every argument before writing anything
+        args.variants, args.baseline, args.replications, args.savers, args.years,
+        n_jobs=args.n_jobs, out=args.out, force=args.force, discount_rate=args.discount_rate)
     for variant, text in result.summaries.items():
         print(f"\n{variant}: {text}")
     print(f"\nwrote {result.out_dir}/report.html, report.md, comparison.csv and tables/*.csv")

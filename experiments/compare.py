@@ -1,6 +1,7 @@
 """Paired comparison of regulatory variants with a baseline, on the sweep runner.
 
-DESIGN §2 (policy team) and §5. `alt401k compare VARIANT... --baseline status-quo` builds
+`alt401k compare VARIANT... --baseline status-quo` checks its arguments (every scenario
+loads, at least two replications, a discount rate in [0, 1)) before it writes anything, builds
 a sweep spec (every variant and the baseline, R replications each), runs it with
 `sweep.run_sweep` (parallel, resumable; replication k of every scenario shares its random
 draws), and turns the part files into tables of paired differences: for each outcome and
@@ -14,10 +15,16 @@ Output directory::
     sweep/              the sweep (parts/, horizon/, tables/)
     tables/SECTION.csv  one table per report section;  comparison.csv  all of them
     report.html         self-contained (figures inlined as base64 PNG);  report.md
+
+If the comparison fails before any run has finished, what it created is removed; finished
+runs are kept, so the same command resumes them.
 """
 
 from __future__ import annotations
 
+import json
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,14 +33,15 @@ import numpy as np
 import pandas as pd
 
 from ..model.assets import ALT_CHANNELS, ALTERNATIVES
+from ..model.errors import InputError
 from ..model.strata import SIZE_CLASSES
 from . import metrics
 
 USD_BN = 1e9
 MILESTONES = ("2030-01", "2035-01")
 """Dates (the month's record) reported 'by 2030' and 'by 2035', besides the horizon."""
-CLAIM_LOW_USD, CLAIM_HIGH_USD = 1e11, 1e12
-"""The industry's "hundreds of billions" of new 401(k) money in alternatives, read as $100bn-$1tn."""
+MIN_REPLICATIONS = 2
+"""A 90% interval of paired differences needs at least two replications."""
 FEE_COLUMNS = ("fees_usd", "carry_usd", "fee_revenue_tdf_managers_usd", "fee_revenue_partners_usd",
                "fee_revenue_core_and_window_usd", "fees_on_alternatives_usd")
 LIQUIDITY_COLUMNS = ("gated_usd", "sleeve_over_target_usd", "illiquid_redemptions_usd")
@@ -100,30 +108,146 @@ class CompareResult:
     summaries: dict[str, str]
 
 
+def check_inputs(variants: list[str], baseline: str, replications: int, n_savers: int, years: int,
+                 discount_rate: float, n_jobs: int | None = None) -> None:
+    """Refuse arguments that cannot give a meaningful comparison, naming the user's argument.
+
+    Runs before anything is written or simulated: every variant and the baseline must load,
+    a 90% interval needs `MIN_REPLICATIONS`, and the discount rate is an annual fraction in
+    [0, 1) (a negative rate or one of 100% or more is almost surely a typo, e.g. 3 for 3%).
+    """
+    if not variants:
+        raise InputError("VARIANT", "", "name at least one variant")
+    for option, value in (("--savers", n_savers), ("--years", years)):
+        if value < 1:
+            raise InputError(option, str(value), "must be positive")
+    if replications < MIN_REPLICATIONS:
+        raise InputError("--replications", str(replications), f"must be at least {MIN_REPLICATIONS}: "
+                         "a 90% interval of paired differences needs two replications or more")
+    if not 0 <= discount_rate < 1:
+        raise InputError("--discount-rate", f"{discount_rate:g}",
+                         "must be an annual rate as a fraction in [0, 1), e.g. 0.03 for 3%")
+    if n_jobs is not None and n_jobs == 0:
+        raise InputError("--n-jobs", "0", "must be a positive number of workers (or -1: all cores)")
+    for name in variants:
+        check_scenario(f"VARIANT {name!r}", name)
+    check_scenario(f"--baseline {baseline!r}", baseline)
+
+
+def check_scenario(argument: str, name: str) -> None:
+    """InputError naming `argument` unless `name` is a bundled scenario or a loadable file."""
+    from ..model.policy import list_scenarios, load_scenario
+
+    is_path = "/" in name or "\\" in name or Path(name).suffix != ""
+    if not is_path:
+        bundled = [n for n, _ in list_scenarios()]
+        if name not in bundled:
+            raise InputError(argument, "", f"unknown scenario; bundled: {', '.join(bundled)}")
+    elif not Path(name).is_file():
+        raise InputError(argument, "", "no such scenario file")
+    load_scenario(name)  # a malformed file: the error names the file and the field
+
+
+def spec_digest(data: dict[str, Any]) -> str:
+    """Validate spec data as the sweep runner will, and return the hash it will record."""
+    from .sweep_spec import load_spec
+
+    with tempfile.TemporaryDirectory(prefix="alt401k-compare-") as tmp:
+        _, digest = load_spec(write_spec(data, Path(tmp) / "compare-spec.toml"))
+    return digest
+
+
+def check_out_dir(out_dir: Path, digest: str, force: bool) -> None:
+    """Refuse, before writing, an --out that holds a comparison of other settings (unless `force`)."""
+    meta = out_dir / "sweep" / "sweep.json"
+    if force or not meta.is_file():
+        return
+    try:
+        old = json.loads(meta.read_text()).get("spec_hash")
+    except (OSError, ValueError):
+        old = None
+    if old != digest:
+        raise InputError(f"--out {out_dir}", "", "holds a comparison of other settings (scenarios, "
+                         "replications, savers or years); use --force to discard it or choose another --out")
+
+
 def run_compare(variants: list[str], baseline: str = "status-quo", replications: int = 5,
                 n_savers: int = 5000, years: int = 30, n_jobs: int | None = None,
                 out: str | Path | None = None, force: bool = False,
                 discount_rate: float = metrics.DISCOUNT_RATE_ANNUAL, progress: bool = True,
                 market_path: str | None = None) -> CompareResult:
-    """Run (or resume) the comparison sweep and write tables and reports under `out`."""
-    from ..model.errors import InputError
-    from .report import write_reports
-    from .sweep import run_sweep
+    """Run (or resume) the comparison sweep and write tables and reports under `out`.
 
-    if not variants:
-        raise InputError("compare", "VARIANT", "name at least one variant")
+    Every argument is checked before anything is written; if the comparison then fails
+    before a run has finished, the files it created are removed again.
+    """
+    check_inputs(variants, baseline, replications, n_savers, years, discount_rate, n_jobs)
     out_dir = Path(out) if out else Path("results/compare") / "+".join(Path(v).stem for v in variants)
-    spec_path = write_spec(compare_spec(variants, baseline, replications, n_savers, years,
-                                        market_path=market_path), out_dir / "compare-spec.toml")
-    result = run_sweep(spec_path, out_dir / "sweep", n_jobs=n_jobs, force=force, progress=progress)
+    data = compare_spec(variants, baseline, replications, n_savers, years, market_path=market_path)
+    check_out_dir(out_dir, spec_digest(data), force)
+    undo = Undo.before(out_dir)
+    try:
+        return _run_checked(data, variants, baseline, out_dir, n_jobs, force, discount_rate, progress)
+    except BaseException:
+        undo.restore()
+        raise
+
+
+def _run_checked(data: dict[str, Any], variants: list[str], baseline: str, out_dir: Path,
+                 n_jobs: int | None, force: bool, discount_rate: float, progress: bool) -> CompareResult:
+    from . import sweep
+    from .report import write_reports
+
+    spec_path = write_spec(data, out_dir / "compare-spec.toml")
+    result = sweep.run_sweep(spec_path, out_dir / "sweep", n_jobs=n_jobs, force=force, progress=progress)
     if result.failed:
         raise InputError(out_dir / "sweep", "failed", f"runs {result.failed} failed; see sweep/failed/")
     tables = comparison_tables(out_dir / "sweep", baseline, discount_rate)
     summaries = {v: summary_paragraph(tables, v, baseline, discount_rate) for v in _variants(tables)}
     write_reports(out_dir, tables, summaries, baseline=baseline, sizes={
-        "replications": replications, "n_savers": n_savers, "years": years,
+        "replications": data["replications"], "n_savers": data["n_savers"], "years": data["years"],
         "discount_rate": discount_rate}, sweep_dir=out_dir / "sweep")
     return CompareResult(out_dir, tables, summaries)
+
+
+@dataclass(frozen=True)
+class Undo:
+    """What a comparison directory held before a run, so a failed run can leave it as it was.
+
+    Finished runs are computed work: once one exists that was not there before, nothing is
+    removed, and rerunning the same command resumes the sweep.
+    """
+
+    out_dir: Path
+    existed: bool
+    spec: bytes | None
+    sweep_existed: bool
+    parts: frozenset[str]
+
+    @classmethod
+    def before(cls, out_dir: Path) -> Undo:
+        spec = out_dir / "compare-spec.toml"
+        return cls(out_dir, out_dir.exists(), spec.read_bytes() if spec.is_file() else None,
+                   (out_dir / "sweep").exists(), frozenset(cls._parts(out_dir)))
+
+    @staticmethod
+    def _parts(out_dir: Path) -> list[str]:
+        return [p.name for p in (out_dir / "sweep" / "parts").glob("*.parquet")]
+
+    def restore(self) -> None:
+        """Remove what the failed run created, unless it finished a run."""
+        if set(self._parts(self.out_dir)) - self.parts:
+            return
+        if not self.existed:
+            shutil.rmtree(self.out_dir, ignore_errors=True)
+            return
+        spec = self.out_dir / "compare-spec.toml"
+        if self.spec is None:
+            spec.unlink(missing_ok=True)
+        else:
+            spec.write_bytes(self.spec)
+        if not self.sweep_existed:
+            shutil.rmtree(self.out_dir / "sweep", ignore_errors=True)
 
 
 # ----------------------------------------------------------------------------- outcomes
@@ -276,7 +400,8 @@ def _row(tables: dict[str, pd.DataFrame], variant: str, section: str, metric: st
     return None if hit.empty else hit.iloc[-1]
 
 
-def _fmt(x: float, unit: str) -> str:
+def fmt_value(x: float, unit: str) -> str:
+    """A level in its unit: USD bn as $X.Xbn (or $m when small), shares as %, else plain."""
     if not np.isfinite(x):
         return "n/a"
     if unit == "USD bn":
@@ -286,62 +411,56 @@ def _fmt(x: float, unit: str) -> str:
     return f"{x:,.2f}"
 
 
-def _diff_text(r: pd.Series) -> str:
+def diff_text(r: pd.Series) -> str:
     """'+X (90% CI a to b[, includes zero])' with the unit's formatting; shares in points."""
     unit = r["unit"]
     if unit.startswith("share"):
         f = lambda v: f"{100 * v:+.1f} pp" if np.isfinite(v) else "n/a"  # noqa: E731
     else:
-        f = lambda v: ("+" if v >= 0 else "-") + _fmt(abs(v), unit) if np.isfinite(v) else "n/a"  # noqa: E731
+        f = lambda v: ("+" if v >= 0 else "-") + fmt_value(abs(v), unit) if np.isfinite(v) else "n/a"  # noqa: E731
     zero = "; the interval includes zero" if r["includes_zero"] else ""
     return f"{f(r['diff_mean'])} (90% CI {f(r['diff_low'])} to {f(r['diff_high'])}{zero})"
 
 
-def claim_verdict(diff_usd_bn: float) -> str:
-    """How a difference in alternative assets compares with 'hundreds of billions'."""
-    if not np.isfinite(diff_usd_bn):
-        return "cannot be judged"
-    if diff_usd_bn * USD_BN < CLAIM_LOW_USD:
-        return "falls short of the industry's claim of hundreds of billions"
-    if diff_usd_bn * USD_BN < CLAIM_HIGH_USD:
-        return "is in line with the industry's claim of hundreds of billions"
-    return "exceeds the industry's claim of hundreds of billions"
+def summary_lines(discount_rate: float) -> list[tuple[str, str, str, str | None, str]]:
+    """The outcomes a summary reports: (section, metric, group, when or None, label)."""
+    pv = f"present value at {100 * discount_rate:g}% a year"
+    return [
+        ("assets", "all alternatives", "all channels", "horizon", "Assets in alternatives at the horizon"),
+        ("adoption", "any alternative", "all plans", "horizon", "Plans offering any alternative at the horizon"),
+        ("exposure", "any alternative", "all savers", "horizon", "Savers exposed to any alternative at the horizon"),
+        ("fees", "paid by savers (incl. carry)", "savers", None, f"Fees paid by savers, carry included ({pv})"),
+        ("fees", "revenue", "private-market partners", None, f"Revenue of private-market partners ({pv})"),
+        ("replacement", "median replacement rate", "Q1", None,
+         "Median replacement rate of lowest-quintile savers who retired during the run"),
+        ("near_retirees", "worst-year loss > 20%", "age 55-64", "horizon",
+         "Near-retirees (55-64) whose worst year lost more than 20%, at the horizon"),
+        ("lawsuits", "filed", "all plans", None, "Lawsuits filed over the run"),
+        ("liquidity", "gated", "total", None, "Sales held back by gates, summed over months"),
+    ]
 
 
 def summary_paragraph(tables: dict[str, pd.DataFrame], variant: str, baseline: str,
                       discount_rate: float) -> str:
-    """A plain-language paragraph for one variant, built from its table rows."""
+    """One sentence per headline outcome: both levels, the paired difference, and its table.
+
+    States numbers and where they come from (the CSV table beside the report), not
+    judgements of them.
+    """
     parts = []
-    assets = _row(tables, variant, "assets", "all alternatives", "all channels", "horizon")
-    if assets is not None:
-        parts.append(f"Compared with {baseline}, {variant} changes the money savers hold in alternatives "
-                     f"at the horizon by {_diff_text(assets)}, from a baseline of "
-                     f"{_fmt(assets['baseline_mean'], 'USD bn')}; that "
-                     f"{claim_verdict(assets['diff_mean'])}.")
-    adoption = _row(tables, variant, "adoption", "any alternative", "all plans", "horizon")
-    exposure = _row(tables, variant, "exposure", "any alternative", "all savers", "horizon")
-    if adoption is not None and exposure is not None:
-        parts.append(f"The share of plans offering any alternative changes by {_diff_text(adoption)} "
-                     f"and the share of savers exposed by {_diff_text(exposure)}.")
-    fees = _row(tables, variant, "fees", "paid by savers (incl. carry)", "savers")
-    partners = _row(tables, variant, "fees", "revenue", "private-market partners")
-    if fees is not None and partners is not None:
-        parts.append(f"In present value at {discount_rate:.0%} a year, savers pay {_diff_text(fees)} in fees; "
-                     f"private-market partners' revenue changes by {_diff_text(partners)}.")
-    low = _row(tables, variant, "replacement", "median replacement rate", "Q1")
-    if low is not None:
-        parts.append(f"For savers in the lowest income quintile who retire during the run, the median "
-                     f"replacement rate changes by {_diff_text(low)} (baseline "
-                     f"{_fmt(low['baseline_mean'], 'share')}).")
-    near = _row(tables, variant, "near_retirees", "worst-year loss > 20%", "age 55-64", "horizon")
-    if near is not None:
-        parts.append(f"The share of near-retirees whose worst year lost more than 20% changes by {_diff_text(near)}.")
-    suits = _row(tables, variant, "lawsuits", "filed", "all plans")
-    gated = _row(tables, variant, "liquidity", "gated", "total")
-    if suits is not None and gated is not None:
-        parts.append(f"Lawsuits change by {_diff_text(suits)} and sales held back by gates (summed over months) by {_diff_text(gated)}.")
-    return " ".join(parts)
+    for section, metric, group, when, label in summary_lines(discount_rate):
+        r = _row(tables, variant, section, metric, group, when)
+        if r is None:
+            continue
+        parts.append(f"{label}: {baseline} {fmt_value(r['baseline_mean'], r['unit'])}, {variant} "
+                     f"{fmt_value(r['variant_mean'], r['unit'])}, difference {diff_text(r)} "
+                     f"[tables/{section}.csv].")
+    n = int(tables["all"]["n_pairs"].max()) if len(tables["all"]) else 0
+    head = (f"{variant} minus {baseline}, paired over {n} replications (mean difference and 90% "
+            "Student-t interval).")
+    return " ".join([head, *parts])
 
 
-__all__ = ["CompareResult", "claim_verdict", "compare_spec", "comparison_tables", "monthly_columns",
-           "outcomes_frame", "paired_table", "run_compare", "run_outcomes", "summary_paragraph"]
+__all__ = ["CompareResult", "check_inputs", "check_scenario", "compare_spec", "comparison_tables", "diff_text",
+           "fmt_value", "monthly_columns", "outcomes_frame", "paired_table", "run_compare", "run_outcomes",
+           "summary_lines", "summary_paragraph"]

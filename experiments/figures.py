@@ -350,7 +350,7 @@ def regulatory_variants(sweeps: Sweeps, caption: str) -> PlotResult:
     for ax, (name, _, title) in zip(axes, measures.values(), strict=True):
         d = data[data["measure"] == name].set_index("scenario").loc[order]
         err = np.vstack([d["value_mean"] - d["value_min"], d["value_max"] - d["value_mean"]])
-        colours = ["#999999" if i == 0 else plotstyle.OKABE_ITO["blue"] for i in range(len(order))]
+        colours = [plotstyle.BASELINE_COLOUR if i == 0 else plotstyle.OKABE_ITO["blue"] for i in range(len(order))]
         ax.barh(pos, d["value_mean"], xerr=err, capsize=3, color=colours)
         ax.set_title(title, fontsize=10, wrap=True)
         ax.invert_yaxis() if ax is axes[0] else None

@@ -64,6 +64,18 @@ def colour(name: str, index: int = 0) -> str:
     return ASSET_COLOURS.get(name) or CHANNEL_COLOURS.get(name) or CYCLE[index % len(CYCLE)]
 
 
+BASELINE_COLOUR = "#999999"
+"""The baseline scenario of a comparison, in every panel: a neutral grey."""
+
+
+def scenario_colours(baseline: str, scenarios: Iterable[str]) -> dict[str, str]:
+    """One colour per scenario for every panel of a figure: the baseline grey, the others the
+    cycle's colours in the order given (so a variant keeps its colour in panels that omit the
+    baseline, such as paired differences)."""
+    others = [s for s in dict.fromkeys(scenarios) if s != baseline]
+    return {baseline: BASELINE_COLOUR, **{s: CYCLE[i % len(CYCLE)] for i, s in enumerate(others)}}
+
+
 def year_axis(ax: Any) -> None:
     """Whole calendar years as x ticks (data x values are fractional years, 2025 + month/12)."""
     from matplotlib.ticker import FormatStrFormatter, MaxNLocator
@@ -105,4 +117,4 @@ def png_bytes(fig: Any) -> bytes:
     return buf.getvalue()
 
 
-__all__ = ["CYCLE", "OKABE_ITO", "apply", "caption", "colour", "label", "png_bytes", "save", "subplots", "year_axis"]
+__all__ = ["BASELINE_COLOUR", "CYCLE", "OKABE_ITO", "apply", "caption", "colour", "label", "png_bytes", "save", "scenario_colours", "subplots", "year_axis"]

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import metrics, plotstyle
-from .compare import SECTION_TITLES, SECTIONS, USD_BN, _diff_text, _fmt
+from .compare import SECTION_TITLES, SECTIONS, USD_BN, diff_text, fmt_value
 
 METHOD_NOTE = ("Every difference is paired: replication k of the variant minus replication k of the "
                "baseline, which share all random draws (common random numbers). Shown: the mean "
@@ -33,9 +33,9 @@ def _display(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "variant": table["variant"], "metric": table["metric"], "group": table["group"],
         "when": table["when"],
-        "baseline": [_fmt(v, u) for v, u in zip(table["baseline_mean"], table["unit"], strict=True)],
-        "variant level": [_fmt(v, u) for v, u in zip(table["variant_mean"], table["unit"], strict=True)],
-        "difference (90% CI)": [_diff_text(r) for _, r in table.iterrows()],
+        "baseline": [fmt_value(v, u) for v, u in zip(table["baseline_mean"], table["unit"], strict=True)],
+        "variant level": [fmt_value(v, u) for v, u in zip(table["variant_mean"], table["unit"], strict=True)],
+        "difference (90% CI)": [diff_text(r) for _, r in table.iterrows()],
     })
 
 
@@ -47,7 +47,10 @@ def _markdown_table(frame: pd.DataFrame) -> str:
 
 
 def _figures(sweep_dir: Path, baseline: str, tables: dict[str, pd.DataFrame]) -> list[tuple[str, bytes]]:
-    """Figures of the report: alternative assets over time, and the replacement-rate change."""
+    """Figures of the report: alternative assets over time, and the replacement-rate change.
+
+    Colours come from `plotstyle.scenario_colours`, so a scenario has one colour in every panel.
+    """
     from .sweep import load_sweep
 
     monthly = load_sweep(sweep_dir, columns=["run_id", "scenario", "replication", "month", "date",
@@ -57,18 +60,19 @@ def _figures(sweep_dir: Path, baseline: str, tables: dict[str, pd.DataFrame]) ->
     fig, (ax1, ax2) = plotstyle.subplots(1, 2, figsize=(12, 5))
     wide = monthly.pivot_table(index=["replication", "year"], columns="scenario",
                                values="assets_usd__alternatives") / USD_BN
-    for i, scen in enumerate(wide.columns):
+    colours = plotstyle.scenario_colours(baseline, [*dict.fromkeys(tables["all"]["variant"]), *wide.columns])
+    for scen in wide.columns:
         by_year = wide[scen].unstack("replication")
-        c = plotstyle.CYCLE[i % len(plotstyle.CYCLE)]
+        c = colours[scen]
         ax1.fill_between(by_year.index, by_year.min(axis=1), by_year.max(axis=1), color=c, alpha=0.2, lw=0)
         ax1.plot(by_year.index, by_year.mean(axis=1), color=c, label=scen)
     ax1.set(title="Assets in alternatives", xlabel="year", ylabel="USD bn (national)")
     ax1.legend()
     plotstyle.year_axis(ax1)
-    for i, scen in enumerate([c for c in wide.columns if c != baseline]):
+    for scen in [c for c in wide.columns if c != baseline]:
         diff = (wide[scen] - wide[baseline]).unstack("replication")
         ivs = [metrics.interval(row) for row in diff.to_numpy()]
-        c = plotstyle.CYCLE[(i + 1) % len(plotstyle.CYCLE)]
+        c = colours[scen]
         ax2.fill_between(diff.index, [iv.low for iv in ivs], [iv.high for iv in ivs], color=c, alpha=0.25, lw=0)
         ax2.plot(diff.index, [iv.mean for iv in ivs], color=c, label=f"{scen} − {baseline}")
     ax2.axhline(0, color="black", lw=0.8)
@@ -89,7 +93,7 @@ def _figures(sweep_dir: Path, baseline: str, tables: dict[str, pd.DataFrame]) ->
             x = np.arange(len(t)) + i * width
             err = np.vstack([t["diff_mean"] - t["diff_low"], t["diff_high"] - t["diff_mean"]]) * 100
             ax.bar(x, t["diff_mean"] * 100, width, yerr=np.nan_to_num(err), capsize=3,
-                   color=plotstyle.CYCLE[(i + 1) % len(plotstyle.CYCLE)], label=v)
+                   color=colours[v], label=v)
             ax.set_xticks(np.arange(len(t)) + 0.4 - width / 2, list(t["group"]))
         ax.axhline(0, color="black", lw=0.8)
         ax.set(title=f"Change in median replacement rate vs {baseline}", xlabel="income quintile",

@@ -11,8 +11,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from alt401k.experiments import cli, compare, metrics
+from alt401k.experiments import cli, compare, metrics, plotstyle, report
 from alt401k.experiments.sweep import load_sweep
+from matplotlib.colors import to_hex
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +34,7 @@ def test_report_has_every_section(out: Path) -> None:
         table = pd.read_csv(out / "tables" / f"{section}.csv")
         assert len(table) > 0 and set(table["variant"]) == {"eo-14330"}
     assert "90% Student-t" in md and "3% a year" in md
-    assert "**eo-14330.**" in md and "hundreds of billions" in md
+    assert "**eo-14330.**" in md and "[tables/assets.csv]" in md
 
 
 def test_csv_agrees_with_sweep_parts(out: Path) -> None:
@@ -75,6 +76,45 @@ def test_every_section_in_combined_csv_and_shares_bounded(out: Path) -> None:
 
 def test_summary_says_when_interval_includes_zero() -> None:
     row = pd.Series({"unit": "USD bn", "diff_mean": 1.0, "diff_low": -0.5, "diff_high": 2.5, "includes_zero": True})
-    assert compare._diff_text(row) == "+$1.0bn (90% CI -$0.5bn to +$2.5bn; the interval includes zero)"
-    assert "short of" in compare.claim_verdict(50.0)
-    assert "in line" in compare.claim_verdict(300.0)
+    assert compare.diff_text(row) == "+$1.0bn (90% CI -$0.5bn to +$2.5bn; the interval includes zero)"
+
+
+def test_summary_states_numbers_and_their_tables_not_verdicts(out: Path) -> None:
+    """Every sentence gives both levels and the difference as the CSV has them, and its table."""
+    md = (out / "report.md").read_text()
+    summary = md.split("**eo-14330.**", 1)[1].split("\n", 1)[0]
+    for verdict in ("claim", "short of", "in line", "exceeds", "hundreds of billions"):
+        assert verdict not in summary
+    assets = pd.read_csv(out / "tables" / "assets.csv")
+    row = assets[(assets["metric"] == "all alternatives") & (assets["group"] == "all channels")
+                 & (assets["when"] == "horizon")].iloc[0]
+    assert (f"Assets in alternatives at the horizon: status-quo {compare.fmt_value(row['baseline_mean'], 'USD bn')}, "
+            f"eo-14330 {compare.fmt_value(row['variant_mean'], 'USD bn')}, difference {compare.diff_text(row)} "
+            "[tables/assets.csv].") in summary
+    sentences = [s for s in summary.split("]. ") if s.strip()]
+    assert len(sentences) >= 5 and all("[tables/" in s for s in sentences[1:] + [sentences[0].split(". ", 1)[1]])
+
+
+def test_compare_figures_keep_one_colour_per_scenario(out: Path, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A scenario has the same colour in every panel of the report's figures, and the baseline's own."""
+    drawn: list[object] = []
+    monkeypatch.setattr(plotstyle, "png_bytes", lambda fig: drawn.append(fig) or b"png")
+    tables = compare.comparison_tables(out / "sweep", "status-quo")
+    report.write_reports(tmp_path, tables, {"eo-14330": "text"}, baseline="status-quo",
+                         sizes={"replications": 2, "n_savers": 300, "years": 2, "discount_rate": 0.03},
+                         sweep_dir=out / "sweep")
+    seen: dict[str, set[str]] = {}
+    for fig in drawn:
+        for ax in fig.axes:
+            for line in ax.get_lines():
+                name = str(line.get_label()).split(" − ")[0]
+                if name in ("eo-14330", "status-quo"):
+                    seen.setdefault(name, set()).add(to_hex(line.get_color()))
+            for container in ax.containers:
+                name = str(container.get_label())
+                if name in ("eo-14330", "status-quo"):
+                    seen.setdefault(name, set()).update(to_hex(p.get_facecolor()) for p in container.patches)
+    assert {len(c) for c in seen.values()} == {1}, seen
+    assert seen["status-quo"] != seen["eo-14330"]
+    assert len(drawn) >= 1 and "eo-14330" in seen
