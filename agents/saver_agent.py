@@ -811,7 +811,8 @@ class SaverAgents:
 
     def life_events(self) -> None:
         """Hardship withdrawals, retirement, job changes, new hires in leavers' rows, ageing."""
-        model, s = self.model, self.model.config.saver
+        model = self.model
+        s = model.saver_rules()  # job-change rates with this month's layoffs (ODD §7.12)
         n = len(self.agents)
         u = model.saver_rng.random((3, n), dtype=np.float32).T.tolist()
         flows = model.flows
@@ -847,7 +848,8 @@ class SaverAgents:
         )
         rows = np.array([a.row for a in leavers], dtype=np.intp)
         rolled_in = hire_inplace(
-            model.savers, rows, model.plans, model.config, model.hire_rng, model.wage_index
+            model.savers, rows, model.plans, model.config, model.hire_rng, model.wage_index,
+            weight=model.hire_weight(rows),
         )
         self._load(leavers)
         composition = model.composition(rows).tolist()
@@ -859,10 +861,10 @@ class SaverAgents:
                 bal[j] += amount * a.allocation[j - OFFSET]
         flows.rollovers_in_usd = self._weighted(leavers, rolled_in.tolist())
         flows.illiquid_redemptions_usd += redeemed
-        growth = (1.0 + s.wage_growth_annual) ** (1.0 / 12.0)
+        growth = model.economy.wage_growth_monthly
         for a in self.agents:
             a.age_one_month(growth)
-        model.wage_index *= growth
+        model.economy.wage_index *= growth
         self.write_back()
 
     def year_end(self) -> None:

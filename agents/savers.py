@@ -643,8 +643,8 @@ def separations_inplace(pop: SaverPopulation, u: npt.NDArray[np.float32], s: Sav
 
 def age_one_month_inplace(pop: SaverPopulation, wage_growth_monthly: float) -> None:
     """Every saver a month older, a month longer in its job and plan, its salary grown by
-    the month's share of `wage_growth_annual` (ODD §7.6; BLS Employment Cost Index, an
-    assumption in docs/calibration.md). `agents.rule_kernels.age_one_month` is the same in
+    the month's nominal wage growth (ODD §7.6 and §7.12: the Social Security Trustees'
+    intermediate inflation and real-wage growth, `model.economy`). `agents.rule_kernels.age_one_month` is the same in
     one pass."""
     pop.age_years += 1.0 / 12.0
     pop.tenure_years += 1.0 / 12.0

@@ -31,7 +31,8 @@ from ..agents.sponsors import (
 )
 from . import fees
 from .assets import ALT_CLASS_INDEX, ALTERNATIVES, ASSET_CLASSES, HOLDING_ASSET
-from .config import RunConfig
+from .config import RunConfig, SaverBehaviour
+from .economy import Economy, layoff_multiplier
 from .market import Market
 from .market_paths import MarketPath
 from .plan_views import PlanViews
@@ -152,7 +153,15 @@ class Alt401kModel(SaverPhases, mesa.Model):
         # Reference engine (RunConfig.saver_engine): one Saver agent per row runs the saver
         # phases with the same rules and draws, writing its state back into `self.savers`.
         self.saver_agents = SaverAgents(self) if config.saver_engine == "agents" else None
-        self.wage_index = 1.0
+        self.economy = Economy(config.economy)
+        """Prices, wages, employment and plan counts (`model.economy`, ODD §7.12)."""
+        self.grows = setting is None
+        """Whether the workforce and plan count follow the economy (not in a designed world)."""
+        self.base_plan_weight = self.plans.weight.copy()
+        self.total_weight = float(self.savers.weight.sum())
+        """Workers the saver rows stand for now (kept up to date by `hire_weight`)."""
+        self.workforce_t0 = self.total_weight
+        self._month_rules: tuple[int, SaverBehaviour] | None = None
         self.returns_history = np.zeros((0, len(ASSET_CLASSES)))
         self.true_history = np.zeros((0, len(ASSET_CLASSES)))
         self.suits_history: list[float] = []
@@ -227,6 +236,48 @@ class Alt401kModel(SaverPhases, mesa.Model):
         return self.plan_views.fee_matrix()
 
     @property
+    def wage_index(self) -> float:
+        """Nominal wage level, 1 at t0 (`Economy.wage_index`)."""
+        return self.economy.wage_index
+
+    def saver_rules(self) -> SaverBehaviour:
+        """The savers' parameters this month: job-change rates raised by this month's layoffs
+        (ODD §7.12, the labour-market channel), so that both saver engines draw layoffs
+        through the job-change rule they already share."""
+        s = self.config.saver
+        rate = self.economy.layoff_rate if self.grows else 0.0
+        if rate <= 0.0:
+            return s
+        if self._month_rules is None or self._month_rules[0] != self.month:
+            f = layoff_multiplier(rate, s.job_change_prob_annual_young, s.job_change_prob_annual_old)
+            young = min(0.95, f * s.job_change_prob_annual_young)
+            old = min(0.95, f * s.job_change_prob_annual_old)
+            self._month_rules = (self.month, s.model_copy(update={
+                "job_change_prob_annual_young": young, "job_change_prob_annual_old": old}))
+        return self._month_rules[1]
+
+    def hire_weight(self, rows: npt.NDArray[np.intp]) -> float:
+        """National workers each new hire in `rows` stands for (ODD §7.12, entry).
+
+        Leavers' rows are refilled so that the rows together stand for the covered
+        workforce the economy has this month (its t0 size times `Economy.employment_index`):
+        the new hires share what the workforce needs beyond the rows that stay. The weight is
+        kept between a tenth and ten times the mean, so that a sharp recession or boom
+        shows partly in the next months instead of in a few extreme rows. Exogenous
+        (leavers and the economy do not depend on policy), so every scenario of a seed gets
+        the same weights (common random numbers).
+        """
+        pop = self.savers
+        leaving = float(pop.weight[rows].sum())
+        if not self.grows or rows.size == 0:
+            return leaving / max(rows.size, 1)
+        mean = self.total_weight / pop.n
+        target = self.workforce_t0 * self.economy.employment_index
+        w = min(10.0 * mean, max(0.1 * mean, (target - (self.total_weight - leaving)) / rows.size))
+        self.total_weight += w * rows.size - leaving
+        return w
+
+    @property
     def date(self) -> dt.date:
         """First day of the current month."""
         y, m = divmod(self.config.start.month - 1 + self.month, 12)
@@ -243,6 +294,9 @@ class Alt401kModel(SaverPhases, mesa.Model):
         before = self._class_totals(self.holdings_usd)
         returns = self.market.step(self.month, self.last_net_flow, before)
         self.last_returns = returns
+        self.economy.step(max(0.0, -float(returns.equity_drawdown)))  # depth below the peak
+        if self.grows:
+            self.plans.weight[:] = self.base_plan_weight * self.economy.plan_index
         self.returns_history = np.vstack([self.returns_history[-35:], returns.reported])
         self.true_history = np.vstack([self.true_history[-35:], returns.true])
         if self.month % 3 == 0:
@@ -415,12 +469,25 @@ class Alt401kModel(SaverPhases, mesa.Model):
         if self.saver_agents is not None:
             self.saver_agents.year_end()
             self.quintile_edges = self._income_quintile_edges()
+            self._refresh_weights()
             return
         rule_kernels.year_end(self.savers, self.plans.escalates, self.config.sponsor.escalation_cap)
         self.quintile_edges = self._income_quintile_edges()
+        self._refresh_weights()
+
+    def _refresh_weights(self) -> None:
+        """Once a year, each plan's workers and the workforce total afresh from the rows'
+        weights (new hires carry the weights of `hire_weight`; per-plan heads feed demand and
+        coworker shares, §7.8)."""
+        if self.grows:
+            self.plan_weight = self.plan_totals(np.ones((self.savers.n, 1)))[:, 0]
+            self.total_weight = float(self.savers.weight.sum())
 
 
 def weighted_median_balance(model: Alt401kModel) -> float:
-    """Weighted median account balance of participants (USD)."""
+    """Weighted median account balance of participants with an account (USD; Vanguard's
+    medians are per account, so eligible employees who never enrolled are left out)."""
     pop = model.savers
-    return weighted_median(pop.total_balance(), pop.weight)
+    balance = pop.total_balance()
+    held = balance > 0
+    return weighted_median(balance[held], pop.weight[held])

@@ -32,10 +32,8 @@ AGE_BAND_SHARES = np.array([0.18, 0.22, 0.23, 0.26, 0.11])
 """EBRI/ICI YE 2022: 40% of participants in their 20s or 30s, 23% in their 40s; the rest
 split 50s/60s as in YE 2014 (26% / 11%)."""
 
-SALARY_MEDIAN_USD = 60_000.0
 SALARY_LOG_SD = 0.6
-"""Participants' pay: lognormal, median $60k (assumption from BLS median earnings of
-full-time workers with plan access); calibration `salary` in docs/calibration.md."""
+"""Spread of participants' log pay (assumption); the level is `initial.salary_median_usd`."""
 
 
 def draw_ages(n: int, rng: np.random.Generator) -> F64:
@@ -44,10 +42,11 @@ def draw_ages(n: int, rng: np.random.Generator) -> F64:
     return AGE_BANDS[band] + 10.0 * rng.random(n)
 
 
-def draw_salaries(age_years: F64, rng: np.random.Generator) -> F64:
-    """Annual pay: lognormal around a hump-shaped age profile peaking near 50."""
+def draw_salaries(age_years: F64, rng: np.random.Generator, median_usd: float) -> F64:
+    """Annual pay (t0 dollars): lognormal around a hump-shaped age profile peaking near 50,
+    equal to `median_usd` at 43 (`InitialState.salary_median_usd`, fitted; ODD §5)."""
     profile = np.exp(-(((age_years - 50.0) / 25.0) ** 2)) / np.exp(-((7.0 / 25.0) ** 2))
-    return SALARY_MEDIAN_USD * profile * np.exp(SALARY_LOG_SD * rng.standard_normal(age_years.shape[0]))
+    return median_usd * profile * np.exp(SALARY_LOG_SD * rng.standard_normal(age_years.shape[0]))
 
 
 def preferred_deferral(age_years: F64, cfg: RunConfig, rng: np.random.Generator) -> F64:
@@ -89,13 +88,15 @@ def lognormal_sigma_for_ratio(ratio: float) -> float:
 
 
 def draw_balances(age_years: F64, salary: F64, tenure: F64, sponsor_class: npt.NDArray[np.int8],
-                  weight: F64, cfg: RunConfig, rng: np.random.Generator) -> F64:
+                  weight: F64, cfg: RunConfig, rng: np.random.Generator,
+                  has_account: npt.NDArray[np.bool_] | None = None) -> F64:
     """Account balances scaled to the national total and the class asset shares.
 
     Log-balance = log(pay x tenure) + noise. The noise's spread is set so that the
     mean/median ratio matches Vanguard HAS 2025 (3.88), after allowing for the spread that
     pay and tenure already bring; then each size class is scaled to its asset share of
-    $8.7T (ICI Q1 2025; EBRI 2020 shares).
+    $8.7T (ICI Q1 2025; EBRI 2020 shares). Rows without an account (`has_account` False:
+    eligible employees not enrolled) hold nothing; the ratio is over accounts.
     """
     base = np.log(salary * np.maximum(tenure, 0.25) * 0.12)
     z = rng.standard_normal(age_years.shape[0])
@@ -103,7 +104,8 @@ def draw_balances(age_years: F64, salary: F64, tenure: F64, sponsor_class: npt.N
     # Bisection on the noise sd (the ratio rises with it), on a systematic sample of at most
     # 200k savers spread evenly over the rows (which are ordered by size class), so that
     # 1:1-scale runs stay fast; below 200k savers the sample is everyone.
-    pick = np.unique(np.linspace(0, age_years.shape[0] - 1, min(age_years.shape[0], 200_000)).astype(np.intp))
+    holders = np.flatnonzero(has_account) if has_account is not None else np.arange(age_years.shape[0])
+    pick = holders[np.unique(np.linspace(0, holders.size - 1, min(holders.size, 200_000)).astype(np.intp))]
     sub_base, sub_z, sub_w = base[pick], z[pick], weight[pick]
     lo, hi = 0.0, 3.0
     for _ in range(40):
@@ -112,6 +114,8 @@ def draw_balances(age_years: F64, salary: F64, tenure: F64, sponsor_class: npt.N
         ratio = weighted_mean(b, sub_w) / weighted_median(b, sub_w)
         lo, hi = (mid, hi) if ratio < target else (lo, mid)
     balance = np.exp(base + 0.5 * (lo + hi) * z)
+    if has_account is not None:
+        balance[~has_account] = 0.0
     for c, share in enumerate(cfg.initial.asset_share_by_class):
         rows = sponsor_class == c
         balance[rows] *= share * cfg.initial.assets_usd / np.sum(balance[rows] * weight[rows])
@@ -139,10 +143,12 @@ def initial_population(
     s = cfg.saver
     sponsor, weight = assign_sponsors(n, plans, cfg, rng)
     age = draw_ages(n, rng)
-    salary = draw_salaries(age, rng)
+    salary = draw_salaries(age, rng, cfg.initial.salary_median_usd)
     tenure = np.minimum(age - 20.0, rng.exponential(7.0, n))
     cls = plans.size_class[sponsor]
-    balance_total = draw_balances(age, salary, tenure, cls, weight, cfg, rng)
+    enrolled = rng.random(n) < np.where(plans.auto_enroll[sponsor], cfg.initial.participation_rate_auto,
+                                        cfg.initial.participation_rate_voluntary)
+    balance_total = draw_balances(age, salary, tenure, cls, weight, cfg, rng, enrolled)
     # Styles: smaller, newer accounts are more often defaulted (EBRI/ICI 2022: 74% of
     # <=2-year tenure hold TDFs vs 42% of >30 years); window users only where offered.
     order = stable_argsort(balance_total)
@@ -174,9 +180,9 @@ def initial_population(
     allocation[:, WINDOW_EQUITY_OPTION] = window_part
     del equity, cash, bonds, core, tdf_user, df_part, window_part, core_part, cls
     pref = preferred_deferral(age, cfg, rng)
-    auto = plans.auto_enroll[sponsor] & (rng.random(n) < 0.7)
+    auto = plans.auto_enroll[sponsor] & (rng.random(n) < 0.7) & enrolled
     at_default = auto & (rng.random(n) < 0.4)
-    deferral = np.where(at_default, plans.default_rate[sponsor], pref)
+    deferral = np.where(enrolled, np.where(at_default, plans.default_rate[sponsor], pref), 0.0)
     attention_class = rng.choice(3, n, p=np.asarray(s.attention_class_shares))
     return SaverPopulation(
         sponsor=sponsor,
@@ -189,12 +195,12 @@ def initial_population(
         allocation=allocation,
         deferral_rate=deferral,
         preferred_deferral_rate=pref,
-        is_participating=np.ones(n, dtype=bool),
+        is_participating=enrolled,
         is_contributing=np.ones(n, dtype=bool),
         is_auto_enrolled=auto,
         style=style,
         risk_tolerance=risk,
-        literacy=np.clip(rng.beta(2.0, 2.0, n) + 0.1 * np.log(salary / SALARY_MEDIAN_USD), 0, 1),
+        literacy=np.clip(rng.beta(2.0, 2.0, n) + 0.1 * np.log(salary / cfg.initial.salary_median_usd), 0, 1),
         review_prob_monthly=np.asarray(s.review_prob_monthly)[attention_class],
         return_sensitivity=rng.lognormal(0.0, 0.5, n),
         peer_sensitivity=rng.lognormal(0.0, 0.5, n),
@@ -230,8 +236,12 @@ _DEFAULT_FUND_ONLY = np.eye(1, N_OPTIONS)[0]
 
 
 def hire_inplace(pop: SaverPopulation, rows: npt.NDArray[np.intp], plans: PlanTable, cfg: RunConfig,
-                 rng: np.random.Generator, wage_index: float, empty_accounts: bool = True) -> F64:
+                 rng: np.random.Generator, wage_index: float, empty_accounts: bool = True,
+                 weight: float | None = None) -> F64:
     """Turn the rows of leavers into new hires at the same plans; return rolled-in USD.
+
+    `weight`, when given, is the number of workers each new hire stands for
+    (`Alt401kModel.hire_weight`: the rows follow the covered workforce, ODD §7.12).
 
     ODD §7, entry. New hires are 22-45 (younger than the stock), paid like the stock at
     today's wage level, enrolled automatically where the plan auto-enrolls (a share
@@ -249,8 +259,10 @@ def hire_inplace(pop: SaverPopulation, rows: npt.NDArray[np.intp], plans: PlanTa
     auto = plans.auto_enroll[sp]
     opt_out = rng.random(k) < s.auto_enrol_optout_share
     pop.age_years[rows] = age
+    if weight is not None:
+        pop.weight[rows] = weight
     pop.retirement_age_years[rows] = draw_retirement_age(age, cfg, rng)
-    pop.salary_usd_annual[rows] = draw_salaries(age, rng) * wage_index
+    pop.salary_usd_annual[rows] = draw_salaries(age, rng, cfg.initial.salary_median_usd) * wage_index
     pop.tenure_years[rows] = 0.0
     pop.preferred_deferral_rate[rows] = preferred_deferral(age, cfg, rng)
     # Active decision: every new hire must choose at once; procrastination is removed, so

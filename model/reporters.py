@@ -53,7 +53,8 @@ def assets_record(model: Alt401kModel) -> dict[str, float]:
     for h, (c, a) in enumerate(HOLDINGS):
         rec[f"assets_usd__{c}__{a}"] = float(by_holding[h])
     sums = model.saver_totals().sums
-    rec["participants"] = sums["participating"]
+    rec["participants"] = sums["weight"]
+    rec["enrolled_participants"] = sums["participating"]
     rec["mean_balance_usd"] = sums["balance_usd"] / sums["weight"]
     rec["default_fund_share_of_assets"] = rec["assets_usd__default_fund"] / max(rec["assets_usd"], 1e-9)
     rec["participants_in_default_fund_share"] = sums["in_default_fund"] / sums["weight"]
@@ -106,6 +107,29 @@ def saver_record(model: Alt401kModel) -> dict[str, float]:
     return rec
 
 
+def economy_record(model: Alt401kModel) -> dict[str, float]:
+    """The economy's indices this month (ODD §7.12): consumer prices (1 in January 2025,
+    the deflator of every constant-dollar column), nominal wages and covered employment
+    (1 at t0), the unemployment rate and the month's layoffs (shares)."""
+    e = model.economy
+    return {
+        "cpi_index": e.price_index,
+        "wage_index": e.wage_index,
+        "employment_index": e.employment_index,
+        "unemployment_rate": e.unemployment_rate,
+        "layoff_rate": e.layoff_rate,
+    }
+
+
+def real_name(column: str) -> str | None:
+    """Name of the constant-2025-dollar twin of a nominal money column, or None (ODD §7.12).
+
+    Every column whose name contains ``_usd`` is nominal U.S. dollars; its twin, with
+    ``_usd2025`` instead, is the same amount deflated by `cpi_index` (January 2025 prices).
+    """
+    return column.replace("_usd", "_usd2025", 1) if "_usd" in column and "_usd2025" not in column else None
+
+
 def market_record(model: Alt401kModel) -> dict[str, float]:
     """Price and NAV indices, valuation gaps and drawdowns (1.0 / 0 before month 1)."""
     r = model.last_returns
@@ -141,7 +165,7 @@ def flow_record(model: Alt401kModel) -> dict[str, float]:
 def month_record(model: Alt401kModel) -> dict[str, float]:
     """Everything observed at the end of the current month, one flat dict."""
     rec: dict[str, float] = {"month": float(model.month)}
-    for part in (assets_record, sponsor_record, saver_record, market_record, flow_record):
+    for part in (assets_record, sponsor_record, saver_record, market_record, economy_record, flow_record):
         rec.update(part(model))
     return rec
 
@@ -183,17 +207,54 @@ class ModelRecorder:
         for k in self.columns:
             if k != "month":
                 cols[k] = pa.array(np.asarray(data[k], dtype=np.float64))
+        deflator = np.asarray(data["cpi_index"], dtype=np.float64)
+        for k in self.columns:
+            twin = real_name(k)
+            if twin is not None:
+                cols[twin] = pa.array(np.asarray(data[k], dtype=np.float64) / deflator)
         return pa.table(cols)
+
+
+HORIZON_KINDS = ("in_plan", "retired")
+"""Values of the horizon table's `kind` column: savers in a plan at the horizon (one row per
+income quintile and age group), or everyone who retired during the run (one per quintile)."""
+_RR = (f"replacement rate: {REPLACEMENT_ANNUITY_RATE:.0%} of the balance at retirement (an annual "
+       "income, the '4% rule') divided by final annual pay, both nominal")
+HORIZON_COLUMNS: dict[str, tuple[pa.DataType, str]] = {
+    "kind": (pa.string(), "in_plan: savers in a plan at the horizon, by income quintile and age "
+             "group; retired: everyone who retired during the run, by income quintile"),
+    "income_quintile": (pa.int64(), "income quintile of pay, 1 (lowest) to 5"),
+    "age_group": (pa.string(), "age group at the horizon (in_plan rows), or 'retired'"),
+    "people": (pa.float64(), "real people the rows stand for (weighted)"),
+    "mean_balance_usd": (pa.float64(), "mean balance, nominal USD: at the horizon (in_plan) or at "
+                         "retirement (retired); NaN if no one"),
+    "median_balance_usd": (pa.float64(), "median balance, nominal USD (as mean_balance_usd)"),
+    "p10_balance_usd": (pa.float64(), "10th-percentile balance, nominal USD (as mean_balance_usd)"),
+    "median_replacement_rate": (pa.float64(), f"retired rows: median {_RR}; null on in_plan rows"),
+    "p10_replacement_rate": (pa.float64(), f"retired rows: 10th-percentile {_RR}; null on in_plan rows"),
+    "share_worst_year_loss_gt20": (pa.float64(), "retired rows: share whose worst calendar year "
+                                   "lost more than 20%; null on in_plan rows"),
+}
+"""The horizon table's columns in order: Arrow type and the description stored with each
+field (``description`` in the field metadata, kept in horizon.parquet)."""
+
+
+def horizon_schema() -> pa.Schema:
+    """The horizon table's schema, each field carrying its description."""
+    return pa.schema([pa.field(name, kind, metadata={"description": text})
+                      for name, (kind, text) in HORIZON_COLUMNS.items()])
 
 
 def horizon_table(model: Alt401kModel) -> pa.Table:
     """Wealth at the horizon by income quintile and age group, plus retirees' outcomes.
 
-    Rows with age_group in AGE_GROUPS describe savers in the plan at the horizon (weighted
-    count, mean, median and 10th-percentile balance). Rows with age_group 'retired' pool
-    everyone who retired during the run: balance at retirement and replacement rate
-    (`REPLACEMENT_ANNUITY_RATE` x balance / final pay), median and 10th percentile, and the
-    share whose worst calendar year lost more than 20%.
+    Rows of kind ``in_plan`` (age_group in AGE_GROUPS) describe savers in the plan at the
+    horizon (weighted count, mean, median and 10th-percentile balance); the retirees' columns
+    are null there (not applicable, unlike NaN, which means no one was in the group). Rows of
+    kind ``retired`` (age_group 'retired') pool everyone who retired during the run: balance
+    at retirement and replacement rate (`REPLACEMENT_ANNUITY_RATE` x balance / final pay),
+    median and 10th percentile, and the share whose worst calendar year lost more than 20%.
+    Each column's meaning is in the schema's field metadata (`HORIZON_COLUMNS`).
     """
     pop = model.savers
     q = model.income_quintile(pop.salary_usd_annual)
@@ -210,8 +271,9 @@ def horizon_table(model: Alt401kModel) -> pa.Table:
         for qi in range(5):
             m = ret["income_quintile"] == qi
             rows.append(_stats_row(qi, "retired", ret["weight"][m], ret["balance_usd"][m], rr[m], ret["worst_year_return"][m]))
-    keys = list(rows[0])
-    return pa.table({k: [r[k] for r in rows] for k in keys})
+    schema = horizon_schema()
+    return pa.table({k: pa.array([r[k] for r in rows], schema.field(k).type) for k in schema.names},
+                    schema=schema)
 
 
 def _wquantile(x: F64, w: F64, q: float) -> float:
@@ -220,15 +282,19 @@ def _wquantile(x: F64, w: F64, q: float) -> float:
 
 
 def _stats_row(qi: int, group: str, w: F64, bal: F64, rr: F64 | None, worst: F64 | None) -> dict[str, object]:
+    """One row of the horizon table; the retirees' columns are None (null) without `rr`."""
     total = float(w.sum())
+    retired = rr is not None
     return {
+        "kind": "retired" if retired else "in_plan",
         "income_quintile": qi + 1,
         "age_group": group,
         "people": total,
         "mean_balance_usd": float(w @ bal / total) if total > 0 else float("nan"),
         "median_balance_usd": _wquantile(bal, w, 0.5),
         "p10_balance_usd": _wquantile(bal, w, 0.1),
-        "median_replacement_rate": _wquantile(rr, w, 0.5) if rr is not None else float("nan"),
-        "p10_replacement_rate": _wquantile(rr, w, 0.1) if rr is not None else float("nan"),
-        "share_worst_year_loss_gt20": float(w @ (worst < -0.2) / total) if worst is not None and total > 0 else float("nan"),
+        "median_replacement_rate": _wquantile(rr, w, 0.5) if retired else None,
+        "p10_replacement_rate": _wquantile(rr, w, 0.1) if retired else None,
+        "share_worst_year_loss_gt20": (float(w @ (worst < -0.2) / total) if total > 0 else float("nan"))
+        if retired and worst is not None else None,
     }

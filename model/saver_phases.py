@@ -313,7 +313,7 @@ class SaverPhases:
         """Hardship withdrawals, job changes (cash-out or rollover), retirement, new hires."""
         if self.saver_agents is not None:
             return self.saver_agents.life_events()
-        pop, s = self.savers, self.config.saver
+        pop, s = self.savers, self.saver_rules()
         u = self._saver_uniforms((3, pop.n))
         ill = ILLIQUID_COLUMNS_ALL
         # Who withdraws, retires or leaves the system, in one pass (`savers.separations_inplace`;
@@ -342,13 +342,13 @@ class SaverPhases:
         redeemed += float(pop.weight[rows] @ np.ascontiguousarray(held[:, ill]).sum(axis=1))
         # The new accounts: every holding of the rows written (so hire_inplace need not empty them).
         rolled_in = hire_inplace(pop, rows, self.plans, self.config, self.hire_rng, self.wage_index,
-                                 empty_accounts=False)
+                                 empty_accounts=False, weight=self.hire_weight(rows))
         rule_kernels.open_new_accounts(pop.balance_usd, rows, rolled_in, pop.allocation, self.composition(rows))
         self.flows.rollovers_in_usd = float(pop.weight[rows] @ rolled_in)
         self.flows.illiquid_redemptions_usd += redeemed
-        growth = (1.0 + s.wage_growth_annual) ** (1.0 / 12.0)
+        growth = self.economy.wage_growth_monthly
         rule_kernels.age_one_month(pop, growth)
-        self.wage_index *= growth
+        self.economy.wage_index *= growth
 
     def _record_retirees(self, rows: npt.NDArray[np.intp], balance: F64) -> None:
         """Keep what the horizon table needs of the savers in `rows`, retiring with `balance`."""

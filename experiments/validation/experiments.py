@@ -327,6 +327,7 @@ def market_t0(config: RunConfig, seed: np.random.SeedSequence, size: str) -> dic
     w, bal = pop.weight, pop.total_balance()
     cls = plans.size_class[pop.sponsor]
     pw = plans.weight
+    held, enrolled = bal > 0, pop.is_participating
     return {
         "assets_usd": float(w @ bal),
         "participants": float(w.sum()),
@@ -336,11 +337,29 @@ def market_t0(config: RunConfig, seed: np.random.SeedSequence, size: str) -> dic
         "asset_share_under_100": float(w[cls == 0] @ bal[cls == 0] / (w @ bal)),
         "participant_share_over_10k": float(w[cls == 3].sum() / w.sum()),
         "asset_share_over_10k": float(w[cls == 3] @ bal[cls == 3] / (w @ bal)),
-        "mean_balance_usd": float(w @ bal / w.sum()),
-        "median_balance_usd": weighted_median(bal, w),
-        "mean_deferral": float(w @ pop.deferral_rate / w.sum()),
+        # Vanguard's balances are per account and its deferral rate per participant: eligible
+        # employees who never enrolled (no account, ODD §5) are left out of these three.
+        "mean_balance_usd": float(w[held] @ bal[held] / w[held].sum()),
+        "median_balance_usd": weighted_median(bal[held], w[held]),
+        "mean_deferral": float(w[enrolled] @ pop.deferral_rate[enrolled] / w[enrolled].sum()),
         "plans_auto_enrolling": float(pw[plans.auto_enroll].sum() / pw.sum()),
         "sponsors_offering_alts_t0": float(pw @ offers_any_alternative(plans, model.plain_tdf_products()) / pw.sum()),
+    }
+
+
+def flows(config: RunConfig, seed: np.random.SeedSequence, size: str) -> dict[str, float]:
+    """Five status-quo years from t0: employee and employer contributions, and benefits paid
+    (hardship, cash-outs, rollovers out, retirement), each a year as a share of assets, the
+    ratios DOL Form 5500 reports for 401(k)-type plans (ODD §7.12; in-sample targets)."""
+    cfg = config.model_copy(update={"n_savers": 4 * SIZES[size]["national"], "n_sponsors": 1_200, "years": 5})
+    model = Alt401kModel(_scenario(), cfg, seed_sequence=seed)
+    model.run()
+    t = model.recorder.series_table().to_pandas().iloc[1:]
+    asset_years = t["assets_usd"].mean() * len(t) / 12
+    out = ["hardship_usd", "cash_outs_usd", "rollovers_out_usd", "retirement_usd"]
+    return {
+        "contributions_share_of_assets": float((t["contributions_usd"] + t["match_usd"]).sum() / asset_years),
+        "benefits_share_of_assets": float(t[out].to_numpy().sum() / asset_years),
     }
 
 
@@ -351,4 +370,5 @@ EXPERIMENTS: dict[str, Experiment] = {
     "crypto": crypto,
     "private_equity": private_equity,
     "market_t0": market_t0,
+    "flows": flows,
 }

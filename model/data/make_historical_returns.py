@@ -59,7 +59,7 @@ def main() -> None:
     last_div = spx[last_div_month][1]
 
     rows = []
-    for prev, cur in zip(months, months[1:]):
+    for prev, cur in zip(months, months[1:], strict=False):
         if cur < START:
             continue
         p0, _ = spx[prev]

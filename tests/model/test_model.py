@@ -61,9 +61,12 @@ def test_money_identity_holds_every_month(scenario: str, seed: int) -> None:
         assert (defaulted[:, 0] == 1.0).all() and (defaulted[:, 1:] == 0.0).all()
         assert (model.savers.balance_usd[is_defaulted, sv.N_DF :] == 0.0).all()
         previous = now
-    assert model.savers.weight.sum() == pytest.approx(PARTICIPANTS, rel=1e-12)
-    assert model.plans.weight.sum() == pytest.approx(PLANS, rel=1e-12)
-    assert model.recorder.current["plans"] == pytest.approx(PLANS, rel=1e-12)
+    # Weights follow the economy (ODD §7.12): the rows stand for the covered workforce, the
+    # plan rows for the national plan count, each its t0 total times its index.
+    economy = model.economy
+    assert model.savers.weight.sum() == pytest.approx(PARTICIPANTS * economy.employment_index, rel=1e-9)
+    assert model.plans.weight.sum() == pytest.approx(PLANS * economy.plan_index, rel=1e-12)
+    assert model.recorder.current["plans"] == pytest.approx(PLANS * economy.plan_index, rel=1e-12)
 
 
 def test_account_cap_binds_savers_purchases(monkeypatch: pytest.MonkeyPatch) -> None:
