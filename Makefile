@@ -49,7 +49,9 @@ clean-cache:
 dashboard: $(STAMP)
 	$(BIN)/alt401k dashboard
 
-## make validate / make figures: the validation experiments and the figure set.
+## make validate / make figures: the validation experiments and the figure set, written under
+## results/validate/ and results/figures-build/ (ignored by git). Publishing is explicit:
+## `alt401k validate --write-docs` and `alt401k figures --publish` (from a clean tree).
 validate: $(STAMP)
 	$(BIN)/alt401k validate
 

@@ -271,10 +271,19 @@ def build_parser() -> argparse.ArgumentParser:
     dashboard.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")
     dashboard.add_argument("--port", type=int, default=8765, help="port (default 8765)")
     dashboard.set_defaults(func=cmd_dashboard)
-    validate = sub.add_parser("validate", help="reproduce the published findings (docs/validation.md)")
+    validate = sub.add_parser("validate", help="reproduce the published findings (docs/validation.md)",
+                              description="Run the validation experiments and print the table; exit 1 if a "
+                              "target without a documented known gap fails. Writes targets.csv and "
+                              "replications.csv under --out only; --write-docs publishes instead.")
     validate.add_argument("--fast", action="store_true", help="small samples, few replications (< 60 s)")
     validate.add_argument("--target", action="append", metavar="NAME", help="one target or experiment (repeatable)")
     validate.add_argument("--n-jobs", type=int, default=1, help="parallel workers for replications")
+    where = validate.add_mutually_exclusive_group()
+    where.add_argument("--out", default="results/validate",
+                       help="directory of the CSVs (default results/validate, ignored by git)")
+    where.add_argument("--write-docs", action="store_true",
+                       help="publish a full run of every target: rewrite the table in docs/validation.md and "
+                       "the CSVs in results/validation/ (refuses --fast and --target)")
     validate.set_defaults(func=cmd_validate)
     compare = sub.add_parser("compare", help="paired comparison of variants with a baseline (HTML report)")
     compare.add_argument("variants", nargs="+", metavar="VARIANT", help="bundled name or scenario TOML")
@@ -290,11 +299,19 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--out", help="output directory (default results/compare/VARIANT+...)")
     compare.add_argument("--force", action="store_true", help="discard runs of different settings in --out")
     compare.set_defaults(func=cmd_compare)
-    figures = sub.add_parser("figures", help="rebuild the reference figures from experiments/figures/*.toml")
-    figures.add_argument("--check", action="store_true", help="rebuild in a temp dir; exit 1 if a CSV differs")
+    figures = sub.add_parser("figures", help="rebuild the reference figures from experiments/figures/*.toml",
+                             description="Build the reference figures into --out (ignored by git). Only "
+                             "--publish writes the published set in results/figures/, from a clean tree.")
     figures.add_argument("--only", action="append", metavar="NAME", help="one figure (repeatable)")
-    figures.add_argument("--out", default="results/figures", help="figure directory (default results/figures)")
     figures.add_argument("--n-jobs", type=int, help="parallel workers (default: all cores)")
+    mode = figures.add_mutually_exclusive_group()
+    mode.add_argument("--out", default="results/figures-build",
+                      help="figure directory (default results/figures-build, ignored by git)")
+    mode.add_argument("--publish", action="store_true",
+                      help="write the published set in results/figures/ and record the commit in MANIFEST.json; "
+                      "refused unless the git tree is clean (no uncommitted or untracked file)")
+    mode.add_argument("--check", action="store_true",
+                      help="rebuild in a temp dir; exit 1 if a CSV differs from the published one")
     figures.set_defaults(func=cmd_figures)
     return parser
 
@@ -313,17 +330,24 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_figures(args: argparse.Namespace) -> int:
-    """Build (or with --check, verify) the reference figures; exit 1 if a check fails."""
-    from .figures import build_figures, check_figures
+    """Build the reference figures into --out, publish them (--publish), or verify the
+    published CSVs (--check, exit 1 if one differs)."""
+    from .figures import build_figures, check_figures, publish_figures, published_dir
 
     if args.check:
-        return check_figures(args.out, only=args.only, n_jobs=args.n_jobs)
+        return check_figures(only=args.only, n_jobs=args.n_jobs)
+    if args.publish:
+        publish_figures(only=args.only, n_jobs=args.n_jobs)
+        return 0
+    if Path(args.out).resolve() == published_dir().resolve():
+        raise InputError("--out", args.out, "is the published figure set; use --publish to write it")
     build_figures(args.out, only=args.only, n_jobs=args.n_jobs)
     return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Run the validation experiments; exit 1 if a target fails (see experiments/validate.py)."""
+    """Run the validation experiments; exit 1 if a target fails. Writes only under --out,
+    unless --write-docs publishes (see experiments/validate.py)."""
     from .validate import cmd_validate as run_validate
 
     return run_validate(args)

@@ -1,7 +1,9 @@
-"""Reference figures, rebuilt from committed specs: `alt401k figures [--check] [--only NAME]`.
+"""Reference figures, rebuilt from committed specs: `alt401k figures [--publish | --check]`.
 
-DESIGN §2 (academic: one command rebuilds every figure, bit for bit, with a manifest).
-Each figure has a spec ``experiments/figures/NAME.toml``::
+One command rebuilds every figure, bit for bit, with a manifest. A plain build writes into
+``--out`` (default ``results/figures-build/``, ignored by git); only ``--publish`` writes the
+published set in the source checkout's ``results/figures/``, and only from a clean tree (no
+uncommitted or untracked file), recording that commit in MANIFEST.json. Each figure has a spec ``experiments/figures/NAME.toml``::
 
     title = "..."
     plot = "adoption_curves"          # a function in PLOTS
@@ -12,11 +14,11 @@ Each figure has a spec ``experiments/figures/NAME.toml``::
     [sweeps.main]                     # one or more sweeps: common keys + these (e.g. market_path)
 
 Every sweep runs on the sweep runner (`sweep.run_sweep`) into a cache directory
-(``results/figures/.cache/NAME/LABEL``, ignored by git), so a rebuild resumes. A plot
+(``OUT/.cache/NAME/LABEL``, ignored by git), so a rebuild resumes. A plot
 function returns the figure and exactly the data it plots, as a tidy table with units in
 the column names; the table is written as NAME.csv with numbers rounded to six significant
 digits, so it does not depend on last-bit floating-point differences. `--check` rebuilds
-into a temporary directory and compares every CSV byte for byte with the committed one.
+into a temporary directory and compares every CSV byte for byte with the published one.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import hashlib
 import json
 import platform
 import shutil
+import subprocess
 import sys
 import tempfile
 import tomllib
@@ -39,10 +42,16 @@ import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
 from ..model.assets import ALT_CHANNELS, ALTERNATIVES
+from ..model.errors import InputError
 from ..model.strata import SIZE_CLASSES
 from . import metrics, plotstyle
 
 SPEC_DIR = Path(__file__).resolve().parent / "figures"
+SOURCE_ROOT = Path(__file__).resolve().parent.parent
+"""The source checkout the package runs from; `--publish` writes its results/figures/."""
+BUILD_DIR = Path("results/figures-build")
+"""Default output of a plain build (ignored by git), relative to the working directory."""
+FIGURE_FILES = ("csv", "png", "svg")
 SIZE_OVERRIDE: dict[str, int] = {}
 """Test hook: sweep keys (n_savers, n_sponsors, years, replications, n_samples) forced on
 every sweep; stylised market paths then start at most a quarter into the run."""
@@ -63,8 +72,6 @@ def load_figure_spec(name: str) -> tuple[dict[str, Any], str]:
     """The parsed figure spec and the SHA-256 of its bytes."""
     path = SPEC_DIR / f"{name}.toml"
     if not path.is_file():
-        from ..model.errors import InputError
-
         raise InputError("--only", name, f"no figure spec {path.name}; have {', '.join(spec_names())}")
     raw = path.read_bytes()
     return tomllib.loads(raw.decode()), hashlib.sha256(raw).hexdigest()
@@ -430,28 +437,102 @@ def build_figure(name: str, out_dir: Path, cache_dir: Path, n_jobs: int | None =
     return entry
 
 
-def build_figures(out_dir: str | Path = "results/figures", only: list[str] | None = None,
-                  n_jobs: int | None = None, cache_dir: Path | None = None, manifest: bool = True) -> dict[str, Any]:
-    """Build every figure (or those in `only`) and write MANIFEST.json; returns its entries."""
+def published_dir() -> Path:
+    """The published figure set: results/figures/ of the source checkout (tracked by git)."""
+    return SOURCE_ROOT / "results" / "figures"
+
+
+def check_names(only: list[str] | None) -> list[str]:
+    """The figures to build (all when `only` is empty); InputError for an unknown name, up front."""
+    names = only or spec_names()
+    for name in names:
+        if name not in spec_names():
+            raise InputError("--only", name, f"no figure spec {name}.toml; have {', '.join(spec_names())}")
+    return names
+
+
+def build_figures(out_dir: str | Path = BUILD_DIR, only: list[str] | None = None,
+                  n_jobs: int | None = None, cache_dir: Path | None = None, manifest: bool = True,
+                  commit: str | None = None) -> dict[str, Any]:
+    """Build every figure (or those in `only`) into `out_dir` and write MANIFEST.json there.
+
+    The manifest keeps the entries of figures not rebuilt and records `commit` (default: the
+    source tree's commit, '+dirty' if modified). Returns the manifest's figure entries.
+    """
     from ..model.outputs import git_commit, package_versions
 
     out = Path(out_dir)
-    names = only or spec_names()
+    names = check_names(only)
+    commit = commit or git_commit()
     cache = cache_dir or out / ".cache"
     path = out / "MANIFEST.json"
     old = json.loads(path.read_text()) if path.is_file() else {}
     entries = dict(old.get("figures", {}))
     for name in names:
         print(f"figure {name} ...", file=sys.stderr, flush=True)
-        entries[name] = build_figure(name, out, cache, n_jobs)
+        entries[name] = {**build_figure(name, out, cache, n_jobs), "git_commit": commit}
     entries = {k: entries[k] for k in sorted(entries) if k in spec_names()}
     if manifest:
-        record = {"generator": "alt401k figures", "git_commit": git_commit(), "code_sha256": code_fingerprint(),
+        record = {"generator": "alt401k figures", "git_commit": commit, "code_sha256": code_fingerprint(),
                   "code_version": _version(), "python": platform.python_version(),
                   "packages": package_versions(), "csv_rounding": "6 significant digits",
                   "figures": entries}
         path.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
     _write_gitignore(out)
+    return entries
+
+
+def clean_commit(root: Path) -> str:
+    """HEAD of the git checkout at `root`, or InputError unless its tree is clean.
+
+    Clean: `git status --porcelain` is empty, so no modified, staged or untracked file
+    (ignored files do not count). An untracked file can change a figure (a scenario file,
+    a module), and the commit recorded would then not reproduce it.
+    """
+    def git(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=30)
+
+    try:
+        head, status = git("rev-parse", "HEAD"), git("status", "--porcelain")
+    except (OSError, subprocess.SubprocessError) as err:
+        raise InputError("--publish", "", f"cannot run git ({err})") from None
+    if head.returncode != 0 or status.returncode != 0:
+        raise InputError("--publish", "", f"{root} is not a git checkout; figures are published from "
+                         "a clean checkout at a named commit")
+    changed = [line[3:] for line in status.stdout.splitlines() if line.strip()]
+    if changed:
+        raise InputError("--publish", "", f"the tree has {len(changed)} uncommitted or untracked path(s) "
+                         f"({', '.join(changed[:3])}{', ...' if len(changed) > 3 else ''}); figures are "
+                         "published from a clean tree at a named commit: commit or remove them first")
+    return head.stdout.strip()
+
+
+def publish_figures(only: list[str] | None = None, n_jobs: int | None = None) -> dict[str, Any]:
+    """Build into a temporary directory from a clean tree, then copy into the published set.
+
+    Refuses (InputError) before building if the tree is not clean, and before copying if
+    it changed during the build, so the published files always match the commit recorded.
+    """
+    published, names = published_dir(), check_names(only)
+    commit = clean_commit(SOURCE_ROOT)
+    with tempfile.TemporaryDirectory(prefix="alt401k-publish-") as tmp:
+        staging = Path(tmp)
+        if (published / "MANIFEST.json").is_file():
+            shutil.copy(published / "MANIFEST.json", staging / "MANIFEST.json")
+        entries = build_figures(staging, names, n_jobs, cache_dir=published / ".cache", commit=commit)
+        try:
+            now = clean_commit(SOURCE_ROOT)
+        except InputError as err:
+            raise InputError("--publish", "", f"the tree changed during the build; nothing published "
+                             f"({err.message})") from None
+        if now != commit:
+            raise InputError("--publish", "", f"HEAD moved from {commit[:12]} to {now[:12]} during the build; "
+                             "nothing published")
+        published.mkdir(parents=True, exist_ok=True)
+        for f in [*(f"{n}.{ext}" for n in names for ext in FIGURE_FILES), "MANIFEST.json"]:
+            shutil.copy(staging / f, published / f)
+    _write_gitignore(published)
+    print(f"published {len(names)} figure(s) to {published} at {commit[:12]}", file=sys.stderr)
     return entries
 
 
@@ -470,11 +551,11 @@ def _write_gitignore(out: Path) -> None:
         ignore.write_text("# sweep parts behind the figures: rebuilt by `alt401k figures`\n.cache/\n")
 
 
-def check_figures(out_dir: str | Path = "results/figures", only: list[str] | None = None,
-                  n_jobs: int | None = None) -> int:
-    """Rebuild into a temporary directory; 0 if every CSV matches the committed bytes, else 1."""
-    committed = Path(out_dir)
-    names = only or spec_names()
+def check_figures(only: list[str] | None = None, n_jobs: int | None = None,
+                  committed: str | Path | None = None) -> int:
+    """Rebuild into a temporary directory; 0 if every CSV matches the published bytes, else 1."""
+    committed = Path(committed) if committed is not None else published_dir()
+    names = check_names(only)
     with tempfile.TemporaryDirectory(prefix="alt401k-figures-") as tmp:
         build_figures(tmp, only=names, n_jobs=n_jobs, manifest=False)
         bad = []
@@ -497,5 +578,6 @@ def check_figures(out_dir: str | Path = "results/figures", only: list[str] | Non
     return 1 if bad else 0
 
 
-__all__ = ["PLOTS", "SIZE_OVERRIDE", "build_figure", "build_figures", "caption_text", "check_figures",
-           "csv_bytes", "load_figure_spec", "spec_names", "sweep_data"]
+__all__ = ["BUILD_DIR", "PLOTS", "SIZE_OVERRIDE", "SOURCE_ROOT", "build_figure", "build_figures", "caption_text",
+           "check_figures", "clean_commit", "csv_bytes", "load_figure_spec", "publish_figures", "published_dir",
+           "spec_names", "sweep_data"]

@@ -1,4 +1,4 @@
-"""Validation: designed experiments that reproduce published findings (shared/validation-targets.md).
+"""Validation: designed experiments that reproduce published findings (sources in targets.toml).
 
 `targets.toml` lists each target (statistic, tolerance, source); `experiments.py` holds the
 designed experiments. `run_targets` runs every experiment the chosen targets need, for R

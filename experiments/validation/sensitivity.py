@@ -1,10 +1,12 @@
 """Morris screen of the validated statistics over the main behavioural parameters (SALib).
 
 One replication per design point at the 'fast' size, seed fixed (common random numbers), so
-elementary effects show the parameters' effects rather than noise. Writes
+elementary effects show the parameters' effects rather than noise. Writes morris.csv
+under ``--out`` (default results/validate/, ignored by git); only ``--write-docs`` publishes:
 results/validation/morris.csv and the table in docs/validation.md between markers.
 
 Usage: python -m alt401k.experiments.validation.sensitivity [--trajectories R] [--n-jobs K]
+[--out DIR | --write-docs]
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from SALib.analyze import morris as morris_analyze
 from SALib.sample import morris as morris_sample
 
 from ...model.config import RunConfig, with_overrides
+from ..validate import DOC, OUT, RESULTS, check_doc, replace_between
 from . import load_targets, run_experiments
 
 PARAMS: dict[str, tuple[float, float]] = {
@@ -74,13 +77,19 @@ def screen(trajectories: int = 4, n_jobs: int = 1, seed: int = 7) -> list[dict[s
     return rows
 
 
-def write(rows: list[dict[str, object]], out: Path = Path("results/validation/morris.csv"),
-          doc: Path = Path("docs/validation.md")) -> None:
+def write(rows: list[dict[str, object]], out: Path, doc: Path | None = None) -> None:
+    """morris.csv at `out`; with `doc`, also the table between the Morris markers of `doc`."""
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0]))
         w.writeheader()
         w.writerows(rows)
+    if doc is not None:
+        replace_between(doc, BEGIN, END, "\n".join(table_lines(rows)))
+
+
+def table_lines(rows: list[dict[str, object]]) -> list[str]:
+    """The Markdown table of mu*, the largest effect on each target in bold."""
     short = [n.split(".", 1)[1].replace("_monthly", "").replace("saver.", "") for n in PARAMS]
     lines = ["| target | " + " | ".join(short) + " |", "|---|" + "---|" * len(short)]
     for r in rows:
@@ -88,20 +97,26 @@ def write(rows: list[dict[str, object]], out: Path = Path("results/validation/mo
         top = max(vals)
         lines.append(f"| {r['target']} | " + " | ".join(
             (f"**{v:.2f}**" if v == top and v > 0.05 else f"{v:.2f}") for v in vals) + " |")
-    if doc.exists():
-        text = doc.read_text()
-        if BEGIN in text and END in text:
-            head, rest = text.split(BEGIN, 1)
-            doc.write_text(head + BEGIN + "\n" + "\n".join(lines) + "\n" + END + rest.split(END, 1)[1])
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the screen; write morris.csv under --out, or publish it and the table (--write-docs)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trajectories", type=int, default=4)
     parser.add_argument("--n-jobs", type=int, default=1)
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--out", default=str(OUT), help=f"directory of morris.csv (default {OUT}, ignored by git)")
+    where.add_argument("--write-docs", action="store_true",
+                       help="publish: results/validation/morris.csv and the table in docs/validation.md")
     args = parser.parse_args(argv)
+    if args.write_docs:
+        check_doc(DOC, BEGIN, END)
     rows = screen(args.trajectories, args.n_jobs)
-    write(rows)
+    if args.write_docs:
+        write(rows, RESULTS / "morris.csv", DOC)
+    else:
+        write(rows, Path(args.out) / "morris.csv")
     for r in rows:
         print(r)
     return 0

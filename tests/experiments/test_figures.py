@@ -127,18 +127,20 @@ def test_variants(built: Path) -> None:
 def test_check_passes_then_fails_on_an_edited_csv(built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setattr(figures, "SIZE_OVERRIDE", dict(TINY))
-    committed = tmp_path / "committed"
-    committed.mkdir()
+    monkeypatch.setattr(figures, "SOURCE_ROOT", tmp_path)  # the published set: tmp_path/results/figures
+    committed = tmp_path / "results" / "figures"
+    committed.mkdir(parents=True)
     shutil.copy(built / "fee_transfer.csv", committed / "fee_transfer.csv")
-    assert cli.main(["figures", "--check", "--only", "fee_transfer", "--out", str(committed), "--n-jobs", "1"]) == 0
+    assert cli.main(["figures", "--check", "--only", "fee_transfer", "--n-jobs", "1"]) == 0
     text = (committed / "fee_transfer.csv").read_text().splitlines()
     text[3] = text[3].rsplit(",", 1)[0] + ",999"
     (committed / "fee_transfer.csv").write_text("\n".join(text) + "\n")
-    assert cli.main(["figures", "--check", "--only", "fee_transfer", "--out", str(committed), "--n-jobs", "1"]) == 1
+    assert cli.main(["figures", "--check", "--only", "fee_transfer", "--n-jobs", "1"]) == 1
     err = capsys.readouterr().err
     assert "fee_transfer: 1 of" in err and "999" in err
 
 
-def test_unknown_figure_is_an_input_error(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["figures", "--only", "nope"]) == 2
-    assert "no figure spec nope.toml" in capsys.readouterr().err
+def test_unknown_figure_is_an_input_error_before_any_build(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["figures", "--only", "adoption", "--only", "nope", "--out", str(tmp_path / "f")]) == 2
+    assert "--only: nope: no figure spec nope.toml" in capsys.readouterr().err
+    assert not (tmp_path / "f").exists()
