@@ -75,6 +75,11 @@ class Economy:
     unemployment_rate: float = 0.0
     layoff_rate: float = 0.0
     """Share of employed workers laid off this month on top of ordinary job changes."""
+    workforce_path: tuple[float, ...] = ()
+    """Observed covered workforce relative to t0, one value a month from month 1, for a run
+    that starts in the past (`model.history.workforce_path`: DOL Form 5500 active
+    participants); while it lasts it replaces trend and unemployment in the workforce."""
+    month: int = 0
 
     def __post_init__(self) -> None:
         self.unemployment_rate = self.params.unemployment_start
@@ -106,7 +111,11 @@ class Economy:
         target = unemployment_target(equity_depth, p)
         self.unemployment_rate = before + p.unemployment_adjustment_monthly * (target - before)
         self.layoff_rate = max(0.0, self.unemployment_rate - before) / (1.0 - before)
-        self.employment_index *= trend * (1.0 - self.unemployment_rate) / (1.0 - before)
+        self.month += 1
+        if self.month <= len(self.workforce_path):
+            self.employment_index = self.workforce_path[self.month - 1]
+        else:
+            self.employment_index *= trend * (1.0 - self.unemployment_rate) / (1.0 - before)
 
 
 def unemployment_target(equity_depth: float, p: EconomyParams) -> float:

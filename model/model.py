@@ -33,6 +33,7 @@ from . import fees
 from .assets import ALT_CLASS_INDEX, ALTERNATIVES, ASSET_CLASSES, HOLDING_ASSET
 from .config import RunConfig, SaverBehaviour
 from .economy import Economy, layoff_multiplier
+from .history import historical_config, price_level, workforce_path
 from .market import Market
 from .market_paths import MarketPath
 from .plan_views import PlanViews
@@ -102,6 +103,8 @@ class Alt401kModel(SaverPhases, mesa.Model):
         setting: Setting | None = None,
     ) -> None:
         config = config or RunConfig()
+        if setting is None:
+            config = historical_config(config)  # the market of its start month (ODD §5.1)
         single_thread_blas()  # same bits in any process; the cores left to the kernels
         root = seed_sequence if seed_sequence is not None else np.random.SeedSequence(config.seed)
         streams = root.spawn(N_STREAMS)
@@ -153,7 +156,8 @@ class Alt401kModel(SaverPhases, mesa.Model):
         # Reference engine (RunConfig.saver_engine): one Saver agent per row runs the saver
         # phases with the same rules and draws, writing its state back into `self.savers`.
         self.saver_agents = SaverAgents(self) if config.saver_engine == "agents" else None
-        self.economy = Economy(config.economy)
+        self.economy = Economy(config.economy, price_index=price_level(config.start),
+                               workforce_path=workforce_path(config.start, config.n_months) if setting is None else ())
         """Prices, wages, employment and plan counts (`model.economy`, ODD §7.12)."""
         self.grows = setting is None
         """Whether the workforce and plan count follow the economy (not in a designed world)."""

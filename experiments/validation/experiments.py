@@ -363,6 +363,31 @@ def flows(config: RunConfig, seed: np.random.SeedSequence, size: str) -> dict[st
     }
 
 
+def backcast(config: RunConfig, seed: np.random.SeedSequence, size: str) -> dict[str, float]:
+    """From January 2016 (the end-2015 market of DOL Form 5500) under the status quo with the
+    realised returns of equity, bonds, cash and gold (`model.history`), year-end assets
+    against ICI's year-end 401(k) assets and DOL Form 5500's plan-year-end assets, 2016-2022
+    (out of sample: nothing was fitted to them): each year's relative gap and the largest."""
+    import datetime as dt
+
+    from ...model.history import historical_path, yearly
+
+    start = dt.date(2016, 1, 1)
+    cfg = config.model_copy(update={"n_savers": 4 * SIZES[size]["national"], "n_sponsors": 1_200, "years": 7,
+                                    "start": start})
+    model = Alt401kModel(_scenario(), cfg, seed_sequence=seed, market_path=historical_path(start))
+    model.run()
+    t = model.recorder.series_table().to_pandas()
+    out = {}
+    for label, table, column in (("ici", "ici_401k_assets.csv", "assets_usd_year_end"), ("dol", "dc_flows.csv", "assets_usd")):
+        observed = yearly(table, column)
+        gaps = {y: float(t.loc[t["date"] == f"{y}-12", "assets_usd"].iloc[-1]) / observed[y] - 1.0
+                for y in range(2016, 2023) if y in observed}
+        out[f"backcast_max_abs_gap_{label}"] = max(abs(g) for g in gaps.values())
+        out.update({f"backcast_gap_{label}_{y}": g for y, g in gaps.items()})
+    return out
+
+
 EXPERIMENTS: dict[str, Experiment] = {
     "enrollment": enrollment,
     "inertia": inertia,
@@ -371,4 +396,5 @@ EXPERIMENTS: dict[str, Experiment] = {
     "private_equity": private_equity,
     "market_t0": market_t0,
     "flows": flows,
+    "backcast": backcast,
 }

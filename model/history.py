@@ -1,0 +1,174 @@
+"""Runs that start in the past: the starting market of any month from 2005 on, and the
+realised returns since, from data bundled with the model (ODD §5.1).
+
+A run that starts before 2025 (`RunConfig.start`) is built like the Q1 2025 market, with
+the national totals, pay level, unemployment and auto-enrollment of its own date
+(`historical_config`), and its money deflated to constant January-2025 dollars from that
+date's price level (`price_level`). `historical_path` imposes the realised monthly returns
+of equity, bonds, cash and gold from the start month until the data end, after which the
+market's own draws continue (`model.market_paths`). Sources and licences:
+`model/data/README.md`. No network is used at run time.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from functools import cache
+from importlib import resources
+
+import numpy as np
+
+from .config import RunConfig
+from .errors import InputError
+from .market_paths import MarketPath
+
+FIRST_START = dt.date(2005, 1, 1)
+LAST_START = dt.date(2025, 12, 1)
+"""Months a run may start in: the bundled data cover 2005 on; 2025 is the default market."""
+T0 = dt.date(2025, 1, 1)
+"""The default start, whose market `InitialState` holds (ICI Q1 2025)."""
+CPI_JANUARY_2025 = 317.671
+"""CPI-U, U.S. city average, January 2025 (BLS CUUR0000SA0): the constant-dollar base."""
+RETURN_CLASSES = ("equity", "bonds", "cash", "gold")
+"""Classes with realised returns in `model/data/historical_returns.csv`; the others keep the
+market's draws (their 401(k) holdings before 2025 were negligible)."""
+
+
+@cache
+def _rows(name: str) -> tuple[dict[str, str], ...]:
+    text = resources.files("alt401k.model").joinpath(f"data/{name}").read_text(encoding="utf-8")
+    return tuple(csv.DictReader(text.splitlines()))
+
+
+def yearly(name: str, column: str) -> dict[int, float]:
+    """One column of a bundled yearly table, years with a value only."""
+    return {int(r["year"]): float(r[column]) for r in _rows(name) if r[column].strip()}
+
+
+def years_of(date: dt.date) -> float:
+    """A date as a decimal year (the first of January of year Y is Y.0)."""
+    return date.year + (date.month - 1) / 12 + (date.day - 1) / 365.25
+
+
+def interpolate(points: dict[float, float], t: float) -> float:
+    """Value at decimal year `t`, geometric between the nearest points, the end value beyond
+    them (no extrapolation)."""
+    ts = np.array(sorted(points))
+    vs = np.log(np.array([points[k] for k in ts]))
+    return float(np.exp(np.interp(t, ts, vs)))
+
+
+def check_start(start: dt.date, source: str = "--start") -> None:
+    """Refuse a start outside the months the bundled data cover (exit 2 from the CLI)."""
+    if start.day != 1 or not FIRST_START <= start <= LAST_START:
+        raise InputError(source, start.isoformat()[:7],
+                         f"a run starts on the first of a month from {FIRST_START:%Y-%m} to {LAST_START:%Y-%m}")
+
+
+def price_level(date: dt.date) -> float:
+    """CPI at `date` relative to January 2025 (annual averages placed at mid-year, January
+    2025's index at 2025.0; geometric in between)."""
+    points = {y + 0.5: v for y, v in yearly("economy_history.csv", "cpi_u_annual_average").items()}
+    points[2025.0] = CPI_JANUARY_2025
+    return interpolate(points, years_of(date)) / CPI_JANUARY_2025
+
+
+def wage_level(date: dt.date, nominal_wage_growth_annual: float) -> float:
+    """National average wage at `date` relative to January 2025. The SSA index is an annual
+    average (placed at mid-year); January 2025 is its last value (2023) grown for 1.5 years
+    at the economy's nominal wage growth (`EconomyParams`), since 2024's is not bundled."""
+    awi = yearly("economy_history.csv", "average_wage_index_usd")
+    last = max(awi)
+    base = awi[last] * (1.0 + nominal_wage_growth_annual) ** (2025.0 - (last + 0.5))
+    points = {y + 0.5: v for y, v in awi.items()}
+    return interpolate(points, years_of(date)) / base
+
+
+def _year_end(column: str) -> dict[float, float]:
+    """A Form 5500 plan-year total placed at the year's end (Y + 1.0)."""
+    return {y + 1.0: v for y, v in yearly("dc_flows.csv", column).items()}
+
+
+def historical_config(config: RunConfig) -> RunConfig:
+    """`config` with the starting market of its `start` month, for starts before 2025.
+
+    National totals from DOL Form 5500 401(k)-type plans (Table E19, plan-year ends; assets
+    geometric between year ends): assets, active participants (eligible employees) and
+    plans. Pay level by the SSA average wage index; unemployment from BLS's annual average
+    of the start year; the auto-enrolling share of plans in each size class scaled by
+    Vanguard's share of plans auto-enrolling at that date over 2024's 61%. Starts in 2025
+    keep the Q1 2025 market (`InitialState`). Everything else (size shares, balance
+    dispersion, menus) is the 2025 calibration: a simplification (ODD §5.1).
+    """
+    start = config.start
+    check_start(start, "start")
+    if start >= T0:
+        return config
+    t = years_of(start)
+    ae = {y + 0.5: v for y, v in yearly("economy_history.csv", "auto_enroll_plan_share").items()}
+    ae_scale = interpolate(ae, t) / ae[2024.5]
+    unemployment = yearly("economy_history.csv", "unemployment_rate_annual_average")
+    initial = config.initial.model_copy(update={
+        "assets_usd": interpolate(_year_end("assets_usd"), t),
+        "participants": interpolate(_year_end("active_participants"), t),
+        "plans": interpolate(_year_end("plans"), t),
+        "salary_median_usd": config.initial.salary_median_usd * wage_level(
+            start, _nominal_wage_growth(config)),
+    })
+    sponsor = config.sponsor.model_copy(update={
+        "auto_enroll_share_by_class": tuple(min(1.0, ae_scale * s) for s in config.sponsor.auto_enroll_share_by_class),
+    })
+    economy = config.economy.model_copy(update={"unemployment_start": unemployment[start.year]})
+    return config.model_copy(update={"initial": initial, "sponsor": sponsor, "economy": economy})
+
+
+def _nominal_wage_growth(config: RunConfig) -> float:
+    e = config.economy
+    return (1.0 + e.price_inflation_annual) * (1.0 + e.real_wage_growth_annual) - 1.0
+
+
+def workforce_path(start: dt.date, n_months: int) -> tuple[float, ...]:
+    """Covered workforce relative to `start`, month by month from month 1, while DOL Form 5500
+    counts of active participants (eligible employees) cover it (geometric between plan-year
+    ends; empty for a start in 2025 or later): what the economy follows in a back-cast
+    (ODD §7.12) instead of its projected trend."""
+    if start >= T0:
+        return ()
+    points = _year_end("active_participants")
+    last = max(points)
+    t0 = years_of(start)
+    base = interpolate(points, t0)
+    months = [m for m in range(1, n_months + 1) if t0 + m / 12 <= last]
+    return tuple(interpolate(points, t0 + m / 12) / base for m in months)
+
+
+def historical_path(start: dt.date) -> MarketPath:
+    """Realised monthly returns of `RETURN_CLASSES` from `start` until each class's data end
+    (`model/data/historical_returns.csv`); later months keep the market's draws."""
+    first = f"{start:%Y-%m}"
+    rows = [r for r in _rows("historical_returns.csv") if r["month"] >= first]
+    returns: dict[str, np.ndarray] = {}
+    for name in RETURN_CLASSES:
+        values = []
+        for r in rows:
+            if not r[name].strip():
+                break
+            values.append(float(r[name]))
+        if values:
+            returns[name] = np.array(values)
+    if not returns:
+        raise InputError("--market-path", "historical", f"no realised returns from {first}")
+    return MarketPath(returns=returns, start_month=0)
+
+
+__all__ = [
+    "FIRST_START",
+    "LAST_START",
+    "check_start",
+    "historical_config",
+    "historical_path",
+    "workforce_path",
+    "price_level",
+    "wage_level",
+]

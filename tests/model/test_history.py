@@ -1,0 +1,89 @@
+"""Runs that start in the past (ODD §5.1): the bundled data read back by hand, the start
+month's market, refusals, and a back-cast that follows the realised returns."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from importlib import resources
+
+import numpy as np
+import pytest
+from alt401k.model.config import RunConfig
+from alt401k.model.errors import InputError
+from alt401k.model.history import (
+    check_start,
+    historical_config,
+    historical_path,
+    price_level,
+    workforce_path,
+)
+from alt401k.model.model import Alt401kModel
+from alt401k.model.policy import load_scenario
+
+
+def rows(name: str) -> list[dict[str, str]]:
+    text = resources.files("alt401k.model").joinpath(f"data/{name}").read_text(encoding="utf-8")
+    return list(csv.DictReader(text.splitlines()))
+
+
+@pytest.mark.parametrize("start", [dt.date(2004, 12, 1), dt.date(2026, 1, 1), dt.date(2016, 1, 15)])
+def test_a_start_outside_the_data_or_mid_month_is_refused(start: dt.date) -> None:
+    with pytest.raises(InputError, match="first of a month from 2005-01 to 2025-12"):
+        check_start(start)
+
+
+def test_a_start_at_a_year_end_takes_that_year_s_form_5500_totals() -> None:
+    # January 2016 is the end of plan year 2015: Table E19's 2015 row, exactly.
+    cfg = historical_config(RunConfig(start=dt.date(2016, 1, 1)))
+    e19 = {int(r["year"]): r for r in rows("dc_flows.csv")}[2015]
+    assert cfg.initial.assets_usd == pytest.approx(float(e19["assets_usd"]), rel=1e-12)
+    assert cfg.initial.participants == pytest.approx(float(e19["active_participants"]), rel=1e-12)
+    assert cfg.initial.plans == pytest.approx(float(e19["plans"]), rel=1e-12)
+    assert cfg.economy.unemployment_start == pytest.approx(0.049)  # BLS 2016 annual average
+    # Auto-enrollment scaled between Vanguard's 2013 (34%) and 2024 (61%) shares, geometrically.
+    share = 0.34 * (0.61 / 0.34) ** ((2016.0 - 2013.5) / 11)
+    assert cfg.sponsor.auto_enroll_share_by_class[0] == pytest.approx(0.595 * share / 0.61, rel=1e-9)
+    # 2025 keeps the Q1 2025 market.
+    assert historical_config(RunConfig()) == RunConfig()
+
+
+def test_price_level_by_hand() -> None:
+    # Mid-2016 is the 2016 annual average of the CPI-U (240.007) over January 2025's 317.671.
+    assert price_level(dt.date(2016, 7, 1)) == pytest.approx(240.007 / 317.671, rel=2e-3)
+    assert price_level(dt.date(2025, 1, 1)) == pytest.approx(1.0)
+
+
+def test_the_historical_path_is_the_bundled_returns_from_the_start_month() -> None:
+    path = historical_path(dt.date(2008, 9, 1))
+    table = [r for r in rows("historical_returns.csv") if r["month"] >= "2008-09"]
+    assert path.start_month == 0
+    assert path.returns["equity"][0] == pytest.approx(float(table[0]["equity"]))
+    assert path.returns["equity"][1] == pytest.approx(float(table[1]["equity"]))
+    # October 2008 was the worst month of the crisis in these data.
+    assert path.returns["equity"][1] < -0.15
+    assert "crypto" not in path.returns  # no openly licensed series bundled: the model draws it
+
+
+def test_the_workforce_follows_form_5500_participants_while_they_last() -> None:
+    path = workforce_path(dt.date(2016, 1, 1), 12 * 10)
+    e19 = {int(r["year"]): float(r["active_participants"]) for r in rows("dc_flows.csv")}
+    assert path[11] == pytest.approx(e19[2016] / e19[2015], rel=1e-12)  # December 2016 = end of 2016
+    assert len(path) == 12 * 8  # to the end of plan year 2023, the last bundled
+    assert workforce_path(dt.date(2025, 1, 1), 120) == ()
+
+
+def test_a_back_cast_follows_the_realised_market() -> None:
+    # From January 2008 through the crash: assets fall with the realised returns, and
+    # end-2008 assets land near Form 5500's end-2008 total (out of sample, a loose band).
+    start = dt.date(2008, 1, 1)
+    model = Alt401kModel(load_scenario("status-quo"), RunConfig(n_savers=4000, n_sponsors=200, years=1, start=start),
+                         market_path=historical_path(start))
+    model.run()
+    t = model.recorder.series_table().to_pandas()
+    e19 = {int(r["year"]): float(r["assets_usd"]) for r in rows("dc_flows.csv")}
+    assert t["date"].iloc[0] == "2008-01"
+    assert t["assets_usd"].iloc[0] == pytest.approx(e19[2007], rel=1e-6)
+    assert t["assets_usd"].iloc[-1] == pytest.approx(e19[2008], rel=0.10)
+    assert t["cpi_index"].iloc[0] < 0.7  # 2008 prices in January-2025 dollars
+    assert np.all(t["assets_usd2025"] > t["assets_usd"])
