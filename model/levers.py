@@ -110,7 +110,8 @@ class Lever:
         if not low <= number <= high:
             prefix = f"{where}: " if where else ""
             warnings.warn(
-                f"{prefix}{self.name} = {number!r} is outside the usual range [{low}, {high}]",
+                f"{prefix}{self.name} = {number!r} is outside the usual range [{low}, {high}]; "
+                "it is used as given",
                 LeverWarning,
                 stacklevel=3,
             )

@@ -15,13 +15,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 from alt401k.model.assets import ASSET_CLASSES
 from alt401k.model.errors import InputError
+
+if TYPE_CHECKING:  # pandas is imported where a CSV is read: the command line starts faster
+    import pandas as pd
 
 StylisedName = Literal["equity-crash-2008", "crypto-winter"]
 
@@ -107,7 +109,7 @@ def _check_returns(name: str, arr: np.ndarray) -> None:
         raise ValueError(f"{name}: a simple return <= -1 would wipe out the asset")
 
 
-def load_path(path: str | Path) -> MarketPath:
+def load_path(path: str | Path, n_months: int | None = None) -> MarketPath:
     """Read an imposed market path from a CSV file.
 
     The file has a ``month`` column (0-based run months, consecutive, increasing) and one
@@ -118,6 +120,9 @@ def load_path(path: str | Path) -> MarketPath:
     ----------
     path
         The CSV file.
+    n_months
+        Length of the run the path is for, if known: a path starting at or after it would
+        never apply, and is refused here, before the run is built, rather than by `Market`.
 
     Returns
     -------
@@ -127,11 +132,14 @@ def load_path(path: str | Path) -> MarketPath:
     ------
     InputError
         Naming the file and the column: unreadable file, missing or non-consecutive
-        ``month``, unknown class column, missing (NaN) value, non-numeric value, or a
-        return <= -1.
+        ``month``, a first month at or after `n_months`, unknown class column, missing
+        (NaN) value, non-numeric value, or a return <= -1.
     """
     table = _read_csv(path)
     start_month = _check_months(path, table)
+    if n_months is not None and start_month >= n_months:
+        raise InputError(path, "month", f"the path starts at run month {start_month}, after the run's "
+                         f"last month ({n_months - 1}); months count from 0")
     returns: dict[str, np.ndarray] = {}
     for column in table.columns:
         if column == "month":
@@ -145,6 +153,8 @@ def load_path(path: str | Path) -> MarketPath:
 
 
 def _read_csv(path: str | Path) -> pd.DataFrame:
+    import pandas as pd
+
     try:
         table = pd.read_csv(path)
     except (OSError, ValueError, pd.errors.ParserError) as err:
@@ -156,6 +166,8 @@ def _read_csv(path: str | Path) -> pd.DataFrame:
 
 
 def _check_months(path: str | Path, table: pd.DataFrame) -> int:
+    import pandas as pd
+
     if "month" not in table.columns:
         raise InputError(path, "month", "missing column (0-based run month)")
     months = pd.to_numeric(table["month"], errors="coerce").to_numpy(dtype=float)
@@ -167,6 +179,8 @@ def _check_months(path: str | Path, table: pd.DataFrame) -> int:
 
 
 def _column_returns(path: str | Path, table: pd.DataFrame, column: str) -> np.ndarray:
+    import pandas as pd
+
     if column not in ASSET_CLASSES:
         raise InputError(path, column, "unknown asset class; allowed: " + ", ".join(ASSET_CLASSES))
     values = pd.to_numeric(table[column], errors="coerce").to_numpy(dtype=float)

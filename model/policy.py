@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.resources
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,6 +108,9 @@ class Change:
     effective: dt.date
     source: str
     origin: str
+    where: str = field(default="", compare=False)
+    """File and field that set the date (``"FILE: changes[3].effective"``), for messages;
+    not part of the change's identity, nor of manifests."""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-data form for run manifests (date as ISO string)."""
@@ -162,6 +166,48 @@ class Scenario:
             "parameters": {k: v.isoformat() for k, v in self.parameters.items()},
             "changes": [c.to_dict() for c in self.changes],
         }
+
+
+class LeverDateWarning(UserWarning):
+    """A scenario change is dated outside the run: in force from its start, or never."""
+
+
+def month_start(start: dt.date, months: int) -> dt.date:
+    """First day of the month `months` after the month of `start` (the model's calendar)."""
+    y, m = divmod(start.month - 1 + months, 12)
+    return dt.date(start.year + y, m + 1, 1)
+
+
+def dates_outside_run(scenario: Scenario, start: dt.date, n_months: int) -> list[str]:
+    """One sentence per scenario entry whose effective date lies outside the run.
+
+    The model reads the policy on the first day of each month from `start`: a change dated
+    before `start` is in force from the first month (its date is lost), and one dated after
+    the first day of the last month never takes effect. Both are legal (a base scenario's
+    history, a long-range reform in a short run) but often a typo, so the user is told.
+    Entries are named by file and field; a wildcard's levers share one sentence.
+    """
+    first, last = month_start(start, 0), month_start(start, n_months - 1)
+    grouped: dict[tuple[str, dt.date], list[str]] = {}
+    for change in scenario.changes:
+        if not first <= change.effective <= last:
+            where = change.where or f"{change.origin}: {change.lever}"
+            grouped.setdefault((where, change.effective), []).append(change.lever)
+    out = []
+    for (where, effective), names in grouped.items():
+        subject = f"lever {names[0]}" if len(names) == 1 else f"levers {', '.join(names)}"
+        if effective < first:
+            when = f"is before the run starts ({first:%Y-%m}), so it is in force from the first month"
+        else:
+            when = f"is after the run's last month ({last:%Y-%m}), so it never takes effect"
+        out.append(f"{where}: {subject} effective {effective.isoformat()} {when}")
+    return out
+
+
+def warn_dates_outside_run(scenario: Scenario, start: dt.date, n_months: int) -> None:
+    """Emit a `LeverDateWarning` for each sentence of `dates_outside_run`."""
+    for message in dates_outside_run(scenario, start, n_months):
+        warnings.warn(message, LeverDateWarning, stacklevel=2)
 
 
 # ----------------------------------------------------------------------------- file schema
@@ -391,8 +437,11 @@ def _resolve(chain: _Chain, parameters: dict[str, dt.date]) -> tuple[Change, ...
                     f"changes[{raw.index}].effective",
                     f"unknown parameter {effective!r}; declared: {sorted(parameters)}",
                 ) from None
+        where = f"{raw.path}: changes[{raw.index}].effective"
+        if isinstance(raw.effective, str):
+            where += f" ({raw.effective} = {effective.isoformat()})"
         out += [
-            Change(name, value, effective, raw.source, raw.origin)
+            Change(name, value, effective, raw.source, raw.origin, where)
             for name, value in zip(raw.levers, raw.values, strict=True)
         ]
     # Stable sort: on one date, base changes precede derived ones, so the derived file wins.
@@ -442,4 +491,15 @@ def load_scenario(
     )
 
 
-__all__ = ["Change", "PolicyState", "Scenario", "baseline", "list_scenarios", "load_scenario"]
+__all__ = [
+    "Change",
+    "LeverDateWarning",
+    "PolicyState",
+    "Scenario",
+    "baseline",
+    "dates_outside_run",
+    "list_scenarios",
+    "load_scenario",
+    "month_start",
+    "warn_dates_outside_run",
+]

@@ -346,3 +346,46 @@ def test_in_range_value_round_trips_and_state_is_a_fold(
         if c.effective <= date:
             values[c.lever] = c.value
     assert state == PolicyState.from_values(values)
+
+
+# ----------------------------------------------------------------------------- dates outside the run
+
+
+def test_dates_outside_the_run_are_named_by_file_field_and_month(tmp_path: Path) -> None:
+    from alt401k.model.policy import dates_outside_run
+
+    path = write(
+        tmp_path,
+        HEADER
+        + change('"stance.crypto"', "0.5", "2099-01-01")
+        + change('"allow.window.*"', "false", "1990-01-01")
+        + change('"stance.gold"', "0.5", "2026-12-01")  # the first day of the last month: applies
+        + change('"stance.gold"', "0.0", "2025-01-01"),  # the first month: applies
+    )
+    found = dates_outside_run(load_scenario(path), dt.date(2025, 1, 1), 24)
+    assert len(found) == 2, found
+    early, late = found  # in date order, as the scenario's changes
+    assert early.startswith(f"{path}: changes[1].effective: levers allow.window.")
+    assert "1990-01-01 is before the run starts (2025-01)" in early
+    assert late.startswith(f"{path}: changes[0].effective: lever stance.crypto effective 2099-01-01")
+    assert "after the run's last month (2026-12)" in late
+
+
+def test_a_parameter_date_outside_the_run_names_the_parameter() -> None:
+    from alt401k.model.policy import dates_outside_run, warn_dates_outside_run
+
+    scenario = load_scenario("eo-14330", {"safe_harbor_effective": "2099-01-01"})
+    (found,) = dates_outside_run(scenario, scenario.changes[0].effective, 12)
+    assert "(@safe_harbor_effective = 2099-01-01)" in found and "safe_harbor.strength" in found
+    assert "eo-14330.toml: changes[" in found
+    with pytest.warns(UserWarning, match="never takes effect"):
+        warn_dates_outside_run(scenario, scenario.changes[0].effective, 12)
+
+
+def test_the_run_start_comes_from_the_caller_not_a_fixed_year(tmp_path: Path) -> None:
+    from alt401k.model.policy import dates_outside_run
+
+    path = write(tmp_path, HEADER + change('"stance.crypto"', "0.5", "2031-06-01"))
+    scenario = load_scenario(path)
+    assert dates_outside_run(scenario, dt.date(2030, 1, 1), 24) == []
+    assert len(dates_outside_run(scenario, dt.date(2032, 1, 1), 24)) == 1
