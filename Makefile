@@ -11,14 +11,18 @@ venv: $(STAMP)
 # Reinstall when the pins or the project metadata change. The development environment has
 # every extra (tests, numba, dashboard); `pip install .` alone stays lean for users.
 $(STAMP): pyproject.toml constraints.txt
+	@echo "setting up $(VENV): the pinned dependencies and the package (first time: a few minutes)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test,fast,dashboard]"
 	touch $(STAMP)
+	@echo "$(VENV) is ready"
 
-## make run: the main job — the default scenario on a national-weighted sample of 100k savers.
+## make run: the main job — the default scenario on a national-weighted sample of 100k savers,
+## written to results/default-run (replacing the files of the previous `make run`). It says up
+## front what it runs and about how long, and shows its progress month by month.
 run: $(STAMP)
-	$(BIN)/alt401k run --out results/default-run
+	$(BIN)/alt401k run --out results/default-run --force
 
 ## make test: lint, then the default test suite (slow checks excluded; `make test-all` runs them).
 test: $(STAMP)

@@ -2,17 +2,23 @@
 
 Subcommands: `run` (one model run), `scenarios` (bundled regulatory variants), `sweep`
 (many runs from a spec file, resumable) and `analyze` (sensitivity indices). Every bad
-input — unknown scenario, malformed file, unknown key, impossible value — ends with one
-line on standard error naming the file and the field, and exit status 2; nothing is
-written before the inputs have been validated.
+input — unknown scenario, malformed file, unknown key, impossible value, an unwritable or
+occupied `--out` — ends with one line on standard error naming the file and the field, and
+exit status 2; nothing is written before the inputs have been validated. Warnings about
+legal but unusual input are one line each too (`alt401k: warning: ...`); Ctrl-C ends a
+command with one line and exit status 130. The model and its libraries are imported only
+once the arguments are read, so a bad argument is answered at once.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
 import time
 import tomllib
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,8 +27,13 @@ import pydantic
 
 from ..model.config import RunConfig, with_overrides
 from ..model.errors import InputError, from_validation_error, read_toml
+from . import progress
 
 EXIT_INPUT = 2
+EXIT_INTERRUPTED = 130
+"""128 + SIGINT, as a shell reports a command ended by Ctrl-C."""
+RUN_FILES = ("series.parquet", "horizon.parquet", "manifest.json")
+DEFAULTS = RunConfig()
 
 
 def parse_assignment(text: str, option: str) -> tuple[str, Any]:
@@ -65,7 +76,7 @@ def market_path_from(arg: str | None, n_months: int) -> Any:
         if not month.isdigit() or int(month) >= n_months:
             raise InputError("--market-path", month, f"start month must be an integer in [0, {n_months})")
         return market_paths.stylised(name, int(month))  # type: ignore[arg-type]
-    return market_paths.load_path(arg)
+    return market_paths.load_path(arg, n_months)
 
 
 def cmd_scenarios(args: argparse.Namespace) -> int:
@@ -80,23 +91,49 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Run the model once and write its outputs under --out."""
-    from ..model.model import Alt401kModel
-    from ..model.outputs import write_run
-    from ..model.policy import load_scenario
-    from ..model.setting import load_setting
+    """Run the model once and write its outputs under --out.
+
+    Every input, `--out` included, is checked before the model is built; then a one-line
+    plan, a progress bar over the months (on a terminal), the summary table and the files.
+    """
+    from ..model.policy import load_scenario, warn_dates_outside_run
 
     base = {"n_savers": args.savers, "n_sponsors": args.sponsors, "years": args.years, "seed": args.seed}
     config = sized(load_run_config(args.config, args.set or [], base), args)
     params = dict(parse_assignment(p, "--param") for p in args.param or [])
     scenario = load_scenario(args.scenario, params or None)
     path = market_path_from(args.market_path, config.n_months)
-    setting = load_setting(args.setting) if args.setting else None
+    setting = None
+    if args.setting:
+        from ..model.setting import load_setting
+
+        setting = load_setting(args.setting)
     out = Path(args.out)
+    check_out_dir(out, args.force)
+    warn_dates_outside_run(scenario, config.start, config.n_months)
+    progress.plan(run_plan(scenario.name, config, args.setting))
+    model, elapsed = simulate(scenario, config, path, setting)
+    return write_and_report(model, out, args, elapsed)
+
+
+def simulate(scenario: Any, config: RunConfig, path: Any, setting: Any) -> tuple[Any, float]:
+    """Build the model and step it month by month under a progress bar; (model, seconds)."""
+    from ..model.model import Alt401kModel
+
     t0 = time.perf_counter()
     model = Alt401kModel(scenario, config, market_path=path, setting=setting)
-    model.run()
-    elapsed = time.perf_counter() - t0
+    with progress.bar(config.n_months, "months", "month") as bar:
+        while model.month < config.n_months:  # as Alt401kModel.run, one bar step a month
+            model.step()
+            bar.update(1)
+    return model, time.perf_counter() - t0
+
+
+def write_and_report(model: Any, out: Path, args: argparse.Namespace, elapsed: float) -> int:
+    """Write the run's files, print its summary and where the files went."""
+    from ..model.outputs import write_run
+
+    setting = model.setting
     extra = {"market_path": args.market_path, "setting": setting.model_dump(mode="json") if setting else None}
     manifest = write_run(model, out, model.recorder.initial, extra)
     if setting is None:
@@ -105,6 +142,61 @@ def cmd_run(args: argparse.Namespace) -> int:
         print_setting_summary(model, elapsed)
     print(f"\nwrote {out}/series.parquet, horizon.parquet, manifest.json ({manifest['git_commit'][:12]})")
     return 0
+
+
+def check_out_dir(out: Path, force: bool) -> None:
+    """Refuse an `--out` the run could not write, or whose files it would overwrite.
+
+    `out` must be a directory or not exist yet; an existing non-empty directory is refused
+    unless `force` (then only the run's own files are replaced). The nearest existing
+    folder above it must take a new entry: a temporary folder is created and removed there,
+    which catches permissions and read-only file systems alike, so the run does not fail
+    after all its work. Nothing is left behind.
+    """
+    if out.exists() and not out.is_dir():
+        raise InputError("--out", str(out), "is an existing file; give a directory for the run's files")
+    if out.is_dir() and any(out.iterdir()) and not force:
+        held = sorted(p.name for p in out.iterdir())
+        listed = ", ".join(held[:3]) + (", ..." if len(held) > 3 else "")
+        raise InputError("--out", str(out), f"already holds files ({listed}); choose another --out, "
+                         "or add --force to overwrite the run files there")
+    parent = out
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise InputError("--out", str(out), f"{parent} is a file, not a directory")
+    try:
+        tempfile.TemporaryDirectory(dir=parent, prefix=".alt401k-probe-").cleanup()
+    except OSError as err:
+        raise InputError("--out", str(out), f"cannot write in {parent} ({err.strerror or err})") from None
+
+
+def compiled_cache_found() -> bool:
+    """Whether numba's cache of the compiled passes exists (no compile on this run), or numba
+    is absent (nothing to compile). A cache made stale by edited sources is not detected."""
+    import importlib.util
+
+    if importlib.util.find_spec("numba") is None:
+        return True
+    spec = importlib.util.find_spec("alt401k.agents")
+    roots = [Path(os.environ["NUMBA_CACHE_DIR"])] if os.environ.get("NUMBA_CACHE_DIR") else []
+    if spec and spec.submodule_search_locations:
+        roots += [Path(p) / "__pycache__" for p in spec.submodule_search_locations]
+    return any(next(root.rglob("*.nbi"), None) for root in roots if root.is_dir())
+
+
+def run_plan(scenario: str, config: RunConfig, setting: str | None) -> str:
+    """The one-line plan of a run: what it simulates and roughly how long it takes."""
+    head = f"running {scenario}: "
+    if setting:  # its size is known only once built
+        head += f"the synthetic setting {setting}, {config.n_months} months, seed {config.seed}"
+    else:
+        about = progress.duration(progress.run_seconds(config.n_savers, config.n_sponsors, config.n_months))
+        head += (f"{config.n_savers:,} savers, {config.n_sponsors:,} plans, {config.n_months} months, "
+                 f"seed {config.seed}; about {about}")
+    if not compiled_cache_found():
+        head += f", after a one-time compile of the model's passes (~{progress.duration(progress.FIRST_COMPILE_S)})"
+    return head
 
 
 def sized(config: RunConfig, args: argparse.Namespace) -> RunConfig:
@@ -150,16 +242,23 @@ def print_setting_summary(model: Any, elapsed_s: float) -> None:
 
 
 def print_summary(model: Any, elapsed_s: float) -> None:
-    """A short table: the market at t0, in 2030, 2035 and at the horizon."""
+    """A short table: the market at t0, in 2030, 2035 and at the horizon.
+
+    Dollars are nominal (returns and pay are nominal in the model). Yearly flows are the
+    sums of the 12 months to each date (fewer in the first year); at t0 nothing has flowed
+    yet, so that column shows a dash.
+    """
     table = model.recorder.series_table()
     dates = table["date"].to_pylist()
     picks = [0] + [dates.index(d) for d in ("2030-01", "2035-01") if d in dates] + [len(dates) - 1]
     picks = sorted(set(picks))
     col = {name: table[name].to_pylist() for name in table.column_names}
 
-    def yearly(name: str, i: int) -> float:
-        lo = max(0, i - 11)
-        return sum(col[name][lo : i + 1]) if i > 0 else float("nan")
+    def yearly(name: str, i: int, scale: float, digits: int) -> str:
+        """The 12 months to column i; none before the first month has run."""
+        if i == 0:
+            return "—"
+        return f"{sum(col[name][max(1, i - 11) : i + 1]) / scale:.{digits}f}"
 
     lines: list[tuple[str, Callable[[int], str]]] = [
         ("401(k) assets, $T", lambda i: f"{col['assets_usd'][i] / 1e12:.2f}"),
@@ -170,12 +269,13 @@ def print_summary(model: Any, elapsed_s: float) -> None:
         ("  crypto, $B", lambda i: f"{col['assets_usd__crypto'][i] / 1e9:.1f}"),
         ("plans offering alts, %", lambda i: f"{100 * col['share_plans_offering_any_alt'][i]:.1f}"),
         ("savers exposed, %", lambda i: f"{100 * col['share_savers_exposed_any_alt'][i]:.1f}"),
-        ("fees paid, $B/yr", lambda i: f"{yearly('fees_usd', i) / 1e9:.1f}"),
-        ("lawsuits, /yr", lambda i: f"{yearly('lawsuits', i):.0f}"),
+        ("fees paid, $B/yr", lambda i: yearly("fees_usd", i, 1e9, 1)),
+        ("lawsuits, /yr", lambda i: yearly("lawsuits", i, 1.0, 0)),
     ]
     head = f"{'':26}" + "".join(f"{dates[i]:>10}" for i in picks)
     print(f"alt401k — scenario {model.scenario.name!r}, {model.savers.n:,} savers, "
           f"{model.plans.n:,} plans, seed {model.config.seed}, {elapsed_s:.1f} s")
+    print("national totals (weighted), dollars nominal; flows per year are the 12 months to the date")
     print(head)
     for label, fmt in lines:
         print(f"{label:26}" + "".join(f"{fmt(i):>10}" for i in picks))
@@ -234,21 +334,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="alt401k", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the model once")
-    run.add_argument("--scenario", default="eo-14330", help="bundled name or path to a scenario TOML")
-    run.add_argument("--savers", type=int, help="simulated savers (default 100,000)")
-    run.add_argument("--sponsors", type=int, help="simulated plans (default 1,200)")
+    run.add_argument("--scenario", default="eo-14330",
+                     help="bundled name or path to a scenario TOML (default eo-14330)")
+    run.add_argument("--savers", type=int, help=f"simulated savers (default {DEFAULTS.n_savers:,})")
+    run.add_argument("--sponsors", type=int, help=f"simulated plans (default {DEFAULTS.n_sponsors:,})")
     run.add_argument("--scale", help="sample size as a share of the national system: a fraction in (0, 1] of the "
                      "~70M participants and 604,400 plans, or 'national' for 1:1 (instead of --savers/--sponsors)")
     run.add_argument("--skip-memory-check", action="store_true",
                      help="start even if the estimated peak memory exceeds what is available")
-    run.add_argument("--years", type=int, help="horizon in years (default 30)")
-    run.add_argument("--seed", type=int, help="master seed")
+    run.add_argument("--years", type=int, help=f"horizon in years (default {DEFAULTS.years})")
+    run.add_argument("--seed", type=int, help=f"master seed (default {DEFAULTS.seed})")
     run.add_argument("--config", help="TOML file of run settings and behavioural parameters")
     run.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a parameter, e.g. saver.panic_sale_prob=0.1")
     run.add_argument("--param", action="append", metavar="NAME=VALUE", help="scenario parameter, e.g. safe_harbor_effective=2027-07-01")
     run.add_argument("--setting", help="synthetic world (TOML: plan types, new-hire panels) instead of the national sample; see experiments/settings/")
     run.add_argument("--market-path", help="imposed returns: FILE.csv, or equity-crash-2008@MONTH / crypto-winter@MONTH")
-    run.add_argument("--out", default="results/runs/latest", help="output directory")
+    run.add_argument("--out", default="results/runs/latest",
+                     help="output directory (default results/runs/latest); must be new or empty unless --force")
+    run.add_argument("--force", action="store_true", help="overwrite the run files in a non-empty --out")
     run.set_defaults(func=cmd_run)
     scen = sub.add_parser("scenarios", help="list bundled regulatory variants")
     scen.set_defaults(func=cmd_scenarios)
@@ -353,14 +456,38 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return run_validate(args)
 
 
+def one_line_warnings(fallback: Callable[..., None]) -> Callable[..., None]:
+    """A `warnings.showwarning` for the command line: the project's own warnings (unusual
+    lever values, lever dates outside the run) as one sentence on standard error, without
+    Python's file, line and source text; every other warning goes to `fallback`."""
+
+    def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+             file: Any = None, line: str | None = None) -> None:
+        if category.__module__.startswith("alt401k."):
+            print(f"alt401k: warning: {message}", file=sys.stderr)
+        else:
+            fallback(message, category, filename, lineno, file, line)
+
+    return show
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the `alt401k` console command."""
+    """Entry point of the `alt401k` console command.
+
+    Bad input exits 2 with one line; Ctrl-C exits 130 with one line (a sweep keeps its
+    finished runs, a single run writes nothing).
+    """
     args = build_parser().parse_args(argv)
-    try:
-        return int(args.func(args))
-    except InputError as err:
-        print(f"alt401k: error: {err}", file=sys.stderr)
-        return EXIT_INPUT
+    with warnings.catch_warnings():
+        warnings.showwarning = one_line_warnings(warnings.showwarning)
+        try:
+            return int(args.func(args))
+        except InputError as err:
+            print(f"alt401k: error: {err}", file=sys.stderr)
+            return EXIT_INPUT
+        except KeyboardInterrupt:
+            print("alt401k: interrupted", file=sys.stderr)
+            return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":  # pragma: no cover

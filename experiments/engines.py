@@ -9,12 +9,20 @@ run writes its own data in the worker.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import socket
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from types import TracebackType
 from typing import Any
+from urllib.parse import urlsplit
 
-import joblib
+from ..model.errors import InputError
+
+SCHEDULER_TIMEOUT_S = 5.0
+"""How long `check_scheduler` waits for a Dask scheduler to accept a connection."""
 
 
 class LocalEngine:
@@ -45,6 +53,8 @@ class LocalEngine:
 
     def imap(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
         """Yield ``fn(task)`` for every task, in completion order."""
+        import joblib
+
         parallel = joblib.Parallel(n_jobs=self.n_jobs, backend="loky", return_as="generator_unordered")
         yield from parallel(joblib.delayed(fn)(t) for t in tasks)
 
@@ -71,8 +81,11 @@ class DaskEngine:
         if self.scheduler:
             self.client = Client(self.scheduler)
         else:
-            self.cluster = LocalCluster(n_workers=self.n_jobs, threads_per_worker=1, processes=True,
-                                        host="127.0.0.1", dashboard_address=None)
+            # Workers started while Ctrl-C is ignored inherit that: Ctrl-C then reaches only
+            # this process, which closes the cluster, instead of every worker printing a traceback.
+            with sigint_ignored(), quiet_cancelled_tasks():
+                self.cluster = LocalCluster(n_workers=self.n_jobs, threads_per_worker=1, processes=True,
+                                            host="127.0.0.1", dashboard_address=None)
             self.client = Client(self.cluster)
         return self
 
@@ -92,9 +105,67 @@ class DaskEngine:
 
     def imap(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
         """Yield ``fn(task)`` for every task, in completion order."""
+        import joblib
+
         with joblib.parallel_config(backend="dask"):
             parallel = joblib.Parallel(n_jobs=-1, return_as="generator_unordered")
             yield from parallel(joblib.delayed(fn)(t) for t in tasks)
+
+
+@contextlib.contextmanager
+def sigint_ignored() -> Iterator[None]:
+    """Ignore SIGINT (Ctrl-C) in this process for the duration; child processes started
+    meanwhile keep ignoring it. Does nothing outside the main thread (signals are main's)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextlib.contextmanager
+def quiet_cancelled_tasks() -> Iterator[None]:
+    """Workers started meanwhile log their task-cancellation notices (when a sweep stops
+    early, e.g. on Ctrl-C) only at error level; their other messages are unchanged. A
+    user's own ``DASK_LOGGING`` is left as it is."""
+    key = "DASK_LOGGING"
+    if key in os.environ:
+        yield
+        return
+    os.environ[key] = repr({"distributed.worker.state_machine": "error"})
+    try:
+        yield
+    finally:
+        os.environ.pop(key, None)
+
+
+def check_scheduler(address: str, timeout_s: float = SCHEDULER_TIMEOUT_S) -> None:
+    """Raise `InputError` naming ``--scheduler`` unless a TCP connection to `address` opens
+    within `timeout_s` seconds.
+
+    dask's own client waits 30 s and then raises a long traceback; this check answers in
+    seconds with one line, before the sweep directory is touched. Addresses are
+    ``tcp://HOST:PORT`` (``tls://`` too) or ``HOST:PORT``; other schemes (``ucx://``,
+    ``inproc://``) are left to dask.
+    """
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    if parts.scheme not in ("tcp", "tls"):
+        return
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        host, port = None, None
+    if not host or port is None:
+        raise InputError("--scheduler", address, "expected tcp://HOST:PORT, e.g. tcp://10.0.0.5:8786")
+    try:
+        socket.create_connection((host, port), timeout=timeout_s).close()
+    except OSError as err:
+        reason = "timed out" if isinstance(err, TimeoutError) else (err.strerror or str(err))
+        raise InputError("--scheduler", address, f"no Dask scheduler reachable there ({reason}); "
+                         "start one (dask scheduler) or leave --scheduler out for a local cluster") from None
 
 
 def make_engine(engine: str, n_jobs: int | None = None, scheduler: str | None = None) -> LocalEngine | DaskEngine:
@@ -104,4 +175,4 @@ def make_engine(engine: str, n_jobs: int | None = None, scheduler: str | None = 
     return LocalEngine(n_jobs)
 
 
-__all__ = ["DaskEngine", "LocalEngine", "make_engine"]
+__all__ = ["DaskEngine", "LocalEngine", "check_scheduler", "make_engine"]

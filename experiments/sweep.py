@@ -29,6 +29,7 @@ import shutil
 import sys
 import time
 import traceback
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -135,14 +136,18 @@ def _scenario(name: str, levers: tuple[tuple[str, Any], ...], effective: dt.date
     force rather than being overridden by a later dated change in the file.
     """
     from ..model import levers as registry
+    from ..model.levers import LeverWarning
     from ..model.policy import Change, load_scenario
 
     base = load_scenario(name)
     when = effective or start
     names = {n for n, _ in levers}
     kept = [c for c in base.changes if not (c.lever in names and c.effective >= when)]
-    extra = [Change(n, registry.LEVERS[n].check(v), when, f"sweep spec {label}", "sweep")
-             for n, v in levers]
+    with warnings.catch_warnings():
+        # Unusual values were reported once, by the parent (`warn_unusual_levers`).
+        warnings.simplefilter("ignore", LeverWarning)
+        extra = [Change(n, registry.LEVERS[n].check(v), when, f"sweep spec {label}", "sweep")
+                 for n, v in levers]
     changes = tuple(sorted(kept + extra, key=lambda c: c.effective))
     return dataclasses.replace(base, changes=changes)
 
@@ -300,6 +305,31 @@ def prepare_dir(spec_path: Path, out_dir: Path, spec: SweepSpec, digest: str, n_
     write_atomic(meta_path, json.dumps(meta, indent=2).encode())
 
 
+def sweep_plan(out: Path, spec: SweepSpec, n_todo: int, n_runs: int, engine: str, n_jobs: int | None) -> str:
+    """The one-line plan of a sweep: runs to do, their size, engine and rough time."""
+    from .progress import duration, run_seconds
+
+    line = (f"sweep {out}: {n_todo} of {n_runs} runs to do ({spec.n_savers:,} savers, {spec.n_sponsors:,} "
+            f"plans, {12 * spec.years} months each), {engine} engine")
+    if engine == "local" and n_todo:
+        workers = min(n_todo, (os.cpu_count() or 1) if n_jobs in (None, -1) else max(1, n_jobs))
+        each = run_seconds(spec.n_savers, spec.n_sponsors, 12 * spec.years, startup=False)
+        total = run_seconds(0, 0, 0) + each * -(-n_todo // workers)
+        line += f"; about {duration(total)} on {workers} worker{'s' if workers > 1 else ''}"
+    return line
+
+
+def warn_unusual_levers(spec: SweepSpec, spec_path: Path) -> None:
+    """Emit one `LeverWarning` per swept lever value (or bound) outside its usual range,
+    naming the spec file and field, here in the parent rather than once per worker."""
+    from ..model.levers import LEVERS
+
+    for name, factor in spec.levers.items():
+        probes = list(factor.bounds) if factor.bounds is not None else list(factor.values or [])
+        for value in probes:
+            LEVERS[name].check(value, f"{spec_path}: levers.{name}")
+
+
 def run_sweep(spec_path: str | Path, out_dir: str | Path | None = None, *, n_jobs: int | None = None,
               engine: str = "local", scheduler: str | None = None, force: bool = False,
               retry_failed: bool = False, progress: bool = True) -> SweepResult:
@@ -308,12 +338,14 @@ def run_sweep(spec_path: str | Path, out_dir: str | Path | None = None, *, n_job
     Finished runs (an existing monthly part) are never rerun. Runs with a failure record
     are skipped unless `retry_failed`. Returns counts; failures do not raise.
     """
-    from tqdm import tqdm
-
-    from .engines import make_engine
+    from . import progress as shown
+    from .engines import check_scheduler, make_engine
 
     spec_path = Path(spec_path)
     spec, digest = load_spec(spec_path)
+    warn_unusual_levers(spec, spec_path)
+    if engine == "dask" and scheduler:
+        check_scheduler(scheduler)
     out = Path(out_dir) if out_dir else Path("results/sweeps") / spec_path.stem
     tasks = plan_tasks(spec, out, spec_path.stem)
     prepare_dir(spec_path, out, spec, digest, len(tasks), force)
@@ -321,21 +353,21 @@ def run_sweep(spec_path: str | Path, out_dir: str | Path | None = None, *, n_job
             and (retry_failed or not t.failed_path.exists())]
     pending = {t.run_id for t in todo}
     failed_before = [t.run_id for t in tasks if t.run_id not in pending and t.failed_path.exists()]
+    if progress:
+        shown.plan(sweep_plan(out, spec, len(todo), len(tasks), engine, n_jobs))
     t0 = time.perf_counter()
     failed: list[int] = []
-    bar = tqdm(total=len(tasks), initial=len(tasks) - len(todo), disable=not progress,
-               unit="run", file=sys.stderr, dynamic_ncols=True)
-    with make_engine(engine, n_jobs, scheduler) as runner:
+    with (shown.bar(len(tasks), "sweep runs", "run", initial=len(tasks) - len(todo), enabled=progress) as bar,
+          make_engine(engine, n_jobs, scheduler) as runner):
         # Runs in flight share the cores: each gets its share for the compiled passes.
         share = max(1, (os.cpu_count() or 1) // max(1, runner.workers))
         todo = [dataclasses.replace(t, kernel_threads=share) for t in todo]
         for status in runner.imap(run_recorded, todo):
             if not status["ok"]:
                 failed.append(status["run_id"])
-                bar.write(f"run {status['run_id']} failed: {status['error']}")
+                bar.write(f"run {status['run_id']} failed: {status['error']}", file=sys.stderr)
             bar.set_postfix(failed=len(failed) + len(failed_before))
             bar.update(1)
-    bar.close()
     size = sum(p.stat().st_size for sub in ("parts", "horizon", "tables") for p in (out / sub).glob("*.parquet"))
     return SweepResult(len(tasks), len(tasks) - len(todo), len(todo) - len(failed),
                        sorted(failed + failed_before), time.perf_counter() - t0, size)

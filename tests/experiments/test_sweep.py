@@ -159,3 +159,74 @@ def test_malformed_spec_exits_2_naming_the_field(tmp_path: Path, capsys: pytest.
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and f"{spec}: {field}:" in err, err
     assert not (tmp_path / "out").exists()
+
+
+ONE_RUN = """
+scenarios = ["status-quo"]
+design = "grid"
+replications = {replications}
+master_seed = 7
+years = 1
+n_savers = 500
+n_sponsors = 40
+[levers]
+"litigation.climate" = [{climate}]
+[outputs]
+monthly = ["assets_usd"]
+"""
+
+
+def test_ctrl_c_exits_130_in_one_line_and_keeps_finished_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    spec = write_spec(tmp_path, text=ONE_RUN.replace("{climate}", "1.0").replace("{replications}", "4"))
+    out = tmp_path / "out"
+
+    def interrupt_run_2(task: sweep.Task) -> None:
+        if task.run_id == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(sweep, "FAIL_HOOK", interrupt_run_2)
+    assert cli.main(["sweep", str(spec), "--out", str(out), "--n-jobs", "1"]) == 130
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1] == "alt401k: interrupted" and "Traceback" not in err
+    assert sorted(p.name for p in (out / "parts").glob("*.parquet")) == ["run-000000.parquet", "run-000001.parquet"]
+    monkeypatch.setattr(sweep, "FAIL_HOOK", None)
+    assert cli.main(["sweep", str(spec), "--out", str(out), "--n-jobs", "1"]) == 0
+    assert "2 already done, 2 run now" in capsys.readouterr().out
+
+
+def test_unreachable_dask_scheduler_exits_2_naming_the_option(tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    spec = write_spec(tmp_path)
+    out = tmp_path / "out"
+    address = f"tcp://127.0.0.1:{port}"
+    assert cli.main(["sweep", str(spec), "--out", str(out), "--engine", "dask", "--scheduler", address]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"alt401k: error: --scheduler: {address}: "), err
+    assert not out.exists()
+
+
+def test_unusual_lever_value_in_a_spec_is_warned_once_in_one_line(tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    spec = write_spec(tmp_path, text=ONE_RUN.replace("{climate}", "5.0").replace("{replications}", "2"))
+    assert cli.main(["sweep", str(spec), "--out", str(tmp_path / "out"), "--n-jobs", "1"]) == 0
+    err = capsys.readouterr().err
+    warned = [line for line in err.splitlines() if "litigation.climate" in line]
+    assert warned == [f"alt401k: warning: {spec}: levers.litigation.climate: litigation.climate = 5.0 is "
+                      "outside the usual range [0.0, 3.0]; it is used as given"], err
+
+
+def test_sweep_progress_is_a_plan_line_without_a_bar_when_piped(tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    spec = write_spec(tmp_path, text=ONE_RUN.replace("{climate}", "1.0").replace("{replications}", "1"))
+    out = tmp_path / "out"
+    assert cli.main(["sweep", str(spec), "--out", str(out), "--n-jobs", "1"]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith(f"sweep {out}: 1 of 1 runs to do (500 savers, 40 plans, 12 months each), local engine; "
+                          "about ")
+    assert err.count("\n") == 1 and "\r" not in err and "run/s" not in err
