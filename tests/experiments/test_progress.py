@@ -62,3 +62,25 @@ def test_run_estimate_grows_with_savers_plans_and_months() -> None:
     assert progress.run_seconds(2_000, 1_200, 24) > small
     assert progress.run_seconds(2_000, 100, 360) > small
     assert progress.run_seconds(2_000, 100, 24, startup=False) < small
+
+
+def test_plan_line_mentions_the_compile_only_without_numbas_cache(tmp_path, monkeypatch) -> None:
+    import importlib.util
+    from types import SimpleNamespace
+
+    from alt401k.experiments import cli
+    from alt401k.model.config import RunConfig
+
+    real = importlib.util.find_spec
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: SimpleNamespace(
+        submodule_search_locations=[str(tmp_path)]) if name == "alt401k.agents" else real(name))
+    if real("numba") is None:
+        pytest.skip("numba is not installed: nothing to compile")
+    config = RunConfig(n_savers=2_000, n_sponsors=100, years=2)
+    assert "one-time compile" in cli.run_plan("eo-14330", config, None)
+    (tmp_path / "__pycache__").mkdir()
+    (tmp_path / "__pycache__" / "kernels._row_kernel-1.py311.nbi").write_bytes(b"")
+    line = cli.run_plan("eo-14330", config, None)
+    assert line.startswith("running eo-14330: 2,000 savers, 100 plans, 24 months, seed 20250807; about ")
+    assert "compile" not in line
