@@ -360,6 +360,7 @@ def flows(config: RunConfig, seed: np.random.SeedSequence, size: str) -> dict[st
     return {
         "contributions_share_of_assets": float((t["contributions_usd"] + t["match_usd"]).sum() / asset_years),
         "benefits_share_of_assets": float(t[out].to_numpy().sum() / asset_years),
+        "rollovers_in_share_of_assets": float(t["rollovers_in_usd"].sum() / asset_years),
     }
 
 
