@@ -13,6 +13,7 @@ once the arguments are read, so a bad argument is answered at once.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
 import tempfile
@@ -62,10 +63,31 @@ def load_run_config(path: str | None, overrides: Sequence[str], base: dict[str, 
     return with_overrides(config, pairs, "--set") if pairs else config
 
 
-def market_path_from(arg: str | None, n_months: int) -> Any:
-    """A `MarketPath` from ``FILE.csv`` or ``NAME@MONTH`` (a stylised path), or None."""
+def parse_start(text: str | None) -> dt.date | None:
+    """``YYYY-MM`` as the first of that month, checked against the bundled data's range
+    (`model.history.check_start`: 2005-01 to 2025-12), or None when not given."""
+    if text is None:
+        return None
+    from ..model.history import check_start
+
+    try:
+        year, month = (int(x) for x in text.split("-"))
+        start = dt.date(year, month, 1)
+    except ValueError:
+        raise InputError("--start", text, "expected YYYY-MM, e.g. 2016-01") from None
+    check_start(start)
+    return start
+
+
+def market_path_from(arg: str | None, n_months: int, start: dt.date | None = None) -> Any:
+    """A `MarketPath` from ``FILE.csv``, ``NAME@MONTH`` (a stylised path) or ``historical``
+    (the realised returns from the run's start month, `model.history`), or None."""
     if not arg:
         return None
+    if arg == "historical":
+        from ..model.history import T0, historical_path
+
+        return historical_path(start or T0)
     from ..model import market_paths
 
     if "@" in arg and not arg.endswith(".csv"):
@@ -98,11 +120,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     """
     from ..model.policy import load_scenario, warn_dates_outside_run
 
-    base = {"n_savers": args.savers, "n_sponsors": args.sponsors, "years": args.years, "seed": args.seed}
+    base = {"n_savers": args.savers, "n_sponsors": args.sponsors, "years": args.years, "seed": args.seed,
+            "start": parse_start(args.start)}
     config = sized(load_run_config(args.config, args.set or [], base), args)
     params = dict(parse_assignment(p, "--param") for p in args.param or [])
     scenario = load_scenario(args.scenario, params or None)
-    path = market_path_from(args.market_path, config.n_months)
+    path = market_path_from(args.market_path, config.n_months, config.start)
     setting = None
     if args.setting:
         from ..model.setting import load_setting
@@ -250,7 +273,7 @@ def print_summary(model: Any, elapsed_s: float) -> None:
     """
     table = model.recorder.series_table()
     dates = table["date"].to_pylist()
-    picks = [0] + [dates.index(d) for d in ("2030-01", "2035-01") if d in dates] + [len(dates) - 1]
+    picks = [i for i in (0, 60, 120) if i < len(dates)] + [len(dates) - 1]  # t0, +5 and +10 years, horizon
     picks = sorted(set(picks))
     col = {name: table[name].to_pylist() for name in table.column_names}
 
@@ -348,7 +371,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a parameter, e.g. saver.panic_sale_prob=0.1")
     run.add_argument("--param", action="append", metavar="NAME=VALUE", help="scenario parameter, e.g. safe_harbor_effective=2027-07-01")
     run.add_argument("--setting", help="synthetic world (TOML: plan types, new-hire panels) instead of the national sample; see experiments/settings/")
-    run.add_argument("--market-path", help="imposed returns: FILE.csv, or equity-crash-2008@MONTH / crypto-winter@MONTH")
+    run.add_argument("--market-path", help="imposed returns: FILE.csv, equity-crash-2008@MONTH / crypto-winter@MONTH, "
+                     "or historical (the realised returns of equity, bonds, cash and gold from the start month, "
+                     "then the model's draws)")
+    run.add_argument("--start", metavar="YYYY-MM", help="first month, 2005-01 to 2025-12 (default 2025-01): a start "
+                     "before 2025 builds that month's market from Form 5500 data (docs/ODD.md §5.1)")
     run.add_argument("--out", default="results/runs/latest",
                      help="output directory (default results/runs/latest); must be new or empty unless --force")
     run.add_argument("--force", action="store_true", help="overwrite the run files in a non-empty --out")
