@@ -94,8 +94,8 @@ def historical_config(config: RunConfig) -> RunConfig:
     """`config` with the starting market of its `start` month, for starts before 2025.
 
     National totals from DOL Form 5500 401(k)-type plans (Table E19, plan-year ends; assets
-    geometric between year ends): assets, active participants (eligible employees) and
-    plans. Pay level by the SSA average wage index; unemployment from BLS's annual average
+    geometric between year ends): assets, active participants (eligible employees, at the
+    t0 ratio to Form 5500's count: `participant_scale`) and plans. Pay level by the SSA average wage index; unemployment from BLS's annual average
     of the start year; the auto-enrolling share of plans in each size class scaled by
     Vanguard's share of plans auto-enrolling at that date over 2024's 61%. Starts in 2025
     keep the Q1 2025 market (`InitialState`). Everything else (size shares, balance
@@ -111,7 +111,7 @@ def historical_config(config: RunConfig) -> RunConfig:
     unemployment = yearly("economy_history.csv", "unemployment_rate_annual_average")
     initial = config.initial.model_copy(update={
         "assets_usd": interpolate(_year_end("assets_usd"), t),
-        "participants": interpolate(_year_end("active_participants"), t),
+        "participants": interpolate(_year_end("active_participants"), t) * participant_scale(config),
         "plans": interpolate(_year_end("plans"), t),
         "salary_median_usd": config.initial.salary_median_usd * wage_level(
             start, _nominal_wage_growth(config)),
@@ -121,6 +121,21 @@ def historical_config(config: RunConfig) -> RunConfig:
     })
     economy = config.economy.model_copy(update={"unemployment_start": unemployment[start.year]})
     return config.model_copy(update={"initial": initial, "sponsor": sponsor, "economy": economy})
+
+
+def participant_scale(config: RunConfig) -> float:
+    """The t0 participant count over Form 5500's active participants carried to January 2025.
+
+    The Q1 2025 market counts ICI's "about 70 million" participants while Form 5500 counted
+    81.6 million active participants at the end of 2023 and more since (Table E19). Pay was
+    fitted on the t0 count (`InitialState.salary_median_usd`), so a start in the past keeps
+    the same ratio to Form 5500's count: its end-2023 value grown at its 2019-2023 rate to
+    January 2025 (ODD §5.1).
+    """
+    counts = yearly("dc_flows.csv", "active_participants")
+    last = max(counts)
+    growth = (counts[last] / counts[last - 4]) ** 0.25
+    return config.initial.participants / (counts[last] * growth ** (2025.0 - (last + 1.0)))
 
 
 def _nominal_wage_growth(config: RunConfig) -> float:

@@ -375,14 +375,15 @@ def backcast(config: RunConfig, seed: np.random.SeedSequence, size: str) -> dict
 
     start = dt.date(2016, 1, 1)
     cfg = config.model_copy(update={"n_savers": 4 * SIZES[size]["national"], "n_sponsors": 1_200, "years": 7,
-                                    "start": start})
+                                    "start": start})  # to January 2023: year-end 2022
     model = Alt401kModel(_scenario(), cfg, seed_sequence=seed, market_path=historical_path(start))
     model.run()
     t = model.recorder.series_table().to_pandas()
     out = {}
     for label, table, column in (("ici", "ici_401k_assets.csv", "assets_usd_year_end"), ("dol", "dc_flows.csv", "assets_usd")):
         observed = yearly(table, column)
-        gaps = {y: float(t.loc[t["date"] == f"{y}-12", "assets_usd"].iloc[-1]) / observed[y] - 1.0
+        # A row is the state at the start of its month: year-end y is the row of January y+1.
+        gaps = {y: float(t.loc[t["date"] == f"{y + 1}-01", "assets_usd"].iloc[-1]) / observed[y] - 1.0
                 for y in range(2016, 2023) if y in observed}
         out[f"backcast_max_abs_gap_{label}"] = max(abs(g) for g in gaps.values())
         out.update({f"backcast_gap_{label}_{y}": g for y, g in gaps.items()})

@@ -38,7 +38,11 @@ def test_a_start_at_a_year_end_takes_that_year_s_form_5500_totals() -> None:
     cfg = historical_config(RunConfig(start=dt.date(2016, 1, 1)))
     e19 = {int(r["year"]): r for r in rows("dc_flows.csv")}[2015]
     assert cfg.initial.assets_usd == pytest.approx(float(e19["assets_usd"]), rel=1e-12)
-    assert cfg.initial.participants == pytest.approx(float(e19["active_participants"]), rel=1e-12)
+    # Participants keep t0's ratio to Form 5500's count: 70M over 2023's 81.6M carried to
+    # January 2025 at its 2019-2023 growth (72.2M to 81.6M).
+    counts = {int(r["year"]): float(r["active_participants"]) for r in rows("dc_flows.csv")}
+    scale = 70e6 / (counts[2023] * (counts[2023] / counts[2019]) ** 0.25)
+    assert cfg.initial.participants == pytest.approx(float(e19["active_participants"]) * scale, rel=1e-12)
     assert cfg.initial.plans == pytest.approx(float(e19["plans"]), rel=1e-12)
     assert cfg.economy.unemployment_start == pytest.approx(0.049)  # BLS 2016 annual average
     # Auto-enrollment scaled between Vanguard's 2013 (34%) and 2024 (61%) shares, geometrically.
