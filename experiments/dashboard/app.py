@@ -34,6 +34,7 @@ from alt401k.model.policy import Scenario, list_scenarios, load_scenario
 
 from . import levers_ui, runner
 from .charts import dashboard_figure
+from .serve import PAGE_TITLE
 
 DEFAULT_SCENARIO = "eo-14330"
 START_DATE = dt.date(2025, 1, 1)  # RunConfig's default start: the dashboard's changes apply from it
@@ -421,7 +422,7 @@ def Results() -> None:  # noqa: N802
 
 @solara.component
 def Page() -> None:  # noqa: N802
-    solara.Title("alt401k dashboard")
+    solara.Title(PAGE_TITLE)
     with solara.Columns([4, 8], style={"align-items": "flex-start"}):
         with solara.Column():
             with solara.Card("Scenario"):

@@ -208,7 +208,7 @@ def test_loopback_detection(host, loopback):
 def test_cli_dashboard_warns_off_loopback_and_launches_solara(monkeypatch, capsys):
     calls = []
     monkeypatch.setattr(serve.importlib.util, "find_spec", lambda name: object())
-    monkeypatch.setattr(serve.subprocess, "call", lambda cmd, env: calls.append((cmd, env)) or 0)
+    monkeypatch.setattr(serve, "run_server", lambda cmd, env: calls.append((cmd, env)) or 0)
     assert main(["dashboard", "--host", "0.0.0.0", "--port", "9999"]) == 0
     err = capsys.readouterr().err
     assert "warning" in err and "0.0.0.0" in err
@@ -216,6 +216,7 @@ def test_cli_dashboard_warns_off_loopback_and_launches_solara(monkeypatch, capsy
     assert cmd[1:4] == ["-m", "solara", "run"] and serve.APP_MODULE in cmd
     assert cmd[cmd.index("--host") + 1] == "0.0.0.0" and cmd[cmd.index("--port") + 1] == "9999"
     assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
+    assert env["SOLARA_THEME_TITLE"] == serve.PAGE_TITLE
     assert main(["dashboard"]) == 0
     assert "warning" not in capsys.readouterr().err
     assert calls[1][0][calls[1][0].index("--host") + 1] == "127.0.0.1"
