@@ -4,7 +4,9 @@ Every output directory holds `series.parquet` (monthly national series), `horizo
 (wealth by income quintile and age group) and `manifest.json` (code version, scenario, all
 parameters, seeds, package versions, t0 calibration). Files are written to a temporary
 name and renamed, so a crash never leaves a half-written file, and their bytes depend only
-on the inputs (no timestamps inside).
+on the inputs (no timestamps inside). Each Parquet column carries its data-dictionary
+entry (docs/outputs.md) in the file's schema; files get the usual permissions (0o666 less
+the umask).
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ import json
 import math
 import os
 import platform
+import secrets
 import subprocess
-import tempfile
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,22 +34,42 @@ PACKAGES = ("mesa", "numpy", "networkx", "scipy", "pandas", "pyarrow", "pydantic
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a temporary file in the same folder and a rename."""
+    """Write `data` to `path` through a temporary file in the same folder and a rename.
+
+    The file is created with mode 0o666 less the process's umask, like any file the user
+    creates (``tempfile.mkstemp`` would make it 0o600, unreadable to the user's group).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = _create_temporary(path)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 
+def _create_temporary(path: Path) -> tuple[int, Path]:
+    """Open a new, unique temporary file beside `path` (mode 0o666, the umask applied by the
+    system); retry on the rare name collision."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(8)}.tmp"
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+
+
 def parquet_bytes(table: pa.Table) -> bytes:
-    """Serialise a table to Parquet with fixed options (same table -> same bytes)."""
+    """Serialise a table to Parquet with fixed options (same table -> same bytes), each
+    column's unit, kind, dollars and description from the data dictionary in its field
+    metadata (`model.dictionary.annotate`; docs/outputs.md)."""
+    from .dictionary import annotate
+
     sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, compression="zstd", use_dictionary=False, write_statistics=True)
+    pq.write_table(annotate(table), sink, compression="zstd", use_dictionary=False, write_statistics=True)
     return sink.getvalue().to_pybytes()
 
 
