@@ -1,7 +1,7 @@
 """What the compiled passes share: numba where it is installed, and scalar helpers that
 reproduce numpy's own arithmetic bit for bit.
 
-DESIGN §6. numba is an optional dependency (extra "fast"); results never depend on it: every
+ODD §2.7; benchmarks/RESULTS.md. numba is an optional dependency (extra "fast"); results never depend on it: every
 pass either runs interpreted without it (the same IEEE operations in the same order) or
 falls back to the numpy rule it equals bit for bit. `ALT401K_NO_JIT=1` disables it.
 The helpers here follow numpy's conventions where they differ from the obvious loop:

@@ -4,7 +4,7 @@ per-plan sums the compiled passes share.
 ODD §7.5 (contributions, balances, fees, default-fund rebalancing). The rules themselves
 are the functions in `agents.savers`; `balance_month_numpy` applies them in order, and
 `balance_month_rows` does the same arithmetic row by row in one pass over memory, the path
-to large samples (DESIGN §6). Both return the same numbers (to floating-point rounding;
+to large samples (benchmarks/RESULTS.md). Both return the same numbers (to floating-point rounding;
 tests/agents/test_kernels.py). The model always uses the row kernel: compiled when numba
 is installed, interpreted otherwise, so that outputs are byte-identical with or without
 the JIT. The per-plan totals (`plan_sums`) reproduce the sparse product bit for bit and
@@ -614,7 +614,7 @@ def plan_sums(sponsor: npt.NDArray[np.int32], weight: F64, values: F64, n_plans:
     """Weighted sum of `values` over each plan's savers, shape (n_plans, k).
 
     `values` (2-D) has one row per saver, or one per entry of `rows` (ascending saver indices)
-    when given; the other savers count as zero. National per-plan totals (DESIGN §5). The
+    when given; the other savers count as zero. National per-plan totals (ODD §4.11). The
     compiled loop adds each plan's savers in row order, as the sparse product
     `csr_array((weight, (sponsor, arange(n)))) @ values` does, so both give the same bytes;
     without numba that product is used. `bounds` (`row_chunks(sponsor)`, computed when not

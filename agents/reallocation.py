@@ -8,7 +8,7 @@ channel (`cap_alt_weights` here), `savers.panic_sell_allocation` and
 the same arithmetic one chooser at a time, reading and writing each chooser's row of the
 saver table in place instead of gathering the rows, building a dozen (choosers, options)
 temporaries and scattering them back (a few percent of savers choose each month, and each
-scattered row costs a cache miss per array; DESIGN §6).
+scattered row costs a cache miss per array; benchmarks/RESULTS.md).
 
 Sums follow numpy's order (pairwise over a whole row, `compiled._row_total`; in column
 order over a gather of columns, which numpy lays out column by column) and `numpy.clip` /

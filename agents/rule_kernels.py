@@ -5,7 +5,7 @@ contributions, separations and ageing, the savers' menus). The rules themselves,
 their sources, are the numpy functions in `agents.savers` (and `alt_interest_numpy`,
 `visible_options_numpy` and `stranded_numpy` here); each pass below does the same IEEE
 operations in the same order for one saver at a time, on numba's threads, in place of a
-dozen whole-array numpy passes and their temporaries (DESIGN §6). Every row is computed on
+dozen whole-array numpy passes and their temporaries (benchmarks/RESULTS.md). Every row is computed on
 its own, so the bits never depend on the number of threads. Without numba the numpy rules
 themselves run (and `_contribution`, used inside the balance pass, runs interpreted with
 it), so a run gives the same bytes with or without the JIT

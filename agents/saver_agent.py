@@ -3,7 +3,7 @@
 ODD §2 (saver state) and §7 (saver submodels), stated one saver at a time. The model runs
 savers as a columnar population (`agents.savers`, the fused kernel in `agents.kernels` and
 the saver phases of `model.model.Alt401kModel`), because one Python object per saver is far
-too slow at national scale (DESIGN §6). This module is the readable statement of the same
+too slow at national scale (benchmarks/RESULTS.md). This module is the readable statement of the same
 rules: a `Saver` holds its own state as Python numbers and lists, and its methods apply
 each rule to itself in plain loops. `SaverAgents` runs a month's saver phases through the
 agents, fed the same uniform draws as the columnar engine (saver i uses row/column i of the

@@ -3,7 +3,7 @@
 ODD §2 (state variables) and §7 (saver submodels). One row per simulated saver, each row
 standing for `weight` real ones; every rule is a whole-population array operation with
 random draws passed in, so that the model never holds one Python object per saver
-(DESIGN §6). Rows are recycled: a saver who leaves the plan is replaced in the same row by
+(benchmarks/RESULTS.md). Rows are recycled: a saver who leaves the plan is replaced in the same row by
 a new hire at the same sponsor, which keeps the sample size and weights fixed.
 """
 

@@ -76,7 +76,7 @@ def draw_plans(
     """Sample plans stratified by size class, weighted to the national plan count.
 
     ODD §5 (initialisation). Equal numbers per class so small and mega plans are both
-    represented (DESIGN §6); within a class sizes follow a truncated Pareto (log-uniform
+    represented (ODD §2.7); within a class sizes follow a truncated Pareto (log-uniform
     limit) between the class bounds. Weights make each class's plan count match
     `plan_share_by_class` x `plans` (EBRI 2020).
     """

@@ -1,6 +1,6 @@
 """Sensitivity analysis of a finished sweep: Sobol' indices or Morris elementary effects.
 
-DESIGN §8. The statistics come from SALib (`SALib.analyze.sobol`, `SALib.analyze.morris`)
+docs/sweeps.md. The statistics come from SALib (`SALib.analyze.sobol`, `SALib.analyze.morris`)
 applied to one outcome per design point: a run's horizon summary averaged over its
 replications (common random numbers make that average a paired comparison). The core,
 `analyze_design(problem, design, X, Y)`, takes any function of parameters, so the same

@@ -1,6 +1,6 @@
 """Execution engines for sweeps: joblib on local processes, or on a Dask cluster.
 
-DESIGN §8; STYLE §4 (the EMA workbench's evaluators): each engine is a context manager
+docs/sweeps.md; named after the EMA workbench's evaluators: each engine is a context manager
 with one method, `imap(fn, tasks)`, yielding `fn(task)` results as runs finish (any
 order). Moving from local processes to a cluster changes the engine, not the sweep code,
 and the model never imports joblib or Dask. Results should be small (status dicts): each

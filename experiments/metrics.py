@@ -1,7 +1,7 @@
 """Outcome metrics for comparisons and figures: paired differences, intervals, present values.
 
-DESIGN §5 and §7; STYLE §5 (QuantEcon: small numerical functions, known-answer tests in
-tests/experiments/test_metrics.py). Every comparison of a regulatory variant with the
+ODD §4.11 and §4.9. Small numerical functions with known-answer tests (in the QuantEcon
+manner; tests/experiments/test_metrics.py). Every comparison of a regulatory variant with the
 baseline is *paired*: replication k of both runs shares its random draws (common random
 numbers, `SeedSequence(master_seed, spawn_key=(k,))`), so the difference of replication k
 removes the market noise the two runs share, and the spread over replications measures

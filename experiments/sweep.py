@@ -1,6 +1,6 @@
 """Running a sweep: one task per run, one Parquet part file per run, resumable.
 
-DESIGN §7-8. `plan_tasks` turns a spec into runs ordered scenario, design point,
+ODD §4.9; docs/sweeps.md. `plan_tasks` turns a spec into runs ordered scenario, design point,
 replication; `run_one` does one run in a worker and writes its part files atomically
 (temporary name, then `os.replace`), so a killed sweep leaves only whole files and a rerun
 skips them. Run i of replication k is seeded with

@@ -1,6 +1,6 @@
 """Sweep spec files: what a sweep runs, validated before anything is written.
 
-DESIGN §8; STYLE §4 (EMA workbench vocabulary). A spec names the regulatory *scenarios*,
+docs/sweeps.md, in the EMA workbench's vocabulary. A spec names the regulatory *scenarios*,
 the *levers* (policy settings from the lever registry, `model/levers.py`), the
 *uncertainties* (behavioural and market parameters, dotted `RunConfig` keys), the
 *constants*, the *design* that turns them into *design points* (grid, Latin hypercube,

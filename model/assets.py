@@ -2,7 +2,7 @@
 
 ODD §2 (entities, state variables). A saver's account is a vector of balances, one per
 *holding*; a holding is an (asset class, channel) pair, so that assets by asset class and by
-channel — the headline observation of DESIGN §5 — are plain column sums.
+channel — the headline observation (ODD §4.11) — are plain column sums.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ ASSET_CLASSES: Final[tuple[str, ...]] = (
     "infrastructure",
     "gold",
 )
-"""Every asset class with its own monthly return process (DESIGN §4, Market)."""
+"""Every asset class with its own monthly return process (ODD §7.2)."""
 
 PUBLIC_CLASSES: Final[tuple[str, ...]] = ("equity", "bonds", "cash")
 """Classes every plan already offers; not 'alternatives' in the sense of EO 14330."""
@@ -41,7 +41,7 @@ ALTERNATIVES: Final[tuple[str, ...]] = (
 """The alternative classes EO 14330 §2 names (real estate and lifetime income left out)."""
 
 ILLIQUID: Final[tuple[str, ...]] = ("private_equity", "private_credit", "infrastructure")
-"""Classes held through semi-liquid vehicles with gated redemptions (DESIGN §4, Market)."""
+"""Classes held through semi-liquid vehicles with gated redemptions (ODD §7.2)."""
 
 CHANNELS: Final[tuple[str, ...]] = ("default_fund", "core_menu", "standalone", "window")
 """How money reaches an asset class: inside the plan's professionally managed allocation

@@ -1,7 +1,7 @@
 """Behavioural parameters and the run configuration, as frozen, validated pydantic models.
 
 Policy levers live elsewhere (`model.levers`, `model.policy`): these models hold only how
-agents act and how the initial state is built (STYLE: levers apart from behaviour). Every
+agents act and how the initial state is built (levers kept apart from behaviour). Every
 default is listed with its unit, source and target in docs/calibration.md.
 """
 
@@ -246,7 +246,7 @@ class ManagerBehaviour(_Frozen):
 
 
 class InitialState(_Frozen):
-    """National totals the t0 population is weighted to (Q1 2025; validation-targets §7)."""
+    """National totals the t0 population is weighted to (Q1 2025; docs/calibration.md §7)."""
 
     assets_usd: Positive = 8.7e12
     """ICI Q1 2025: 401(k) assets $8.7T."""
@@ -295,7 +295,7 @@ class RunConfig(_Frozen):
     start: dt.date = dt.date(2025, 1, 1)
     seed: int = Field(default=20250807, ge=0)
     saver_engine: Literal["columnar", "agents"] = "columnar"
-    """How the saver phases run: "columnar" (whole-population arrays, DESIGN §6) or "agents"
+    """How the saver phases run: "columnar" (whole-population arrays, benchmarks/RESULTS.md) or "agents"
     (one `agents.saver_agent.Saver` Mesa agent per saver, the same rules and draws; a slow
     reference that must give the same results, tests/agents/test_saver_agent.py)."""
     saver: SaverBehaviour = SaverBehaviour()

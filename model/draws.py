@@ -1,6 +1,6 @@
 """Savers' monthly uniforms: numpy's numbers, made faster where numba is installed.
 
-DESIGN §7. Every saver draw of a month comes from one PCG64 stream (`saver_rng`), drawn in
+ODD §4.9. Every saver draw of a month comes from one PCG64 stream (`saver_rng`), drawn in
 a fixed order whatever the policy (common random numbers), and the per-saver reference
 engine draws the same arrays serially with numpy. With numba, numpy's PCG64 (XSL-RR
 128/64) is stepped in compiled code: a float32 uniform uses 32 bits of one 64-bit output

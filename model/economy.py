@@ -18,7 +18,7 @@ economy, each from a public source (docs/calibration.md, 'Economy'):
 
 Money in outputs is nominal; `price_index` deflates it to constant January-2025 dollars
 (`model.reporters`). Nothing here is random: the indices follow the market path, which is
-common to every scenario of a seed, so the economy is too (DESIGN §7, common random numbers).
+common to every scenario of a seed, so the economy is too (ODD §4.9, common random numbers).
 """
 
 from __future__ import annotations

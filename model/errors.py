@@ -2,7 +2,7 @@
 
 Every malformed scenario, sweep or run file ends as an `InputError` naming the file and the
 field; the command-line interface prints its one-line message and exits with status 2
-(STYLE: configuration is validated, with clear errors).
+(configuration is validated, with clear errors).
 """
 
 from __future__ import annotations

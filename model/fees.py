@@ -283,7 +283,7 @@ _fee_sums_kernel = njit(cache=True, nogil=True)(_fee_sums_pass) if HAVE_NUMBA el
 def fee_sums(fees: F64, fee_matrix: F64, base_fee: F64, default_product: npt.NDArray[np.int32],
              tdf_manager: npt.NDArray[np.int32], n_providers: int) -> FeeSums:
     """`fee_sums_numpy` (ODD §7 fees, §6 fee revenue), bit for bit (tested), in one compiled
-    pass over the plans (DESIGN §6) instead of a dozen whole-matrix numpy passes
+    pass over the plans (benchmarks/RESULTS.md) instead of a dozen whole-matrix numpy passes
     (benchmarks/RESULTS.md has the times). Every sum keeps numpy's own order:
     pairwise down the columns and over each provider's plans in plan order, rows of 8
     pairwise, the sleeve columns plan by plan, the block after the default fund pairwise

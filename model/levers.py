@@ -1,10 +1,10 @@
 """The one registry of policy levers: what a regulatory variant file may change.
 
-DESIGN §4 "Policy" and STYLE §3 (Tax-Calculator/PolicyEngine): every lever is a record
+ODD §7.1; as in Tax-Calculator and PolicyEngine, every lever is a record
 with a description, unit, kind, hard valid range (rejected), soft warn range (warned),
 baseline value and legal source. The baseline is the regime in force at end-2024, before
 the May 2025 crypto rescission and the August 2025 Executive Order 14330; facts and dates
-come from shared/calibration-sources.md §1. Variant files (`model/policy.py`) may name only
+come from the legal sources each lever names (docs/calibration.md §6). Variant files (`model/policy.py`) may name only
 levers registered here, optionally with a trailing wildcard (`allow.window.*`).
 """
 
@@ -218,7 +218,7 @@ def _other_levers() -> list[Lever]:
             "multiplier",
             "float",
             1.0,
-            "Encore/Euclid Fiduciary excess-fee litigation summaries (calibration-sources §5)",
+            "Encore/Euclid Fiduciary excess-fee litigation summaries",
             valid=(0.0, 10.0),
             warn=(0.0, 3.0),
         ),
@@ -324,5 +324,5 @@ def baseline_values() -> dict[str, LeverValue]:
 
 
 def unsourced_levers() -> list[str]:
-    """Names of levers whose baseline source is still marked "TODO" (STYLE: be honest)."""
+    """Names of levers whose baseline source is still marked "TODO"."""
     return [name for name, lever in LEVERS.items() if "TODO" in lever.source]

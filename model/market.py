@@ -1,6 +1,6 @@
 """Monthly joint returns of every asset class, with smoothing and flow feedback.
 
-ODD §7 Submodels, market (DESIGN §4, Market). Features the policy debate is about:
+ODD §7.2 (market). Features the policy debate is about:
 
 - a correlated Gaussian core for the public classes, gold, infrastructure, private credit
   and private equity's idiosyncratic part;
@@ -11,12 +11,12 @@ ODD §7 Submodels, market (DESIGN §4, Market). Features the policy debate is ab
   reported);
 - feedback of 401(k) flows: price impact in crypto, crowding in private markets.
 
-Randomness (DESIGN §7): every random number is drawn in `Market.__init__`, with shapes
+Randomness (ODD §4.9): every random number is drawn in `Market.__init__`, with shapes
 fixed by `n_months` alone, in a fixed order. Two markets built from the same seed therefore
 share their shocks whatever their flows or policy (common random numbers); the flows only
 enter through the deterministic feedback in `Market.step`.
 
-Every default number comes from calibration-sources.md §4 (docs/calibration.md) or is
+Every default number comes from a source listed in docs/calibration.md §5 or is
 marked as an assumption.
 """
 
@@ -38,7 +38,7 @@ _FROZEN = ConfigDict(extra="forbid", frozen=True)
 
 # Correlations of the Gaussian core, ASSET_CLASSES order; the private_equity row is its
 # idiosyncratic shock (its equity exposure enters through leverage). Crypto-equity 0.3:
-# IMF 2022 (0.36 in 2020-21; calibration-sources §4b). Gold ~0.1 with other assets: World
+# IMF 2022 (0.36 in 2020-21). Gold ~0.1 with other assets: World
 # Gold Council (§4d). Equity-bonds 0.1, credit/infrastructure with equity 0.5 and the rest:
 # assumptions (source TODO); de-smoothed private-market correlations with equities are high
 # (0.9 for PE after de-smoothing, ALPS 2025, §4c).
@@ -86,7 +86,7 @@ class CryptoParams(BaseModel):
     # Assumption: calibrated by simulation so 30-year max drawdowns sit in 60-90%.
     bull_premium_log_annual: float = Field(default=0.4, ge=0.0, le=3.0)
     mean_reversion_annual: float = Field(default=0.8, ge=0.0, le=12.0)
-    # About -80% in 12 months: -83% 2017-18, -77% 2021-22 (calibration-sources §4b).
+    # About -80% in 12 months: -83% 2017-18, -77% 2021-22.
     bear_log_return_annual: float = Field(default=-1.6, ge=-6.0, le=0.0)
     # With the regime switches gives ~65% annual volatility: ~90% (2018) to ~65% (2023), §4b.
     bull_volatility_annual: float = Field(default=0.6, ge=0.0, le=3.0)
@@ -127,7 +127,7 @@ class PrivateEquityParams(BaseModel):
     # With leverage 1.3 x 16% = 21% systematic, gives ~29% true vol (PIMCO 2022: ~30%, §4c).
     idiosyncratic_volatility_annual: float = Field(default=0.20, ge=0.0, le=2.0)
     # Assumption: PE about a third of the $30.9T of private markets cited by SEC Chair
-    # Atkins (May 2025; calibration-sources §1e); no direct source for the PE share.
+    # Atkins (May 2025); no direct source for the PE share.
     market_size_usd: float = Field(default=10.0e12, gt=0.0, le=1.0e15)
     # Assumption: excess falls 0.2 x the 401(k) share of the market (source TODO).
     crowding: float = Field(default=0.2, ge=0.0, le=10.0)

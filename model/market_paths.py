@@ -5,7 +5,7 @@ happened in year 3?" rather than average over random markets, and validation nee
 model to reproduce known episodes. A `MarketPath` names some asset classes and gives their
 monthly *true* simple returns from `start_month` on; every class it does not name, and every
 month outside its window, keeps the `Market`'s own random draw (so common random numbers
-still hold across variants, DESIGN §7).
+still hold across variants, ODD §4.9).
 
 Paths come from a CSV file (`load_path`) or from the two built-in stylised episodes
 (`stylised`), whose numbers are documented on `stylised`.
@@ -196,7 +196,7 @@ def _column_returns(path: str | Path, table: pd.DataFrame, column: str) -> np.nd
 
 # S&P 500 monthly total returns Nov 2007 .. Feb 2009 (peak at end-Oct 2007 to the trough
 # at end-Feb 2009), approximate, from memory of the published series; TODO verify against
-# Damodaran/S&P data (calibration-sources §4a). Only the shape is used: the log returns
+# Damodaran/S&P data. Only the shape is used: the log returns
 # are rescaled so the fall is exactly CRASH_2008_DRAWDOWN.
 _SP500_2007_2009_SHAPE = (
     -0.0418, -0.0069, -0.0600, -0.0325, -0.0043, 0.0487, 0.0130, -0.0843,
@@ -212,7 +212,7 @@ CRASH_2008_BONDS_FALL = 0.08
 CRASH_2008_BONDS_RECOVERY = 0.12
 """US aggregate bonds over the 24 recovery months (2009 ~+5.9%, 2010 ~+6.5%); approximate."""
 CRYPTO_WINTER_DRAWDOWN = -0.80
-"""Between the 2017-18 (-83%) and 2021-22 (-77%) bitcoin falls (calibration-sources §4b)."""
+"""Between the 2017-18 (-83%) and 2021-22 (-77%) bitcoin falls."""
 CRYPTO_WINTER_MONTHS = 12
 CRYPTO_FLAT_MONTHS = 12
 
@@ -231,7 +231,7 @@ def _crash_2008_equity() -> np.ndarray:
 def stylised(name: StylisedName, start_month: int) -> MarketPath:
     """A built-in historical-style episode imposed from `start_month`.
 
-    ODD §7 Submodels, market (imposed paths); calibration-sources §4a-b.
+    ODD §7 Submodels, market (imposed paths); sources on the constants above.
 
     ``"equity-crash-2008"``: 40 months. Equity falls 51% over 16 months with the shape of
     the S&P 500 from end-Oct 2007 to end-Feb 2009 (sharpest in Sep-Nov 2008), then

@@ -229,7 +229,7 @@ class Alt401kModel(SaverPhases, mesa.Model):
         """National total of a per-saver quantity in each plan, shape (n_plans, k).
 
         `values` has a row per saver, or per entry of `rows` (the other savers count as
-        zero); weights make the totals national (DESIGN §5). Rows never change plan.
+        zero); weights make the totals national (ODD §2.7). Rows never change plan.
         """
         pop = self.savers
         return kernels.plan_sums(pop.sponsor, pop.weight, values, self.plans.n, rows, self.row_bounds)

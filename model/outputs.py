@@ -99,7 +99,7 @@ def package_versions() -> dict[str, str | None]:
 
 
 def t0_calibration(model: Alt401kModel, initial_record: dict[str, float]) -> dict[str, Any]:
-    """The initial state's weighted totals beside their targets (validation-targets §7)."""
+    """The initial state's weighted totals beside their targets (docs/calibration.md §7)."""
     init = model.config.initial
     rows = {
         "assets_usd": (initial_record["assets_usd"], init.assets_usd, "ICI Q1 2025"),

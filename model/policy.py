@@ -1,6 +1,6 @@
 """Regulatory variants as dated data: scenario files, their timelines and the state in force.
 
-DESIGN §4 "Policy"; STYLE §3 (a reform is a delta with a header and dated provisions).
+ODD §7.1. As in Tax-Calculator and PolicyEngine, a reform is a delta with a header and dated provisions.
 A scenario is a TOML file listing only the lever changes it makes, each with an effective
 date and a source; `based_on` starts from another scenario's changes. Loading validates the
 file structure with pydantic (unknown keys rejected) and every value against the lever

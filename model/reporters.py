@@ -1,6 +1,6 @@
 """Model-level observation: monthly national series and the horizon tables.
 
-ODD §6 (observation) and DESIGN §5. Every series is weighted to national totals: dollars
+ODD §4.11 and §7.11 (observation). Every series is weighted to national totals: dollars
 are U.S. dollars of the whole 401(k) market, shares are of real plans (sponsor weights) or
 of real participants (saver weights). One function computes a month's record; Mesa's
 `DataCollector` stores it, one reporter per column.

@@ -2,7 +2,7 @@
 and choices, life events (ODD §3 steps 5-8, §7 saver submodels).
 
 `SaverPhases` is the half of `model.model.Alt401kModel` that acts on the columnar saver
-population (DESIGN §6): each phase is a few compiled passes over all savers
+population (benchmarks/RESULTS.md): each phase is a few compiled passes over all savers
 (`agents.kernels`) plus numpy work on the few rows that act this month. The per-saver
 reference engine (`agents.saver_agent`, `RunConfig.saver_engine = "agents"`) replaces each
 phase with one Mesa agent per saver, fed the same draws. The rest of the model (market,

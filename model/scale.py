@@ -1,6 +1,6 @@
 """Sample size as a share of the national 401(k) system, and the memory a run will need.
 
-DESIGN §6. A run simulates `n_savers` rows standing for the ~70 million participants and
+ODD §2.7. A run simulates `n_savers` rows standing for the ~70 million participants and
 `n_sponsors` plans standing for the 604,400 401(k) plans (model.config.InitialState);
 `--scale F` draws F of each, and `--scale national` both at 1:1. Before a large run starts,
 its peak memory is estimated from the measured cost per saver and per plan

@@ -1,6 +1,6 @@
 """Threads: the compiled saver passes run on numba's threads, BLAS on one.
 
-DESIGN §6-7. The compiled passes in `agents.kernels` share the rows out among numba's
+ODD §4.9. The compiled passes in `agents.kernels` share the rows out among numba's
 threads in fixed chunks (`kernels.row_chunks`), so their results do not depend on how many
 threads there are. A threaded BLAS is another matter: OpenBLAS may split a reduction such
 as ``weight @ balance`` differently with its thread count, and its idle threads spin on

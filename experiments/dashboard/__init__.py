@@ -3,5 +3,5 @@
 `levers_ui` (UI settings <-> scenario changes <-> TOML) and `runner` (paired runs,
 comparison tables, CSV) are plain Python and import no web framework; only `app` imports
 Solara, which comes with the optional extra ``pip install .[dashboard]``. The model never
-imports this package (STYLE §1: app.py imports the model, never the reverse).
+imports this package (app.py imports the model, never the reverse).
 """

@@ -1,6 +1,6 @@
 """The alt401k dashboard page (Solara): build a regulatory variant, run it against status quo.
 
-DESIGN §2 (policy team: a dashboard a non-programmer can use). Serve it with
+ODD §1.1 (policy teams: a dashboard a non-programmer can use). Serve it with
 ``alt401k dashboard`` (or ``solara run alt401k.experiments.dashboard.app``). The page:
 
 1. starts from a bundled scenario, or a scenario file uploaded and checked by the same

@@ -1,6 +1,6 @@
 """Paired dashboard runs: a variant against status quo on common random numbers (no web framework).
 
-DESIGN §2 (policy team) and §7 (paired comparisons). Replication k of both the variant and
+ODD §1.1 (policy teams) and §4.9 (paired comparisons). Replication k of both the variant and
 the status-quo scenario is seeded with ``SeedSequence(seed, spawn_key=(k,))``, as in the
 sweep runner, so both see the same market and saver shocks and their difference is the
 effect of the policy alone. `run_paired` steps the models itself and reports snapshots of

@@ -1,6 +1,6 @@
 """Tests for experiments/cli.py: listing, a tiny run, and one-line errors for bad input.
 
-STYLE: an input error is one line naming the file (or option) and the key, exit status 2,
+An input error is one line naming the file (or option) and the key, exit status 2,
 no traceback, and nothing written before the inputs are validated.
 """
 

@@ -187,7 +187,7 @@ def test_gated_vehicles_sell_at_most_the_gate_share_a_month(monkeypatch: pytest.
 
 
 def test_same_seed_gives_identical_output_bytes(tmp_path) -> None:
-    # Reproducibility (DESIGN §7): same scenario, config and seed -> same Parquet bytes.
+    # Reproducibility (ODD §4.9): same scenario, config and seed -> same Parquet bytes.
     for name in ("a", "b"):
         model = build("eo-14330", small(seed=42))
         model.run()
@@ -223,7 +223,7 @@ def _run(scenario: str, config: RunConfig) -> Alt401kModel:
 
 
 def test_scenarios_share_the_market_draws_common_random_numbers() -> None:
-    # DESIGN §7: under one seed every scenario sees the same exogenous market path.
+    # ODD §4.9: under one seed every scenario sees the same exogenous market path.
     quo, eo = _run("status-quo", small()), _run("eo-14330", small())
     np.testing.assert_array_equal(quo.market.exogenous_returns, eo.market.exogenous_returns)
     # Without flow feedback, realised prices and NAVs are identical too.
