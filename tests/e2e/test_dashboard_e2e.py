@@ -112,6 +112,12 @@ def page(server_url):
         browser.close()
 
 
+def test_the_tab_is_titled_alt401k(page):
+    from alt401k.experiments.dashboard.serve import PAGE_TITLE
+
+    assert page.title() == PAGE_TITLE
+
+
 def _set_slider(page, label_start: str, presses: list[str]) -> None:
     slider = page.get_by_role("slider", name=label_start)
     slider.focus()
