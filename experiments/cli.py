@@ -405,7 +405,7 @@ def build_parser() -> argparse.ArgumentParser:
                               description="Run the validation experiments and print the table; exit 1 if a "
                               "target without a documented known gap fails. Writes targets.csv and "
                               "replications.csv under --out only; --write-docs publishes instead.")
-    validate.add_argument("--fast", action="store_true", help="small samples, few replications (< 60 s)")
+    validate.add_argument("--fast", action="store_true", help="small samples, 4 replications (about 15 s on 2 cores once compiled; the full run about 90 s)")
     validate.add_argument("--target", action="append", metavar="NAME", help="one target or experiment (repeatable)")
     validate.add_argument("--n-jobs", type=int, default=1, help="parallel workers for replications")
     where = validate.add_mutually_exclusive_group()

@@ -75,14 +75,22 @@ def run_experiments(experiments: list[str], config: RunConfig, size: str = "fast
                     replications: int | None = None, n_jobs: int = 1,
                     master: int = MASTER_SEED) -> dict[str, list[dict[str, float]]]:
     """Run each experiment `replications` times; returns experiment -> list of stat dicts."""
+    from .. import progress
+
     reps = replications or REPLICATIONS[size]
     tasks = [(e, k) for e in experiments for k in range(reps)]
-    if n_jobs == 1:
-        out = [_one(e, config, master, k, size) for e, k in tasks]
-    else:
-        from joblib import Parallel, delayed
+    out: list[dict[str, float]] = []
+    with progress.bar(len(tasks), "validation runs", "run") as bar:  # a bar on a terminal only
+        if n_jobs == 1:
+            results = (_one(e, config, master, k, size) for e, k in tasks)
+        else:
+            from joblib import Parallel, delayed
 
-        out = Parallel(n_jobs=n_jobs)(delayed(_one)(e, config, master, k, size) for e, k in tasks)
+            results = Parallel(n_jobs=n_jobs, return_as="generator")(
+                delayed(_one)(e, config, master, k, size) for e, k in tasks)
+        for stats in results:  # in task order whatever the workers
+            out.append(stats)
+            bar.update(1)
     res: dict[str, list[dict[str, float]]] = {e: [] for e in experiments}
     for (e, _), stats in zip(tasks, out, strict=True):
         res[e].append({key: float(v) for key, v in stats.items()})
