@@ -8,8 +8,8 @@ import io
 import pytest
 from alt401k.experiments import progress
 from alt401k.experiments import validate as validate_mod
-from alt401k.experiments.validation import run_experiments
 from alt401k.experiments.validation import experiments as experiments_mod
+from alt401k.experiments.validation import run_experiments
 from alt401k.model.config import RunConfig
 
 
