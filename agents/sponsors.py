@@ -215,6 +215,8 @@ class ReviewContext:
     uniform: F64
     """(n, 4) uniform draws for this month's reviews."""
     month: int
+    peer_auto_enroll_share: F64 | None = None
+    """Share of peers auto-enrolling, (n,), at the plans due (None: no peer effect)."""
 
 
 def group_share(group: npt.NDArray[np.int32], offering: F64, weight: F64) -> F64:
@@ -353,8 +355,8 @@ def review_plans(rows: npt.NDArray[np.intp], ctx: ReviewContext, plans: PlanTabl
     when its provider has one open, else the mandate moves to the first provider that has
     (the largest, by market share). At most one standalone change per review; windows
     turn over slowly and are added faster where the regime lets alternatives into them
-    (`_review_window`); a plan
-    without auto-enrollment adopts it with probability `auto_enrollment.adoption_boost`.
+    (`_review_window`); a plan without auto-enrollment adopts it with
+    `auto_enrollment_probability`.
     Plans' decisions in one month are independent, so reviewing them together is the same
     as one by one.
     """
@@ -368,8 +370,24 @@ def review_plans(rows: npt.NDArray[np.intp], ctx: ReviewContext, plans: PlanTabl
     _review_default_fund(rows, ctx, plans, behaviour, util, u[:, 0], sued, size_ok)
     _review_standalone(rows, ctx, plans, behaviour, util, u[:, 1], sued, size_ok)
     _review_window(rows, ctx, plans, behaviour, util, u[:, 2], size_ok)
-    adopt_ae = ~plans.auto_enroll[rows] & (u[:, 3] < p.auto_enrollment_boost)
+    adopt_ae = ~plans.auto_enroll[rows] & (u[:, 3] < auto_enrollment_probability(rows, ctx, plans, behaviour))
     plans.auto_enroll[rows[adopt_ae]] = True
+
+
+def auto_enrollment_probability(rows: npt.NDArray[np.intp], ctx: ReviewContext, plans: PlanTable,
+                                behaviour: SponsorBehaviour) -> F64:
+    """Probability that a reviewing plan without automatic enrollment adopts it this year.
+
+    ODD §7.8. logistic(ae_adoption_intercept + ae_weight_peers x the share of the plan's
+    industry peers auto-enrolling + ae_weight_size x its size class), plus the regime's push
+    (lever `auto_enrollment.adoption_boost`), at most 1: diffusion through peers, as
+    automatic enrollment spread after the Pension Protection Act of 2006 (fitted to Vanguard
+    How America Saves, docs/validation.md §8).
+    """
+    peers = ctx.peer_auto_enroll_share[rows] if ctx.peer_auto_enroll_share is not None else 0.0
+    u = (behaviour.ae_adoption_intercept + behaviour.ae_weight_peers * peers
+         + behaviour.ae_weight_size * plans.size_class[rows])
+    return np.minimum(1.0, logistic(u) + ctx.policy.auto_enrollment_boost)
 
 
 def _allowed_classes(ctx: ReviewContext, channel: str) -> npt.NDArray[np.bool_]:

@@ -7,7 +7,10 @@ half-width. Only the targets in FIT_TARGETS are used; the other targets are out 
 The result goes to results/calibration/fitted.json; copy the values into model/config.py
 (the defaults there are the committed fit).
 
-Usage: python -m alt401k.experiments.calibrate [--maxfev N] [--n-jobs K]
+A second problem fits the sponsors' auto-enrollment adoption rule (ODD §7.8) to Vanguard's
+2006-2013 shares from runs that start in 2005 (`--problem auto_enrollment`).
+
+Usage: python -m alt401k.experiments.calibrate [--problem P] [--maxfev N] [--n-jobs K]
 """
 
 from __future__ import annotations
@@ -104,13 +107,94 @@ def fit(maxfev: int = 60, n_jobs: int = 1) -> dict[str, object]:
     }
 
 
+AE_PARAMETERS: dict[str, tuple[float, float]] = {
+    "sponsor.ae_adoption_intercept": (-9.0, 0.0),
+    "sponsor.ae_weight_peers": (0.0, 12.0),
+}
+AE_TARGETS = {"auto_enrolling_2006": 0.10, "auto_enrolling_2008": 0.20, "auto_enrolling_2013": 0.34}
+"""Vanguard How America Saves, shares of plans auto-enrolling at year ends (in-sample)."""
+AE_START = np.array([-3.0, 2.0])
+AE_OUT = Path("results/calibration/fitted_auto_enrollment.json")
+AE_REPLICATIONS = 3
+
+
+def ae_moments(x: np.ndarray, replications: int = AE_REPLICATIONS, n_jobs: int = 1) -> dict[str, float]:
+    """Mean simulated auto-enrolling share of each fitted year at parameters `x`."""
+    targets = {t.name: t for t in load_targets() if t.name in AE_TARGETS}
+    over = {k: float(v) for k, v in zip(AE_PARAMETERS, x, strict=True)}
+    runs = run_experiments(["auto_enrollment"], with_overrides(RunConfig(), over, "calibrate"), "fast",
+                           replications, n_jobs)
+    return {n: float(np.mean([r[t.statistic] for r in runs[t.experiment]])) for n, t in targets.items()}
+
+
+def _half_widths() -> np.ndarray:
+    targets = {t.name: t for t in load_targets() if t.name in AE_TARGETS}
+    return np.array([(targets[n].hi - targets[n].lo) / 2.0 for n in AE_TARGETS])
+
+
+def ae_objective(x: np.ndarray, n_jobs: int = 1) -> float:
+    """Sum of ((simulated - published) / tolerance half-width)^2 over the fitted years."""
+    m = ae_moments(x, n_jobs=n_jobs)
+    gap = np.array([m[n] - v for n, v in AE_TARGETS.items()])
+    return float(np.sum((gap / _half_widths()) ** 2))
+
+
+def ae_standard_errors(x: np.ndarray, n_jobs: int = 1, step: float = 0.05) -> np.ndarray:
+    """Standard errors of the fitted parameters: the method-of-moments sandwich with each
+    target's tolerance half-width taken as its standard error and the weights their inverse
+    squares, so V = (G' W G)^-1, G the moments' derivatives by central differences (common
+    random numbers make them smooth enough at this step)."""
+    cols = []
+    for j in range(x.size):
+        up, down = x.copy(), x.copy()
+        up[j] += step
+        down[j] -= step
+        mu, md = ae_moments(up, n_jobs=n_jobs), ae_moments(down, n_jobs=n_jobs)
+        cols.append([(mu[n] - md[n]) / (2 * step) for n in AE_TARGETS])
+    g = np.array(cols).T
+    w = np.diag(1.0 / _half_widths() ** 2)
+    return np.sqrt(np.diag(np.linalg.inv(g.T @ w @ g)))
+
+
+def fit_auto_enrollment(maxfev: int = 40, n_jobs: int = 1) -> dict[str, object]:
+    """Fit the sponsors' auto-enrollment adoption rule (ODD §7.8) to Vanguard's 2006, 2008 and
+    2013 shares from runs that start in January 2005; Nelder-Mead directly on the two
+    parameters (bounded by `AE_PARAMETERS` through the config's own validation)."""
+    t0 = time.perf_counter()
+    lo, hi = np.array(list(AE_PARAMETERS.values())).T
+
+    def f(x: np.ndarray) -> float:
+        return ae_objective(np.clip(x, lo, hi), n_jobs) if np.all((x >= lo) & (x <= hi)) else 1e9
+
+    res = minimize(f, AE_START, method="Nelder-Mead", options={"maxfev": maxfev, "xatol": 2e-2, "fatol": 1e-2})
+    x = np.clip(res.x, lo, hi)
+    se = ae_standard_errors(x, n_jobs)
+    return {
+        "method": "simulated method of moments, Nelder-Mead; standard errors from the moments' Jacobian",
+        "sample": f"validation 'fast' plans, {AE_REPLICATIONS} replications, master seed 20250807 (common random numbers)",
+        "fitted_to": AE_TARGETS,
+        "parameters": {k: round(float(v), 4) for k, v in zip(AE_PARAMETERS, x, strict=True)},
+        "standard_errors": {k: round(float(v), 4) for k, v in zip(AE_PARAMETERS, se, strict=True)},
+        "objective": float(res.fun),
+        "moments": ae_moments(x, n_jobs=n_jobs),
+        "evaluations": int(res.nfev),
+        "seconds": round(time.perf_counter() - t0, 1),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--problem", choices=("attention", "auto_enrollment"), default="attention",
+                        help="attention and enrollment of savers (default), or sponsors' auto-enrollment adoption")
     parser.add_argument("--maxfev", type=int, default=60)
     parser.add_argument("--n-jobs", type=int, default=1)
-    parser.add_argument("--out", default=str(OUT))
+    parser.add_argument("--out", help=f"JSON file (default {OUT} or {AE_OUT})")
     args = parser.parse_args(argv)
-    result = fit(args.maxfev, args.n_jobs)
+    if args.problem == "auto_enrollment":
+        result, out = fit_auto_enrollment(args.maxfev, args.n_jobs), args.out or str(AE_OUT)
+    else:
+        result, out = fit(args.maxfev, args.n_jobs), args.out or str(OUT)
+    args.out = out
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))

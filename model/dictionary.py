@@ -125,8 +125,10 @@ SERIES: tuple[Column, ...] = (
     _usd("assets_usd__{asset}", STOCK, "assets in the asset class, through every channel"),
     _usd("assets_usd__{channel}", STOCK, "assets held through the channel, every class"),
     _usd("assets_usd__{holding}", STOCK, "assets in one holding (channel and class)"),
-    Column("participants", "persons", STOCK, "", f"people with an account, {NATIONAL}"),
-    Column("enrolled_participants", "persons", STOCK, "", "participants enrolled in their plan (participating)"),
+    Column("participants", "persons", STOCK, "", "eligible employees, enrolled or not: the Form 5500 count of a "
+           f"401(k) plan's active participants (ODD §7.12), {NATIONAL}"),
+    Column("enrolled_participants", "persons", STOCK, "", "participants enrolled in their plan (deferring, or "
+           "auto-enrolled and not opted out)"),
     _usd("mean_balance_usd", STOCK, "mean account balance per participant"),
     _share("default_fund_share_of_assets", "share of assets held in plans' default funds (QDIA)"),
     _share("participants_in_default_fund_share", "share of participants with a balance in the default fund"),
@@ -141,6 +143,7 @@ SERIES: tuple[Column, ...] = (
     _share("share_plans_offering__window", "share of plans offering a self-directed brokerage window"),
     _share("share_plans_offering__{alt}", "share of plans offering the class, as a standalone option or in the default fund"),
     _share("share_plans_offering_any_alt__{size}", "share of plans of the size class offering any alternative"),
+    _share("share_plans_auto_enrolling", "share of plans enrolling new hires automatically"),
     _share("share_savers_exposed_any_alt", "share of participants holding more than half a cent in any alternative, any channel"),
     _share("share_savers_exposed__{alt}", "share of participants holding more than half a cent in the class, any channel"),
     _share("share_near_retirees_worst_year_loss_gt20", "share of participants aged 55-64 whose worst calendar-year "

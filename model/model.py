@@ -389,7 +389,16 @@ class Alt401kModel(SaverPhases, mesa.Model):
             standalone_open=np.array([self.book[standalone[a]].is_open for a in ALTERNATIVES]),
             uniform=uniform,
             month=self.month,
+            peer_auto_enroll_share=self._peer_auto_enroll_share(due),
         )
+
+    def _peer_auto_enroll_share(self, due: npt.NDArray[np.intp]) -> F64:
+        """Share of each due plan's industry peers that auto-enroll (the row-normalised peer
+        matrix times the flags), 0 at the plans not due (ODD §7.8)."""
+        out = np.zeros(self.plans.n)
+        if due.size:
+            out[due] = self.peer_matrix[due] @ self.plans.auto_enroll.astype(np.float64)
+        return out
 
     def _benefit(self, history: F64) -> F64:
         """Perceived net excess return a year of each alternative over public equity.

@@ -83,6 +83,7 @@ def sponsor_record(model: Alt401kModel) -> dict[str, float]:
         "share_plans_offering__default_fund": float(w @ flags[1] / total),
         "share_plans_offering__standalone": float(w @ flags[2] / total),
         "share_plans_offering__window": float(w @ plans.offers_window / total),
+        "share_plans_auto_enrolling": float(w @ plans.auto_enroll / total),
     }
     for k, a in enumerate(ALTERNATIVES):
         rec[f"share_plans_offering__{a}"] = float(w @ flags[3 + k] / total)

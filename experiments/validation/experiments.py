@@ -390,6 +390,37 @@ def backcast(config: RunConfig, seed: np.random.SeedSequence, size: str) -> dict
     return out
 
 
+AE_YEARS = (2006, 2008, 2013)
+"""Year-ends of Vanguard's auto-enrollment shares the sponsor rule is fitted to (in-sample)."""
+
+
+def auto_enrolling_shares(config: RunConfig, seed: np.random.SeedSequence, size: str,
+                          years: tuple[int, ...]) -> dict[str, float]:
+    """From January 2005 (that month's market, ODD §5.1) under `hist-ppa-2006`, the share of
+    plans auto-enrolling at the end of each of `years` (plan-weighted, national; ODD §7.8).
+    Plans decide alone here, so savers are few and plans many."""
+    import datetime as dt
+
+    from ...model.policy import load_scenario
+
+    cfg = config.model_copy(update={"n_savers": 2_000, "n_sponsors": 4 * SIZES[size]["sponsors"],
+                                    "years": max(years) + 1 - 2005, "start": dt.date(2005, 1, 1)})
+    model = Alt401kModel(load_scenario("hist-ppa-2006"), cfg, seed_sequence=seed)
+    model.run()
+    t = model.recorder.series_table().to_pandas().set_index("date")
+    return {f"auto_enrolling_share_{y}": float(t.loc[f"{y + 1}-01", "share_plans_auto_enrolling"]) for y in years}
+
+
+def auto_enrollment(config: RunConfig, seed: np.random.SeedSequence, size: str) -> dict[str, float]:
+    """The in-sample years of the auto-enrollment fit (`AE_YEARS`)."""
+    return auto_enrolling_shares(config, seed, size, AE_YEARS)
+
+
+def auto_enrollment_2024(config: RunConfig, seed: np.random.SeedSequence, size: str) -> dict[str, float]:
+    """The share at the end of 2024 from the same start: out of sample (not fitted)."""
+    return auto_enrolling_shares(config, seed, size, (2024,))
+
+
 EXPERIMENTS: dict[str, Experiment] = {
     "enrollment": enrollment,
     "inertia": inertia,
@@ -399,4 +430,6 @@ EXPERIMENTS: dict[str, Experiment] = {
     "market_t0": market_t0,
     "flows": flows,
     "backcast": backcast,
+    "auto_enrollment": auto_enrollment,
+    "auto_enrollment_2024": auto_enrollment_2024,
 }
