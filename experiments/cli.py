@@ -397,7 +397,9 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("dir", help="sweep directory")
     analyze.add_argument("--output", help="one horizon output, e.g. fees_usd__sum (default: all)")
     analyze.set_defaults(func=cmd_analyze)
-    dashboard = sub.add_parser("dashboard", help="web dashboard for policy teams (pip install '.[dashboard]')")
+    dashboard = sub.add_parser("dashboard", help="web dashboard for policy teams (pip install '.[dashboard]')",
+                               description="Serve the web dashboard. Ctrl-C or SIGTERM stops it together with its "
+                                           "solara server (the whole process group).")
     dashboard.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")
     dashboard.add_argument("--port", type=int, default=8765, help="port (default 8765)")
     dashboard.set_defaults(func=cmd_dashboard)

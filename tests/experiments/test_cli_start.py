@@ -36,3 +36,9 @@ def test_a_historical_run_starts_in_its_month_on_the_realised_returns(tmp_path: 
     assert series["price_index__equity"].iloc[-1] < 0.7
     # Form 5500's end-2007 total is where the run starts (DOL Table E19: $2.98T).
     assert series["assets_usd"].iloc[0] == pytest.approx(2.981522e12, rel=1e-6)
+
+
+def test_dashboard_help_says_how_it_stops(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["dashboard", "--help"])
+    assert "SIGTERM stops it together with its solara server" in " ".join(capsys.readouterr().out.split())
