@@ -825,23 +825,28 @@ class SaverAgents:
         taken = [a.hardship_withdrawal(s.hardship_share_of_balance) for a in hardship]
         flows.hardship_usd = self._weighted(hardship, taken)
         fate = [a.separation(u[a.row][1], u[a.row][2], model.wage_index, s) for a in self.agents]
+        leaving = np.array([a.row for a, f in zip(self.agents, fate, strict=True)
+                            if f in ("retire", "cash_out", "ira")], dtype=np.intp)
+        for row in model.deaths(leaving).tolist():  # the shared mortality rule (ODD §7.6)
+            fate[row] = "death"
         balance = [a.total_balance() for a in self.agents]
         by = {
             k: [a for a, f in zip(self.agents, fate, strict=True) if f == k]
-            for k in ("retire", "cash_out", "ira")
+            for k in ("retire", "cash_out", "ira", "death")
         }
         flows.retirement_usd = self._weighted(by["retire"], [balance[a.row] for a in by["retire"]])
         flows.cash_outs_usd = self._weighted(
             by["cash_out"], [balance[a.row] for a in by["cash_out"]]
         )
         flows.rollovers_out_usd = self._weighted(by["ira"], [balance[a.row] for a in by["ira"]])
+        flows.death_benefits_usd = self._weighted(by["death"], [balance[a.row] for a in by["death"]])
         self.write_back(("balance_usd", "tenure_years"))
         retired = np.array([a.row for a in by["retire"]], dtype=np.intp)
         model._record_retirees(retired, np.array(balance)[retired])
         # Entry (a population event): leavers' rows become new hires at the same plans,
         # drawn by the shared rule from the hires stream, then loaded into the agents.
         leavers = [
-            a for a, f in zip(self.agents, fate, strict=True) if f in ("retire", "cash_out", "ira")
+            a for a, f in zip(self.agents, fate, strict=True) if f in ("retire", "cash_out", "ira", "death")
         ]
         redeemed += self._weighted(
             leavers, [_row_sum([a.balance_usd[j] for j in ILLIQUID_ALL]) for a in leavers]

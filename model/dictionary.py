@@ -111,6 +111,7 @@ _FLOWS: dict[str, str] = {
     "cash_outs_usd": "cash-outs by savers leaving a job (taxable distributions)",
     "rollovers_out_usd": "rollovers out of the system by savers leaving a job",
     "retirement_usd": "balances leaving the system at retirement",
+    "death_benefits_usd": "balances of participants who died, paid to their beneficiaries",
     "gated_usd": "sales of standalone or window positions in gated vehicles that the "
                  "redemption gate held back this month",
     "illiquid_redemptions_usd": "redemptions from semi-liquid vehicles (savers' sales and the "

@@ -38,7 +38,7 @@ from .market import Market
 from .market_paths import MarketPath
 from .plan_views import PlanViews
 from .policy import PolicyState, Scenario
-from .population import initial_population, weighted_median
+from .population import draw_deaths, initial_population, weighted_median
 from .saver_phases import EQUITY, PE_COLUMNS, ROW_BLOCK, SaverPhases
 from .setting import Setting, build_plans, build_savers
 from .threads import single_thread_blas
@@ -46,9 +46,11 @@ from .threads import single_thread_blas
 __all__ = ["PE_COLUMNS", "Alt401kModel", "MonthFlows", "weighted_median_balance"]
 
 F64 = npt.NDArray[np.float64]
-N_STREAMS = 6
+N_STREAMS = 7
 """Independent random streams spawned from the run's SeedSequence, in this order:
-market, saver events, hires, initial state, sponsors, model (Mesa's own rng)."""
+market, saver events, hires, initial state, sponsors, model (Mesa's own rng), deaths.
+(A SeedSequence's children depend on their index only, so adding the last one changed
+none of the others.)"""
 
 
 @dataclass
@@ -65,6 +67,7 @@ class MonthFlows:
     cash_outs_usd: float = 0.0
     rollovers_out_usd: float = 0.0
     retirement_usd: float = 0.0
+    death_benefits_usd: float = 0.0
     gated_usd: float = 0.0
     sleeve_over_target_usd: float = 0.0
     illiquid_redemptions_usd: float = 0.0
@@ -72,7 +75,8 @@ class MonthFlows:
     @property
     def withdrawals_usd(self) -> float:
         """Everything that left the 401(k) system this month."""
-        return self.hardship_usd + self.cash_outs_usd + self.rollovers_out_usd + self.retirement_usd
+        return (self.hardship_usd + self.cash_outs_usd + self.rollovers_out_usd + self.retirement_usd
+                + self.death_benefits_usd)
 
 
 class Alt401kModel(SaverPhases, mesa.Model):
@@ -117,6 +121,7 @@ class Alt401kModel(SaverPhases, mesa.Model):
         self.saver_rng = np.random.default_rng(streams[1])
         self.hire_rng = np.random.default_rng(streams[2])
         self.sponsor_rng = np.random.default_rng(streams[4])
+        self.death_rng = np.random.default_rng(streams[6])
         init_rng = np.random.default_rng(streams[3])
         self.policy: PolicyState = scenario.state_at(config.start)
         self.book = ProductBook()
@@ -259,6 +264,13 @@ class Alt401kModel(SaverPhases, mesa.Model):
             self._month_rules = (self.month, s.model_copy(update={
                 "job_change_prob_annual_young": young, "job_change_prob_annual_old": old}))
         return self._month_rules[1]
+
+    def deaths(self, leaving: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
+        """Rows of the savers who die this month and were not leaving the system anyway
+        (`leaving`, ascending), ascending (ODD §7.6, deaths; `population.draw_deaths`). Both
+        saver engines call it once a month, after their separations."""
+        dead = draw_deaths(self.savers.age_years, self.death_rng)
+        return dead[~np.isin(dead, leaving)]
 
     def hire_weight(self, rows: npt.NDArray[np.intp]) -> float:
         """National workers each new hire in `rows` stands for (ODD §7.12, entry).

@@ -36,6 +36,35 @@ SALARY_LOG_SD = 0.6
 """Spread of participants' log pay (assumption); the level is `initial.salary_median_usd`."""
 
 
+MORTALITY_AGES = np.array([20.0, 30.0, 40.0, 50.0, 60.0, 70.0])
+MORTALITY_ANNUAL = np.array([0.0010, 0.0017, 0.0026, 0.0049, 0.0106, 0.0214])
+"""Probability of dying within a year at exact ages 20-70: the mean of the male and female
+q(x) of the Social Security Administration's period life table for 2021 (Office of the
+Chief Actuary, Actuarial Life Table), rounded to two figures; geometric between the ages,
+the end values beyond them (ODD §7.6, deaths)."""
+
+
+def monthly_mortality(age_years: F64) -> F64:
+    """Monthly probability of dying at each age (`MORTALITY_ANNUAL`, a twelfth-root step)."""
+    annual = np.exp(np.interp(age_years, MORTALITY_AGES, np.log(MORTALITY_ANNUAL)))
+    return 1.0 - (1.0 - annual) ** (1.0 / 12.0)
+
+
+def draw_deaths(age_years: F64, rng: np.random.Generator) -> npt.NDArray[np.intp]:
+    """Rows of the savers who die this month, ascending (ODD §7.6, deaths).
+
+    Thinning, so that the month costs the deaths and not the rows: candidates are drawn at
+    the highest monthly rate (any row equally likely), then each is kept with its own age's
+    rate over that bound. Uses only the mortality stream and ages, which no policy changes,
+    so every scenario of a seed loses the same savers (common random numbers).
+    """
+    n = age_years.shape[0]
+    bound = float(monthly_mortality(np.array([MORTALITY_AGES[-1]]))[0])
+    candidates = np.unique(rng.integers(0, n, rng.binomial(n, bound)))
+    keep = rng.random(candidates.size) < monthly_mortality(age_years[candidates]) / bound
+    return candidates[keep]
+
+
 def draw_ages(n: int, rng: np.random.Generator) -> F64:
     """Ages of current participants, piecewise uniform over decade bands."""
     band = rng.choice(len(AGE_BAND_SHARES), n, p=AGE_BAND_SHARES)

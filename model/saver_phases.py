@@ -310,7 +310,7 @@ class SaverPhases:
         self.flows.gated_usd += float(pop.weight[rows] @ gated)
 
     def _life_events(self) -> None:
-        """Hardship withdrawals, job changes (cash-out or rollover), retirement, new hires."""
+        """Hardship withdrawals, job changes (cash-out or rollover), retirement, deaths, new hires."""
         if self.saver_agents is not None:
             return self.saver_agents.life_events()
         pop, s = self.savers, self.saver_rules()
@@ -325,10 +325,14 @@ class SaverPhases:
         held_illiquid, taken = rule_kernels.hardship_withdrawals(pop.balance_usd, hardship, share, ill)
         redeemed = share * float(pop.weight[hardship] @ held_illiquid)
         self.flows.hardship_usd = float(pop.weight[hardship] @ taken)
+        dead = self.deaths(rows)
+        if dead.size:
+            rows = _union_ascending(rows, dead)
         held = pop.balance_usd[rows]  # gathered once: scattered rows cost a cache miss each
         balance, weight = held.sum(axis=1), pop.weight[rows]
-        retire = pop.age_years[rows] >= pop.retirement_age_years[rows]
-        move = ~retire  # the other leavers changed jobs and take their money out of the system
+        died = _in_ascending(rows, dead)
+        retire = ~died & (pop.age_years[rows] >= pop.retirement_age_years[rows])
+        move = ~retire & ~died  # the other leavers changed jobs and take their money out of the system
         p_cash = np.minimum(sv.cash_out_prob(balance[move] / self.wage_index, s.cash_out_scale), 1.0 - s.stay_in_system_prob)
         cash_out = np.zeros(rows.size, dtype=bool)
         cash_out[move] = u[2, rows[move]] < p_cash
@@ -336,6 +340,7 @@ class SaverPhases:
         self.flows.retirement_usd = float(weight[retire] @ balance[retire])
         self.flows.cash_outs_usd = float(weight[cash_out] @ balance[cash_out])
         self.flows.rollovers_out_usd = float(weight[to_ira] @ balance[to_ira])
+        self.flows.death_benefits_usd = float(weight[died] @ balance[died])
         self._record_retirees(rows[retire], balance[retire])
         # C order, as a gather of both rows and columns gives: held[:, ill] alone is laid out
         # column by column, and numpy would sum its 9 columns in another order.

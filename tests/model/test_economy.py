@@ -115,7 +115,8 @@ def test_flows_match_form_5500_in_sample() -> None:
     t = model.recorder.series_table().to_pandas().iloc[1:]
     assets = t["assets_usd"].mean() * len(t) / 12
     contributions = (t["contributions_usd"] + t["match_usd"]).sum() / assets
-    benefits = (t["hardship_usd"] + t["cash_outs_usd"] + t["rollovers_out_usd"] + t["retirement_usd"]).sum() / assets
+    out = ["hardship_usd", "cash_outs_usd", "rollovers_out_usd", "retirement_usd", "death_benefits_usd"]
+    benefits = t[out].to_numpy().sum() / assets
     years = range(2019, 2024)
     assert contributions == pytest.approx(dol_ratio("employer_contributions_usd+participant_contributions_usd", years), rel=0.10)
     assert benefits == pytest.approx(dol_ratio("benefits_usd", years), rel=0.10)
@@ -131,3 +132,29 @@ def test_a_crash_raises_unemployment_and_job_losses_against_the_same_draws() -> 
     assert b["participants"].iloc[-1] < a["participants"].iloc[-1]
     left = ["cash_outs_usd", "rollovers_out_usd"]
     assert b[left].sum().sum() > 0 and (b["layoff_rate"] > 0).any()
+
+
+def test_monthly_mortality_by_hand_and_deaths_by_the_law_of_large_numbers() -> None:
+    from alt401k.model.population import draw_deaths, monthly_mortality
+
+    # SSA period life table 2021, unisex mean, q(40) = 0.0026 a year; between 40 and 50
+    # geometric: q(45) = sqrt(0.0026 x 0.0049).
+    assert monthly_mortality(np.array([40.0]))[0] == pytest.approx(1 - (1 - 0.0026) ** (1 / 12), rel=1e-12)
+    q45 = np.sqrt(0.0026 * 0.0049)
+    assert monthly_mortality(np.array([45.0]))[0] == pytest.approx(1 - (1 - q45) ** (1 / 12), rel=1e-12)
+    # Thinning draws each row with its own age's rate: 2M savers aged 60, 5 months.
+    ages = np.full(2_000_000, 60.0)
+    rng = np.random.default_rng(5)
+    counts = [draw_deaths(ages, rng).size for _ in range(5)]
+    expected = ages.size * monthly_mortality(np.array([60.0]))[0]
+    assert np.mean(counts) == pytest.approx(expected, abs=4 * np.sqrt(expected / 5))
+
+
+def test_deaths_pay_their_balances_out_and_are_replaced(thirty_years: Alt401kModel) -> None:
+    table = thirty_years.recorder.series_table().to_pandas()
+    deaths = table["death_benefits_usd"].iloc[1:]
+    assert (deaths >= 0).all() and deaths.sum() > 0
+    # A year's death benefits over assets is the asset-weighted mortality of participants:
+    # between q(40) = 0.26% and q(67) = 1.6% a year (balances grow with age).
+    share = deaths.sum() / (table["assets_usd"].iloc[1:].mean() * 30)
+    assert 0.0026 < share < 0.016
