@@ -13,4 +13,29 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
+@pytest.fixture
+def fake_terminal() -> FakeTerminal:
+    """A fresh `FakeTerminal`, for tests of what long commands show on a terminal."""
+    return FakeTerminal()
+
+
+class FakeTerminal:
+    """A standard error that says it is a terminal and keeps what is written."""
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    def write(self, text: str) -> int:
+        self.text += text
+        return len(text)
+
+    def flush(self) -> None:
+        return None
+
+    def isatty(self) -> bool:
+        return True

@@ -344,30 +344,13 @@ def test_horizon_file_separates_in_plan_and_retired_rows_and_describes_columns(t
 # ----------------------------------------------------------------------------- progress, help, start-up
 
 
-class FakeTerminal:
-    """A standard error that says it is a terminal and keeps what is written."""
-
-    def __init__(self) -> None:
-        self.text = ""
-
-    def write(self, text: str) -> int:
-        self.text += text
-        return len(text)
-
-    def flush(self) -> None:
-        return None
-
-    def isatty(self) -> bool:
-        return True
-
-
 def test_run_shows_a_plan_line_and_a_month_bar_only_on_a_terminal(tmp_path: Path, capsys,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+                                                                  monkeypatch: pytest.MonkeyPatch, fake_terminal) -> None:
     assert main(["run", "--scenario", "status-quo", *TINY, "--out", str(tmp_path / "piped")]) == 0
     err = capsys.readouterr().err
     assert err.startswith("running status-quo: 400 savers, 8 plans, 12 months, seed 3; about ")
     assert "months:" not in err and "\r" not in err
-    terminal = FakeTerminal()
+    terminal = fake_terminal
     monkeypatch.setattr("sys.stderr", terminal)
     assert main(["run", "--scenario", "status-quo", *TINY, "--out", str(tmp_path / "tty")]) == 0
     assert "months:" in terminal.text and "/12" in terminal.text

@@ -6,23 +6,6 @@ import pytest
 from alt401k.experiments import progress
 
 
-class FakeTerminal:
-    """A standard error that says it is a terminal and keeps what is written."""
-
-    def __init__(self) -> None:
-        self.text = ""
-
-    def write(self, text: str) -> int:
-        self.text += text
-        return len(text)
-
-    def flush(self) -> None:
-        return None
-
-    def isatty(self) -> bool:
-        return True
-
-
 def test_bar_is_silent_when_stderr_is_not_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
     with progress.bar(5, "replications", "run") as bar:
         for _ in range(5):
@@ -30,16 +13,16 @@ def test_bar_is_silent_when_stderr_is_not_a_terminal(capsys: pytest.CaptureFixtu
     assert capsys.readouterr().err == ""
 
 
-def test_bar_shows_phase_and_count_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    terminal = FakeTerminal()
+def test_bar_shows_phase_and_count_on_a_terminal(monkeypatch: pytest.MonkeyPatch, fake_terminal) -> None:
+    terminal = fake_terminal
     monkeypatch.setattr("sys.stderr", terminal)
     with progress.bar(5, "replications", "run") as bar:
         bar.update(2)
     assert "replications:" in terminal.text and "/5" in terminal.text
 
 
-def test_bar_can_be_turned_off_even_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    terminal = FakeTerminal()
+def test_bar_can_be_turned_off_even_on_a_terminal(monkeypatch: pytest.MonkeyPatch, fake_terminal) -> None:
+    terminal = fake_terminal
     monkeypatch.setattr("sys.stderr", terminal)
     with progress.bar(5, "replications", "run", enabled=False) as bar:
         bar.update(5)
