@@ -101,8 +101,9 @@ def draw_plans(
     )
     default_rate = rng.choice(np.asarray(behaviour.default_rate_choices), n, p=np.asarray(behaviour.default_rate_probs))
     escalates = auto_enroll & (rng.random(n) < behaviour.escalation_share)
-    match_rate = np.where(rng.random(n) < 0.55, behaviour.match_rate, 2 * behaviour.match_rate)
-    match_cap = np.where(match_rate > behaviour.match_rate, 0.04, behaviour.match_cap_share_of_pay)
+    half_match = rng.random(n) < behaviour.match_formula_share
+    match_rate = np.where(half_match, behaviour.match_rate, 2 * behaviour.match_rate)
+    match_cap = np.where(half_match, behaviour.match_cap_share_of_pay, behaviour.full_match_cap_share_of_pay)
     offers_window = rng.random(n) < np.asarray(behaviour.window_share_by_class)[size_class]
     bias = rng.normal(0.0, 0.5, behaviour.n_consultants)
     return PlanTable(

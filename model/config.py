@@ -190,6 +190,11 @@ class SponsorBehaviour(_Frozen):
     escalation_cap: Share = 0.10
     match_rate: Share = 0.5
     match_cap_share_of_pay: Share = 0.06
+    match_formula_share: Share = 0.55
+    full_match_cap_share_of_pay: Share = 0.04
+    """A share `match_formula_share` of plans match `match_rate` per dollar up to
+    `match_cap_share_of_pay`; the others twice the rate ($1 per $1) up to this cap
+    (assumption; screened: results/calibration/morris-assumptions.csv)."""
     """Most common formula: $0.50 per $1 up to 6% of pay (HAS 2024)."""
     window_share_by_class: tuple[Share, Share, Share, Share] = (0.10, 0.18, 0.30, 0.36)
     """Brokerage windows (PSCA: ~25% of plans, 36% of plans >5,000 participants)."""
@@ -197,6 +202,9 @@ class SponsorBehaviour(_Frozen):
     """Yearly probability that a plan adds (or drops) a brokerage window for reasons other
     than alternatives (assumption; PSCA shows the share of plans with windows stable)."""
     consultant_share_by_class: tuple[Share, Share, Share, Share] = (0.60, 0.70, 0.85, 0.95)
+    """Plans using an investment consultant or adviser, by size class: PSCA's survey of the
+    2015 plan year (via NAPA) finds 66.8% of plans retaining an adviser, PLANADVISER's 2018
+    Micro Plan Survey 69% of plans under $5M; rising with size (assumption for the slope)."""
     n_consultants: int = Field(default=40, ge=1, le=10_000)
     n_recordkeepers: int = Field(default=27, ge=1, le=1_000)
     peer_degree: int = Field(default=6, ge=2, le=100)
@@ -267,6 +275,11 @@ class InitialState(_Frozen):
     """ICI 2026: 'about 70 million' active 401(k) participants."""
     plans: Positive = 604_400
     """DOL EBSA Form 5500 2019: 604,400 401(k) plans."""
+    auto_enrolled_share_at_ae_plans: Share = 0.70
+    at_default_share_of_auto_enrolled: Share = 0.40
+    """At t0, the share of enrolled savers at auto-enrolling plans who were enrolled
+    automatically (the others joined before the plan adopted it), and the share of those
+    still at the default rate (assumptions; screened: results/calibration/morris-assumptions.csv)."""
     salary_median_usd: Positive = 99_000.0
     """Median annual pay of a 43-year-old eligible employee at t0 (nominal, January 2025).
     Fitted (docs/validation.md, in-sample flows): employee and employer contributions of

@@ -40,7 +40,7 @@ _FROZEN = ConfigDict(extra="forbid", frozen=True)
 # idiosyncratic shock (its equity exposure enters through leverage). Crypto-equity 0.3:
 # IMF 2022 (0.36 in 2020-21). Gold ~0.1 with other assets: World
 # Gold Council (§4d). Equity-bonds 0.1, credit/infrastructure with equity 0.5 and the rest:
-# assumptions (source TODO); de-smoothed private-market correlations with equities are high
+# assumptions (unsourced, not screened: docs/calibration.md §5); de-smoothed private-market correlations with equities are high
 # (0.9 for PE after de-smoothing, ALPS 2025, §4c).
 DEFAULT_CORRELATION: tuple[tuple[float, ...], ...] = (
     (1.0, 0.1, 0.0, 0.3, 0.0, 0.5, 0.5, 0.1),
@@ -99,7 +99,7 @@ class CryptoParams(BaseModel):
     capitulation_drawdown_max: float = Field(default=0.85, gt=0.0, lt=1.0)
     # Assumption: Student-t with 5 degrees of freedom (kurtosis 9), fat tails.
     tail_dof: float = Field(default=5.0, gt=2.0, le=1000.0)
-    # Crypto market cap ~$3T (2025; assumption, source TODO).
+    # Crypto market cap ~$3T (2025; unsourced assumption that does not drive the headline: docs/calibration.md §4c).
     market_cap_usd: float = Field(default=3.0e12, gt=0.0, le=1.0e15)
     # Gabaix & Koijen, "In Search of the Origins of Financial Fluctuations: The Inelastic
     # Markets Hypothesis" (NBER WP 28967, 2021): $1 of flow into the U.S. stock market
@@ -129,7 +129,7 @@ class PrivateEquityParams(BaseModel):
     # Assumption: PE about a third of the $30.9T of private markets cited by SEC Chair
     # Atkins (May 2025); no direct source for the PE share.
     market_size_usd: float = Field(default=10.0e12, gt=0.0, le=1.0e15)
-    # Assumption: excess falls 0.2 x the 401(k) share of the market (source TODO).
+    # Assumption: excess falls 0.2 x the 401(k) share of the market (unsourced; does not drive the headline, §4c).
     crowding: float = Field(default=0.2, ge=0.0, le=10.0)
 
 
@@ -148,9 +148,9 @@ class PrivateCreditParams(BaseModel):
     volatility_annual: float = Field(default=0.08, ge=0.0, le=2.0)
     # Floor + average equity-driven add-on ≈ 1.0%/yr long-run (CDLI -1.01%, §4d).
     default_loss_floor_annual: float = Field(default=0.007, ge=0.0, le=0.5)
-    # Assumption: a 40% equity fall adds 4%/yr of losses (source TODO).
+    # Assumption: a 40% equity fall adds 4%/yr of losses (unsourced; does not drive the headline, §4c).
     default_loss_sensitivity: float = Field(default=0.1, ge=0.0, le=1.0)
-    # Assumption: private credit market ~$1.7T (commonly cited; source TODO).
+    # Assumption: private credit market ~$1.7T (commonly cited; does not drive the headline, §4c).
     market_size_usd: float = Field(default=1.7e12, gt=0.0, le=1.0e15)
     crowding: float = Field(default=0.2, ge=0.0, le=10.0)  # assumption, as for PE
 
@@ -164,7 +164,7 @@ class InfrastructureParams(BaseModel):
     mean_return_annual: float = Field(default=0.07, ge=-0.5, le=1.0)
     # Assumption: ~14% true vol (Preqin SD of fund net IRRs 13%, §4d).
     volatility_annual: float = Field(default=0.14, ge=0.0, le=2.0)
-    # Assumption: private infrastructure AUM ~$1.3T (source TODO).
+    # Assumption: private infrastructure AUM ~$1.3T (unsourced; does not drive the headline, §4c).
     market_size_usd: float = Field(default=1.3e12, gt=0.0, le=1.0e15)
     crowding: float = Field(default=0.2, ge=0.0, le=10.0)  # assumption, as for PE
 

@@ -195,8 +195,9 @@ def _column_returns(path: str | Path, table: pd.DataFrame, column: str) -> np.nd
 
 
 # S&P 500 monthly total returns Nov 2007 .. Feb 2009 (peak at end-Oct 2007 to the trough
-# at end-Feb 2009), approximate, from memory of the published series; TODO verify against
-# Damodaran/S&P data. Only the shape is used: the log returns
+# at end-Feb 2009), approximate month-end values; the bundled monthly-average series
+# (model/data/historical_returns.csv) has the same shape (sharpest in Oct 2008) and falls
+# 46% over these months on averages. Only the shape is used: the log returns
 # are rescaled so the fall is exactly CRASH_2008_DRAWDOWN.
 _SP500_2007_2009_SHAPE = (
     -0.0418, -0.0069, -0.0600, -0.0325, -0.0043, 0.0487, 0.0130, -0.0843,
@@ -208,7 +209,8 @@ CRASH_2008_RECOVERY = 0.89
 """S&P 500 total return Mar 2009 .. Feb 2011 (index 735 -> 1327 plus ~2%/yr dividends)."""
 CRASH_2008_BONDS_FALL = 0.08
 """US aggregate bond index total return over the 16 crash months (2008 calendar year about
-+5.2%); approximate, TODO verify."""
++5.2%); approximate: an assumption between 10-year Treasuries (+20% over these months in
+the bundled data) and corporate bonds (losses in 2008)."""
 CRASH_2008_BONDS_RECOVERY = 0.12
 """US aggregate bonds over the 24 recovery months (2009 ~+5.9%, 2010 ~+6.5%); approximate."""
 CRYPTO_WINTER_DRAWDOWN = -0.80

@@ -209,8 +209,8 @@ def initial_population(
     allocation[:, WINDOW_EQUITY_OPTION] = window_part
     del equity, cash, bonds, core, tdf_user, df_part, window_part, core_part, cls
     pref = preferred_deferral(age, cfg, rng)
-    auto = plans.auto_enroll[sponsor] & (rng.random(n) < 0.7) & enrolled
-    at_default = auto & (rng.random(n) < 0.4)
+    auto = plans.auto_enroll[sponsor] & (rng.random(n) < cfg.initial.auto_enrolled_share_at_ae_plans) & enrolled
+    at_default = auto & (rng.random(n) < cfg.initial.at_default_share_of_auto_enrolled)
     deferral = np.where(enrolled, np.where(at_default, plans.default_rate[sponsor], pref), 0.0)
     attention_class = rng.choice(3, n, p=np.asarray(s.attention_class_shares))
     return SaverPopulation(
