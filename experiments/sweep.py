@@ -40,7 +40,7 @@ import pyarrow as pa
 
 from ..model.errors import InputError
 from ..model.outputs import parquet_bytes, write_atomic
-from .sweep_spec import SweepSpec, design_points, load_spec
+from .sweep_spec import SweepSpec, design_points, load_spec, scenario_date
 
 ID_COLUMNS = ("run_id", "design_point", "sample_index", "replication", "scenario")
 FAIL_HOOK: Callable[[Task], None] | None = None
@@ -74,6 +74,8 @@ class Task:
     kernel_threads: int | None = None
     """numba threads for this run's compiled passes (None: all); results do not depend on
     it. `run_sweep` gives each of its workers an equal share of the cores."""
+    scenario_parameters: tuple[tuple[str, float], ...] = ()
+    """Scenario date parameters, months after the start (`sweep_spec.scenario_date`)."""
 
     def _run_file(self, folder: str, suffix: str = ".parquet") -> Path:
         return Path(self.out_dir) / folder / f"run-{self.run_id:06d}{suffix}"
@@ -100,7 +102,8 @@ class Task:
 
     def parameters(self) -> dict[str, Any]:
         """Scenario, levers and uncertainties of this run, for failure records."""
-        return {"scenario": self.scenario, **dict(self.levers), **dict(self.uncertainties)}
+        return {"scenario": self.scenario, **dict(self.levers), **dict(self.uncertainties),
+                **{f"scenario.{n}": v for n, v in self.scenario_parameters}}
 
 
 def plan_tasks(spec: SweepSpec, out_dir: Path, label: str = "sweep") -> list[Task]:
@@ -118,7 +121,7 @@ def plan_tasks(spec: SweepSpec, out_dir: Path, label: str = "sweep") -> list[Tas
                     lever_effective=spec.lever_effective, monthly=tuple(spec.outputs.monthly),
                     horizon=tuple(spec.outputs.horizon.items()), every=spec.outputs.every,
                     out_dir=str(out_dir), label=label, market_path=spec.market_path,
-                    horizon_table=spec.outputs.horizon_table,
+                    horizon_table=spec.outputs.horizon_table, scenario_parameters=point.parameters,
                 ))
     return tasks
 
@@ -128,8 +131,9 @@ def plan_tasks(spec: SweepSpec, out_dir: Path, label: str = "sweep") -> list[Tas
 
 @functools.lru_cache(maxsize=64)
 def _scenario(name: str, levers: tuple[tuple[str, Any], ...], effective: dt.date | None,
-              start: dt.date, label: str) -> Any:
-    """The scenario with the swept lever values, built once per worker per combination.
+              start: dt.date, label: str, parameters: tuple[tuple[str, float], ...] = ()) -> Any:
+    """The scenario with its sampled date parameters and the swept lever values, built once
+    per worker per combination.
 
     Each swept lever holds its value from `effective` (default `start`); the scenario's own
     changes to that lever from that date on are dropped, so the sweep's value is the one in
@@ -139,7 +143,7 @@ def _scenario(name: str, levers: tuple[tuple[str, Any], ...], effective: dt.date
     from ..model.levers import LeverWarning
     from ..model.policy import Change, load_scenario
 
-    base = load_scenario(name)
+    base = load_scenario(name, {n: scenario_date(start, m) for n, m in parameters} or None)
     when = effective or start
     names = {n for n, _ in levers}
     kept = [c for c in base.changes if not (c.lever in names and c.effective >= when)]
@@ -186,7 +190,7 @@ def _id_columns(task: Task, n_rows: int) -> dict[str, pa.Array]:
         "replication": pa.array([task.replication] * n_rows, pa.int32()),
         "scenario": pa.array([task.scenario] * n_rows, pa.string()),
     }
-    for name, value in (*task.levers, *task.uncertainties):
+    for name, value in (*task.levers, *task.uncertainties, *((f"scenario.{n}", m) for n, m in task.scenario_parameters)):
         kind = _value_type(value)
         cols[name] = pa.array([value if kind != pa.float64() else float(value)] * n_rows, kind)
     return cols
@@ -215,7 +219,8 @@ def run_one(task: Task) -> Path:
     config = _base_config(task.sizes, task.constants)
     if task.uncertainties:
         config = with_overrides(config, dict(task.uncertainties), f"run {task.run_id}")
-    scenario = _scenario(task.scenario, task.levers, task.lever_effective, config.start, task.label)
+    scenario = _scenario(task.scenario, task.levers, task.lever_effective, config.start, task.label,
+                         task.scenario_parameters)
     seed = np.random.SeedSequence(task.master_seed, spawn_key=(task.replication,))
     path = None
     if task.market_path:

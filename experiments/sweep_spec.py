@@ -112,12 +112,17 @@ class SweepSpec(BaseModel):
     (`model.market_paths.stylised`); other classes and months keep the seeded draws."""
     levers: dict[str, Factor] = {}
     uncertainties: dict[str, Factor] = {}
+    scenario_parameters: dict[str, Factor] = {}
+    """Dates of the scenarios' ``[parameters]`` (e.g. ``safe_harbor_effective``), as months
+    after the run's start: an uncertain effective date is a distribution over runs
+    (`scenario_date`). Its column in the outputs is ``scenario.NAME``, in months."""
     constants: dict[str, Any] = {}
     outputs: Outputs = Outputs()
 
     @model_validator(mode="after")
     def _design_sizes(self) -> SweepSpec:
-        sampled = [n for n, f in (self.levers | self.uncertainties).items() if f.is_sampled]
+        sampled = [n for n, f in (self.levers | self.uncertainties | self.scenario_parameters).items()
+                   if f.is_sampled]
         if self.design == "grid" and sampled:
             raise ValueError(f"a grid design needs values = [...], not bounds, for {sampled}")
         if self.design != "grid" and not sampled:
@@ -141,6 +146,15 @@ class DesignPoint:
     sample_index: int
     levers: tuple[tuple[str, Any], ...]
     uncertainties: tuple[tuple[str, Any], ...]
+    parameters: tuple[tuple[str, float], ...] = ()
+    """Scenario date parameters, in months after the run's start (`scenario_date`)."""
+
+
+def scenario_date(start: dt.date, months: float) -> dt.date:
+    """The first of the month `months` (rounded down) after `start`: how a sweep's sampled
+    scenario parameter becomes a date."""
+    y, m = divmod(start.month - 1 + int(months), 12)
+    return dt.date(start.year + y, m + 1, 1)
 
 
 # ----------------------------------------------------------------------------- loading
@@ -171,7 +185,7 @@ def _flat_constants(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 def read_spec_data(path: Path) -> dict[str, Any]:
     """Parse the TOML file and flatten dotted factor names; InputError if unreadable."""
     data = read_toml(path, "sweep spec")
-    for section in ("levers", "uncertainties"):
+    for section in ("levers", "uncertainties", "scenario_parameters"):
         if isinstance(data.get(section), dict):
             data[section] = _flatten(data[section])
     if isinstance(data.get("constants"), dict):
@@ -201,6 +215,7 @@ def load_spec(path: str | Path) -> tuple[SweepSpec, str]:
         raw = from_validation_error(path, err)
         raise InputError(path, raw.field, raw.message.removeprefix("Value error, ")) from None
     _check_scenarios(spec, path)
+    _check_scenario_parameters(spec, path)
     _check_levers(spec, path)
     _check_config_keys(spec, path)
     _check_outputs(spec, path)
@@ -215,6 +230,24 @@ def _check_scenarios(spec: SweepSpec, path: Path) -> None:
             load_scenario(name)
         except InputError as err:
             raise InputError(path, f"scenarios[{i}]", err.message) from None
+
+
+def _check_scenario_parameters(spec: SweepSpec, path: Path) -> None:
+    """Each scenario parameter is declared by every scenario of the spec, and its months
+    (values or bounds) are numbers within the horizon."""
+    from ..model.policy import load_scenario
+
+    for name, factor in spec.scenario_parameters.items():
+        where = f"scenario_parameters.{name}"
+        months = list(factor.bounds) if factor.bounds is not None else list(factor.values or [])
+        if not all(isinstance(m, int | float) and not isinstance(m, bool) and 0 <= m <= 12 * spec.years
+                   for m in months):
+            raise InputError(path, where, f"months after the start, numbers in [0, {12 * spec.years}]")
+        for scenario in spec.scenarios:
+            try:
+                load_scenario(scenario, {name: scenario_date(dt.date(2025, 1, 1), months[0])})
+            except InputError as err:
+                raise InputError(path, where, f"scenario {scenario!r}: {err.message}") from None
 
 
 def _check_levers(spec: SweepSpec, path: Path) -> None:
@@ -313,10 +346,17 @@ def coerce(name: str, value: Any) -> Any:
 # ----------------------------------------------------------------------------- designs
 
 
+def _factors(spec: SweepSpec) -> itertools.chain[tuple[str, Factor]]:
+    """Every factor, levers first, then uncertainties, then scenario parameters (as
+    ``scenario.NAME``), each in spec order."""
+    params = ((f"scenario.{n}", f) for n, f in spec.scenario_parameters.items())
+    return itertools.chain(spec.levers.items(), spec.uncertainties.items(), params)
+
+
 def salib_problem(spec: SweepSpec) -> dict[str, Any]:
-    """SALib problem of the sampled factors (levers first, then uncertainties, spec order)."""
+    """SALib problem of the sampled factors (levers, uncertainties, scenario parameters)."""
     names, bounds, dists = [], [], []
-    for name, factor in itertools.chain(spec.levers.items(), spec.uncertainties.items()):
+    for name, factor in _factors(spec):
         if factor.bounds is not None:
             names.append(name)
             bounds.append(list(factor.bounds))
@@ -356,8 +396,7 @@ def sample(problem: dict[str, Any], design: str, n: int, num_levels: int = 4,
 
 def design_points(spec: SweepSpec) -> list[DesignPoint]:
     """Every design point: the grid of value-list factors (outer) times the sample rows (inner)."""
-    crossed = [(n, f.values) for n, f in itertools.chain(spec.levers.items(), spec.uncertainties.items())
-               if f.values is not None]
+    crossed = [(n, f.values) for n, f in _factors(spec) if f.values is not None]
     sampled = salib_problem(spec)["names"]
     matrix = sample_matrix(spec)
     points = []
@@ -370,9 +409,11 @@ def design_points(spec: SweepSpec) -> list[DesignPoint]:
                 sample_index=row_index,
                 levers=tuple((n, values[n]) for n in spec.levers),
                 uncertainties=tuple((n, coerce(n, values[n])) for n in spec.uncertainties),
+                parameters=tuple((n, float(values[f"scenario.{n}"])) for n in spec.scenario_parameters),
             ))
     return points
 
 
 __all__ = ["DesignPoint", "Factor", "Outputs", "SweepSpec", "coerce", "design_points",
-           "load_spec", "salib_problem", "sample", "sample_matrix", "series_columns", "spec_hash"]
+           "load_spec", "salib_problem", "sample", "sample_matrix", "scenario_date", "series_columns",
+           "spec_hash"]

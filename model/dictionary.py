@@ -206,6 +206,9 @@ SWEEP: tuple[Column, ...] = (
 PARAMETER = Column("LEVER or SECTION.PARAMETER", "as the lever or parameter", "parameter", "",
                    "the run's value of a swept policy lever (its unit and meaning in the lever "
                    "registry, model/levers.py) or behavioural parameter (docs/calibration.md)")
+SCENARIO_PARAMETER = Column("scenario.NAME", "months after the start", "parameter", "",
+                            "a sampled date parameter of the scenario (e.g. safe_harbor_effective): the "
+                            "first of the month that many months after the run's start")
 SUMMARY = Column("SERIES__STAT", "as SERIES", "summary of a monthly series", "as SERIES",
                  "the series reduced over the run: " + "; ".join(f"{k}: {v}" for k, v in SUMMARY_STATS.items()))
 
@@ -238,6 +241,10 @@ def describe(column: str) -> Column | None:
         base = _KNOWN[series]
         return replace(base, pattern=column, kind=f"summary: {SUMMARY_STATS[stat]}",
                        definition=f"{base.definition} ({SUMMARY_STATS[stat]})")
+    if column.startswith("scenario."):
+        return Column(column, "months after the start", "parameter", "",
+                      f"sampled date of the scenario parameter {column.removeprefix('scenario.')} "
+                      "(the first of the month that many months after the run's start)")
     if "." in column:
         return Column(column, "as in docs/calibration.md", "parameter", "",
                       f"swept behavioural or market parameter {column} (RunConfig key)")
@@ -304,7 +311,7 @@ def render_markdown() -> str:
         "series, `horizon/` the spec's horizon summaries, and `tables/` the columns of",
         "horizon.parquet. Series are those of series.parquet, plus:",
         "",
-        *_table(SWEEP + (PARAMETER, SUMMARY)),
+        *_table(SWEEP + (PARAMETER, SCENARIO_PARAMETER, SUMMARY)),
         "",
     ]
     return "\n".join(lines)
