@@ -272,7 +272,7 @@ class Alt401kModel(SaverPhases, mesa.Model):
         dead = draw_deaths(self.savers.age_years, self.death_rng)
         return dead[~np.isin(dead, leaving)]
 
-    def hire_weight(self, rows: npt.NDArray[np.intp]) -> float:
+    def hire_weight(self, rows: npt.NDArray[np.intp]) -> float | None:
         """National workers each new hire in `rows` stands for (ODD §7.12, entry).
 
         Leavers' rows are refilled so that the rows together stand for the covered
@@ -281,12 +281,13 @@ class Alt401kModel(SaverPhases, mesa.Model):
         kept between a tenth and ten times the mean, so that a sharp recession or boom
         shows partly in the next months instead of in a few extreme rows. Exogenous
         (leavers and the economy do not depend on policy), so every scenario of a seed gets
-        the same weights (common random numbers).
+        the same weights (common random numbers). None in a designed world: rows keep their
+        weights.
         """
+        if not self.grows or rows.size == 0:
+            return None
         pop = self.savers
         leaving = float(pop.weight[rows].sum())
-        if not self.grows or rows.size == 0:
-            return leaving / max(rows.size, 1)
         mean = self.total_weight / pop.n
         target = self.workforce_t0 * self.economy.employment_index
         w = min(10.0 * mean, max(0.1 * mean, (target - (self.total_weight - leaving)) / rows.size))
