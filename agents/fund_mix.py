@@ -27,8 +27,10 @@ class DefaultFundMix:
     """Inputs from which the balance pass computes each saver's default-fund mix itself,
     row by row, instead of reading an (n, N_DF) array (ODD §7.5; 64 bytes a saver of
     memory and a pass over it saved): a target-date fund's glide path by age
-    (`fixed` None) or a fixed public mix (`fixed`: equity, bonds, cash), with the plan's
-    sleeve. The same bits as `glide_composition` / `default_fund_composition`."""
+    (`fixed` None) or each plan's kind of default fund (`fixed`, shape (n_plans, 3): the
+    equity, bonds and cash of a money-market or balanced default, NaN for a target-date
+    plan), with the plan's sleeve. The same bits as `glide_composition` /
+    `default_fund_composition`."""
 
     age_years: F64
     plan_sleeve: F64

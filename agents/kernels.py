@@ -151,7 +151,8 @@ def _balance_month_rows(
     `savers.contributions_usd`), else read from `amount`.
 
     Each saver's default-fund mix is read from `composition` (mix_mode 0) or computed for
-    the row from its age on the glide path (1) or from `fixed_mix` (2) and its plan's sleeve,
+    the row from its age on the glide path (1) or from its plan's row of `fixed_mix` (2: a
+    plan's fixed public mix, or the glide path where the row is NaN) and its plan's sleeve,
     as `glide_composition` / `default_fund_composition` compute it (same bits)."""
     # The holdings' layout as module constants, which numba compiles in: loops of known
     # length are unrolled (~10% off the pass; the same operations in the same order, so the
@@ -188,10 +189,10 @@ def _balance_month_rows(
             for k in range(n_df):
                 comp[0, k] = composition[i, k]
         else:
-            if mix_mode == 1:  # glide path by age, as glide_composition
+            if mix_mode == 1 or fixed_mix[s, 0] != fixed_mix[s, 0]:  # glide path (a NaN row: a TDF plan)
                 g0, g1, g2 = _glide_weights(age[i])
-            else:
-                g0, g1, g2 = fixed_mix[0], fixed_mix[1], fixed_mix[2]
+            else:  # the plan's fixed public mix (ODD §7.5, default-fund kinds)
+                g0, g1, g2 = fixed_mix[s, 0], fixed_mix[s, 1], fixed_mix[s, 2]
             _mix_row_given(g0, g1, g2, plan_sleeve[s], need_bonds[s], sleeve_total[s], comp, 0)
         # Contributions. Adding a zero leaves a balance's bits as they are (balances are never
         # -0.0), so nothing is added for savers who contribute nothing. Every saver's
@@ -543,10 +544,10 @@ def balance_month_rows(
     if isinstance(composition, DefaultFundMix):
         mode = 1 if composition.fixed is None else 2
         age = np.ascontiguousarray(composition.age_years, dtype=np.float64)
-        fixed = np.zeros(3) if composition.fixed is None else np.asarray(composition.fixed, dtype=np.float64)
+        fixed = np.zeros((1, 3)) if composition.fixed is None else np.ascontiguousarray(composition.fixed, dtype=np.float64)
         plan_sleeve, comp = np.ascontiguousarray(composition.plan_sleeve), np.zeros((0, sv.N_DF))
     else:
-        mode, age, fixed, comp = 0, np.zeros(0), np.zeros(3), composition
+        mode, age, fixed, comp = 0, np.zeros(0), np.zeros((1, 3)), composition
         plan_sleeve = np.zeros((1, composition.shape[1]))
     if mode and composition.sleeve_needs is not None:
         need_bonds, sleeve_total = composition.sleeve_needs

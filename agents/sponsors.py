@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from ..model.assets import ALT_CLASS_INDEX, ALTERNATIVES
+from ..model.assets import ALT_CLASS_INDEX, ALTERNATIVES, DEFAULT_FUND_KINDS
 from ..model.strata import SIZE_CLASS_BOUNDS, SIZE_CLASSES
 from .compiled import HAVE_NUMBA, njit, prange
 
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 F64 = npt.NDArray[np.float64]
 B = npt.NDArray[np.bool_]
 N_ALT = len(ALTERNATIVES)
+DEFAULT_KINDS = DEFAULT_FUND_KINDS
 
 
 @dataclass
@@ -63,6 +64,13 @@ class PlanTable:
     last_suit_month: npt.NDArray[np.int32]
     consultant_bias: F64
     """Consultant's own lean toward alternatives, shared by its clients."""
+    default_kind: npt.NDArray[np.int8] | None = None
+    """Kind of the plan's default fund, an index into `DEFAULT_KINDS` (target-date fund,
+    money market or balanced); all target-date when not given (ODD §7.5)."""
+
+    def __post_init__(self) -> None:
+        if self.default_kind is None:
+            self.default_kind = np.full(self.weight.shape[0], DEFAULT_KINDS.index("tdf"), dtype=np.int8)
 
     @property
     def n(self) -> int:
@@ -218,6 +226,8 @@ class ReviewContext:
     month: int
     peer_auto_enroll_share: F64 | None = None
     """Share of peers auto-enrolling, (n,), at the plans due (None: no peer effect)."""
+    kind_uniform: F64 | None = None
+    """(n,) uniform draws for changes of default-fund kind (their own stream; None: none)."""
 
 
 def group_share(group: npt.NDArray[np.int32], offering: F64, weight: F64) -> F64:
@@ -373,6 +383,20 @@ def review_plans(rows: npt.NDArray[np.intp], ctx: ReviewContext, plans: PlanTabl
     _review_window(rows, ctx, plans, behaviour, util, u[:, 2], size_ok)
     adopt_ae = ~plans.auto_enroll[rows] & (u[:, 3] < auto_enrollment_probability(rows, ctx, plans, behaviour))
     plans.auto_enroll[rows[adopt_ae]] = True
+    _review_default_kind(rows, ctx, plans, behaviour)
+
+
+def _review_default_kind(rows: npt.NDArray[np.intp], ctx: ReviewContext, plans: PlanTable,
+                         behaviour: SponsorBehaviour) -> None:
+    """A plan whose default fund is not of the kind the regime sanctions (`qdia.designation`)
+    moves to it with probability `default_kind_switch_prob` at its review (ODD §7.8): after
+    the 2007 QDIA regulation, plans replaced money-market and stable-value defaults with
+    target-date funds one by one, not at once."""
+    if ctx.kind_uniform is None:
+        return
+    sanctioned = DEFAULT_KINDS.index(ctx.policy.qdia)
+    switch = (plans.default_kind[rows] != sanctioned) & (ctx.kind_uniform[rows] < behaviour.default_kind_switch_prob)
+    plans.default_kind[rows[switch]] = sanctioned
 
 
 def auto_enrollment_probability(rows: npt.NDArray[np.intp], ctx: ReviewContext, plans: PlanTable,

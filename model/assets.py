@@ -48,6 +48,17 @@ CHANNELS: Final[tuple[str, ...]] = ("default_fund", "core_menu", "standalone", "
 fund (the QDIA, usually a target-date fund), the core menu's public funds, a standalone
 alternative option on the menu, or a self-directed brokerage window."""
 
+DEFAULT_FUND_KINDS: Final[tuple[str, ...]] = ("money_market", "balanced", "tdf")
+"""Kinds of fund a plan may make its default: the choices of the `qdia.designation` lever
+(ODD §7.5). A money-market or balanced default holds a fixed public mix (`DEFAULT_FUND_MIX`),
+a target-date fund its glide path."""
+
+DEFAULT_FUND_MIX: Final[dict[str, tuple[float, float, float]]] = {
+    "money_market": (0.0, 0.0, 1.0),
+    "balanced": (0.6, 0.4, 0.0),
+}
+"""Equity, bonds and cash of the default kinds with a fixed mix."""
+
 ALT_CHANNELS: Final[tuple[str, ...]] = ("default_fund", "standalone", "window")
 """Channels through which alternatives can enter a plan; the policy levers use these."""
 

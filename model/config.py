@@ -180,6 +180,11 @@ class SponsorBehaviour(_Frozen):
     of 2008 and 34% of 2013, from runs that start in January 2005 (in-sample,
     docs/validation.md §8): -3.64 (standard error 0.32) and 1.55 (1.22);
     results/calibration/fitted_auto_enrollment.json."""
+    default_kind_switch_prob: Share = 0.25
+    """Probability a year (at the review) that a plan whose default fund is not of the kind
+    the regime sanctions moves to it: after the QDIA regulation (Dec 2007) plans moved their
+    defaults to target-date funds over several years (assumption; screened in
+    results/calibration/morris-assumptions.csv)."""
     ae_weight_size: float = Field(default=0.5, ge=-5, le=5)
     """Logit step per plan-size class (assumption: HAS 2025 finds 78% of plans with 1,000 or
     more participants auto-enrolling against 61% of all plans; a lever in sweeps)."""

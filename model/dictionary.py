@@ -145,6 +145,8 @@ SERIES: tuple[Column, ...] = (
     _share("share_plans_offering__{alt}", "share of plans offering the class, as a standalone option or in the default fund"),
     _share("share_plans_offering_any_alt__{size}", "share of plans of the size class offering any alternative"),
     _share("share_plans_auto_enrolling", "share of plans enrolling new hires automatically"),
+    _share("share_plans_tdf_default", "share of plans whose default fund is a target-date fund (the others: "
+           "money market or balanced)"),
     _share("share_savers_exposed_any_alt", "share of participants holding more than half a cent in any alternative, any channel"),
     _share("share_savers_exposed__{alt}", "share of participants holding more than half a cent in the class, any channel"),
     _share("share_near_retirees_worst_year_loss_gt20", "share of participants aged 55-64 whose worst calendar-year "

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final, Literal
 
-from alt401k.model.assets import ALT_CHANNELS, ALTERNATIVES
+from alt401k.model.assets import ALT_CHANNELS, ALTERNATIVES, DEFAULT_FUND_KINDS
 
 LeverKind = Literal["float", "int", "bool", "choice"]
 LeverValue = float | int | bool | str
 
-QDIA_CHOICES: Final[tuple[str, ...]] = ("money_market", "balanced", "tdf")
+QDIA_CHOICES: Final[tuple[str, ...]] = DEFAULT_FUND_KINDS
 """Kinds of default fund the rules can sanction (DOL QDIA regulation, 29 CFR 2550.404c-5)."""
 
 

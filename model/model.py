@@ -30,7 +30,7 @@ from ..agents.sponsors import (
     review_plans,
 )
 from . import fees
-from .assets import ALT_CLASS_INDEX, ALTERNATIVES, ASSET_CLASSES, HOLDING_ASSET
+from .assets import ALT_CLASS_INDEX, ALTERNATIVES, ASSET_CLASSES, DEFAULT_FUND_KINDS, HOLDING_ASSET
 from .config import RunConfig, SaverBehaviour
 from .economy import Economy, layoff_multiplier
 from .history import historical_config, price_level, workforce_path
@@ -46,9 +46,10 @@ from .threads import single_thread_blas
 __all__ = ["PE_COLUMNS", "Alt401kModel", "MonthFlows", "weighted_median_balance"]
 
 F64 = npt.NDArray[np.float64]
-N_STREAMS = 7
+N_STREAMS = 8
 """Independent random streams spawned from the run's SeedSequence, in this order:
-market, saver events, hires, initial state, sponsors, model (Mesa's own rng), deaths.
+market, saver events, hires, initial state, sponsors, model (Mesa's own rng), deaths,
+default-fund kinds.
 (A SeedSequence's children depend on their index only, so adding the last one changed
 none of the others.)"""
 
@@ -122,6 +123,7 @@ class Alt401kModel(SaverPhases, mesa.Model):
         self.hire_rng = np.random.default_rng(streams[2])
         self.sponsor_rng = np.random.default_rng(streams[4])
         self.death_rng = np.random.default_rng(streams[6])
+        self.kind_rng = np.random.default_rng(streams[7])
         init_rng = np.random.default_rng(streams[3])
         self.policy: PolicyState = scenario.state_at(config.start)
         self.book = ProductBook()
@@ -132,6 +134,9 @@ class Alt401kModel(SaverPhases, mesa.Model):
             self.plans: PlanTable = draw_plans(config.n_sponsors, config.initial, config.sponsor, init_rng)
         else:
             self.plans, self.plan_names = build_plans(setting)
+        # Every plan starts with the kind of default fund the regime of the start sanctions
+        # (ODD §5, §7.8: plans then change kind one by one at their reviews).
+        self.plans.default_kind[:] = DEFAULT_FUND_KINDS.index(self.policy.qdia)
         self.sponsors = [Sponsor(self, s) for s in range(self.plans.n)]
         self.plan_views = PlanViews(self.plans, self.book, self.managers, config.manager)
         """Each plan's sleeve and fees, kept from month to month (`model.plan_views`)."""
@@ -364,14 +369,16 @@ class Alt401kModel(SaverPhases, mesa.Model):
     def _sponsors_review(self) -> None:
         """Sponsors due this month review their plan (annual, staggered by review month)."""
         uniform = self.sponsor_rng.random((self.plans.n, 4))
+        kind_uniform = self.kind_rng.random(self.plans.n)
         due = np.flatnonzero(self.plans.review_month == self.month % 12)
         if due.size == 0 or (self.setting is not None and self.setting.freeze_sponsors):
             return
-        ctx = self._review_context(uniform, due)
+        ctx = self._review_context(uniform, due, kind_uniform)
         # Equivalent to calling each due Sponsor agent's `review`, done in one array pass.
         review_plans(due, ctx, self.plans, self.config.sponsor)
 
-    def _review_context(self, uniform: F64, due: npt.NDArray[np.intp]) -> ReviewContext:
+    def _review_context(self, uniform: F64, due: npt.NDArray[np.intp],
+                        kind_uniform: F64 | None = None) -> ReviewContext:
         """What sponsors see this month; participant demand and the peer, consultant and
         recordkeeper shares are computed for the `due` plans only (the reviews read no others)."""
         plans = self.plans
@@ -403,6 +410,7 @@ class Alt401kModel(SaverPhases, mesa.Model):
             uniform=uniform,
             month=self.month,
             peer_auto_enroll_share=self._peer_auto_enroll_share(due),
+            kind_uniform=kind_uniform,
         )
 
     def _peer_auto_enroll_share(self, due: npt.NDArray[np.intp]) -> F64:

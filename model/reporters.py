@@ -20,6 +20,7 @@ from .assets import (
     ALTERNATIVES,
     ASSET_CLASSES,
     CHANNELS,
+    DEFAULT_FUND_KINDS,
     HOLDING_ASSET,
     HOLDING_CHANNEL,
     HOLDINGS,
@@ -84,6 +85,7 @@ def sponsor_record(model: Alt401kModel) -> dict[str, float]:
         "share_plans_offering__standalone": float(w @ flags[2] / total),
         "share_plans_offering__window": float(w @ plans.offers_window / total),
         "share_plans_auto_enrolling": float(w @ plans.auto_enroll / total),
+        "share_plans_tdf_default": float(w @ (plans.default_kind == DEFAULT_FUND_KINDS.index("tdf")) / total),
     }
     for k, a in enumerate(ALTERNATIVES):
         rec[f"share_plans_offering__{a}"] = float(w @ flags[3 + k] / total)

@@ -19,15 +19,25 @@ import numpy.typing as npt
 from ..agents import fund_mix, kernels, reallocation, rule_kernels
 from ..agents import savers as sv
 from . import draws, fees
-from .assets import ALTERNATIVES, ASSET_CLASSES, HOLDING_ASSET, IS_ILLIQUID_HOLDING
+from .assets import (
+    ALTERNATIVES,
+    ASSET_CLASSES,
+    DEFAULT_FUND_KINDS,
+    DEFAULT_FUND_MIX,
+    HOLDING_ASSET,
+    IS_ILLIQUID_HOLDING,
+)
 from .population import hire_inplace
+from .strata import glide_path
 from .threads import kernel_threads
 from .weighted import weighted_quantiles
 
 F64 = npt.NDArray[np.float64]
 EQUITY = ASSET_CLASSES.index("equity")
-QDIA_MIX = {"money_market": (0.0, 0.0, 1.0), "balanced": (0.6, 0.4, 0.0)}
-"""Public mix of a default fund when the regime's QDIA is not a target-date fund."""
+KIND_MIX = np.array([DEFAULT_FUND_MIX.get(k, (np.nan,) * 3) for k in DEFAULT_FUND_KINDS])
+"""Public mix of each kind of default fund (`DEFAULT_FUND_KINDS`), NaN for a target-date
+fund, whose mix is its glide path by age."""
+TDF_KIND = DEFAULT_FUND_KINDS.index("tdf")
 ILLIQUID_COLUMNS_ALL = np.flatnonzero(IS_ILLIQUID_HOLDING)
 ROW_BLOCK = 65_536
 """Rows per block where numpy work over every saver is done block by block, so that its
@@ -67,19 +77,26 @@ class SaverPhases:
         pop = self.savers
         sponsor = pop.sponsor if rows is None else pop.sponsor[rows]
         age = pop.age_years if rows is None else pop.age_years[rows]
-        mix = QDIA_MIX.get(self.policy.qdia)
         plan_sleeve = self.plan_views.sleeve()
-        if mix is None:  # a target-date fund: its glide path by age
+        fixed = self._plan_fixed_mix()
+        if fixed is None:  # every plan's default is a target-date fund: its glide path by age
             return fund_mix.glide_composition(age, plan_sleeve, sponsor)
-        glide = np.broadcast_to(np.asarray(mix), (age.shape[0], 3))
-        return fund_mix.default_fund_composition(glide, plan_sleeve, sponsor)
+        weights = fixed[sponsor]
+        tdf = np.isnan(weights[:, 0])
+        weights[tdf] = glide_path(age[tdf])
+        return fund_mix.default_fund_composition(weights, plan_sleeve, sponsor)
+
+    def _plan_fixed_mix(self) -> F64 | None:
+        """Each plan's fixed public mix (NaN rows: target-date plans), or None when every
+        plan's default is a target-date fund (ODD §7.5, default-fund kinds)."""
+        kinds = self.plans.default_kind
+        return None if np.all(kinds == TDF_KIND) else KIND_MIX[kinds]
 
     def default_fund_mix(self) -> fund_mix.DefaultFundMix:
         """What the balance pass needs to compute each saver's default-fund mix row by row
         (the same mix as `composition`, without the (n, 8) array)."""
-        mix = QDIA_MIX.get(self.policy.qdia)
         views = self.plan_views
-        return fund_mix.DefaultFundMix(self.savers.age_years, views.sleeve(), None if mix is None else np.asarray(mix),
+        return fund_mix.DefaultFundMix(self.savers.age_years, views.sleeve(), self._plan_fixed_mix(),
                                        views.sleeve_needs())
 
     def menu_terms(self) -> rule_kernels.MenuTerms:

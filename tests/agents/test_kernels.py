@@ -397,25 +397,37 @@ def test_kept_plan_buffers_give_the_bytes_of_fresh_zeroed_ones(seed: int) -> Non
             state["amount"] = state["amount"] * (1.0 + 0.1 * month)
 
 
-@pytest.mark.parametrize("fixed", [None, (0.6, 0.4, 0.0), (0.0, 0.0, 1.0)])
-def test_balance_pass_computing_the_mix_equals_reading_it(fixed: tuple[float, ...] | None) -> None:
-    # The balance pass may compute each saver's default-fund mix itself (glide path or a
-    # fixed pre-2006 QDIA mix, with the plan's sleeve); it must give the bits of reading
-    # the mix computed beforehand by glide_composition / default_fund_composition.
+@pytest.mark.parametrize("kinds", [None, "balanced", "money_market", "mixed"])
+def test_balance_pass_computing_the_mix_equals_reading_it(kinds: str | None) -> None:
+    # The balance pass may compute each saver's default-fund mix itself (the glide path, or
+    # each plan's kind of default: a fixed money-market or balanced mix, NaN rows for
+    # target-date plans; with the plan's sleeve); it must give the bits of reading the mix
+    # computed beforehand by glide_composition / default_fund_composition.
+    from alt401k.model.assets import DEFAULT_FUND_KINDS
+    from alt401k.model.saver_phases import KIND_MIX
+    from alt401k.model.strata import glide_path
+
     rng = np.random.default_rng(8)
     base = random_inputs(8, n=1_500, n_plans=30)
     plan_sleeve = np.zeros((30, 8))
     plan_sleeve[:, 3:] = rng.uniform(0.0, 0.19, (30, 5)) * (rng.random((30, 5)) < 0.5)
     age = rng.uniform(18.0, 80.0, 1_500)
-    if fixed is None:
+    fixed = None
+    if kinds is None:
         comp = fund_mix.glide_composition(age, plan_sleeve, base["sponsor"])
     else:
-        glide = np.broadcast_to(np.asarray(fixed), (age.size, 3))
-        comp = fund_mix.default_fund_composition(glide, plan_sleeve, base["sponsor"])
+        plan_kind = (rng.integers(0, len(DEFAULT_FUND_KINDS), 30) if kinds == "mixed"
+                     else np.full(30, DEFAULT_FUND_KINDS.index(kinds)))
+        fixed = KIND_MIX[plan_kind]
+        weights = fixed[base["sponsor"]]
+        tdf = np.isnan(weights[:, 0])
+        weights[tdf] = glide_path(age[tdf])
+        assert kinds != "mixed" or (tdf.any() and not tdf.all())
+        comp = fund_mix.default_fund_composition(weights, plan_sleeve, base["sponsor"])
     read = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in base.items()}
     read["composition"] = comp
     made = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in base.items()}
-    made["composition"] = fund_mix.DefaultFundMix(age, plan_sleeve, None if fixed is None else np.asarray(fixed))
+    made["composition"] = fund_mix.DefaultFundMix(age, plan_sleeve, fixed)
     t_read, t_made = kernels.balance_month_rows(**read), kernels.balance_month_rows(**made)
     np.testing.assert_array_equal(made["balance"], read["balance"])
     np.testing.assert_array_equal(t_made.fees_by_plan_holding, t_read.fees_by_plan_holding)
