@@ -156,6 +156,10 @@ SERIES: tuple[Column, ...] = (
     Column("reported_index__{asset}", "index (1 at t0)", STATE, "", "reported value (NAV) of the class: smoothed and "
            "lagged for illiquid classes, the price index otherwise"),
     Column("valuation_gap__{illiquid}", "fraction", STATE, "", "reported_index / price_index - 1"),
+    _usd("assets_economic_usd", STOCK, "401(k) assets at economic values: each class's holdings times its "
+         "price_index / reported_index (ODD §7.11)"),
+    _usd("valuation_gap_usd", STOCK, "assets_usd - assets_economic_usd: what smoothed NAVs of illiquid classes "
+         "report above (or below) economic value"),
     Column("equity_drawdown", "fraction (<= 0)", STATE, "", "equity price index over its running peak, minus 1"),
     Column("crypto_drawdown", "fraction (<= 0)", STATE, "", "crypto price index over its running peak, minus 1"),
     Column("cpi_index", "index (1 in January 2025)", STATE, "", "consumer prices (CPI-U); the deflator of every real column"),

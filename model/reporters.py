@@ -133,6 +133,22 @@ def real_name(column: str) -> str | None:
     return column.replace("_usd", "_usd2025", 1) if "_usd" in column and "_usd2025" not in column else None
 
 
+def economic_value_record(model: Alt401kModel) -> dict[str, float]:
+    """401(k) assets at economic rather than reported values (ODD §7.11).
+
+    Holdings are carried at reported NAVs; a unit of class c bought at any time is worth
+    its economic price, so the holdings' economic value is their reported value times
+    price_index / reported_index of the class (both 1 at t0, when reported and economic
+    values are taken to agree). Smoothed NAVs of illiquid classes make the two differ: the
+    gap is what savers who sell at NAV take from those who stay, and what a loss measured
+    on reported values hides (Getmansky, Lo and Makarov 2004)."""
+    r = model.last_returns
+    by_class = np.bincount(HOLDING_ASSET, weights=model.holdings_usd, minlength=len(ASSET_CLASSES))
+    ratio = r.price_index / r.reported_index if r else np.ones(len(ASSET_CLASSES))
+    economic = float(by_class @ ratio)
+    return {"assets_economic_usd": economic, "valuation_gap_usd": float(by_class.sum()) - economic}
+
+
 def market_record(model: Alt401kModel) -> dict[str, float]:
     """Price and NAV indices, valuation gaps and drawdowns (1.0 / 0 before month 1)."""
     r = model.last_returns
@@ -142,6 +158,7 @@ def market_record(model: Alt401kModel) -> dict[str, float]:
         rec[f"reported_index__{a}"] = float(r.reported_index[i]) if r else 1.0
     for a in ILLIQUID:
         rec[f"valuation_gap__{a}"] = float(r.valuation_gap[ASSET_CLASSES.index(a)]) if r else 0.0
+    rec.update(economic_value_record(model))
     rec["equity_drawdown"] = float(r.equity_drawdown) if r else 0.0
     rec["crypto_drawdown"] = float(r.crypto_drawdown) if r else 0.0
     return rec
