@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 import mesa
 import numpy as np
+import numpy.typing as npt
 
 from ..model.assets import (
     ALT_CLASS_INDEX,
@@ -46,7 +47,7 @@ from ..model.assets import (
     IS_ILLIQUID_HOLDING,
     N_HOLDINGS,
 )
-from ..model.population import hire_inplace
+from ..model.population import close_loans, hire_inplace
 from . import savers as sv
 
 if TYPE_CHECKING:
@@ -702,6 +703,11 @@ class SaverAgents:
         for i, a in enumerate(agents):
             a.load(cols, i)
 
+    def reload(self, rows: npt.NDArray[np.intp]) -> None:
+        """Load the agents of `rows` again after a population-level rule changed their rows
+        (the model's loans, `Alt401kModel._loans`)."""
+        self._load([self.agents[int(r)] for r in rows])
+
     def write_back(self, names: tuple[str, ...] = SCALARS + ("balance_usd", "allocation")) -> None:
         """Copy the agents' state (the columns `names`, by default all) into the shared population.
 
@@ -852,6 +858,7 @@ class SaverAgents:
             leavers, [_row_sum([a.balance_usd[j] for j in ILLIQUID_ALL]) for a in leavers]
         )
         rows = np.array([a.row for a in leavers], dtype=np.intp)
+        flows.loan_offsets_usd = close_loans(model.savers, rows)
         rolled_in = hire_inplace(
             model.savers, rows, model.plans, model.config, model.hire_rng, model.wage_index,
             weight=model.hire_weight(rows),

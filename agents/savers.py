@@ -119,6 +119,16 @@ class SaverPopulation:
     """Growth factor of the saver's investments since January (flows excluded)."""
     last_year_return: F64
     worst_year_return: F64
+    loan_usd: F64 | None = None
+    """Outstanding principal of the saver's plan loan, USD (0: none; ODD §7.6, loans)."""
+    loan_payment_usd: F64 | None = None
+    """The loan's level monthly payment, USD."""
+
+    def __post_init__(self) -> None:
+        if self.loan_usd is None:
+            self.loan_usd = np.zeros(self.weight.shape[0])
+        if self.loan_payment_usd is None:
+            self.loan_payment_usd = np.zeros(self.weight.shape[0])
 
     @property
     def n(self) -> int:

@@ -112,6 +112,10 @@ _FLOWS: dict[str, str] = {
     "rollovers_out_usd": "rollovers out of the system by savers leaving a job",
     "retirement_usd": "balances leaving the system at retirement",
     "death_benefits_usd": "balances of participants who died, paid to their beneficiaries",
+    "loan_offsets_usd": "loans outstanding of participants who left, offset against their accounts (distributed)",
+    "loan_interest_usd": "interest participants paid on their plan loans, into their own accounts",
+    "new_loans_usd": "principal of new plan loans, taken out of the investments (moves within accounts)",
+    "loan_repayments_usd": "principal repaid on plan loans, back into the investments (moves within accounts)",
     "gated_usd": "sales of standalone or window positions in gated vehicles that the "
                  "redemption gate held back this month",
     "illiquid_redemptions_usd": "redemptions from semi-liquid vehicles (savers' sales and the "
@@ -122,7 +126,8 @@ SERIES: tuple[Column, ...] = (
     Column("date", "YYYY-MM", LABEL, "", "the model's calendar month when the row was recorded: the start "
            "month for the initial state, then the month after each step (January's step is dated 2025-02)"),
     Column("month", "months", LABEL, "", "months since the start; 0 is the initial state (t0), before any step"),
-    _usd("assets_usd", STOCK, f"assets in all 401(k) accounts, {NATIONAL}"),
+    _usd("assets_usd", STOCK, f"assets in all 401(k) accounts, participant loans included, {NATIONAL}"),
+    _usd("loans_usd", STOCK, "participant loans outstanding (plan assets; not invested in any asset class)"),
     _usd("assets_usd__{asset}", STOCK, "assets in the asset class, through every channel"),
     _usd("assets_usd__{channel}", STOCK, "assets held through the channel, every class"),
     _usd("assets_usd__{holding}", STOCK, "assets in one holding (channel and class)"),

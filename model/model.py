@@ -46,10 +46,10 @@ from .threads import single_thread_blas
 __all__ = ["PE_COLUMNS", "Alt401kModel", "MonthFlows", "weighted_median_balance"]
 
 F64 = npt.NDArray[np.float64]
-N_STREAMS = 8
+N_STREAMS = 9
 """Independent random streams spawned from the run's SeedSequence, in this order:
 market, saver events, hires, initial state, sponsors, model (Mesa's own rng), deaths,
-default-fund kinds.
+default-fund kinds, loans.
 (A SeedSequence's children depend on their index only, so adding the last one changed
 none of the others.)"""
 
@@ -69,6 +69,10 @@ class MonthFlows:
     rollovers_out_usd: float = 0.0
     retirement_usd: float = 0.0
     death_benefits_usd: float = 0.0
+    loan_offsets_usd: float = 0.0
+    loan_interest_usd: float = 0.0
+    new_loans_usd: float = 0.0
+    loan_repayments_usd: float = 0.0
     gated_usd: float = 0.0
     sleeve_over_target_usd: float = 0.0
     illiquid_redemptions_usd: float = 0.0
@@ -77,7 +81,7 @@ class MonthFlows:
     def withdrawals_usd(self) -> float:
         """Everything that left the 401(k) system this month."""
         return (self.hardship_usd + self.cash_outs_usd + self.rollovers_out_usd + self.retirement_usd
-                + self.death_benefits_usd)
+                + self.death_benefits_usd + self.loan_offsets_usd)
 
 
 class Alt401kModel(SaverPhases, mesa.Model):
@@ -124,6 +128,7 @@ class Alt401kModel(SaverPhases, mesa.Model):
         self.sponsor_rng = np.random.default_rng(streams[4])
         self.death_rng = np.random.default_rng(streams[6])
         self.kind_rng = np.random.default_rng(streams[7])
+        self.loan_rng = np.random.default_rng(streams[8])
         init_rng = np.random.default_rng(streams[3])
         self.policy: PolicyState = scenario.state_at(config.start)
         self.book = ProductBook()
@@ -161,6 +166,8 @@ class Alt401kModel(SaverPhases, mesa.Model):
         self._saver_totals: tuple[int, observation.SaverTotals] | None = None
         """(month, savers' end-of-month totals) (`saver_totals`)."""
         self._invest_initial(totals)
+        if setting is None:
+            self._initial_loans()
         self.holdings_usd = self.saver_totals().holdings_usd
         """National USD by holding column at the end of the last month (or t0)."""
         # Reference engine (RunConfig.saver_engine): one Saver agent per row runs the saver
@@ -333,6 +340,7 @@ class Alt401kModel(SaverPhases, mesa.Model):
         self._enforce_menu(composition)
         self._reviews(returns, composition)
         self._life_events()
+        self._loans()
         self._year_end()
         # Savers' balances are final for the month: one pass gives what litigation,
         # observation and next month's coworker shares need of them (valid for month + 1).

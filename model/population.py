@@ -264,6 +264,16 @@ _DEFAULT_FUND_ONLY = np.eye(1, N_OPTIONS)[0]
 """A new hire's allocation: everything in the default fund."""
 
 
+def close_loans(pop: SaverPopulation, rows: npt.NDArray[np.intp]) -> float:
+    """Offset the loans of the savers in `rows`, who leave their plan: the outstanding
+    principal is distributed (a loan offset, part of benefits paid; ODD §7.6, loans) and
+    the loan closed. Returns the national (weighted) USD offset."""
+    offset = float(pop.weight[rows] @ pop.loan_usd[rows])
+    pop.loan_usd[rows] = 0.0
+    pop.loan_payment_usd[rows] = 0.0
+    return offset
+
+
 def hire_inplace(pop: SaverPopulation, rows: npt.NDArray[np.intp], plans: PlanTable, cfg: RunConfig,
                  rng: np.random.Generator, wage_index: float, empty_accounts: bool = True,
                  weight: float | None = None) -> F64:

@@ -36,7 +36,8 @@ if TYPE_CHECKING:
 F64 = npt.NDArray[np.float64]
 FLOW_FIELDS = (
     "contributions_usd", "match_usd", "rollovers_in_usd", "returns_usd", "fees_usd", "carry_usd",
-    "hardship_usd", "cash_outs_usd", "rollovers_out_usd", "retirement_usd", "death_benefits_usd", "gated_usd",
+    "hardship_usd", "cash_outs_usd", "rollovers_out_usd", "retirement_usd", "death_benefits_usd",
+    "loan_offsets_usd", "loan_interest_usd", "new_loans_usd", "loan_repayments_usd", "gated_usd",
     "sleeve_over_target_usd", "illiquid_redemptions_usd",
 )
 REPLACEMENT_ANNUITY_RATE = 0.04
@@ -46,7 +47,9 @@ REPLACEMENT_ANNUITY_RATE = 0.04
 def assets_record(model: Alt401kModel) -> dict[str, float]:
     """Assets by asset class, by channel and by holding; balances; vehicle split (USD)."""
     by_holding = model.holdings_usd
-    rec: dict[str, float] = {"assets_usd": float(by_holding.sum())}
+    loans = float(model.savers.weight @ model.savers.loan_usd)
+    rec: dict[str, float] = {"assets_usd": float(by_holding.sum()) + loans, "loans_usd": loans}
+    rec.update(economic_value_record(model, loans))
     for i, a in enumerate(ASSET_CLASSES):
         rec[f"assets_usd__{a}"] = float(by_holding[i == HOLDING_ASSET].sum())
     for i, c in enumerate(CHANNELS):
@@ -133,7 +136,7 @@ def real_name(column: str) -> str | None:
     return column.replace("_usd", "_usd2025", 1) if "_usd" in column and "_usd2025" not in column else None
 
 
-def economic_value_record(model: Alt401kModel) -> dict[str, float]:
+def economic_value_record(model: Alt401kModel, loans_usd: float) -> dict[str, float]:
     """401(k) assets at economic rather than reported values (ODD §7.11).
 
     Holdings are carried at reported NAVs; a unit of class c bought at any time is worth
@@ -141,12 +144,14 @@ def economic_value_record(model: Alt401kModel) -> dict[str, float]:
     price_index / reported_index of the class (both 1 at t0, when reported and economic
     values are taken to agree). Smoothed NAVs of illiquid classes make the two differ: the
     gap is what savers who sell at NAV take from those who stay, and what a loss measured
-    on reported values hides (Getmansky, Lo and Makarov 2004)."""
+    on reported values hides (Getmansky, Lo and Makarov 2004). Loans (`loans_usd`) count
+    at face value."""
     r = model.last_returns
     by_class = np.bincount(HOLDING_ASSET, weights=model.holdings_usd, minlength=len(ASSET_CLASSES))
     ratio = r.price_index / r.reported_index if r else np.ones(len(ASSET_CLASSES))
     economic = float(by_class @ ratio)
-    return {"assets_economic_usd": economic, "valuation_gap_usd": float(by_class.sum()) - economic}
+    # Loans are owed by the participants themselves: at face value in both.
+    return {"assets_economic_usd": economic + loans_usd, "valuation_gap_usd": float(by_class.sum()) - economic}
 
 
 def market_record(model: Alt401kModel) -> dict[str, float]:
@@ -158,7 +163,6 @@ def market_record(model: Alt401kModel) -> dict[str, float]:
         rec[f"reported_index__{a}"] = float(r.reported_index[i]) if r else 1.0
     for a in ILLIQUID:
         rec[f"valuation_gap__{a}"] = float(r.valuation_gap[ASSET_CLASSES.index(a)]) if r else 0.0
-    rec.update(economic_value_record(model))
     rec["equity_drawdown"] = float(r.equity_drawdown) if r else 0.0
     rec["crypto_drawdown"] = float(r.crypto_drawdown) if r else 0.0
     return rec

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ..agents import fund_mix, kernels, reallocation, rule_kernels
+from ..agents import fund_mix, kernels, loans, reallocation, rule_kernels
 from ..agents import savers as sv
 from . import draws, fees
 from .assets import (
@@ -27,7 +27,7 @@ from .assets import (
     HOLDING_ASSET,
     IS_ILLIQUID_HOLDING,
 )
-from .population import hire_inplace
+from .population import close_loans, hire_inplace
 from .strata import glide_path
 from .threads import kernel_threads
 from .weighted import weighted_quantiles
@@ -359,6 +359,7 @@ class SaverPhases:
         self.flows.rollovers_out_usd = float(weight[to_ira] @ balance[to_ira])
         self.flows.death_benefits_usd = float(weight[died] @ balance[died])
         self._record_retirees(rows[retire], balance[retire])
+        self.flows.loan_offsets_usd = close_loans(pop, rows)
         # C order, as a gather of both rows and columns gives: held[:, ill] alone is laid out
         # column by column, and numpy would sum its 9 columns in another order.
         redeemed += float(pop.weight[rows] @ np.ascontiguousarray(held[:, ill]).sum(axis=1))
@@ -371,6 +372,71 @@ class SaverPhases:
         growth = self.economy.wage_growth_monthly
         rule_kernels.age_one_month(pop, growth)
         self.economy.wage_index *= growth
+
+    def _loans(self) -> None:
+        """Participant loans this month (ODD §7.6, loans; the rules of `agents.loans`):
+        level payments on the loans outstanding, their principal and interest invested as
+        contributions are; then new loans, taken pro rata out of the holdings. Leavers'
+        loans were offset in the life events. The same for both saver engines: the
+        reference engine's agents reload the rows changed here."""
+        pop, s = self.savers, self.config.saver
+        r_m = s.loan_rate_annual / 12.0
+        owing = np.flatnonzero(pop.loan_usd > 0.0)
+        principal, interest = loans.repayment(pop.loan_usd[owing], pop.loan_payment_usd[owing], r_m)
+        pop.loan_usd[owing] -= principal
+        pop.loan_usd[owing[pop.loan_usd[owing] <= 1e-6]] = 0.0
+        self._invest_rows(owing, principal + interest)
+        self.flows.loan_interest_usd = float(pop.weight[owing] @ interest)
+        self.flows.loan_repayments_usd = float(pop.weight[owing] @ principal)
+        e = self.economy
+        p = loans.loan_probability_monthly(s.loan_prob_annual, e.unemployment_rate, e.params.unemployment_natural,
+                                           s.loan_unemployment_elasticity)
+        candidates = np.unique(self.loan_rng.integers(0, pop.n, self.loan_rng.binomial(pop.n, p)))
+        new = self._take_loans(candidates, pop.balance_usd[candidates].sum(axis=1))
+        if self.saver_agents is not None:
+            self.saver_agents.reload(_union_ascending(owing, new))
+
+    def _take_loans(self, candidates: npt.NDArray[np.intp], balance: F64,
+                    paid: npt.NDArray[np.int64] | None = None) -> npt.NDArray[np.intp]:
+        """Loans to the `candidates` who may borrow (enrolled, with money and no loan),
+        withdrawn pro rata from their holdings (the illiquid part as redemptions, as a
+        hardship withdrawal's); with `paid`, loans taken that many payments ago, of which
+        only the unpaid principal leaves the holdings. Returns the borrowers' rows."""
+        pop, s = self.savers, self.config.saver
+        r_m = s.loan_rate_annual / 12.0
+        ok = pop.is_participating[candidates] & (pop.loan_usd[candidates] == 0.0) & (balance > 0.0)
+        rows, held = candidates[ok], balance[ok]
+        principal = loans.loan_amount(held, s.loan_share_of_balance, s.loan_cap_usd)
+        owed = principal if paid is None else loans.outstanding_after(principal, r_m, s.loan_term_months, paid[ok])
+        taken = pop.balance_usd[rows] * (owed / held)[:, None]
+        pop.balance_usd[rows] -= taken
+        pop.loan_usd[rows] = owed
+        pop.loan_payment_usd[rows] = loans.level_payment(principal, r_m, s.loan_term_months)
+        if paid is None:
+            self.flows.new_loans_usd = float(pop.weight[rows] @ owed)
+            self.flows.illiquid_redemptions_usd += float(pop.weight[rows] @ taken[:, ILLIQUID_COLUMNS_ALL].sum(axis=1))
+        return rows
+
+    def _invest_rows(self, rows: npt.NDArray[np.intp], amount: F64) -> None:
+        """Add `amount` to the accounts of `rows` as contributions are invested: by each
+        saver's allocation, the default-fund part in its fund's mix."""
+        if rows.size == 0:
+            return
+        pop = self.savers
+        balance = pop.balance_usd[rows]
+        sv.invest_inplace(balance, amount, pop.allocation[rows], self.composition(rows))
+        pop.balance_usd[rows] = balance
+
+    def _initial_loans(self) -> None:
+        """Loans outstanding at t0 (ODD §5): each enrolled saver with money holds one with the
+        steady-state share of the loan rule (`loans.steady_state_share`), taken between 0
+        and `loan_term_months` months ago (uniformly); its unpaid principal is moved out of
+        the holdings, so that holdings and loans together keep the t0 assets."""
+        pop, s = self.savers, self.config.saver
+        share = loans.steady_state_share(s.loan_prob_annual, s.loan_term_months)
+        candidates = np.flatnonzero(self.loan_rng.random(pop.n) < share)
+        paid = self.loan_rng.integers(0, s.loan_term_months, candidates.size)
+        self._take_loans(candidates, pop.balance_usd[candidates].sum(axis=1), paid)
 
     def _record_retirees(self, rows: npt.NDArray[np.intp], balance: F64) -> None:
         """Keep what the horizon table needs of the savers in `rows`, retiring with `balance`."""

@@ -349,18 +349,23 @@ def market_t0(config: RunConfig, seed: np.random.SeedSequence, size: str) -> dic
 
 def flows(config: RunConfig, seed: np.random.SeedSequence, size: str) -> dict[str, float]:
     """Five status-quo years from t0: employee and employer contributions, and benefits paid
-    (hardship, cash-outs, rollovers out, retirement, death), each a year as a share of assets, the
+    (hardship, cash-outs, rollovers out, retirement, death, loan offsets), each a year as a share
+    of assets; loans outstanding over assets and the share of participants with a loan; the
     ratios DOL Form 5500 reports for 401(k)-type plans (ODD §7.12; in-sample targets)."""
     cfg = config.model_copy(update={"n_savers": 4 * SIZES[size]["national"], "n_sponsors": 1_200, "years": 5})
     model = Alt401kModel(_scenario(), cfg, seed_sequence=seed)
     model.run()
     t = model.recorder.series_table().to_pandas().iloc[1:]
     asset_years = t["assets_usd"].mean() * len(t) / 12
-    out = ["hardship_usd", "cash_outs_usd", "rollovers_out_usd", "retirement_usd", "death_benefits_usd"]
+    out = ["hardship_usd", "cash_outs_usd", "rollovers_out_usd", "retirement_usd", "death_benefits_usd",
+           "loan_offsets_usd"]
     return {
         "contributions_share_of_assets": float((t["contributions_usd"] + t["match_usd"]).sum() / asset_years),
         "benefits_share_of_assets": float(t[out].to_numpy().sum() / asset_years),
         "rollovers_in_share_of_assets": float(t["rollovers_in_usd"].sum() / asset_years),
+        "loans_share_of_assets": float((t["loans_usd"] / t["assets_usd"]).mean()),
+        "share_with_loan": float(np.average(model.savers.loan_usd[model.savers.is_participating] > 0,
+                                            weights=model.savers.weight[model.savers.is_participating])),
     }
 
 

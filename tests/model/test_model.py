@@ -38,16 +38,17 @@ def build(scenario: str, config: RunConfig) -> Alt401kModel:
 )
 @settings(max_examples=5, deadline=None)
 def test_money_identity_holds_every_month(scenario: str, seed: int) -> None:
-    # Assets(t) - Assets(t-1) = contributions + match + rollovers in + returns - fees -
-    # carry - withdrawals: every other operation (trades, rebalancing, menu mapping) only
-    # moves money inside accounts. Also: no negative balance, and weights stay national.
+    # Assets(t) - Assets(t-1) = contributions + match + rollovers in + returns + loan
+    # interest - fees - carry - withdrawals (loan offsets included): every other operation
+    # (trades, rebalancing, menu mapping, taking and repaying loans) only moves money
+    # inside accounts. Also: no negative balance, and weights stay national.
     model = build(scenario, small(seed=seed))
     previous = model.recorder.current["assets_usd"]
     for _ in range(model.config.n_months):
         model.step()
         f = model.flows
         now = model.recorder.current["assets_usd"]
-        inflow = f.contributions_usd + f.match_usd + f.rollovers_in_usd + f.returns_usd
+        inflow = f.contributions_usd + f.match_usd + f.rollovers_in_usd + f.returns_usd + f.loan_interest_usd
         outflow = f.fees_usd + f.carry_usd + f.withdrawals_usd
         assert now - previous == pytest.approx(inflow - outflow, rel=0, abs=1e-9 * now), model.date
         assert model.savers.balance_usd.min() >= 0.0
@@ -146,7 +147,7 @@ def test_gated_vehicles_sell_at_most_the_gate_share_a_month(monkeypatch: pytest.
     # sleeve-only closes standalone and window alternatives on 2026-01-01; what savers hold
     # in gated vehicles (PE, private credit, infrastructure) must leave through the gate:
     # at most 5%/quarter = 1/60 of its value a month (BXPE terms, lever
-    # liquidity.gate_quarterly). Withdrawals and leavers are excluded (they redeem).
+    # liquidity.gate_quarterly). Withdrawals, loans and leavers are excluded (they redeem).
     config = small(years=2, seed=2, **{"saver.alt_base_interest": 0.9})
     cols = sv.ILLIQUID_COLUMNS
     snap: dict[str, np.ndarray] = {}
@@ -167,9 +168,17 @@ def test_gated_vehicles_sell_at_most_the_gate_share_a_month(monkeypatch: pytest.
         snap["touched"] = np.union1d(snap.get("touched", []), rows).astype(np.intp)
         return real_hire(pop, rows, *args, **kwargs)
 
+    real_take = saver_phases.SaverPhases._take_loans
+
+    def take(self, candidates, balance, paid=None):  # loans, like withdrawals, are not gated
+        rows = real_take(self, candidates, balance, paid)
+        snap["touched"] = np.union1d(snap.get("touched", []), rows).astype(np.intp)
+        return rows
+
     monkeypatch.setattr(kernels, "balance_month", kernel)
     monkeypatch.setattr(rule_kernels, "hardship_withdrawals", withdraw)
     monkeypatch.setattr(saver_phases, "hire_inplace", hire)
+    monkeypatch.setattr(saver_phases.SaverPhases, "_take_loans", take)
     model = build("sleeve-only", config)
     largest_sale = 0.0
     for _ in range(config.n_months):
