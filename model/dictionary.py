@@ -197,6 +197,9 @@ _HORIZON_UNITS: dict[str, tuple[str, str, str]] = {
     "median_replacement_rate": ("ratio", "at retirement", ""),
     "p10_replacement_rate": ("ratio", "at retirement", ""),
     "share_worst_year_loss_gt20": ("share (0-1)", "at retirement", ""),
+    "median_replacement_rate_with_ss": ("ratio", "at retirement", ""),
+    "p10_replacement_rate_with_ss": ("ratio", "at retirement", ""),
+    "share_short_of_target_with_ss": ("share (0-1)", "at retirement", ""),
 }
 """Unit, kind and dollars of the horizon table's columns; the definitions are the
 descriptions in `model.reporters.HORIZON_COLUMNS`, which the table carries already."""

@@ -71,11 +71,15 @@ def draw_ages(n: int, rng: np.random.Generator) -> F64:
     return AGE_BANDS[band] + 10.0 * rng.random(n)
 
 
+def pay_profile(age_years: F64) -> F64:
+    """Pay by age relative to pay at 43: a hump peaking at 50 (an assumption; ODD §5)."""
+    return np.exp(-(((age_years - 50.0) / 25.0) ** 2)) / np.exp(-((7.0 / 25.0) ** 2))
+
+
 def draw_salaries(age_years: F64, rng: np.random.Generator, median_usd: float) -> F64:
-    """Annual pay (t0 dollars): lognormal around a hump-shaped age profile peaking near 50,
-    equal to `median_usd` at 43 (`InitialState.salary_median_usd`, fitted; ODD §5)."""
-    profile = np.exp(-(((age_years - 50.0) / 25.0) ** 2)) / np.exp(-((7.0 / 25.0) ** 2))
-    return median_usd * profile * np.exp(SALARY_LOG_SD * rng.standard_normal(age_years.shape[0]))
+    """Annual pay (t0 dollars): lognormal around the age profile (`pay_profile`), equal to
+    `median_usd` at 43 (`InitialState.salary_median_usd`, fitted; ODD §5)."""
+    return median_usd * pay_profile(age_years) * np.exp(SALARY_LOG_SD * rng.standard_normal(age_years.shape[0]))
 
 
 def preferred_deferral(age_years: F64, cfg: RunConfig, rng: np.random.Generator) -> F64:

@@ -244,6 +244,13 @@ HORIZON_KINDS = ("in_plan", "retired")
 income quintile and age group), or everyone who retired during the run (one per quintile)."""
 _RR = (f"replacement rate: {REPLACEMENT_ANNUITY_RATE:.0%} of the balance at retirement (an annual "
        "income, the '4% rule') divided by final annual pay, both nominal")
+_RR_SS = ("replacement rate with Social Security: (4% x balance at retirement + the annual Social "
+          "Security benefit at the claim, from the final pay by the benefit formula) / final annual pay")
+REPLACEMENT_TARGET = 0.70
+"""Replacement rate (with Social Security) below which a retiree counts as short: 70% of
+final pay, a common planners' target (an assumption, in the spirit of EBRI's Retirement
+Security Projection Model, which models expenses instead)."""
+
 HORIZON_COLUMNS: dict[str, tuple[pa.DataType, str]] = {
     "kind": (pa.string(), "in_plan: savers in a plan at the horizon, by income quintile and age "
              "group; retired: everyone who retired during the run, by income quintile"),
@@ -258,6 +265,10 @@ HORIZON_COLUMNS: dict[str, tuple[pa.DataType, str]] = {
     "p10_replacement_rate": (pa.float64(), f"retired rows: 10th-percentile {_RR}; null on in_plan rows"),
     "share_worst_year_loss_gt20": (pa.float64(), "retired rows: share whose worst calendar year "
                                    "lost more than 20%; null on in_plan rows"),
+    "median_replacement_rate_with_ss": (pa.float64(), f"retired rows: median {_RR_SS}; null on in_plan rows"),
+    "p10_replacement_rate_with_ss": (pa.float64(), f"retired rows: 10th-percentile {_RR_SS}; null on in_plan rows"),
+    "share_short_of_target_with_ss": (pa.float64(), "retired rows: share whose replacement rate with Social "
+                                      f"Security is below {REPLACEMENT_TARGET:.0%}; null on in_plan rows"),
 }
 """The horizon table's columns in order: Arrow type and the description stored with each
 field (``description`` in the field metadata, kept in horizon.parquet)."""
@@ -291,10 +302,13 @@ def horizon_table(model: Alt401kModel) -> pa.Table:
             rows.append(_stats_row(qi, gname, pop.weight[m], bal[m], None, None))
     if model.retirees:
         ret = {k: np.concatenate([r[k] for r in model.retirees]) for k in model.retirees[0]}
-        rr = REPLACEMENT_ANNUITY_RATE * ret["balance_usd"] / np.maximum(ret["salary_usd_annual"], 1.0)
+        pay = np.maximum(ret["salary_usd_annual"], 1.0)
+        rr = REPLACEMENT_ANNUITY_RATE * ret["balance_usd"] / pay
+        rr_ss = rr + ret["social_security_usd_annual"] / pay
         for qi in range(5):
             m = ret["income_quintile"] == qi
-            rows.append(_stats_row(qi, "retired", ret["weight"][m], ret["balance_usd"][m], rr[m], ret["worst_year_return"][m]))
+            rows.append(_stats_row(qi, "retired", ret["weight"][m], ret["balance_usd"][m], rr[m],
+                                   ret["worst_year_return"][m], rr_ss[m]))
     schema = horizon_schema()
     return pa.table({k: pa.array([r[k] for r in rows], schema.field(k).type) for k in schema.names},
                     schema=schema)
@@ -305,7 +319,8 @@ def _wquantile(x: F64, w: F64, q: float) -> float:
     return float(weighted_quantiles(x, w, (q,))[0])
 
 
-def _stats_row(qi: int, group: str, w: F64, bal: F64, rr: F64 | None, worst: F64 | None) -> dict[str, object]:
+def _stats_row(qi: int, group: str, w: F64, bal: F64, rr: F64 | None, worst: F64 | None,
+               rr_ss: F64 | None = None) -> dict[str, object]:
     """One row of the horizon table; the retirees' columns are None (null) without `rr`."""
     total = float(w.sum())
     retired = rr is not None
@@ -321,4 +336,8 @@ def _stats_row(qi: int, group: str, w: F64, bal: F64, rr: F64 | None, worst: F64
         "p10_replacement_rate": _wquantile(rr, w, 0.1) if retired else None,
         "share_worst_year_loss_gt20": (float(w @ (worst < -0.2) / total) if total > 0 else float("nan"))
         if retired and worst is not None else None,
+        "median_replacement_rate_with_ss": _wquantile(rr_ss, w, 0.5) if rr_ss is not None else None,
+        "p10_replacement_rate_with_ss": _wquantile(rr_ss, w, 0.1) if rr_ss is not None else None,
+        "share_short_of_target_with_ss": (float(w @ (rr_ss < REPLACEMENT_TARGET) / total) if total > 0 else float("nan"))
+        if rr_ss is not None else None,
     }

@@ -11,6 +11,7 @@ managers, sponsors, litigation, observation, the month's order) is in `model.mod
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,7 @@ import numpy.typing as npt
 
 from ..agents import fund_mix, kernels, loans, reallocation, rule_kernels
 from ..agents import savers as sv
-from . import draws, fees
+from . import draws, fees, social_security
 from .assets import (
     ALTERNATIVES,
     ASSET_CLASSES,
@@ -27,7 +28,8 @@ from .assets import (
     HOLDING_ASSET,
     IS_ILLIQUID_HOLDING,
 )
-from .population import close_loans, hire_inplace
+from .history import wage_level
+from .population import close_loans, hire_inplace, pay_profile
 from .strata import glide_path
 from .threads import kernel_threads
 from .weighted import weighted_quantiles
@@ -449,4 +451,16 @@ class SaverPhases:
             "salary_usd_annual": pop.salary_usd_annual[rows].copy(),
             "income_quintile": self.income_quintile(pop.salary_usd_annual[rows]).astype(np.int8),
             "worst_year_return": pop.worst_year_return[rows].copy(),
+            "social_security_usd_annual": self._social_security(rows),
         })
+
+    def _social_security(self, rows: npt.NDArray[np.intp]) -> F64:
+        """Each retiree's annual Social Security benefit at its claim (ODD §7.11;
+        `social_security.benefit_from_final_pay`, from its final pay and age)."""
+        pop, e = self.savers, self.economy
+        age = pop.age_years[rows]
+        growth = e.nominal_wage_growth_annual
+        at_60 = e.wage_index * (1.0 + growth) ** -(np.maximum(age, 60.0) - 60.0)
+        return social_security.benefit_from_final_pay(
+            pop.salary_usd_annual[rows], age, e.wage_index, at_60, wage_level(dt.date(2023, 7, 1), growth),
+            social_security.career_profile_ratio(age, pay_profile))

@@ -19,9 +19,12 @@ AWI = {2021: 60_575.07, 2022: 63_795.13, 2023: 66_621.80}
 
 
 def test_docstring_examples_run() -> None:
+    from alt401k.model import social_security
+
     result = doctest.testmod(a)
-    assert result.attempted >= 12
-    assert result.failed == 0
+    rule = doctest.testmod(social_security)
+    assert result.attempted + rule.attempted >= 13
+    assert result.failed == 0 and rule.failed == 0
 
 
 # --- Social Security ---------------------------------------------------------------------
