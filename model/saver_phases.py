@@ -425,9 +425,7 @@ class SaverPhases:
         if rows.size == 0:
             return
         pop = self.savers
-        balance = pop.balance_usd[rows]
-        sv.invest_inplace(balance, amount, pop.allocation[rows], self.composition(rows))
-        pop.balance_usd[rows] = balance
+        rule_kernels.invest_into_accounts(pop.balance_usd, rows, amount, pop.allocation, self.composition(rows))
 
     def _initial_loans(self) -> None:
         """Loans outstanding at t0 (ODD §5): each enrolled saver with money holds one with the

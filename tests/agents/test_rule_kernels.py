@@ -342,3 +342,21 @@ def test_count_at_or_below_is_searchsorted_right(edges: list[float], x: float) -
     # all edges (sorted, ties included), numpy.searchsorted(side="right")'s index.
     e = np.sort(np.asarray(edges, dtype=np.float64))
     assert rule_kernels._count_at_or_below(e, x) == np.searchsorted(e, x, side="right")
+
+
+def test_investing_into_some_accounts_equals_the_numpy_rule_bit_for_bit() -> None:
+    # `rule_kernels.invest_into_accounts` (loan repayments) adds to the rows in place what
+    # `savers.invest_inplace` adds to a gathered copy of them: the same bits.
+    rng = np.random.default_rng(12)
+    n, h = 400, sv.N_DF + sv.N_OPTIONS - 1
+    balance = rng.uniform(0.0, 1e5, (n, h))
+    allocation = rng.dirichlet(np.ones(sv.N_OPTIONS), n)
+    rows = np.sort(rng.choice(n, 90, replace=False)).astype(np.intp)
+    amount = rng.uniform(0.0, 500.0, rows.size)
+    composition = rng.dirichlet(np.ones(sv.N_DF), rows.size)
+    expected = balance.copy()
+    sub = expected[rows]
+    sv.invest_inplace(sub, amount, allocation[rows], composition)
+    expected[rows] = sub
+    rule_kernels.invest_into_accounts(balance, rows, amount, allocation, composition)
+    np.testing.assert_array_equal(balance, expected)
