@@ -455,26 +455,10 @@ def open_new_accounts(balance: F64, rows: npt.NDArray[np.intp], amount: F64, all
                       composition: F64) -> None:
     """New hires' accounts (ODD §7.6, entry), in place: row rows[r] becomes an empty
     account into which `amount[r]` is invested following its allocation and the default
-    fund's mix `composition[r]` (`savers.invest_inplace` of zeros). Compiled with numba, the
-    numpy rule without: the same bits (tested)."""
-    if _new_accounts_kernel is None:
-        sub = np.zeros((rows.size, balance.shape[1]))
-        sv.invest_inplace(sub, amount, allocation[rows], composition)
-        balance[rows] = sub
-        return
-    _new_accounts_kernel(balance, np.asarray(rows, dtype=np.intp), np.ascontiguousarray(amount), allocation,
-                         np.ascontiguousarray(composition))
-
-
-def _new_account_rows(balance, rows, amount, allocation, composition):  # pragma: no cover - compiled
-    n_df, h = composition.shape[1], balance.shape[1]
-    for r in range(rows.shape[0]):
-        i = rows[r]
-        a0 = amount[r] * allocation[i, 0]
-        for k in range(n_df):
-            balance[i, k] = 0.0 + a0 * composition[r, k]
-        for j in range(n_df, h):
-            balance[i, j] = 0.0 + amount[r] * allocation[i, j - n_df + 1]
+    fund's mix `composition[r]` (`invest_into_accounts` on emptied rows: `savers.invest_inplace`
+    of zeros, the same bits)."""
+    balance[rows] = 0.0
+    invest_into_accounts(balance, rows, amount, allocation, composition)
 
 
 def invest_into_accounts(balance: F64, rows: npt.NDArray[np.intp], amount: F64, allocation: F64,
@@ -506,7 +490,6 @@ def _invest_rows(balance, rows, amount, allocation, composition):  # pragma: no 
 if HAVE_NUMBA:
     # One thread: a few hundred to a few thousand rows a month.
     _hardship_kernel = njit(cache=True, nogil=True)(_hardship_rows)
-    _new_accounts_kernel = njit(cache=True, nogil=True)(_new_account_rows)
     _invest_rows_kernel = njit(cache=True, nogil=True)(_invest_rows)
 else:  # pragma: no cover - exercised where numba is absent
-    _hardship_kernel = _new_accounts_kernel = _invest_rows_kernel = None
+    _hardship_kernel = _invest_rows_kernel = None

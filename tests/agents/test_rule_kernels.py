@@ -325,7 +325,7 @@ def test_hardship_withdrawals_and_new_accounts_equal_the_numpy_rules(seed: int, 
     a, b = balance.copy(), balance.copy()
     rule_kernels.open_new_accounts(a, rows, amount, allocation, composition)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(rule_kernels, "_new_accounts_kernel", None)
+        patch.setattr(rule_kernels, "_invest_rows_kernel", None)
         rule_kernels.open_new_accounts(b, rows, amount, allocation, composition)
     np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(np.signbit(a), np.signbit(b))
