@@ -61,6 +61,11 @@ class EconomyParams(BaseModel):
     """Share of the gap to the target rate closed each month (a half-life of about 8 months:
     unemployment peaked 9-16 months after the equity trough in both episodes; assumption)."""
 
+    @property
+    def nominal_wage_growth_annual(self) -> float:
+        """Nominal growth of pay: inflation and real-wage growth compounded."""
+        return (1.0 + self.price_inflation_annual) * (1.0 + self.real_wage_growth_annual) - 1.0
+
 
 @dataclass
 class Economy:
@@ -86,9 +91,8 @@ class Economy:
 
     @property
     def nominal_wage_growth_annual(self) -> float:
-        """Nominal growth of pay: inflation and real-wage growth compounded."""
-        p = self.params
-        return (1.0 + p.price_inflation_annual) * (1.0 + p.real_wage_growth_annual) - 1.0
+        """Nominal growth of pay (`EconomyParams.nominal_wage_growth_annual`)."""
+        return self.params.nominal_wage_growth_annual
 
     @property
     def wage_growth_monthly(self) -> float:

@@ -114,7 +114,7 @@ def historical_config(config: RunConfig) -> RunConfig:
         "participants": interpolate(_year_end("active_participants"), t) * participant_scale(config),
         "plans": interpolate(_year_end("plans"), t),
         "salary_median_usd": config.initial.salary_median_usd * wage_level(
-            start, _nominal_wage_growth(config)),
+            start, config.economy.nominal_wage_growth_annual),
     })
     sponsor = config.sponsor.model_copy(update={
         "auto_enroll_share_by_class": tuple(min(1.0, ae_scale * s) for s in config.sponsor.auto_enroll_share_by_class),
@@ -136,11 +136,6 @@ def participant_scale(config: RunConfig) -> float:
     last = max(counts)
     growth = (counts[last] / counts[last - 4]) ** 0.25
     return config.initial.participants / (counts[last] * growth ** (2025.0 - (last + 1.0)))
-
-
-def _nominal_wage_growth(config: RunConfig) -> float:
-    e = config.economy
-    return (1.0 + e.price_inflation_annual) * (1.0 + e.real_wage_growth_annual) - 1.0
 
 
 def workforce_path(start: dt.date, n_months: int) -> tuple[float, ...]:
