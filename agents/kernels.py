@@ -67,16 +67,17 @@ class MonthTotals:
     sleeve_sold_usd: float
     employee_usd: float = 0.0
     """Weighted employee deferrals, where the pass computed the contributions (`Payroll`)."""
-    match_usd: float = 0.0
-    """Weighted employer match, likewise."""
+    employer_usd: float = 0.0
+    """Weighted employer contributions (match and nonmatching), likewise."""
 
 
 @dataclass(frozen=True)
 class Payroll:
     """What the balance pass needs to compute each saver's contributions itself
     (`savers.contributions_usd`, ODD §7.4) instead of reading an amount per saver: the
-    savers' pay, deferral rate and participation flags, and each plan's match terms
-    (shape (n_plans,)). Saves a pass writing three arrays and two reading them back."""
+    savers' pay, deferral rate and participation flags, and each plan's match terms and
+    nonmatching rate (shape (n_plans,)). Saves a pass writing three arrays and two reading
+    them back."""
 
     salary_usd_annual: F64
     deferral_rate: F64
@@ -84,6 +85,7 @@ class Payroll:
     is_contributing: npt.NDArray[np.bool_]
     match_rate: F64
     match_cap: F64
+    nonmatch: F64
 
 
 def balance_month_numpy(
@@ -136,7 +138,7 @@ def _balance_month_rows(
     lo, hi, balance, year_growth, weight, sponsor, amount, allocation, style, composition, holding_return,
     fee_monthly, is_pe, carry_rate_monthly, gate_monthly, fees_out, gain_out,
     mix_mode, age, fixed_mix, plan_sleeve, need_bonds,
-    sleeve_total, plan_totals, pay_mode, salary, deferral, participating, contributing, match_rate, match_cap,
+    sleeve_total, plan_totals, pay_mode, salary, deferral, participating, contributing, match_rate, match_cap, nonmatch,
     one_run,
 ):  # pragma: no cover - compiled; checked against the numpy twin
     """Rows lo..hi-1 of the balance update, adding each plan's fees (`fees_out`), gains
@@ -202,7 +204,7 @@ def _balance_month_rows(
         # bytes (benchmarks/RESULTS.md).
         if pay_mode:
             e, m = _contribution(salary[i], deferral[i], participating[i], contributing[i], match_rate[s],
-                                 match_cap[s])
+                                 match_cap[s], nonmatch[s])
             employee_total += w * e
             match_total += w * m
             a = e + m
@@ -368,7 +370,7 @@ def _balance_month_chunks(
     bounds, balance, year_growth, weight, sponsor, amount, allocation, style, composition, holding_return,
     fee_monthly, is_pe, carry_rate_monthly, gate_monthly, fees_out, gain_out, plan_totals,
     mix_mode, age, fixed_mix, plan_sleeve, need_bonds,
-    sleeve_total, pay_mode, salary, deferral, participating, contributing, match_rate, match_cap, one_run,
+    sleeve_total, pay_mode, salary, deferral, participating, contributing, match_rate, match_cap, nonmatch, one_run,
 ):  # pragma: no cover - compiled
     """Every chunk of rows (`row_chunks`), on as many threads as numba has: chunk c writes
     only its rows and its plans' rows of the per-plan totals, so no two threads touch the
@@ -378,7 +380,7 @@ def _balance_month_chunks(
             bounds[c], bounds[c + 1], balance, year_growth, weight, sponsor, amount, allocation, style,
             composition, holding_return, fee_monthly, is_pe, carry_rate_monthly,
             gate_monthly, fees_out, gain_out, mix_mode, age, fixed_mix, plan_sleeve, need_bonds, sleeve_total,
-            plan_totals, pay_mode, salary, deferral, participating, contributing, match_rate, match_cap, one_run,
+            plan_totals, pay_mode, salary, deferral, participating, contributing, match_rate, match_cap, nonmatch, one_run,
         )
 
 
@@ -519,7 +521,7 @@ def balance_month_rows(
     not visited; without it every row is visited in full. Same bits either way. With `pay`, each
     saver's contributions are computed in the pass from its pay and plan (`amount` is not
     read and may be None; the same bits as passing `savers.contributions_usd`'s sum) and
-    their weighted national totals are returned (`MonthTotals.employee_usd`, `match_usd`).
+    their weighted national totals are returned (`MonthTotals.employee_usd`, `employer_usd`).
     `fee_monthly`, when given, must be ``fee_matrix / 12.0`` (the model keeps it from month
     to month, `model.plan_views`). With `buffers` the per-plan sums are written into them
     (`MonthTotals.fees_by_plan_holding` is then valid until the next call with the same
@@ -557,10 +559,11 @@ def balance_month_rows(
             plan_sleeve_needs(plan_sleeve, need_bonds, sleeve_total)
     if pay is None:
         flags, money = np.zeros(0, dtype=np.bool_), np.zeros(0)
-        payroll = (False, money, money, flags, flags, money, money)
+        payroll = (False, money, money, flags, flags, money, money, money)
     else:
         payroll = (True, pay.salary_usd_annual, pay.deferral_rate, pay.is_participating, pay.is_contributing,
-                   np.asarray(pay.match_rate, dtype=np.float64), np.asarray(pay.match_cap, dtype=np.float64))
+                   np.asarray(pay.match_rate, dtype=np.float64), np.asarray(pay.match_cap, dtype=np.float64),
+                   np.asarray(pay.nonmatch, dtype=np.float64))
         amount = np.zeros(0)
     _row_kernel(
         bounds, balance, year_growth, weight, sponsor, amount, allocation, style, comp, holding_return,

@@ -47,15 +47,17 @@ _REFERENCE = sv.EXPERIENCED_RETURN_REFERENCE
 _DISCLOSURE = sv.DISCLOSURE_INTEREST_FACTOR
 
 
-def _contribution(salary, deferral, participating, contributing, rate, cap):  # pragma: no cover - compiled
-    """(employee deferral, employer match) of one saver this month, USD:
+def _contribution(salary, deferral, participating, contributing, rate, cap, nonmatch):  # pragma: no cover - compiled
+    """(employee deferral, employer contributions) of one saver this month, USD:
     `savers.contributions_usd` with numpy's operations in numpy's order (np.minimum as
     numpy takes it: the first argument if it is smaller, else the second). The balance
     pass (`agents.kernels`) computes each saver's contributions with it."""
-    if participating and contributing:
-        pay = salary / 12.0
-        return pay * deferral, pay * rate * (deferral if deferral < cap else cap)
-    return 0.0, 0.0
+    if not participating:
+        return 0.0, 0.0
+    pay = salary / 12.0
+    if contributing:
+        return pay * deferral, pay * rate * (deferral if deferral < cap else cap) + pay * nonmatch
+    return 0.0, 0.0 + pay * nonmatch
 
 
 if HAVE_NUMBA:

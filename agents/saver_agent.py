@@ -181,15 +181,19 @@ class Saver(mesa.Agent):
 
     # ------------------------------------------------------------------ balances
 
-    def contributions_usd(self, match_rate: float, match_cap: float) -> tuple[float, float]:
-        """Employee deferral and employer match this month, USD.
+    def contributions_usd(self, match_rate: float, match_cap: float, nonmatch: float) -> tuple[float, float]:
+        """Employee deferral and employer contributions this month, USD.
 
-        ODD §7, contributions: match = rate x min(deferral, cap) x pay (`savers.contributions_usd`).
+        ODD §7.4, contributions: a match of rate x min(deferral, cap) x pay while deferring,
+        and the plan's nonmatching contribution, nonmatch x pay, while enrolled
+        (`savers.contributions_usd`).
         """
-        if not (self.is_participating and self.is_contributing):
+        if not self.is_participating:
             return 0.0, 0.0
         pay = self.salary_usd_annual / 12.0
-        return pay * self.deferral_rate, pay * match_rate * min(self.deferral_rate, match_cap)
+        if not self.is_contributing:
+            return 0.0, 0.0 + pay * nonmatch
+        return pay * self.deferral_rate, pay * match_rate * min(self.deferral_rate, match_cap) + pay * nonmatch
 
     def at_cap_allocation(self, allocation: list[float], account_cap: float) -> list[float]:
         """`allocation` with the alternative options moved to the default fund if the account
@@ -742,12 +746,12 @@ class SaverAgents:
         carry_monthly = mb.carry_rate * excess / (1.0 + pe_return) if excess > 0 else 0.0
         holding_return = returns.reported[HOLDING_ASSET].tolist()
         fee_rows, comp = fee_matrix.tolist(), composition.tolist()
-        match_rate, match_cap = plans.match_rate.tolist(), plans.match_cap.tolist()
+        match_rate, match_cap, nonmatch = plans.match_rate.tolist(), plans.match_cap.tolist(), plans.nonmatch_rate.tolist()
         cap, gate = model.policy.account_cap, model._gate_monthly()
         totals = _BalanceTotals(plans.n)
         employee, match = [], []
         for a in self.agents:
-            e, m = a.contributions_usd(match_rate[a.sponsor], match_cap[a.sponsor])
+            e, m = a.contributions_usd(match_rate[a.sponsor], match_cap[a.sponsor], nonmatch[a.sponsor])
             employee.append(e)
             match.append(m)
             alloc = a.at_cap_allocation(a.allocation, cap)

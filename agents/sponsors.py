@@ -67,10 +67,15 @@ class PlanTable:
     default_kind: npt.NDArray[np.int8] | None = None
     """Kind of the plan's default fund, an index into `DEFAULT_KINDS` (target-date fund,
     money market or balanced); all target-date when not given (ODD §7.5)."""
+    nonmatch_rate: F64 | None = None
+    """Nonmatching (profit-sharing or nonelective) employer contribution, share of pay, paid
+    to every enrolled saver; 0 for plans without one, and for all when not given (ODD §7.4)."""
 
     def __post_init__(self) -> None:
         if self.default_kind is None:
             self.default_kind = np.full(self.weight.shape[0], DEFAULT_KINDS.index("tdf"), dtype=np.int8)
+        if self.nonmatch_rate is None:
+            self.nonmatch_rate = np.zeros(self.weight.shape[0])
 
     @property
     def n(self) -> int:
@@ -114,7 +119,7 @@ def draw_plans(
     match_cap = np.where(half_match, behaviour.match_cap_share_of_pay, behaviour.full_match_cap_share_of_pay)
     offers_window = rng.random(n) < np.asarray(behaviour.window_share_by_class)[size_class]
     bias = rng.normal(0.0, 0.5, behaviour.n_consultants)
-    return PlanTable(
+    plans = PlanTable(
         size_class=size_class,
         participants=participants,
         weight=weight,
@@ -137,6 +142,9 @@ def draw_plans(
         last_suit_month=np.full(n, -10_000, dtype=np.int32),
         consultant_bias=np.where(consultant >= 0, bias[np.maximum(consultant, 0)], 0.0),
     )
+    # Drawn last, so the draws above are those of plans without nonmatching contributions.
+    plans.nonmatch_rate = np.where(rng.random(n) < behaviour.nonmatching_share, behaviour.nonmatching_rate, 0.0)
+    return plans
 
 
 def exact_share_within_class(uniform: F64, size_class: npt.NDArray[np.int8], share: F64) -> B:

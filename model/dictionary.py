@@ -102,7 +102,7 @@ def _share(pattern: str, definition: str) -> Column:
 NATIONAL = "national (weighted to the whole U.S. 401(k) market)"
 _FLOWS: dict[str, str] = {
     "contributions_usd": "employee salary deferrals paid in",
-    "match_usd": "employer matching contributions paid in",
+    "employer_usd": "employer contributions paid in: matching, and nonmatching (profit-sharing or nonelective) where the plan pays one",
     "rollovers_in_usd": "rollovers into 401(k) accounts from outside the system",
     "returns_usd": "investment gains (losses negative) on all holdings, before fees",
     "fees_usd": "asset-based fees paid out of accounts (funds, sleeves, recordkeeping)",

@@ -23,7 +23,7 @@ common to every scenario of a seed, so the economy is too (ODD §4.9, common ran
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -84,10 +84,19 @@ class Economy:
     """Observed covered workforce relative to t0, one value a month from month 1, for a run
     that starts in the past (`model.history.workforce_path`: DOL Form 5500 active
     participants); while it lasts it replaces trend and unemployment in the workforce."""
+    wage_path: tuple[float, ...] = ()
+    """Observed nominal pay relative to t0 at each month's end (`model.history.wage_path`:
+    the SSA average wage index); while it lasts it replaces the assumed wage growth."""
+    price_path: tuple[float, ...] = ()
+    """Observed prices relative to t0 at each month's end (`model.history.price_path`:
+    CPI-U); while it lasts it replaces the assumed inflation."""
     month: int = 0
+    price_start: float = field(init=False)
+    """The price index at the start of the run."""
 
     def __post_init__(self) -> None:
         self.unemployment_rate = self.params.unemployment_start
+        self.price_start = self.price_index
 
     @property
     def nominal_wage_growth_annual(self) -> float:
@@ -96,7 +105,11 @@ class Economy:
 
     @property
     def wage_growth_monthly(self) -> float:
-        """Factor by which pay and the wage index grow at the end of each month (§7.6)."""
+        """Factor by which pay and the wage index grow at the end of this month (§7.6): the
+        observed wage index's while `wage_path` lasts, else the assumed growth's."""
+        m = self.month
+        if 1 <= m <= len(self.wage_path):
+            return self.wage_path[m - 1] / (self.wage_path[m - 2] if m >= 2 else 1.0)
         return (1.0 + self.nominal_wage_growth_annual) ** (1.0 / 12.0)
 
     def step(self, equity_depth: float) -> None:
@@ -108,7 +121,10 @@ class Economy:
         which shows as more new hires (`Alt401kModel.hire_weight`).
         """
         p = self.params
-        self.price_index *= (1.0 + p.price_inflation_annual) ** (1.0 / 12.0)
+        if self.month < len(self.price_path):
+            self.price_index = self.price_start * self.price_path[self.month]
+        else:
+            self.price_index *= (1.0 + p.price_inflation_annual) ** (1.0 / 12.0)
         self.plan_index *= (1.0 + p.plan_growth_annual) ** (1.0 / 12.0)
         trend = (1.0 + p.employment_growth_annual) ** (1.0 / 12.0)
         before = self.unemployment_rate

@@ -138,19 +138,39 @@ def participant_scale(config: RunConfig) -> float:
     return config.initial.participants / (counts[last] * growth ** (2025.0 - (last + 1.0)))
 
 
-def workforce_path(start: dt.date, n_months: int) -> tuple[float, ...]:
-    """Covered workforce relative to `start`, month by month from month 1, while DOL Form 5500
-    counts of active participants (eligible employees) cover it (geometric between plan-year
-    ends; empty for a start in 2025 or later): what the economy follows in a back-cast
-    (ODD §7.12) instead of its projected trend."""
-    if start >= T0:
-        return ()
-    points = _year_end("active_participants")
+def observed_path(points: dict[float, float], start: dt.date, n_months: int) -> tuple[float, ...]:
+    """An observed series relative to its level at `start`, at the end of each month from
+    month 1 while the observations cover it (geometric between them): what the economy
+    follows in a back-cast (ODD §7.12) instead of its assumptions."""
     last = max(points)
     t0 = years_of(start)
     base = interpolate(points, t0)
-    months = [m for m in range(1, n_months + 1) if t0 + m / 12 <= last]
-    return tuple(interpolate(points, t0 + m / 12) / base for m in months)
+    return tuple(interpolate(points, t0 + m / 12) / base for m in range(1, n_months + 1) if t0 + m / 12 <= last)
+
+
+def workforce_path(start: dt.date, n_months: int) -> tuple[float, ...]:
+    """Covered workforce relative to `start` (`observed_path`): DOL Form 5500 counts of active
+    participants (eligible employees) at plan-year ends; empty for a start in 2025 or later."""
+    return () if start >= T0 else observed_path(_year_end("active_participants"), start, n_months)
+
+
+def wage_path(start: dt.date, n_months: int) -> tuple[float, ...]:
+    """Nominal pay relative to `start` (`observed_path`): the SSA national average wage index,
+    an annual average placed at mid-year (to mid-2023); empty for a start in 2025 or later."""
+    if start >= T0:
+        return ()
+    return observed_path({y + 0.5: v for y, v in yearly("economy_history.csv", "average_wage_index_usd").items()},
+                         start, n_months)
+
+
+def price_path(start: dt.date, n_months: int) -> tuple[float, ...]:
+    """Consumer prices relative to `start` (`observed_path`): CPI-U annual averages at
+    mid-year and January 2025's index; empty for a start in 2025 or later."""
+    if start >= T0:
+        return ()
+    points = {y + 0.5: v for y, v in yearly("economy_history.csv", "cpi_u_annual_average").items() if y < 2025}
+    points[2025.0] = CPI_JANUARY_2025
+    return observed_path({t: v for t, v in points.items() if t <= 2025.0}, start, n_months)
 
 
 def historical_path(start: dt.date) -> MarketPath:
@@ -178,6 +198,9 @@ __all__ = [
     "check_start",
     "historical_config",
     "historical_path",
+    "observed_path",
+    "price_path",
+    "wage_path",
     "workforce_path",
     "price_level",
     "wage_level",

@@ -33,7 +33,7 @@ from . import fees
 from .assets import ALT_CLASS_INDEX, ALTERNATIVES, ASSET_CLASSES, DEFAULT_FUND_KINDS, HOLDING_ASSET
 from .config import RunConfig, SaverBehaviour
 from .economy import Economy, layoff_multiplier
-from .history import historical_config, price_level, workforce_path
+from .history import historical_config, price_level, price_path, wage_path, workforce_path
 from .market import Market
 from .market_paths import MarketPath
 from .plan_views import PlanViews
@@ -59,7 +59,7 @@ class MonthFlows:
     """Dollar flows of one month, national (weighted); the terms of the money identity."""
 
     contributions_usd: float = 0.0
-    match_usd: float = 0.0
+    employer_usd: float = 0.0
     rollovers_in_usd: float = 0.0
     returns_usd: float = 0.0
     fees_usd: float = 0.0
@@ -173,8 +173,11 @@ class Alt401kModel(SaverPhases, mesa.Model):
         # Reference engine (RunConfig.saver_engine): one Saver agent per row runs the saver
         # phases with the same rules and draws, writing its state back into `self.savers`.
         self.saver_agents = SaverAgents(self) if config.saver_engine == "agents" else None
+        observed = setting is None  # a designed world keeps the assumptions
         self.economy = Economy(config.economy, price_index=price_level(config.start),
-                               workforce_path=workforce_path(config.start, config.n_months) if setting is None else ())
+                               workforce_path=workforce_path(config.start, config.n_months) if observed else (),
+                               wage_path=wage_path(config.start, config.n_months) if observed else (),
+                               price_path=price_path(config.start, config.n_months) if observed else ())
         """Prices, wages, employment and plan counts (`model.economy`, ODD §7.12)."""
         self.grows = setting is None
         """Whether the workforce and plan count follow the economy (not in a designed world)."""

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 F64 = npt.NDArray[np.float64]
 FLOW_FIELDS = (
-    "contributions_usd", "match_usd", "rollovers_in_usd", "returns_usd", "fees_usd", "carry_usd",
+    "contributions_usd", "employer_usd", "rollovers_in_usd", "returns_usd", "fees_usd", "carry_usd",
     "hardship_usd", "cash_outs_usd", "rollovers_out_usd", "retirement_usd", "death_benefits_usd",
     "loan_offsets_usd", "loan_interest_usd", "new_loans_usd", "loan_repayments_usd", "gated_usd",
     "sleeve_over_target_usd", "illiquid_redemptions_usd",

@@ -154,11 +154,11 @@ class SaverPhases:
         pop, plans, f = self.savers, self.plans, self.flows
         if self.saver_agents is not None:
             employee, match, totals = self.saver_agents.balances(returns, fee_matrix, composition)
-            f.contributions_usd, f.match_usd = float(pop.weight @ employee), float(pop.weight @ match)
+            f.contributions_usd, f.employer_usd = float(pop.weight @ employee), float(pop.weight @ match)
         else:
             # Each saver's contributions are computed in the balance pass (`kernels.Payroll`).
             pay = kernels.Payroll(pop.salary_usd_annual, pop.deferral_rate, pop.is_participating, pop.is_contributing,
-                                  plans.match_rate, plans.match_cap)
+                                  plans.match_rate, plans.match_cap, plans.nonmatch_rate)
             alloc = pop.allocation
             if self.policy.account_cap < 1.0:
                 alloc = sv.cap_alternative_allocation(alloc, sv.alternative_share(pop.balance_usd), self.policy.account_cap)
@@ -171,7 +171,7 @@ class SaverPhases:
                 mb.carry_rate, mb.hurdle_annual, self._gate_monthly(), self.row_bounds, pop.style, pay=pay,
                 fee_monthly=self.plan_views.fee_monthly(), buffers=self._plan_buffers("balance", kernels.BALANCE_SUM_WIDTHS),
             )
-            f.contributions_usd, f.match_usd = totals.employee_usd, totals.match_usd
+            f.contributions_usd, f.employer_usd = totals.employee_usd, totals.employer_usd
         f.returns_usd = totals.gain_usd
         f.carry_usd = totals.carry_usd
         f.sleeve_over_target_usd = totals.stuck_usd

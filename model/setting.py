@@ -47,6 +47,8 @@ class PlanSpec(BaseModel):
     escalates: bool = False
     match_rate: Share = 0.5
     match_cap: Share = 0.06
+    nonmatch_rate: Share = 0.0
+    """Nonmatching employer contribution, share of pay, paid to every enrolled saver."""
     window: bool = False
     standalone: tuple[Literal["crypto", "private_equity", "private_credit", "infrastructure", "gold"], ...] = ()
     governance: Share = 0.5
@@ -131,6 +133,7 @@ def build_plans(setting: Setting) -> tuple[PlanTable, list[str]]:
         suits=np.zeros(n, dtype=np.int32),
         last_suit_month=np.full(n, -10_000, dtype=np.int32),
         consultant_bias=np.zeros(n),
+        nonmatch_rate=col(lambda p: p.nonmatch_rate),
     )
     return plans, [p.name for p in specs]
 

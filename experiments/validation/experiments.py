@@ -348,7 +348,8 @@ def market_t0(config: RunConfig, seed: np.random.SeedSequence, size: str) -> dic
 
 
 def flows(config: RunConfig, seed: np.random.SeedSequence, size: str) -> dict[str, float]:
-    """Five status-quo years from t0: employee and employer contributions, and benefits paid
+    """Five status-quo years from t0: employee and employer contributions (and the employer's
+    share of them), and benefits paid
     (hardship, cash-outs, rollovers out, retirement, death, loan offsets), each a year as a share
     of assets; loans outstanding over assets and the share of participants with a loan; the
     ratios DOL Form 5500 reports for 401(k)-type plans (ODD §7.12; in-sample targets)."""
@@ -358,7 +359,8 @@ def flows(config: RunConfig, seed: np.random.SeedSequence, size: str) -> dict[st
     t = model.recorder.series_table().to_pandas().iloc[1:]
     asset_years = t["assets_usd"].mean() * len(t) / 12
     return {
-        "contributions_share_of_assets": float((t["contributions_usd"] + t["match_usd"]).sum() / asset_years),
+        "contributions_share_of_assets": float((t["contributions_usd"] + t["employer_usd"]).sum() / asset_years),
+        "employer_share_of_contributions": float(t["employer_usd"].sum() / (t["contributions_usd"] + t["employer_usd"]).sum()),
         "benefits_share_of_assets": float(t[list(BENEFIT_FLOWS)].to_numpy().sum() / asset_years),
         "rollovers_in_share_of_assets": float(t["rollovers_in_usd"].sum() / asset_years),
         "loans_share_of_assets": float((t["loans_usd"] / t["assets_usd"]).mean()),
@@ -404,7 +406,7 @@ def backcast(config: RunConfig, seed: np.random.SeedSequence, size: str) -> dict
                             yearly("ici_401k_assets.csv", "assets_usd_year_end")),
         ("assets", "dol"): ({y: float(r["assets_usd"]) for y, r in year_end.items()},
                             yearly("dc_flows.csv", "assets_usd")),
-        ("contributions", "dol"): ({y: float((f["contributions_usd"] + f["match_usd"]).sum()) for y, f in in_year.items()},
+        ("contributions", "dol"): ({y: float((f["contributions_usd"] + f["employer_usd"]).sum()) for y, f in in_year.items()},
                                    {y: yearly("dc_flows.csv", "employer_contributions_usd")[y]
                                     + yearly("dc_flows.csv", "participant_contributions_usd")[y]
                                     for y in BACKCAST_YEARS}),

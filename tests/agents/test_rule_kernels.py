@@ -90,17 +90,19 @@ def _payroll_case(seed: int):
     match_rate, match_cap = rng.uniform(0.0, 1.0, n_plans), rng.choice([0.0, -0.0, 0.03, 0.06], n_plans)
     pop.deferral_rate[:] = rng.choice([0.0, -0.0, 0.03, 0.06, 0.1], n) * rng.choice([1.0, 1.0 + 1e-16], n)
     pop.is_participating[:], pop.is_contributing[:] = rng.random(n) < 0.8, rng.random(n) < 0.9
-    return pop, match_rate, match_cap
+    nonmatch = rng.choice([0.0, 0.0, 0.03], n_plans)
+    return pop, match_rate, match_cap, nonmatch
 
 
 def test_contribution_equals_the_numpy_rule_bit_for_bit() -> None:
     # The balance pass computes each saver's contributions with `_contribution`: the rule's
     # numbers to the last bit, signed zeros included.
-    pop, match_rate, match_cap = _payroll_case(9)
-    employee, match = sv.contributions_usd(pop, match_rate[pop.sponsor], match_cap[pop.sponsor])
+    pop, match_rate, match_cap, nonmatch = _payroll_case(9)
+    employee, match = sv.contributions_usd(pop, match_rate[pop.sponsor], match_cap[pop.sponsor], nonmatch[pop.sponsor])
     got = np.array([rule_kernels._contribution(pop.salary_usd_annual[i], pop.deferral_rate[i], pop.is_participating[i],
                                                pop.is_contributing[i], match_rate[pop.sponsor[i]],
-                                               match_cap[pop.sponsor[i]]) for i in range(pop.n)])
+                                               match_cap[pop.sponsor[i]], nonmatch[pop.sponsor[i]])
+                    for i in range(pop.n)])
     for x, y in zip(got.T, (employee, match), strict=True):
         np.testing.assert_array_equal(x, y)
         np.testing.assert_array_equal(np.signbit(x), np.signbit(y))
@@ -113,10 +115,10 @@ def test_balance_pass_computing_contributions_equals_reading_them() -> None:
     from alt401k.agents import kernels
     from alt401k.model.assets import HOLDING_ASSET, N_HOLDINGS
 
-    pop, match_rate, match_cap = _payroll_case(10)
+    pop, match_rate, match_cap, nonmatch = _payroll_case(10)
     rng = np.random.default_rng(10)
     n, n_plans = pop.n, match_rate.size
-    employee, match = sv.contributions_usd(pop, match_rate[pop.sponsor], match_cap[pop.sponsor])
+    employee, match = sv.contributions_usd(pop, match_rate[pop.sponsor], match_cap[pop.sponsor], nonmatch[pop.sponsor])
     balance = rng.lognormal(8.0, 2.0, (n, N_HOLDINGS)) * (rng.random((n, N_HOLDINGS)) < 0.6)
     balance[pop.style == sv.DEFAULTED, sv.N_DF :] = 0.0
     common = dict(weight=pop.weight, sponsor=pop.sponsor, n_plans=n_plans, allocation=pop.allocation,
@@ -127,15 +129,15 @@ def test_balance_pass_computing_contributions_equals_reading_them() -> None:
     ya, yb = np.ones(n), np.ones(n)
     ta = kernels.balance_month_rows(a, ya, amount=employee + match, **common)
     pay = kernels.Payroll(pop.salary_usd_annual, pop.deferral_rate, pop.is_participating, pop.is_contributing,
-                          match_rate, match_cap)
+                          match_rate, match_cap, nonmatch)
     tb = kernels.balance_month_rows(b, yb, amount=None, pay=pay, **common)
     np.testing.assert_array_equal(b, a)
     np.testing.assert_array_equal(yb, ya)
     np.testing.assert_array_equal(tb.fees_by_plan_holding, ta.fees_by_plan_holding)
     assert (tb.gain_usd, tb.carry_usd, tb.stuck_usd) == (ta.gain_usd, ta.carry_usd, ta.stuck_usd)
     assert tb.employee_usd == pytest.approx(float(pop.weight @ employee), rel=1e-12)
-    assert tb.match_usd == pytest.approx(float(pop.weight @ match), rel=1e-12)
-    assert tb.match_usd > 0 and ta.employee_usd == 0.0
+    assert tb.employer_usd == pytest.approx(float(pop.weight @ match), rel=1e-12)
+    assert tb.employer_usd > 0 and ta.employee_usd == 0.0
 
 
 @pytest.mark.parametrize(("disclosure", "crash_factor"), [(False, 1.0), (True, 0.6)])

@@ -66,9 +66,24 @@ def test_contributions_follow_the_match_formula() -> None:
         is_participating=np.array([True, True, False, True]),
         is_contributing=np.array([True, True, True, False]),
     )
-    employee, match = sv.contributions_usd(pop, np.full(4, 0.5), np.full(4, 0.06))
+    employee, match = sv.contributions_usd(pop, np.full(4, 0.5), np.full(4, 0.06), np.zeros(4))
     np.testing.assert_allclose(employee, [1000.0, 400.0, 0.0, 0.0])
     np.testing.assert_allclose(match, [300.0, 200.0, 0.0, 0.0])
+
+
+def test_nonmatching_contribution_goes_to_every_enrolled_saver() -> None:
+    # The same four savers in a plan that also pays 3% of pay to every enrolled saver: $300
+    # more for the two deferring and for the one enrolled who stopped deferring (nonelective
+    # money does not depend on deferring); nothing for the one not enrolled.
+    pop = population(
+        4,
+        deferral_rate=np.array([0.10, 0.04, 0.10, 0.10]),
+        is_participating=np.array([True, True, False, True]),
+        is_contributing=np.array([True, True, True, False]),
+    )
+    employee, employer = sv.contributions_usd(pop, np.full(4, 0.5), np.full(4, 0.06), np.full(4, 0.03))
+    np.testing.assert_allclose(employee, [1000.0, 400.0, 0.0, 0.0])
+    np.testing.assert_allclose(employer, [600.0, 500.0, 0.0, 300.0])
 
 
 def test_invest_splits_money_by_allocation_and_fund_mix() -> None:

@@ -114,7 +114,7 @@ def test_flows_match_form_5500_in_sample() -> None:
     model = run(5, n_savers=20_000, seed=20250807, n_sponsors=1200)  # the default sample's plans
     t = model.recorder.series_table().to_pandas().iloc[1:]
     assets = t["assets_usd"].mean() * len(t) / 12
-    contributions = (t["contributions_usd"] + t["match_usd"]).sum() / assets
+    contributions = (t["contributions_usd"] + t["employer_usd"]).sum() / assets
     out = ["hardship_usd", "cash_outs_usd", "rollovers_out_usd", "retirement_usd", "death_benefits_usd"]
     benefits = t[out].to_numpy().sum() / assets
     years = range(2019, 2024)

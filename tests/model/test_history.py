@@ -91,3 +91,26 @@ def test_a_back_cast_follows_the_realised_market() -> None:
     assert t["assets_usd"].iloc[-1] == pytest.approx(e19[2008], rel=0.10)
     assert t["cpi_index"].iloc[0] < 0.7  # 2008 prices in January-2025 dollars
     assert np.all(t["assets_usd2025"] > t["assets_usd"])
+
+
+def test_a_back_cast_pays_the_observed_wage_growth_and_prices() -> None:
+    # From January 2016 to January 2018: pay and the wage index follow the SSA average wage
+    # index, an annual average placed at mid-year (2015 $48,098.63, 2016 $48,642.15, 2017
+    # $50,321.89): January 2016 lies halfway between mid-2015 and mid-2016, January 2018
+    # halfway between mid-2017 and mid-2018, so the ratio is a ratio of geometric means.
+    # Prices follow the CPI-U annual averages likewise (2015 237.017, 2016 240.007, 2017
+    # 245.120, 2018 251.107). Not the assumed 3.6% and 2.4% a year.
+    start = dt.date(2016, 1, 1)
+    model = Alt401kModel(load_scenario("status-quo"), RunConfig(n_savers=2000, n_sponsors=100, years=2, start=start),
+                         market_path=historical_path(start))
+    model.run()
+    t = model.recorder.series_table().to_pandas()
+    awi = {int(r["year"]): float(r["average_wage_index_usd"]) for r in rows("economy_history.csv") if r["average_wage_index_usd"]}
+    cpi = {int(r["year"]): float(r["cpi_u_annual_average"]) for r in rows("economy_history.csv") if r["cpi_u_annual_average"]}
+    wage = np.sqrt(awi[2017] * awi[2018] / (awi[2015] * awi[2016]))
+    prices = np.sqrt(cpi[2017] * cpi[2018] / (cpi[2015] * cpi[2016]))
+    last = t.loc[t["date"] == "2018-01"].iloc[-1]
+    first = t.iloc[0]
+    assert last["wage_index"] / first["wage_index"] == pytest.approx(wage, rel=1e-9)
+    assert last["cpi_index"] / first["cpi_index"] == pytest.approx(prices, rel=1e-9)
+    assert abs(wage - 1.036**2) > 0.01  # the assumption would give a different answer

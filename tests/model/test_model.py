@@ -48,7 +48,7 @@ def test_money_identity_holds_every_month(scenario: str, seed: int) -> None:
         model.step()
         f = model.flows
         now = model.recorder.current["assets_usd"]
-        inflow = f.contributions_usd + f.match_usd + f.rollovers_in_usd + f.returns_usd + f.loan_interest_usd
+        inflow = f.contributions_usd + f.employer_usd + f.rollovers_in_usd + f.returns_usd + f.loan_interest_usd
         outflow = f.fees_usd + f.carry_usd + f.withdrawals_usd
         assert now - previous == pytest.approx(inflow - outflow, rel=0, abs=1e-9 * now), model.date
         assert model.savers.balance_usd.min() >= 0.0
@@ -85,7 +85,8 @@ def test_account_cap_binds_savers_purchases(monkeypatch: pytest.MonkeyPatch) -> 
         cap = model.policy.account_cap
         pay = kwargs.get("pay")
         if pay is not None:  # the pass computes the contributions: the rule's amounts
-            employee, match = sv.contributions_usd(model.savers, pay.match_rate[sponsor], pay.match_cap[sponsor])
+            employee, match = sv.contributions_usd(model.savers, pay.match_rate[sponsor], pay.match_cap[sponsor],
+                                                   pay.nonmatch[sponsor])
             amount = employee + match
         if cap < 1.0:
             at_cap = sv.alternative_share(balance) >= cap
