@@ -298,7 +298,8 @@ def hire_inplace(pop: SaverPopulation, rows: npt.NDArray[np.intp], plans: PlanTa
     k = rows.size
     s = cfg.saver
     sp = pop.sponsor[rows]
-    age = 22.0 + 23.0 * rng.random(k) ** 1.5
+    young = 22.0 + 23.0 * rng.random(k) ** 1.5
+    age = np.where(rng.random(k) < s.hire_stock_age_share, draw_ages(k, rng), young)
     auto = plans.auto_enroll[sp]
     opt_out = rng.random(k) < s.auto_enrol_optout_share
     pop.age_years[rows] = age

@@ -108,13 +108,13 @@ def run_targets(targets: list[Target], config: RunConfig | None = None, size: st
 
 
 def fmt(value: float, t: Target) -> str:
-    """A statistic in the unit of its target: %, months, USD, count or plain."""
+    """A statistic in the unit of its target: %, months or years, USD, count or plain."""
     if math.isinf(value):
         return "inf" if value > 0 else "-inf"
     s = t.statistic
     if s.endswith("_usd") or s in ("participants", "plans"):
         return f"{value / 1e12:.2f}T" if abs(value) >= 1e11 else f"{value / 1e6:.1f}M" if abs(value) >= 1e6 else f"{value:,.0f}"
-    if s.endswith("_months") or s.endswith("_t") or s.endswith("over_30_44") or s.endswith("monotone"):
+    if s.endswith("_months") or s.endswith("_years") or s.endswith("_t") or s.endswith("over_30_44") or s.endswith("monotone"):
         return f"{value:.2f}"
     return f"{100 * value:.1f}%"
 

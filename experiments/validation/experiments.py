@@ -369,6 +369,19 @@ def flows(config: RunConfig, seed: np.random.SeedSequence, size: str) -> dict[st
     }
 
 
+def ageing(config: RunConfig, seed: np.random.SeedSequence, size: str) -> dict[str, float]:
+    """Ten status-quo years from t0: the change of the participants' mean age (weighted), in
+    years. The labour force ages slowly (BLS: median age 41.9 in 2014, 42.4 projected for
+    2024); how old new hires are decides whether the model's participants do too (ODD §7.6,
+    entry; in-sample target for `saver.hire_stock_age_share`)."""
+    cfg = config.model_copy(update={"n_savers": 4 * SIZES[size]["national"], "n_sponsors": 1_200, "years": 10})
+    model = Alt401kModel(_scenario(), cfg, seed_sequence=seed)
+    pop = model.savers
+    before = float(np.average(pop.age_years, weights=pop.weight))
+    model.run()
+    return {"participant_age_drift_years": float(np.average(pop.age_years, weights=pop.weight)) - before}
+
+
 BENEFIT_FLOWS = ("hardship_usd", "cash_outs_usd", "rollovers_out_usd", "retirement_usd", "death_benefits_usd",
                  "loan_offsets_usd")
 """Outflows the model pays out of accounts that Form 5500 counts as benefits paid (ODD §7.12)."""
@@ -465,6 +478,7 @@ EXPERIMENTS: dict[str, Experiment] = {
     "market_t0": market_t0,
     "flows": flows,
     "backcast": backcast,
+    "ageing": ageing,
     "auto_enrollment": auto_enrollment,
     "auto_enrollment_2024": auto_enrollment_2024,
 }
