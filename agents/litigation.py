@@ -1,10 +1,14 @@
 """Litigation: what excess-fee and alternative-loss suits against plan sponsors look at,
-and the monthly hazard of a suit.
+the monthly hazard of a suit, and the suit's course through the courts.
 
 ODD §7.10 (litigation). The rules of each plan's exposure (its asset-weighted fee, its
 trailing losses on the alternatives it offers) and of the hazard, as whole-array numpy
 over the plans; `agents.plan_kernels.litigation_exposure` and
-`agents.kernels.plan_assets_and_fee` compute the same bits in compiled passes.
+`agents.kernels.plan_assets_and_fee` compute the same bits in compiled passes. Then the
+process: filing, the ruling on the motion to dismiss under the pleading standard in force
+(a policy lever moved by case law), settlement or a defence win, settlement dollars
+(Encore/Euclid Fiduciary, Chubb & Groom, Aon, Bloomberg Law; docs/calibration.md), kept as
+national expected counts (`CaseLoad`) and as each sampled plan's own suit (`PlanSuits`).
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ import numpy.typing as npt
 from ..model.assets import ALT_CLASS_INDEX
 
 if TYPE_CHECKING:
+    from scipy import sparse
+
     from ..model.config import LitigationBehaviour, SponsorBehaviour
     from ..model.policy import PolicyState
     from .sponsors import PlanTable
@@ -258,7 +264,8 @@ class PlanSuits:
         self.settlement_usd[new] = settlement[new]
 
 
-def recent_suit_share(last_suit_month: npt.NDArray[np.int32], month: int, window: int, peer_matrix: object) -> F64:
+def recent_suit_share(last_suit_month: npt.NDArray[np.int32], month: int, window: int,
+                      peer_matrix: sparse.csr_array) -> F64:
     """Share of each plan's industry peers (the row-normalised peer matrix, §4.8) sued in the
     past `window` months: the suits a sponsor sees in its own peer group (ODD §7.10)."""
     recent = (month - last_suit_month < window).astype(np.float64)
