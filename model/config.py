@@ -246,14 +246,52 @@ class SponsorBehaviour(_Frozen):
     n_consultants: int = Field(default=40, ge=1, le=10_000)
     n_recordkeepers: int = Field(default=27, ge=1, le=1_000)
     peer_degree: int = Field(default=6, ge=2, le=100)
-    lawsuit_hazard_annual_by_class: tuple[Share, Share, Share, Share] = (1e-5, 6e-5, 1e-3, 0.026)
-    """Excess-fee suit hazard by plan size, giving ~55 suits a year (Encore/Euclid 2024)."""
+    lawsuit_hazard_annual_by_class: tuple[Share, Share, Share, Share] = (1.1e-6, 4.7e-5, 1.38e-3, 0.0259)
+    """Excess-fee suit hazard a plan a year by size class (ODD §7.10): ~55 suits a year
+    (Encore/Euclid Fiduciary: 463 in 2016-2023, "the approximate 55-per year average"), 57%
+    of them against plans of 10,000+ participants (about the $1B "jumbo" line: 46% of sued
+    plans were under $1B in 2019-21, Chubb/Groom 2021; almost 40% since 2020, Aon 2024),
+    35% / 7% / 1% against the three smaller classes (assumption: suits reach plans under
+    $250M-$500M, Encore 2024, and rarely plans of <100 participants), each divided by the
+    class's plan count at t0 (Form 5500, `InitialState`)."""
     lawsuit_fee_elasticity: NonNegative = 150.0
     """Hazard rises by this factor times the fee premium over 0.4%/yr."""
     lawsuit_loss_elasticity: NonNegative = 5.0
     """Hazard rises by this factor times a trailing-year loss of the alternative options."""
     safe_harbor_shield: Share = 0.8
     """Share of the alternative-related hazard removed by a full safe harbor."""
+
+
+class LitigationBehaviour(_Frozen):
+    """How an excess-fee suit proceeds once filed (ODD §7.10): motion to dismiss, then
+    settlement or a defence win; how large settlements are; what peers watch. The shares
+    dismissed on the motion are policy levers (case law, `litigation.dismissal.*`)."""
+
+    ruling_months_mean: Positive = 12.0
+    """Mean months from filing to the ruling on the motion to dismiss (a constant monthly
+    chance 1/mean; assumption: briefing takes most of a year; four of eleven BlackRock
+    LifePath suits were dismissed within a year of filing, Euclid Fiduciary 2023 mid-year)."""
+    resolution_months_mean: Positive = 18.0
+    """Mean months from surviving the motion to settlement or judgment (assumption, set so
+    that ~83% of surviving suits are resolved within four years of filing: Encore 2024, 90%
+    of the cases filed in 2020 had settled by the end of 2024)."""
+    settle_share_after_ruling: Share = 0.95
+    """Share of suits surviving the motion that settle rather than end in a defence win at
+    summary judgment or trial (Aon 2024: defendants who lose the motion 'will likely
+    settle'; Encore 2023: 42 settlements against at least five trials)."""
+    settlement_ref_usd: Positive = 1.5e6
+    """Settlement paid by a plan of `settlement_ref_assets_usd` (Bloomberg Law 2022, via
+    401k Specialist: most settlements since 2020 between $0.5M and $4M; their geometric
+    middle, rounded). Nominal dollars of the filing month."""
+    settlement_ref_assets_usd: Positive = 5e8
+    """Plan assets at which a settlement is `settlement_ref_usd` (assumption: the typical
+    defendant since 2020 is a plan near the $1B jumbo line or below it, Chubb/Groom 2021)."""
+    settlement_elasticity: Annotated[float, Field(ge=0.0, le=1.5, allow_inf_nan=False)] = 0.66
+    """Settlement rises with plan assets as (assets / reference)^elasticity (assumption:
+    from $1.5M at $500M to ~$22M at $30B, the "tens of millions" of the largest
+    settlements, Groom/Chubb 2021; Aon 2024: >55 of >130 settlements were $10M or more)."""
+    peer_window_months: int = Field(default=24, ge=1, le=120)
+    """Months a suit stays news to peers (the 24 months `weight_recent_suits` reads)."""
 
 
 class ManagerBehaviour(_Frozen):
@@ -366,6 +404,7 @@ class RunConfig(_Frozen):
     reference that must give the same results, tests/agents/test_saver_agent.py)."""
     saver: SaverBehaviour = SaverBehaviour()
     sponsor: SponsorBehaviour = SponsorBehaviour()
+    litigation: LitigationBehaviour = LitigationBehaviour()
     manager: ManagerBehaviour = ManagerBehaviour()
     market: MarketParams = MarketParams()
     economy: EconomyParams = EconomyParams()

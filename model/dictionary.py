@@ -183,6 +183,19 @@ SERIES: tuple[Column, ...] = (
     Column("lawsuits", "lawsuits", FLOW, "", f"expected excess-fee lawsuits filed this month, {NATIONAL}"),
     Column("lawsuits_against_adopters", "lawsuits", FLOW, "", "of which against plans offering alternatives"),
     _usd("net_flow_usd__{alt}", FLOW, "net money moved into the class (purchases less sales and outflows)"),
+    Column("lawsuits_over_alternatives", "lawsuits", FLOW, "", "of the lawsuits filed, those over the plan's "
+           "alternative investments (the part of the hazard their losses add)"),
+    Column("lawsuits_participants", "persons", FLOW, "", "participants of the plans sued this month"),
+    Column("lawsuits_dismissed", "lawsuits", FLOW, "", "lawsuits dismissed with prejudice on the motion to "
+           "dismiss this month (the pleading standard in force, `litigation.dismissal.*`)"),
+    Column("lawsuits_defence_wins", "lawsuits", FLOW, "", "lawsuits that survived the motion and were won by "
+           "the defence at summary judgment or trial this month"),
+    Column("lawsuits_settled", "lawsuits", FLOW, "", "lawsuits settled this month"),
+    _usd("settlements_usd", FLOW, "settlements paid this month by the sued sponsors and their fiduciary insurers "
+         "to the classes (sized on the plan's assets at filing); not taken from accounts"),
+    Column("settlements_participants", "persons", FLOW, "", "participants of the plans whose suits settled this month"),
+    Column("lawsuits_pending", "lawsuits", STOCK, "", "lawsuits filed and not yet dismissed, won or settled"),
+    Column("lawsuits__{size}", "lawsuits", FLOW, "", "expected lawsuits filed this month against plans of the size class"),
 )
 """series.parquet: one row per month (t0 first), national series."""
 

@@ -223,6 +223,28 @@ def _other_levers() -> list[Lever]:
             warn=(0.0, 3.0),
         ),
         Lever(
+            "litigation.dismissal.fees",
+            "Share of excess-fee and prohibited-transaction suits dismissed with prejudice "
+            "on the motion to dismiss; the others go on to settlement or judgment.",
+            "fraction",
+            "float",
+            0.17,
+            "Euclid Fiduciary 2023 mid-year review: 8 of 46 rulings dismissed with prejudice "
+            "(sponsors won ~30% of motions, most without prejudice and refiled)",
+            valid=(0.0, 1.0),
+        ),
+        Lever(
+            "litigation.dismissal.alternatives",
+            "Share of suits over a plan's alternative investments (their losses against a "
+            "benchmark) dismissed with prejudice on the motion to dismiss.",
+            "fraction",
+            "float",
+            0.17,
+            "model assumption: no pleading standard of its own before 2025, so the fee "
+            "suits' share (Euclid Fiduciary 2023 mid-year)",
+            valid=(0.0, 1.0),
+        ),
+        Lever(
             "fee_cap.annual",
             "Maximum total annual expense ratio of any alternative-bearing option; "
             "inf means no cap.",

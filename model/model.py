@@ -9,7 +9,7 @@ managers are Mesa agents registered with the model.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import mesa
@@ -18,7 +18,19 @@ import numpy.typing as npt
 
 from ..agents import kernels, observation, plan_kernels, rule_kernels
 from ..agents import savers as sv
-from ..agents.litigation import monthly_hazard
+from ..agents.litigation import (
+    ALT_CLAIM,
+    FEE_CLAIM,
+    SUIT_UNIFORMS,
+    CaseLoad,
+    Outcomes,
+    PlanSuits,
+    alternative_claim_share,
+    lawsuit_hazard_annual,
+    monthly_hazard,
+    recent_suit_share,
+    settlement_usd,
+)
 from ..agents.managers import AssetManager, ProductBook, create_managers, fit_fee_cap
 from ..agents.saver_agent import SaverAgents
 from ..agents.sponsors import (
@@ -41,17 +53,30 @@ from .policy import PolicyState, Scenario
 from .population import draw_deaths, initial_population, weighted_median
 from .saver_phases import EQUITY, PE_COLUMNS, ROW_BLOCK, SaverPhases
 from .setting import Setting, build_plans, build_savers
+from .strata import SIZE_CLASSES
 from .threads import single_thread_blas
 
 __all__ = ["PE_COLUMNS", "Alt401kModel", "MonthFlows", "weighted_median_balance"]
 
 F64 = npt.NDArray[np.float64]
-N_STREAMS = 9
+N_STREAMS = 10
 """Independent random streams spawned from the run's SeedSequence, in this order:
 market, saver events, hires, initial state, sponsors, model (Mesa's own rng), deaths,
-default-fund kinds, loans.
+default-fund kinds, loans, litigation.
 (A SeedSequence's children depend on their index only, so adding the last one changed
 none of the others.)"""
+
+
+@dataclass
+class LitigationMonth:
+    """A month's suits, national expected counts (ODD §7.10): filings by kind of claim and
+    the participants of the sued plans, and the month's resolutions (`Outcomes`)."""
+
+    filed_fees: float = 0.0
+    filed_alternatives: float = 0.0
+    filed_participants: float = 0.0
+    outcomes: Outcomes = field(default_factory=Outcomes)
+    pending: float = 0.0
 
 
 @dataclass
@@ -129,6 +154,7 @@ class Alt401kModel(SaverPhases, mesa.Model):
         self.death_rng = np.random.default_rng(streams[6])
         self.kind_rng = np.random.default_rng(streams[7])
         self.loan_rng = np.random.default_rng(streams[8])
+        self.litigation_rng = np.random.default_rng(streams[9])
         init_rng = np.random.default_rng(streams[3])
         self.policy: PolicyState = scenario.state_at(config.start)
         self.book = ProductBook()
@@ -190,6 +216,16 @@ class Alt401kModel(SaverPhases, mesa.Model):
         self.true_history = np.zeros((0, len(ASSET_CLASSES)))
         self.suits_history: list[float] = []
         self.suits_against_adopters: list[float] = []
+        self.case_load = CaseLoad()
+        """The nation's pending suits, expected counts by stage (ODD §7.10)."""
+        self.plan_suits = PlanSuits.empty(self.plans.n)
+        """Each sampled plan's pending suit and record, from its own draws (ODD §7.10)."""
+        self.litigation_month = LitigationMonth()
+        """This month's filings and resolutions, national (ODD §7.10)."""
+        self.suits_by_class: list[F64] = []
+        """Expected filings a month by plan-size class, national."""
+        self.peer_suit_share = np.zeros(self.plans.n)
+        """Share of each plan's industry peers sued in the past `peer_window_months` (§7.10)."""
         self.last_net_flow = np.zeros(len(ASSET_CLASSES))
         self.last_returns = None
         self.flows = MonthFlows()
@@ -413,7 +449,7 @@ class Alt401kModel(SaverPhases, mesa.Model):
             peer_share=peer,
             consultant_share=cons,
             recordkeeper_share=keepers,
-            recent_suits=float(np.sum(self.suits_against_adopters[-24:])),
+            recent_suits=float(np.sum(self.suits_against_adopters[-self.config.litigation.peer_window_months:])),
             alt_tdf_available=available,
             alt_tdf_product=alt_tdf,
             plain_tdf_product=plain,
@@ -484,26 +520,61 @@ class Alt401kModel(SaverPhases, mesa.Model):
         return self.last_returns.crypto_drawdown if self.last_returns is not None else 0.0
 
     def _litigation(self, fee_matrix: F64, held: F64) -> None:
-        """Lawsuits this month (ODD §7.10): each plan's hazard from its fees and its
-        alternatives' losses; the draws decide which sampled plans are sued. `held`: each
-        plan's dollars by holding at the end of the month, (n_plans, N_HOLDINGS)."""
-        plans = self.plans
+        """Lawsuits this month (ODD §7.10): the courts move the pending suits on, then each
+        plan is sued with its hazard (from its fees and its alternatives' losses).
+
+        Two books, as for every count the model reports: the nation's suits are expected
+        counts (`CaseLoad`: sum of weight x hazard, moved through the stages by their
+        shares), since one sued sampled plan stands for up to thousands of real ones; each
+        sampled plan's own suit (`PlanSuits`, `plans.suits`, `last_suit_month`) follows its
+        draws from the litigation stream. `held`: each plan's dollars by holding at the end
+        of the month, (n_plans, N_HOLDINGS).
+        """
+        plans, lb = self.plans, self.config.litigation
         assets, plan_fee = kernels.plan_assets_and_fee(held, fee_matrix)
         trailing = np.prod(1.0 + self.returns_history[-12:], axis=0) - 1.0
         offers, annual = plan_kernels.litigation_exposure(
             plans, self.plain_tdf_products(), self.plan_views.sleeve(), trailing, plan_fee, self.policy, self.config.sponsor
         )
+        fee_only = lawsuit_hazard_annual(plans, plan_fee, np.zeros(plans.n), np.zeros(plans.n, dtype=bool),
+                                         self.policy, self.config.sponsor)
+        alt_share = alternative_claim_share(annual, fee_only)
         p = monthly_hazard(annual)
-        sued = self.sponsor_rng.random(plans.n) < p
+        settlement = settlement_usd(assets / np.maximum(plans.weight, 1e-12), lb)
+        expected = plans.weight * p
+        heads = self.plan_weight * p
+        filed = np.zeros((2, 3))
+        for kind, share in ((FEE_CLAIM, 1.0 - alt_share), (ALT_CLAIM, alt_share)):
+            filed[kind] = (expected * share).sum(), (heads * share).sum(), (expected * share) @ settlement
+        if not self.suits_history:  # the first month: the courts' case load of the years before
+            self.case_load = CaseLoad.steady_state(filed, self.policy, lb)
+        outcomes = self.case_load.advance(self.policy, lb)
+        self.case_load.file(filed)
+        u = self.litigation_rng.random((plans.n, SUIT_UNIFORMS))
+        self.plan_suits.advance(u[:, 2], u[:, 3], self.policy, lb)
+        sued = u[:, 0] < p
         plans.suits[sued] += 1
         plans.last_suit_month[sued] = self.month
-        # National counts are the expected number of suits (sum of weight x hazard), not the
-        # weighted draws: one sued sampled micro plan stands for thousands of real ones, so
-        # the draws' national total would be needlessly noisy. The draws act on the sampled
-        # plans themselves (their own suit history).
-        self.suits_history.append(float(plans.weight @ p))
-        self.suits_against_adopters.append(float(plans.weight[offers] @ p[offers]))
+        self.plan_suits.file(sued, u[:, 1], alt_share, settlement)
+        self.suits_history.append(float(expected.sum()))
+        self.suits_against_adopters.append(float(expected[offers].sum()))
+        self.suits_by_class.append(np.bincount(plans.size_class, weights=expected, minlength=len(SIZE_CLASSES)))
+        self.suits_by_class = self.suits_by_class[-lb.peer_window_months:]
+        self.peer_suit_share = recent_suit_share(plans.last_suit_month, self.month + 1, lb.peer_window_months,
+                                                 self.peer_matrix)
+        self.litigation_month = LitigationMonth(
+            filed_fees=float(filed[FEE_CLAIM, 0]), filed_alternatives=float(filed[ALT_CLAIM, 0]),
+            filed_participants=float(filed[:, 1].sum()), outcomes=outcomes, pending=self.case_load.pending,
+        )
         self.plan_assets_usd = assets
+
+    @property
+    def class_recent_suits(self) -> F64:
+        """Expected national filings by plan-size class over the past `peer_window_months`:
+        the suits a sponsor reads of in its own size class (ODD §7.10)."""
+        if not self.suits_by_class:
+            return np.zeros(len(SIZE_CLASSES))
+        return np.sum(self.suits_by_class, axis=0)
 
     def _year_end(self) -> None:
         """December: close each saver's investment year; escalate auto-enrolled deferrals

@@ -50,6 +50,10 @@ class PolicyState:
     enhanced_disclosure: bool
     auto_enrollment_boost: float
     qdia: str
+    dismissal_fee_claims: float
+    """Share of fee suits dismissed on the motion (`litigation.dismissal.fees`)."""
+    dismissal_alternative_claims: float
+    """Share of suits over alternatives dismissed on the motion (`litigation.dismissal.alternatives`)."""
 
     @classmethod
     def from_values(cls, values: Mapping[str, LeverValue]) -> PolicyState:
@@ -72,6 +76,8 @@ class PolicyState:
             enhanced_disclosure=values["disclosure.enhanced"],
             auto_enrollment_boost=values["auto_enrollment.adoption_boost"],
             qdia=values["qdia.designation"],
+            dismissal_fee_claims=values["litigation.dismissal.fees"],
+            dismissal_alternative_claims=values["litigation.dismissal.alternatives"],
         )
 
     @classmethod

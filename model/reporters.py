@@ -186,10 +186,33 @@ def flow_record(model: Alt401kModel) -> dict[str, float]:
     return rec
 
 
+def litigation_record(model: Alt401kModel) -> dict[str, float]:
+    """This month's suits, national expected counts (ODD §7.10): filings by kind of claim
+    and plan size, the participants of the sued plans, motions decided, settlements and
+    their dollars (paid by sponsors and their insurers, not out of accounts), suits pending."""
+    m = model.litigation_month
+    out = m.outcomes
+    rec = {
+        "lawsuits_over_alternatives": m.filed_alternatives,
+        "lawsuits_participants": m.filed_participants,
+        "lawsuits_dismissed": out.dismissed,
+        "lawsuits_defence_wins": out.defence_wins,
+        "lawsuits_settled": out.settled,
+        "settlements_usd": out.settlements_usd,
+        "settlements_participants": out.settled_participants,
+        "lawsuits_pending": m.pending,
+    }
+    by_class = model.suits_by_class[-1] if model.suits_by_class else np.zeros(len(SIZE_CLASSES))
+    for c, name in enumerate(SIZE_CLASSES):
+        rec[f"lawsuits__{name}"] = float(by_class[c])
+    return rec
+
+
 def month_record(model: Alt401kModel) -> dict[str, float]:
     """Everything observed at the end of the current month, one flat dict."""
     rec: dict[str, float] = {"month": float(model.month)}
-    for part in (assets_record, sponsor_record, saver_record, market_record, economy_record, flow_record):
+    for part in (assets_record, sponsor_record, saver_record, market_record, economy_record, flow_record,
+                 litigation_record):
         rec.update(part(model))
     return rec
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import warnings
@@ -64,10 +65,17 @@ def test_list_scenarios_lists_every_bundled_file_with_a_description() -> None:
     assert all(desc.strip() for _, desc in listed)
 
 
-def test_status_quo_is_the_baseline_forever() -> None:
+def test_status_quo_is_the_baseline_forever_but_for_the_2025_case_law() -> None:
+    # Courts are not the regulator: the status quo keeps every DOL lever at its end-2024
+    # value and carries only the two 2025 pleading rulings (which eo-14330 inherits).
     scenario = load_scenario("status-quo")
-    assert scenario.changes == ()
-    assert scenario.state_at(dt.date(2040, 1, 1)) == PolicyState.baseline()
+    assert {c.lever for c in scenario.changes} == {"litigation.dismissal.fees", "litigation.dismissal.alternatives"}
+    assert {c.effective for c in scenario.changes} == {dt.date(2025, 4, 17), dt.date(2025, 5, 22)}
+    later = scenario.state_at(dt.date(2040, 1, 1))
+    baseline = PolicyState.baseline()
+    assert dataclasses.replace(later, dismissal_fee_claims=baseline.dismissal_fee_claims,
+                               dismissal_alternative_claims=baseline.dismissal_alternative_claims) == baseline
+    assert scenario.state_at(dt.date(2025, 4, 1)) == baseline
 
 
 def test_baseline_matches_end_2024_guidance() -> None:
@@ -125,7 +133,7 @@ def test_hist_ppa_qdia_boundary() -> None:
 def test_based_on_merges_base_changes_and_drop_removes_safe_harbor() -> None:
     eo = load_scenario("eo-14330")
     no_sh = load_scenario("eo-no-safe-harbor")
-    assert no_sh.based_on == ("eo-14330",)
+    assert no_sh.based_on == ("status-quo", "eo-14330")  # the whole chain, base first
     assert {c.lever for c in eo.changes} - {c.lever for c in no_sh.changes} == {
         "safe_harbor.strength"
     }
@@ -315,7 +323,7 @@ def test_every_lever_has_description_unit_and_source() -> None:
         assert lever.name == name
         assert lever.description and lever.unit and lever.source
         assert lever.check(lever.baseline) == lever.baseline
-    assert len(levers.LEVERS) == 5 + 15 + 5 + 2 + 8
+    assert len(levers.LEVERS) == 5 + 15 + 5 + 2 + 10
 
 
 # ----------------------------------------------------------------------------- properties
