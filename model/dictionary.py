@@ -194,7 +194,7 @@ SERIES: tuple[Column, ...] = (
     _usd("gated_stock_savers_usd", STOCK, "savers' standalone or window positions in gated vehicles that "
          "left their menu and that the gate has not yet let out"),
     _usd("gated_stock_default_funds_usd", STOCK, "default funds' private-market sleeves above their target "
-         "weight (the fund's mix at month end), waiting for the gate to sell them down"),
+         "weight (the plan's sleeve) at month end, waiting for the gate to sell them down"),
     Column("gated_months_to_liquidate", "months", STATE, "", "months the gate needs to let gated_stock_usd "
            "out at this month's pace (the gate's monthly share of the whole positions the stock sits in); "
            "0 with nothing gated, NaN with a closed gate; a lower bound, as the pace falls with the positions"),

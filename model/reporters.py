@@ -205,12 +205,14 @@ def sleeve_excess(model: Alt401kModel) -> tuple[F64, F64, F64]:
 
     Over the savers whose default fund holds sleeve money, weighted: each vintage's
     (`model.strata.vintage`) default-fund assets, the dollars by which sleeves exceed their
-    target weight (`max(sleeve - target, 0)`, the target being the fund's mix now,
-    `composition`), and the value of the sleeves that exceed it. Block by block over the
-    rows, numpy only (ODD §7.11, denominator effect)."""
+    target weight (`max(sleeve - target, 0)`; the target weight is the plan's sleeve, which
+    the fund's mix holds whatever the glide path, `agents.fund_mix`), and the value of the
+    sleeves that exceed it. Block by block over the rows, numpy only (ODD §7.11,
+    denominator effect)."""
     pop, k = model.savers, len(VINTAGES)
     fund, excess, over_value = np.zeros(k), np.zeros(k), np.zeros(k)
     year = model.date.year
+    target_share = model.plan_views.sleeve()[:, sv.DF_ILLIQUID].sum(axis=1)
     for lo in range(0, pop.n, LIQUIDITY_BLOCK):
         hi = min(lo + LIQUIDITY_BLOCK, pop.n)
         sleeve = pop.balance_usd[lo:hi, sv.DF_ILLIQUID].sum(axis=1)
@@ -219,7 +221,7 @@ def sleeve_excess(model: Alt401kModel) -> tuple[F64, F64, F64]:
             continue
         held = sleeve[rows - lo]
         total = pop.balance_usd[rows, : sv.N_DF].sum(axis=1)
-        target = total * model.composition(rows)[:, sv.DF_ILLIQUID].sum(axis=1)
+        target = total * target_share[pop.sponsor[rows]]
         above = np.maximum(held - target, 0.0)
         w, v = pop.weight[rows], vintage(pop.age_years[rows], year)
         fund += np.bincount(v, weights=w * total, minlength=k)
