@@ -263,7 +263,8 @@ STRESS_MEASURES: dict[str, tuple[str, float, str]] = {
     "assets_usd__alternatives": ("alternative_assets_usd_bn", 1 / USD_BN, "Assets in alternatives (USD bn)"),
     "mean_balance_usd": ("mean_balance_usd_thousand", 1e-3, "Mean account balance (USD thousand)"),
     "share_near_retirees_worst_year_loss_gt20": ("near_retirees_worst_year_loss_gt20_share", 1.0,
-                                                 "Near-retirees (55-64) with a worst year < -20%\n(share, reported NAVs)"),
+                                                 "Near-retirees (55-64) with a worst year < -20% (share)"),
+    "share_near_retirees_worst_year_loss_gt20_economic": ("near_retirees_worst_year_loss_gt20_share_economic", 1.0, ""),
     "drawdown_reported": ("assets_drawdown_reported", 1.0, "Fall of 401(k) assets from their peak (share)"),
     "drawdown_economic": ("assets_drawdown_economic", 1.0, ""),
     "gated_stock_usd": ("gated_stock_usd_bn", 1 / USD_BN, "Positions waiting behind gates,\nmonth-end stock (USD bn)"),
@@ -301,22 +302,26 @@ def stress_test(sweeps: Sweeps, caption: str) -> PlotResult:
             panels.append([(name, title)])
         else:
             panels[-1].append((name, title))
-    styles = {s: ls for s, ls in zip(dict.fromkeys(data["scenario"]), ("--", "-"), strict=False)}
+    scenarios = list(dict.fromkeys(data["scenario"]))
+    styles = {s: ls for s, ls in zip(scenarios, ("--", "-"), strict=False)}
+    economic_styles = {s: ls for s, ls in zip(scenarios, ("-.", ":"), strict=False)}
     for ax, panel in zip(axes.flat, panels, strict=True):
         for measure, _ in panel:
             economic = measure.endswith("_economic")
             for i, path in enumerate(dict.fromkeys(data["market_path"])):
                 for scen, ls in styles.items():
                     d = data[(data["measure"] == measure) & (data["market_path"] == path) & (data["scenario"] == scen)]
-                    ax.plot(d["year"], d["value_mean"], color=plotstyle.CYCLE[i], ls=":" if economic else ls,
+                    ax.plot(d["year"], d["value_mean"], color=plotstyle.CYCLE[i],
+                            ls=economic_styles[scen] if economic else ls,
                             lw=2.2 if economic else 1.5, label=f"{path}, {scen}" + (" (economic)" if economic else ""))
         for start in starts:
             ax.axvline(start, color="#777777", lw=1, ls=":")
         ax.set(title=panel[0][1], xlabel="year")
         plotstyle.year_axis(ax)
     axes.flat[0].legend(loc="upper left", fontsize=7)
-    axes.flat[3].text(0.02, 0.04, "lines: reported NAV; thick dotted: economic value", transform=axes.flat[3].transAxes,
-                      fontsize=8)
+    note = "thick: economic values, " + ", ".join(f"{economic_styles[s]} {s}" for s in scenarios)
+    for ax in axes.flat[2:4]:
+        ax.text(0.02, 0.93, note, transform=ax.transAxes, fontsize=8)
     fig.suptitle("Stress test: stylised 2008-like equity crash and crypto winter")
     fig.subplots_adjust(hspace=0.45, bottom=0.12)
     plotstyle.caption(fig, caption + " Lines: mean over replications (same draws in every path outside the imposed "
