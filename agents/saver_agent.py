@@ -159,6 +159,8 @@ class Saver(mesa.Agent):
         self.row = row
         self.gate_used = False
         """This month's gated sales were already made when the menu changed."""
+        self.menu_gated = 0.0
+        """USD the gate refused this month when the menu changed (counted once a month)."""
 
     # ------------------------------------------------------------------ state
 
@@ -665,7 +667,7 @@ class _ReviewMonth:
             1.0 - s.crash_interest_drop if model._crypto_drawdown() < -0.6 else 1.0
         )
         self.account_cap = model.policy.account_cap
-        self.gate_monthly = model._gate_monthly()
+        self.gate_monthly = model.gate_monthly()
         self.auto_enroll = model.plans.auto_enroll.tolist()
         self.menus = _Menus(model)
         self.composition = composition.tolist()
@@ -747,7 +749,7 @@ class SaverAgents:
         holding_return = returns.reported[HOLDING_ASSET].tolist()
         fee_rows, comp = fee_matrix.tolist(), composition.tolist()
         match_rate, match_cap, nonmatch = plans.match_rate.tolist(), plans.match_cap.tolist(), plans.nonmatch_rate.tolist()
-        cap, gate = model.policy.account_cap, model._gate_monthly()
+        cap, gate = model.policy.account_cap, model.gate_monthly()
         totals = _BalanceTotals(plans.n)
         employee, match = [], []
         for a in self.agents:
@@ -779,16 +781,18 @@ class SaverAgents:
     def enforce_menu(self, composition: np.ndarray) -> None:
         """Every saver checks its menu; off-menu money is mapped to the default fund, gated."""
         model = self.model
-        gate, comp, menus = model._gate_monthly(), composition.tolist(), _Menus(model)
+        gate, comp, menus = model.gate_monthly(), composition.tolist(), _Menus(model)
         traded, gated = [], []
         for a in self.agents:
-            a.gate_used = False
+            a.gate_used, a.menu_gated = False, 0.0
             g = a.enforce_menu(a.visible_options(menus), comp[a.row], gate)
             if g is not None:
                 traded.append(a)
                 gated.append(g)
+                a.menu_gated = g
         if traded:
-            model.flows.gated_usd += self._weighted(traded, gated)
+            model.flows.gated_refused_usd += self._weighted(traded, gated)
+        model.gate_queue = np.array([a.row for a, g in zip(traded, gated, strict=True) if g > 0], dtype=np.intp)
         self.write_back(("balance_usd", "allocation"))
 
     def reviews(self, returns: Any, composition: np.ndarray) -> None:
@@ -803,9 +807,10 @@ class SaverAgents:
             g = a.review(u[a.row], u_alt[a.row], ctx)
             if g is not None:
                 traded.append(a)
-                gated.append(g)
+                # What the menu change's sale already refused this month is refused once.
+                gated.append(max(g - a.menu_gated, 0.0) if a.gate_used else g)
         if traded:
-            model.flows.gated_usd += self._weighted(traded, gated)
+            model.flows.gated_refused_usd += self._weighted(traded, gated)
         self.write_back(
             (
                 "balance_usd",

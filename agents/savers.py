@@ -123,12 +123,17 @@ class SaverPopulation:
     """Outstanding principal of the saver's plan loan, USD (0: none; ODD §7.6, loans)."""
     loan_payment_usd: F64 | None = None
     """The loan's level monthly payment, USD."""
+    worst_year_return_economic: F64 | None = None
+    """Worst calendar-year return at economic rather than reported values (ODD §7.11;
+    `economic_year_end_inplace`); 0 until a year closes."""
 
     def __post_init__(self) -> None:
         if self.loan_usd is None:
             self.loan_usd = np.zeros(self.weight.shape[0])
         if self.loan_payment_usd is None:
             self.loan_payment_usd = np.zeros(self.weight.shape[0])
+        if self.worst_year_return_economic is None:
+            self.worst_year_return_economic = np.zeros(self.weight.shape[0])
 
     @property
     def n(self) -> int:
@@ -679,6 +684,29 @@ def year_end_inplace(pop: SaverPopulation, plan_escalates: B, escalation_cap: fl
     esc = pop.is_auto_enrolled & plan_escalates[pop.sponsor] & pop.is_participating
     rate = pop.deferral_rate[esc]
     pop.deferral_rate[esc] = np.where(rate < escalation_cap, np.minimum(rate + 0.01, escalation_cap), rate)
+
+
+def economic_year_end_inplace(pop: SaverPopulation, ratio_start: F64, ratio_end: F64, block: int = 65_536) -> None:
+    """December, before `year_end_inplace` closes the year: each saver's year return at
+    economic values updates its worst economic year (ODD §7.11).
+
+    `ratio_start` and `ratio_end` are each holding column's economic-to-reported value
+    ratio (its class's price_index / reported_index) when the year began and now. The
+    account's reported growth over the year (`year_growth`) is re-marked to economic values
+    at both ends with the account's mix now: growth x q_end / q_start, q = sum_j b_j ratio_j
+    / sum_j b_j. Exact for an account whose mix by class is the same at both ends (it then
+    holds the same units); otherwise an approximation. An empty account's ratio is 1.
+    Block by block over the rows (bounded temporaries)."""
+    for lo in range(0, pop.n, block):
+        hi = min(lo + block, pop.n)
+        bal = pop.balance_usd[lo:hi]
+        total = bal.sum(axis=1)
+        held = total > 0
+        safe = np.where(held, total, 1.0)
+        q_end = np.where(held, (bal @ ratio_end) / safe, 1.0)
+        q_start = np.where(held, (bal @ ratio_start) / safe, 1.0)
+        economic = pop.year_growth[lo:hi] * q_end / q_start - 1.0
+        np.minimum(pop.worst_year_return_economic[lo:hi], economic, out=pop.worst_year_return_economic[lo:hi])
 
 
 def cash_out_prob(balance_usd: F64, scale: float) -> F64:

@@ -34,8 +34,8 @@ import pandas as pd
 
 from ..model.assets import ALT_CHANNELS, ALTERNATIVES
 from ..model.errors import InputError
-from ..model.strata import SIZE_CLASSES
-from . import metrics
+from ..model.strata import SIZE_CLASSES, VINTAGES
+from . import adequacy, metrics, valuation
 
 USD_BN = 1e9
 MILESTONES = ("2030-01", "2035-01")
@@ -44,7 +44,19 @@ MIN_REPLICATIONS = 2
 """A 90% interval of paired differences needs at least two replications."""
 FEE_COLUMNS = ("fees_usd", "carry_usd", "fee_revenue_tdf_managers_usd", "fee_revenue_partners_usd",
                "fee_revenue_core_and_window_usd", "fees_on_alternatives_usd")
-LIQUIDITY_COLUMNS = ("gated_usd", "sleeve_over_target_usd", "illiquid_redemptions_usd")
+LIQUIDITY_STOCKS = ("gated_stock_usd", "gated_stock_savers_usd", "gated_stock_default_funds_usd")
+"""Month-end stocks of positions waiting behind gates: reported at their peak month, never summed."""
+LIQUIDITY_FLOWS = ("gated_refused_usd", "sleeve_over_target_usd", "illiquid_redemptions_usd")
+"""Monthly flows: reported as the largest month and the mean month (a sum over months of a
+refusal that repeats every month would count the same dollars again)."""
+LIQUIDITY_COLUMNS = (*LIQUIDITY_STOCKS, *LIQUIDITY_FLOWS, "gated_months_to_liquidate", "sleeve_over_target_share",
+                     *(f"sleeve_over_target_share__{v}" for v in VINTAGES))
+REAL_ASSET_COLUMNS = ("assets_usd2025__alternatives", *(f"assets_usd2025__{a}" for a in ALTERNATIVES))
+"""Alternative assets in constant January-2025 dollars (`model.reporters.real_name`)."""
+REAL, NOMINAL = "USD bn, 2025 dollars", "USD bn, nominal"
+"""Units of dollar rows: constant January-2025 dollars (the default) and nominal beside them."""
+FEE_WINDOW_YEARS = 10
+"""Years of fees a Circular A-4 style present value covers (OMB Circular A-4, 2003, section E)."""
 SECTIONS = ("assets", "net_flows", "adoption", "exposure", "fees", "wealth", "replacement",
             "near_retirees", "lawsuits", "liquidity")
 SECTION_TITLES = {
@@ -54,10 +66,13 @@ SECTION_TITLES = {
     "exposure": "Share of savers exposed to alternatives",
     "fees": "Fees paid by savers and revenue earned (present value, USD bn)",
     "wealth": "Balances at the horizon by income quintile and age group (USD)",
-    "replacement": "Replacement rates of savers who retired during the run, by income quintile",
-    "near_retirees": "Near-retirees (55-64) whose worst year lost more than 20%",
+    "replacement": "Savers who retired during the run, by income quintile: replacement rates, and worst-year "
+                   "losses on reported NAVs and on economic values",
+    "near_retirees": "Losses on reported NAVs and on economic values: near-retirees (55-64) whose worst year "
+                     "lost more than 20%, and the largest fall of 401(k) assets from a peak",
     "lawsuits": "Lawsuits (count over the run)",
-    "liquidity": "Liquidity events (USD bn over the run)",
+    "liquidity": "Liquidity: positions behind gates (month-end stocks, peak), sales refused by gates (per "
+                 "month), time to liquidate, and the denominator effect by target-date vintage",
 }
 
 
@@ -71,6 +86,8 @@ def monthly_columns() -> list[str]:
     cols += ["share_savers_exposed_any_alt"] + [f"share_savers_exposed__{a}" for a in ALTERNATIVES]
     cols += list(FEE_COLUMNS) + ["share_near_retirees_worst_year_loss_gt20", "lawsuits",
                                  "lawsuits_against_adopters"] + list(LIQUIDITY_COLUMNS)
+    cols += [*REAL_ASSET_COLUMNS, "fees_usd2025", "carry_usd2025", "fees_on_alternatives_usd2025", "participants",
+             "assets_economic_usd", "share_near_retirees_worst_year_loss_gt20_economic"]
     return cols
 
 
@@ -274,15 +291,18 @@ def run_outcomes(run: pd.DataFrame, discount_rate: float) -> list[tuple[str, str
         if rec is None:
             continue
         upto = after[after["month"] <= rec["month"]]
-        rows.append(("assets", "all alternatives", "all channels", when, "USD bn",
+        rows.append(("assets", "all alternatives", "all channels", when, NOMINAL,
                      rec["assets_usd__alternatives"] / USD_BN))
+        rows.append(("assets", "all alternatives", "all channels", when, REAL,
+                     rec["assets_usd2025__alternatives"] / USD_BN))
         for a in ALTERNATIVES:
-            rows.append(("assets", a, "all channels", when, "USD bn", rec[f"assets_usd__{a}"] / USD_BN))
+            rows.append(("assets", a, "all channels", when, REAL, rec[f"assets_usd2025__{a}"] / USD_BN))
+            rows.append(("assets", a, "all channels", when, NOMINAL, rec[f"assets_usd__{a}"] / USD_BN))
             for c in ALT_CHANNELS:
-                rows.append(("assets", a, c, when, "USD bn", rec[f"assets_usd__{c}__{a}"] / USD_BN))
+                rows.append(("assets", a, c, when, NOMINAL, rec[f"assets_usd__{c}__{a}"] / USD_BN))
         flows = {a: float(upto[f"net_flow_usd__{a}"].sum()) for a in ALTERNATIVES}
-        rows.append(("net_flows", "all alternatives", "cumulative", when, "USD bn", sum(flows.values()) / USD_BN))
-        rows += [("net_flows", a, "cumulative", when, "USD bn", v / USD_BN) for a, v in flows.items()]
+        rows.append(("net_flows", "all alternatives", "cumulative", when, NOMINAL, sum(flows.values()) / USD_BN))
+        rows += [("net_flows", a, "cumulative", when, NOMINAL, v / USD_BN) for a, v in flows.items()]
         rows.append(("adoption", "any alternative", "all plans", when, "share of plans",
                      rec["share_plans_offering_any_alt"]))
         rows += [("adoption", "any alternative", f"size {s}", when, "share of plans",
@@ -293,25 +313,89 @@ def run_outcomes(run: pd.DataFrame, discount_rate: float) -> list[tuple[str, str
                      rec["share_savers_exposed_any_alt"]))
         rows += [("exposure", a, "all savers", when, "share of savers", rec[f"share_savers_exposed__{a}"])
                  for a in ALTERNATIVES]
-        rows.append(("near_retirees", "worst-year loss > 20%", "age 55-64", when, "share of near-retirees",
-                     rec["share_near_retirees_worst_year_loss_gt20"]))
+        rows.append(("exposure", "participants affected (any alternative)", "all savers", when,
+                     "million participants", rec["share_savers_exposed_any_alt"] * rec["participants"] / 1e6))
+        rows.append(("near_retirees", "worst-year loss > 20%", "age 55-64, reported NAV", when,
+                     "share of near-retirees", rec["share_near_retirees_worst_year_loss_gt20"]))
+        rows.append(("near_retirees", "worst-year loss > 20%", "age 55-64, economic value", when,
+                     "share of near-retirees", rec["share_near_retirees_worst_year_loss_gt20_economic"]))
+        for basis, column in (("reported NAV", "assets_usd"), ("economic value", "assets_economic_usd")):
+            rows.append(("near_retirees", "largest fall of 401(k) assets from a peak", basis, when,
+                         "share of assets", valuation.drawdown(run[run["month"] <= rec["month"]][column].to_numpy())))
     months = after["month"].to_numpy()
     span = f"PV {run['date'].iloc[0]}..{run['date'].iloc[-1]} @ {discount_rate:.1%}"
     pv = {c: metrics.present_value(after[c].to_numpy(), months, discount_rate) / USD_BN for c in FEE_COLUMNS}
     rows += [
-        ("fees", "paid by savers (incl. carry)", "savers", span, "USD bn", pv["fees_usd"] + pv["carry_usd"]),
-        ("fees", "of which on alternatives", "savers", span, "USD bn", pv["fees_on_alternatives_usd"]),
-        ("fees", "revenue", "TDF managers", span, "USD bn", pv["fee_revenue_tdf_managers_usd"]),
-        ("fees", "revenue", "private-market partners", span, "USD bn", pv["fee_revenue_partners_usd"]),
-        ("fees", "revenue", "core menu and window funds", span, "USD bn", pv["fee_revenue_core_and_window_usd"]),
+        ("fees", "paid by savers (incl. carry)", "savers", span, NOMINAL, pv["fees_usd"] + pv["carry_usd"]),
+        ("fees", "of which on alternatives", "savers", span, NOMINAL, pv["fees_on_alternatives_usd"]),
+        ("fees", "revenue", "TDF managers", span, NOMINAL, pv["fee_revenue_tdf_managers_usd"]),
+        ("fees", "revenue", "private-market partners", span, NOMINAL, pv["fee_revenue_partners_usd"]),
+        ("fees", "revenue", "core menu and window funds", span, NOMINAL, pv["fee_revenue_core_and_window_usd"]),
     ]
+    rows += policy_unit_outcomes(after)
     rows += [("lawsuits", "filed", "all plans", "whole run", "count", float(after["lawsuits"].sum())),
              ("lawsuits", "filed against adopters", "all plans", "whole run", "count",
               float(after["lawsuits_against_adopters"].sum()))]
-    for c in LIQUIDITY_COLUMNS:
-        rows.append(("liquidity", c.removesuffix("_usd"), "total", "whole run", "USD bn", float(after[c].sum()) / USD_BN))
-        rows.append(("liquidity", c.removesuffix("_usd"), "largest month", "whole run", "USD bn",
+    return rows + liquidity_outcomes(after)
+
+
+def policy_unit_outcomes(after: pd.DataFrame) -> list[tuple[str, str, str, str, str, float]]:
+    """Fees in the units of a regulatory analysis (OMB Circular A-4, 2003): the present value
+    of the first `FEE_WINDOW_YEARS` years of fees (carry included) in constant 2025 dollars
+    at 3% and 7% real, discounted from the end of each year (`adequacy.present_value_of_fees`;
+    fewer years if the run is shorter, as the row's 'when' says); and the last 12 months'
+    fees as basis points of mean assets and as 2025 dollars per participant."""
+    paid = (after["fees_usd2025"] + after["carry_usd2025"]).to_numpy(float)
+    on_alts = after["fees_on_alternatives_usd2025"].to_numpy(float)
+    years = min(FEE_WINDOW_YEARS, paid.size // 12)
+    rows = []
+    if years > 0:
+        first, last = after["date"].iloc[0], after["date"].iloc[12 * years - 1]
+        for metric, flows in (("paid by savers (incl. carry)", paid), ("of which on alternatives", on_alts)):
+            annual = flows[: 12 * years].reshape(years, 12).sum(axis=1)
+            for rate, value in adequacy.present_value_of_fees(annual).items():
+                rows.append(("fees", metric, "savers", f"PV of {years} years ({first}..{last}) at {rate:.0%} real",
+                             REAL, value / USD_BN))
+    year = after.iloc[-12:]
+    nominal = float((year["fees_usd"] + year["carry_usd"]).sum())
+    real = float((year["fees_usd2025"] + year["carry_usd2025"]).sum())
+    rows.append(("fees", "paid by savers (incl. carry)", "savers", "last 12 months", "bps of assets",
+                 float(adequacy.fees_bps(nominal, float(year["assets_usd"].mean())))))
+    rows.append(("fees", "paid by savers (incl. carry) per participant", "savers", "last 12 months",
+                 "USD a year, 2025 dollars", float(adequacy.fees_per_participant(real, float(year["participants"].mean())))))
+    return rows
+
+
+LIQUIDITY_NAMES = {
+    "gated_stock_usd": "gated stock", "gated_stock_savers_usd": "gated stock: savers' off-menu positions",
+    "gated_stock_default_funds_usd": "gated stock: default funds' sleeves above target",
+    "gated_refused_usd": "sales refused by gates (savers)",
+    "sleeve_over_target_usd": "default funds' rebalancing sales refused by gates",
+    "illiquid_redemptions_usd": "redemptions from semi-liquid vehicles",
+}
+
+
+def liquidity_outcomes(after: pd.DataFrame) -> list[tuple[str, str, str, str, str, float]]:
+    """Liquidity outcomes of one run's months 1.. (ODD §7.11): each stock at its peak month
+    (never a sum of months), each flow as its largest and its mean month, the months the
+    gate needs at the peak, and the denominator effect (sleeves above target, share of
+    default-fund assets) at its peak, nationally and by vintage."""
+    rows = []
+    for c in LIQUIDITY_STOCKS:
+        rows.append(("liquidity", LIQUIDITY_NAMES[c], "peak month-end stock", "whole run", "USD bn",
                      float(after[c].max()) / USD_BN))
+    for c in LIQUIDITY_FLOWS:
+        rows.append(("liquidity", LIQUIDITY_NAMES[c], "largest month", "whole run", "USD bn",
+                     float(after[c].max()) / USD_BN))
+        rows.append(("liquidity", LIQUIDITY_NAMES[c], "mean month", "whole run", "USD bn",
+                     float(after[c].mean()) / USD_BN))
+    months = after["gated_months_to_liquidate"].to_numpy(float)
+    rows.append(("liquidity", "months to liquidate the gated stock", "peak", "whole run", "months",
+                 float(np.nanmax(months)) if np.isfinite(months).any() else float("nan")))
+    rows.append(("liquidity", "sleeves above target (denominator effect)", "all vintages", "whole run",
+                 "share of default-fund assets", float(after["sleeve_over_target_share"].max())))
+    rows += [("liquidity", "sleeves above target (denominator effect)", f"vintage {v}", "whole run",
+              "share of default-fund assets", float(after[f"sleeve_over_target_share__{v}"].max())) for v in VINTAGES]
     return rows
 
 
@@ -321,7 +405,11 @@ def table_outcomes(tab: pd.DataFrame) -> list[tuple[str, str, str, str, str, flo
     for r in tab.itertuples(index=False):
         q = f"Q{int(r.income_quintile)}"
         if r.age_group == "retired":
-            rows += [("replacement", "median replacement rate", q, "retired during run", "share of final pay",
+            rows += [("replacement", "retirees' worst-year loss > 20%", f"{q}, reported NAV", "retired during run",
+                      "share of retirees", float(r.share_worst_year_loss_gt20)),
+                     ("replacement", "retirees' worst-year loss > 20%", f"{q}, economic value", "retired during run",
+                      "share of retirees", float(r.share_worst_year_loss_gt20_economic)),
+                     ("replacement", "median replacement rate", q, "retired during run", "share of final pay",
                       float(r.median_replacement_rate)),
                      ("replacement", "p10 replacement rate", q, "retired during run", "share of final pay",
                       float(r.p10_replacement_rate))]
@@ -391,11 +479,13 @@ def _variants(tables: dict[str, pd.DataFrame]) -> list[str]:
 
 
 def _row(tables: dict[str, pd.DataFrame], variant: str, section: str, metric: str, group: str,
-         when: str | None = None) -> pd.Series | None:
+         when: str | None = None, unit: str | None = None) -> pd.Series | None:
     t = tables[section]
     m = (t["variant"] == variant) & (t["metric"] == metric) & (t["group"] == group)
     if when is not None:
         m &= t["when"] == when
+    if unit is not None:
+        m &= t["unit"] == unit
     hit = t[m]
     return None if hit.empty else hit.iloc[-1]
 
@@ -404,7 +494,7 @@ def fmt_value(x: float, unit: str) -> str:
     """A level in its unit: USD bn as $X.Xbn (or $m when small), shares as %, else plain."""
     if not np.isfinite(x):
         return "n/a"
-    if unit == "USD bn":
+    if unit.startswith("USD bn"):
         return f"${x:,.1f}bn" if abs(x) >= 0.05 or x == 0 else f"${x * 1e3:,.2f}m"
     if unit.startswith("share"):
         return f"{100 * x:.1f}%"
@@ -422,21 +512,34 @@ def diff_text(r: pd.Series) -> str:
     return f"{f(r['diff_mean'])} (90% CI {f(r['diff_low'])} to {f(r['diff_high'])}{zero})"
 
 
-def summary_lines(discount_rate: float) -> list[tuple[str, str, str, str | None, str]]:
-    """The outcomes a summary reports: (section, metric, group, when or None, label)."""
+def summary_lines(discount_rate: float) -> list[tuple[str, str, str, str | None, str | None, str]]:
+    """The outcomes a summary reports: (section, metric, group, when or None, unit or None, label)."""
     pv = f"present value at {100 * discount_rate:g}% a year"
     return [
-        ("assets", "all alternatives", "all channels", "horizon", "Assets in alternatives at the horizon"),
-        ("adoption", "any alternative", "all plans", "horizon", "Plans offering any alternative at the horizon"),
-        ("exposure", "any alternative", "all savers", "horizon", "Savers exposed to any alternative at the horizon"),
-        ("fees", "paid by savers (incl. carry)", "savers", None, f"Fees paid by savers, carry included ({pv})"),
-        ("fees", "revenue", "private-market partners", None, f"Revenue of private-market partners ({pv})"),
-        ("replacement", "median replacement rate", "Q1", None,
+        ("assets", "all alternatives", "all channels", "horizon", REAL,
+         "Assets in alternatives at the horizon (2025 dollars)"),
+        ("adoption", "any alternative", "all plans", "horizon", None, "Plans offering any alternative at the horizon"),
+        ("exposure", "any alternative", "all savers", "horizon", None, "Savers exposed to any alternative at the horizon"),
+        ("fees", "paid by savers (incl. carry)", "savers", f"PV of {FEE_WINDOW_YEARS} years", None, "Fees paid by savers, "
+         f"carry included (present value of the first {FEE_WINDOW_YEARS} years at 3% real, 2025 dollars)"),
+        ("fees", "paid by savers (incl. carry)", "savers", "last 12 months", None,
+         "Fees paid by savers, carry included, in the last 12 months (basis points of assets)"),
+        ("fees", "paid by savers (incl. carry) per participant", "savers", "last 12 months", None,
+         "Fees paid per participant in the last 12 months (2025 dollars)"),
+        ("fees", "revenue", "private-market partners", None, None, f"Revenue of private-market partners ({pv}, nominal)"),
+        ("exposure", "participants affected (any alternative)", "all savers", "horizon", None,
+         "Participants holding any alternative at the horizon (millions)"),
+        ("replacement", "median replacement rate", "Q1", None, None,
          "Median replacement rate of lowest-quintile savers who retired during the run"),
-        ("near_retirees", "worst-year loss > 20%", "age 55-64", "horizon",
-         "Near-retirees (55-64) whose worst year lost more than 20%, at the horizon"),
-        ("lawsuits", "filed", "all plans", None, "Lawsuits filed over the run"),
-        ("liquidity", "gated", "total", None, "Sales held back by gates, summed over months"),
+        ("near_retirees", "worst-year loss > 20%", "age 55-64, reported NAV", "horizon", None,
+         "Near-retirees (55-64) whose worst year lost more than 20% at reported NAVs, at the horizon"),
+        ("near_retirees", "worst-year loss > 20%", "age 55-64, economic value", "horizon", None,
+         "The same at economic values (smoothed NAVs re-marked to price indices)"),
+        ("lawsuits", "filed", "all plans", None, None, "Lawsuits filed over the run"),
+        ("liquidity", "gated stock", "peak month-end stock", None, None,
+         "Positions waiting behind gates at the worst month end (each position once)"),
+        ("liquidity", "sleeves above target (denominator effect)", "all vintages", None, None,
+         "Default funds' sleeves above target at the worst month, share of default-fund assets"),
     ]
 
 
@@ -448,8 +551,14 @@ def summary_paragraph(tables: dict[str, pd.DataFrame], variant: str, baseline: s
     judgements of them.
     """
     parts = []
-    for section, metric, group, when, label in summary_lines(discount_rate):
-        r = _row(tables, variant, section, metric, group, when)
+    for section, metric, group, when, unit, label in summary_lines(discount_rate):
+        at_rate = when is not None and when.startswith("PV of")
+        r = _row(tables, variant, section, metric, group, None if at_rate else when, unit)
+        if at_rate:  # the Circular A-4 present value at 3%, whatever the run's years
+            t = tables[section]
+            hit = t[(t["variant"] == variant) & (t["metric"] == metric) & (t["group"] == group)
+                    & t["when"].str.startswith("PV of") & t["when"].str.endswith("at 3% real")]
+            r = None if hit.empty else hit.iloc[-1]
         if r is None:
             continue
         parts.append(f"{label}: {baseline} {fmt_value(r['baseline_mean'], r['unit'])}, {variant} "
@@ -462,5 +571,5 @@ def summary_paragraph(tables: dict[str, pd.DataFrame], variant: str, baseline: s
 
 
 __all__ = ["CompareResult", "check_inputs", "check_scenario", "compare_spec", "comparison_tables", "diff_text",
-           "fmt_value", "monthly_columns", "outcomes_frame", "paired_table", "run_compare", "run_outcomes",
+           "fmt_value", "liquidity_outcomes", "monthly_columns", "policy_unit_outcomes", "outcomes_frame", "paired_table", "run_compare", "run_outcomes",
            "summary_lines", "summary_paragraph"]

@@ -44,7 +44,7 @@ from matplotlib.ticker import MaxNLocator
 from ..model.assets import ALT_CHANNELS, ALTERNATIVES
 from ..model.errors import InputError
 from ..model.strata import SIZE_CLASSES
-from . import metrics, plotstyle
+from . import metrics, plotstyle, valuation
 
 SPEC_DIR = Path(__file__).resolve().parent / "figures"
 SOURCE_ROOT = Path(__file__).resolve().parent.parent
@@ -259,44 +259,73 @@ def distribution_by_quintile(sweeps: Sweeps, caption: str) -> PlotResult:
     return fig, data
 
 
+STRESS_MEASURES: dict[str, tuple[str, float, str]] = {
+    "assets_usd__alternatives": ("alternative_assets_usd_bn", 1 / USD_BN, "Assets in alternatives (USD bn)"),
+    "mean_balance_usd": ("mean_balance_usd_thousand", 1e-3, "Mean account balance (USD thousand)"),
+    "share_near_retirees_worst_year_loss_gt20": ("near_retirees_worst_year_loss_gt20_share", 1.0,
+                                                 "Near-retirees (55-64) with a worst year < -20% (share)"),
+    "share_near_retirees_worst_year_loss_gt20_economic": ("near_retirees_worst_year_loss_gt20_share_economic", 1.0, ""),
+    "drawdown_reported": ("assets_drawdown_reported", 1.0, "Fall of 401(k) assets from their peak (share)"),
+    "drawdown_economic": ("assets_drawdown_economic", 1.0, ""),
+    "gated_stock_usd": ("gated_stock_usd_bn", 1 / USD_BN, "Positions waiting behind gates,\nmonth-end stock (USD bn)"),
+    "sleeve_over_target_share": ("sleeve_over_target_share", 1.0,
+                                 "Default funds' sleeves above target\n(share of their assets)"),
+}
+"""Stress-test measures: column -> (CSV name, scale, panel title; '' shares the panel above)."""
+
+
 def stress_test(sweeps: Sweeps, caption: str) -> PlotResult:
-    """Stylised 2008-like equity crash and crypto winter, with and without EO 14330."""
+    """Stylised 2008-like equity crash and crypto winter, with and without EO 14330.
+
+    Losses on both reported NAVs and economic values (ODD §7.11): the drawdown of 401(k)
+    assets at reported values beside the same at economic values (`assets_economic_usd`),
+    since smoothed private-market NAVs hide part of a fall; liquidity as month-end stocks
+    (positions waiting behind gates, sleeves above target), never a sum of months."""
     frames = []
     for label, path in sweeps.items():
         m = _monthly(path).sort_values(["run_id", "month"])
-        m["cum_gated_usd"] = m.groupby("run_id")["gated_usd"].cumsum()
+        m["drawdown_reported"] = m.groupby("run_id")["assets_usd"].transform(valuation.drawdown_path)
+        m["drawdown_economic"] = m.groupby("run_id")["assets_economic_usd"].transform(valuation.drawdown_path)
         frames.append(m.assign(market_path=label))
     m = pd.concat(frames)
-    cols = {"assets_usd__alternatives": ("alternative_assets_usd_bn", 1 / USD_BN),
-            "mean_balance_usd": ("mean_balance_usd_thousand", 1e-3),
-            "share_near_retirees_worst_year_loss_gt20": ("near_retirees_worst_year_loss_gt20_share", 1.0),
-            "cum_gated_usd": ("cumulative_gated_usd_bn", 1 / USD_BN)}
     parts = []
-    for col, (name, scale) in cols.items():
+    for col, (name, scale, _) in STRESS_MEASURES.items():
         d = m[["market_path", "scenario", "replication", "year"]].assign(value=m[col] * scale)
         parts.append(_band(d, ["market_path", "scenario", "year"], "value", "value").assign(measure=name))
     data = pd.concat(parts)[["measure", "market_path", "scenario", "year", "value_mean", "value_p05", "value_p95"]]
     starts = sorted({2025 + int(tomllib.loads((p / "spec.toml").read_text()).get("market_path", "x@-1").split("@")[1]) / 12
                      for p in sweeps.values()} - {2025 - 1 / 12})
-    fig, axes = plotstyle.subplots(2, 2, figsize=(12, 8.5))
-    titles = {"alternative_assets_usd_bn": "Assets in alternatives (USD bn)",
-              "mean_balance_usd_thousand": "Mean account balance (USD thousand)",
-              "near_retirees_worst_year_loss_gt20_share": "Near-retirees (55-64) with a worst year < -20% (share)",
-              "cumulative_gated_usd_bn": "Sales held back by gates, summed monthly (USD bn)"}
-    styles = {s: ls for s, ls in zip(dict.fromkeys(data["scenario"]), ("--", "-"), strict=False)}
-    for ax, (measure, title) in zip(axes.flat, titles.items(), strict=True):
-        for i, path in enumerate(dict.fromkeys(data["market_path"])):
-            for scen, ls in styles.items():
-                d = data[(data["measure"] == measure) & (data["market_path"] == path) & (data["scenario"] == scen)]
-                ax.plot(d["year"], d["value_mean"], color=plotstyle.CYCLE[i], ls=ls, label=f"{path}, {scen}")
+    fig, axes = plotstyle.subplots(2, 3, figsize=(16, 8.5))
+    panels: list[list[tuple[str, str]]] = []
+    for name, _, title in STRESS_MEASURES.values():
+        if title:
+            panels.append([(name, title)])
+        else:
+            panels[-1].append((name, title))
+    scenarios = list(dict.fromkeys(data["scenario"]))
+    styles = {s: ls for s, ls in zip(scenarios, ("--", "-"), strict=False)}
+    economic_styles = {s: ls for s, ls in zip(scenarios, ("-.", ":"), strict=False)}
+    for ax, panel in zip(axes.flat, panels, strict=True):
+        for measure, _ in panel:
+            economic = measure.endswith("_economic")
+            for i, path in enumerate(dict.fromkeys(data["market_path"])):
+                for scen, ls in styles.items():
+                    d = data[(data["measure"] == measure) & (data["market_path"] == path) & (data["scenario"] == scen)]
+                    ax.plot(d["year"], d["value_mean"], color=plotstyle.CYCLE[i],
+                            ls=economic_styles[scen] if economic else ls,
+                            lw=2.2 if economic else 1.5, label=f"{path}, {scen}" + (" (economic)" if economic else ""))
         for start in starts:
             ax.axvline(start, color="#777777", lw=1, ls=":")
-        ax.set(title=title, xlabel="year")
+        ax.set(title=panel[0][1], xlabel="year")
         plotstyle.year_axis(ax)
-    axes.flat[0].legend(loc="upper left", fontsize=8)
+    axes.flat[0].legend(loc="upper left", fontsize=7)
+    note = "thick: economic values, " + ", ".join(f"{economic_styles[s]} {s}" for s in scenarios)
+    for ax in axes.flat[2:4]:
+        ax.text(0.02, 0.93, note, transform=ax.transAxes, fontsize=8)
     fig.suptitle("Stress test: stylised 2008-like equity crash and crypto winter")
-    fig.subplots_adjust(hspace=0.35, bottom=0.12)
-    plotstyle.caption(fig, caption + " Lines: mean over replications (same draws in every path outside the imposed classes).")
+    fig.subplots_adjust(hspace=0.45, bottom=0.12)
+    plotstyle.caption(fig, caption + " Lines: mean over replications (same draws in every path outside the imposed "
+                      "classes). Economic values re-mark smoothed private-market NAVs to the classes' price indices.")
     return fig, data
 
 

@@ -22,7 +22,10 @@ METHOD_NOTE = ("Every difference is paired: replication k of the variant minus r
                "baseline, which share all random draws (common random numbers). Shown: the mean "
                "difference over replications and a 90% Student-t confidence interval for that mean "
                "(mean ± t(0.95, R−1)·s/√R), next to the baseline's mean level. Dollars are national "
-               "(weighted) U.S. dollars, nominal.")
+               "(weighted) U.S. dollars: '2025 dollars' are constant January-2025 dollars (deflated by the "
+               "CPI), shown by default, with nominal dollars beside them where marked 'nominal'. Fees are also "
+               "stated as OMB Circular A-4 present values of ten years at 3% and 7% real, in basis points "
+               "of assets and in dollars per participant.")
 
 
 def _display(table: pd.DataFrame) -> pd.DataFrame:

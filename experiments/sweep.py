@@ -166,11 +166,15 @@ def _base_config(sizes: tuple[int, int, int], constants: tuple[tuple[str, Any], 
 
 
 def derived_series(table: pa.Table) -> dict[str, pa.Array]:
-    """Output columns computed from the recorder's: total assets in alternatives (USD)."""
+    """Output columns computed from the recorder's: total assets in alternatives, nominal
+    USD and its constant-2025-dollar twin."""
     from ..model.assets import ALTERNATIVES
 
-    total = np.sum([table[f"assets_usd__{a}"].to_numpy() for a in ALTERNATIVES], axis=0)
-    return {"assets_usd__alternatives": pa.array(total, pa.float64())}
+    out = {}
+    for name in ("assets_usd", "assets_usd2025"):
+        total = np.sum([table[f"{name}__{a}"].to_numpy() for a in ALTERNATIVES], axis=0)
+        out[f"{name}__alternatives"] = pa.array(total, pa.float64())
+    return out
 
 
 def _value_type(value: Any) -> pa.DataType:

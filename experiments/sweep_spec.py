@@ -35,7 +35,7 @@ from ..model.errors import InputError, from_validation_error, read_toml
 Design = Literal["grid", "latin", "sobol", "morris"]
 Summary = Literal["last", "mean", "sum", "min", "max"]
 FACTOR_KEYS = frozenset({"bounds", "values", "dist"})
-DERIVED_COLUMNS = ("assets_usd__alternatives",)
+DERIVED_COLUMNS = ("assets_usd__alternatives", "assets_usd2025__alternatives")
 """Output columns computed from the recorder's series (see `derived_columns`)."""
 
 

@@ -30,7 +30,7 @@ import pyarrow as pa
 from .assets import ALTERNATIVES, ASSET_CLASSES, CHANNELS, HOLDINGS, ILLIQUID
 from .levers import LEVERS
 from .reporters import HORIZON_COLUMNS, real_name
-from .strata import SIZE_CLASSES
+from .strata import SIZE_CLASSES, VINTAGES
 
 STOCK = "stock at month end"
 FLOW = "flow during the month"
@@ -54,6 +54,7 @@ PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     "alt": ALTERNATIVES,
     "illiquid": ILLIQUID,
     "size": SIZE_CLASSES,
+    "vintage": VINTAGES,
 }
 """What each ``{name}`` in a column pattern stands for."""
 PLACEHOLDER_MEANING = {
@@ -63,6 +64,8 @@ PLACEHOLDER_MEANING = {
     "alt": "alternative asset class (EO 14330 §2)",
     "illiquid": "class held through semi-liquid vehicles with gated redemptions",
     "size": "plan size by active participants: <100, 100-999, 1,000-9,999, 10,000+",
+    "vintage": "target-date vintage: the year the holders turn 65, to the nearest five (the first "
+               "and last also hold everyone earlier and later)",
 }
 
 
@@ -116,8 +119,10 @@ _FLOWS: dict[str, str] = {
     "loan_interest_usd": "interest participants paid on their plan loans, into their own accounts",
     "new_loans_usd": "principal of new plan loans, taken out of the investments (moves within accounts)",
     "loan_repayments_usd": "principal repaid on plan loans, back into the investments (moves within accounts)",
-    "gated_usd": "sales of standalone or window positions in gated vehicles that the "
-                 "redemption gate held back this month",
+    "gated_refused_usd": "sales of standalone or window positions in gated vehicles that the "
+                         "redemption gate refused this month (menu removals and savers' own sales); "
+                         "a position refused again next month counts again next month, so a sum "
+                         "over months counts refusals, not money (the money waiting: gated_stock_usd)",
     "illiquid_redemptions_usd": "redemptions from semi-liquid vehicles (savers' sales and the "
                                 "default funds' gated rebalancing sales)",
 }
@@ -173,8 +178,9 @@ SERIES: tuple[Column, ...] = (
     Column("unemployment_rate", "share (0-1)", STATE, "", "unemployment rate"),
     Column("layoff_rate", "share (0-1) a month", FLOW, "", "share of workers laid off this month"),
     *(_usd(name, FLOW, text) for name, text in _FLOWS.items()),
-    _usd("sleeve_over_target_usd", STOCK, "default funds' illiquid sleeves above their target weight, "
-         "held there by the redemption gate"),
+    _usd("sleeve_over_target_usd", FLOW, "default funds' illiquid sleeves above their target weight just after "
+         "this month's rebalancing: the funds' sales the gate refused this month (the month-end stock: "
+         "gated_stock_default_funds_usd)"),
     _usd("withdrawals_usd", FLOW, "everything that left the system: hardship + cash_outs + rollovers_out + retirement"),
     _usd("fee_revenue_tdf_managers_usd", FLOW, "fees earned by target-date (default) fund managers"),
     _usd("fee_revenue_partners_usd", FLOW, "fees and carry earned by the private-market partners of alternative sleeves"),
@@ -196,6 +202,22 @@ SERIES: tuple[Column, ...] = (
     Column("settlements_participants", "persons", FLOW, "", "participants of the plans whose suits settled this month"),
     Column("lawsuits_pending", "lawsuits", STOCK, "", "lawsuits filed and not yet dismissed, won or settled"),
     Column("lawsuits__{size}", "lawsuits", FLOW, "", "expected lawsuits filed this month against plans of the size class"),
+    _usd("gated_stock_usd", STOCK, "positions waiting behind redemption gates at month end: "
+         "gated_stock_savers_usd + gated_stock_default_funds_usd (each position once, however long it waits)"),
+    _usd("gated_stock_savers_usd", STOCK, "savers' standalone or window positions in gated vehicles that "
+         "left their menu and that the gate has not yet let out"),
+    _usd("gated_stock_default_funds_usd", STOCK, "default funds' private-market sleeves above their target "
+         "weight (the plan's sleeve) at month end, waiting for the gate to sell them down"),
+    Column("gated_months_to_liquidate", "months", STATE, "", "months the gate needs to let gated_stock_usd "
+           "out at this month's pace (the gate's monthly share of the whole positions the stock sits in); "
+           "0 with nothing gated, NaN with a closed gate; a lower bound, as the pace falls with the positions"),
+    _share("sleeve_over_target_share", "denominator effect: default funds' sleeves above target "
+           "(gated_stock_default_funds_usd) as a share of the default-fund assets of savers whose fund holds "
+           "sleeve money"),
+    _share("sleeve_over_target_share__{vintage}", "the same, for savers of one target-date vintage"),
+    _share("share_near_retirees_worst_year_loss_gt20_economic", "share of participants aged 55-64 whose worst "
+           "calendar-year return so far, at economic values (smoothed NAVs re-marked to the classes' price "
+           "indices, ODD §7.11), was below -20%"),
 )
 """series.parquet: one row per month (t0 first), national series."""
 
@@ -210,6 +232,7 @@ _HORIZON_UNITS: dict[str, tuple[str, str, str]] = {
     "median_replacement_rate": ("ratio", "at retirement", ""),
     "p10_replacement_rate": ("ratio", "at retirement", ""),
     "share_worst_year_loss_gt20": ("share (0-1)", "at retirement", ""),
+    "share_worst_year_loss_gt20_economic": ("share (0-1)", "at retirement", ""),
     "median_replacement_rate_with_ss": ("ratio", "at retirement", ""),
     "p10_replacement_rate_with_ss": ("ratio", "at retirement", ""),
     "share_short_of_target_with_ss": ("share (0-1)", "at retirement", ""),

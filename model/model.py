@@ -98,7 +98,7 @@ class MonthFlows:
     loan_interest_usd: float = 0.0
     new_loans_usd: float = 0.0
     loan_repayments_usd: float = 0.0
-    gated_usd: float = 0.0
+    gated_refused_usd: float = 0.0
     sleeve_over_target_usd: float = 0.0
     illiquid_redemptions_usd: float = 0.0
 
@@ -229,6 +229,11 @@ class Alt401kModel(SaverPhases, mesa.Model):
         self.last_net_flow = np.zeros(len(ASSET_CLASSES))
         self.last_returns = None
         self.flows = MonthFlows()
+        self.value_ratio_year_start = np.ones(len(ASSET_CLASSES))
+        """Each class's price_index / reported_index when the savers' year began (ODD §7.11)."""
+        self.gate_queue = np.zeros(0, dtype=np.intp)
+        """Rows (ascending) holding off-menu positions in gated vehicles that the gate kept
+        this month: next month's gate sells them further (ODD §7.3, menu changes; §7.11)."""
         self.retirees: list[dict[str, F64]] = []
         self.quintile_edges = self._income_quintile_edges()
         from .reporters import ModelRecorder
@@ -582,6 +587,7 @@ class Alt401kModel(SaverPhases, mesa.Model):
         the new year's income quintiles."""
         if self.date.month != 12:
             return
+        self._economic_year_end()
         if self.saver_agents is not None:
             self.saver_agents.year_end()
             self.quintile_edges = self._income_quintile_edges()
@@ -590,6 +596,14 @@ class Alt401kModel(SaverPhases, mesa.Model):
         rule_kernels.year_end(self.savers, self.plans.escalates, self.config.sponsor.escalation_cap)
         self.quintile_edges = self._income_quintile_edges()
         self._refresh_weights()
+
+    def _economic_year_end(self) -> None:
+        """Close the savers' year at economic values too (`savers.economic_year_end_inplace`,
+        ODD §7.11), then keep this December's economic-to-reported ratios as next year's start."""
+        r = self.last_returns
+        ratio = r.price_index / r.reported_index if r is not None else np.ones(len(ASSET_CLASSES))
+        sv.economic_year_end_inplace(self.savers, self.value_ratio_year_start[HOLDING_ASSET], ratio[HOLDING_ASSET])
+        self.value_ratio_year_start = ratio
 
     def _refresh_weights(self) -> None:
         """Once a year, each plan's workers and the workforce total afresh from the rows'

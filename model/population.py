@@ -328,6 +328,7 @@ def hire_inplace(pop: SaverPopulation, rows: npt.NDArray[np.intp], plans: PlanTa
     pop.trades[rows] = 0
     pop.year_growth[rows] = 1.0
     pop.worst_year_return[rows] = 0.0
+    pop.worst_year_return_economic[rows] = 0.0
     roll = rng.random(k) < s.roll_in_prob
     amount = np.where(roll, rng.lognormal(np.log(15_000.0), 1.0, k) * wage_index, 0.0)
     if empty_accounts:

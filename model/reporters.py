@@ -16,6 +16,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from ..agents import plan_kernels
+from ..agents import savers as sv
 from .assets import (
     ALTERNATIVES,
     ASSET_CLASSES,
@@ -27,7 +28,7 @@ from .assets import (
     ILLIQUID,
     IS_ALT_HOLDING,
 )
-from .strata import AGE_GROUPS, SIZE_CLASSES, age_group
+from .strata import AGE_GROUPS, SIZE_CLASSES, VINTAGES, age_group, vintage
 from .weighted import weighted_quantiles
 
 if TYPE_CHECKING:
@@ -37,9 +38,11 @@ F64 = npt.NDArray[np.float64]
 FLOW_FIELDS = (
     "contributions_usd", "employer_usd", "rollovers_in_usd", "returns_usd", "fees_usd", "carry_usd",
     "hardship_usd", "cash_outs_usd", "rollovers_out_usd", "retirement_usd", "death_benefits_usd",
-    "loan_offsets_usd", "loan_interest_usd", "new_loans_usd", "loan_repayments_usd", "gated_usd",
+    "loan_offsets_usd", "loan_interest_usd", "new_loans_usd", "loan_repayments_usd", "gated_refused_usd",
     "sleeve_over_target_usd", "illiquid_redemptions_usd",
 )
+LIQUIDITY_BLOCK = 65_536
+"""Rows per block of the month-end pass over default-fund sleeves (bounded temporaries)."""
 REPLACEMENT_ANNUITY_RATE = 0.04
 """Annual income per dollar of balance at retirement (the '4% rule'), for replacement rates."""
 
@@ -208,11 +211,96 @@ def litigation_record(model: Alt401kModel) -> dict[str, float]:
     return rec
 
 
+def waiting_off_menu_usd(model: Alt401kModel) -> float:
+    """National USD of savers' off-menu positions in gated vehicles still waiting for the
+    gate at month end (the rows of `model.gate_queue`; ODD §7.11, liquidity)."""
+    rows = model.gate_queue
+    if rows.size == 0:
+        return 0.0
+    off_menu = ~model.visible_options(rows)[:, 1:]  # option k >= 1 is holding N_DF + k - 1
+    held = model.savers.balance_usd[rows][:, sv.N_DF:] * off_menu
+    return float(model.savers.weight[rows] @ held[:, sv.ILLIQUID_COLUMNS - sv.N_DF].sum(axis=1))
+
+
+def sleeve_excess(model: Alt401kModel) -> tuple[F64, F64, F64]:
+    """Default funds' private-market sleeves against their targets at month end, by vintage.
+
+    Over the savers whose default fund holds sleeve money, weighted: each vintage's
+    (`model.strata.vintage`) default-fund assets, the dollars by which sleeves exceed their
+    target weight (`max(sleeve - target, 0)`; the target weight is the plan's sleeve, which
+    the fund's mix holds whatever the glide path, `agents.fund_mix`), and the value of the
+    sleeves that exceed it. Block by block over the rows, numpy only (ODD §7.11,
+    denominator effect)."""
+    pop, k = model.savers, len(VINTAGES)
+    fund, excess, over_value = np.zeros(k), np.zeros(k), np.zeros(k)
+    year = model.date.year
+    target_share = model.plan_views.sleeve()[:, sv.DF_ILLIQUID].sum(axis=1)
+    for lo in range(0, pop.n, LIQUIDITY_BLOCK):
+        hi = min(lo + LIQUIDITY_BLOCK, pop.n)
+        sleeve = pop.balance_usd[lo:hi, sv.DF_ILLIQUID].sum(axis=1)
+        rows = lo + np.flatnonzero(sleeve > 0)
+        if rows.size == 0:
+            continue
+        held = sleeve[rows - lo]
+        total = pop.balance_usd[rows, : sv.N_DF].sum(axis=1)
+        target = total * target_share[pop.sponsor[rows]]
+        above = np.maximum(held - target, 0.0)
+        w, v = pop.weight[rows], vintage(pop.age_years[rows], year)
+        fund += np.bincount(v, weights=w * total, minlength=k)
+        excess += np.bincount(v, weights=w * above, minlength=k)
+        over_value += np.bincount(v, weights=w * np.where(above > 0, held, 0.0), minlength=k)
+    return fund, excess, over_value
+
+
+def months_to_liquidate(stock_usd: float, gated_value_usd: float, gate_monthly: float) -> float:
+    """Months the gate needs to let `stock_usd` out at this month's pace: the gate sells
+    `gate_monthly` of each gated position's value (`gated_value_usd`, the whole positions
+    the stock sits in) a month. 0 with nothing gated; NaN with a closed gate. A lower bound:
+    the pace falls as the positions shrink (ODD §7.11)."""
+    if stock_usd <= 0.0:
+        return 0.0
+    pace = gate_monthly * gated_value_usd
+    return stock_usd / pace if pace > 0.0 else float("nan")
+
+
+def liquidity_record(model: Alt401kModel) -> dict[str, float]:
+    """Liquidity at month end, each measure one thing (ODD §7.11): the stock of positions
+    waiting behind gates (savers' off-menu positions; default funds' sleeves above target),
+    the months the gate needs to let it out, and the sleeves' excess over target as a share
+    of default-fund assets, nationally and by vintage (the denominator effect). The flow of
+    sales refused by gates is `gated_refused_usd` (`flow_record`)."""
+    savers_usd = waiting_off_menu_usd(model)
+    fund, excess, over_value = sleeve_excess(model)
+    stock = savers_usd + float(excess.sum())
+    rec = {
+        "gated_stock_usd": stock,
+        "gated_stock_savers_usd": savers_usd,
+        "gated_stock_default_funds_usd": float(excess.sum()),
+        "gated_months_to_liquidate": months_to_liquidate(stock, savers_usd + float(over_value.sum()),
+                                                         model.gate_monthly()),
+        "sleeve_over_target_share": float(excess.sum() / fund.sum()) if fund.sum() > 0 else 0.0,
+    }
+    for i, name in enumerate(VINTAGES):
+        rec[f"sleeve_over_target_share__{name}"] = float(excess[i] / fund[i]) if fund[i] > 0 else 0.0
+    return rec
+
+
+def economic_loss_record(model: Alt401kModel) -> dict[str, float]:
+    """Near-retirees' worst year at economic values, beside `saver_record`'s at reported
+    ones (ODD §7.11): the weighted share of participants aged 55-64 whose worst calendar
+    year at economic values (`savers.economic_year_end_inplace`) lost more than 20%."""
+    pop = model.savers
+    near = (pop.age_years >= 55) & (pop.age_years < 65)
+    heads = float(pop.weight @ near)
+    lost = float(pop.weight @ (near & (pop.worst_year_return_economic < -0.2)))
+    return {"share_near_retirees_worst_year_loss_gt20_economic": lost / heads if heads > 0 else 0.0}
+
+
 def month_record(model: Alt401kModel) -> dict[str, float]:
     """Everything observed at the end of the current month, one flat dict."""
     rec: dict[str, float] = {"month": float(model.month)}
     for part in (assets_record, sponsor_record, saver_record, market_record, economy_record, flow_record,
-                 litigation_record):
+                 litigation_record, liquidity_record, economic_loss_record):
         rec.update(part(model))
     return rec
 
@@ -292,6 +380,9 @@ HORIZON_COLUMNS: dict[str, tuple[pa.DataType, str]] = {
     "p10_replacement_rate_with_ss": (pa.float64(), f"retired rows: 10th-percentile {_RR_SS}; null on in_plan rows"),
     "share_short_of_target_with_ss": (pa.float64(), "retired rows: share whose replacement rate with Social "
                                       f"Security is below {REPLACEMENT_TARGET:.0%}; null on in_plan rows"),
+    "share_worst_year_loss_gt20_economic": (pa.float64(), "retired rows: share whose worst calendar year at "
+                                            "economic rather than reported values lost more than 20%; null on "
+                                            "in_plan rows"),
 }
 """The horizon table's columns in order: Arrow type and the description stored with each
 field (``description`` in the field metadata, kept in horizon.parquet)."""
@@ -331,7 +422,7 @@ def horizon_table(model: Alt401kModel) -> pa.Table:
         for qi in range(5):
             m = ret["income_quintile"] == qi
             rows.append(_stats_row(qi, "retired", ret["weight"][m], ret["balance_usd"][m], rr[m],
-                                   ret["worst_year_return"][m], rr_ss[m]))
+                                   ret["worst_year_return"][m], rr_ss[m], ret["worst_year_return_economic"][m]))
     schema = horizon_schema()
     return pa.table({k: pa.array([r[k] for r in rows], schema.field(k).type) for k in schema.names},
                     schema=schema)
@@ -342,8 +433,15 @@ def _wquantile(x: F64, w: F64, q: float) -> float:
     return float(weighted_quantiles(x, w, (q,))[0])
 
 
+def _loss_share(w: F64, worst: F64 | None, total: float) -> float | None:
+    """Weighted share whose worst year lost more than 20%; None without `worst`, NaN for no one."""
+    if worst is None:
+        return None
+    return float(w @ (worst < -0.2) / total) if total > 0 else float("nan")
+
+
 def _stats_row(qi: int, group: str, w: F64, bal: F64, rr: F64 | None, worst: F64 | None,
-               rr_ss: F64 | None = None) -> dict[str, object]:
+               rr_ss: F64 | None = None, worst_economic: F64 | None = None) -> dict[str, object]:
     """One row of the horizon table; the retirees' columns are None (null) without `rr`."""
     total = float(w.sum())
     retired = rr is not None
@@ -363,4 +461,5 @@ def _stats_row(qi: int, group: str, w: F64, bal: F64, rr: F64 | None, worst: F64
         "p10_replacement_rate_with_ss": _wquantile(rr_ss, w, 0.1) if rr_ss is not None else None,
         "share_short_of_target_with_ss": (float(w @ (rr_ss < REPLACEMENT_TARGET) / total) if total > 0 else float("nan"))
         if rr_ss is not None else None,
+        "share_worst_year_loss_gt20_economic": _loss_share(w, worst_economic, total) if retired else None,
     }

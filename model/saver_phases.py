@@ -168,7 +168,7 @@ class SaverPhases:
                 pop.balance_usd, pop.year_growth, pop.weight, pop.sponsor, plans.n,
                 None, alloc, self.default_fund_mix(), r, fee_matrix,
                 PE_COLUMNS, float(returns.reported[ASSET_CLASSES.index("private_equity")]),
-                mb.carry_rate, mb.hurdle_annual, self._gate_monthly(), self.row_bounds, pop.style, pay=pay,
+                mb.carry_rate, mb.hurdle_annual, self.gate_monthly(), self.row_bounds, pop.style, pay=pay,
                 fee_monthly=self.plan_views.fee_monthly(), buffers=self._plan_buffers("balance", kernels.BALANCE_SUM_WIDTHS),
             )
             f.contributions_usd, f.employer_usd = totals.employee_usd, totals.employer_usd
@@ -220,11 +220,12 @@ class SaverPhases:
         else:
             changed = (last[0] != menu[0]).any(axis=1) | (last[1] != menu[1])
             candidates = self.plan_rows.rows(changed) if changed.any() else np.zeros(0, dtype=np.intp)
-            if self._stranded.size:  # both ascending, without repeats
-                candidates = _union_ascending(candidates, self._stranded)
+            if self.gate_queue.size:  # both ascending, without repeats
+                candidates = _union_ascending(candidates, self.gate_queue)
         self._last_menu = menu
-        self._stranded = np.zeros(0, dtype=np.intp)
+        self.gate_queue = np.zeros(0, dtype=np.intp)
         self._menu_traded = np.zeros(0, dtype=np.intp)
+        self._menu_gated = np.zeros(0)
         if candidates.size == 0:
             return
         stranded = rule_kernels.stranded(pop, candidates, self.menu_terms(), ROW_BLOCK)
@@ -239,12 +240,13 @@ class SaverPhases:
         pop.allocation[rows] = alloc
         bal = pop.balance_usd[rows]
         gated = sv.trade_to_allocation_inplace(
-            bal, self._holding_allocation(bal, alloc, off_menu), self.composition(rows), self._gate_monthly()
+            bal, self._holding_allocation(bal, alloc, off_menu), self.composition(rows), self.gate_monthly()
         )
         pop.balance_usd[rows] = bal
-        self.flows.gated_usd += float(pop.weight[rows] @ gated)
-        self._stranded = rows[gated > 0]
+        self.flows.gated_refused_usd += float(pop.weight[rows] @ gated)
+        self.gate_queue = rows[gated > 0]
         self._menu_traded = rows
+        self._menu_gated = gated
 
     def _holding_allocation(self, bal: F64, alloc: F64, off_menu: npt.NDArray[np.bool_]) -> F64:
         """Allocation that keeps on-menu holdings as they are and moves off-menu ones to the default fund."""
@@ -285,7 +287,9 @@ class SaverPhases:
         return draws.uniform_rows(self.saver_rng, n_rows, width, keep,
                                   lambda: self._reused("uniform block", (ROW_BLOCK, width), np.float32))
 
-    def _gate_monthly(self) -> float:
+    def gate_monthly(self) -> float:
+        """Share of a gated position the gate lets out this month: a third of the quarterly
+        gate (lever `liquidity.gate_quarterly`, ODD §7.3)."""
         return self.policy.gate_quarterly / 3.0
 
     def _reviews(self, returns: Any, composition: F64 | None) -> None:
@@ -323,10 +327,13 @@ class SaverPhases:
         traded = getattr(self, "_menu_traded", np.zeros(0, dtype=np.intp))
         used = _in_ascending(rows, traded)
         terms = reallocation.ChoiceTerms(opt_ret, s.return_chasing, self.policy.account_cap, crash,
-                                         s.panic_sale_prob, self._gate_monthly())
+                                         s.panic_sale_prob, self.gate_monthly())
         gated = reallocation.reallocate(pop, rows, self.visible_options(rows), interest, u_alt, u[2], composition,
                                         used, terms)
-        self.flows.gated_usd += float(pop.weight[rows] @ gated)
+        if used.any():  # what the menu change's sale already refused this month is refused once
+            menu = self._menu_gated[np.searchsorted(traded, rows[used])]
+            gated[used] = np.maximum(gated[used] - menu, 0.0)
+        self.flows.gated_refused_usd += float(pop.weight[rows] @ gated)
 
     def _life_events(self) -> None:
         """Hardship withdrawals, job changes (cash-out or rollover), retirement, deaths, new hires."""
@@ -449,6 +456,7 @@ class SaverPhases:
             "salary_usd_annual": pop.salary_usd_annual[rows].copy(),
             "income_quintile": self.income_quintile(pop.salary_usd_annual[rows]).astype(np.int8),
             "worst_year_return": pop.worst_year_return[rows].copy(),
+            "worst_year_return_economic": pop.worst_year_return_economic[rows].copy(),
             "social_security_usd_annual": self._social_security(rows),
         })
 

@@ -31,6 +31,21 @@ def age_group(age_years: npt.NDArray[np.floating]) -> npt.NDArray[np.intp]:
     return np.searchsorted(AGE_GROUP_EDGES, age_years, side="right")
 
 
+VINTAGES: Final[tuple[str, ...]] = tuple(str(y) for y in range(2025, 2075, 5))
+"""Target-date vintages (the year a fund's holders turn 65, on a five-year grid), the
+default-fund groups of the liquidity record (ODD §7.11); the first and last also hold
+everyone earlier and later."""
+
+
+def vintage(age_years: npt.NDArray[np.floating], year: int) -> npt.NDArray[np.intp]:
+    """Index into VINTAGES of each saver's target-date vintage in calendar `year`: the year
+    it turns 65, rounded to the nearest five, as target-date series are sold (a fund
+    named for the year its holders expect to retire, in five-year steps)."""
+    retire = year + 65.0 - np.asarray(age_years, dtype=np.float64)
+    step = np.rint((retire - float(VINTAGES[0])) / 5.0)
+    return np.clip(step, 0, len(VINTAGES) - 1).astype(np.intp)
+
+
 GLIDE_EQUITY: Final[tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]] = (
     np.array([40.0, 65.0, 72.0]), np.array([0.90, 0.50, 0.30])
 )

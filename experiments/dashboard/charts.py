@@ -1,13 +1,15 @@
-"""The dashboard's six panels as one matplotlib figure (no pyplot, so safe off the main thread).
+"""The dashboard's eight panels as one matplotlib figure (no pyplot, so safe off the main thread).
 
-Adoption by channel and by plan size, alternative assets by class, fees, price indices and
-lawsuits, from a run's monthly series table (`ModelRecorder.series_table`). With a status-quo
+Adoption by channel and by plan size, alternative assets by class, fees, price indices,
+lawsuits, losses on reported NAVs and on economic values, and liquidity (month-end stocks
+behind gates, the denominator effect), from a run's monthly series table (`ModelRecorder.series_table`). With a status-quo
 table, each panel also shows its headline series under status quo as a dashed black line.
 """
 
 from __future__ import annotations
 
 import pandas as pd
+from alt401k.experiments import valuation
 from alt401k.model.assets import ALT_CHANNELS, ALTERNATIVES, ASSET_CLASSES
 from alt401k.model.strata import SIZE_CLASSES
 from matplotlib.figure import Figure
@@ -31,7 +33,7 @@ def _fees_bn_per_year(series: pd.DataFrame) -> pd.Series:
 def dashboard_figure(
     series: pd.DataFrame, baseline: pd.DataFrame | None = None, title: str = ""
 ) -> Figure:
-    """Draw the six panels for one run (`series`), optionally against status quo.
+    """Draw the eight panels for one run (`series`), optionally against status quo.
 
     Parameters
     ----------
@@ -42,8 +44,8 @@ def dashboard_figure(
     title
         Figure title (e.g. scenario and replication).
     """
-    fig = Figure(figsize=(13, 7.2), layout="constrained")
-    axes = fig.subplots(2, 3).ravel()
+    fig = Figure(figsize=(17, 7.2), layout="constrained")
+    axes = fig.subplots(2, 4).ravel()
     x = _years(series)
     bx = _years(baseline) if baseline is not None else None
 
@@ -99,6 +101,22 @@ def dashboard_figure(
     if baseline is not None:
         ax.plot(bx, baseline["lawsuits"].cumsum(), "k--", lw=1, label="all, status quo")
     ax.set_title("Excess-fee lawsuits, cumulative")
+
+    ax = axes[6]
+    ax.plot(x, 100 * valuation.drawdown_path(series["assets_usd"].to_numpy()), label="reported NAVs")
+    ax.plot(x, 100 * valuation.drawdown_path(series["assets_economic_usd"].to_numpy()), ":", lw=2,
+            label="economic values")
+    if baseline is not None:
+        ax.plot(bx, 100 * valuation.drawdown_path(baseline["assets_economic_usd"].to_numpy()), "k--", lw=1,
+                label="economic, status quo")
+    ax.set_title("Fall of 401(k) assets from their peak (%)")
+
+    ax = axes[7]
+    ax.plot(x, series["gated_stock_savers_usd"] / 1e9, label="savers' off-menu positions")
+    ax.plot(x, series["gated_stock_default_funds_usd"] / 1e9, label="default funds' sleeves above target")
+    if baseline is not None:
+        ax.plot(bx, baseline["gated_stock_usd"] / 1e9, "k--", lw=1, label="all, status quo")
+    ax.set_title("Waiting behind gates, month end ($B)")
 
     for ax in axes:
         ax.set_xlabel("years from start")

@@ -18,6 +18,7 @@ from typing import Final, Literal
 
 import numpy as np
 import pandas as pd
+from alt401k.experiments import adequacy, valuation
 from alt401k.model.assets import ALTERNATIVES
 from alt401k.model.config import RunConfig
 from alt401k.model.market_paths import MarketPath, stylised
@@ -204,8 +205,53 @@ OUTCOMES: Final[dict[str, Callable[[pd.DataFrame], float]]] = {
     "Near-retirees with a >20% worst-year loss at horizon, %": lambda s: (
         100 * float(s["share_near_retirees_worst_year_loss_gt20"].iloc[-1])
     ),
+    "Near-retirees with a >20% worst-year loss at horizon, economic values, %": lambda s: (
+        100 * float(s["share_near_retirees_worst_year_loss_gt20_economic"].iloc[-1])
+    ),
+    "Largest fall of 401(k) assets, reported NAVs, %": lambda s: (
+        100 * valuation.drawdown(s["assets_usd"].to_numpy())
+    ),
+    "Largest fall of 401(k) assets, economic values, %": lambda s: (
+        100 * valuation.drawdown(s["assets_economic_usd"].to_numpy())
+    ),
+    "Assets in alternatives at horizon, $B of 2025": lambda s: float(
+        sum(s[f"assets_usd2025__{a}"].iloc[-1] for a in ALTERNATIVES) / 1e9
+    ),
+    "Fees paid, PV of the first 10 years at 3%, $B of 2025": lambda s: _fees_pv(s, 0.03),
+    "Fees paid, PV of the first 10 years at 7%, $B of 2025": lambda s: _fees_pv(s, 0.07),
+    "Fees paid in the last 12 months, bps of assets": lambda s: float(
+        adequacy.fees_bps(s["fees_usd"].iloc[-12:].sum(), s["assets_usd"].iloc[-12:].mean())
+    ),
+    "Fees paid in the last 12 months, $ of 2025 per participant": lambda s: float(
+        adequacy.fees_per_participant(s["fees_usd2025"].iloc[-12:].sum(), s["participants"].iloc[-12:].mean())
+    ),
+    "Participants holding alternatives at horizon, millions": lambda s: float(
+        s["share_savers_exposed_any_alt"].iloc[-1] * s["participants"].iloc[-1] / 1e6
+    ),
+    "Positions waiting behind gates, peak month-end stock, $B": lambda s: float(
+        s["gated_stock_usd"].iloc[1:].max() / 1e9
+    ),
+    "Sales refused by gates, largest month, $B": lambda s: float(s["gated_refused_usd"].iloc[1:].max() / 1e9),
+    "Months to liquidate the gated stock, peak": lambda s: float(
+        np.nanmax(s["gated_months_to_liquidate"].iloc[1:].to_numpy(), initial=0.0)
+    ),
+    "Default funds' sleeves above target, peak, % of their assets": lambda s: (
+        100 * float(s["sleeve_over_target_share"].iloc[1:].max())
+    ),
 }
 """Headline outcome name -> function of one run's monthly series table."""
+
+
+def _fees_pv(series: pd.DataFrame, rate: float) -> float:
+    """Present value, $B of 2025, of the first ten years of fees paid (the whole run if
+    shorter) at `rate` real, end-of-year discounting (OMB Circular A-4;
+    `adequacy.present_value_of_fees`)."""
+    fees = series["fees_usd2025"].iloc[1:].to_numpy()
+    years = min(10, fees.size // 12)
+    if years == 0:
+        return math.nan
+    annual = fees[: 12 * years].reshape(years, 12).sum(axis=1)
+    return adequacy.present_value_of_fees(annual, (rate,))[rate] / 1e9
 
 
 def paired_comparison(results: PairedResults) -> pd.DataFrame:
@@ -255,6 +301,7 @@ def distribution_table(results: PairedResults) -> pd.DataFrame:
             retired = t[t["age_group"] == "retired"].set_index("income_quintile")
             part["median_replacement_rate"] = retired["median_replacement_rate"]
             part["share_worst_year_loss_gt20"] = retired["share_worst_year_loss_gt20"]
+            part["share_worst_year_loss_gt20_economic"] = retired["share_worst_year_loss_gt20_economic"]
             parts.append(part)
         return pd.concat(parts).groupby(level=0).mean()
 
@@ -268,6 +315,8 @@ def distribution_table(results: PairedResults) -> pd.DataFrame:
     table["retirees' median replacement, status quo"] = b["median_replacement_rate"]
     table["retirees with >20% loss year, variant"] = v["share_worst_year_loss_gt20"]
     table["retirees with >20% loss year, status quo"] = b["share_worst_year_loss_gt20"]
+    table["retirees with >20% loss year at economic values, variant"] = v["share_worst_year_loss_gt20_economic"]
+    table["retirees with >20% loss year at economic values, status quo"] = b["share_worst_year_loss_gt20_economic"]
     table.index.name = "income quintile"
     return table.reset_index()
 

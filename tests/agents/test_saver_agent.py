@@ -52,7 +52,7 @@ def test_agents_engine_matches_columnar_every_month(scenario: str, crash: bool, 
     # One Saver agent per row, registered with the Mesa model.
     assert len(agents.agents_by_type[Saver]) == agents.savers.n == 300
     assert Saver not in columnar.agents_by_type
-    gated_usd = 0.0
+    gated_refused_usd = 0.0
     for _ in range(columnar.config.n_months):
         columnar.step()
         agents.step()
@@ -64,11 +64,11 @@ def test_agents_engine_matches_columnar_every_month(scenario: str, crash: bool, 
         for f in fields(MonthFlows):
             a, b = getattr(columnar.flows, f.name), getattr(agents.flows, f.name)
             assert b == pytest.approx(a, rel=RTOL, abs=RTOL * 1e6), f"{when} flows.{f.name}"
-        gated_usd += columnar.flows.gated_usd
+        gated_refused_usd += columnar.flows.gated_refused_usd
     # The runs exercised choices and, in the crash, gated sales.
     assert columnar.savers.trades.sum() > 50
     if crash:
-        assert gated_usd > 0
+        assert gated_refused_usd > 0
     series_c = columnar.recorder.series_table().to_pandas()
     series_a = agents.recorder.series_table().to_pandas()
     assert list(series_a.columns) == list(series_c.columns)

@@ -43,7 +43,8 @@ def test_csv_agrees_with_sweep_parts(out: Path) -> None:
     last = parts[parts["month"] == parts["month"].max()].set_index(["scenario", "replication"])
     diff = (last.loc["eo-14330", "assets_usd__alternatives"] - last.loc["status-quo", "assets_usd__alternatives"]) / 1e9
     assets = pd.read_csv(out / "tables" / "assets.csv")
-    row = assets[(assets["metric"] == "all alternatives") & (assets["when"] == "horizon")].iloc[0]
+    row = assets[(assets["metric"] == "all alternatives") & (assets["when"] == "horizon")
+                 & (assets["unit"] == compare.NOMINAL)].iloc[0]
     iv = metrics.interval(diff.sort_index().to_numpy())
     assert row["diff_mean"] == pytest.approx(iv.mean, rel=1e-6)
     assert row["diff_low"] == pytest.approx(iv.low, rel=1e-6)
@@ -54,7 +55,7 @@ def test_csv_agrees_with_sweep_parts(out: Path) -> None:
         flows = (run["fees_usd"] + run["carry_usd"]).to_numpy()
         pvs[scen, rep] = metrics.present_value(flows, run["month"].to_numpy(), 0.03) / 1e9
     fees = pd.read_csv(out / "tables" / "fees.csv")
-    paid = fees[fees["metric"] == "paid by savers (incl. carry)"].iloc[0]
+    paid = fees[(fees["metric"] == "paid by savers (incl. carry)") & fees["when"].str.startswith("PV 2025")].iloc[0]
     expected = np.mean([pvs["eo-14330", k] - pvs["status-quo", k] for k in (0, 1)])
     assert paid["diff_mean"] == pytest.approx(expected, rel=1e-6)
     # replacement rates come from the horizon tables
@@ -87,8 +88,8 @@ def test_summary_states_numbers_and_their_tables_not_verdicts(out: Path) -> None
         assert verdict not in summary
     assets = pd.read_csv(out / "tables" / "assets.csv")
     row = assets[(assets["metric"] == "all alternatives") & (assets["group"] == "all channels")
-                 & (assets["when"] == "horizon")].iloc[0]
-    assert (f"Assets in alternatives at the horizon: status-quo {compare.fmt_value(row['baseline_mean'], 'USD bn')}, "
+                 & (assets["when"] == "horizon") & (assets["unit"] == compare.REAL)].iloc[0]  # real by default
+    assert (f"Assets in alternatives at the horizon (2025 dollars): status-quo {compare.fmt_value(row['baseline_mean'], 'USD bn')}, "
             f"eo-14330 {compare.fmt_value(row['variant_mean'], 'USD bn')}, difference {compare.diff_text(row)} "
             "[tables/assets.csv].") in summary
     sentences = [s for s in summary.split("]. ") if s.strip()]

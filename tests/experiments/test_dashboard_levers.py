@@ -181,13 +181,16 @@ def test_cancel_stops_a_run():
         )
 
 
-def test_chart_has_six_panels():
+def test_chart_has_eight_panels():
     settings = runner.RunSettings(n_savers=1_000, years=1)
     done = runner.run_paired(load_scenario("eo-14330"), settings)
     from alt401k.experiments.dashboard.charts import dashboard_figure
 
     fig = dashboard_figure(done.variant[0], done.baseline[0])
-    assert len(fig.axes) == 6
+    assert len(fig.axes) == 8
+    titles = [ax.get_title() for ax in fig.axes]
+    assert "Fall of 401(k) assets from their peak (%)" in titles
+    assert "Waiting behind gates, month end ($B)" in titles
 
 
 @pytest.mark.parametrize(
