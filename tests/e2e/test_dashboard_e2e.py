@@ -184,7 +184,8 @@ def test_run_change_lever_and_compare(page, tmp_path):
 
     scenario = load_scenario(exported)
     state = scenario.state_at(scenario.changes[-1].effective)
-    assert scenario.based_on == ("eo-14330", "broad-access")
+    # broad-access builds on eo-14330, which builds on status-quo (its case law, ODD §7.10).
+    assert scenario.based_on == ("status-quo", "eo-14330", "broad-access")
     assert not any(state.allowed.values())
 
     with page.expect_download() as download:
