@@ -67,10 +67,23 @@ class PlanTable:
     default_kind: npt.NDArray[np.int8] | None = None
     """Kind of the plan's default fund, an index into `DEFAULT_KINDS` (target-date fund,
     money market or balanced); all target-date when not given (ODD §7.5)."""
+    never_adopts: B | None = None
+    """The sponsor never adds an alternative (ODD §7.8, `never_adopt_share_by_class`); none
+    when not given."""
+    last_provider_change_month: npt.NDArray[np.int32] | None = None
+    """Month of the plan's last change of recordkeeper or consultant (-10,000: none)."""
+    consultant_lean: F64 | None = None
+    """Each consultant's own lean toward alternatives, shape (n_consultants,): a plan that
+    changes consultant takes its new consultant's (`consultant_bias`). None: no consultants."""
 
     def __post_init__(self) -> None:
+        n = self.weight.shape[0]
         if self.default_kind is None:
-            self.default_kind = np.full(self.weight.shape[0], DEFAULT_KINDS.index("tdf"), dtype=np.int8)
+            self.default_kind = np.full(n, DEFAULT_KINDS.index("tdf"), dtype=np.int8)
+        if self.never_adopts is None:
+            self.never_adopts = np.zeros(n, dtype=bool)
+        if self.last_provider_change_month is None:
+            self.last_provider_change_month = np.full(n, -10_000, dtype=np.int32)
 
     @property
     def n(self) -> int:
@@ -101,9 +114,7 @@ def draw_plans(
     governance = np.clip(rng.beta(2, 2, n) + 0.1 * size_class, 0, 1)
     has_consultant = rng.random(n) < np.asarray(behaviour.consultant_share_by_class)[size_class]
     consultant = np.where(has_consultant, rng.integers(0, behaviour.n_consultants, n), -1).astype(np.int32)
-    # Recordkeepers are concentrated (P&I 2024: the largest holds >30% of assets).
-    rk_p = 1.0 / np.arange(1, behaviour.n_recordkeepers + 1)
-    recordkeeper = rng.choice(behaviour.n_recordkeepers, n, p=rk_p / rk_p.sum()).astype(np.int32)
+    recordkeeper = rng.choice(behaviour.n_recordkeepers, n, p=recordkeeper_shares(behaviour.n_recordkeepers)).astype(np.int32)
     auto_enroll = exact_share_within_class(
         rng.random(n), size_class, np.asarray(behaviour.auto_enroll_share_by_class)
     )
@@ -136,7 +147,25 @@ def draw_plans(
         suits=np.zeros(n, dtype=np.int32),
         last_suit_month=np.full(n, -10_000, dtype=np.int32),
         consultant_bias=np.where(consultant >= 0, bias[np.maximum(consultant, 0)], 0.0),
+        consultant_lean=bias,
     )
+
+
+def recordkeeper_shares(n_recordkeepers: int) -> F64:
+    """Market shares of the recordkeepers, proportional to 1/rank: recordkeeping is
+    concentrated (P&I 2024: the largest holds over 30% of assets). Used to draw plans'
+    recordkeepers at t0 and a new one when a plan changes (ODD §7.8)."""
+    p = 1.0 / np.arange(1, n_recordkeepers + 1)
+    return p / p.sum()
+
+
+def draw_never_adopters(plans: PlanTable, behaviour: SponsorBehaviour, rng: np.random.Generator) -> B:
+    """Plans that never add an alternative (ODD §7.8): exactly `never_adopt_share_by_class`
+    of each size class's sampled plans, drawn from their own stream (§4.9), less those that
+    already offer one (they are adopters by their record)."""
+    never = exact_share_within_class(rng.random(plans.n), plans.size_class,
+                                     np.asarray(behaviour.never_adopt_share_by_class))
+    return never & ~any_column(plans.standalone)
 
 
 def exact_share_within_class(uniform: F64, size_class: npt.NDArray[np.int8], share: F64) -> B:
@@ -228,6 +257,13 @@ class ReviewContext:
     """Share of peers auto-enrolling, (n,), at the plans due (None: no peer effect)."""
     kind_uniform: F64 | None = None
     """(n,) uniform draws for changes of default-fund kind (their own stream; None: none)."""
+    trailing_excess: F64 | None = None
+    """Each alternative class's annualised return over its benchmark (public equity), net
+    of the fee premium, over the trailing `underperformance_window_months` of reported
+    returns, shape (N_ALT,); None while the record is shorter (no performance trigger)."""
+    provider_uniform: F64 | None = None
+    """(n, 4) uniform draws for changes of recordkeeper and consultant (their own stream;
+    None: no changes)."""
 
 
 def group_share(group: npt.NDArray[np.int32], offering: F64, weight: F64) -> F64:
@@ -349,11 +385,83 @@ def logistic(x: F64 | float) -> F64:
     return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=float)))
 
 
-def keeps(utility: F64, uniform: F64, sued: npt.NDArray[np.bool_], behaviour: SponsorBehaviour) -> npt.NDArray[np.bool_]:
-    """Whether plans keep an offered alternative: dropped with probability
-    logistic(-utility - keep_bias), or `drop_prob_after_suit` after a suit in the past year."""
-    drop = np.where(sued, behaviour.drop_prob_after_suit, logistic(-utility - behaviour.keep_bias))
-    return uniform >= drop
+@dataclass(frozen=True)
+class DropTriggers:
+    """What makes a reviewing plan reconsider an offered alternative (ODD §7.8), one flag
+    per reviewed plan (or per plan and class)."""
+
+    sued: B
+    """Sued in the past 12 months."""
+    underperforming: B
+    """The alternative trailed its benchmark over the review window."""
+    provider_changed: B
+    """The plan changed recordkeeper or consultant at this review."""
+
+
+def drop_probability(utility: F64, triggers: DropTriggers, behaviour: SponsorBehaviour) -> F64:
+    """Probability that a plan drops an offered alternative at its review (ODD §7.8).
+
+    Without a trigger the plan keeps it: a fund leaves a 401(k) menu after a monitoring
+    finding, not by chance (Pool, Sialm & Stefanescu 2016: deletions respond to prior
+    performance). Each trigger is an independent reason to drop: a suit in the past year
+    (`drop_prob_after_suit`), underperformance over the review window
+    (`drop_prob_underperformance`), and a new recordkeeper or consultant, which re-decides
+    the option afresh and keeps it only with the adoption probability logistic(utility).
+    The plan keeps it if no reason fires: 1 - prod(1 - p_i).
+    """
+    b = behaviour
+    keep = (np.where(triggers.sued, 1.0 - b.drop_prob_after_suit, 1.0)
+            * np.where(triggers.underperforming, 1.0 - b.drop_prob_underperformance, 1.0)
+            * np.where(triggers.provider_changed, logistic(utility), 1.0))
+    return 1.0 - keep
+
+
+def keeps(utility: F64, uniform: F64, triggers: DropTriggers, behaviour: SponsorBehaviour) -> B:
+    """Whether plans keep an offered alternative: dropped with `drop_probability`."""
+    return uniform >= drop_probability(utility, triggers, behaviour)
+
+
+def underperforming_classes(ctx: ReviewContext, behaviour: SponsorBehaviour) -> B:
+    """Per alternative class: its trailing return fell short of its benchmark by more than
+    `underperformance_threshold_annual` a year (ODD §7.8); none while the record is short."""
+    if ctx.trailing_excess is None:
+        return np.zeros(N_ALT, dtype=bool)
+    return np.asarray(ctx.trailing_excess) < -behaviour.underperformance_threshold_annual
+
+
+def change_providers(rows: npt.NDArray[np.intp], ctx: ReviewContext, plans: PlanTable,
+                     behaviour: SponsorBehaviour) -> None:
+    """Changes of recordkeeper and consultant at the review of plans `rows` (ODD §7.8).
+
+    A plan changes recordkeeper with probability `recordkeeper_change_annual`, to another
+    drawn by market share (`recordkeeper_shares`), and, if it retains a consultant, changes
+    consultant with probability `consultant_change_annual`, to another drawn uniformly (and
+    takes its lean). Uniform columns: 0 and 1 whether, 2 and 3 which. The month is recorded
+    in `last_provider_change_month`: the new provider re-underwrites the menu.
+    """
+    if ctx.provider_uniform is None or rows.size == 0:
+        return
+    b = behaviour
+    u = np.take(ctx.provider_uniform, rows, axis=0)
+    n_rk = b.n_recordkeepers
+    rk_change = (u[:, 0] < b.recordkeeper_change_annual) & (n_rk > 1)
+    if rk_change.any():
+        cur = plans.recordkeeper[rows[rk_change]]
+        shares = np.tile(recordkeeper_shares(n_rk), (cur.size, 1))
+        shares[np.arange(cur.size), cur] = 0.0
+        cdf = np.cumsum(shares, axis=1)
+        pick = (u[rk_change, 2] * cdf[:, -1])[:, None]
+        new = np.minimum((cdf <= pick).sum(axis=1), n_rk - 1)
+        plans.recordkeeper[rows[rk_change]] = new.astype(np.int32)
+    n_c = b.n_consultants
+    c_change = (plans.consultant[rows] >= 0) & (u[:, 1] < b.consultant_change_annual) & (n_c > 1)
+    if c_change.any():
+        cur = plans.consultant[rows[c_change]]
+        new = ((cur + 1 + np.floor(u[c_change, 3] * (n_c - 1)).astype(np.int32)) % n_c).astype(np.int32)
+        plans.consultant[rows[c_change]] = new
+        if plans.consultant_lean is not None:
+            plans.consultant_bias[rows[c_change]] = plans.consultant_lean[new]
+    plans.last_provider_change_month[rows[rk_change | c_change]] = ctx.month
 
 
 def review_plans(rows: npt.NDArray[np.intp], ctx: ReviewContext, plans: PlanTable, behaviour: SponsorBehaviour) -> None:
@@ -367,20 +475,26 @@ def review_plans(rows: npt.NDArray[np.intp], ctx: ReviewContext, plans: PlanTabl
     (the largest, by market share). At most one standalone change per review; windows
     turn over slowly and are added faster where the regime lets alternatives into them
     (`_review_window`); a plan without auto-enrollment adopts it with
-    `auto_enrollment_probability`.
+    `auto_enrollment_probability`. Decisions are reversible: first the plan may change
+    recordkeeper or consultant (`change_providers`); an offered alternative is then dropped
+    only on a trigger (`drop_probability`), and plans that never adopt
+    (`PlanTable.never_adopts`) add none.
     Plans' decisions in one month are independent, so reviewing them together is the same
     as one by one.
     """
     if rows.size == 0:
         return
     p = ctx.policy
+    change_providers(rows, ctx, plans, behaviour)
     util = adoption_utility_rows(rows, ctx, plans, behaviour)
     u = np.take(ctx.uniform, rows, axis=0)
     sued = ctx.month - plans.last_suit_month[rows] < 12
+    changed = plans.last_provider_change_month[rows] == ctx.month
     size_ok = plans.participants[rows] >= p.min_plan_participants
-    _review_default_fund(rows, ctx, plans, behaviour, util, u[:, 0], sued, size_ok)
-    _review_standalone(rows, ctx, plans, behaviour, util, u[:, 1], sued, size_ok)
-    _review_window(rows, ctx, plans, behaviour, util, u[:, 2], size_ok)
+    may_add = size_ok & ~plans.never_adopts[rows]
+    _review_default_fund(rows, ctx, plans, behaviour, util, u[:, 0], (sued, changed), size_ok, may_add)
+    _review_standalone(rows, ctx, plans, behaviour, util, u[:, 1], (sued, changed), size_ok, may_add)
+    _review_window(rows, ctx, plans, behaviour, util, u[:, 2], may_add)
     adopt_ae = ~plans.auto_enroll[rows] & (u[:, 3] < auto_enrollment_probability(rows, ctx, plans, behaviour))
     plans.auto_enroll[rows[adopt_ae]] = True
     _review_default_kind(rows, ctx, plans, behaviour)
@@ -441,7 +555,11 @@ def _best_allowed(util: F64, size_ok: npt.NDArray[np.bool_], classes: npt.NDArra
     return best
 
 
-def _review_default_fund(rows, ctx, plans, behaviour, util, u, sued, size_ok) -> None:  # noqa: ANN001
+def _review_default_fund(rows, ctx, plans, behaviour, util, u, flags, size_ok, may_add) -> None:  # noqa: ANN001
+    """The default fund (ODD §7.8): the alternative TDF is judged by the mean utility over the
+    classes allowed in the default fund and underperforms when those classes' mean trailing
+    excess return does (`underperforming_classes`)."""
+    sued, changed = flags
     mgr = plans.tdf_manager[rows]
     plain = ctx.plain_tdf_product[mgr]
     has_alt = plans.default_product[rows] != plain
@@ -452,9 +570,11 @@ def _review_default_fund(rows, ctx, plans, behaviour, util, u, sued, size_ok) ->
     n_allowed = np.where(size_ok, max(int(classes.sum()), 1), 1)
     u_df = np.where(any_allowed, np.where(allowed, util, 0.0).sum(axis=1) / n_allowed, -np.inf)
     available = ctx.alt_tdf_available[mgr]
-    drop = has_alt & (~available | ~any_allowed | ~keeps(u_df, u, sued, behaviour))
+    lagging = _mean_underperforms(ctx, behaviour, classes)
+    triggers = DropTriggers(sued, np.full(rows.size, lagging), changed)
+    drop = has_alt & (~available | ~any_allowed | ~keeps(u_df, u, triggers, behaviour))
     plans.default_product[rows[drop]] = plain[drop]
-    add = ~has_alt & any_allowed & (u < logistic(u_df))
+    add = ~has_alt & any_allowed & may_add & (u < logistic(u_df))
     own = add & available
     plans.default_product[rows[own]] = ctx.alt_tdf_product[mgr[own]]
     if ctx.alt_tdf_available.any():
@@ -464,12 +584,20 @@ def _review_default_fund(rows, ctx, plans, behaviour, util, u, sued, size_ok) ->
         plans.default_product[rows[switch]] = ctx.alt_tdf_product[new]
 
 
-def _review_window(rows, ctx, plans, behaviour, util, u, size_ok) -> None:  # noqa: ANN001
+def _mean_underperforms(ctx: ReviewContext, behaviour: SponsorBehaviour, classes: B) -> bool:
+    """Whether the mean trailing excess return of `classes` falls short of the threshold."""
+    if ctx.trailing_excess is None or not classes.any():
+        return False
+    return bool(np.mean(np.asarray(ctx.trailing_excess)[classes]) < -behaviour.underperformance_threshold_annual)
+
+
+def _review_window(rows, ctx, plans, behaviour, util, u, may_add) -> None:  # noqa: ANN001
     """Brokerage windows: a base turnover of `window_turnover_annual` each way (windows serve
-    public securities too; PSCA: stable at ~25% of plans), plus, for plans without one, the
-    pull of the alternatives the regime lets into windows (logistic of the best such
-    class's utility; in practice crypto, the window's main alternative)."""
-    best = _best_allowed(util, size_ok, _allowed_classes(ctx, "window"))
+    public securities too; PSCA: stable at ~25% of plans), plus, for plans without one that
+    may add alternatives (`may_add`: size floor, not a never-adopter), the pull of the
+    alternatives the regime lets into windows (logistic of the best such class's utility;
+    in practice crypto, the window's main alternative)."""
+    best = _best_allowed(util, may_add, _allowed_classes(ctx, "window"))
     has = plans.offers_window[rows]
     base = behaviour.window_turnover_annual
     add_prob = 1.0 - (1.0 - base) * (1.0 - logistic(best))
@@ -479,17 +607,21 @@ def _review_window(rows, ctx, plans, behaviour, util, u, size_ok) -> None:  # no
     plans.offers_window[rows[drop]] = False
 
 
-def _review_standalone(rows, ctx, plans, behaviour, util, u, sued, size_ok) -> None:  # noqa: ANN001
+def _review_standalone(rows, ctx, plans, behaviour, util, u, flags, size_ok, may_add) -> None:  # noqa: ANN001
+    """Standalone options (ODD §7.8): the offered one with the lowest utility faces the drop
+    triggers (its own class's performance); a plan with none may add its best allowed one."""
+    sued, changed = flags
     classes = _allowed_classes(ctx, "standalone") & ctx.standalone_open
     allowed = size_ok[:, None] & classes[None, :]
     offered = np.take(plans.standalone, rows, axis=0) & allowed
     has_offer = any_column(offered)
     k = np.arange(rows.size)
     worst = np.argmin(np.where(offered, util, np.inf), axis=1)
-    drop = has_offer & ~keeps(util[k, worst], u, sued, behaviour)
+    triggers = DropTriggers(sued, underperforming_classes(ctx, behaviour)[worst], changed)
+    drop = has_offer & ~keeps(util[k, worst], u, triggers, behaviour)
     offered[k[drop], worst[drop]] = False
     best = np.argmax(np.where(allowed, util, -np.inf), axis=1)
-    add = ~has_offer & size_ok & classes.any() & (u < logistic(util[k, best]))
+    add = ~has_offer & may_add & classes.any() & (u < logistic(util[k, best]))
     offered[k[add], best[add]] = True
     plans.standalone[rows] = offered
 

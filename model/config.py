@@ -166,10 +166,35 @@ class SponsorBehaviour(_Frozen):
     small_plan_capacity_penalty: NonNegative = 1.5
     """Extra logit penalty for plans under 100 participants (DOL 2021: small plans less able)."""
     drop_prob_after_suit: Share = 0.5
-    keep_bias: NonNegative = 8.0
-    """An offered alternative is dropped with probability logistic(-utility - keep_bias):
-    removing a fund needs a mapping and participant notices, so sponsors keep what they
-    have. Set so the status-quo share stays near its 2024 level (3.9%, PLANSPONSOR 2025)."""
+    """Probability that a plan sued in the past 12 months drops an offered alternative at its
+    review (assumption; Morris screen: does not drive the headline)."""
+    drop_prob_underperformance: Share = 0.5
+    """Probability that a plan drops an offered alternative at its review when the
+    alternative trailed its benchmark (public equity, net of the fee premium) over the
+    trailing `underperformance_window_months` by more than `underperformance_threshold_annual`
+    (ODD §7.8, reversible decisions). Investment policy statements put such a fund on a
+    watch list and replace it if it does not recover; deletions from 401(k) menus respond to
+    prior performance (Pool, Sialm & Stefanescu 2016, JF 71(4)); the size is an assumption
+    (about two reviews on the watch list)."""
+    underperformance_window_months: int = Field(default=36, ge=12, le=36)
+    """Trailing window of the performance review (three years, the usual IPS horizon;
+    at most the 36 months of record the model keeps). No trigger before the record is this long."""
+    underperformance_threshold_annual: Annotated[float, Field(ge=0.0, le=0.2, allow_inf_nan=False)] = 0.0
+    """Shortfall a year below the benchmark that puts an alternative on the watch list
+    (0: any shortfall over the window; assumption)."""
+    recordkeeper_change_annual: Share = 0.08
+    """Probability a year (drawn at the review) that a plan changes recordkeeper, the new
+    one drawn by market share (assumption: plans run a recordkeeper search every few years
+    and most keep the incumbent). The new provider's re-underwriting of the menu is a
+    trigger: the plan keeps an offered alternative only with its adoption probability."""
+    consultant_change_annual: Share = 0.10
+    """Probability a year that a plan with an investment consultant changes consultant (to
+    another drawn uniformly; assumption). A trigger like a change of recordkeeper."""
+    never_adopt_share_by_class: tuple[Share, Share, Share, Share] = (0.40, 0.30, 0.20, 0.10)
+    """Share of plans in each size class (under 100, 100-999, 1,000-4,999, 5,000 or more
+    participants) that never add an alternative whatever the regime: the sponsor's
+    investment policy excludes illiquid or novel assets (assumption, falling with size as
+    capacity rises; a lever in sweeps). Plans already offering one at t0 are not among them."""
     prior_excess_belief_annual: dict[str, Annotated[float, Field(ge=-0.5, le=0.5)]] = Field(
         default_factory=lambda: {
             "crypto": 0.0,

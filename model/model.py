@@ -25,6 +25,7 @@ from ..agents.sponsors import (
     PlanTable,
     ReviewContext,
     Sponsor,
+    draw_never_adopters,
     draw_plans,
     peer_network,
     review_plans,
@@ -46,10 +47,11 @@ from .threads import single_thread_blas
 __all__ = ["PE_COLUMNS", "Alt401kModel", "MonthFlows", "weighted_median_balance"]
 
 F64 = npt.NDArray[np.float64]
-N_STREAMS = 9
+N_STREAMS = 10
 """Independent random streams spawned from the run's SeedSequence, in this order:
 market, saver events, hires, initial state, sponsors, model (Mesa's own rng), deaths,
-default-fund kinds, loans.
+default-fund kinds, loans, sponsors' providers (never-adopters, recordkeeper and
+consultant changes).
 (A SeedSequence's children depend on their index only, so adding the last one changed
 none of the others.)"""
 
@@ -129,6 +131,7 @@ class Alt401kModel(SaverPhases, mesa.Model):
         self.death_rng = np.random.default_rng(streams[6])
         self.kind_rng = np.random.default_rng(streams[7])
         self.loan_rng = np.random.default_rng(streams[8])
+        self.provider_rng = np.random.default_rng(streams[9])
         init_rng = np.random.default_rng(streams[3])
         self.policy: PolicyState = scenario.state_at(config.start)
         self.book = ProductBook()
@@ -152,6 +155,7 @@ class Alt401kModel(SaverPhases, mesa.Model):
         if setting is None:
             self.savers, totals = initial_population(self.plans, config, init_rng)
             self._seed_alternatives(init_rng)
+            self.plans.never_adopts[:] = draw_never_adopters(self.plans, config.sponsor, self.provider_rng)
         else:
             self.savers, totals = build_savers(setting, self.plans, config, init_rng)
         self.row_bounds = kernels.row_chunks(self.savers.sponsor)
@@ -378,15 +382,16 @@ class Alt401kModel(SaverPhases, mesa.Model):
         """Sponsors due this month review their plan (annual, staggered by review month)."""
         uniform = self.sponsor_rng.random((self.plans.n, 4))
         kind_uniform = self.kind_rng.random(self.plans.n)
+        provider_uniform = self.provider_rng.random((self.plans.n, 4))
         due = np.flatnonzero(self.plans.review_month == self.month % 12)
         if due.size == 0 or (self.setting is not None and self.setting.freeze_sponsors):
             return
-        ctx = self._review_context(uniform, due, kind_uniform)
+        ctx = self._review_context(uniform, due, kind_uniform, provider_uniform)
         # Equivalent to calling each due Sponsor agent's `review`, done in one array pass.
         review_plans(due, ctx, self.plans, self.config.sponsor)
 
     def _review_context(self, uniform: F64, due: npt.NDArray[np.intp],
-                        kind_uniform: F64 | None = None) -> ReviewContext:
+                        kind_uniform: F64 | None = None, provider_uniform: F64 | None = None) -> ReviewContext:
         """What sponsors see this month; participant demand and the peer, consultant and
         recordkeeper shares are computed for the `due` plans only (the reviews read no others)."""
         plans = self.plans
@@ -419,6 +424,8 @@ class Alt401kModel(SaverPhases, mesa.Model):
             month=self.month,
             peer_auto_enroll_share=self._peer_auto_enroll_share(due),
             kind_uniform=kind_uniform,
+            trailing_excess=self._trailing_excess(self.returns_history),
+            provider_uniform=provider_uniform,
         )
 
     def _peer_auto_enroll_share(self, due: npt.NDArray[np.intp]) -> F64:
@@ -429,6 +436,22 @@ class Alt401kModel(SaverPhases, mesa.Model):
             out[due] = self.peer_matrix[due] @ self.plans.auto_enroll.astype(np.float64)
         return out
 
+    def _fee_premium(self) -> F64:
+        """Each alternative's standalone fee over a core equity fund's, a year."""
+        mb = self.config.manager
+        return np.array([mb.standalone_fee_annual[a] for a in ALTERNATIVES]) - mb.core_fee_annual["equity"]
+
+    def _trailing_excess(self, history: F64) -> F64 | None:
+        """Each alternative's annualised mean monthly return over public equity's (its
+        benchmark), less the fee premium, over the last `underperformance_window_months` of
+        reported returns: what a plan's performance review compares (ODD §7.8, reversible
+        decisions). None while the record is shorter."""
+        window = self.config.sponsor.underperformance_window_months
+        if history.shape[0] < window:
+            return None
+        mean = np.mean(history[-window:], axis=0) * 12.0
+        return mean[ALT_CLASS_INDEX] - mean[EQUITY] - self._fee_premium()
+
     def _benefit(self, history: F64) -> F64:
         """Perceived net excess return a year of each alternative over public equity.
 
@@ -437,7 +460,7 @@ class Alt401kModel(SaverPhases, mesa.Model):
         of record, less the fee premium over a core equity fund and a penalty on
         volatility above equity's (`risk_penalty`); clipped to +/-10% a year.
         """
-        sb, mb = self.config.sponsor, self.config.manager
+        sb = self.config.sponsor
         prior = np.array([sb.prior_excess_belief_annual[a] for a in ALTERNATIVES])
         months = history.shape[0]
         belief, excess_vol = prior, np.zeros(len(ALTERNATIVES))
@@ -447,8 +470,7 @@ class Alt401kModel(SaverPhases, mesa.Model):
             credibility = months / (months + 60.0)
             belief = prior + credibility * (mean[ALT_CLASS_INDEX] - mean[EQUITY] - prior)
             excess_vol = np.maximum(0.0, vol[ALT_CLASS_INDEX] - vol[EQUITY])
-        fee = np.array([mb.standalone_fee_annual[a] for a in ALTERNATIVES]) - mb.core_fee_annual["equity"]
-        return np.clip(belief - fee - sb.risk_penalty * excess_vol, -0.1, 0.1)
+        return np.clip(belief - self._fee_premium() - sb.risk_penalty * excess_vol, -0.1, 0.1)
 
     def saver_totals(self) -> observation.SaverTotals:
         """National and per-plan holdings, coworker counts and observation's saver sums
