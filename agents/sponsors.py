@@ -492,8 +492,11 @@ def review_plans(rows: npt.NDArray[np.intp], ctx: ReviewContext, plans: PlanTabl
     changed = plans.last_provider_change_month[rows] == ctx.month
     size_ok = plans.participants[rows] >= p.min_plan_participants
     may_add = size_ok & ~plans.never_adopts[rows]
-    _review_default_fund(rows, ctx, plans, behaviour, util, u[:, 0], (sued, changed), size_ok, may_add)
-    _review_standalone(rows, ctx, plans, behaviour, util, u[:, 1], (sued, changed), size_ok, may_add)
+    rk = plans.recordkeeper[rows]
+    _review_default_fund(rows, ctx, plans, behaviour, util, u[:, 0], (sued, changed), size_ok, may_add,
+                         p.platform_carries(rk, "default_fund"))
+    _review_standalone(rows, ctx, plans, behaviour, util, u[:, 1], (sued, changed), size_ok, may_add,
+                       p.platform_carries(rk, "standalone"))
     _review_window(rows, ctx, plans, behaviour, util, u[:, 2], may_add)
     adopt_ae = ~plans.auto_enroll[rows] & (u[:, 3] < auto_enrollment_probability(rows, ctx, plans, behaviour))
     plans.auto_enroll[rows[adopt_ae]] = True
@@ -555,10 +558,12 @@ def _best_allowed(util: F64, size_ok: npt.NDArray[np.bool_], classes: npt.NDArra
     return best
 
 
-def _review_default_fund(rows, ctx, plans, behaviour, util, u, flags, size_ok, may_add) -> None:  # noqa: ANN001
+def _review_default_fund(rows, ctx, plans, behaviour, util, u, flags, size_ok, may_add, carried) -> None:  # noqa: ANN001
     """The default fund (ODD §7.8): the alternative TDF is judged by the mean utility over the
     classes allowed in the default fund and underperforms when those classes' mean trailing
-    excess return does (`underperforming_classes`)."""
+    excess return does (`underperforming_classes`). A plan adds it only if its
+    recordkeeper's platform carries an allowed class in the default fund (`carried`, (k,
+    N_ALT)); after a change of recordkeeper to a platform that carries none, it goes."""
     sued, changed = flags
     mgr = plans.tdf_manager[rows]
     plain = ctx.plain_tdf_product[mgr]
@@ -572,9 +577,10 @@ def _review_default_fund(rows, ctx, plans, behaviour, util, u, flags, size_ok, m
     available = ctx.alt_tdf_available[mgr]
     lagging = _mean_underperforms(ctx, behaviour, classes)
     triggers = DropTriggers(sued, np.full(rows.size, lagging), changed)
-    drop = has_alt & (~available | ~any_allowed | ~keeps(u_df, u, triggers, behaviour))
+    on_platform = any_column(allowed & carried)
+    drop = has_alt & (~available | ~any_allowed | (changed & ~on_platform) | ~keeps(u_df, u, triggers, behaviour))
     plans.default_product[rows[drop]] = plain[drop]
-    add = ~has_alt & any_allowed & may_add & (u < logistic(u_df))
+    add = ~has_alt & any_allowed & may_add & on_platform & (u < logistic(u_df))
     own = add & available
     plans.default_product[rows[own]] = ctx.alt_tdf_product[mgr[own]]
     if ctx.alt_tdf_available.any():
@@ -607,13 +613,16 @@ def _review_window(rows, ctx, plans, behaviour, util, u, may_add) -> None:  # no
     plans.offers_window[rows[drop]] = False
 
 
-def _review_standalone(rows, ctx, plans, behaviour, util, u, flags, size_ok, may_add) -> None:  # noqa: ANN001
+def _review_standalone(rows, ctx, plans, behaviour, util, u, flags, size_ok, may_add, carried) -> None:  # noqa: ANN001
     """Standalone options (ODD §7.8): the offered one with the lowest utility faces the drop
-    triggers (its own class's performance); a plan with none may add its best allowed one."""
+    triggers (its own class's performance); a plan with none may add its best allowed one
+    that its recordkeeper's platform carries (`carried`, (k, N_ALT)). After a change of
+    recordkeeper, options the new platform does not carry go."""
     sued, changed = flags
     classes = _allowed_classes(ctx, "standalone") & ctx.standalone_open
     allowed = size_ok[:, None] & classes[None, :]
-    offered = np.take(plans.standalone, rows, axis=0) & allowed
+    offered = np.take(plans.standalone, rows, axis=0) & allowed & (carried | ~changed[:, None])
+    allowed = allowed & carried
     has_offer = any_column(offered)
     k = np.arange(rows.size)
     worst = np.argmin(np.where(offered, util, np.inf), axis=1)
@@ -621,7 +630,7 @@ def _review_standalone(rows, ctx, plans, behaviour, util, u, flags, size_ok, may
     drop = has_offer & ~keeps(util[k, worst], u, triggers, behaviour)
     offered[k[drop], worst[drop]] = False
     best = np.argmax(np.where(allowed, util, -np.inf), axis=1)
-    add = ~has_offer & may_add & classes.any() & (u < logistic(util[k, best]))
+    add = ~has_offer & may_add & any_column(allowed) & (u < logistic(util[k, best]))
     offered[k[add], best[add]] = True
     plans.standalone[rows] = offered
 

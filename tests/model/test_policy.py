@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import warnings
@@ -67,7 +68,10 @@ def test_list_scenarios_lists_every_bundled_file_with_a_description() -> None:
 def test_status_quo_is_the_baseline_forever() -> None:
     scenario = load_scenario("status-quo")
     assert scenario.changes == ()
-    assert scenario.state_at(dt.date(2040, 1, 1)) == PolicyState.baseline()
+    # Every lever at its baseline; the recordkeepers' platforms (industry facts, not
+    # regulation; tests/model/test_platforms.py) aside.
+    state = scenario.state_at(dt.date(2040, 1, 1))
+    assert dataclasses.replace(state, platforms=None) == PolicyState.baseline()
 
 
 def test_baseline_matches_end_2024_guidance() -> None:
@@ -346,7 +350,9 @@ def test_in_range_value_round_trips_and_state_is_a_fold(
     for c in scenario.changes:
         if c.effective <= date:
             values[c.lever] = c.value
-    assert state == PolicyState.from_values(values)
+    # and the platform entries dated on or before it
+    platforms = tuple(p for p in scenario.platforms if p.effective <= date)
+    assert state == PolicyState.from_values(values, platforms)
 
 
 # ----------------------------------------------------------------------------- dates outside the run
