@@ -186,7 +186,10 @@ class SponsorBehaviour(_Frozen):
     """Probability a year (drawn at the review) that a plan changes recordkeeper, the new
     one drawn by market share (assumption: plans run a recordkeeper search every few years
     and most keep the incumbent). The new provider's re-underwriting of the menu is a
-    trigger: the plan keeps an offered alternative only with its adoption probability."""
+    trigger (`drop_prob_provider_change`)."""
+    drop_prob_provider_change: Share = 0.3
+    """Probability that a plan drops an offered alternative at a review where it changed
+    recordkeeper or consultant: the new provider re-underwrites the menu (assumption)."""
     consultant_change_annual: Share = 0.10
     """Probability a year that a plan with an investment consultant changes consultant (to
     another drawn uniformly; assumption). A trigger like a change of recordkeeper."""

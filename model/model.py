@@ -407,6 +407,7 @@ class Alt401kModel(SaverPhases, mesa.Model):
         alt_tdf = np.array([m.alt_tdf if m.alt_tdf is not None else -1 for m in self.tdf_providers], dtype=np.int32)
         available = np.array([pid >= 0 and self.book[pid].is_open for pid in alt_tdf])
         standalone = fees.standalone_products(self.managers)
+        tdfs = [self.book[pid] if pid >= 0 else None for pid in alt_tdf]
         return ReviewContext(
             policy=self.policy,
             benefit_reported=self._benefit(self.returns_history),
@@ -426,6 +427,10 @@ class Alt401kModel(SaverPhases, mesa.Model):
             kind_uniform=kind_uniform,
             trailing_excess=self._trailing_excess(self.returns_history),
             provider_uniform=provider_uniform,
+            standalone_fee=np.array([self.book[standalone[a]].fee_annual for a in ALTERNATIVES]),
+            alt_tdf_fee=np.array([t.total_expense_ratio() if t is not None else np.inf for t in tdfs]),
+            alt_tdf_sleeve=np.array([[t.sleeve.get(a, 0.0) if t is not None else 0.0 for a in ALTERNATIVES]
+                                     for t in tdfs]),
         )
 
     def _peer_auto_enroll_share(self, due: npt.NDArray[np.intp]) -> F64:

@@ -52,6 +52,9 @@ class PolicyState:
     enhanced_disclosure: bool
     auto_enrollment_boost: float
     qdia: str
+    harbor_factors: HarborFactors | None = None
+    """The safe harbor's six factors (`safe_harbor.*` criteria); None: none (every product
+    meets them)."""
     platforms: tuple[Platform, ...] | None = None
     """Recordkeepers' platform entries in force (ODD §7.8, platforms); None: the scenario
     gives no platform data and every platform carries every product."""
@@ -79,6 +82,7 @@ class PolicyState:
             enhanced_disclosure=values["disclosure.enhanced"],
             auto_enrollment_boost=values["auto_enrollment.adoption_boost"],
             qdia=values["qdia.designation"],
+            harbor_factors=HarborFactors.from_values(values),
             platforms=platforms,
         )
 
@@ -112,6 +116,37 @@ class PolicyState:
             cols = np.array([a in entry.classes for a in ALTERNATIVES])
             out |= rows[:, None] & cols[None, :]
         return out
+
+
+@dataclass(frozen=True)
+class HarborFactors:
+    """The criteria of the proposed safe harbor's six factors (ODD §7.8; levers
+    `safe_harbor.*`): what a sponsor's documented process requires of a product."""
+
+    min_excess_annual: float
+    """Performance: risk-adjusted expected return over the benchmark, net of fees."""
+    max_fee_annual: float
+    """Fees: total expense ratio."""
+    max_illiquid_share: float
+    """Liquidity: share in illiquid assets."""
+    max_appraised_share: float
+    """Valuation: share valued by appraisal."""
+    benchmarked: tuple[bool, ...]
+    """Benchmark: per alternative class (order of ALTERNATIVES), a meaningful benchmark exists."""
+    min_governance: float
+    """Complexity: governance a plan without a consultant needs."""
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, LeverValue]) -> HarborFactors:
+        """The criteria from a complete {lever name: value} mapping."""
+        return cls(
+            min_excess_annual=float(values["safe_harbor.performance.min_excess_annual"]),
+            max_fee_annual=float(values["safe_harbor.fees.max_annual"]),
+            max_illiquid_share=float(values["safe_harbor.liquidity.max_illiquid_share"]),
+            max_appraised_share=float(values["safe_harbor.valuation.max_appraised_share"]),
+            benchmarked=tuple(bool(values[f"safe_harbor.benchmark.{a}"]) for a in ALTERNATIVES),
+            min_governance=float(values["safe_harbor.complexity.min_governance"]),
+        )
 
 
 PLATFORM_CHANNELS = ("default_fund", "standalone")
@@ -606,6 +641,7 @@ def load_scenario(
 
 __all__ = [
     "Change",
+    "HarborFactors",
     "LeverDateWarning",
     "Platform",
     "PolicyState",

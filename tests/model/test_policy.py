@@ -319,7 +319,8 @@ def test_every_lever_has_description_unit_and_source() -> None:
         assert lever.name == name
         assert lever.description and lever.unit and lever.source
         assert lever.check(lever.baseline) == lever.baseline
-    assert len(levers.LEVERS) == 5 + 15 + 5 + 2 + 8
+    # stances, channels, sleeve caps, totals, others, and the safe harbor's factors (4 + 5 benchmarks + 1)
+    assert len(levers.LEVERS) == 5 + 15 + 5 + 2 + 8 + 10
 
 
 # ----------------------------------------------------------------------------- properties
@@ -382,9 +383,11 @@ def test_a_parameter_date_outside_the_run_names_the_parameter() -> None:
     from alt401k.model.policy import dates_outside_run, warn_dates_outside_run
 
     scenario = load_scenario("eo-14330", {"safe_harbor_effective": "2099-01-01"})
-    (found,) = dates_outside_run(scenario, scenario.changes[0].effective, 12)
-    assert "(@safe_harbor_effective = 2099-01-01)" in found and "safe_harbor.strength" in found
-    assert "eo-14330.toml: changes[" in found
+    # The strength and the six factors' criteria all take effect on that date.
+    sentences = dates_outside_run(scenario, scenario.changes[0].effective, 12)
+    assert sentences and all("(@safe_harbor_effective = 2099-01-01)" in s for s in sentences)
+    assert all("eo-14330.toml: changes[" in s for s in sentences)
+    (found,) = [s for s in sentences if "safe_harbor.strength" in s]
     with pytest.warns(UserWarning, match="never takes effect"):
         warn_dates_outside_run(scenario, scenario.changes[0].effective, 12)
 
