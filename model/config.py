@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from .assets import ALTERNATIVES
 from .economy import EconomyParams
 from .market import MarketParams
 
@@ -183,6 +184,21 @@ class SponsorBehaviour(_Frozen):
     underperformance_window_months: int = Field(default=36, ge=12, le=36)
     """Trailing window of the performance review (three years, the usual IPS horizon;
     at most the 36 months of record the model keeps). No trigger before the record is this long."""
+    performance_benchmark: dict[str, Literal["equity", "bonds", "cash"]] = Field(
+        default_factory=lambda: {
+            "crypto": "equity",
+            "private_equity": "equity",
+            "private_credit": "bonds",
+            "infrastructure": "equity",
+            "gold": "equity",
+        }
+    )
+    """Benchmark of each alternative class in the performance review: private equity
+    against public equity (the public-market-equivalent convention, Kaplan & Schoar 2005,
+    JF 60(4)); private credit against the core bond fund (its role in a menu is income;
+    assumption: practice uses leveraged-loan indices, which the model does not have);
+    infrastructure, crypto and gold against public equity, the comparison the sponsors'
+    perceived benefit makes (assumption)."""
     underperformance_threshold_annual: Annotated[float, Field(ge=0.0, le=0.2, allow_inf_nan=False)] = 0.0
     """Shortfall a year below the benchmark that puts an alternative on the watch list
     (0: any shortfall over the window; assumption)."""
@@ -271,6 +287,13 @@ class SponsorBehaviour(_Frozen):
     """Hazard rises by this factor times a trailing-year loss of the alternative options."""
     safe_harbor_shield: Share = 0.8
     """Share of the alternative-related hazard removed by a full safe harbor."""
+
+
+    @model_validator(mode="after")
+    def _check(self) -> SponsorBehaviour:
+        if set(self.performance_benchmark) != set(ALTERNATIVES):
+            raise ValueError(f"performance_benchmark must name a benchmark for each of {list(ALTERNATIVES)}")
+        return self
 
 
 class ManagerBehaviour(_Frozen):

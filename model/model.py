@@ -441,21 +441,26 @@ class Alt401kModel(SaverPhases, mesa.Model):
             out[due] = self.peer_matrix[due] @ self.plans.auto_enroll.astype(np.float64)
         return out
 
-    def _fee_premium(self) -> F64:
-        """Each alternative's standalone fee over a core equity fund's, a year."""
+    def _fee_premium(self, against: tuple[str, ...] | None = None) -> F64:
+        """Each alternative's standalone fee over a core fund's, a year: the core equity
+        fund's, or for each class the core fund of `against` (its benchmark)."""
         mb = self.config.manager
-        return np.array([mb.standalone_fee_annual[a] for a in ALTERNATIVES]) - mb.core_fee_annual["equity"]
+        core = [mb.core_fee_annual["equity" if against is None else against[k]] for k in range(len(ALTERNATIVES))]
+        return np.array([mb.standalone_fee_annual[a] for a in ALTERNATIVES]) - np.array(core)
 
     def _trailing_excess(self, history: F64) -> F64 | None:
-        """Each alternative's annualised mean monthly return over public equity's (its
-        benchmark), less the fee premium, over the last `underperformance_window_months` of
-        reported returns: what a plan's performance review compares (ODD §7.8, reversible
-        decisions). None while the record is shorter."""
-        window = self.config.sponsor.underperformance_window_months
-        if history.shape[0] < window:
+        """Each alternative's annualised mean monthly return over its benchmark's
+        (`performance_benchmark`), less the fee premium over the benchmark's core fund, over
+        the last `underperformance_window_months` of reported returns: what a plan's
+        performance review compares (ODD §7.8, reversible decisions). None while the record
+        is shorter."""
+        sb = self.config.sponsor
+        if history.shape[0] < sb.underperformance_window_months:
             return None
-        mean = np.mean(history[-window:], axis=0) * 12.0
-        return mean[ALT_CLASS_INDEX] - mean[EQUITY] - self._fee_premium()
+        against = tuple(sb.performance_benchmark[a] for a in ALTERNATIVES)
+        bench = np.array([ASSET_CLASSES.index(b) for b in against])
+        mean = np.mean(history[-sb.underperformance_window_months:], axis=0) * 12.0
+        return mean[ALT_CLASS_INDEX] - mean[bench] - self._fee_premium(against)
 
     def _benefit(self, history: F64) -> F64:
         """Perceived net excess return a year of each alternative over public equity.

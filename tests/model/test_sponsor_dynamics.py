@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from alt401k.agents.sponsors import offers_any_alternative
 from alt401k.model.config import RunConfig, with_overrides
 from alt401k.model.model import Alt401kModel
@@ -36,3 +37,25 @@ def test_recordkeepers_change_at_about_their_rate_over_years() -> None:
     assert abs(changed.mean() - p) < 4 * np.sqrt(p * (1 - p) / model.plans.n)
     assert (model.plans.recordkeeper[~changed] == before[~changed]).all()
     assert (model.plans.consultant == consultants).all()
+
+
+def test_trailing_excess_compares_each_class_with_its_benchmark_net_of_the_fee_premium() -> None:
+    from alt401k.model.assets import ALTERNATIVES, ASSET_CLASSES
+
+    model = run(1)
+    window = model.config.sponsor.underperformance_window_months
+    assert model._trailing_excess(np.zeros((window - 1, len(ASSET_CLASSES)))) is None  # record too short
+    # Every month: equity +1%, bonds +0.5%, every alternative +0.8%; earlier months ignored.
+    history = np.zeros((window + 5, len(ASSET_CLASSES)))
+    history[:5] = 0.5
+    history[5:, ASSET_CLASSES.index("equity")] = 0.01
+    history[5:, ASSET_CLASSES.index("bonds")] = 0.005
+    for a in ALTERNATIVES:
+        history[5:, ASSET_CLASSES.index(a)] = 0.008
+    got = dict(zip(ALTERNATIVES, model._trailing_excess(history), strict=True))
+    m = model.config.manager
+    # Private credit against the core bond fund: 12 x (0.8% - 0.5%) less 1.00% - 0.32%.
+    assert got["private_credit"] == pytest.approx(0.036 - (m.standalone_fee_annual["private_credit"] - 0.0032))
+    # Private equity against public equity: 12 x (0.8% - 1%) less 1.25% - 0.39%: underperforms.
+    assert got["private_equity"] == pytest.approx(-0.024 - (m.standalone_fee_annual["private_equity"] - 0.0039))
+    assert got["private_equity"] < 0 < got["private_credit"]
