@@ -558,18 +558,18 @@ def review_plans(rows: npt.NDArray[np.intp], ctx: ReviewContext, plans: PlanTabl
 
     ODD §7, sponsor review (ODD+D: decision). Options that the regime no longer allows
     (channel closed, plan below the size floor, product closed under a fee cap) are removed
-    first. Otherwise an offered alternative is kept or dropped by `keeps`, and a new one is
-    added with probability logistic(utility). The default fund takes an alternative TDF
-    when its provider has one open, else the mandate moves to the first provider that has
-    (the largest, by market share). At most one standalone change per review; windows
-    turn over slowly and are added faster where the regime lets alternatives into them
-    (`_review_window`); a plan without auto-enrollment adopts it with
-    `auto_enrollment_probability`. The safe harbor enters each decision only for the
-    products it covers (`harbor_cover`: the six factors; never a brokerage window).
-    Decisions are reversible: first the plan may change
-    recordkeeper or consultant (`change_providers`); an offered alternative is then dropped
-    only on a trigger (`drop_probability`), and plans that never adopt
-    (`PlanTable.never_adopts`) add none.
+    first. Decisions are reversible (ODD §7.8): the plan may first change recordkeeper or
+    consultant (`change_providers`); an offered alternative is then dropped only on a
+    trigger (`keeps`, `drop_probability`), and a new one is added with probability
+    logistic(utility) if the recordkeeper's platform carries it (`PolicyState.
+    platform_carries`) and the plan is not one that never adopts (`PlanTable.never_adopts`).
+    The default fund takes an alternative TDF when its provider has one open, else the
+    mandate moves to the first provider that has (the largest, by market share). At most
+    one standalone change per review; windows turn over slowly and are added faster where
+    the regime lets alternatives into them (`_review_window`); a plan without
+    auto-enrollment adopts it with `auto_enrollment_probability`. The safe harbor enters
+    each decision only for the products it covers (`harbor_cover`: the six factors; never
+    a brokerage window).
     Plans' decisions in one month are independent, so reviewing them together is the same
     as one by one.
     """
