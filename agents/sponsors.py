@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from ..model.assets import ALT_CLASS_INDEX, ALTERNATIVES, DEFAULT_FUND_KINDS
+from ..model.assets import ALT_CLASS_INDEX, ALTERNATIVES, DEFAULT_FUND_KINDS, ILLIQUID
 from ..model.strata import SIZE_CLASS_BOUNDS, SIZE_CLASSES
 from .compiled import HAVE_NUMBA, njit, prange
 
@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 F64 = npt.NDArray[np.float64]
 B = npt.NDArray[np.bool_]
 N_ALT = len(ALTERNATIVES)
+IS_ILLIQUID = np.array([a in ILLIQUID for a in ALTERNATIVES])
+"""Per alternative class: held through gated vehicles and valued by appraisal (ODD §7.2)."""
 DEFAULT_KINDS = DEFAULT_FUND_KINDS
 
 
@@ -70,12 +72,25 @@ class PlanTable:
     nonmatch_rate: F64 | None = None
     """Nonmatching (profit-sharing or nonelective) employer contribution, share of pay, paid
     to every enrolled saver; 0 for plans without one, and for all when not given (ODD §7.4)."""
+    never_adopts: B | None = None
+    """The sponsor never adds an alternative (ODD §7.8, `never_adopt_share_by_class`); none
+    when not given."""
+    last_provider_change_month: npt.NDArray[np.int32] | None = None
+    """Month of the plan's last change of recordkeeper or consultant (-10,000: none)."""
+    consultant_lean: F64 | None = None
+    """Each consultant's own lean toward alternatives, shape (n_consultants,): a plan that
+    changes consultant takes its new consultant's (`consultant_bias`). None: no consultants."""
 
     def __post_init__(self) -> None:
+        n = self.weight.shape[0]
         if self.default_kind is None:
-            self.default_kind = np.full(self.weight.shape[0], DEFAULT_KINDS.index("tdf"), dtype=np.int8)
+            self.default_kind = np.full(n, DEFAULT_KINDS.index("tdf"), dtype=np.int8)
+        if self.never_adopts is None:
+            self.never_adopts = np.zeros(n, dtype=bool)
+        if self.last_provider_change_month is None:
+            self.last_provider_change_month = np.full(n, -10_000, dtype=np.int32)
         if self.nonmatch_rate is None:
-            self.nonmatch_rate = np.zeros(self.weight.shape[0])
+            self.nonmatch_rate = np.zeros(n)
 
     @property
     def n(self) -> int:
@@ -106,9 +121,7 @@ def draw_plans(
     governance = np.clip(rng.beta(2, 2, n) + 0.1 * size_class, 0, 1)
     has_consultant = rng.random(n) < np.asarray(behaviour.consultant_share_by_class)[size_class]
     consultant = np.where(has_consultant, rng.integers(0, behaviour.n_consultants, n), -1).astype(np.int32)
-    # Recordkeepers are concentrated (P&I 2024: the largest holds >30% of assets).
-    rk_p = 1.0 / np.arange(1, behaviour.n_recordkeepers + 1)
-    recordkeeper = rng.choice(behaviour.n_recordkeepers, n, p=rk_p / rk_p.sum()).astype(np.int32)
+    recordkeeper = rng.choice(behaviour.n_recordkeepers, n, p=recordkeeper_shares(behaviour.n_recordkeepers)).astype(np.int32)
     auto_enroll = exact_share_within_class(
         rng.random(n), size_class, np.asarray(behaviour.auto_enroll_share_by_class)
     )
@@ -141,10 +154,28 @@ def draw_plans(
         suits=np.zeros(n, dtype=np.int32),
         last_suit_month=np.full(n, -10_000, dtype=np.int32),
         consultant_bias=np.where(consultant >= 0, bias[np.maximum(consultant, 0)], 0.0),
+        consultant_lean=bias,
     )
     # Drawn last, so the draws above are those of plans without nonmatching contributions.
     plans.nonmatch_rate = np.where(rng.random(n) < behaviour.nonmatching_share, behaviour.nonmatching_rate, 0.0)
     return plans
+
+
+def recordkeeper_shares(n_recordkeepers: int) -> F64:
+    """Market shares of the recordkeepers, proportional to 1/rank: recordkeeping is
+    concentrated (P&I 2024: the largest holds over 30% of assets). Used to draw plans'
+    recordkeepers at t0 and a new one when a plan changes (ODD §7.8)."""
+    p = 1.0 / np.arange(1, n_recordkeepers + 1)
+    return p / p.sum()
+
+
+def draw_never_adopters(plans: PlanTable, behaviour: SponsorBehaviour, rng: np.random.Generator) -> B:
+    """Plans that never add an alternative (ODD §7.8): exactly `never_adopt_share_by_class`
+    of each size class's sampled plans, drawn from their own stream (§4.9), less those that
+    already offer one (they are adopters by their record)."""
+    never = exact_share_within_class(rng.random(plans.n), plans.size_class,
+                                     np.asarray(behaviour.never_adopt_share_by_class))
+    return never & ~any_column(plans.standalone)
 
 
 def exact_share_within_class(uniform: F64, size_class: npt.NDArray[np.int8], share: F64) -> B:
@@ -236,6 +267,21 @@ class ReviewContext:
     """Share of peers auto-enrolling, (n,), at the plans due (None: no peer effect)."""
     kind_uniform: F64 | None = None
     """(n,) uniform draws for changes of default-fund kind (their own stream; None: none)."""
+    trailing_excess: F64 | None = None
+    """Each alternative class's annualised return over its benchmark (public equity), net
+    of the fee premium, over the trailing `underperformance_window_months` of reported
+    returns, shape (N_ALT,); None while the record is shorter (no performance trigger)."""
+    provider_uniform: F64 | None = None
+    """(n, 4) uniform draws for changes of recordkeeper and consultant (their own stream;
+    None: no changes)."""
+    standalone_fee: F64 | None = None
+    """Expense ratio a year of each class's standalone vehicle, (N_ALT,) (None: unknown; the
+    fees factor is then taken as met)."""
+    alt_tdf_fee: F64 | None = None
+    """Total expense ratio a year of each TDF provider's alternative TDF (n_providers,)."""
+    alt_tdf_sleeve: F64 | None = None
+    """Each TDF provider's alternative TDF's sleeve by class, (n_providers, N_ALT) (None:
+    unknown; the default fund's factors are then taken as met)."""
 
 
 def group_share(group: npt.NDArray[np.int32], offering: F64, weight: F64) -> F64:
@@ -251,7 +297,8 @@ def group_share(group: npt.NDArray[np.int32], offering: F64, weight: F64) -> F64
 
 
 def adoption_utility(
-    s: int | npt.NDArray[np.intp], ctx: ReviewContext, plans: PlanTable, behaviour: SponsorBehaviour
+    s: int | npt.NDArray[np.intp], ctx: ReviewContext, plans: PlanTable, behaviour: SponsorBehaviour,
+    harbor: F64 | None = None,
 ) -> F64:
     """Logit utility of offering each alternative class at plan(s) `s`.
 
@@ -262,7 +309,10 @@ def adoption_utility(
     adopters, damped by the safe harbor) and, for small plans, weak capacity to evaluate
     (DOL 2021 Supplemental Statement). Perceived benefit blends reported-value and
     true-value judgements by governance quality. Weights are in docs/calibration.md, 'Sponsors'.
-    `adoption_utility_rows` computes the same bits in one compiled pass.
+    `harbor`, shape (len(s), N_ALT), is the safe-harbor strength covering each plan's
+    product of each class (`harbor_cover`: the six factors; 0 for a brokerage window); None:
+    the regime's strength for every product. `adoption_utility_rows` computes the same
+    bits in one compiled pass.
 
     Returns
     -------
@@ -271,9 +321,10 @@ def adoption_utility(
     rows = np.atleast_1d(s)
     p = ctx.policy
     b = behaviour
+    h = np.full((rows.size, N_ALT), float(p.safe_harbor)) if harbor is None else np.asarray(harbor, dtype=float)
     stance = np.array([p.stance[a] for a in ALTERNATIVES])
-    shield = 1.0 - b.safe_harbor_shield * p.safe_harbor
-    litigation = plans.litigation_aversion[rows] * p.litigation_climate * shield
+    shield = 1.0 - b.safe_harbor_shield * h
+    litigation = (plans.litigation_aversion[rows] * p.litigation_climate)[:, None] * shield
     # Opaque valuations: weak governance takes smoothed NAVs at face value, strong
     # governance de-smooths them (PIMCO 2022: true PE volatility ~3x reported).
     g = plans.governance[rows][:, None]
@@ -283,13 +334,16 @@ def adoption_utility(
         + b.weight_peers * ctx.peer_share[rows]
         + b.weight_consultant * (ctx.consultant_share[rows] + plans.consultant_bias[rows])
         + b.weight_recordkeeper * ctx.recordkeeper_share[rows]
-        + b.weight_safe_harbor * p.safe_harbor
+    )[:, None]
+    per_product = (
+        per_plan
+        + b.weight_safe_harbor * h
         - b.weight_litigation * litigation
         - b.weight_recent_suits * ctx.recent_suits / 10.0 * shield
-        - b.small_plan_capacity_penalty * (plans.size_class[rows] == 0)
+        - (b.small_plan_capacity_penalty * (plans.size_class[rows] == 0))[:, None]
     )
     out = (
-        per_plan[:, None]
+        per_product
         + b.weight_net_benefit * perceived
         # np.take: the rows of ctx.demand[rows], ~5x faster than fancy indexing of 2-D arrays.
         + b.weight_demand * np.take(ctx.demand, rows, axis=0)
@@ -299,47 +353,51 @@ def adoption_utility(
 
 
 def _utility_rows(rows, aversion, governance, peer, consultant, consultant_bias, recordkeeper, size_class, demand,
-                  benefit_true, benefit_reported, stance, weights, out):  # pragma: no cover - compiled
+                  benefit_true, benefit_reported, stance, harbor, weights, out):  # pragma: no cover - compiled
     # `adoption_utility`'s operations in its order (Python's left to right), row by row.
     (intercept, w_peers, w_consultant, w_recordkeeper, w_litigation, w_net_benefit, w_demand, w_stance,
-     climate, shield, harbor_term, suits_term, penalty) = weights
+     climate, shield_weight, w_harbor, suits_scaled, penalty) = weights
     for j in prange(rows.shape[0]):
         i = rows[j]
-        litigation = aversion[i] * climate * shield
         per_plan = (
             intercept
             + w_peers * peer[i]
             + w_consultant * (consultant[i] + consultant_bias[i])
             + w_recordkeeper * recordkeeper[i]
-            + harbor_term
-            - w_litigation * litigation
-            - suits_term
-            - penalty * (1.0 if size_class[i] == 0 else 0.0)
         )
+        exposure = aversion[i] * climate
+        small = penalty * (1.0 if size_class[i] == 0 else 0.0)
         g = governance[i]
         for c in range(stance.shape[0]):
+            shield = 1.0 - shield_weight * harbor[j, c]
+            per_product = (
+                per_plan
+                + w_harbor * harbor[j, c]
+                - w_litigation * (exposure * shield)
+                - suits_scaled * shield
+                - small
+            )
             perceived = g * benefit_true[c] + (1.0 - g) * benefit_reported[c]
-            out[j, c] = per_plan + w_net_benefit * perceived + w_demand * demand[i, c] + w_stance * stance[c]
+            out[j, c] = per_product + w_net_benefit * perceived + w_demand * demand[i, c] + w_stance * stance[c]
 
 
 _utility_kernel = njit(cache=True, nogil=True, parallel=True)(_utility_rows) if HAVE_NUMBA else None
 
 
 def adoption_utility_rows(rows: npt.NDArray[np.intp], ctx: ReviewContext, plans: PlanTable,
-                          behaviour: SponsorBehaviour) -> F64:
+                          behaviour: SponsorBehaviour, harbor: F64 | None = None) -> F64:
     """`adoption_utility` of the plans `rows`, (len(rows), N_ALT), in one compiled pass over
     them: the same operations in the same order, so the same bits (tested); without numba
     that rule itself."""
     if _utility_kernel is None:
-        return adoption_utility(rows, ctx, plans, behaviour)
+        return adoption_utility(rows, ctx, plans, behaviour, harbor)
     p, b = ctx.policy, behaviour
-    shield = 1.0 - b.safe_harbor_shield * p.safe_harbor
+    h = np.full((rows.shape[0], N_ALT), float(p.safe_harbor)) if harbor is None else np.asarray(harbor, dtype=float)
     # The scalar terms as `adoption_utility` computes them (Python floats).
     weights = (
         b.adoption_intercept, b.weight_peers, b.weight_consultant, b.weight_recordkeeper, b.weight_litigation,
-        b.weight_net_benefit, b.weight_demand, b.weight_stance, p.litigation_climate, shield,
-        b.weight_safe_harbor * p.safe_harbor, b.weight_recent_suits * ctx.recent_suits / 10.0 * shield,
-        b.small_plan_capacity_penalty,
+        b.weight_net_benefit, b.weight_demand, b.weight_stance, p.litigation_climate, b.safe_harbor_shield,
+        b.weight_safe_harbor, b.weight_recent_suits * ctx.recent_suits / 10.0, b.small_plan_capacity_penalty,
     )
     stance = np.array([p.stance[a] for a in ALTERNATIVES], dtype=np.float64)
     out = np.empty((rows.shape[0], stance.shape[0]))
@@ -347,9 +405,76 @@ def adoption_utility_rows(rows: npt.NDArray[np.intp], ctx: ReviewContext, plans:
         np.asarray(rows, dtype=np.intp), plans.litigation_aversion, plans.governance, ctx.peer_share,
         ctx.consultant_share, plans.consultant_bias, ctx.recordkeeper_share, plans.size_class, ctx.demand,
         np.asarray(ctx.benefit_true, dtype=np.float64), np.asarray(ctx.benefit_reported, dtype=np.float64), stance,
-        tuple(float(w) for w in weights), out,
+        np.ascontiguousarray(h), tuple(float(w) for w in weights), out,
     )
     return out
+
+
+def standalone_meets_factors(ctx: ReviewContext) -> B:
+    """Per alternative class, whether its standalone vehicle meets the criteria of the safe
+    harbor's five product factors (ODD §7.8, safe harbor; levers `safe_harbor.*`):
+    performance (the documented, de-smoothed expected net-of-fee, risk-adjusted excess
+    return `benefit_true` at least the minimum), fees (expense ratio at most the maximum),
+    liquidity and valuation (a semi-liquid vehicle of an illiquid class is wholly illiquid
+    and appraised), benchmark (the class has a meaningful one). Shape (N_ALT,)."""
+    f = ctx.policy.harbor_factors
+    if f is None:
+        return np.ones(N_ALT, dtype=bool)
+    fee = np.zeros(N_ALT) if ctx.standalone_fee is None else np.asarray(ctx.standalone_fee)
+    illiquid = IS_ILLIQUID.astype(float)
+    return ((np.asarray(ctx.benefit_true) >= f.min_excess_annual) & (fee <= f.max_fee_annual)
+            & (illiquid <= f.max_illiquid_share) & (illiquid <= f.max_appraised_share)
+            & np.asarray(f.benchmarked))
+
+
+def alt_tdf_meets_factors(ctx: ReviewContext) -> B:
+    """Per TDF provider, whether its alternative TDF meets the five product factors: the
+    sleeve-weighted expected excess return of its alternatives, its total expense ratio,
+    the illiquid (and appraised) share of the fund, and a benchmark for every class in
+    its sleeve. Shape (n_providers,); True where the product is unknown."""
+    f = ctx.policy.harbor_factors
+    n = ctx.alt_tdf_product.shape[0]
+    if f is None or ctx.alt_tdf_sleeve is None:
+        return np.ones(n, dtype=bool)
+    sleeve = np.asarray(ctx.alt_tdf_sleeve)
+    total = sleeve.sum(axis=1)
+    excess = np.divide(sleeve @ np.asarray(ctx.benefit_true), total, out=np.zeros(n), where=total > 0)
+    illiquid = sleeve @ IS_ILLIQUID.astype(float)
+    fee = np.zeros(n) if ctx.alt_tdf_fee is None else np.asarray(ctx.alt_tdf_fee)
+    benchmarked = ~((sleeve > 0) & ~np.asarray(f.benchmarked)[None, :]).any(axis=1)
+    return ((excess >= f.min_excess_annual) & (fee <= f.max_fee_annual) & (illiquid <= f.max_illiquid_share)
+            & (illiquid <= f.max_appraised_share) & benchmarked)
+
+
+def harbor_cover(rows: npt.NDArray[np.intp], ctx: ReviewContext, plans: PlanTable) -> tuple[F64, F64]:
+    """Safe-harbor strength covering the products the plans `rows` would offer as designated
+    investment alternatives (ODD §7.8, safe harbor): (standalone vehicles, (k, N_ALT);
+    the default fund, (k,)).
+
+    The proposed rule (RIN 1210-AC38) presumes prudent a selection made by a process that
+    considers six factors; here a product is covered, with the regime's
+    `safe_harbor.strength`, where it meets the five product criteria
+    (`standalone_meets_factors`, `alt_tdf_meets_factors`) and the plan meets the complexity
+    factor (it retains an investment consultant, or its governance reaches
+    `safe_harbor.complexity.min_governance`). The default fund judged is the plan's
+    provider's alternative TDF, or, if that provider has none, the one the mandate would
+    move to. A brokerage window is not a designated investment alternative: never covered
+    (the caller passes 0 for it).
+    """
+    p = ctx.policy
+    strength = float(p.safe_harbor)
+    k = rows.size
+    if strength == 0.0 or p.harbor_factors is None:
+        return np.full((k, N_ALT), strength), np.full(k, strength)
+    able = (plans.consultant[rows] >= 0) | (plans.governance[rows] >= p.harbor_factors.min_governance)
+    standalone = strength * (able[:, None] & standalone_meets_factors(ctx)[None, :])
+    tdf_ok = alt_tdf_meets_factors(ctx)
+    mgr = plans.tdf_manager[rows]
+    if ctx.alt_tdf_available.any():
+        first = int(np.flatnonzero(ctx.alt_tdf_available)[0])
+        mgr = np.where(ctx.alt_tdf_available[mgr], mgr, first)
+    default = strength * (able & tdf_ok[mgr])
+    return standalone.astype(float), default.astype(float)
 
 
 def logistic(x: F64 | float) -> F64:
@@ -357,11 +482,83 @@ def logistic(x: F64 | float) -> F64:
     return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=float)))
 
 
-def keeps(utility: F64, uniform: F64, sued: npt.NDArray[np.bool_], behaviour: SponsorBehaviour) -> npt.NDArray[np.bool_]:
-    """Whether plans keep an offered alternative: dropped with probability
-    logistic(-utility - keep_bias), or `drop_prob_after_suit` after a suit in the past year."""
-    drop = np.where(sued, behaviour.drop_prob_after_suit, logistic(-utility - behaviour.keep_bias))
-    return uniform >= drop
+@dataclass(frozen=True)
+class DropTriggers:
+    """What makes a reviewing plan reconsider an offered alternative (ODD §7.8), one flag
+    per reviewed plan (or per plan and class)."""
+
+    sued: B
+    """Sued in the past 12 months."""
+    underperforming: B
+    """The alternative trailed its benchmark over the review window."""
+    provider_changed: B
+    """The plan changed recordkeeper or consultant at this review."""
+
+
+def drop_probability(triggers: DropTriggers, behaviour: SponsorBehaviour) -> F64:
+    """Probability that a plan drops an offered alternative at its review (ODD §7.8).
+
+    Without a trigger the plan keeps it: a fund leaves a 401(k) menu after a monitoring
+    finding, not by chance (Pool, Sialm & Stefanescu 2016: deletions respond to prior
+    performance). Each trigger is an independent reason to drop: a suit in the past year
+    (`drop_prob_after_suit`), underperformance over the review window
+    (`drop_prob_underperformance`), and a new recordkeeper or consultant re-underwriting
+    the menu (`drop_prob_provider_change`). The plan keeps it if no reason fires:
+    1 - prod(1 - p_i).
+    """
+    b = behaviour
+    keep = (np.where(triggers.sued, 1.0 - b.drop_prob_after_suit, 1.0)
+            * np.where(triggers.underperforming, 1.0 - b.drop_prob_underperformance, 1.0)
+            * np.where(triggers.provider_changed, 1.0 - b.drop_prob_provider_change, 1.0))
+    return 1.0 - keep
+
+
+def keeps(uniform: F64, triggers: DropTriggers, behaviour: SponsorBehaviour) -> B:
+    """Whether plans keep an offered alternative: dropped with `drop_probability`."""
+    return uniform >= drop_probability(triggers, behaviour)
+
+
+def underperforming_classes(ctx: ReviewContext, behaviour: SponsorBehaviour) -> B:
+    """Per alternative class: its trailing return fell short of its benchmark by more than
+    `underperformance_threshold_annual` a year (ODD §7.8); none while the record is short."""
+    if ctx.trailing_excess is None:
+        return np.zeros(N_ALT, dtype=bool)
+    return np.asarray(ctx.trailing_excess) < -behaviour.underperformance_threshold_annual
+
+
+def change_providers(rows: npt.NDArray[np.intp], ctx: ReviewContext, plans: PlanTable,
+                     behaviour: SponsorBehaviour) -> None:
+    """Changes of recordkeeper and consultant at the review of plans `rows` (ODD §7.8).
+
+    A plan changes recordkeeper with probability `recordkeeper_change_annual`, to another
+    drawn by market share (`recordkeeper_shares`), and, if it retains a consultant, changes
+    consultant with probability `consultant_change_annual`, to another drawn uniformly (and
+    takes its lean). Uniform columns: 0 and 1 whether, 2 and 3 which. The month is recorded
+    in `last_provider_change_month`: the new provider re-underwrites the menu.
+    """
+    if ctx.provider_uniform is None or rows.size == 0:
+        return
+    b = behaviour
+    u = np.take(ctx.provider_uniform, rows, axis=0)
+    n_rk = b.n_recordkeepers
+    rk_change = (u[:, 0] < b.recordkeeper_change_annual) & (n_rk > 1)
+    if rk_change.any():
+        cur = plans.recordkeeper[rows[rk_change]]
+        shares = np.tile(recordkeeper_shares(n_rk), (cur.size, 1))
+        shares[np.arange(cur.size), cur] = 0.0
+        cdf = np.cumsum(shares, axis=1)
+        pick = (u[rk_change, 2] * cdf[:, -1])[:, None]
+        new = np.minimum((cdf <= pick).sum(axis=1), n_rk - 1)
+        plans.recordkeeper[rows[rk_change]] = new.astype(np.int32)
+    n_c = b.n_consultants
+    c_change = (plans.consultant[rows] >= 0) & (u[:, 1] < b.consultant_change_annual) & (n_c > 1)
+    if c_change.any():
+        cur = plans.consultant[rows[c_change]]
+        new = ((cur + 1 + np.floor(u[c_change, 3] * (n_c - 1)).astype(np.int32)) % n_c).astype(np.int32)
+        plans.consultant[rows[c_change]] = new
+        if plans.consultant_lean is not None:
+            plans.consultant_bias[rows[c_change]] = plans.consultant_lean[new]
+    plans.last_provider_change_month[rows[rk_change | c_change]] = ctx.month
 
 
 def review_plans(rows: npt.NDArray[np.intp], ctx: ReviewContext, plans: PlanTable, behaviour: SponsorBehaviour) -> None:
@@ -369,26 +566,42 @@ def review_plans(rows: npt.NDArray[np.intp], ctx: ReviewContext, plans: PlanTabl
 
     ODD §7, sponsor review (ODD+D: decision). Options that the regime no longer allows
     (channel closed, plan below the size floor, product closed under a fee cap) are removed
-    first. Otherwise an offered alternative is kept or dropped by `keeps`, and a new one is
-    added with probability logistic(utility). The default fund takes an alternative TDF
-    when its provider has one open, else the mandate moves to the first provider that has
-    (the largest, by market share). At most one standalone change per review; windows
-    turn over slowly and are added faster where the regime lets alternatives into them
-    (`_review_window`); a plan without auto-enrollment adopts it with
-    `auto_enrollment_probability`.
+    first. Decisions are reversible (ODD §7.8): the plan may first change recordkeeper or
+    consultant (`change_providers`); an offered alternative is then dropped only on a
+    trigger (`keeps`, `drop_probability`), and a new one is added with probability
+    logistic(utility) if the recordkeeper's platform carries it (`PolicyState.
+    platform_carries`) and the plan is not one that never adopts (`PlanTable.never_adopts`).
+    The default fund takes an alternative TDF when its provider has one open, else the
+    mandate moves to the first provider that has (the largest, by market share). At most
+    one standalone change per review; windows turn over slowly and are added faster where
+    the regime lets alternatives into them (`_review_window`); a plan without
+    auto-enrollment adopts it with `auto_enrollment_probability`. The safe harbor enters
+    each decision only for the products it covers (`harbor_cover`: the six factors; never
+    a brokerage window).
     Plans' decisions in one month are independent, so reviewing them together is the same
     as one by one.
     """
     if rows.size == 0:
         return
     p = ctx.policy
-    util = adoption_utility_rows(rows, ctx, plans, behaviour)
+    change_providers(rows, ctx, plans, behaviour)
+    harbor_standalone, harbor_default = harbor_cover(rows, ctx, plans)
+    util = adoption_utility_rows(rows, ctx, plans, behaviour, harbor_standalone)
+    util_df, util_window = util, util
+    if p.safe_harbor != 0.0:
+        util_df = adoption_utility_rows(rows, ctx, plans, behaviour, np.repeat(harbor_default[:, None], N_ALT, axis=1))
+        util_window = adoption_utility_rows(rows, ctx, plans, behaviour, np.zeros((rows.size, N_ALT)))
     u = np.take(ctx.uniform, rows, axis=0)
     sued = ctx.month - plans.last_suit_month[rows] < 12
+    changed = plans.last_provider_change_month[rows] == ctx.month
     size_ok = plans.participants[rows] >= p.min_plan_participants
-    _review_default_fund(rows, ctx, plans, behaviour, util, u[:, 0], sued, size_ok)
-    _review_standalone(rows, ctx, plans, behaviour, util, u[:, 1], sued, size_ok)
-    _review_window(rows, ctx, plans, behaviour, util, u[:, 2], size_ok)
+    may_add = size_ok & ~plans.never_adopts[rows]
+    rk = plans.recordkeeper[rows]
+    _review_default_fund(rows, ctx, plans, behaviour, util_df, u[:, 0], (sued, changed), size_ok, may_add,
+                         p.platform_carries(rk, "default_fund"))
+    _review_standalone(rows, ctx, plans, behaviour, util, u[:, 1], (sued, changed), size_ok, may_add,
+                       p.platform_carries(rk, "standalone"))
+    _review_window(rows, ctx, plans, behaviour, util_window, u[:, 2], may_add)
     adopt_ae = ~plans.auto_enroll[rows] & (u[:, 3] < auto_enrollment_probability(rows, ctx, plans, behaviour))
     plans.auto_enroll[rows[adopt_ae]] = True
     _review_default_kind(rows, ctx, plans, behaviour)
@@ -449,7 +662,13 @@ def _best_allowed(util: F64, size_ok: npt.NDArray[np.bool_], classes: npt.NDArra
     return best
 
 
-def _review_default_fund(rows, ctx, plans, behaviour, util, u, sued, size_ok) -> None:  # noqa: ANN001
+def _review_default_fund(rows, ctx, plans, behaviour, util, u, flags, size_ok, may_add, carried) -> None:  # noqa: ANN001
+    """The default fund (ODD §7.8): the alternative TDF is judged by the mean utility over the
+    classes allowed in the default fund and underperforms when those classes' mean trailing
+    excess return does (`underperforming_classes`). A plan adds it only if its
+    recordkeeper's platform carries an allowed class in the default fund (`carried`, (k,
+    N_ALT)); after a change of recordkeeper to a platform that carries none, it goes."""
+    sued, changed = flags
     mgr = plans.tdf_manager[rows]
     plain = ctx.plain_tdf_product[mgr]
     has_alt = plans.default_product[rows] != plain
@@ -460,9 +679,12 @@ def _review_default_fund(rows, ctx, plans, behaviour, util, u, sued, size_ok) ->
     n_allowed = np.where(size_ok, max(int(classes.sum()), 1), 1)
     u_df = np.where(any_allowed, np.where(allowed, util, 0.0).sum(axis=1) / n_allowed, -np.inf)
     available = ctx.alt_tdf_available[mgr]
-    drop = has_alt & (~available | ~any_allowed | ~keeps(u_df, u, sued, behaviour))
+    lagging = _mean_underperforms(ctx, behaviour, classes)
+    triggers = DropTriggers(sued, np.full(rows.size, lagging), changed)
+    on_platform = any_column(allowed & carried)
+    drop = has_alt & (~available | ~any_allowed | (changed & ~on_platform) | ~keeps(u, triggers, behaviour))
     plans.default_product[rows[drop]] = plain[drop]
-    add = ~has_alt & any_allowed & (u < logistic(u_df))
+    add = ~has_alt & any_allowed & may_add & on_platform & (u < logistic(u_df))
     own = add & available
     plans.default_product[rows[own]] = ctx.alt_tdf_product[mgr[own]]
     if ctx.alt_tdf_available.any():
@@ -472,12 +694,20 @@ def _review_default_fund(rows, ctx, plans, behaviour, util, u, sued, size_ok) ->
         plans.default_product[rows[switch]] = ctx.alt_tdf_product[new]
 
 
-def _review_window(rows, ctx, plans, behaviour, util, u, size_ok) -> None:  # noqa: ANN001
+def _mean_underperforms(ctx: ReviewContext, behaviour: SponsorBehaviour, classes: B) -> bool:
+    """Whether the mean trailing excess return of `classes` falls short of the threshold."""
+    if ctx.trailing_excess is None or not classes.any():
+        return False
+    return bool(np.mean(np.asarray(ctx.trailing_excess)[classes]) < -behaviour.underperformance_threshold_annual)
+
+
+def _review_window(rows, ctx, plans, behaviour, util, u, may_add) -> None:  # noqa: ANN001
     """Brokerage windows: a base turnover of `window_turnover_annual` each way (windows serve
-    public securities too; PSCA: stable at ~25% of plans), plus, for plans without one, the
-    pull of the alternatives the regime lets into windows (logistic of the best such
-    class's utility; in practice crypto, the window's main alternative)."""
-    best = _best_allowed(util, size_ok, _allowed_classes(ctx, "window"))
+    public securities too; PSCA: stable at ~25% of plans), plus, for plans without one that
+    may add alternatives (`may_add`: size floor, not a never-adopter), the pull of the
+    alternatives the regime lets into windows (logistic of the best such class's utility;
+    in practice crypto, the window's main alternative)."""
+    best = _best_allowed(util, may_add, _allowed_classes(ctx, "window"))
     has = plans.offers_window[rows]
     base = behaviour.window_turnover_annual
     add_prob = 1.0 - (1.0 - base) * (1.0 - logistic(best))
@@ -487,17 +717,24 @@ def _review_window(rows, ctx, plans, behaviour, util, u, size_ok) -> None:  # no
     plans.offers_window[rows[drop]] = False
 
 
-def _review_standalone(rows, ctx, plans, behaviour, util, u, sued, size_ok) -> None:  # noqa: ANN001
+def _review_standalone(rows, ctx, plans, behaviour, util, u, flags, size_ok, may_add, carried) -> None:  # noqa: ANN001
+    """Standalone options (ODD §7.8): the offered one with the lowest utility faces the drop
+    triggers (its own class's performance); a plan with none may add its best allowed one
+    that its recordkeeper's platform carries (`carried`, (k, N_ALT)). After a change of
+    recordkeeper, options the new platform does not carry go."""
+    sued, changed = flags
     classes = _allowed_classes(ctx, "standalone") & ctx.standalone_open
     allowed = size_ok[:, None] & classes[None, :]
-    offered = np.take(plans.standalone, rows, axis=0) & allowed
+    offered = np.take(plans.standalone, rows, axis=0) & allowed & (carried | ~changed[:, None])
+    allowed = allowed & carried
     has_offer = any_column(offered)
     k = np.arange(rows.size)
     worst = np.argmin(np.where(offered, util, np.inf), axis=1)
-    drop = has_offer & ~keeps(util[k, worst], u, sued, behaviour)
+    triggers = DropTriggers(sued, underperforming_classes(ctx, behaviour)[worst], changed)
+    drop = has_offer & ~keeps(u, triggers, behaviour)
     offered[k[drop], worst[drop]] = False
     best = np.argmax(np.where(allowed, util, -np.inf), axis=1)
-    add = ~has_offer & size_ok & classes.any() & (u < logistic(util[k, best]))
+    add = ~has_offer & may_add & any_column(allowed) & (u < logistic(util[k, best]))
     offered[k[add], best[add]] = True
     plans.standalone[rows] = offered
 

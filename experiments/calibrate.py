@@ -8,7 +8,9 @@ The result goes to results/calibration/fitted.json; copy the values into model/c
 (the defaults there are the committed fit).
 
 A second problem fits the sponsors' auto-enrollment adoption rule (ODD §7.8) to Vanguard's
-2006-2013 shares from runs that start in 2005 (`--problem auto_enrollment`).
+2006-2013 shares from runs that start in 2005 (`--problem auto_enrollment`); a third the
+alternatives-adoption intercept to the 3.9% of sponsors offering alternatives in 2024 from
+runs that start in January 2024 at 2023's 2.2% (`--problem alternatives`).
 
 Usage: python -m alt401k.experiments.calibrate [--problem P] [--maxfev N] [--n-jobs K]
 """
@@ -21,7 +23,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from scipy.optimize import minimize
+from scipy.optimize import brentq, minimize
 
 from ..model.config import RunConfig, with_overrides
 from .validation import load_targets, run_experiments
@@ -182,16 +184,74 @@ def fit_auto_enrollment(maxfev: int = 40, n_jobs: int = 1) -> dict[str, object]:
     }
 
 
+ALT_PARAMETER = "sponsor.adoption_intercept"
+ALT_BOUNDS = (-6.0, 1.0)
+ALT_TARGET = ("sponsors_offering_alts_2024", 0.039)
+"""PLANSPONSOR 2025 Recordkeeping Survey: 3.9% of sponsors offered alternatives in 2024 (in-sample)."""
+ALT_OUT = Path("results/calibration/fitted_alternatives.json")
+ALT_REPLICATIONS = 8
+
+
+def alt_moments(intercept: float, replications: int = ALT_REPLICATIONS, n_jobs: int = 1) -> np.ndarray:
+    """The simulated 2024 share of each replication at `intercept` (common random numbers)."""
+    name, _ = ALT_TARGET
+    target = next(t for t in load_targets() if t.name == name)
+    cfg = with_overrides(RunConfig(), {ALT_PARAMETER: float(intercept)}, "calibrate")
+    runs = run_experiments([target.experiment], cfg, "fast", replications, n_jobs)
+    return np.array([r[target.statistic] for r in runs[target.experiment]])
+
+
+def fit_alternatives(n_jobs: int = 1, step: float = 0.25) -> dict[str, object]:
+    """Fit the alternatives-adoption intercept (ODD §7.8) to one moment, the share of
+    sponsors offering alternatives at the end of 2024: the root of mean simulated share -
+    3.9% (the share rises with the intercept; Brent's method inside `ALT_BOUNDS`).
+
+    Uncertainty, by the delta method with the derivative of the mean moment by central
+    differences at +/- `step`: from the target (its tolerance half-width taken as its
+    standard error, as for the auto-enrollment fit) and from simulation (the standard
+    error of the mean over replications); the two combined in quadrature."""
+    t0 = time.perf_counter()
+    name, value = ALT_TARGET
+    target = next(t for t in load_targets() if t.name == name)
+    evaluations: list[tuple[float, float]] = []
+
+    def gap(x: float) -> float:
+        m = float(np.mean(alt_moments(x, n_jobs=n_jobs)))
+        evaluations.append((round(x, 4), round(m, 5)))
+        return m - value
+
+    x = brentq(gap, *ALT_BOUNDS, xtol=0.02)
+    at = alt_moments(x, n_jobs=n_jobs)
+    slope = (np.mean(alt_moments(x + step, n_jobs=n_jobs)) - np.mean(alt_moments(x - step, n_jobs=n_jobs))) / (2 * step)
+    se_target = (target.hi - target.lo) / 2.0 / abs(slope)
+    se_sim = float(np.std(at, ddof=1) / np.sqrt(at.size)) / abs(slope)
+    return {
+        "method": "simulated method of moments, one moment one parameter: Brent root of the mean moment; delta-method standard errors",
+        "sample": f"validation 'fast' plans, {ALT_REPLICATIONS} replications, master seed 20250807 (common random numbers)",
+        "fitted_to": {name: value},
+        "parameters": {ALT_PARAMETER: round(float(x), 4)},
+        "standard_errors": {ALT_PARAMETER: round(float(np.hypot(se_target, se_sim)), 4)},
+        "standard_error_parts": {"target": round(float(se_target), 4), "simulation": round(float(se_sim), 4)},
+        "moment_slope_per_unit": round(float(slope), 5),
+        "moments": {name: float(np.mean(at))},
+        "evaluations": evaluations,
+        "seconds": round(time.perf_counter() - t0, 1),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--problem", choices=("attention", "auto_enrollment"), default="attention",
-                        help="attention and enrollment of savers (default), or sponsors' auto-enrollment adoption")
+    parser.add_argument("--problem", choices=("attention", "auto_enrollment", "alternatives"), default="attention",
+                        help="attention and enrollment of savers (default), sponsors' auto-enrollment adoption, "
+                             "or sponsors' alternatives-adoption intercept")
     parser.add_argument("--maxfev", type=int, default=60)
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--out", help=f"JSON file (default {OUT} or {AE_OUT})")
     args = parser.parse_args(argv)
     if args.problem == "auto_enrollment":
         result, out = fit_auto_enrollment(args.maxfev, args.n_jobs), args.out or str(AE_OUT)
+    elif args.problem == "alternatives":
+        result, out = fit_alternatives(args.n_jobs), args.out or str(ALT_OUT)
     else:
         result, out = fit(args.maxfev, args.n_jobs), args.out or str(OUT)
     args.out = out

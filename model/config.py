@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from .assets import ALTERNATIVES
 from .economy import EconomyParams
 from .market import MarketParams
 
@@ -153,8 +154,12 @@ class SaverBehaviour(_Frozen):
 class SponsorBehaviour(_Frozen):
     """How plan sponsors decide at their annual review (ODD §7, sponsor submodels)."""
 
-    adoption_intercept: float = Field(default=-3.2, ge=-20, le=20)
-    """Logit intercept: the pull of the status quo (PLANSPONSOR 2025: 2.2% -> 3.9%)."""
+    adoption_intercept: float = Field(default=-1.714, ge=-20, le=20)
+    """Logit intercept: the pull of the status quo. Fitted by simulated method of moments
+    (experiments/calibrate.py, `fit_alternatives`) to PLANSPONSOR's 2025 Recordkeeping
+    Survey: 3.9% of sponsors offering alternatives in 2024, from runs that start in January
+    2024 at 2023's 2.2% (in-sample, docs/validation.md §8): -1.71 (standard error 0.50);
+    results/calibration/fitted_alternatives.json. Was -3.2, set by hand with `keep_bias`."""
     weight_net_benefit: NonNegative = 20.0
     """Logit weight per unit of perceived net-of-fee excess return a year."""
     weight_demand: NonNegative = 3.0
@@ -172,10 +177,53 @@ class SponsorBehaviour(_Frozen):
     small_plan_capacity_penalty: NonNegative = 1.5
     """Extra logit penalty for plans under 100 participants (DOL 2021: small plans less able)."""
     drop_prob_after_suit: Share = 0.5
-    keep_bias: NonNegative = 8.0
-    """An offered alternative is dropped with probability logistic(-utility - keep_bias):
-    removing a fund needs a mapping and participant notices, so sponsors keep what they
-    have. Set so the status-quo share stays near its 2024 level (3.9%, PLANSPONSOR 2025)."""
+    """Probability that a plan sued in the past 12 months drops an offered alternative at its
+    review (assumption; Morris screen: does not drive the headline)."""
+    drop_prob_underperformance: Share = 0.5
+    """Probability that a plan drops an offered alternative at its review when the
+    alternative trailed its benchmark (public equity, net of the fee premium) over the
+    trailing `underperformance_window_months` by more than `underperformance_threshold_annual`
+    (ODD §7.8, reversible decisions). Investment policy statements put such a fund on a
+    watch list and replace it if it does not recover; deletions from 401(k) menus respond to
+    prior performance (Pool, Sialm & Stefanescu 2016, JF 71(4)); the size is an assumption
+    (about two reviews on the watch list)."""
+    underperformance_window_months: int = Field(default=36, ge=12, le=36)
+    """Trailing window of the performance review (three years, the usual IPS horizon;
+    at most the 36 months of record the model keeps). No trigger before the record is this long."""
+    performance_benchmark: dict[str, Literal["equity", "bonds", "cash"]] = Field(
+        default_factory=lambda: {
+            "crypto": "equity",
+            "private_equity": "equity",
+            "private_credit": "bonds",
+            "infrastructure": "equity",
+            "gold": "equity",
+        }
+    )
+    """Benchmark of each alternative class in the performance review: private equity
+    against public equity (the public-market-equivalent convention, Kaplan & Schoar 2005,
+    JF 60(4)); private credit against the core bond fund (its role in a menu is income;
+    assumption: practice uses leveraged-loan indices, which the model does not have);
+    infrastructure, crypto and gold against public equity, the comparison the sponsors'
+    perceived benefit makes (assumption)."""
+    underperformance_threshold_annual: Annotated[float, Field(ge=0.0, le=0.2, allow_inf_nan=False)] = 0.0
+    """Shortfall a year below the benchmark that puts an alternative on the watch list
+    (0: any shortfall over the window; assumption)."""
+    recordkeeper_change_annual: Share = 0.08
+    """Probability a year (drawn at the review) that a plan changes recordkeeper, the new
+    one drawn by market share (assumption: plans run a recordkeeper search every few years
+    and most keep the incumbent). The new provider's re-underwriting of the menu is a
+    trigger (`drop_prob_provider_change`)."""
+    drop_prob_provider_change: Share = 0.3
+    """Probability that a plan drops an offered alternative at a review where it changed
+    recordkeeper or consultant: the new provider re-underwrites the menu (assumption)."""
+    consultant_change_annual: Share = 0.10
+    """Probability a year that a plan with an investment consultant changes consultant (to
+    another drawn uniformly; assumption). A trigger like a change of recordkeeper."""
+    never_adopt_share_by_class: tuple[Share, Share, Share, Share] = (0.40, 0.30, 0.20, 0.10)
+    """Share of plans in each size class (under 100, 100-999, 1,000-4,999, 5,000 or more
+    participants) that never add an alternative whatever the regime: the sponsor's
+    investment policy excludes illiquid or novel assets (assumption, falling with size as
+    capacity rises; a lever in sweeps). Plans already offering one at t0 are not among them."""
     prior_excess_belief_annual: dict[str, Annotated[float, Field(ge=-0.5, le=0.5)]] = Field(
         default_factory=lambda: {
             "crypto": 0.0,
@@ -260,6 +308,12 @@ class SponsorBehaviour(_Frozen):
     """Hazard rises by this factor times a trailing-year loss of the alternative options."""
     safe_harbor_shield: Share = 0.8
     """Share of the alternative-related hazard removed by a full safe harbor."""
+
+    @model_validator(mode="after")
+    def _check(self) -> SponsorBehaviour:
+        if set(self.performance_benchmark) != set(ALTERNATIVES):
+            raise ValueError(f"performance_benchmark must name a benchmark for each of {list(ALTERNATIVES)}")
+        return self
 
 
 class LitigationBehaviour(_Frozen):

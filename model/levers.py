@@ -303,8 +303,82 @@ def _other_levers() -> list[Lever]:
     ]
 
 
+_PROPOSAL = "Proposed 29 CFR 2550.404a-6, RIN 1210-AC38 (Mar 31 2026)"
+_OFF = "no safe harbor before the 2026 proposal: the criterion is off"
+
+
+def _safe_harbor_factor_levers() -> list[Lever]:
+    """The proposed safe harbor's six factors, each as the criterion a sponsor's documented
+    process applies to a product (ODD §7.8, safe harbor). A product that meets all six at a
+    plan is covered by `safe_harbor.strength`; the baseline values meet every product."""
+    return [
+        Lever(
+            "safe_harbor.performance.min_excess_annual",
+            "Performance factor: the product's risk-adjusted expected return over its "
+            "benchmark, net of fees, must be at least this (-1: no criterion).",
+            "return a year",
+            "float",
+            -1.0,
+            f"{_OFF}; {_PROPOSAL}, performance: risk-adjusted expected returns, net of fees, further the plan's purposes",
+            valid=(-1.0, 1.0),
+        ),
+        Lever(
+            "safe_harbor.fees.max_annual",
+            "Fees factor: the product's total expense ratio must not exceed this (inf: no criterion).",
+            "fraction per year",
+            "float",
+            math.inf,
+            f"{_OFF}; {_PROPOSAL}, fees (h): appropriate given risk-adjusted returns and a reasonable number of similar alternatives",
+            valid=(0.0, math.inf),
+            warn=(0.0, 0.05),
+        ),
+        Lever(
+            "safe_harbor.liquidity.max_illiquid_share",
+            "Liquidity factor: the product's share in illiquid assets must not exceed this "
+            "(1: no criterion).",
+            "fraction",
+            "float",
+            1.0,
+            f"{_OFF}; {_PROPOSAL}, liquidity: sufficient to meet the plan's and participants' anticipated needs",
+            valid=(0.0, 1.0),
+        ),
+        Lever(
+            "safe_harbor.valuation.max_appraised_share",
+            "Valuation factor: the product's share valued by appraisal rather than market "
+            "prices must not exceed this (1: no criterion).",
+            "fraction",
+            "float",
+            1.0,
+            f"{_OFF}; {_PROPOSAL}, valuation: capable of being timely and accurately valued",
+            valid=(0.0, 1.0),
+        ),
+        *[
+            Lever(
+                f"safe_harbor.benchmark.{alt}",
+                f"Benchmark factor: {alt} has a meaningful benchmark (similar mandate, strategy, "
+                "objectives and risks).",
+                "bool",
+                "bool",
+                True,
+                f"{_OFF}; {_PROPOSAL}, performance benchmark: a meaningful benchmark",
+            )
+            for alt in ALTERNATIVES
+        ],
+        Lever(
+            "safe_harbor.complexity.min_governance",
+            "Complexity factor: a plan without an investment consultant must have at least "
+            "this governance quality (0..1) to understand the product (0: no criterion).",
+            "governance 0..1",
+            "float",
+            0.0,
+            f"{_OFF}; {_PROPOSAL}, complexity: the fiduciary's knowledge and skills, or a qualified professional's help",
+            valid=(0.0, 1.0),
+        ),
+    ]
+
+
 def _registry() -> Mapping[str, Lever]:
-    levers = _stance_levers() + _allow_levers() + _cap_levers() + _other_levers()
+    levers = _stance_levers() + _allow_levers() + _cap_levers() + _other_levers() + _safe_harbor_factor_levers()
     return MappingProxyType({lever.name: lever for lever in levers})
 
 

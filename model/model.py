@@ -37,6 +37,7 @@ from ..agents.sponsors import (
     PlanTable,
     ReviewContext,
     Sponsor,
+    draw_never_adopters,
     draw_plans,
     peer_network,
     review_plans,
@@ -59,10 +60,11 @@ from .threads import single_thread_blas
 __all__ = ["PE_COLUMNS", "Alt401kModel", "MonthFlows", "weighted_median_balance"]
 
 F64 = npt.NDArray[np.float64]
-N_STREAMS = 10
+N_STREAMS = 11
 """Independent random streams spawned from the run's SeedSequence, in this order:
 market, saver events, hires, initial state, sponsors, model (Mesa's own rng), deaths,
-default-fund kinds, loans, litigation.
+default-fund kinds, loans, litigation, sponsors' providers (never-adopters, recordkeeper
+and consultant changes).
 (A SeedSequence's children depend on their index only, so adding the last one changed
 none of the others.)"""
 
@@ -155,6 +157,7 @@ class Alt401kModel(SaverPhases, mesa.Model):
         self.kind_rng = np.random.default_rng(streams[7])
         self.loan_rng = np.random.default_rng(streams[8])
         self.litigation_rng = np.random.default_rng(streams[9])
+        self.provider_rng = np.random.default_rng(streams[10])
         init_rng = np.random.default_rng(streams[3])
         self.policy: PolicyState = scenario.state_at(config.start)
         self.book = ProductBook()
@@ -178,6 +181,7 @@ class Alt401kModel(SaverPhases, mesa.Model):
         if setting is None:
             self.savers, totals = initial_population(self.plans, config, init_rng)
             self._seed_alternatives(init_rng)
+            self.plans.never_adopts[:] = draw_never_adopters(self.plans, config.sponsor, self.provider_rng)
         else:
             self.savers, totals = build_savers(setting, self.plans, config, init_rng)
         self.row_bounds = kernels.row_chunks(self.savers.sponsor)
@@ -422,15 +426,16 @@ class Alt401kModel(SaverPhases, mesa.Model):
         """Sponsors due this month review their plan (annual, staggered by review month)."""
         uniform = self.sponsor_rng.random((self.plans.n, 4))
         kind_uniform = self.kind_rng.random(self.plans.n)
+        provider_uniform = self.provider_rng.random((self.plans.n, 4))
         due = np.flatnonzero(self.plans.review_month == self.month % 12)
         if due.size == 0 or (self.setting is not None and self.setting.freeze_sponsors):
             return
-        ctx = self._review_context(uniform, due, kind_uniform)
+        ctx = self._review_context(uniform, due, kind_uniform, provider_uniform)
         # Equivalent to calling each due Sponsor agent's `review`, done in one array pass.
         review_plans(due, ctx, self.plans, self.config.sponsor)
 
     def _review_context(self, uniform: F64, due: npt.NDArray[np.intp],
-                        kind_uniform: F64 | None = None) -> ReviewContext:
+                        kind_uniform: F64 | None = None, provider_uniform: F64 | None = None) -> ReviewContext:
         """What sponsors see this month; participant demand and the peer, consultant and
         recordkeeper shares are computed for the `due` plans only (the reviews read no others)."""
         plans = self.plans
@@ -446,6 +451,7 @@ class Alt401kModel(SaverPhases, mesa.Model):
         alt_tdf = np.array([m.alt_tdf if m.alt_tdf is not None else -1 for m in self.tdf_providers], dtype=np.int32)
         available = np.array([pid >= 0 and self.book[pid].is_open for pid in alt_tdf])
         standalone = fees.standalone_products(self.managers)
+        tdfs = [self.book[pid] if pid >= 0 else None for pid in alt_tdf]
         return ReviewContext(
             policy=self.policy,
             benefit_reported=self._benefit(self.returns_history),
@@ -463,6 +469,12 @@ class Alt401kModel(SaverPhases, mesa.Model):
             month=self.month,
             peer_auto_enroll_share=self._peer_auto_enroll_share(due),
             kind_uniform=kind_uniform,
+            trailing_excess=self._trailing_excess(self.returns_history),
+            provider_uniform=provider_uniform,
+            standalone_fee=np.array([self.book[standalone[a]].fee_annual for a in ALTERNATIVES]),
+            alt_tdf_fee=np.array([t.total_expense_ratio() if t is not None else np.inf for t in tdfs]),
+            alt_tdf_sleeve=np.array([[t.sleeve.get(a, 0.0) if t is not None else 0.0 for a in ALTERNATIVES]
+                                     for t in tdfs]),
         )
 
     def _peer_auto_enroll_share(self, due: npt.NDArray[np.intp]) -> F64:
@@ -473,6 +485,27 @@ class Alt401kModel(SaverPhases, mesa.Model):
             out[due] = self.peer_matrix[due] @ self.plans.auto_enroll.astype(np.float64)
         return out
 
+    def _fee_premium(self, against: tuple[str, ...] | None = None) -> F64:
+        """Each alternative's standalone fee over a core fund's, a year: the core equity
+        fund's, or for each class the core fund of `against` (its benchmark)."""
+        mb = self.config.manager
+        core = [mb.core_fee_annual["equity" if against is None else against[k]] for k in range(len(ALTERNATIVES))]
+        return np.array([mb.standalone_fee_annual[a] for a in ALTERNATIVES]) - np.array(core)
+
+    def _trailing_excess(self, history: F64) -> F64 | None:
+        """Each alternative's annualised mean monthly return over its benchmark's
+        (`performance_benchmark`), less the fee premium over the benchmark's core fund, over
+        the last `underperformance_window_months` of reported returns: what a plan's
+        performance review compares (ODD §7.8, reversible decisions). None while the record
+        is shorter."""
+        sb = self.config.sponsor
+        if history.shape[0] < sb.underperformance_window_months:
+            return None
+        against = tuple(sb.performance_benchmark[a] for a in ALTERNATIVES)
+        bench = np.array([ASSET_CLASSES.index(b) for b in against])
+        mean = np.mean(history[-sb.underperformance_window_months:], axis=0) * 12.0
+        return mean[ALT_CLASS_INDEX] - mean[bench] - self._fee_premium(against)
+
     def _benefit(self, history: F64) -> F64:
         """Perceived net excess return a year of each alternative over public equity.
 
@@ -481,7 +514,7 @@ class Alt401kModel(SaverPhases, mesa.Model):
         of record, less the fee premium over a core equity fund and a penalty on
         volatility above equity's (`risk_penalty`); clipped to +/-10% a year.
         """
-        sb, mb = self.config.sponsor, self.config.manager
+        sb = self.config.sponsor
         prior = np.array([sb.prior_excess_belief_annual[a] for a in ALTERNATIVES])
         months = history.shape[0]
         belief, excess_vol = prior, np.zeros(len(ALTERNATIVES))
@@ -491,8 +524,7 @@ class Alt401kModel(SaverPhases, mesa.Model):
             credibility = months / (months + 60.0)
             belief = prior + credibility * (mean[ALT_CLASS_INDEX] - mean[EQUITY] - prior)
             excess_vol = np.maximum(0.0, vol[ALT_CLASS_INDEX] - vol[EQUITY])
-        fee = np.array([mb.standalone_fee_annual[a] for a in ALTERNATIVES]) - mb.core_fee_annual["equity"]
-        return np.clip(belief - fee - sb.risk_penalty * excess_vol, -0.1, 0.1)
+        return np.clip(belief - self._fee_premium() - sb.risk_penalty * excess_vol, -0.1, 0.1)
 
     def saver_totals(self) -> observation.SaverTotals:
         """National and per-plan holdings, coworker counts and observation's saver sums

@@ -17,8 +17,10 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+import numpy as np
+import numpy.typing as npt
 import pydantic
 from alt401k.model import levers
 from alt401k.model.assets import ALT_CHANNELS, ALTERNATIVES
@@ -54,10 +56,18 @@ class PolicyState:
     """Share of fee suits dismissed on the motion (`litigation.dismissal.fees`)."""
     dismissal_alternative_claims: float
     """Share of suits over alternatives dismissed on the motion (`litigation.dismissal.alternatives`)."""
+    harbor_factors: HarborFactors | None = None
+    """The safe harbor's six factors (`safe_harbor.*` criteria); None: none (every product
+    meets them)."""
+    platforms: tuple[Platform, ...] | None = None
+    """Recordkeepers' platform entries in force (ODD §7.8, platforms); None: the scenario
+    gives no platform data and every platform carries every product."""
 
     @classmethod
-    def from_values(cls, values: Mapping[str, LeverValue]) -> PolicyState:
-        """Build the state from a complete {lever name: value} mapping."""
+    def from_values(cls, values: Mapping[str, LeverValue],
+                    platforms: tuple[Platform, ...] | None = None) -> PolicyState:
+        """Build the state from a complete {lever name: value} mapping (and the platform
+        entries in force, if the scenario has any)."""
         return cls(
             stance={alt: values[f"stance.{alt}"] for alt in ALTERNATIVES},
             allowed={
@@ -78,6 +88,8 @@ class PolicyState:
             qdia=values["qdia.designation"],
             dismissal_fee_claims=values["litigation.dismissal.fees"],
             dismissal_alternative_claims=values["litigation.dismissal.alternatives"],
+            harbor_factors=HarborFactors.from_values(values),
+            platforms=platforms,
         )
 
     @classmethod
@@ -92,6 +104,79 @@ class PolicyState:
         Raises KeyError for a (channel, alt) pair that is not a policy lever.
         """
         return self.allowed[(channel, alt)] and plan_participants >= self.min_plan_participants
+
+    def platform_carries(self, recordkeeper: npt.NDArray[np.int32], channel: str) -> npt.NDArray[np.bool_]:
+        """Whether each plan's recordkeeper (ids 0, 1, ... by falling market share, so id
+        r is rank r + 1) carries each alternative class through `channel`, shape
+        (len(recordkeeper), len(ALTERNATIVES)). Everything where the scenario gives no
+        platform data, and in channels the platforms do not govern (windows)."""
+        out = np.zeros((recordkeeper.shape[0], len(ALTERNATIVES)), dtype=bool)
+        if self.platforms is None or channel not in PLATFORM_CHANNELS:
+            out[:] = True
+            return out
+        for entry in self.platforms:
+            if channel not in entry.channels:
+                continue
+            rows = (np.ones(recordkeeper.shape[0], dtype=bool) if entry.ranks is None
+                    else np.isin(recordkeeper + 1, entry.ranks))
+            cols = np.array([a in entry.classes for a in ALTERNATIVES])
+            out |= rows[:, None] & cols[None, :]
+        return out
+
+
+@dataclass(frozen=True)
+class HarborFactors:
+    """The criteria of the proposed safe harbor's six factors (ODD §7.8; levers
+    `safe_harbor.*`): what a sponsor's documented process requires of a product."""
+
+    min_excess_annual: float
+    """Performance: risk-adjusted expected return over the benchmark, net of fees."""
+    max_fee_annual: float
+    """Fees: total expense ratio."""
+    max_illiquid_share: float
+    """Liquidity: share in illiquid assets."""
+    max_appraised_share: float
+    """Valuation: share valued by appraisal."""
+    benchmarked: tuple[bool, ...]
+    """Benchmark: per alternative class (order of ALTERNATIVES), a meaningful benchmark exists."""
+    min_governance: float
+    """Complexity: governance a plan without a consultant needs."""
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, LeverValue]) -> HarborFactors:
+        """The criteria from a complete {lever name: value} mapping."""
+        return cls(
+            min_excess_annual=float(values["safe_harbor.performance.min_excess_annual"]),
+            max_fee_annual=float(values["safe_harbor.fees.max_annual"]),
+            max_illiquid_share=float(values["safe_harbor.liquidity.max_illiquid_share"]),
+            max_appraised_share=float(values["safe_harbor.valuation.max_appraised_share"]),
+            benchmarked=tuple(bool(values[f"safe_harbor.benchmark.{a}"]) for a in ALTERNATIVES),
+            min_governance=float(values["safe_harbor.complexity.min_governance"]),
+        )
+
+
+PLATFORM_CHANNELS = ("default_fund", "standalone")
+"""Channels whose products a recordkeeper's platform must carry (a brokerage window
+carries what the brokerage does)."""
+
+
+@dataclass(frozen=True)
+class Platform:
+    """One dated platform entry: from `effective`, recordkeepers of market-share `ranks`
+    (1 = largest; None: all) carry the alternative `classes` in `channels` (ODD §7.8)."""
+
+    ranks: tuple[int, ...] | None
+    channels: tuple[str, ...]
+    classes: tuple[str, ...]
+    effective: dt.date
+    source: str
+    origin: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-data form for run manifests."""
+        return {"recordkeepers": "all" if self.ranks is None else list(self.ranks), "channels": list(self.channels),
+                "classes": list(self.classes), "effective": self.effective.isoformat(), "source": self.source,
+                "origin": self.origin}
 
 
 def baseline() -> PolicyState:
@@ -148,15 +233,19 @@ class Scenario:
     based_on: tuple[str, ...] = ()
     references: tuple[str, ...] = ()
     provisions: tuple[str, ...] = ()
+    platforms: tuple[Platform, ...] | None = None
+    """Recordkeepers' platform entries (`[[platforms]]`); None: the file chain has none."""
 
     def state_at(self, date: dt.date) -> PolicyState:
-        """Regime in force on `date`: baseline, then each change effective on or before it."""
+        """Regime in force on `date`: baseline, then each change effective on or before it;
+        the platform entries in force on `date`."""
         values = levers.baseline_values()
         for change in self.changes:
             if change.effective > date:
                 break  # changes are sorted by date
             values[change.lever] = change.value
-        return PolicyState.from_values(values)
+        platforms = None if self.platforms is None else tuple(p for p in self.platforms if p.effective <= date)
+        return PolicyState.from_values(values, platforms)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-data form for run manifests (dates as ISO strings; no-cap fee as inf)."""
@@ -171,6 +260,7 @@ class Scenario:
             "provisions": list(self.provisions),
             "parameters": {k: v.isoformat() for k, v in self.parameters.items()},
             "changes": [c.to_dict() for c in self.changes],
+            "platforms": None if self.platforms is None else [p.to_dict() for p in self.platforms],
         }
 
 
@@ -246,6 +336,39 @@ class _ChangeFile(BaseModel):
         return value
 
 
+class _PlatformFile(BaseModel):
+    """A `[[platforms]]` entry: which recordkeepers carry which alternatives, from when."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    recordkeepers: Any
+    """'all' or a list of market-share ranks (1 = largest)."""
+    channels: list[Literal["default_fund", "standalone"]] = Field(min_length=1)
+    classes: list[str] = Field(min_length=1)
+    effective: dt.date | str
+    source: str = Field(min_length=1)
+
+    _date_or_reference = field_validator("effective", mode="before")(_ChangeFile._date_or_reference.__func__)
+    _not_blank = field_validator("source")(_ChangeFile._not_blank.__func__)
+
+    @field_validator("recordkeepers", mode="before")
+    @classmethod
+    def _ranks(cls, value: Any) -> Any:
+        ok = value == "all" or (isinstance(value, list) and value
+                                and all(isinstance(r, int) and not isinstance(r, bool) and r >= 1 for r in value))
+        if not ok:
+            raise ValueError(f"must be \"all\" or a non-empty list of market-share ranks (1 = largest), got {value!r}")
+        return value
+
+    @field_validator("classes")
+    @classmethod
+    def _known_classes(cls, value: list[str]) -> list[str]:
+        unknown = [c for c in value if c != "*" and c not in ALTERNATIVES]
+        if unknown:
+            raise ValueError(f"unknown alternative class {unknown[0]!r}; known: {list(ALTERNATIVES)} or '*'")
+        return value
+
+
 class _ScenarioFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -258,6 +381,7 @@ class _ScenarioFile(BaseModel):
     provisions: list[str] = []
     parameters: dict[str, dt.date] = {}
     changes: list[_ChangeFile] = []
+    platforms: list[_PlatformFile] | None = None
 
 
 @dataclass(frozen=True)
@@ -280,6 +404,8 @@ class _Chain:
     names: list[str] = field(default_factory=list)
     parameters: dict[str, dt.date] = field(default_factory=dict)
     changes: list[_RawChange] = field(default_factory=list)
+    platforms: list[tuple[Path, int, _PlatformFile]] | None = None
+    """Platform entries of the chain (a file's list adds to its base's), with file and index."""
     top: _ScenarioFile | None = None  # header of the last file read: the one asked for
 
 
@@ -386,7 +512,28 @@ def _load_chain(path: Path, seen: tuple[Path, ...]) -> _Chain:
     chain.top = spec
     chain.parameters.update(spec.parameters)
     chain.changes += [_check_values(path, i, c) for i, c in enumerate(spec.changes)]
+    if spec.platforms is not None:
+        chain.platforms = (chain.platforms or []) + [(path, i, p) for i, p in enumerate(spec.platforms)]
     return chain
+
+
+def _resolve_platforms(chain: _Chain, parameters: dict[str, dt.date]) -> tuple[Platform, ...] | None:
+    """The chain's platform entries with concrete dates, sorted by date."""
+    if chain.platforms is None:
+        return None
+    out = []
+    for path, i, p in chain.platforms:
+        effective = p.effective
+        if isinstance(effective, str):
+            try:
+                effective = parameters[effective[1:]]
+            except KeyError:
+                raise InputError(path, f"platforms[{i}].effective",
+                                 f"unknown parameter {effective!r}; declared: {sorted(parameters)}") from None
+        classes = tuple(ALTERNATIVES) if "*" in p.classes else tuple(p.classes)
+        ranks = None if p.recordkeepers == "all" else tuple(p.recordkeepers)
+        out.append(Platform(ranks, tuple(p.channels), classes, effective, p.source, path.stem))
+    return tuple(sorted(out, key=lambda q: q.effective))
 
 
 def _without(change: _RawChange, dropped: set[str]) -> _RawChange:
@@ -494,12 +641,15 @@ def load_scenario(
         based_on=tuple(chain.names[:-1]),
         references=tuple(spec.references),
         provisions=tuple(spec.provisions),
+        platforms=_resolve_platforms(chain, resolved),
     )
 
 
 __all__ = [
     "Change",
+    "HarborFactors",
     "LeverDateWarning",
+    "Platform",
     "PolicyState",
     "Scenario",
     "baseline",

@@ -469,6 +469,37 @@ def auto_enrollment_2024(config: RunConfig, seed: np.random.SeedSequence, size: 
     return auto_enrolling_shares(config, seed, size, (2024,))
 
 
+ALTS_2023 = 0.022
+"""Share of sponsors offering alternative investments in 2023 (PLANSPONSOR 2025 Recordkeeping
+Survey: 2.2%, against 3.9% in 2024): the state the 2024 run starts from."""
+
+
+def alternatives_2024(config: RunConfig, seed: np.random.SeedSequence, size: str) -> dict[str, float]:
+    """From January 2024 under `status-quo` (the 2024 regime; the recordkeepers' platforms
+    of that date), with `ALTS_2023` of plans offering an alternative, the share offering
+    one at the end of 2024: 2.2% plus the simulated change over the year (plan-weighted,
+    national; ODD §7.8). The change, not the level, is read so that the luck of which
+    sampled plans are seeded at the start does not enter. In-sample: the target the
+    adoption intercept is fitted to (experiments/calibrate.py, `--problem alternatives`)."""
+    import datetime as dt
+
+    from ...agents.sponsors import offers_any_alternative
+
+    cfg = config.model_copy(update={
+        "n_savers": 2_000, "n_sponsors": 4 * SIZES[size]["sponsors"], "years": 1, "start": dt.date(2024, 1, 1),
+        "initial": config.initial.model_copy(update={"alt_offering_share": ALTS_2023}),
+    })
+    model = Alt401kModel(_scenario(), cfg, seed_sequence=seed)
+
+    def share() -> float:
+        w = model.plans.weight
+        return float(w @ offers_any_alternative(model.plans, model.plain_tdf_products()) / w.sum())
+
+    start = share()
+    model.run()
+    return {"sponsors_offering_alts_2024": ALTS_2023 + share() - start}
+
+
 EXPERIMENTS: dict[str, Experiment] = {
     "enrollment": enrollment,
     "inertia": inertia,
@@ -481,4 +512,5 @@ EXPERIMENTS: dict[str, Experiment] = {
     "ageing": ageing,
     "auto_enrollment": auto_enrollment,
     "auto_enrollment_2024": auto_enrollment_2024,
+    "alternatives_2024": alternatives_2024,
 }

@@ -44,7 +44,9 @@ def assert_same(x: np.ndarray, y: np.ndarray, what: str) -> None:
 
 @pytest.mark.parametrize(
     ("scenario", "crash", "seed"),
-    [("eo-14330", True, 5), ("broad-access", False, 11), ("account-cap-5pct", True, 7)],
+    # Seeds chosen so that each crash run has gated sales to compare (with 40 plans, whether
+    # any holds an illiquid option at the crash depends on the sponsors' draws).
+    [("eo-14330", True, 5), ("broad-access", False, 11), ("account-cap-5pct", True, 1)],
 )
 def test_agents_engine_matches_columnar_every_month(scenario: str, crash: bool, seed: int) -> None:
     columnar, agents = pair(scenario, crash, seed)

@@ -71,5 +71,5 @@ def test_bundled_specs_validate() -> None:
 
     root = Path(__file__).resolve().parents[2] / "experiments" / "sweeps"
     sizes = {p.stem: len(design_points(load_spec(p)[0])) for p in sorted(root.glob("*.toml"))}
-    assert sizes["grid-policy"] == 8 and sizes["morris-screen"] == 200 and sizes["sobol-headline"] == 512
-    assert sizes["morris-assumptions"] == 380 and sizes["morris-assumptions-2"] == 120
+    assert sizes["grid-policy"] == 8 and sizes["morris-screen"] == 210 and sizes["sobol-headline"] == 544
+    assert sizes["morris-assumptions"] == 410 and sizes["morris-assumptions-2"] == 120

@@ -71,11 +71,13 @@ def test_status_quo_is_the_baseline_forever_but_for_the_2025_case_law() -> None:
     scenario = load_scenario("status-quo")
     assert {c.lever for c in scenario.changes} == {"litigation.dismissal.fees", "litigation.dismissal.alternatives"}
     assert {c.effective for c in scenario.changes} == {dt.date(2025, 4, 17), dt.date(2025, 5, 22)}
+    # Every lever at its baseline but the case law; the recordkeepers' platforms (industry
+    # facts, not regulation; tests/model/test_platforms.py) aside.
     later = scenario.state_at(dt.date(2040, 1, 1))
     baseline = PolicyState.baseline()
-    assert dataclasses.replace(later, dismissal_fee_claims=baseline.dismissal_fee_claims,
+    assert dataclasses.replace(later, platforms=None, dismissal_fee_claims=baseline.dismissal_fee_claims,
                                dismissal_alternative_claims=baseline.dismissal_alternative_claims) == baseline
-    assert scenario.state_at(dt.date(2025, 4, 1)) == baseline
+    assert dataclasses.replace(scenario.state_at(dt.date(2025, 4, 1)), platforms=None) == baseline
 
 
 def test_baseline_matches_end_2024_guidance() -> None:
@@ -323,7 +325,9 @@ def test_every_lever_has_description_unit_and_source() -> None:
         assert lever.name == name
         assert lever.description and lever.unit and lever.source
         assert lever.check(lever.baseline) == lever.baseline
-    assert len(levers.LEVERS) == 5 + 15 + 5 + 2 + 10
+    # stances, channels, sleeve caps, totals, others (with the two dismissal shares), and the
+    # safe harbor's factors (4 + 5 benchmarks + 1)
+    assert len(levers.LEVERS) == 5 + 15 + 5 + 2 + 10 + 10
 
 
 # ----------------------------------------------------------------------------- properties
@@ -354,7 +358,9 @@ def test_in_range_value_round_trips_and_state_is_a_fold(
     for c in scenario.changes:
         if c.effective <= date:
             values[c.lever] = c.value
-    assert state == PolicyState.from_values(values)
+    # and the platform entries dated on or before it
+    platforms = tuple(p for p in scenario.platforms if p.effective <= date)
+    assert state == PolicyState.from_values(values, platforms)
 
 
 # ----------------------------------------------------------------------------- dates outside the run
@@ -384,9 +390,11 @@ def test_a_parameter_date_outside_the_run_names_the_parameter() -> None:
     from alt401k.model.policy import dates_outside_run, warn_dates_outside_run
 
     scenario = load_scenario("eo-14330", {"safe_harbor_effective": "2099-01-01"})
-    (found,) = dates_outside_run(scenario, scenario.changes[0].effective, 12)
-    assert "(@safe_harbor_effective = 2099-01-01)" in found and "safe_harbor.strength" in found
-    assert "eo-14330.toml: changes[" in found
+    # The strength and the six factors' criteria all take effect on that date.
+    sentences = dates_outside_run(scenario, scenario.changes[0].effective, 12)
+    assert sentences and all("(@safe_harbor_effective = 2099-01-01)" in s for s in sentences)
+    assert all("eo-14330.toml: changes[" in s for s in sentences)
+    (found,) = [s for s in sentences if "safe_harbor.strength" in s]
     with pytest.warns(UserWarning, match="never takes effect"):
         warn_dates_outside_run(scenario, scenario.changes[0].effective, 12)
 
