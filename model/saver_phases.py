@@ -393,7 +393,11 @@ class SaverPhases:
         owing = np.flatnonzero(pop.loan_usd > 0.0)
         principal, interest = loans.repayment(pop.loan_usd[owing], pop.loan_payment_usd[owing], r_m)
         pop.loan_usd[owing] -= principal
-        pop.loan_usd[owing[pop.loan_usd[owing] <= 1e-6]] = 0.0
+        # A loan within a millionth of a dollar of paid off is paid off: the last payment
+        # takes the residual, so no money is dropped (the loan stays an asset until repaid).
+        done = pop.loan_usd[owing] <= 1e-6
+        principal[done] += pop.loan_usd[owing[done]]
+        pop.loan_usd[owing[done]] = 0.0
         self._invest_rows(owing, principal + interest)
         self.flows.loan_interest_usd = float(pop.weight[owing] @ interest)
         self.flows.loan_repayments_usd = float(pop.weight[owing] @ principal)
