@@ -329,6 +329,15 @@ def stress_test(sweeps: Sweeps, caption: str) -> PlotResult:
     return fig, data
 
 
+SOBOL_TITLES = {
+    "assets_usd__alternatives__last": "Money in alternatives at the horizon",
+    "share_savers_exposed_any_alt__last": "Participants holding an alternative at the horizon",
+    "share_plans_offering_any_alt__last": "Plans offering an alternative at the horizon",
+    "fees_usd__sum": "Fees paid over the run",
+}
+"""Panel titles of the Sobol figure, by horizon output (the output's name where missing)."""
+
+
 def sensitivity_sobol(sweeps: Sweeps, caption: str) -> PlotResult:
     """First-order and total Sobol' indices of headline outcomes (small design)."""
     from .analysis import analyze_design, design_outcomes
@@ -355,10 +364,10 @@ def sensitivity_sobol(sweeps: Sweeps, caption: str) -> PlotResult:
         ax.barh(pos + 0.2, d["ST"], 0.4, xerr=np.nan_to_num(d["ST_conf95"]), color=plotstyle.CYCLE[0], label="total (ST)")
         ax.barh(pos - 0.2, d["S1"], 0.4, xerr=np.nan_to_num(d["S1_conf95"]), color=plotstyle.CYCLE[1], label="first order (S1)")
         ax.axvline(0, color="black", lw=0.8)
-        ax.set(title=out, xlabel="Sobol' index (share of variance)")
+        ax.set(title=SOBOL_TITLES.get(out, out), xlabel="Sobol' index (share of variance)")
     axes[0][0].set_yticks(pos, factors)
     axes[0][0].legend(loc="lower right")
-    fig.suptitle("Sensitivity of headline outcomes to behavioural and market uncertainties")
+    fig.suptitle("Sensitivity of headline outcomes to sponsor, behavioural and market uncertainties")
     plotstyle.caption(fig, caption + " Whiskers: 95% bootstrap intervals; a small N makes them wide.")
     return fig, data
 
