@@ -69,6 +69,9 @@ class MonthTotals:
     """Weighted employee deferrals, where the pass computed the contributions (`Payroll`)."""
     employer_usd: float = 0.0
     """Weighted employer contributions (match and nonmatching), likewise."""
+    contributions_by_plan: F64 | None = None
+    """Shape (n_plans,): weighted employee plus employer contributions of each plan, where
+    the pass computed them."""
 
 
 @dataclass(frozen=True)
@@ -573,8 +576,9 @@ def balance_month_rows(
     )
     # National totals: the plans' totals added in plan order (fixed, whatever the chunks).
     gain, carry, stuck, sold, employee, match = _add_rows_in_order(plan_totals)
+    by_plan = plan_totals[:, 4] + plan_totals[:, 5] if pay is not None else None
     return MonthTotals(float(gain), _add_rows_in_order(plan_gain), fees, float(carry), float(stuck), float(sold),
-                       float(employee), float(match))
+                       float(employee), float(match), by_plan)
 
 
 def _plan_fee_rows(held, fee_matrix, assets, fee):  # pragma: no cover - compiled

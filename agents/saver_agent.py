@@ -839,6 +839,7 @@ class SaverAgents:
         redeemed *= s.hardship_share_of_balance
         taken = [a.hardship_withdrawal(s.hardship_share_of_balance) for a in hardship]
         flows.hardship_usd = self._weighted(hardship, taken)
+        model.add_by_size(flows.benefits_by_size, np.array([a.row for a in hardship], dtype=np.intp), taken)
         fate = [a.separation(u[a.row][1], u[a.row][2], model.wage_index, s) for a in self.agents]
         leaving = np.array([a.row for a, f in zip(self.agents, fate, strict=True)
                             if f in ("retire", "cash_out", "ira")], dtype=np.intp)
@@ -867,6 +868,7 @@ class SaverAgents:
             leavers, [_row_sum([a.balance_usd[j] for j in ILLIQUID_ALL]) for a in leavers]
         )
         rows = np.array([a.row for a in leavers], dtype=np.intp)
+        model.add_by_size(flows.benefits_by_size, rows, np.array(balance)[rows] + model.savers.loan_usd[rows])
         flows.loan_offsets_usd = close_loans(model.savers, rows)
         rolled_in = hire_inplace(
             model.savers, rows, model.plans, model.config, model.hire_rng, model.wage_index,
@@ -881,6 +883,7 @@ class SaverAgents:
             for j in range(N_DF, N_HOLDINGS):
                 bal[j] += amount * a.allocation[j - OFFSET]
         flows.rollovers_in_usd = self._weighted(leavers, rolled_in.tolist())
+        model.add_by_size(flows.inflows_by_size, rows, rolled_in)
         flows.illiquid_redemptions_usd += redeemed
         growth = model.economy.wage_growth_monthly
         for a in self.agents:

@@ -189,6 +189,10 @@ SERIES: tuple[Column, ...] = (
     Column("lawsuits", "lawsuits", FLOW, "", f"expected excess-fee lawsuits filed this month, {NATIONAL}"),
     Column("lawsuits_against_adopters", "lawsuits", FLOW, "", "of which against plans offering alternatives"),
     _usd("net_flow_usd__{alt}", FLOW, "net money moved into the class (purchases less sales and outflows)"),
+    _usd("inflows_usd__{size}", FLOW, "employee and employer contributions and rollovers in at plans of the size "
+         "class (Form 5500's 'total contributions' of 401(k)-type plans count the same)"),
+    _usd("benefits_usd__{size}", FLOW, "benefits paid (withdrawals_usd: retirement, rollovers out, cash-outs, "
+         "deaths, hardship, loan offsets) at plans of the size class"),
     Column("lawsuits_over_alternatives", "lawsuits", FLOW, "", "of the lawsuits filed, those over the plan's "
            "alternative investments (the part of the hazard their losses add)"),
     Column("lawsuits_participants", "persons", FLOW, "", "participants of the plans sued this month"),

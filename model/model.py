@@ -103,6 +103,10 @@ class MonthFlows:
     gated_refused_usd: float = 0.0
     sleeve_over_target_usd: float = 0.0
     illiquid_redemptions_usd: float = 0.0
+    inflows_by_size: F64 = field(default_factory=lambda: np.zeros(len(SIZE_CLASSES)))
+    """Employee and employer contributions and rollovers in, by plan-size class (ODD §7.11)."""
+    benefits_by_size: F64 = field(default_factory=lambda: np.zeros(len(SIZE_CLASSES)))
+    """Benefits paid (withdrawals_usd) by plan-size class."""
 
     @property
     def withdrawals_usd(self) -> float:

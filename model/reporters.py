@@ -186,6 +186,9 @@ def flow_record(model: Alt401kModel) -> dict[str, float]:
     rec["lawsuits_against_adopters"] = model.suits_against_adopters[-1] if model.suits_against_adopters else 0.0
     for a in ALTERNATIVES:
         rec[f"net_flow_usd__{a}"] = float(model.last_net_flow[ASSET_CLASSES.index(a)])
+    for c, name in enumerate(SIZE_CLASSES):
+        rec[f"inflows_usd__{name}"] = float(f.inflows_by_size[c])
+        rec[f"benefits_usd__{name}"] = float(f.benefits_by_size[c])
     return rec
 
 

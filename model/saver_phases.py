@@ -155,6 +155,8 @@ class SaverPhases:
         if self.saver_agents is not None:
             employee, match, totals = self.saver_agents.balances(returns, fee_matrix, composition)
             f.contributions_usd, f.employer_usd = float(pop.weight @ employee), float(pop.weight @ match)
+            by_plan = np.bincount(pop.sponsor, weights=pop.weight * (np.asarray(employee) + np.asarray(match)),
+                                  minlength=plans.n)
         else:
             # Each saver's contributions are computed in the balance pass (`kernels.Payroll`).
             pay = kernels.Payroll(pop.salary_usd_annual, pop.deferral_rate, pop.is_participating, pop.is_contributing,
@@ -172,6 +174,8 @@ class SaverPhases:
                 fee_monthly=self.plan_views.fee_monthly(), buffers=self._plan_buffers("balance", kernels.BALANCE_SUM_WIDTHS),
             )
             f.contributions_usd, f.employer_usd = totals.employee_usd, totals.employer_usd
+            by_plan = totals.contributions_by_plan
+        f.inflows_by_size += np.bincount(plans.size_class, weights=by_plan, minlength=f.inflows_by_size.size)
         f.returns_usd = totals.gain_usd
         f.carry_usd = totals.carry_usd
         f.sleeve_over_target_usd = totals.stuck_usd
@@ -351,6 +355,7 @@ class SaverPhases:
         held_illiquid, taken = rule_kernels.hardship_withdrawals(pop.balance_usd, hardship, share, ill)
         redeemed = share * float(pop.weight[hardship] @ held_illiquid)
         self.flows.hardship_usd = float(pop.weight[hardship] @ taken)
+        self.add_by_size(self.flows.benefits_by_size, hardship, taken)
         dead = self.deaths(rows)
         if dead.size:
             rows = _union_ascending(rows, dead)
@@ -368,6 +373,7 @@ class SaverPhases:
         self.flows.rollovers_out_usd = float(weight[to_ira] @ balance[to_ira])
         self.flows.death_benefits_usd = float(weight[died] @ balance[died])
         self._record_retirees(rows[retire], balance[retire])
+        self.add_by_size(self.flows.benefits_by_size, rows, balance + pop.loan_usd[rows])
         self.flows.loan_offsets_usd = close_loans(pop, rows)
         # C order, as a gather of both rows and columns gives: held[:, ill] alone is laid out
         # column by column, and numpy would sum its 9 columns in another order.
@@ -377,10 +383,19 @@ class SaverPhases:
                                  empty_accounts=False, weight=self.hire_weight(rows))
         rule_kernels.open_new_accounts(pop.balance_usd, rows, rolled_in, pop.allocation, self.composition(rows))
         self.flows.rollovers_in_usd = float(pop.weight[rows] @ rolled_in)
+        self.add_by_size(self.flows.inflows_by_size, rows, rolled_in)
         self.flows.illiquid_redemptions_usd += redeemed
         growth = self.economy.wage_growth_monthly
         rule_kernels.age_one_month(pop, growth)
         self.economy.wage_index *= growth
+
+    def add_by_size(self, out: npt.NDArray[np.float64], rows: npt.NDArray[np.intp], amounts: Any) -> None:
+        """Add the savers' `amounts` (USD each, in the order of `rows`), weighted, to `out` by
+        their plans' size classes: the flows by plan size of the month (ODD §7.11), for both
+        saver engines."""
+        pop = self.savers
+        w = pop.weight[rows] * np.asarray(amounts, dtype=np.float64)
+        out += np.bincount(self.plans.size_class[pop.sponsor[rows]], weights=w, minlength=out.size)
 
     def _loans(self) -> None:
         """Participant loans this month (ODD §7.6, loans; the rules of `agents.loans`):

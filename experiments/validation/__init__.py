@@ -114,7 +114,7 @@ def fmt(value: float, t: Target) -> str:
     s = t.statistic
     if s.endswith("_usd") or s in ("participants", "plans"):
         return f"{value / 1e12:.2f}T" if abs(value) >= 1e11 else f"{value / 1e6:.1f}M" if abs(value) >= 1e6 else f"{value:,.0f}"
-    if s.endswith("_months") or s.endswith("_years") or s.endswith("_t") or s.endswith("over_30_44") or s.endswith("monotone"):
+    if s.endswith("_months") or s.endswith("_years") or s.endswith("_to_large") or s.endswith("_t") or s.endswith("over_30_44") or s.endswith("monotone"):
         return f"{value:.2f}"
     return f"{100 * value:.1f}%"
 

@@ -369,6 +369,33 @@ def flows(config: RunConfig, seed: np.random.SeedSequence, size: str) -> dict[st
     }
 
 
+def flows_by_size(config: RunConfig, seed: np.random.SeedSequence, size: str) -> dict[str, float]:
+    """Five status-quo years from t0: inflows (employee and employer contributions, rollovers
+    in) and benefits paid a year as shares of assets, at plans of fewer than 100 participants
+    against plans of 100 or more, and the ratio of the two (out of sample: nothing in the
+    model is fitted by plan size; ODD §7.11). Assets by class from the savers' rows each
+    month (holdings and loans)."""
+    from ...model.strata import SIZE_CLASSES
+
+    cfg = config.model_copy(update={"n_savers": 4 * SIZES[size]["national"], "n_sponsors": 1_200, "years": 5})
+    model = Alt401kModel(_scenario(), cfg, seed_sequence=seed)
+    pop, k = model.savers, len(SIZE_CLASSES)
+    assets, inflows, benefits = np.zeros(k), np.zeros(k), np.zeros(k)
+    for _ in range(cfg.n_months):
+        model.step()
+        held = pop.balance_usd.sum(axis=1) + pop.loan_usd
+        assets += np.bincount(model.plans.size_class[pop.sponsor], weights=pop.weight * held, minlength=k)
+        inflows += model.flows.inflows_by_size
+        benefits += model.flows.benefits_by_size
+    out = {}
+    for what, flow in (("inflows", inflows), ("benefits", benefits)):
+        small, large = flow[0] / assets[0], flow[1:].sum() / assets[1:].sum()
+        out[f"{what}_share_small_plans"] = 12.0 * small
+        out[f"{what}_share_large_plans"] = 12.0 * large
+        out[f"{what}_small_to_large"] = small / large
+    return out
+
+
 def ageing(config: RunConfig, seed: np.random.SeedSequence, size: str) -> dict[str, float]:
     """Ten status-quo years from t0: the change of the participants' mean age (weighted), in
     years. The labour force ages slowly (BLS: median age 41.9 in 2014, 42.4 projected for
@@ -510,6 +537,7 @@ EXPERIMENTS: dict[str, Experiment] = {
     "flows": flows,
     "backcast": backcast,
     "ageing": ageing,
+    "flows_by_size": flows_by_size,
     "auto_enrollment": auto_enrollment,
     "auto_enrollment_2024": auto_enrollment_2024,
     "alternatives_2024": alternatives_2024,

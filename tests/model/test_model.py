@@ -14,6 +14,7 @@ from alt401k.model.market import MarketParams
 from alt401k.model.model import Alt401kModel
 from alt401k.model.outputs import write_run
 from alt401k.model.policy import load_scenario
+from alt401k.model.strata import SIZE_CLASSES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -265,3 +266,21 @@ def test_sorted_set_helpers_equal_numpys(a: set[int], b: set[int]) -> None:
     x, y = np.array(sorted(a), dtype=np.intp), np.array(sorted(b), dtype=np.intp)
     np.testing.assert_array_equal(saver_phases._union_ascending(x, y), np.union1d(x, y))
     np.testing.assert_array_equal(saver_phases._in_ascending(x, y), np.isin(x, y))
+
+
+def test_flows_by_plan_size_add_up_to_the_national_flows() -> None:
+    # ODD §7.11: each month the size classes' inflows and benefits are a split of the
+    # national ones, in both saver engines (the engines' equality is test_saver_agent's).
+    model = build("eo-14330", small(years=2))
+    months = 0
+    for _ in range(model.config.n_months):
+        model.step()
+        f = model.flows
+        inflow = f.contributions_usd + f.employer_usd + f.rollovers_in_usd
+        assert f.inflows_by_size.sum() == pytest.approx(inflow, rel=1e-9)
+        assert f.benefits_by_size.sum() == pytest.approx(f.withdrawals_usd, rel=1e-9)
+        assert np.all(f.inflows_by_size >= 0) and np.all(f.benefits_by_size >= 0)
+        months += f.benefits_by_size[0] > 0  # small plans pay benefits in most months
+    assert months > model.config.n_months // 2
+    rec = model.recorder.series_table().to_pandas().iloc[-1]
+    assert sum(rec[f"benefits_usd__{c}"] for c in SIZE_CLASSES) == pytest.approx(rec["withdrawals_usd"], rel=1e-9)
