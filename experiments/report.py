@@ -39,7 +39,9 @@ def _display(table: pd.DataFrame) -> pd.DataFrame:
         "baseline": [fmt_value(v, u) for v, u in zip(table["baseline_mean"], table["unit"], strict=True)],
         "variant level": [fmt_value(v, u) for v, u in zip(table["variant_mean"], table["unit"], strict=True)],
         "difference (90% CI)": [diff_text(r) for _, r in table.iterrows()],
-    })
+    } | ({"small cell": [f"yes (fewest retirees: {n:.0f})" if small else "" for n, small
+                        in zip(table["min_retirees"], table["small_cell"], strict=True)]}
+         if "small_cell" in table.columns else {}))
 
 
 def _markdown_table(frame: pd.DataFrame) -> str:
