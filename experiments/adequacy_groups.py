@@ -91,26 +91,36 @@ class RetireeLog(list):  # type: ignore[type-arg]
 
 
 def match_rows(salary: F64, eligible: npt.NDArray[np.bool_], wanted: F64) -> npt.NDArray[np.intp]:
-    """Rows among `eligible` whose salary equals each of `wanted` (exactly: the record copies it).
+    """Rows whose salary equals each of `wanted` (exactly: the record copies it), looked for
+    among the `eligible` rows first (those at retirement age: few, so the search is cheap
+    every month) and among all rows for any not found there (an engine whose ages lag).
 
-    Raises ValueError if a salary is not found among the eligible rows or is shared by
-    several of them (then the rows could differ in what is looked up).
+    Raises ValueError if a salary is found nowhere or is shared by several rows of the set
+    searched (then the rows could differ in what is looked up).
 
     >>> match_rows(np.array([5.0, 7.0, 9.0]), np.array([True, False, True]), np.array([9.0, 5.0])).tolist()
     [2, 0]
     """
-    cand = np.flatnonzero(eligible)
+    rows, found = _unique_matches(salary, np.flatnonzero(eligible), wanted)
+    if not found.all():
+        rows[~found], again = _unique_matches(salary, np.arange(salary.size), wanted[~found])
+        if not again.all():
+            raise ValueError(f"{int(np.sum(~again))} retirees not found, or ambiguous (their final pay "
+                             "shared by several rows)")
+    return rows
+
+
+def _unique_matches(salary: F64, cand: npt.NDArray[np.intp], wanted: F64) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.bool_]]:
+    """For each of `wanted`, the one row of `cand` with that salary, and whether there was exactly one."""
     sal = salary[cand]
     order = np.argsort(sal, kind="stable")
     sorted_sal = sal[order]
     lo = np.searchsorted(sorted_sal, wanted, side="left")
     hi = np.searchsorted(sorted_sal, wanted, side="right")
-    missing, ambiguous = int(np.sum(hi == lo)), int(np.sum(hi - lo > 1))
-    if missing:
-        raise ValueError(f"{missing} retirees not found among the rows at retirement age")
-    if ambiguous:
-        raise ValueError(f"{ambiguous} retirees ambiguous: their final pay is shared by several rows")
-    return cand[order[lo]]
+    found = hi - lo == 1
+    rows = np.full(wanted.size, -1, dtype=np.intp)
+    rows[found] = cand[order[lo[found]]]
+    return rows, found
 
 
 def retiree_frame(retirees: list[dict[str, F64]]) -> pd.DataFrame:

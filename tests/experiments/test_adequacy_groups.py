@@ -60,10 +60,14 @@ def test_match_rows_finds_each_retiree_or_refuses() -> None:
     salary = np.array([50.0, 70.0, 90.0, 70.0])
     eligible = np.array([True, True, True, False])
     assert g.match_rows(salary, eligible, np.array([90.0, 70.0])).tolist() == [2, 1]
-    with pytest.raises(ValueError, match="not found"):
+    # not among the eligible rows: looked for among all rows
+    assert g.match_rows(salary, np.array([False, False, True, False]), np.array([50.0, 90.0])).tolist() == [0, 2]
+    with pytest.raises(ValueError, match="1 retirees not found"):
         g.match_rows(salary, eligible, np.array([60.0]))
-    with pytest.raises(ValueError, match="ambiguous"):
-        g.match_rows(salary, np.ones(4, dtype=bool), np.array([70.0]))
+    with pytest.raises(ValueError, match="ambiguous"):  # 70 twice, and neither row is eligible
+        g.match_rows(salary, np.array([True, False, True, False]), np.array([70.0]))
+    # a tie among all rows is broken by eligibility
+    assert g.match_rows(salary, np.array([False, False, False, True]), np.array([70.0])).tolist() == [3]
 
 
 def _outcomes(values: dict[tuple[str, int, str, str], float]) -> pd.DataFrame:
