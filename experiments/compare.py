@@ -506,6 +506,26 @@ def flag_small_cells(table: pd.DataFrame, outcomes: pd.DataFrame,
     return out
 
 
+def adequacy_order(table: pd.DataFrame) -> pd.DataFrame:
+    """Adequacy rows in reading order: by variant, metric (`ADEQUACY_METRICS`, 2025 dollars
+    before nominal), then all retirees, quintiles, cohorts (oldest first) and plan sizes
+    (smallest first)."""
+    metric_rank = {(m, u): i for i, (_, m, u) in enumerate(ADEQUACY_METRICS)}
+    size_rank = {f"plan size {c}": i for i, c in enumerate(SIZE_CLASSES)}
+
+    def group_rank(group: str) -> tuple[int, int, str]:
+        if group == "all retirees":
+            return (0, 0, group)
+        if group.startswith("plan size "):
+            return (3, size_rank.get(group, len(size_rank)), group)
+        return (1 if group.startswith("Q") else 2, 0, group)
+
+    keys = [(v, metric_rank.get((m, u), len(metric_rank)), *group_rank(g))
+            for v, m, u, g in zip(table["variant"], table["metric"], table["unit"], table["group"], strict=True)]
+    order = sorted(range(len(table)), key=keys.__getitem__)
+    return table.iloc[order].reset_index(drop=True)
+
+
 def comparison_tables(sweep_dir: str | Path, baseline: str,
                       discount_rate: float = metrics.DISCOUNT_RATE_ANNUAL) -> dict[str, pd.DataFrame]:
     """The paired table split by report section (SECTIONS order), plus 'all'; the adequacy
@@ -513,7 +533,7 @@ def comparison_tables(sweep_dir: str | Path, baseline: str,
     outcomes = outcomes_frame(sweep_dir, discount_rate)
     table = paired_table(outcomes, baseline)
     out = {s: table[table["section"] == s].reset_index(drop=True) for s in SECTIONS}
-    out["adequacy"] = flag_small_cells(out["adequacy"], outcomes)
+    out["adequacy"] = adequacy_order(flag_small_cells(out["adequacy"], outcomes))
     out["all"] = table
     return out
 
@@ -625,6 +645,6 @@ def summary_paragraph(tables: dict[str, pd.DataFrame], variant: str, baseline: s
     return " ".join([head, *parts])
 
 
-__all__ = ["ADEQUACY_METRICS", "CompareResult", "adequacy_outcomes", "check_inputs", "flag_small_cells", "check_scenario", "compare_spec", "comparison_tables", "diff_text",
+__all__ = ["ADEQUACY_METRICS", "CompareResult", "adequacy_order", "adequacy_outcomes", "check_inputs", "flag_small_cells", "check_scenario", "compare_spec", "comparison_tables", "diff_text",
            "fmt_value", "liquidity_outcomes", "monthly_columns", "policy_unit_outcomes", "outcomes_frame", "paired_table", "run_compare", "run_outcomes",
            "summary_lines", "summary_paragraph"]

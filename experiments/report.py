@@ -33,8 +33,9 @@ def _display(table: pd.DataFrame) -> pd.DataFrame:
     if table.empty:
         return pd.DataFrame(columns=["variant", "metric", "group", "when", "baseline", "variant level",
                                      "difference (90% CI)"])
+    by_unit = {"unit": table["unit"]} if "small_cell" in table.columns else {}  # adequacy: 2025 and nominal rows
     return pd.DataFrame({
-        "variant": table["variant"], "metric": table["metric"], "group": table["group"],
+        "variant": table["variant"], "metric": table["metric"], **by_unit, "group": table["group"],
         "when": table["when"],
         "baseline": [fmt_value(v, u) for v, u in zip(table["baseline_mean"], table["unit"], strict=True)],
         "variant level": [fmt_value(v, u) for v, u in zip(table["variant_mean"], table["unit"], strict=True)],

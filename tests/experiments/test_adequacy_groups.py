@@ -114,3 +114,14 @@ def test_adequacy_outcomes_name_each_metric_once_per_group() -> None:
     real = {r[2]: r[5] for r in rows if r[4] == "USD, 2025 dollars"}
     assert real["Q5"] == pytest.approx(375e3)
     assert {r[0] for r in rows} == {"adequacy"}
+
+
+def test_adequacy_rows_read_in_order() -> None:
+    med, ce = compare.ADEQUACY_METRICS[0], compare.ADEQUACY_METRICS[3]
+    rows = [("eo", ce[1], ce[2], "Q2"), ("eo", med[1], med[2], f"plan size {SIZE_CLASSES[-1]}"),
+            ("eo", med[1], med[2], "born 1960-1969"), ("eo", med[1], med[2], f"plan size {SIZE_CLASSES[0]}"),
+            ("eo", med[1], med[2], "Q1"), ("eo", med[1], med[2], "all retirees")]
+    table = pd.DataFrame(rows, columns=["variant", "metric", "unit", "group"])
+    ordered = compare.adequacy_order(table)
+    assert list(ordered["group"]) == ["all retirees", "Q1", "born 1960-1969", f"plan size {SIZE_CLASSES[0]}",
+                                      f"plan size {SIZE_CLASSES[-1]}", "Q2"]
