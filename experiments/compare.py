@@ -35,7 +35,7 @@ import pandas as pd
 from ..model.assets import ALT_CHANNELS, ALTERNATIVES
 from ..model.errors import InputError
 from ..model.strata import SIZE_CLASSES, VINTAGES
-from . import adequacy, metrics, valuation
+from . import adequacy, adequacy_groups, metrics, valuation
 
 USD_BN = 1e9
 MILESTONES = ("2030-01", "2035-01")
@@ -57,7 +57,7 @@ REAL, NOMINAL = "USD bn, 2025 dollars", "USD bn, nominal"
 """Units of dollar rows: constant January-2025 dollars (the default) and nominal beside them."""
 FEE_WINDOW_YEARS = 10
 """Years of fees a Circular A-4 style present value covers (OMB Circular A-4, 2003, section E)."""
-SECTIONS = ("assets", "net_flows", "adoption", "exposure", "fees", "wealth", "replacement",
+SECTIONS = ("assets", "net_flows", "adoption", "exposure", "fees", "wealth", "replacement", "adequacy",
             "near_retirees", "lawsuits", "liquidity")
 SECTION_TITLES = {
     "assets": "Assets in alternatives by channel (USD bn, national)",
@@ -68,6 +68,9 @@ SECTION_TITLES = {
     "wealth": "Balances at the horizon by income quintile and age group (USD)",
     "replacement": "Savers who retired during the run, by income quintile: replacement rates, and worst-year "
                    "losses on reported NAVs and on economic values",
+    "adequacy": "Retirement adequacy of savers who retired during the run, by income quintile, birth cohort and "
+                "plan size: replacement rates with Social Security, the probability of falling short of 70% and "
+                "60% of final pay, and certainty-equivalent retirement wealth (CRRA, gamma 3)",
     "near_retirees": "Losses on reported NAVs and on economic values: near-retirees (55-64) whose worst year "
                      "lost more than 20%, and the largest fall of 401(k) assets from a peak",
     "lawsuits": "Lawsuits (count over the run)",
@@ -421,6 +424,25 @@ def table_outcomes(tab: pd.DataFrame) -> list[tuple[str, str, str, str, str, flo
 
 
 KEYS = ["section", "metric", "group", "when", "unit"]
+RETIREES_METRIC = "retirees simulated"
+"""The adequacy section's count of simulated (unweighted) retirees in a group."""
+ADEQUACY_METRICS = (
+    ("median_replacement_rate_with_ss", "median replacement rate with Social Security", "ratio to final pay"),
+    *((f"share_below_{round(100 * t)}", f"probability of a replacement rate below {t:.0%}", "share of retirees")
+      for t in adequacy_groups.TARGETS),
+    ("ce_wealth_usd2025", f"certainty-equivalent retirement wealth (CRRA, gamma {adequacy_groups.CRRA_GAMMA:g})",
+     "USD, 2025 dollars"),
+    ("ce_wealth_usd", f"certainty-equivalent retirement wealth (CRRA, gamma {adequacy_groups.CRRA_GAMMA:g})",
+     "USD, nominal"),
+    ("retirees", RETIREES_METRIC, "count"),
+)
+"""(column of `adequacy_groups.adequacy_cells`, metric, unit) of the adequacy section."""
+
+
+def adequacy_outcomes(cells: pd.DataFrame) -> list[tuple[str, str, str, str, str, float]]:
+    """Outcomes of one run's adequacy cells (`adequacy_groups.adequacy_cells`, ODD §7.13)."""
+    return [("adequacy", metric, str(r["group"]), "retired during run", unit, float(r[col]))
+            for _, r in cells.iterrows() for col, metric, unit in ADEQUACY_METRICS]
 
 
 def outcomes_frame(sweep_dir: str | Path, discount_rate: float = metrics.DISCOUNT_RATE_ANNUAL) -> pd.DataFrame:
@@ -435,6 +457,10 @@ def outcomes_frame(sweep_dir: str | Path, discount_rate: float = metrics.DISCOUN
         tables = load_sweep(sweep_dir, table="tables")
         for (run_id, scenario, rep), tab in tables.groupby(["run_id", "scenario", "replication"], sort=True):
             records += [(run_id, scenario, rep, *row) for row in table_outcomes(tab)]
+    if (Path(sweep_dir) / "adequacy").is_dir():
+        cells = load_sweep(sweep_dir, table="adequacy")
+        for (run_id, scenario, rep), tab in cells.groupby(["run_id", "scenario", "replication"], sort=True):
+            records += [(run_id, scenario, rep, *row) for row in adequacy_outcomes(tab)]
     return pd.DataFrame.from_records(records, columns=["run_id", "scenario", "replication", *KEYS, "value"])
 
 
@@ -462,11 +488,52 @@ def paired_table(outcomes: pd.DataFrame, baseline: str, level: float = metrics.I
     return pd.DataFrame(rows)
 
 
+def flag_small_cells(table: pd.DataFrame, outcomes: pd.DataFrame,
+                     minimum: int = adequacy_groups.MIN_CELL_RETIREES) -> pd.DataFrame:
+    """Add to the adequacy rows of a paired table the fewest simulated retirees of the group in
+    any run of the pair (a run without the group counts 0) and `small_cell` = fewer than `minimum`."""
+    counts = outcomes[(outcomes["section"] == "adequacy") & (outcomes["metric"] == RETIREES_METRIC)]
+    grid = counts.pivot_table(index=["scenario", "replication"], columns="group", values="value", aggfunc="sum")
+    runs = outcomes[["scenario", "replication"]].drop_duplicates()
+    grid = grid.reindex(pd.MultiIndex.from_frame(runs)).fillna(0.0)
+    out = table.copy()
+    fewest = []
+    for r in out.itertuples(index=False):
+        pair = grid.loc[grid.index.get_level_values("scenario").isin([r.variant, r.baseline])]
+        fewest.append(float(pair[r.group].min()) if r.group in pair.columns else 0.0)
+    out["min_retirees"] = fewest
+    out["small_cell"] = out["min_retirees"] < minimum
+    return out
+
+
+def adequacy_order(table: pd.DataFrame) -> pd.DataFrame:
+    """Adequacy rows in reading order: by variant, metric (`ADEQUACY_METRICS`, 2025 dollars
+    before nominal), then all retirees, quintiles, cohorts (oldest first) and plan sizes
+    (smallest first)."""
+    metric_rank = {(m, u): i for i, (_, m, u) in enumerate(ADEQUACY_METRICS)}
+    size_rank = {f"plan size {c}": i for i, c in enumerate(SIZE_CLASSES)}
+
+    def group_rank(group: str) -> tuple[int, int, str]:
+        if group == "all retirees":
+            return (0, 0, group)
+        if group.startswith("plan size "):
+            return (3, size_rank.get(group, len(size_rank)), group)
+        return (1 if group.startswith("Q") else 2, 0, group)
+
+    keys = [(v, metric_rank.get((m, u), len(metric_rank)), *group_rank(g))
+            for v, m, u, g in zip(table["variant"], table["metric"], table["unit"], table["group"], strict=True)]
+    order = sorted(range(len(table)), key=keys.__getitem__)
+    return table.iloc[order].reset_index(drop=True)
+
+
 def comparison_tables(sweep_dir: str | Path, baseline: str,
                       discount_rate: float = metrics.DISCOUNT_RATE_ANNUAL) -> dict[str, pd.DataFrame]:
-    """The paired table split by report section (SECTIONS order), plus 'all'."""
-    table = paired_table(outcomes_frame(sweep_dir, discount_rate), baseline)
+    """The paired table split by report section (SECTIONS order), plus 'all'; the adequacy
+    section carries the small-cell flag (`flag_small_cells`)."""
+    outcomes = outcomes_frame(sweep_dir, discount_rate)
+    table = paired_table(outcomes, baseline)
     out = {s: table[table["section"] == s].reset_index(drop=True) for s in SECTIONS}
+    out["adequacy"] = adequacy_order(flag_small_cells(out["adequacy"], outcomes))
     out["all"] = table
     return out
 
@@ -491,20 +558,23 @@ def _row(tables: dict[str, pd.DataFrame], variant: str, section: str, metric: st
 
 
 def fmt_value(x: float, unit: str) -> str:
-    """A level in its unit: USD bn as $X.Xbn (or $m when small), shares as %, else plain."""
+    """A level in its unit: USD bn as $X.Xbn (or $m when small), other dollars as $X, shares and
+    ratios as %, else plain."""
     if not np.isfinite(x):
         return "n/a"
     if unit.startswith("USD bn"):
         return f"${x:,.1f}bn" if abs(x) >= 0.05 or x == 0 else f"${x * 1e3:,.2f}m"
-    if unit.startswith("share"):
+    if unit.startswith(("share", "ratio")):
         return f"{100 * x:.1f}%"
+    if unit.startswith("USD, "):
+        return f"${x:,.0f}"
     return f"{x:,.2f}"
 
 
 def diff_text(r: pd.Series) -> str:
-    """'+X (90% CI a to b[, includes zero])' with the unit's formatting; shares in points."""
+    """'+X (90% CI a to b[, includes zero])' with the unit's formatting; shares and ratios in points."""
     unit = r["unit"]
-    if unit.startswith("share"):
+    if unit.startswith(("share", "ratio")):
         f = lambda v: f"{100 * v:+.1f} pp" if np.isfinite(v) else "n/a"  # noqa: E731
     else:
         f = lambda v: ("+" if v >= 0 else "-") + fmt_value(abs(v), unit) if np.isfinite(v) else "n/a"  # noqa: E731
@@ -531,6 +601,11 @@ def summary_lines(discount_rate: float) -> list[tuple[str, str, str, str | None,
          "Participants holding any alternative at the horizon (millions)"),
         ("replacement", "median replacement rate", "Q1", None, None,
          "Median replacement rate of lowest-quintile savers who retired during the run"),
+        ("adequacy", "median replacement rate with Social Security", "all retirees", None, None,
+         "Median replacement rate with Social Security of savers who retired during the run"),
+        ("adequacy", "probability of a replacement rate below 70%", "all retirees", None, None,
+         "Probability that a saver who retired during the run replaces less than 70% of final pay, "
+         "Social Security included"),
         ("near_retirees", "worst-year loss > 20%", "age 55-64, reported NAV", "horizon", None,
          "Near-retirees (55-64) whose worst year lost more than 20% at reported NAVs, at the horizon"),
         ("near_retirees", "worst-year loss > 20%", "age 55-64, economic value", "horizon", None,
@@ -570,6 +645,6 @@ def summary_paragraph(tables: dict[str, pd.DataFrame], variant: str, baseline: s
     return " ".join([head, *parts])
 
 
-__all__ = ["CompareResult", "check_inputs", "check_scenario", "compare_spec", "comparison_tables", "diff_text",
+__all__ = ["ADEQUACY_METRICS", "CompareResult", "adequacy_order", "adequacy_outcomes", "check_inputs", "flag_small_cells", "check_scenario", "compare_spec", "comparison_tables", "diff_text",
            "fmt_value", "liquidity_outcomes", "monthly_columns", "policy_unit_outcomes", "outcomes_frame", "paired_table", "run_compare", "run_outcomes",
            "summary_lines", "summary_paragraph"]

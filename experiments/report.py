@@ -33,13 +33,16 @@ def _display(table: pd.DataFrame) -> pd.DataFrame:
     if table.empty:
         return pd.DataFrame(columns=["variant", "metric", "group", "when", "baseline", "variant level",
                                      "difference (90% CI)"])
+    by_unit = {"unit": table["unit"]} if "small_cell" in table.columns else {}  # adequacy: 2025 and nominal rows
     return pd.DataFrame({
-        "variant": table["variant"], "metric": table["metric"], "group": table["group"],
+        "variant": table["variant"], "metric": table["metric"], **by_unit, "group": table["group"],
         "when": table["when"],
         "baseline": [fmt_value(v, u) for v, u in zip(table["baseline_mean"], table["unit"], strict=True)],
         "variant level": [fmt_value(v, u) for v, u in zip(table["variant_mean"], table["unit"], strict=True)],
         "difference (90% CI)": [diff_text(r) for _, r in table.iterrows()],
-    })
+    } | ({"small cell": [f"yes (fewest retirees: {n:.0f})" if small else "" for n, small
+                        in zip(table["min_retirees"], table["small_cell"], strict=True)]}
+         if "small_cell" in table.columns else {}))
 
 
 def _markdown_table(frame: pd.DataFrame) -> str:

@@ -96,6 +96,11 @@ class Task:
         return self._run_file("tables")
 
     @property
+    def adequacy_path(self) -> Path:
+        """Retirement adequacy by group (`adequacy_groups.adequacy_cells`) of this run."""
+        return self._run_file("adequacy")
+
+    @property
     def failed_path(self) -> Path:
         """Failure record of this run."""
         return self._run_file("failed", ".json")
@@ -233,6 +238,10 @@ def run_one(task: Task) -> Path:
         name, start = task.market_path.split("@")
         path = stylised(name, int(start))  # type: ignore[arg-type]
     model = Alt401kModel(scenario, config, seed_sequence=seed, market_path=path)
+    if task.horizon_table:
+        from .adequacy_groups import RetireeLog
+
+        RetireeLog.attach(model)
     model.run()
     table = model.recorder.series_table()
     derived = derived_series(table)
@@ -248,6 +257,7 @@ def run_one(task: Task) -> Path:
         by_group = horizon_table(model)
         ids = _id_columns(task, by_group.num_rows)
         write_atomic(task.table_path, parquet_bytes(pa.table(ids | {n: by_group[n] for n in by_group.column_names})))
+        write_adequacy(task, model)
     month = table["month"].to_numpy()
     keep = np.flatnonzero(month % task.every == 0)
     cols = _id_columns(task, len(keep))
@@ -257,6 +267,15 @@ def run_one(task: Task) -> Path:
         cols[name] = pa.array(series[name][keep], pa.float64())
     write_atomic(task.part_path, parquet_bytes(pa.table(cols)))
     return task.part_path
+
+
+def write_adequacy(task: Task, model: Any) -> None:
+    """Write the run's adequacy cells (ODD §7.13) beside its horizon table."""
+    from .adequacy_groups import adequacy_cells, retiree_frame
+
+    cells = pa.Table.from_pandas(adequacy_cells(retiree_frame(model.retirees)), preserve_index=False)
+    ids = _id_columns(task, cells.num_rows)
+    write_atomic(task.adequacy_path, parquet_bytes(pa.table(ids | {n: cells[n] for n in cells.column_names})))
 
 
 def run_recorded(task: Task) -> dict[str, Any]:
@@ -304,7 +323,7 @@ def prepare_dir(spec_path: Path, out_dir: Path, spec: SweepSpec, digest: str, n_
                 raise InputError(spec_path, "", f"{out_dir} holds a sweep of a different spec "
                                  f"(hash {old.get('spec_hash', '?')[:12]}, now {digest[:12]}); "
                                  "use --force to discard it or choose another --out")
-            for sub in ("parts", "horizon", "tables", "failed", "analysis"):
+            for sub in ("parts", "horizon", "tables", "adequacy", "failed", "analysis"):
                 shutil.rmtree(out_dir / sub, ignore_errors=True)
     out_dir.mkdir(parents=True, exist_ok=True)
     write_atomic(out_dir / "spec.toml", spec_path.read_bytes())
@@ -377,7 +396,7 @@ def run_sweep(spec_path: str | Path, out_dir: str | Path | None = None, *, n_job
                 bar.write(f"run {status['run_id']} failed: {status['error']}", file=sys.stderr)
             bar.set_postfix(failed=len(failed) + len(failed_before))
             bar.update(1)
-    size = sum(p.stat().st_size for sub in ("parts", "horizon", "tables") for p in (out / sub).glob("*.parquet"))
+    size = sum(p.stat().st_size for sub in ("parts", "horizon", "tables", "adequacy") for p in (out / sub).glob("*.parquet"))
     return SweepResult(len(tasks), len(tasks) - len(todo), len(todo) - len(failed),
                        sorted(failed + failed_before), time.perf_counter() - t0, size)
 
@@ -399,11 +418,12 @@ def load_sweep(directory: str | Path, columns: Sequence[str] | None = None, lazy
         Return a `pyarrow.dataset.Dataset` over the part files instead of reading them.
     table
         "monthly" (one row per run per recorded month), "horizon" (one row per run) or
-        "tables" (horizon tables: one row per run, income quintile and age group).
+        "tables" (horizon tables: one row per run, income quintile and age group) or
+        "adequacy" (retirement adequacy: one row per run and group, ODD §7.13).
     """
     import pyarrow.dataset as ds
 
-    sub = {"monthly": "parts", "horizon": "horizon", "tables": "tables"}[table]
+    sub = {"monthly": "parts", "horizon": "horizon", "tables": "tables", "adequacy": "adequacy"}[table]
     files = sorted(str(p) for p in (Path(directory) / sub).glob("run-*.parquet"))
     if not files:
         raise InputError(directory, sub, "no finished runs")

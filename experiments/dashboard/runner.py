@@ -19,6 +19,7 @@ from typing import Final, Literal
 import numpy as np
 import pandas as pd
 from alt401k.experiments import adequacy, valuation
+from alt401k.experiments.adequacy_groups import RetireeLog, adequacy_cells, retiree_frame
 from alt401k.model.assets import ALTERNATIVES
 from alt401k.model.config import RunConfig
 from alt401k.model.market_paths import MarketPath, stylised
@@ -124,6 +125,9 @@ class PairedResults:
     baseline: list[pd.DataFrame] = field(default_factory=list)
     variant_horizon: list[pd.DataFrame] = field(default_factory=list)
     baseline_horizon: list[pd.DataFrame] = field(default_factory=list)
+    variant_adequacy: list[pd.DataFrame] = field(default_factory=list)
+    baseline_adequacy: list[pd.DataFrame] = field(default_factory=list)
+    """Retirement adequacy by group (`adequacy_groups.adequacy_cells`), one per replication."""
 
 
 class RunCancelledError(Exception):
@@ -165,11 +169,12 @@ def run_paired(
     total = 2 * settings.replications * settings.n_months
     done = 0
     for rep in range(settings.replications):
-        for phase, scenario, series_out, horizon_out in (
-            ("variant", variant, out.variant, out.variant_horizon),
-            ("status quo", baseline, out.baseline, out.baseline_horizon),
+        for phase, scenario, series_out, horizon_out, adequacy_out in (
+            ("variant", variant, out.variant, out.variant_horizon, out.variant_adequacy),
+            ("status quo", baseline, out.baseline, out.baseline_horizon, out.baseline_adequacy),
         ):
             model = Alt401kModel(scenario, config, settings.seed_sequence(rep), path)
+            RetireeLog.attach(model)
             while model.month < config.n_months:
                 if cancel is not None and cancel.is_set():
                     raise RunCancelledError
@@ -180,6 +185,7 @@ def run_paired(
                     on_progress(Progress(phase, rep, model.month, done / total, _series(model)))
             series_out.append(_series(model))
             horizon_out.append(horizon_table(model).to_pandas())
+            adequacy_out.append(adequacy_cells(retiree_frame(model.retirees)))
     return out
 
 
@@ -242,6 +248,24 @@ OUTCOMES: Final[dict[str, Callable[[pd.DataFrame], float]]] = {
 """Headline outcome name -> function of one run's monthly series table."""
 
 
+def _all_retirees(column: str) -> Callable[[pd.DataFrame], float]:
+    """`column` of the 'all retirees' row of one run's adequacy cells, in % (NaN if no one retired)."""
+
+    def value(cells: pd.DataFrame) -> float:
+        hit = cells.loc[cells["group"] == "all retirees", column]
+        return 100 * float(hit.iloc[0]) if len(hit) else math.nan
+
+    return value
+
+
+ADEQUACY_OUTCOMES: Final[dict[str, Callable[[pd.DataFrame], float]]] = {
+    "Retirees' median replacement rate with Social Security, %": _all_retirees("median_replacement_rate_with_ss"),
+    "Retirees below 70% replacement with Social Security, %": _all_retirees("share_below_70"),
+}
+"""Headline adequacy outcome name -> function of one run's adequacy cells (ODD §7.13): savers
+who retired during the run, Social Security included."""
+
+
 def _fees_pv(series: pd.DataFrame, rate: float) -> float:
     """Present value, $B of 2025, of the first ten years of fees paid (the whole run if
     shorter) at `rate` real, end-of-year discounting (OMB Circular A-4;
@@ -260,13 +284,17 @@ def paired_comparison(results: PairedResults) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        One row per outcome: means of variant and status quo, mean paired difference and a
-        95% t interval of it (NaN with a single replication).
+        One row per outcome (`OUTCOMES`, then `ADEQUACY_OUTCOMES`): means of variant and
+        status quo, mean paired difference and a 95% t interval of it (NaN with a single
+        replication).
     """
     rows = []
-    for name, fn in OUTCOMES.items():
-        v = np.array([fn(s) for s in results.variant])
-        b = np.array([fn(s) for s in results.baseline])
+    measures = [(name, fn, results.variant, results.baseline) for name, fn in OUTCOMES.items()]
+    measures += [(name, fn, results.variant_adequacy, results.baseline_adequacy)
+                 for name, fn in ADEQUACY_OUTCOMES.items()]
+    for name, fn, variant_runs, baseline_runs in measures:
+        v = np.array([fn(s) for s in variant_runs])
+        b = np.array([fn(s) for s in baseline_runs])
         d = v - b
         n = d.size
         half = (stats.t.ppf(0.975, n - 1) * d.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan

@@ -72,7 +72,33 @@ def test_every_section_in_combined_csv_and_shares_bounded(out: Path) -> None:
     shares = table[table["unit"].str.startswith("share")]
     assert shares[["baseline_mean", "variant_mean"]].stack().between(0, 1).all()
     assert table["n_pairs"].between(0, 2).all()  # fewer where a replication has nobody in a cell
-    assert (table.loc[~table["section"].isin(["replacement", "wealth"]), "n_pairs"] == 2).all()
+    assert (table.loc[~table["section"].isin(["replacement", "wealth", "adequacy"]), "n_pairs"] == 2).all()
+
+
+def test_adequacy_section_pairs_groups_and_agrees_with_the_horizon_table(out: Path) -> None:
+    """The adequacy table has every metric by group with the small-cell flag, and its median
+    replacement rate with Social Security by quintile is the horizon table's (another code path)."""
+    table = pd.read_csv(out / "tables" / "adequacy.csv")
+    assert {"baseline_mean", "variant_mean", "diff_mean", "diff_low", "diff_high", "n_pairs", "min_retirees",
+            "small_cell"} <= set(table.columns)
+    assert set(table["metric"]) == {m for _, m, _ in compare.ADEQUACY_METRICS}
+    assert set(table["unit"]) == {u for _, _, u in compare.ADEQUACY_METRICS}  # 2025 dollars and nominal
+    assert "all retirees" in set(table["group"])
+    assert any(g.startswith("Q") for g in table["group"]) and any(g.startswith("born ") for g in table["group"])
+    assert any(g.startswith("plan size ") for g in table["group"])
+    assert table["small_cell"].all()  # 300 savers over 2 years: every group has fewer than 100 retirees
+    cells = load_sweep(out / "sweep", table="adequacy")
+    horizon = load_sweep(out / "sweep", table="tables")
+    retired = horizon[horizon["age_group"] == "retired"].assign(group=lambda t: "Q" + t["income_quintile"].astype(str))
+    both = cells.merge(retired, on=["run_id", "group"], suffixes=("", "_horizon"))
+    assert len(both) > 0
+    assert np.allclose(both["median_replacement_rate_with_ss"], both["median_replacement_rate_with_ss_horizon"])
+    assert np.allclose(both["share_below_70"], both["share_short_of_target_with_ss"])
+    assert np.allclose(both["people"], both["people_horizon"])
+    # the section's baseline mean is the mean over replications of the runs' cells
+    base = cells[(cells["scenario"] == "status-quo") & (cells["group"] == "all retirees")]
+    row = table[(table["group"] == "all retirees") & (table["unit"] == "USD, 2025 dollars")].iloc[0]
+    assert row["baseline_mean"] == pytest.approx(base["ce_wealth_usd2025"].mean(), rel=1e-9)
 
 
 def test_summary_says_when_interval_includes_zero() -> None:

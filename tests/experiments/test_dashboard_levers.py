@@ -160,7 +160,19 @@ def test_paired_run_is_reproducible_and_shares_random_draws():
         != first.variant[1]["price_index__equity"].tolist()
     )
     table = runner.paired_comparison(first)
-    assert list(table["outcome"]) == list(runner.OUTCOMES)
+    assert list(table["outcome"]) == [*runner.OUTCOMES, *runner.ADEQUACY_OUTCOMES]
+    # The headline shortfall is the people-weighted mean of the horizon table's quintile shares
+    # (the model's own count, another code path), paired by replication.
+    def short(horizons):
+        out = []
+        for h in horizons:
+            r = h[h["age_group"] == "retired"].dropna(subset=["share_short_of_target_with_ss"])
+            out.append(100 * np.average(r["share_short_of_target_with_ss"], weights=r["people"]))
+        return np.array(out)
+
+    row = table.set_index("outcome").loc["Retirees below 70% replacement with Social Security, %"]
+    assert row["difference"] == pytest.approx(np.mean(short(first.variant_horizon) - short(first.baseline_horizon)))
+    assert row["status quo"] == pytest.approx(np.mean(short(first.baseline_horizon)))
     assert np.allclose(table["difference"], table["variant"] - table["status quo"])
     assert table["ci95 low"].notna().all()
     dist = runner.distribution_table(first)
