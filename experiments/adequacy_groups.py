@@ -1,12 +1,8 @@
 """Retirement adequacy by income quintile, birth cohort and plan size (ODD §7.13, issue #26).
 
-The model keeps, for everyone who retires during a run, the record the horizon table needs
-(`model.retirees`: weight, balance at retirement, final pay, income quintile, Social
-Security benefit at the claim). Adequacy by birth cohort and by plan size also needs the
-retiree's age, the date and the employer's size class. `RetireeLog` takes the place of
-`model.retirees` before a run and adds them to each month's record as the model appends
-it, while the retiring rows still hold the retirees (new hires take the rows later in the
-same step): reading only public attributes, it changes nothing the model computes.
+The model keeps, for everyone who retires during a run, a record (`model.retirees`:
+weight, balance at retirement, final pay, income quintile, Social Security benefit at the
+claim, birth year, the employer's plan size class and the month's price level; ODD §7.11).
 
 `adequacy_cells` turns one run's retirees into one row per group (all retirees, each
 income quintile, each ten-year birth cohort, each plan size class) with the metrics of
@@ -18,8 +14,6 @@ replication (common random numbers).
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -56,75 +50,8 @@ CELL_COLUMNS = ("dimension", "group", "retirees", "people", "median_replacement_
 stand for (weighted), then the metrics."""
 
 
-class RetireeLog(list):  # type: ignore[type-arg]
-    """`model.retirees` with each retiree's birth year, plan size class and price level.
-
-    Install with `RetireeLog.attach(model)` before the first step. Each appended record
-    (one month's retirees) gains ``birth_year`` (date − age, fractional), ``size_class``
-    (index into `model.strata.SIZE_CLASSES` of the retiree's employer) and ``price_index``
-    (the CPI level of the month, January 2025 = 1). The retiring rows are found among the
-    rows whose age has reached their retirement age by their final pay, which the record
-    copies from them; a match that is missing or ambiguous raises rather than guesses.
-    """
-
-    def __init__(self, model: Any) -> None:
-        super().__init__(model.retirees)
-        self.model = model
-
-    @classmethod
-    def attach(cls, model: Any) -> RetireeLog:
-        """Replace `model.retirees` by a log (keeping what it already holds) and return it."""
-        log = cls(model)
-        model.retirees = log
-        return log
-
-    def append(self, record: dict[str, F64]) -> None:  # type: ignore[override]
-        m, pop = self.model, self.model.savers
-        rows = match_rows(pop.salary_usd_annual, pop.age_years >= pop.retirement_age_years,
-                          record["salary_usd_annual"])
-        date = m.date
-        now = date.year + (date.month - 1) / 12.0
-        extra = {"birth_year": now - pop.age_years[rows],
-                 "size_class": m.plans.size_class[pop.sponsor[rows]].astype(np.int8),
-                 "price_index": np.full(rows.size, float(m.economy.price_index))}
-        super().append({**record, **extra})
-
-
-def match_rows(salary: F64, eligible: npt.NDArray[np.bool_], wanted: F64) -> npt.NDArray[np.intp]:
-    """Rows whose salary equals each of `wanted` (exactly: the record copies it), looked for
-    among the `eligible` rows first (those at retirement age: few, so the search is cheap
-    every month) and among all rows for any not found there (an engine whose ages lag).
-
-    Raises ValueError if a salary is found nowhere or is shared by several rows of the set
-    searched (then the rows could differ in what is looked up).
-
-    >>> match_rows(np.array([5.0, 7.0, 9.0]), np.array([True, False, True]), np.array([9.0, 5.0])).tolist()
-    [2, 0]
-    """
-    rows, found = _unique_matches(salary, np.flatnonzero(eligible), wanted)
-    if not found.all():
-        rows[~found], again = _unique_matches(salary, np.arange(salary.size), wanted[~found])
-        if not again.all():
-            raise ValueError(f"{int(np.sum(~again))} retirees not found, or ambiguous (their final pay "
-                             "shared by several rows)")
-    return rows
-
-
-def _unique_matches(salary: F64, cand: npt.NDArray[np.intp], wanted: F64) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.bool_]]:
-    """For each of `wanted`, the one row of `cand` with that salary, and whether there was exactly one."""
-    sal = salary[cand]
-    order = np.argsort(sal, kind="stable")
-    sorted_sal = sal[order]
-    lo = np.searchsorted(sorted_sal, wanted, side="left")
-    hi = np.searchsorted(sorted_sal, wanted, side="right")
-    found = hi - lo == 1
-    rows = np.full(wanted.size, -1, dtype=np.intp)
-    rows[found] = cand[order[lo[found]]]
-    return rows, found
-
-
 def retiree_frame(retirees: list[dict[str, F64]]) -> pd.DataFrame:
-    """One row per simulated retiree, from a `RetireeLog` (empty frame if no one retired)."""
+    """One row per simulated retiree, from `model.retirees` (empty frame if no one retired)."""
     if not retirees:
         return pd.DataFrame(columns=["weight", "balance_usd", "salary_usd_annual", "income_quintile",
                                      "social_security_usd_annual", "birth_year", "size_class", "price_index"])
@@ -199,5 +126,5 @@ def adequacy_cells(frame: pd.DataFrame, gamma: float = CRRA_GAMMA,
 
 
 __all__ = ["CELL_COLUMNS", "COHORT_YEARS", "CRRA_GAMMA", "DIMENSIONS", "MIN_CELL_RETIREES", "TARGETS",
-           "RetireeLog", "adequacy_cells", "cell_metrics", "cohort_label", "group_labels", "match_rows",
+           "adequacy_cells", "cell_metrics", "cohort_label", "group_labels",
            "retiree_frame"]

@@ -238,10 +238,6 @@ def run_one(task: Task) -> Path:
         name, start = task.market_path.split("@")
         path = stylised(name, int(start))  # type: ignore[arg-type]
     model = Alt401kModel(scenario, config, seed_sequence=seed, market_path=path)
-    if task.horizon_table:
-        from .adequacy_groups import RetireeLog
-
-        RetireeLog.attach(model)
     model.run()
     table = model.recorder.series_table()
     derived = derived_series(table)

@@ -465,11 +465,16 @@ class SaverPhases:
         self._take_loans(candidates, pop.balance_usd[candidates].sum(axis=1), paid)
 
     def _record_retirees(self, rows: npt.NDArray[np.intp], balance: F64) -> None:
-        """Keep what the horizon table needs of the savers in `rows`, retiring with `balance`."""
+        """Keep what the horizon table and the adequacy groups need of the savers in `rows`,
+        retiring with `balance` (ODD §7.11, §7.13): their birth year (date − age, fractional),
+        their plan's size class and the month's price level (January 2025 = 1) besides."""
         if rows.size == 0:
             return
-        pop = self.savers
+        pop, date = self.savers, self.date
         self.retirees.append({
+            "birth_year": date.year + (date.month - 1) / 12.0 - pop.age_years[rows],
+            "size_class": self.plans.size_class[pop.sponsor[rows]].astype(np.int8),
+            "price_index": np.full(rows.size, float(self.economy.price_index)),
             "weight": pop.weight[rows].copy(),
             "balance_usd": np.array(balance, dtype=np.float64),
             "salary_usd_annual": pop.salary_usd_annual[rows].copy(),

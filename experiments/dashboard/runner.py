@@ -19,7 +19,7 @@ from typing import Final, Literal
 import numpy as np
 import pandas as pd
 from alt401k.experiments import adequacy, valuation
-from alt401k.experiments.adequacy_groups import RetireeLog, adequacy_cells, retiree_frame
+from alt401k.experiments.adequacy_groups import adequacy_cells, retiree_frame
 from alt401k.model.assets import ALTERNATIVES
 from alt401k.model.config import RunConfig
 from alt401k.model.market_paths import MarketPath, stylised
@@ -174,7 +174,6 @@ def run_paired(
             ("status quo", baseline, out.baseline, out.baseline_horizon, out.baseline_adequacy),
         ):
             model = Alt401kModel(scenario, config, settings.seed_sequence(rep), path)
-            RetireeLog.attach(model)
             while model.month < config.n_months:
                 if cancel is not None and cancel.is_set():
                     raise RunCancelledError

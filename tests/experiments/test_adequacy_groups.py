@@ -56,18 +56,23 @@ def test_cohort_bands_start_at_decades() -> None:
                                                                    "born 1970-1979"]
 
 
-def test_match_rows_finds_each_retiree_or_refuses() -> None:
-    salary = np.array([50.0, 70.0, 90.0, 70.0])
-    eligible = np.array([True, True, True, False])
-    assert g.match_rows(salary, eligible, np.array([90.0, 70.0])).tolist() == [2, 1]
-    # not among the eligible rows: looked for among all rows
-    assert g.match_rows(salary, np.array([False, False, True, False]), np.array([50.0, 90.0])).tolist() == [0, 2]
-    with pytest.raises(ValueError, match="1 retirees not found"):
-        g.match_rows(salary, eligible, np.array([60.0]))
-    with pytest.raises(ValueError, match="ambiguous"):  # 70 twice, and neither row is eligible
-        g.match_rows(salary, np.array([True, False, True, False]), np.array([70.0]))
-    # a tie among all rows is broken by eligibility
-    assert g.match_rows(salary, np.array([False, False, False, True]), np.array([70.0])).tolist() == [3]
+def test_the_model_records_each_retiree_s_birth_year_plan_size_and_prices() -> None:
+    # ODD §7.11: a retiree's record carries what the adequacy groups need. Birth year is
+    # the date less the age, so within a month's record it falls as age rises; the size
+    # class is its employer's; the price level is the month's.
+    from alt401k.model.config import RunConfig
+    from alt401k.model.model import Alt401kModel
+    from alt401k.model.policy import load_scenario
+
+    model = Alt401kModel(load_scenario("status-quo"), RunConfig(n_savers=3000, n_sponsors=100, years=2, seed=4))
+    model.run()
+    assert model.retirees, "someone retires in two years"
+    frame = g.retiree_frame(model.retirees)
+    assert frame["birth_year"].between(1940, 1975).all()  # retirement ages 55-75 in 2025-2027
+    assert set(frame["size_class"]) <= set(range(len(g.SIZE_CLASSES)))
+    assert frame["price_index"].between(1.0, 1.1).all()  # two years of about 2.4% inflation
+    for record in model.retirees:
+        assert len({len(v) for v in record.values()}) == 1  # one entry per retiree in every field
 
 
 def _outcomes(values: dict[tuple[str, int, str, str], float]) -> pd.DataFrame:
