@@ -282,6 +282,26 @@ class ReviewContext:
     alt_tdf_sleeve: F64 | None = None
     """Each TDF provider's alternative TDF's sleeve by class, (n_providers, N_ALT) (None:
     unknown; the default fund's factors are then taken as met)."""
+    peer_suit_share: F64 | None = None
+    """Share of each plan's industry peers sued in the past `litigation.peer_window_months`,
+    (n,) (`agents.litigation.recent_suit_share`; None: no peer sued)."""
+    class_suits: F64 | None = None
+    """Expected filings against plans of each size class over the same window,
+    (len(SIZE_CLASSES),) (None: none)."""
+
+
+def suits_seen(rows: npt.NDArray[np.intp], ctx: ReviewContext, plans: PlanTable, behaviour: SponsorBehaviour) -> F64:
+    """The lawsuits each reviewing sponsor at `rows` has in view, in logit units before the
+    safe harbor's shield (ODD §7.8, litigation fear; §7.10): the national suits against
+    adopters of alternatives (per 10), the share of its industry peers sued (its peer
+    network, §4.8) and the filings against plans of its own size class (per 10; the trade
+    press reports suits by plan size). Shape (len(rows),). Weights are assumptions
+    (docs/calibration.md, 'Sponsors')."""
+    b = behaviour
+    peer = np.zeros(rows.shape[0]) if ctx.peer_suit_share is None else np.asarray(ctx.peer_suit_share)[rows]
+    by_class = np.zeros(len(SIZE_CLASSES)) if ctx.class_suits is None else np.asarray(ctx.class_suits, dtype=float)
+    return (b.weight_recent_suits * ctx.recent_suits / 10.0 + b.weight_peer_suits * peer
+            + b.weight_class_suits * by_class[plans.size_class[rows]] / 10.0)
 
 
 def group_share(group: npt.NDArray[np.int32], offering: F64, weight: F64) -> F64:
@@ -305,8 +325,9 @@ def adoption_utility(
     ODD §7, sponsor adoption (ODD+D: objectives, prediction, interaction). The pull of the
     status quo (`adoption_intercept`) against perceived net-of-fee benefit, participant
     demand, what peers, the consultant and the recordkeeper's other clients did, the regulator's stance and safe harbor,
-    the sponsor's fear of litigation (its aversion x the climate x recent suits against
-    adopters, damped by the safe harbor) and, for small plans, weak capacity to evaluate
+    the sponsor's fear of litigation (its aversion x the climate, plus the suits it has in
+    view, `suits_seen`: national suits against adopters, its sued peers and suits against
+    plans of its size class; both damped by the safe harbor) and, for small plans, weak capacity to evaluate
     (DOL 2021 Supplemental Statement). Perceived benefit blends reported-value and
     true-value judgements by governance quality. Weights are in docs/calibration.md, 'Sponsors'.
     `harbor`, shape (len(s), N_ALT), is the safe-harbor strength covering each plan's
@@ -339,7 +360,7 @@ def adoption_utility(
         per_plan
         + b.weight_safe_harbor * h
         - b.weight_litigation * litigation
-        - b.weight_recent_suits * ctx.recent_suits / 10.0 * shield
+        - suits_seen(rows, ctx, plans, b)[:, None] * shield
         - (b.small_plan_capacity_penalty * (plans.size_class[rows] == 0))[:, None]
     )
     out = (
@@ -353,10 +374,11 @@ def adoption_utility(
 
 
 def _utility_rows(rows, aversion, governance, peer, consultant, consultant_bias, recordkeeper, size_class, demand,
-                  benefit_true, benefit_reported, stance, harbor, weights, out):  # pragma: no cover - compiled
+                  benefit_true, benefit_reported, stance, harbor, peer_sued, class_suits, weights,
+                  out):  # pragma: no cover - compiled
     # `adoption_utility`'s operations in its order (Python's left to right), row by row.
     (intercept, w_peers, w_consultant, w_recordkeeper, w_litigation, w_net_benefit, w_demand, w_stance,
-     climate, shield_weight, w_harbor, suits_scaled, penalty) = weights
+     climate, shield_weight, w_harbor, suits_scaled, penalty, w_peer_suits, w_class_suits) = weights
     for j in prange(rows.shape[0]):
         i = rows[j]
         per_plan = (
@@ -366,6 +388,7 @@ def _utility_rows(rows, aversion, governance, peer, consultant, consultant_bias,
             + w_recordkeeper * recordkeeper[i]
         )
         exposure = aversion[i] * climate
+        seen = suits_scaled + w_peer_suits * peer_sued[i] + w_class_suits * class_suits[size_class[i]] / 10.0
         small = penalty * (1.0 if size_class[i] == 0 else 0.0)
         g = governance[i]
         for c in range(stance.shape[0]):
@@ -374,7 +397,7 @@ def _utility_rows(rows, aversion, governance, peer, consultant, consultant_bias,
                 per_plan
                 + w_harbor * harbor[j, c]
                 - w_litigation * (exposure * shield)
-                - suits_scaled * shield
+                - seen * shield
                 - small
             )
             perceived = g * benefit_true[c] + (1.0 - g) * benefit_reported[c]
@@ -398,14 +421,18 @@ def adoption_utility_rows(rows: npt.NDArray[np.intp], ctx: ReviewContext, plans:
         b.adoption_intercept, b.weight_peers, b.weight_consultant, b.weight_recordkeeper, b.weight_litigation,
         b.weight_net_benefit, b.weight_demand, b.weight_stance, p.litigation_climate, b.safe_harbor_shield,
         b.weight_safe_harbor, b.weight_recent_suits * ctx.recent_suits / 10.0, b.small_plan_capacity_penalty,
+        b.weight_peer_suits, b.weight_class_suits,
     )
+    peer_sued = np.zeros(plans.n) if ctx.peer_suit_share is None else ctx.peer_suit_share
+    class_suits = np.zeros(len(SIZE_CLASSES)) if ctx.class_suits is None else ctx.class_suits
     stance = np.array([p.stance[a] for a in ALTERNATIVES], dtype=np.float64)
     out = np.empty((rows.shape[0], stance.shape[0]))
     _utility_kernel(
         np.asarray(rows, dtype=np.intp), plans.litigation_aversion, plans.governance, ctx.peer_share,
         ctx.consultant_share, plans.consultant_bias, ctx.recordkeeper_share, plans.size_class, ctx.demand,
         np.asarray(ctx.benefit_true, dtype=np.float64), np.asarray(ctx.benefit_reported, dtype=np.float64), stance,
-        np.ascontiguousarray(h), tuple(float(w) for w in weights), out,
+        np.ascontiguousarray(h), np.asarray(peer_sued, dtype=np.float64), np.asarray(class_suits, dtype=np.float64),
+        tuple(float(w) for w in weights), out,
     )
     return out
 

@@ -174,6 +174,15 @@ class SponsorBehaviour(_Frozen):
     weight_litigation: NonNegative = 3.0
     weight_recent_suits: NonNegative = 0.5
     """Logit penalty per lawsuit against adopters in the past 24 months (national count / 10)."""
+    weight_peer_suits: NonNegative = 2.0
+    """Logit penalty per unit share of the plan's industry peers (§4.8) sued in the past
+    `litigation.peer_window_months` (ODD §7.8, litigation fear): a sponsor watches suits
+    against plans like its own. Assumption, unsourced (one peer in ten sued: -0.2)."""
+    weight_class_suits: NonNegative = 0.05
+    """Logit penalty per 10 filings against plans of the sponsor's own size class in the
+    past `litigation.peer_window_months` (ODD §7.8; the trade press reports excessive-fee
+    suits by plan size). Assumption, unsourced: the ~70 jumbo-plan filings of two years
+    weigh -0.35, the ~1 against small plans nothing."""
     small_plan_capacity_penalty: NonNegative = 1.5
     """Extra logit penalty for plans under 100 participants (DOL 2021: small plans less able)."""
     drop_prob_after_suit: Share = 0.5
@@ -345,7 +354,8 @@ class LitigationBehaviour(_Frozen):
     from $1.5M at $500M to ~$22M at $30B, the "tens of millions" of the largest
     settlements, Groom/Chubb 2021; Aon 2024: >55 of >130 settlements were $10M or more)."""
     peer_window_months: int = Field(default=24, ge=1, le=120)
-    """Months a suit stays news to peers (the 24 months `weight_recent_suits` reads)."""
+    """Months a suit stays news to sponsors (the window `weight_recent_suits`,
+    `weight_peer_suits` and `weight_class_suits` read)."""
 
 
 class ManagerBehaviour(_Frozen):

@@ -479,6 +479,8 @@ class Alt401kModel(SaverPhases, mesa.Model):
             alt_tdf_fee=np.array([t.total_expense_ratio() if t is not None else np.inf for t in tdfs]),
             alt_tdf_sleeve=np.array([[t.sleeve.get(a, 0.0) if t is not None else 0.0 for a in ALTERNATIVES]
                                      for t in tdfs]),
+            peer_suit_share=self.peer_suit_share,
+            class_suits=self.class_recent_suits,
         )
 
     def _peer_auto_enroll_share(self, due: npt.NDArray[np.intp]) -> F64:
@@ -599,7 +601,10 @@ class Alt401kModel(SaverPhases, mesa.Model):
         self.plan_suits.file(sued, u[:, 1], alt_share, settlement)
         self.suits_history.append(float(expected.sum()))
         self.suits_against_adopters.append(float(expected[offers].sum()))
-        self.suits_by_class.append(np.bincount(plans.size_class, weights=expected, minlength=len(SIZE_CLASSES)))
+        by_class = np.bincount(plans.size_class, weights=expected, minlength=len(SIZE_CLASSES))
+        if not self.suits_by_class:  # the first month: the filings of the window before, at this month's rate
+            self.suits_by_class = [by_class] * (lb.peer_window_months - 1)
+        self.suits_by_class.append(by_class)
         self.suits_by_class = self.suits_by_class[-lb.peer_window_months:]
         self.peer_suit_share = recent_suit_share(plans.last_suit_month, self.month + 1, lb.peer_window_months,
                                                  self.peer_matrix)

@@ -131,7 +131,8 @@ def test_the_compiled_utility_with_a_harbor_matrix_equals_the_rule(seed: int, n:
     plans = draw_plans(max(n, 4), InitialState(), BEHAVIOUR, rng)
     ctx = context(plans.n, policy(float(rng.random())), benefit=rng.normal(0, 0.03, N_ALT),
                   suits=float(rng.uniform(0, 40)))
-    ctx = dataclasses.replace(ctx, peer_share=rng.random(plans.n), demand=rng.random((plans.n, N_ALT)))
+    ctx = dataclasses.replace(ctx, peer_share=rng.random(plans.n), demand=rng.random((plans.n, N_ALT)),
+                              peer_suit_share=rng.random(plans.n), class_suits=rng.uniform(0, 80, 4))
     rows = np.flatnonzero(rng.random(plans.n) < 0.7)
     h = rng.random((rows.size, N_ALT)) * (rng.random((rows.size, N_ALT)) < 0.5)
     got = adoption_utility_rows(rows, ctx, plans, BEHAVIOUR, h)
