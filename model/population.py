@@ -286,8 +286,10 @@ def hire_inplace(pop: SaverPopulation, rows: npt.NDArray[np.intp], plans: PlanTa
     `weight`, when given, is the number of workers each new hire stands for
     (`Alt401kModel.hire_weight`: the rows follow the covered workforce, ODD §7.12).
 
-    ODD §7, entry. New hires are 22-45 (younger than the stock), paid like the stock at
-    today's wage level, enrolled automatically where the plan auto-enrolls (a share
+    ODD §7.6, entry. A share `hire_stock_age_share` of new hires take an age from the
+    participants' t0 distribution (`draw_ages`), the others are 22-45, skewed young (both
+    ages are drawn for every hire, so the stream's use does not depend on the share). They
+    are paid like the stock at today's wage level, enrolled automatically where the plan auto-enrolls (a share
     `auto_enrol_optout_share` opts out; HAS 2025: 94% participate) and otherwise left to opt
     in over time. A share `roll_in_prob` brings a prior balance into the default fund.
     `rng` must be a stream whose use depends only on exogenous events (the number of
