@@ -109,6 +109,11 @@ def shortfall_probability(replacement_rates: npt.ArrayLike, weights: npt.ArrayLi
     return float(w @ (rr < target) / w.sum())
 
 
+NEAR_LOG_UTILITY = 1e-6
+"""|1 − γ| below which the certainty equivalent is taken from its expansion around log
+utility (the power form's rounding error there exceeds the expansion's O((1 − γ)²))."""
+
+
 def crra_certainty_equivalent(wealth_outcomes: npt.ArrayLike, weights: npt.ArrayLike | None,
                               gamma: float) -> float:
     """Certainty equivalent of uncertain wealth under CRRA utility with risk aversion γ.
@@ -145,8 +150,12 @@ def crra_certainty_equivalent(wealth_outcomes: npt.ArrayLike, weights: npt.Array
         raise ValueError("wealth outcomes must be non-negative")
     keep = p > 0.0
     w, p = w[keep], p[keep]
-    if gamma == 1.0:
-        return float(np.exp(p @ np.log(w)))
+    if abs(1.0 - gamma) < NEAR_LOG_UTILITY:
+        # Near γ = 1 the power form divides a rounding error by 1 − γ; its expansion in
+        # 1 − γ, log CE = E[log w] + (1 − γ) Var[log w] / 2 + O((1 − γ)²), is exact at γ = 1.
+        logs = np.log(w)
+        mu = p @ logs
+        return float(np.exp(mu + 0.5 * (1.0 - gamma) * (p @ (logs - mu) ** 2)))
     if np.any(w == 0.0):  # 0 < γ < 1: a zero outcome adds 0 to E[w^(1−γ)]
         pos = w > 0.0
         if not np.any(pos):
