@@ -44,7 +44,6 @@ from ..model.assets import (
     ALTERNATIVES,
     ASSET_CLASSES,
     HOLDING_ASSET,
-    IS_ILLIQUID_HOLDING,
     N_HOLDINGS,
 )
 from ..model.population import close_loans, hire_inplace
@@ -64,7 +63,8 @@ ALT_CLASSES = ALT_CLASS_INDEX.tolist()
 ILLIQUID_COLUMNS = sv.ILLIQUID_COLUMNS.tolist()
 """Standalone and window holdings in gated vehicles."""
 FREE_COLUMNS = [j for j in range(N_HOLDINGS) if j not in ILLIQUID_COLUMNS]
-ILLIQUID_ALL = np.flatnonzero(IS_ILLIQUID_HOLDING).tolist()
+ILLIQUID_ALL = sv.ILLIQUID_COLUMNS.tolist()
+"""Savers' own gated positions (the default funds' sleeves are sold by the pooled funds)."""
 """Every illiquid holding, default-fund sleeve included (redemptions on exit)."""
 IS_DF_ILLIQUID = sv.DF_ILLIQUID_MASK.tolist()  # a list: faster to index from Python
 IS_PE = [ASSET_CLASSES[a] == "private_equity" for a in HOLDING_ASSET]

@@ -406,6 +406,28 @@ class ManagerBehaviour(_Frozen):
     launch_threshold: Annotated[float, Field(ge=-10, le=10)] = -0.3
     """Stance (averaged over sleeve classes) above which a TDF provider launches an alt TDF."""
     launch_prob_quarterly: Share = 0.5
+    fund_pooling: Literal["product", "plan"] = "product"
+    """How default funds are pooled (ODD §7.5): by product and vintage across plans, as
+    off-the-shelf target-date series are held (mutual funds and collective trusts), with
+    the largest plans' custom series by plan and vintage; or every plan's by plan and
+    vintage (a lever: the level of pooling decides who bears a gated sleeve)."""
+    custom_tdf_asset_share: Share = 0.20
+    """Share of target-date assets in custom series, run by the largest plans (DCIIA Custom
+    Target Date Fund Survey, year-end 2017: $430bn of $2.1T, Pensions & Investments,
+    20 March 2019)."""
+    vintage_close_years: Annotated[int, Field(ge=0, le=30)] | None = 7
+    """Years after its target date at which a vintage merges in kind into its series'
+    retirement-income fund (Vanguard's practice: about seven years, when its mix reaches
+    the income fund's; 0 for a "to" glide path; None: vintages stay open)."""
+    sleeve_taper: Annotated[float, Field(ge=0, lt=1)] = 0.5
+    """How far a vintage's sleeve departs from its product's along the glide path: (1 +
+    taper) times it 40 or more years before the target date, (1 - taper) times it at and
+    after (assumption after designs that put private equity mostly in young and midlife
+    savers' funds, AllianceBernstein 2025; docs/calibration.md)."""
+    alt_tdf_vehicle: Literal["cit", "mutual_fund"] = "cit"
+    """Vehicle of the target-date funds with a sleeve: collective investment trusts, as the
+    2024-2026 launches for 401(k) plans are, or mutual funds, whose illiquid holdings SEC
+    Rule 22e-4 limits to 15% of net assets."""
 
 
 class InitialState(_Frozen):

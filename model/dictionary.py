@@ -55,6 +55,7 @@ PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     "illiquid": ILLIQUID,
     "size": SIZE_CLASSES,
     "vintage": VINTAGES,
+    "quintile": tuple(f"q{i}" for i in range(1, 6)),
 }
 """What each ``{name}`` in a column pattern stands for."""
 PLACEHOLDER_MEANING = {
@@ -66,6 +67,7 @@ PLACEHOLDER_MEANING = {
     "size": "plan size by active participants: <100, 100-999, 1,000-9,999, 10,000+",
     "vintage": "target-date vintage: the year the holders turn 65, to the nearest five (the first "
                "and last also hold everyone earlier and later)",
+    "quintile": "income quintile of this year's pay among savers (q1 lowest)",
 }
 
 
@@ -178,9 +180,19 @@ SERIES: tuple[Column, ...] = (
     Column("unemployment_rate", "share (0-1)", STATE, "", "unemployment rate"),
     Column("layoff_rate", "share (0-1) a month", FLOW, "", "share of workers laid off this month"),
     *(_usd(name, FLOW, text) for name, text in _FLOWS.items()),
-    _usd("sleeve_over_target_usd", FLOW, "default funds' illiquid sleeves above their target weight just after "
-         "this month's rebalancing: the funds' sales the gate refused this month (the month-end stock: "
+    _usd("sleeve_over_target_usd", FLOW, "pooled default funds' illiquid sleeves above their target weight just "
+         "after this month's rebalancing: the funds' sales the gate refused this month (the month-end stock: "
          "gated_stock_default_funds_usd)"),
+    _usd("sleeve_forced_sales_usd", FLOW, "sleeve sold by pooled default funds outside their gates because "
+         "redemptions exceeded the fund's liquid assets (a fund whose holders left; ODD §7.5)"),
+    _usd("stale_nav_transfer_usd", FLOW, "value moved between holders of pooled default funds by units bought "
+         "and sold at reported (smoothed) NAVs while economic values differ: the gains of those who gained, "
+         "at economic values (ODD §7.11)"),
+    _usd("stale_nav_gain_usd__{quintile}", FLOW, "net gain of the quintile's savers from stale-NAV trades "
+         "(negative: it paid others; the quintiles add up to zero)"),
+    _usd("stale_nav_gain_usd__{vintage}", FLOW, "net gain of the vintage's funds from trading units of their "
+         "series' private-markets pool with other vintages at reported NAV (across cohorts; the vintages add "
+         "up to zero)"),
     _usd("withdrawals_usd", FLOW, "everything that left the system: hardship + cash_outs + rollovers_out + retirement"),
     _usd("fee_revenue_tdf_managers_usd", FLOW, "fees earned by target-date (default) fund managers"),
     _usd("fee_revenue_partners_usd", FLOW, "fees and carry earned by the private-market partners of alternative sleeves"),
@@ -210,15 +222,16 @@ SERIES: tuple[Column, ...] = (
          "gated_stock_savers_usd + gated_stock_default_funds_usd (each position once, however long it waits)"),
     _usd("gated_stock_savers_usd", STOCK, "savers' standalone or window positions in gated vehicles that "
          "left their menu and that the gate has not yet let out"),
-    _usd("gated_stock_default_funds_usd", STOCK, "default funds' private-market sleeves above their target "
-         "weight (the plan's sleeve) at month end, waiting for the gate to sell them down"),
+    _usd("gated_stock_default_funds_usd", STOCK, "pooled default funds' private-market sleeves above their "
+         "target weight at month end, waiting for the gate to sell them down"),
     Column("gated_months_to_liquidate", "months", STATE, "", "months the gate needs to let gated_stock_usd "
            "out at this month's pace (the gate's monthly share of the whole positions the stock sits in); "
            "0 with nothing gated, NaN with a closed gate; a lower bound, as the pace falls with the positions"),
     _share("sleeve_over_target_share", "denominator effect: default funds' sleeves above target "
-           "(gated_stock_default_funds_usd) as a share of the default-fund assets of savers whose fund holds "
+           "(gated_stock_default_funds_usd) as a share of the assets of the pooled default funds that hold "
            "sleeve money"),
-    _share("sleeve_over_target_share__{vintage}", "the same, for savers of one target-date vintage"),
+    _share("sleeve_over_target_share__{vintage}", "the same, for the funds of one target-date vintage (the "
+           "income funds count with the first)"),
     _share("share_near_retirees_worst_year_loss_gt20_economic", "share of participants aged 55-64 whose worst "
            "calendar-year return so far, at economic values (smoothed NAVs re-marked to the classes' price "
            "indices, ODD §7.11), was below -20%"),

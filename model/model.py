@@ -45,6 +45,7 @@ from ..agents.sponsors import (
 from . import fees
 from .assets import ALT_CLASS_INDEX, ALTERNATIVES, ASSET_CLASSES, DEFAULT_FUND_KINDS, HOLDING_ASSET
 from .config import RunConfig, SaverBehaviour
+from .default_funds import DefaultFunds
 from .economy import Economy, layoff_multiplier
 from .history import historical_config, price_level, price_path, wage_path, workforce_path
 from .market import Market
@@ -54,7 +55,7 @@ from .policy import PolicyState, Scenario
 from .population import draw_deaths, initial_population, weighted_median
 from .saver_phases import EQUITY, PE_COLUMNS, ROW_BLOCK, SaverPhases
 from .setting import Setting, build_plans, build_savers
-from .strata import SIZE_CLASSES
+from .strata import SIZE_CLASSES, VINTAGES
 from .threads import single_thread_blas
 
 __all__ = ["PE_COLUMNS", "Alt401kModel", "MonthFlows", "weighted_median_balance"]
@@ -103,6 +104,12 @@ class MonthFlows:
     gated_refused_usd: float = 0.0
     sleeve_over_target_usd: float = 0.0
     illiquid_redemptions_usd: float = 0.0
+    sleeve_forced_sales_usd: float = 0.0
+    stale_nav_transfer_usd: float = 0.0
+    stale_nav_gain_by_quintile: F64 = field(default_factory=lambda: np.zeros(5))
+    stale_nav_gain_by_vintage: F64 = field(default_factory=lambda: np.zeros(len(VINTAGES)))
+    """Vintages' gains from trading their series' private-markets pool at reported NAV (§7.11)."""
+    """Savers' gains from stale-NAV trades in pooled funds by income quintile (ODD §7.11)."""
     inflows_by_size: F64 = field(default_factory=lambda: np.zeros(len(SIZE_CLASSES)))
     """Employee and employer contributions and rollovers in, by plan-size class (ODD §7.11)."""
     benefits_by_size: F64 = field(default_factory=lambda: np.zeros(len(SIZE_CLASSES)))
@@ -115,7 +122,7 @@ class MonthFlows:
                 + self.death_benefits_usd + self.loan_offsets_usd)
 
 
-class Alt401kModel(SaverPhases, mesa.Model):
+class Alt401kModel(SaverPhases, DefaultFunds, mesa.Model):
     """The 401(k) market under one regulatory scenario.
 
     Parameters
@@ -202,6 +209,7 @@ class Alt401kModel(SaverPhases, mesa.Model):
         self._invest_initial(totals)
         if setting is None:
             self._initial_loans()
+        self._init_default_funds(self.plan_totals(self.savers.balance_usd.sum(axis=1)[:, None])[:, 0])
         self.holdings_usd = self.saver_totals().holdings_usd
         """National USD by holding column at the end of the last month (or t0)."""
         # Reference engine (RunConfig.saver_engine): one Saver agent per row runs the saver
@@ -393,6 +401,7 @@ class Alt401kModel(SaverPhases, mesa.Model):
         self._reviews(returns, composition)
         self._life_events()
         self._loans()
+        self._settle_default_funds(returns, fee_matrix)
         self._year_end()
         # Savers' balances are final for the month: one pass gives what litigation,
         # observation and next month's coworker shares need of them (valid for month + 1).

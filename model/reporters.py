@@ -16,6 +16,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from ..agents import plan_kernels
+from ..agents import pooled_funds as pf
 from ..agents import savers as sv
 from .assets import (
     ALTERNATIVES,
@@ -28,7 +29,7 @@ from .assets import (
     ILLIQUID,
     IS_ALT_HOLDING,
 )
-from .strata import AGE_GROUPS, SIZE_CLASSES, VINTAGES, age_group, vintage
+from .strata import AGE_GROUPS, SIZE_CLASSES, VINTAGES, age_group
 from .weighted import weighted_quantiles
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ FLOW_FIELDS = (
     "contributions_usd", "employer_usd", "rollovers_in_usd", "returns_usd", "fees_usd", "carry_usd",
     "hardship_usd", "cash_outs_usd", "rollovers_out_usd", "retirement_usd", "death_benefits_usd",
     "loan_offsets_usd", "loan_interest_usd", "new_loans_usd", "loan_repayments_usd", "gated_refused_usd",
-    "sleeve_over_target_usd", "illiquid_redemptions_usd",
+    "sleeve_over_target_usd", "illiquid_redemptions_usd", "sleeve_forced_sales_usd", "stale_nav_transfer_usd",
 )
 LIQUIDITY_BLOCK = 65_536
 """Rows per block of the month-end pass over default-fund sleeves (bounded temporaries)."""
@@ -189,6 +190,10 @@ def flow_record(model: Alt401kModel) -> dict[str, float]:
     for c, name in enumerate(SIZE_CLASSES):
         rec[f"inflows_usd__{name}"] = float(f.inflows_by_size[c])
         rec[f"benefits_usd__{name}"] = float(f.benefits_by_size[c])
+    for q in range(5):
+        rec[f"stale_nav_gain_usd__q{q + 1}"] = float(f.stale_nav_gain_by_quintile[q])
+    for i, name in enumerate(VINTAGES):
+        rec[f"stale_nav_gain_usd__{name}"] = float(f.stale_nav_gain_by_vintage[i])
     return rec
 
 
@@ -226,33 +231,26 @@ def waiting_off_menu_usd(model: Alt401kModel) -> float:
 
 
 def sleeve_excess(model: Alt401kModel) -> tuple[F64, F64, F64]:
-    """Default funds' private-market sleeves against their targets at month end, by vintage.
+    """Pooled default funds' private-market sleeves against their targets at month end, by
+    vintage (ODD §7.11, denominator effect).
 
-    Over the savers whose default fund holds sleeve money, weighted: each vintage's
-    (`model.strata.vintage`) default-fund assets, the dollars by which sleeves exceed their
-    target weight (`max(sleeve - target, 0)`; the target weight is the plan's sleeve, which
-    the fund's mix holds whatever the glide path, `agents.fund_mix`), and the value of the
-    sleeves that exceed it. Block by block over the rows, numpy only (ODD §7.11,
-    denominator effect)."""
-    pop, k = model.savers, len(VINTAGES)
-    fund, excess, over_value = np.zeros(k), np.zeros(k), np.zeros(k)
-    year = model.date.year
-    target_share = model.plan_views.sleeve()[:, sv.DF_ILLIQUID].sum(axis=1)
-    for lo in range(0, pop.n, LIQUIDITY_BLOCK):
-        hi = min(lo + LIQUIDITY_BLOCK, pop.n)
-        sleeve = pop.balance_usd[lo:hi, sv.DF_ILLIQUID].sum(axis=1)
-        rows = lo + np.flatnonzero(sleeve > 0)
-        if rows.size == 0:
-            continue
-        held = sleeve[rows - lo]
-        total = pop.balance_usd[rows, : sv.N_DF].sum(axis=1)
-        target = total * target_share[pop.sponsor[rows]]
-        above = np.maximum(held - target, 0.0)
-        w, v = pop.weight[rows], vintage(pop.age_years[rows], year)
-        fund += np.bincount(v, weights=w * total, minlength=k)
-        excess += np.bincount(v, weights=w * above, minlength=k)
-        over_value += np.bincount(v, weights=w * np.where(above > 0, held, 0.0), minlength=k)
-    return fund, excess, over_value
+    Over the funds that hold sleeve money (`model.fund_ledger`, ODD §7.5): each vintage's
+    (`model.strata.VINTAGES`; income funds with the first) fund assets, the dollars by
+    which sleeves exceed their target weight after the month's gated rebalancing, and the
+    value of the sleeves that exceed it."""
+    k = len(VINTAGES)
+    month = getattr(model, "fund_month", None)
+    if month is None:
+        return np.zeros(k), np.zeros(k), np.zeros(k)
+    holdings = model.fund_ledger.holdings
+    value = holdings.sum(axis=1)
+    held = month.sleeve_value_usd > 0
+    v = pf.fund_vintage_index(model.fund_ledger.n_funds)
+    excess = month.sleeve_over_target_usd
+    fund = np.bincount(v, weights=np.where(held, value, 0.0), minlength=k)
+    over = np.bincount(v, weights=excess, minlength=k)
+    over_value = np.bincount(v, weights=np.where(excess > 0, month.sleeve_value_usd, 0.0), minlength=k)
+    return fund, over, over_value
 
 
 def months_to_liquidate(stock_usd: float, gated_value_usd: float, gate_monthly: float) -> float:

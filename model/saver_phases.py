@@ -26,7 +26,6 @@ from .assets import (
     DEFAULT_FUND_KINDS,
     DEFAULT_FUND_MIX,
     HOLDING_ASSET,
-    IS_ILLIQUID_HOLDING,
 )
 from .history import wage_level
 from .population import close_loans, hire_inplace, pay_profile
@@ -40,7 +39,9 @@ KIND_MIX = np.array([DEFAULT_FUND_MIX.get(k, (np.nan,) * 3) for k in DEFAULT_FUN
 """Public mix of each kind of default fund (`DEFAULT_FUND_KINDS`), NaN for a target-date
 fund, whose mix is its glide path by age."""
 TDF_KIND = DEFAULT_FUND_KINDS.index("tdf")
-ILLIQUID_COLUMNS_ALL = np.flatnonzero(IS_ILLIQUID_HOLDING)
+SAVER_ILLIQUID_COLUMNS = sv.ILLIQUID_COLUMNS
+"""Savers' own positions in gated vehicles (standalone, window): what savers redeem from
+semi-liquid vehicles themselves; the default funds' sleeves are sold by the funds (ODD §7.5)."""
 ROW_BLOCK = 65_536
 """Rows per block where numpy work over every saver is done block by block, so that its
 temporaries are a block's, not a population's (peak memory; the same numbers)."""
@@ -178,8 +179,6 @@ class SaverPhases:
         f.inflows_by_size += np.bincount(plans.size_class, weights=by_plan, minlength=f.inflows_by_size.size)
         f.returns_usd = totals.gain_usd
         f.carry_usd = totals.carry_usd
-        f.sleeve_over_target_usd = totals.stuck_usd
-        f.illiquid_redemptions_usd += totals.sleeve_sold_usd
         self.fees_by_plan_holding = totals.fees_by_plan_holding
         self.fees_by_holding = totals.fees_by_plan_holding.sum(axis=0)
         f.fees_usd = float(self.fees_by_holding.sum())
@@ -345,7 +344,7 @@ class SaverPhases:
             return self.saver_agents.life_events()
         pop, s = self.savers, self.saver_rules()
         u = self._saver_uniforms((3, pop.n))
-        ill = ILLIQUID_COLUMNS_ALL
+        ill = SAVER_ILLIQUID_COLUMNS
         # Who withdraws, retires or leaves the system, in one pass (`savers.separations_inplace`;
         # stayers' job tenure restarts). Only those leaving the system need their balance
         # (a few percent of rows a month).
@@ -442,7 +441,7 @@ class SaverPhases:
         pop.loan_payment_usd[rows] = loans.level_payment(principal, r_m, s.loan_term_months)
         if paid is None:
             self.flows.new_loans_usd = float(pop.weight[rows] @ owed)
-            self.flows.illiquid_redemptions_usd += float(pop.weight[rows] @ taken[:, ILLIQUID_COLUMNS_ALL].sum(axis=1))
+            self.flows.illiquid_redemptions_usd += float(pop.weight[rows] @ taken[:, SAVER_ILLIQUID_COLUMNS].sum(axis=1))
         return rows
 
     def _invest_rows(self, rows: npt.NDArray[np.intp], amount: F64) -> None:

@@ -304,17 +304,17 @@ def test_hardship_withdrawals_and_new_accounts_equal_the_numpy_rules(seed: int, 
     # Life events' two row passes: hardship withdrawals (what the accounts held in illiquid
     # holdings, what they gave up) and new hires' accounts, the numpy rules' bits, the
     # accounts left by them too.
-    from alt401k.model.saver_phases import ILLIQUID_COLUMNS_ALL
+    from alt401k.model.saver_phases import SAVER_ILLIQUID_COLUMNS
 
     rng = np.random.default_rng(seed)
     n, h = 400, sv.N_DF + sv.N_OPTIONS - 1
     balance = rng.lognormal(7.0, 2.0, (n, h)) * (rng.random((n, h)) < 0.4)
     rows = np.flatnonzero(rng.random(n) < 0.2)
     a, b = balance.copy(), balance.copy()
-    got = rule_kernels.hardship_withdrawals(a, rows, share, ILLIQUID_COLUMNS_ALL)
+    got = rule_kernels.hardship_withdrawals(a, rows, share, SAVER_ILLIQUID_COLUMNS)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(rule_kernels, "_hardship_kernel", None)
-        expected = rule_kernels.hardship_withdrawals(b, rows, share, ILLIQUID_COLUMNS_ALL)
+        expected = rule_kernels.hardship_withdrawals(b, rows, share, SAVER_ILLIQUID_COLUMNS)
     for x, y in zip(got, expected, strict=True):
         np.testing.assert_array_equal(x, y)
     np.testing.assert_array_equal(a, b)

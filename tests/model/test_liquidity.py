@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 import pytest
+from alt401k.agents import pooled_funds as pf
 from alt401k.agents import savers as sv
 from alt401k.model.assets import ALTERNATIVES, holding_index
 from alt401k.model.config import RunConfig, with_overrides
@@ -96,20 +97,26 @@ def test_a_gated_position_counts_once_a_month_in_the_stock_and_once_in_the_refus
 def test_sleeve_over_target_by_vintage_by_hand() -> None:
     model = _world()
     pop = model.savers
-    # A plain target-date fund has no sleeve target: $500 of private equity put in saver 5's
-    # default fund is all above target; no one else holds sleeve money.
-    pop.balance_usd[:, sv.DF_ILLIQUID] = 0.0
-    pop.balance_usd[5, 0] -= 500.0
-    pop.balance_usd[5, PE_SLEEVE] = 500.0
+    # A plain target-date fund has no sleeve target: $500 (national) of private equity put in
+    # saver 5's pooled fund is all above target; the gate sells a month's share of it and
+    # the rest waits. No other fund holds sleeve money.
+    f = model.saver_fund(model._year_frac(0.0))[5]
+    pre = model.fund_ledger.holdings.copy()
+    pre[:, sv.DF_ILLIQUID] = 0.0
+    pre[f, 0] -= 500.0
+    pre[f, PE_SLEEVE] = 500.0
+    value = pre.sum(axis=1)
+    gate = model.gate_monthly()
+    model.fund_ledger.holdings, model.fund_month = pf.settle(pre, value, model._fund_targets(), gate)
     fund, excess, over = sleeve_excess(model)
     v = vintage(pop.age_years[[5]], model.date.year)[0]
-    total = pop.balance_usd[5, : sv.N_DF].sum() * pop.weight[5]
-    assert excess[v] == pytest.approx(500.0 * pop.weight[5])
-    assert over[v] == pytest.approx(500.0 * pop.weight[5])
-    assert fund[v] == pytest.approx(total)
+    kept = 500.0 * (1.0 - gate)
+    assert excess[v] == pytest.approx(kept)
+    assert over[v] == pytest.approx(kept)
+    assert fund[v] == pytest.approx(value[f])
     assert excess.sum() == excess[v] and fund.sum() == fund[v]
     rec = liquidity_record(model)
-    assert rec[f"sleeve_over_target_share__{VINTAGES[v]}"] == pytest.approx(500.0 * pop.weight[5] / total)
-    assert rec["gated_stock_default_funds_usd"] == pytest.approx(500.0 * pop.weight[5])
+    assert rec[f"sleeve_over_target_share__{VINTAGES[v]}"] == pytest.approx(kept / value[f])
+    assert rec["gated_stock_default_funds_usd"] == pytest.approx(kept)
     # The whole position is over target, so the gate needs 1 / (monthly gate) months.
-    assert rec["gated_months_to_liquidate"] == pytest.approx(1.0 / model.gate_monthly())
+    assert rec["gated_months_to_liquidate"] == pytest.approx(1.0 / gate)
