@@ -46,11 +46,14 @@ FEE_COLUMNS = ("fees_usd", "carry_usd", "fee_revenue_tdf_managers_usd", "fee_rev
                "fee_revenue_core_and_window_usd", "fees_on_alternatives_usd")
 LIQUIDITY_STOCKS = ("gated_stock_usd", "gated_stock_savers_usd", "gated_stock_default_funds_usd")
 """Month-end stocks of positions waiting behind gates: reported at their peak month, never summed."""
-LIQUIDITY_FLOWS = ("gated_refused_usd", "sleeve_over_target_usd", "illiquid_redemptions_usd")
+LIQUIDITY_FLOWS = ("gated_refused_usd", "sleeve_over_target_usd", "illiquid_redemptions_usd", "sleeve_forced_sales_usd")
 """Monthly flows: reported as the largest month and the mean month (a sum over months of a
 refusal that repeats every month would count the same dollars again)."""
 LIQUIDITY_COLUMNS = (*LIQUIDITY_STOCKS, *LIQUIDITY_FLOWS, "gated_months_to_liquidate", "sleeve_over_target_share",
                      *(f"sleeve_over_target_share__{v}" for v in VINTAGES))
+TRANSFER_COLUMNS = ("stale_nav_transfer_usd2025", *(f"stale_nav_gain_usd2025__q{q}" for q in range(1, 6)),
+                    *(f"stale_nav_gain_usd2025__{v}" for v in VINTAGES))
+"""Stale-NAV transfers in the pooled default funds (ODD §7.11), 2025 dollars."""
 REAL_ASSET_COLUMNS = ("assets_usd2025__alternatives", *(f"assets_usd2025__{a}" for a in ALTERNATIVES))
 """Alternative assets in constant January-2025 dollars (`model.reporters.real_name`)."""
 REAL, NOMINAL = "USD bn, 2025 dollars", "USD bn, nominal"
@@ -58,7 +61,7 @@ REAL, NOMINAL = "USD bn, 2025 dollars", "USD bn, nominal"
 FEE_WINDOW_YEARS = 10
 """Years of fees a Circular A-4 style present value covers (OMB Circular A-4, 2003, section E)."""
 SECTIONS = ("assets", "net_flows", "adoption", "exposure", "fees", "wealth", "replacement", "adequacy",
-            "near_retirees", "lawsuits", "liquidity")
+            "near_retirees", "lawsuits", "liquidity", "transfers")
 SECTION_TITLES = {
     "assets": "Assets in alternatives by channel (USD bn, national)",
     "net_flows": "Cumulative net flows into alternatives (USD bn)",
@@ -76,6 +79,8 @@ SECTION_TITLES = {
     "lawsuits": "Lawsuits (count over the run)",
     "liquidity": "Liquidity: positions behind gates (month-end stocks, peak), sales refused by gates (per "
                  "month), time to liquidate, and the denominator effect by target-date vintage",
+    "transfers": "Stale-NAV transfers in the pooled default funds over the run (USD bn, 2025 dollars): value "
+                 "moved, net gains by income quintile and, through the series' private-markets pools, by vintage",
 }
 
 
@@ -91,6 +96,7 @@ def monthly_columns() -> list[str]:
                                  "lawsuits_against_adopters"] + list(LIQUIDITY_COLUMNS)
     cols += [*REAL_ASSET_COLUMNS, "fees_usd2025", "carry_usd2025", "fees_on_alternatives_usd2025", "participants",
              "assets_economic_usd", "share_near_retirees_worst_year_loss_gt20_economic"]
+    cols += list(TRANSFER_COLUMNS)
     return cols
 
 
@@ -339,7 +345,20 @@ def run_outcomes(run: pd.DataFrame, discount_rate: float) -> list[tuple[str, str
     rows += [("lawsuits", "filed", "all plans", "whole run", "count", float(after["lawsuits"].sum())),
              ("lawsuits", "filed against adopters", "all plans", "whole run", "count",
               float(after["lawsuits_against_adopters"].sum()))]
-    return rows + liquidity_outcomes(after)
+    return rows + liquidity_outcomes(after) + transfer_outcomes(after)
+
+
+def transfer_outcomes(after: pd.DataFrame) -> list[tuple[str, str, str, str, str, float]]:
+    """Stale-NAV transfers of one run's months 1.. (ODD §7.11), summed over the run in
+    constant 2025 dollars (flows: each month's transfer is new money moved): the value
+    moved, and each income quintile's and each vintage's net gain (negative: it paid)."""
+    rows = [("transfers", "stale-NAV transfers: value moved", "savers", "whole run", REAL,
+             float(after["stale_nav_transfer_usd2025"].sum()) / USD_BN)]
+    rows += [("transfers", "stale-NAV net gain", f"income quintile {q}", "whole run", REAL,
+              float(after[f"stale_nav_gain_usd2025__q{q}"].sum()) / USD_BN) for q in range(1, 6)]
+    rows += [("transfers", "stale-NAV net gain through the private-markets pools", f"vintage {v}", "whole run", REAL,
+              float(after[f"stale_nav_gain_usd2025__{v}"].sum()) / USD_BN) for v in VINTAGES]
+    return rows
 
 
 def policy_unit_outcomes(after: pd.DataFrame) -> list[tuple[str, str, str, str, str, float]]:
@@ -375,6 +394,7 @@ LIQUIDITY_NAMES = {
     "gated_refused_usd": "sales refused by gates (savers)",
     "sleeve_over_target_usd": "default funds' rebalancing sales refused by gates",
     "illiquid_redemptions_usd": "redemptions from semi-liquid vehicles",
+    "sleeve_forced_sales_usd": "default funds' sleeve sold outside the gate",
 }
 
 

@@ -243,6 +243,9 @@ OUTCOMES: Final[dict[str, Callable[[pd.DataFrame], float]]] = {
     "Default funds' sleeves above target, peak, % of their assets": lambda s: (
         100 * float(s["sleeve_over_target_share"].iloc[1:].max())
     ),
+    "Stale-NAV transfers in default funds, whole run, $B of 2025": lambda s: float(
+        s["stale_nav_transfer_usd2025"].iloc[1:].sum() / 1e9
+    ),
 }
 """Headline outcome name -> function of one run's monthly series table."""
 

@@ -80,3 +80,17 @@ def test_losses_on_reported_and_economic_values_side_by_side() -> None:
     assert rows[("largest fall of 401(k) assets from a peak", "economic value")] == pytest.approx(0.5)
     assert rows[("worst-year loss > 20%", "age 55-64, reported NAV")] == pytest.approx(0.3)
     assert rows[("worst-year loss > 20%", "age 55-64, economic value")] == pytest.approx(0.45)
+
+
+def test_stale_nav_transfers_are_summed_over_the_run_in_2025_dollars() -> None:
+    # $1bn moved a month for 24 months: $24bn; quintile 1 gains $0.5bn a month, quintile 5
+    # pays it.
+    run = _run(24)
+    run.loc[1:, "stale_nav_transfer_usd2025"] = 1e9
+    run.loc[1:, "stale_nav_gain_usd2025__q1"] = 0.5e9
+    run.loc[1:, "stale_nav_gain_usd2025__q5"] = -0.5e9
+    rows = {(r[1], r[2]): r[5] for r in compare.transfer_outcomes(run[run["month"] > 0])}
+    assert rows[("stale-NAV transfers: value moved", "savers")] == pytest.approx(24.0)
+    assert rows[("stale-NAV net gain", "income quintile 1")] == pytest.approx(12.0)
+    assert rows[("stale-NAV net gain", "income quintile 5")] == pytest.approx(-12.0)
+    assert rows[("stale-NAV net gain", "income quintile 3")] == 0.0
