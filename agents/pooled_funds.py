@@ -390,10 +390,11 @@ if HAVE_NUMBA:
 
 def funds_and_claims(sponsor: npt.NDArray[np.int32], age: F64, series_of_plan: npt.NDArray[np.intp],
                      tdf_plan: npt.NDArray[np.bool_], year_frac: float, close_after: int | None, balance: F64,
-                     weight: F64, n_funds: int) -> tuple[npt.NDArray[np.intp], F64, F64]:
-    """Each saver's fund, its claim, and each fund's total of the claims (one pass)."""
+                     weight: F64, n_funds: int) -> tuple[npt.NDArray[np.int32], F64, F64]:
+    """Each saver's fund (int32: 4 bytes a saver at national scale), its claim, and each
+    fund's total of the claims (one pass)."""
     n = sponsor.shape[0]
-    fund_of, own, value = np.empty(n, dtype=np.intp), np.empty(n), np.zeros(n_funds)
+    fund_of, own, value = np.empty(n, dtype=np.int32), np.empty(n), np.zeros(n_funds)
     _fund_rows(sponsor, age, series_of_plan, tdf_plan, float(year_frac), int(np.floor(year_frac)),
                -1 if close_after is None else int(close_after), balance, weight, fund_of, own, value)
     return fund_of, own, value

@@ -65,7 +65,7 @@ class DefaultFunds:
         pf.respread(pop.balance_usd, own, fund_of, self.fund_ledger.holdings, value)
         self.fund_claim_start = own.copy()
         self._fund_of_start = fund_of
-        self._fund_quintile_start: npt.NDArray[np.intp] | None = None
+        self._fund_quintile_start: npt.NDArray[np.int8] | None = None
 
     def _year_frac(self, months_ahead: float) -> float:
         d = self.date
@@ -90,12 +90,12 @@ class DefaultFunds:
         series[custom] = self.custom_rank[custom]
         return series
 
-    def saver_fund(self, year_frac: float) -> npt.NDArray[np.intp]:
+    def saver_fund(self, year_frac: float) -> npt.NDArray[np.int32]:
         """The fund each saver's default-fund money is in: its plan's series and, for a
         target-date fund, its vintage's slot (or the income fund's once the vintage closed)."""
         return self._funds_and_claims(year_frac)[0]
 
-    def _funds_and_claims(self, year_frac: float) -> tuple[npt.NDArray[np.intp], F64, F64]:
+    def _funds_and_claims(self, year_frac: float) -> tuple[npt.NDArray[np.int32], F64, F64]:
         """Each saver's fund and claim, and each fund's total of the claims (one pass,
         `agents.pooled_funds.funds_and_claims`)."""
         pop, plans = self.savers, self.plans
@@ -182,7 +182,7 @@ class DefaultFunds:
             h = np.vstack([h, np.zeros((self.fund_ledger.n_funds - h.shape[0], sv.N_DF))])
         return h
 
-    def _record_stale_nav(self, returns: Any, carried: F64, pre: F64, own: F64, fund_of: npt.NDArray[np.intp],
+    def _record_stale_nav(self, returns: Any, carried: F64, pre: F64, own: F64, fund_of: npt.NDArray[np.int32],
                           start_fund: npt.NDArray[np.intp]) -> None:
         """Stale-NAV transfers of the month (ODD §7.11): units bought and sold at reported
         NAVs while the funds' economic values differ. A saver's net purchase is its claim
@@ -200,4 +200,4 @@ class DefaultFunds:
                                                       pop.weight, q_now, q_start)
         self.flows.stale_nav_transfer_usd = moved
         self.flows.stale_nav_gain_by_quintile = by_quintile
-        self._fund_quintile_start = q_now
+        self._fund_quintile_start = q_now.astype(np.int8)
