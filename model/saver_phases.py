@@ -104,10 +104,11 @@ class SaverPhases:
     def menu_terms(self) -> rule_kernels.MenuTerms:
         """Every plan's menu this month (`agents.rule_kernels.MenuTerms`, ODD §7.3)."""
         plans, p = self.plans, self.policy
+        size_ok = plans.participants >= p.min_plan_participants
         return rule_kernels.MenuTerms(
             standalone=plans.standalone, offers_window=plans.offers_window,
             window_allowed=np.array([p.allowed[("window", a)] for a in ALTERNATIVES], dtype=bool),
-            size_ok=plans.participants >= p.min_plan_participants,
+            size_ok=size_ok, managed_sleeve=self.managed_sleeve(size_ok),
         )
 
     def visible_options(self, rows: npt.NDArray[np.intp] | None = None) -> npt.NDArray[np.bool_]:
@@ -216,13 +217,14 @@ class SaverPhases:
         if self.saver_agents is not None:
             return self.saver_agents.enforce_menu(composition)
         pop, plans = self.savers, self.plans
-        menu = (plans.standalone.copy(), plans.offers_window.copy(),
+        terms = self.menu_terms()
+        menu = (plans.standalone.copy(), plans.offers_window.copy(), terms.managed().copy(),
                 tuple(self.policy.allowed[("window", a)] for a in ALTERNATIVES), self.policy.min_plan_participants)
         last = getattr(self, "_last_menu", None)
-        if last is None or last[2:] != menu[2:]:
+        if last is None or last[3:] != menu[3:]:
             candidates = np.arange(pop.n)
         else:
-            changed = (last[0] != menu[0]).any(axis=1) | (last[1] != menu[1])
+            changed = (last[0] != menu[0]).any(axis=1) | (last[1] != menu[1]) | (last[2] != menu[2]).any(axis=1)
             candidates = self.plan_rows.rows(changed) if changed.any() else np.zeros(0, dtype=np.intp)
             if self.gate_queue.size:  # both ascending, without repeats
                 candidates = _union_ascending(candidates, self.gate_queue)
@@ -232,10 +234,20 @@ class SaverPhases:
         self._menu_gated = np.zeros(0)
         if candidates.size == 0:
             return
-        stranded = rule_kernels.stranded(pop, candidates, self.menu_terms(), ROW_BLOCK)
+        stranded = rule_kernels.stranded(pop, candidates, terms, ROW_BLOCK)
         rows = candidates[stranded]
         if rows.size == 0:
             return
+        gated = self._map_off_menu(rows)
+        self.gate_queue = rows[gated > 0]
+        self._menu_traded = rows
+        self._menu_gated = gated
+
+    def _map_off_menu(self, rows: npt.NDArray[np.intp]) -> F64:
+        """Move the allocation weights and holdings of `rows` (ascending) in options off
+        their menus into the default fund, gated vehicles at most the gate's share this
+        month; returns the USD each row's gate kept (ODD §7.7)."""
+        pop = self.savers
         off_menu = ~self.visible_options(rows)[:, 1:]
         alloc = pop.allocation[rows]
         moved = np.where(off_menu, alloc[:, 1:], 0.0).sum(axis=1)
@@ -248,9 +260,7 @@ class SaverPhases:
         )
         pop.balance_usd[rows] = bal
         self.flows.gated_refused_usd += float(pop.weight[rows] @ gated)
-        self.gate_queue = rows[gated > 0]
-        self._menu_traded = rows
-        self._menu_gated = gated
+        return gated
 
     def _holding_allocation(self, bal: F64, alloc: F64, off_menu: npt.NDArray[np.bool_]) -> F64:
         """Allocation that keeps on-menu holdings as they are and moves off-menu ones to the default fund."""
