@@ -57,7 +57,7 @@ def managed_public_mix(age_years: F64, risk_tolerance: F64, risk_tilt: float) ->
     out = np.empty_like(glide)
     out[:, 0] = equity
     out[:, 1] = (1.0 - equity) * bond_part
-    out[:, 2] = (1.0 - equity) - out[:, 1]
+    out[:, 2] = (1.0 - equity) * (1.0 - bond_part)  # never below zero (a difference could be -1e-17)
     return out
 
 

@@ -47,8 +47,8 @@ from .assets import ALT_CLASS_INDEX, ALTERNATIVES, ASSET_CLASSES, DEFAULT_FUND_K
 from .config import RunConfig, SaverBehaviour
 from .economy import Economy, layoff_multiplier
 from .history import historical_config, price_level, price_path, wage_path, workforce_path
-from .market import Market
 from .managed_accounts import ManagedAccounts
+from .market import Market
 from .market_paths import MarketPath
 from .plan_views import PlanViews
 from .policy import PolicyState, Scenario
