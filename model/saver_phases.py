@@ -269,7 +269,8 @@ class SaverPhases:
         share = np.where(off_menu, 0.0, share)
         out = np.zeros_like(alloc)
         out[:, 1:] = share
-        out[:, 0] = 1.0 - share.sum(axis=1)
+        # Never below zero: shares that sum to 1 within rounding would give a -1e-17 weight.
+        out[:, 0] = np.maximum(1.0 - share.sum(axis=1), 0.0)
         out[total <= 0] = alloc[total <= 0]
         return out
 

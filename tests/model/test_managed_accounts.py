@@ -72,6 +72,9 @@ def test_managed_allocations_sum_to_one_and_fees_are_reported_and_leave_the_syst
         outflow = f.fees_usd + f.managed_account_fees_usd + f.carry_usd + f.withdrawals_usd
         assert now - previous == pytest.approx(inflow - outflow, rel=0, abs=1e-9 * now), model.date
         previous = now
+        # No balance below zero, and none -0.0 (the balance pass's shortcuts rely on it):
+        # leavers' and managed trades' weights that sum to one within rounding are clipped.
+        assert model.savers.balance_usd.min() >= 0.0 and not np.signbit(model.savers.balance_usd).any()
         managed = model.savers.style == sv.MANAGED
         np.testing.assert_allclose(model.savers.allocation[managed].sum(axis=1), 1.0, atol=1e-12)
         assert model.recorder.current["managed_account_fees_usd"] == f.managed_account_fees_usd
