@@ -797,6 +797,7 @@ class SaverAgents:
         if traded:
             model.flows.gated_refused_usd += self._weighted(traded, gated)
         model.gate_queue = np.array([a.row for a, g in zip(traded, gated, strict=True) if g > 0], dtype=np.intp)
+        model.gate_used_rows = np.array([a.row for a in traded], dtype=np.intp)  # used this month's gate
         self.write_back(("balance_usd", "allocation"))
 
     def reviews(self, returns: Any, composition: np.ndarray) -> None:
@@ -815,6 +816,7 @@ class SaverAgents:
                 gated.append(max(g - a.menu_gated, 0.0) if a.gate_used else g)
         if traded:
             model.flows.gated_refused_usd += self._weighted(traded, gated)
+        model.gate_used_rows = np.union1d(model.gate_used_rows, [a.row for a in traded]).astype(np.intp)
         self.write_back(
             (
                 "balance_usd",

@@ -21,6 +21,7 @@ from ..agents import savers as sv
 from ..agents.sponsors import DropTriggers, drop_probability
 from . import fees
 from .assets import ALTERNATIVES, ASSET_CLASSES, HOLDING_ASSET
+from .saver_phases import trade_gated
 
 F64 = npt.NDArray[np.float64]
 B = npt.NDArray[np.bool_]
@@ -85,7 +86,15 @@ class ManagedAccounts:
         by_default = at_plan & (pop.style == sv.DEFAULTED) & plans.managed_qdia[pop.sponsor]
         rows = np.flatnonzero(opt_in | by_default)
         pop.style[rows] = sv.MANAGED
-        self._set_managed_allocation(rows, gate_monthly=1.0)
+        # The t0 stock is the state after the service invested it: each account is its
+        # total in the service's mix (nothing gated at t0, nothing in the default fund).
+        alloc = ma.managed_allocation(pop.age_years[rows], pop.risk_tolerance[rows],
+                                      self.managed_sleeve()[pop.sponsor[rows]], p, self.policy.account_cap)
+        pop.allocation[rows] = alloc
+        total = pop.balance_usd[rows].sum(axis=1)
+        held = np.zeros((rows.size, pop.balance_usd.shape[1]))
+        held[:, sv.N_DF :] = total[:, None] * alloc[:, 1:]
+        pop.balance_usd[rows] = held
 
     # ------------------------------------------------------------------ monthly
 
@@ -115,7 +124,7 @@ class ManagedAccounts:
         pop.style[leavers] = sv.ACTIVE
         pop.style[enrol] = sv.MANAGED
         reset = np.flatnonzero(is_due & (pop.style == sv.MANAGED))
-        self.flows.gated_refused_usd += self._set_managed_allocation(reset, self.gate_monthly())
+        self.flows.gated_refused_usd += self._set_managed_allocation(reset, self._row_gates(reset))
         if leavers.size:
             self._leave_managed(leavers)
         charged = self._charge_managed_fees()
@@ -143,19 +152,29 @@ class ManagedAccounts:
         plans.managed_account[drop] = False
         plans.managed_qdia[drop] = False
 
-    def _set_managed_allocation(self, rows: npt.NDArray[np.intp], gate_monthly: float) -> float:
+    def _row_gates(self, rows: npt.NDArray[np.intp]) -> F64:
+        """This month's gate for each of `rows`: none left for rows that already sold gated
+        holdings this month (a menu change, their own review: `gate_used_rows`), so that no
+        position leaves faster than the gate's share a month."""
+        used = np.isin(rows, getattr(self, "gate_used_rows", np.zeros(0, dtype=np.intp)))
+        return np.where(used, 0.0, self.gate_monthly())
+
+    def _set_managed_allocation(self, rows: npt.NDArray[np.intp], gate_monthly: F64) -> float:
         """Set the service's allocation for the managed savers `rows` and trade their
-        accounts to it (gated vehicles sell at most `gate_monthly` of their value); returns
-        the national USD the gate refused."""
+        accounts to it (gated vehicles sell at most `gate_monthly` of their value, per row);
+        returns the national USD the gate refused."""
         if rows.size == 0:
             return 0.0
         pop = self.savers
-        sleeve = self.managed_sleeve()[pop.sponsor[rows]]
-        alloc = ma.managed_allocation(pop.age_years[rows], pop.risk_tolerance[rows], sleeve,
-                                      self.config.managed_account, self.policy.account_cap)
-        pop.allocation[rows] = alloc
         bal = pop.balance_usd[rows]
-        gated = sv.trade_to_allocation_inplace(bal, alloc, self.composition(rows), gate_monthly)
+        sleeve = self.managed_sleeve()[pop.sponsor[rows]]
+        cap = self.policy.account_cap
+        if cap < 1.0:  # savers already at the account cap buy no alternatives (as choosers, §7.3)
+            sleeve &= (sv.alternative_share(bal) < cap)[:, None]
+        alloc = ma.managed_allocation(pop.age_years[rows], pop.risk_tolerance[rows], sleeve,
+                                      self.config.managed_account, cap)
+        pop.allocation[rows] = alloc
+        gated = trade_gated(bal, alloc, self.composition(rows), gate_monthly)
         pop.balance_usd[rows] = bal
         return float(pop.weight[rows] @ gated)
 
@@ -164,7 +183,7 @@ class ManagedAccounts:
         what is off their own menu (the sleeve's vehicles, where the plan does not offer
         them) goes to the default fund as in a menu change (ODD §7.7), the gate's rest
         queued for the next months."""
-        gated = self._map_off_menu(rows)
+        gated = self._map_off_menu(rows, self._row_gates(rows))
         stuck = rows[gated > 0]
         if stuck.size:
             self.gate_queue = np.union1d(self.gate_queue, stuck).astype(np.intp)

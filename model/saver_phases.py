@@ -58,6 +58,20 @@ def _union_ascending(a: npt.NDArray[np.intp], b: npt.NDArray[np.intp]) -> npt.ND
     return both[keep]
 
 
+def trade_gated(bal: F64, allocation: F64, composition: F64, gate: F64 | float) -> F64:
+    """`savers.trade_to_allocation_inplace` with a gate per row (rows with a zero gate, whose
+    gate was used earlier this month, traded apart), or one gate for all."""
+    if np.ndim(gate) == 0:
+        return sv.trade_to_allocation_inplace(bal, allocation, composition, float(gate))
+    gated = np.zeros(bal.shape[0])
+    for g in np.unique(gate):
+        part = np.flatnonzero(gate == g)
+        sub = bal[part]
+        gated[part] = sv.trade_to_allocation_inplace(sub, allocation[part], composition[part], float(g))
+        bal[part] = sub
+    return gated
+
+
 def _in_ascending(x: npt.NDArray[np.intp], table: npt.NDArray[np.intp]) -> npt.NDArray[np.bool_]:
     """`numpy.isin(x, table)` for an ascending `table` without repeats, by binary search."""
     if table.size == 0:
@@ -231,6 +245,7 @@ class SaverPhases:
         self._last_menu = menu
         self.gate_queue = np.zeros(0, dtype=np.intp)
         self._menu_traded = np.zeros(0, dtype=np.intp)
+        self.gate_used_rows = self._menu_traded
         self._menu_gated = np.zeros(0)
         if candidates.size == 0:
             return
@@ -242,11 +257,13 @@ class SaverPhases:
         self.gate_queue = rows[gated > 0]
         self._menu_traded = rows
         self._menu_gated = gated
+        self.gate_used_rows = rows
 
-    def _map_off_menu(self, rows: npt.NDArray[np.intp]) -> F64:
+    def _map_off_menu(self, rows: npt.NDArray[np.intp], gate: F64 | float | None = None) -> F64:
         """Move the allocation weights and holdings of `rows` (ascending) in options off
         their menus into the default fund, gated vehicles at most the gate's share this
-        month; returns the USD each row's gate kept (ODD §7.7)."""
+        month (`gate`, per row or one for all; default `gate_monthly()`); returns the USD
+        each row's gate kept (ODD §7.7)."""
         pop = self.savers
         off_menu = ~self.visible_options(rows)[:, 1:]
         alloc = pop.allocation[rows]
@@ -255,9 +272,8 @@ class SaverPhases:
         alloc[:, 0] += moved
         pop.allocation[rows] = alloc
         bal = pop.balance_usd[rows]
-        gated = sv.trade_to_allocation_inplace(
-            bal, self._holding_allocation(bal, alloc, off_menu), self.composition(rows), self.gate_monthly()
-        )
+        target = self._holding_allocation(bal, alloc, off_menu)
+        gated = trade_gated(bal, target, self.composition(rows), self.gate_monthly() if gate is None else gate)
         pop.balance_usd[rows] = bal
         self.flows.gated_refused_usd += float(pop.weight[rows] @ gated)
         return gated
@@ -318,6 +334,7 @@ class SaverPhases:
         choosing = rule_kernels.review_decisions(pop, u, float(returns.true[EQUITY]), self.plans.auto_enroll, crash, s,
                                                  self._reused("choosers", (pop.n,), np.bool_))
         choosers = np.flatnonzero(choosing)
+        self.gate_used_rows = _union_ascending(self.gate_used_rows, choosers)  # the choosers trade this month
         # Every saver's row of option draws is drawn (common random numbers), only the
         # choosers' are kept.
         u_alt = self._saver_uniform_rows(pop.n, sv.N_OPTIONS, choosers)
