@@ -121,13 +121,26 @@ def plan_keeps(uniform: F64, drop_trigger_prob: F64, params: ManagedAccountParam
     return uniform < keep
 
 
-def plan_add_prob(params: ManagedAccountParams) -> float:
+def plan_add_prob(params: ManagedAccountParams, provider_drop_annual: float = 0.0) -> float:
     """Probability that a reviewing plan whose recordkeeper offers the service adds it: the
-    rate that keeps `plan_offer_share` of plans offering it (`stationary_rate`)."""
-    return stationary_rate(params.plan_offer_share, params.plan_drop_prob_annual)
+    rate that keeps `plan_offer_share` of plans offering it (`stationary_rate`) against the
+    plans' drops, `plan_drop_prob_annual` and the expected drops after a change of provider
+    (`provider_drop_annual`, `expected_provider_drop`)."""
+    drop = 1.0 - (1.0 - params.plan_drop_prob_annual) * (1.0 - provider_drop_annual)
+    return stationary_rate(params.plan_offer_share, drop)
 
 
-def saver_enrol_prob(params: ManagedAccountParams) -> float:
+def expected_provider_drop(recordkeeper_change: float, consultant_change: float, drop_after_change: float) -> float:
+    """Expected yearly probability that a plan drops the service because it changed
+    recordkeeper or consultant (`sponsors.drop_probability`'s provider trigger), taking every
+    plan to retain a consultant (an upper bound)."""
+    return (1.0 - (1.0 - recordkeeper_change) * (1.0 - consultant_change)) * drop_after_change
+
+
+def saver_enrol_prob(params: ManagedAccountParams, separation_annual: float = 0.0) -> float:
     """Probability that a participant at an offering plan opts in at the plan's review: the
-    rate that keeps `usage_share` enrolled (`stationary_rate`)."""
-    return stationary_rate(params.usage_share, params.leave_prob_annual)
+    rate that keeps `usage_share` enrolled (`stationary_rate`) against leaving the service
+    (`leave_prob_annual`) and leaving the job (`separation_annual`: a new hire's account
+    starts outside the service)."""
+    leave = 1.0 - (1.0 - params.leave_prob_annual) * (1.0 - separation_annual)
+    return stationary_rate(params.usage_share, leave)

@@ -118,7 +118,9 @@ class ManagedAccounts:
         leave = is_due & managed & (~offered | (u_saver[0] < np.float32(p.leave_prob_annual)))
         eligible = is_due & offered & pop.is_participating
         choosers = eligible & ((pop.style == sv.ACTIVE) | (pop.style == sv.DEFAULTED))
-        enrol = choosers & (u_saver[1] < np.float32(ma.saver_enrol_prob(p)))
+        sb = self.config.saver
+        separation = 0.5 * (sb.job_change_prob_annual_young + sb.job_change_prob_annual_old)
+        enrol = choosers & (u_saver[1] < np.float32(ma.saver_enrol_prob(p, separation)))
         enrol |= eligible & (pop.style == sv.DEFAULTED) & plans.managed_qdia[pop.sponsor]
         leavers = np.flatnonzero(leave)
         pop.style[leavers] = sv.ACTIVE
@@ -145,7 +147,10 @@ class ManagedAccounts:
         )
         keep = ma.plan_keeps(uniform[:, 0], drop_probability(triggers, self.config.sponsor), p)
         has = plans.managed_account
-        add = due & ~has & service & (uniform[:, 0] < ma.plan_add_prob(p))
+        sp = self.config.sponsor
+        provider = ma.expected_provider_drop(sp.recordkeeper_change_annual, sp.consultant_change_annual,
+                                             sp.drop_prob_provider_change)
+        add = due & ~has & service & (uniform[:, 0] < ma.plan_add_prob(p, provider))
         drop = due & has & (~service | ~keep)
         plans.managed_account[add] = True
         plans.managed_qdia[add] = uniform[add, 1] < p.qdia_share

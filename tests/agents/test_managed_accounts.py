@@ -110,3 +110,9 @@ def test_stationary_rates_hold_the_shares_steady() -> None:
     assert enrol / (enrol + 0.10) == pytest.approx(0.06)
     q = ManagedAccountParams(plan_offer_share=0.5, plan_drop_prob_annual=0.05)
     assert ma.plan_add_prob(q) == pytest.approx(0.05)
+    # With job changes (10% a year) and provider-change drops (2% a year) on top: the exit
+    # rates combine as independent reasons, 1 - 0.9 x 0.9 = 0.19 and 1 - 0.95 x 0.98 = 0.069.
+    assert ma.saver_enrol_prob(p, 0.10) == pytest.approx(0.06 * 0.19 / 0.94)
+    assert ma.plan_add_prob(q, 0.02) == pytest.approx(0.5 * 0.069 / 0.5)
+    # Recordkeeper 8%, consultant 10% a year, dropped after a change with 30%: (1 - 0.92 x 0.9) x 0.3.
+    assert ma.expected_provider_drop(0.08, 0.10, 0.3) == pytest.approx(0.172 * 0.3)
