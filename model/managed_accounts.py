@@ -179,7 +179,9 @@ class ManagedAccounts:
         alloc = ma.managed_allocation(pop.age_years[rows], pop.risk_tolerance[rows], sleeve,
                                       self.config.managed_account, cap)
         pop.allocation[rows] = alloc
-        gated = trade_gated(bal, alloc, self.composition(rows), gate_monthly)
+        # The service puts nothing in the default fund, so the fund's mix multiplies a zero
+        # weight: no need to compute it (`self.composition`, the costly part of the phase).
+        gated = trade_gated(bal, alloc, np.zeros((rows.size, sv.N_DF)), gate_monthly)
         pop.balance_usd[rows] = bal
         return float(pop.weight[rows] @ gated)
 
