@@ -39,7 +39,7 @@ from .compiled import (
 
 F64 = npt.NDArray[np.float64]
 # Constants inside the compiled passes, each stated once in `agents.savers`.
-_DEFAULTED, _ACTIVE = sv.DEFAULTED, sv.ACTIVE
+_DEFAULTED, _ACTIVE, _WINDOW_STYLE, _MANAGED = sv.DEFAULTED, sv.ACTIVE, sv.WINDOW, sv.MANAGED
 _D_LO, _D_HI = sv.DEFERRAL_RATE_BOUNDS
 _P_LO, _P_HI = sv.PREFERRED_RATE_BOUNDS
 _SAME_RATE = sv.SAME_RATE_TOLERANCE
@@ -161,7 +161,7 @@ def _review_rows(u, review_prob, review_factor, participating, style, leave32, d
         reviewing = was_participating and u[0, i] < p
         if reviewing and style[i] == _DEFAULTED and u[1, i] < leave32:
             style[i] = _ACTIVE
-        choosers[i] = reviewing and style[i] != _DEFAULTED
+        choosers[i] = reviewing and (style[i] == _ACTIVE or style[i] == _WINDOW_STYLE)
         d = deferral[i]
         pref = preferred[i]
         diff = d - pref
@@ -315,20 +315,31 @@ class MenuTerms:
     offers_window: npt.NDArray[np.bool_]
     window_allowed: npt.NDArray[np.bool_]
     size_ok: npt.NDArray[np.bool_]
+    managed_sleeve: npt.NDArray[np.bool_] | None = None
+    """(n_plans, N_ALT): the private-market classes the plan's managed-account service holds
+    for its managed savers in the standalone vehicles (ODD §7.14); None: none anywhere."""
+
+    def managed(self) -> npt.NDArray[np.bool_]:
+        """`managed_sleeve`, all False where None."""
+        if self.managed_sleeve is None:
+            return np.zeros_like(self.standalone, dtype=np.bool_)
+        return self.managed_sleeve
 
 
 def visible_options_numpy(pop: sv.SaverPopulation, rows: npt.NDArray[np.intp], m: MenuTerms) -> npt.NDArray[np.bool_]:
     """Options on the menus of the savers `rows`, (rows, N_OPTIONS): the default fund and
     core funds always; the standalone alternatives the plan offers; the window (equity, and
     each alternative the regime lets into windows at plans large enough) for window users
-    at plans with a window. ODD §7.3 (choice) and §7.7: the plan's offerings and the
-    scenario's channel permissions (`model.policy`), nothing calibrated. The definition
-    `visible_options` is tested against."""
+    at plans with a window; for managed savers, also the standalone vehicles of the classes
+    their plan's managed-account service holds (ODD §7.14). ODD §7.3 (choice) and §7.7: the
+    plan's offerings and the scenario's channel permissions (`model.policy`), nothing
+    calibrated. The definition `visible_options` is tested against."""
     sponsor = pop.sponsor[rows]
     vis = np.zeros((rows.size, sv.N_OPTIONS), dtype=bool)
     vis[:, 0] = True
     vis[:, sv.CORE_OPTIONS] = True
-    vis[:, sv.STANDALONE_OPTIONS] = m.standalone[sponsor]
+    managed = (pop.style[rows] == sv.MANAGED)[:, None] & m.managed()[sponsor]
+    vis[:, sv.STANDALONE_OPTIONS] = m.standalone[sponsor] | managed
     window = m.offers_window[sponsor] & (pop.style[rows] == sv.WINDOW)
     vis[:, sv.WINDOW_EQUITY_OPTION] = window
     vis[:, sv.WINDOW_ALT_OPTIONS] = (window & m.size_ok[sponsor])[:, None] & m.window_allowed[None, :]
@@ -356,17 +367,19 @@ _ST_OPT, _WE_OPT, _WA_OPT = int(sv.STANDALONE_OPTIONS[0]), sv.WINDOW_EQUITY_OPTI
 _N_OPT = sv.N_OPTIONS
 
 
-def _visible_rows(rows, sponsor, style, standalone, offers_window, window_allowed, size_ok, out):  # pragma: no cover
+def _visible_rows(rows, sponsor, style, standalone, offers_window, window_allowed, size_ok, managed,
+                  out):  # pragma: no cover
     """`visible_options_numpy`'s menus of `rows` into `out`, one row at a time (written out
     here rather than in a helper: a helper's array arguments cost more than the row)."""
     for r in range(rows.shape[0]):
         i = rows[r]
         s = sponsor[i]
         window = offers_window[s] and style[i] == _WINDOW
+        is_managed = style[i] == _MANAGED
         for k in range(_ST_OPT):
             out[r, k] = True
         for k in range(_N_ALT):
-            out[r, _ST_OPT + k] = standalone[s, k]
+            out[r, _ST_OPT + k] = standalone[s, k] or (is_managed and managed[s, k])
         out[r, _WE_OPT] = window
         window_alt = window and size_ok[s]
         for k in range(_N_ALT):
@@ -395,7 +408,7 @@ else:  # pragma: no cover - exercised where numba is absent
 
 def _menu_arrays(m: MenuTerms) -> tuple[npt.NDArray[np.bool_], ...]:
     return tuple(np.ascontiguousarray(a, dtype=np.bool_)
-                 for a in (m.standalone, m.offers_window, m.window_allowed, m.size_ok))
+                 for a in (m.standalone, m.offers_window, m.window_allowed, m.size_ok, m.managed()))
 
 
 def visible_options(pop: sv.SaverPopulation, rows: npt.NDArray[np.intp], m: MenuTerms) -> npt.NDArray[np.bool_]:

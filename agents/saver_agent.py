@@ -366,12 +366,15 @@ class Saver(mesa.Agent):
 
         The default fund and core funds always; the standalone alternatives the plan offers;
         for window users at plans with a window, window equity and each alternative the
-        regime lets into windows (at plans above the regime's minimum size).
+        regime lets into windows (at plans above the regime's minimum size); for a managed
+        saver, also the vehicles its plan's managed-account service holds (ODD §7.14).
         """
         s = self.sponsor
         window = menus.offers_window[s] and self.style == sv.WINDOW
         window_alt = [window and allowed and menus.size_ok[s] for allowed in menus.window_allowed]
-        return [True] * 4 + menus.standalone[s] + [window] + window_alt
+        managed = self.style == sv.MANAGED
+        standalone = [on or (managed and held) for on, held in zip(menus.standalone[s], menus.managed[s], strict=True)]
+        return [True] * 4 + standalone + [window] + window_alt
 
     def enforce_menu(
         self, visible: list[bool], composition: list[float], gate_monthly: float
@@ -502,7 +505,7 @@ class Saver(mesa.Agent):
         if reviewing and self.style == sv.DEFAULTED and u[1] < _f32(s.leave_default_prob):
             self.style = sv.ACTIVE
         gated = None
-        if reviewing and self.style != sv.DEFAULTED:
+        if reviewing and self.style in (sv.ACTIVE, sv.WINDOW):  # sv.chooses_own_allocation
             gated = self._reallocate(u, u_alt, ctx)
         # Deferral reset: hazard rises with the distance to the preferred rate.
         diff = self.deferral_rate - self.preferred_deferral_rate
@@ -636,6 +639,7 @@ class _Menus:
         self.offers_window: list[bool] = plans.offers_window.tolist()
         self.size_ok: list[bool] = (plans.participants >= policy.min_plan_participants).tolist()
         self.window_allowed = [bool(policy.allowed[("window", a)]) for a in ALTERNATIVES]
+        self.managed: list[list[bool]] = model.menu_terms().managed().tolist()
 
 
 class _BalanceTotals:
@@ -793,6 +797,7 @@ class SaverAgents:
         if traded:
             model.flows.gated_refused_usd += self._weighted(traded, gated)
         model.gate_queue = np.array([a.row for a, g in zip(traded, gated, strict=True) if g > 0], dtype=np.intp)
+        model.gate_used_rows = np.array([a.row for a in traded], dtype=np.intp)  # used this month's gate
         self.write_back(("balance_usd", "allocation"))
 
     def reviews(self, returns: Any, composition: np.ndarray) -> None:
@@ -811,6 +816,7 @@ class SaverAgents:
                 gated.append(max(g - a.menu_gated, 0.0) if a.gate_used else g)
         if traded:
             model.flows.gated_refused_usd += self._weighted(traded, gated)
+        model.gate_used_rows = np.union1d(model.gate_used_rows, [a.row for a in traded]).astype(np.intp)
         self.write_back(
             (
                 "balance_usd",

@@ -30,8 +30,16 @@ if TYPE_CHECKING:
 F64 = npt.NDArray[np.float64]
 B = npt.NDArray[np.bool_]
 
-DEFAULTED, ACTIVE, WINDOW = 0, 1, 2
-"""Investment styles: defaulted into the QDIA, active chooser, brokerage-window user."""
+DEFAULTED, ACTIVE, WINDOW, MANAGED = 0, 1, 2, 3
+"""Investment styles: defaulted into the QDIA, active chooser, brokerage-window user, and
+enrolled in the recordkeeper's managed-account service, whose yearly rule, not the saver's
+own reviews, sets the allocation (ODD §7.14, `agents.managed_accounts`)."""
+
+
+def chooses_own_allocation(style: npt.NDArray[np.int8]) -> B:
+    """Whether savers of each `style` choose their own allocation when they review (active
+    choosers and window users; not defaulted or managed savers, ODD §7.3, §7.14)."""
+    return (style == ACTIVE) | (style == WINDOW)
 
 DEFERRAL_RATE_BOUNDS: Final[tuple[float, float]] = (0.0, 0.5)
 """A reviewer's deferral rate stays within these after the experienced-return adjustment
@@ -526,7 +534,7 @@ def review_decisions_inplace(pop: SaverPopulation, u: npt.NDArray[np.float32], e
     reviewing &= pop.is_participating
     leave = reviewing & (pop.style == DEFAULTED) & (u[1] < s.leave_default_prob)
     pop.style[leave] = ACTIVE
-    choosers = reviewing & (pop.style != DEFAULTED)
+    choosers = reviewing & chooses_own_allocation(pop.style)
     resets = deferral_review(pop, u[3], s.deferral_change_base_monthly, s.deferral_change_per_distance,
                              s.deferral_change_per_excess)
     pop.deferral_rate[resets] = pop.preferred_deferral_rate[resets]

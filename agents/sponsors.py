@@ -80,6 +80,10 @@ class PlanTable:
     consultant_lean: F64 | None = None
     """Each consultant's own lean toward alternatives, shape (n_consultants,): a plan that
     changes consultant takes its new consultant's (`consultant_bias`). None: no consultants."""
+    managed_account: B | None = None
+    """The plan offers its recordkeeper's managed-account service (ODD §7.14); none when not given."""
+    managed_qdia: B | None = None
+    """The managed account is the plan's QDIA: defaulted savers are enrolled in it (§7.14)."""
 
     def __post_init__(self) -> None:
         n = self.weight.shape[0]
@@ -91,6 +95,10 @@ class PlanTable:
             self.last_provider_change_month = np.full(n, -10_000, dtype=np.int32)
         if self.nonmatch_rate is None:
             self.nonmatch_rate = np.zeros(n)
+        if self.managed_account is None:
+            self.managed_account = np.zeros(n, dtype=bool)
+        if self.managed_qdia is None:
+            self.managed_qdia = np.zeros(n, dtype=bool)
 
     @property
     def n(self) -> int:

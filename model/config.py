@@ -11,9 +11,9 @@ import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .assets import ALTERNATIVES
+from .assets import ALTERNATIVES, ILLIQUID
 from .economy import EconomyParams
 from .market import MarketParams
 
@@ -478,6 +478,51 @@ class InitialState(_Frozen):
     """Share of assets in alternatives where a plan offers them at t0 (assumption; keeps crypto <1%)."""
 
 
+class ManagedAccountParams(_Frozen):
+    """The recordkeepers' managed-account service (ODD §7.14); see docs/calibration.md,
+    'Managed accounts'. Which recordkeepers offer it and which hold a private-markets
+    sleeve, from when, is platform data (`[[platforms]]`, channel `managed_account`)."""
+
+    plan_offer_share: Share = 0.5
+    """Share of plans offering the service at t0 and in the long run, every size class
+    (about half of plans: Blanchett, PLANSPONSOR; Invesco 2024; not split by size)."""
+    plan_drop_prob_annual: Share = 0.05
+    """A plan offering it drops it at a review without a trigger (assumption); plans add it
+    at the rate that keeps `plan_offer_share` steady. A suit or a change of recordkeeper
+    adds the sponsors' drop triggers (`sponsors.drop_probability`)."""
+    qdia_share: Share = 0.03
+    """Share of plans offering it that make it their QDIA, so that defaulted savers are
+    enrolled (assumption: 'a small share'; the 2007 QDIA rule allows it, 29 CFR 2550.404c-5)."""
+    usage_share: Share = 0.06
+    """Share of participants at offering plans enrolled by opting in, at t0 and in the
+    long run (assumption, bracketed by How America Saves 2012: 3% of all Vanguard
+    participants in 2011, when fewer plans offered it)."""
+    leave_prob_annual: Share = 0.10
+    """A managed saver leaves the service at its plan's review (assumption); opt-ins come at
+    the rate that keeps `usage_share` steady."""
+    fee_annual: Annotated[float, Field(ge=0.0, le=0.02, allow_inf_nan=False)] = 0.004
+    """Advisory fee on the managed balance, a year, on top of the funds' expense ratios
+    (GAO-14-310: 0.08%-1.00% across eight providers; 0.4% an assumption within it)."""
+    risk_tilt: Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)] = 0.4
+    """Equity share added per unit of risk tolerance above 0.5 (the personalisation;
+    assumption: +-20 points at the extremes)."""
+    sleeve_share: dict[str, Share] = Field(
+        default_factory=lambda: {"private_equity": 0.05, "private_credit": 0.03, "infrastructure": 0.02})
+    """Private-markets sleeve of a managed account where its recordkeeper holds one, share
+    of the account by class (assumption: 10% in all, within BlackRock's 5-20% design and
+    Georgetown CRI's 10%; the split an assumption)."""
+
+    @field_validator("sleeve_share")
+    @classmethod
+    def _private_only(cls, value: dict[str, float]) -> dict[str, float]:
+        bad = [k for k in value if k not in ILLIQUID]
+        if bad:
+            raise ValueError(f"a managed account's sleeve holds private markets only {list(ILLIQUID)}, got {bad[0]!r}")
+        if sum(value.values()) > 0.5:
+            raise ValueError("the sleeve may be at most half of the account")
+        return value
+
+
 class RunConfig(_Frozen):
     """Everything one model run needs besides the policy scenario."""
 
@@ -497,6 +542,7 @@ class RunConfig(_Frozen):
     market: MarketParams = MarketParams()
     economy: EconomyParams = EconomyParams()
     initial: InitialState = InitialState()
+    managed_account: ManagedAccountParams = ManagedAccountParams()
 
     @property
     def n_months(self) -> int:

@@ -127,6 +127,8 @@ _FLOWS: dict[str, str] = {
                          "over months counts refusals, not money (the money waiting: gated_stock_usd)",
     "illiquid_redemptions_usd": "redemptions from semi-liquid vehicles (savers' sales and the "
                                 "default funds' gated rebalancing sales)",
+    "managed_account_fees_usd": "advisory fees of the managed-account service paid out of managed savers' "
+                                "accounts, on top of the funds' fees in fees_usd (ODD §7.14)",
 }
 
 SERIES: tuple[Column, ...] = (
@@ -232,6 +234,16 @@ SERIES: tuple[Column, ...] = (
            "sleeve money"),
     _share("sleeve_over_target_share__{vintage}", "the same, for the funds of one target-date vintage (the "
            "income funds count with the first)"),
+    Column("managed_account_participants", "persons", STOCK, "", "participants enrolled in their plan's "
+           "managed-account service (ODD §7.14)"),
+    _usd("managed_account_assets_usd", STOCK, "assets of the participants in managed accounts"),
+    _usd("managed_account_alternatives_usd", STOCK, "alternatives held in managed accounts: the service's "
+         "private-markets sleeve in the standalone vehicles (compare assets_usd__default_fund__{illiquid} for "
+         "the default funds' sleeves)"),
+    _share("share_plans_offering_managed_account", "share of plans offering their recordkeeper's managed-account service"),
+    _share("share_plans_managed_account_qdia", "share of plans whose QDIA is the managed account"),
+    _share("share_plans_managed_account_sleeve", "share of plans whose managed-account service holds a "
+           "private-markets sleeve"),
     _share("share_near_retirees_worst_year_loss_gt20_economic", "share of participants aged 55-64 whose worst "
            "calendar-year return so far, at economic values (smoothed NAVs re-marked to the classes' price "
            "indices, ODD §7.11), was below -20%"),

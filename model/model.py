@@ -48,6 +48,7 @@ from .config import RunConfig, SaverBehaviour
 from .default_funds import DefaultFunds
 from .economy import Economy, layoff_multiplier
 from .history import historical_config, price_level, price_path, wage_path, workforce_path
+from .managed_accounts import ManagedAccounts
 from .market import Market
 from .market_paths import MarketPath
 from .plan_views import PlanViews
@@ -61,11 +62,11 @@ from .threads import single_thread_blas
 __all__ = ["PE_COLUMNS", "Alt401kModel", "MonthFlows", "weighted_median_balance"]
 
 F64 = npt.NDArray[np.float64]
-N_STREAMS = 11
+N_STREAMS = 12
 """Independent random streams spawned from the run's SeedSequence, in this order:
 market, saver events, hires, initial state, sponsors, model (Mesa's own rng), deaths,
 default-fund kinds, loans, litigation, sponsors' providers (never-adopters, recordkeeper
-and consultant changes).
+and consultant changes), managed accounts (ODD §7.14).
 (A SeedSequence's children depend on their index only, so adding the last one changed
 none of the others.)"""
 
@@ -107,9 +108,11 @@ class MonthFlows:
     sleeve_forced_sales_usd: float = 0.0
     stale_nav_transfer_usd: float = 0.0
     stale_nav_gain_by_quintile: F64 = field(default_factory=lambda: np.zeros(5))
+    """Savers' gains from stale-NAV trades in pooled funds by income quintile (ODD §7.11)."""
     stale_nav_gain_by_vintage: F64 = field(default_factory=lambda: np.zeros(len(VINTAGES)))
     """Vintages' gains from trading their series' private-markets pool at reported NAV (§7.11)."""
-    """Savers' gains from stale-NAV trades in pooled funds by income quintile (ODD §7.11)."""
+    managed_account_fees_usd: float = 0.0
+    """Advisory fees of the managed-account service paid out of accounts (ODD §7.14)."""
     inflows_by_size: F64 = field(default_factory=lambda: np.zeros(len(SIZE_CLASSES)))
     """Employee and employer contributions and rollovers in, by plan-size class (ODD §7.11)."""
     benefits_by_size: F64 = field(default_factory=lambda: np.zeros(len(SIZE_CLASSES)))
@@ -122,7 +125,7 @@ class MonthFlows:
                 + self.death_benefits_usd + self.loan_offsets_usd)
 
 
-class Alt401kModel(SaverPhases, DefaultFunds, mesa.Model):
+class Alt401kModel(SaverPhases, ManagedAccounts, DefaultFunds, mesa.Model):
     """The 401(k) market under one regulatory scenario.
 
     Parameters
@@ -169,6 +172,7 @@ class Alt401kModel(SaverPhases, DefaultFunds, mesa.Model):
         self.loan_rng = np.random.default_rng(streams[8])
         self.litigation_rng = np.random.default_rng(streams[9])
         self.provider_rng = np.random.default_rng(streams[10])
+        self.managed_rng = np.random.default_rng(streams[11])
         init_rng = np.random.default_rng(streams[3])
         self.policy: PolicyState = scenario.state_at(config.start)
         self.book = ProductBook()
@@ -209,6 +213,7 @@ class Alt401kModel(SaverPhases, DefaultFunds, mesa.Model):
         self._invest_initial(totals)
         if setting is None:
             self._initial_loans()
+        self._initial_managed_accounts(self.managed_rng)
         self._init_default_funds(self.plan_totals(self.savers.balance_usd.sum(axis=1)[:, None])[:, 0])
         self.holdings_usd = self.saver_totals().holdings_usd
         """National USD by holding column at the end of the last month (or t0)."""
@@ -399,6 +404,7 @@ class Alt401kModel(SaverPhases, DefaultFunds, mesa.Model):
         self._balances(returns, fee_matrix, composition)
         self._enforce_menu(composition)
         self._reviews(returns, composition)
+        self._managed_accounts()
         self._life_events()
         self._loans()
         self._settle_default_funds(returns, fee_matrix)

@@ -23,10 +23,10 @@ import numpy as np
 import numpy.typing as npt
 import pydantic
 from alt401k.model import levers
-from alt401k.model.assets import ALT_CHANNELS, ALTERNATIVES
+from alt401k.model.assets import ALT_CHANNELS, ALTERNATIVES, ILLIQUID
 from alt401k.model.errors import InputError, from_validation_error, read_toml
 from alt401k.model.levers import LeverValue
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 # ----------------------------------------------------------------------------- state
 
@@ -123,6 +123,36 @@ class PolicyState:
             out |= rows[:, None] & cols[None, :]
         return out
 
+    def managed_service(self, recordkeeper: npt.NDArray[np.int32]) -> npt.NDArray[np.bool_]:
+        """Whether each plan's recordkeeper offers a managed-account service (ODD §7.14): from
+        the `managed_account` platform entries in force; every recordkeeper where the
+        scenario gives no platform data."""
+        if self.platforms is None:
+            return np.ones(recordkeeper.shape[0], dtype=bool)
+        out = np.zeros(recordkeeper.shape[0], dtype=bool)
+        for entry in self.platforms:
+            if MANAGED_CHANNEL in entry.channels:
+                out |= np.ones(recordkeeper.shape[0], dtype=bool) if entry.ranks is None else np.isin(
+                    recordkeeper + 1, entry.ranks)
+        return out
+
+    def managed_sleeve(self, recordkeeper: npt.NDArray[np.int32]) -> npt.NDArray[np.bool_]:
+        """The private-market classes each plan's recordkeeper holds in its managed accounts'
+        sleeve, shape (len(recordkeeper), len(ALTERNATIVES)) (ODD §7.14): from the
+        `managed_account` entries in force; none where the scenario gives no platform data
+        (no sleeve existed before the 2025 launches, so the historical runs have none)."""
+        out = np.zeros((recordkeeper.shape[0], len(ALTERNATIVES)), dtype=bool)
+        if self.platforms is None:
+            return out
+        for entry in self.platforms:
+            if MANAGED_CHANNEL not in entry.channels:
+                continue
+            rows = (np.ones(recordkeeper.shape[0], dtype=bool) if entry.ranks is None
+                    else np.isin(recordkeeper + 1, entry.ranks))
+            cols = np.array([a in entry.classes and a in ILLIQUID for a in ALTERNATIVES])
+            out |= rows[:, None] & cols[None, :]
+        return out
+
 
 @dataclass(frozen=True)
 class HarborFactors:
@@ -158,6 +188,10 @@ class HarborFactors:
 PLATFORM_CHANNELS = ("default_fund", "standalone")
 """Channels whose products a recordkeeper's platform must carry (a brokerage window
 carries what the brokerage does)."""
+MANAGED_CHANNEL = "managed_account"
+"""The platform channel of the recordkeeper's managed-account service (ODD §7.14): an entry
+names the private-market classes of the service's sleeve, or none (`classes = []`) for
+the service alone."""
 
 
 @dataclass(frozen=True)
@@ -343,8 +377,8 @@ class _PlatformFile(BaseModel):
 
     recordkeepers: Any
     """'all' or a list of market-share ranks (1 = largest)."""
-    channels: list[Literal["default_fund", "standalone"]] = Field(min_length=1)
-    classes: list[str] = Field(min_length=1)
+    channels: list[Literal["default_fund", "standalone", "managed_account"]] = Field(min_length=1)
+    classes: list[str]
     effective: dt.date | str
     source: str = Field(min_length=1)
 
@@ -362,10 +396,18 @@ class _PlatformFile(BaseModel):
 
     @field_validator("classes")
     @classmethod
-    def _known_classes(cls, value: list[str]) -> list[str]:
+    def _known_classes(cls, value: list[str], info: ValidationInfo) -> list[str]:
         unknown = [c for c in value if c != "*" and c not in ALTERNATIVES]
         if unknown:
             raise ValueError(f"unknown alternative class {unknown[0]!r}; known: {list(ALTERNATIVES)} or '*'")
+        channels = info.data.get("channels") or []
+        managed_only = bool(channels) and set(channels) == {MANAGED_CHANNEL}
+        if not value and not managed_only:
+            raise ValueError("must name at least one class (an empty list only for a managed_account-only entry)")
+        not_private = [c for c in value if c not in ("*", *ILLIQUID)]
+        if MANAGED_CHANNEL in channels and not_private:
+            raise ValueError(f"a managed account's sleeve holds private markets only {list(ILLIQUID)} or '*', "
+                             f"got {not_private[0]!r}")
         return value
 
 

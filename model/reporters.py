@@ -41,6 +41,7 @@ FLOW_FIELDS = (
     "hardship_usd", "cash_outs_usd", "rollovers_out_usd", "retirement_usd", "death_benefits_usd",
     "loan_offsets_usd", "loan_interest_usd", "new_loans_usd", "loan_repayments_usd", "gated_refused_usd",
     "sleeve_over_target_usd", "illiquid_redemptions_usd", "sleeve_forced_sales_usd", "stale_nav_transfer_usd",
+    "managed_account_fees_usd",
 )
 LIQUIDITY_BLOCK = 65_536
 """Rows per block of the month-end pass over default-fund sleeves (bounded temporaries)."""
@@ -297,11 +298,32 @@ def economic_loss_record(model: Alt401kModel) -> dict[str, float]:
     return {"share_near_retirees_worst_year_loss_gt20_economic": lost / heads if heads > 0 else 0.0}
 
 
+def managed_account_record(model: Alt401kModel) -> dict[str, float]:
+    """The managed-account channel at month end (ODD §7.14): enrolled participants, their
+    assets and the alternatives among them (USD, national), and the shares of real plans
+    offering the service, using it as the QDIA and whose service holds a private-markets
+    sleeve."""
+    pop, plans = model.savers, model.plans
+    rows = np.flatnonzero(pop.style == sv.MANAGED)
+    held = pop.balance_usd[rows]
+    w = pop.weight[rows]
+    pw, total = plans.weight, plans.weight.sum()
+    sleeve = model.managed_sleeve().any(axis=1)
+    return {
+        "managed_account_participants": float(w.sum()),
+        "managed_account_assets_usd": float(w @ held.sum(axis=1)),
+        "managed_account_alternatives_usd": float(w @ held[:, IS_ALT_HOLDING].sum(axis=1)),
+        "share_plans_offering_managed_account": float(pw @ plans.managed_account / total),
+        "share_plans_managed_account_qdia": float(pw @ plans.managed_qdia / total),
+        "share_plans_managed_account_sleeve": float(pw @ sleeve / total),
+    }
+
+
 def month_record(model: Alt401kModel) -> dict[str, float]:
     """Everything observed at the end of the current month, one flat dict."""
     rec: dict[str, float] = {"month": float(model.month)}
     for part in (assets_record, sponsor_record, saver_record, market_record, economy_record, flow_record,
-                 litigation_record, liquidity_record, economic_loss_record):
+                 litigation_record, liquidity_record, economic_loss_record, managed_account_record):
         rec.update(part(model))
     return rec
 

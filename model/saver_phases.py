@@ -59,6 +59,20 @@ def _union_ascending(a: npt.NDArray[np.intp], b: npt.NDArray[np.intp]) -> npt.ND
     return both[keep]
 
 
+def trade_gated(bal: F64, allocation: F64, composition: F64, gate: F64 | float) -> F64:
+    """`savers.trade_to_allocation_inplace` with a gate per row (rows with a zero gate, whose
+    gate was used earlier this month, traded apart), or one gate for all."""
+    if np.ndim(gate) == 0:
+        return sv.trade_to_allocation_inplace(bal, allocation, composition, float(gate))
+    gated = np.zeros(bal.shape[0])
+    for g in np.unique(gate):
+        part = np.flatnonzero(gate == g)
+        sub = bal[part]
+        gated[part] = sv.trade_to_allocation_inplace(sub, allocation[part], composition[part], float(g))
+        bal[part] = sub
+    return gated
+
+
 def _in_ascending(x: npt.NDArray[np.intp], table: npt.NDArray[np.intp]) -> npt.NDArray[np.bool_]:
     """`numpy.isin(x, table)` for an ascending `table` without repeats, by binary search."""
     if table.size == 0:
@@ -105,10 +119,11 @@ class SaverPhases:
     def menu_terms(self) -> rule_kernels.MenuTerms:
         """Every plan's menu this month (`agents.rule_kernels.MenuTerms`, ODD §7.3)."""
         plans, p = self.plans, self.policy
+        size_ok = plans.participants >= p.min_plan_participants
         return rule_kernels.MenuTerms(
             standalone=plans.standalone, offers_window=plans.offers_window,
             window_allowed=np.array([p.allowed[("window", a)] for a in ALTERNATIVES], dtype=bool),
-            size_ok=plans.participants >= p.min_plan_participants,
+            size_ok=size_ok, managed_sleeve=self.managed_sleeve(size_ok),
         )
 
     def visible_options(self, rows: npt.NDArray[np.intp] | None = None) -> npt.NDArray[np.bool_]:
@@ -215,26 +230,40 @@ class SaverPhases:
         if self.saver_agents is not None:
             return self.saver_agents.enforce_menu(composition)
         pop, plans = self.savers, self.plans
-        menu = (plans.standalone.copy(), plans.offers_window.copy(),
+        terms = self.menu_terms()
+        menu = (plans.standalone.copy(), plans.offers_window.copy(), terms.managed().copy(),
                 tuple(self.policy.allowed[("window", a)] for a in ALTERNATIVES), self.policy.min_plan_participants)
         last = getattr(self, "_last_menu", None)
-        if last is None or last[2:] != menu[2:]:
+        if last is None or last[3:] != menu[3:]:
             candidates = np.arange(pop.n)
         else:
-            changed = (last[0] != menu[0]).any(axis=1) | (last[1] != menu[1])
+            changed = (last[0] != menu[0]).any(axis=1) | (last[1] != menu[1]) | (last[2] != menu[2]).any(axis=1)
             candidates = self.plan_rows.rows(changed) if changed.any() else np.zeros(0, dtype=np.intp)
             if self.gate_queue.size:  # both ascending, without repeats
                 candidates = _union_ascending(candidates, self.gate_queue)
         self._last_menu = menu
         self.gate_queue = np.zeros(0, dtype=np.intp)
         self._menu_traded = np.zeros(0, dtype=np.intp)
+        self.gate_used_rows = self._menu_traded
         self._menu_gated = np.zeros(0)
         if candidates.size == 0:
             return
-        stranded = rule_kernels.stranded(pop, candidates, self.menu_terms(), ROW_BLOCK)
+        stranded = rule_kernels.stranded(pop, candidates, terms, ROW_BLOCK)
         rows = candidates[stranded]
         if rows.size == 0:
             return
+        gated = self._map_off_menu(rows)
+        self.gate_queue = rows[gated > 0]
+        self._menu_traded = rows
+        self._menu_gated = gated
+        self.gate_used_rows = rows
+
+    def _map_off_menu(self, rows: npt.NDArray[np.intp], gate: F64 | float | None = None) -> F64:
+        """Move the allocation weights and holdings of `rows` (ascending) in options off
+        their menus into the default fund, gated vehicles at most the gate's share this
+        month (`gate`, per row or one for all; default `gate_monthly()`); returns the USD
+        each row's gate kept (ODD §7.7)."""
+        pop = self.savers
         off_menu = ~self.visible_options(rows)[:, 1:]
         alloc = pop.allocation[rows]
         moved = np.where(off_menu, alloc[:, 1:], 0.0).sum(axis=1)
@@ -242,14 +271,11 @@ class SaverPhases:
         alloc[:, 0] += moved
         pop.allocation[rows] = alloc
         bal = pop.balance_usd[rows]
-        gated = sv.trade_to_allocation_inplace(
-            bal, self._holding_allocation(bal, alloc, off_menu), self.composition(rows), self.gate_monthly()
-        )
+        target = self._holding_allocation(bal, alloc, off_menu)
+        gated = trade_gated(bal, target, self.composition(rows), self.gate_monthly() if gate is None else gate)
         pop.balance_usd[rows] = bal
         self.flows.gated_refused_usd += float(pop.weight[rows] @ gated)
-        self.gate_queue = rows[gated > 0]
-        self._menu_traded = rows
-        self._menu_gated = gated
+        return gated
 
     def _holding_allocation(self, bal: F64, alloc: F64, off_menu: npt.NDArray[np.bool_]) -> F64:
         """Allocation that keeps on-menu holdings as they are and moves off-menu ones to the default fund."""
@@ -258,7 +284,8 @@ class SaverPhases:
         share = np.where(off_menu, 0.0, share)
         out = np.zeros_like(alloc)
         out[:, 1:] = share
-        out[:, 0] = 1.0 - share.sum(axis=1)
+        # Never below zero: shares that sum to 1 within rounding would give a -1e-17 weight.
+        out[:, 0] = np.maximum(1.0 - share.sum(axis=1), 0.0)
         out[total <= 0] = alloc[total <= 0]
         return out
 
@@ -306,6 +333,7 @@ class SaverPhases:
         choosing = rule_kernels.review_decisions(pop, u, float(returns.true[EQUITY]), self.plans.auto_enroll, crash, s,
                                                  self._reused("choosers", (pop.n,), np.bool_))
         choosers = np.flatnonzero(choosing)
+        self.gate_used_rows = _union_ascending(self.gate_used_rows, choosers)  # the choosers trade this month
         # Every saver's row of option draws is drawn (common random numbers), only the
         # choosers' are kept.
         u_alt = self._saver_uniform_rows(pop.n, sv.N_OPTIONS, choosers)

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from alt401k.agents import savers as sv
 from alt401k.agents.saver_agent import Saver, _row_sum
-from alt401k.model.config import RunConfig
+from alt401k.model.config import ManagedAccountParams, RunConfig
 from alt401k.model.market_paths import stylised
 from alt401k.model.model import Alt401kModel, MonthFlows
 from alt401k.model.policy import load_scenario
@@ -23,11 +23,18 @@ from alt401k.model.policy import load_scenario
 RTOL = 1e-9
 
 
-def pair(scenario: str, crash: bool, seed: int) -> tuple[Alt401kModel, Alt401kModel]:
+MANAGED_HEAVY = ManagedAccountParams(plan_offer_share=1.0, usage_share=0.5, qdia_share=0.2, leave_prob_annual=0.3)
+"""The managed-account channel used far more than calibrated, so that both engines meet
+many managed savers, enrolments, leavers and sleeves (ODD §7.14)."""
+
+
+def pair(scenario: str, crash: bool, seed: int, managed: ManagedAccountParams | None = None,
+         parameters: dict[str, str] | None = None) -> tuple[Alt401kModel, Alt401kModel]:
     def build(engine: str) -> Alt401kModel:
-        config = RunConfig(n_savers=300, n_sponsors=40, years=3, seed=seed, saver_engine=engine)
+        config = RunConfig(n_savers=300, n_sponsors=40, years=3, seed=seed, saver_engine=engine,
+                           managed_account=managed or ManagedAccountParams())
         path = stylised("equity-crash-2008", 6) if crash else None
-        return Alt401kModel(load_scenario(scenario), config, market_path=path)
+        return Alt401kModel(load_scenario(scenario, parameters), config, market_path=path)
 
     return build("columnar"), build("agents")
 
@@ -49,7 +56,19 @@ def assert_same(x: np.ndarray, y: np.ndarray, what: str) -> None:
     [("eo-14330", True, 5), ("broad-access", False, 11), ("account-cap-5pct", True, 1)],
 )
 def test_agents_engine_matches_columnar_every_month(scenario: str, crash: bool, seed: int) -> None:
-    columnar, agents = pair(scenario, crash, seed)
+    check_engines_agree(*pair(scenario, crash, seed), scenario, crash)
+
+
+def test_engines_agree_with_managed_accounts_and_their_private_markets_sleeve() -> None:
+    # Every plan offers the service, half the participants use it, and every platform holds
+    # the sleeve from mid-2025 (ODD §7.14): managed savers' menus, trades and fees in both engines.
+    columnar, agents = pair("eo-14330", True, 5, MANAGED_HEAVY, {"platforms_general": "2025-06-01"})
+    check_engines_agree(columnar, agents, "eo-14330 managed", True)
+    assert (columnar.savers.style == sv.MANAGED).sum() > 50
+    assert columnar.recorder.current["managed_account_alternatives_usd"] > 0
+
+
+def check_engines_agree(columnar: Alt401kModel, agents: Alt401kModel, scenario: str, crash: bool) -> None:
     assert agents.saver_agents is not None and columnar.saver_agents is None
     # One Saver agent per row, registered with the Mesa model.
     assert len(agents.agents_by_type[Saver]) == agents.savers.n == 300

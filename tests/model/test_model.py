@@ -40,7 +40,8 @@ def build(scenario: str, config: RunConfig) -> Alt401kModel:
 @settings(max_examples=5, deadline=None)
 def test_money_identity_holds_every_month(scenario: str, seed: int) -> None:
     # Assets(t) - Assets(t-1) = contributions + match + rollovers in + returns + loan
-    # interest - fees - carry - withdrawals (loan offsets included): every other operation
+    # interest - fees (funds' and managed accounts' advisory fees) - carry - withdrawals (loan
+    # offsets included): every other operation
     # (trades, rebalancing, menu mapping, taking and repaying loans) only moves money
     # inside accounts. Also: no negative balance, and weights stay national.
     model = build(scenario, small(seed=seed))
@@ -50,7 +51,7 @@ def test_money_identity_holds_every_month(scenario: str, seed: int) -> None:
         f = model.flows
         now = model.recorder.current["assets_usd"]
         inflow = f.contributions_usd + f.employer_usd + f.rollovers_in_usd + f.returns_usd + f.loan_interest_usd
-        outflow = f.fees_usd + f.carry_usd + f.withdrawals_usd
+        outflow = f.fees_usd + f.managed_account_fees_usd + f.carry_usd + f.withdrawals_usd
         assert now - previous == pytest.approx(inflow - outflow, rel=0, abs=1e-9 * now), model.date
         assert model.savers.balance_usd.min() >= 0.0
         # What the balance pass's shortcuts rely on (agents.kernels): no balance is -0.0, so
