@@ -46,6 +46,7 @@ from ..model.assets import (
     HOLDING_ASSET,
     N_HOLDINGS,
 )
+from ..model.draws import LIFE_EVENTS, OPTIONS, REVIEWS, keyed_rows, keyed_uniforms
 from ..model.population import close_loans, hire_inplace
 from . import savers as sv
 
@@ -804,8 +805,8 @@ class SaverAgents:
         """Attention, reallocation, panic sales, deferral changes, enrollment, stopping."""
         model = self.model
         n = len(self.agents)
-        u = model.saver_rng.random((6, n), dtype=np.float32).T.tolist()
-        u_alt = model.saver_rng.random((n, N_OPTIONS), dtype=np.float32).tolist()
+        u = keyed_uniforms(model.saver_key, model.month, REVIEWS, np.empty((6, n), dtype=np.float32)).T.tolist()
+        u_alt = keyed_rows(model.saver_key, model.month, OPTIONS, N_OPTIONS, np.arange(n)).tolist()
         ctx = _ReviewMonth(model, returns, composition)
         traded, gated = [], []
         for a in self.agents:
@@ -835,7 +836,7 @@ class SaverAgents:
         model = self.model
         s = model.saver_rules()  # job-change rates with this month's layoffs (ODD §7.12)
         n = len(self.agents)
-        u = model.saver_rng.random((3, n), dtype=np.float32).T.tolist()
+        u = keyed_uniforms(model.saver_key, model.month, LIFE_EVENTS, np.empty((3, n), dtype=np.float32)).T.tolist()
         flows = model.flows
         hardship_p = _f32(1.0 - (1.0 - s.hardship_prob_annual) ** (1 / 12))
         hardship = [a for a in self.agents if a.is_participating and u[a.row][0] < hardship_p]

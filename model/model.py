@@ -42,7 +42,7 @@ from ..agents.sponsors import (
     peer_network,
     review_plans,
 )
-from . import fees
+from . import draws, fees
 from .assets import ALT_CLASS_INDEX, ALTERNATIVES, ASSET_CLASSES, DEFAULT_FUND_KINDS, HOLDING_ASSET
 from .config import RunConfig, SaverBehaviour
 from .default_funds import DefaultFunds
@@ -165,6 +165,8 @@ class Alt401kModel(SaverPhases, ManagedAccounts, DefaultFunds, mesa.Model):
         self.month = 0
         self.market = Market(config.market, np.random.default_rng(streams[0]), config.n_months, market_path)
         self.saver_rng = np.random.default_rng(streams[1])
+        self.saver_key = draws.saver_key(self.saver_rng)
+        """Key of the savers' keyed monthly draws (`model.draws`, ODD §4.9)."""
         self.hire_rng = np.random.default_rng(streams[2])
         self.sponsor_rng = np.random.default_rng(streams[4])
         self.death_rng = np.random.default_rng(streams[6])

@@ -30,7 +30,6 @@ from .assets import (
 from .history import wage_level
 from .population import close_loans, hire_inplace, pay_profile
 from .strata import glide_path
-from .threads import kernel_threads
 from .weighted import weighted_quantiles
 
 F64 = npt.NDArray[np.float64]
@@ -300,22 +299,20 @@ class SaverPhases:
             self._arrays[key] = np.empty(shape, dtype=dtype)
         return self._arrays[key]
 
-    def _saver_uniforms(self, shape: tuple[int, int]) -> npt.NDArray[np.float32]:
-        """This month's saver draws of `shape`, written into an array kept across months
-        (`_reused`): the numbers of `saver_rng.random(shape, dtype=np.float32)`, as the
-        agents engine draws them (on the kernels' threads, `model.draws`)."""
+    def _saver_uniforms(self, rule: int, width: int) -> npt.NDArray[np.float32]:
+        """This month's `width` keyed draws of `rule` for every saver, shape (width, n),
+        written into an array kept across months (`_reused`; `model.draws.keyed_uniforms`,
+        the numbers the agents engine computes too)."""
         # One buffer serves every draw of the month (each phase is done with its draws before
         # the next draws), sized for the largest.
-        rows = max(shape[0], 6)
-        out = self._reused("uniforms", (rows, shape[1]), np.float32)[: shape[0]]
-        return draws.uniforms_into(self.saver_rng, out, kernel_threads())
+        n = self.savers.n
+        out = self._reused("uniforms", (max(width, 6), n), np.float32)[:width]
+        return draws.keyed_uniforms(self.saver_key, self.month, rule, out)
 
-    def _saver_uniform_rows(self, n_rows: int, width: int, keep: npt.NDArray[np.intp]) -> npt.NDArray[np.float32]:
-        """Rows `keep` (ascending) of `saver_rng.random((n_rows, width), dtype=np.float32)`
-        (`model.draws.uniform_rows`: only those rows made with numba; without, every row
-        drawn block by block into a buffer kept across months); the same numbers either way."""
-        return draws.uniform_rows(self.saver_rng, n_rows, width, keep,
-                                  lambda: self._reused("uniform block", (ROW_BLOCK, width), np.float32))
+    def _saver_uniform_rows(self, rule: int, width: int, keep: npt.NDArray[np.intp]) -> npt.NDArray[np.float32]:
+        """This month's `width` keyed draws of `rule` for the rows `keep` only, shape
+        (len(keep), width) (`model.draws.keyed_rows`)."""
+        return draws.keyed_rows(self.saver_key, self.month, rule, width, keep)
 
     def gate_monthly(self) -> float:
         """Share of a gated position the gate lets out this month: a third of the quarterly
@@ -327,7 +324,7 @@ class SaverPhases:
         if self.saver_agents is not None:
             return self.saver_agents.reviews(returns, composition)
         pop, s = self.savers, self.config.saver
-        u = self._saver_uniforms((6, pop.n))
+        u = self._saver_uniforms(draws.REVIEWS, 6)
         crash = returns.equity_drawdown < sv.CRASH_EQUITY_DRAWDOWN
         # Every decision but the choosers' reallocation, in one pass (`savers.review_decisions_inplace`).
         choosing = rule_kernels.review_decisions(pop, u, float(returns.true[EQUITY]), self.plans.auto_enroll, crash, s,
@@ -336,7 +333,7 @@ class SaverPhases:
         self.gate_used_rows = _union_ascending(self.gate_used_rows, choosers)  # the choosers trade this month
         # Every saver's row of option draws is drawn (common random numbers), only the
         # choosers' are kept.
-        u_alt = self._saver_uniform_rows(pop.n, sv.N_OPTIONS, choosers)
+        u_alt = self._saver_uniform_rows(draws.OPTIONS, sv.N_OPTIONS, choosers)
         if choosers.size:
             self._reallocate(choosers, u, u_alt, crash, self.composition(choosers))
 
@@ -371,7 +368,7 @@ class SaverPhases:
         if self.saver_agents is not None:
             return self.saver_agents.life_events()
         pop, s = self.savers, self.saver_rules()
-        u = self._saver_uniforms((3, pop.n))
+        u = self._saver_uniforms(draws.LIFE_EVENTS, 3)
         ill = SAVER_ILLIQUID_COLUMNS
         # Who withdraws, retires or leaves the system, in one pass (`savers.separations_inplace`;
         # stayers' job tenure restarts). Only those leaving the system need their balance
