@@ -345,10 +345,12 @@ def _respread_rows(balance, own, fund_of, mix):  # pragma: no cover - compiled
             balance[i, k] = own[i] * mix[f, k]
 
 
-def _stale_rows(fund_of, start_fund, claim_start, growth, own, e, weight, q_now, q_start,
+def _stale_rows(fund_of, start_fund, claim_start, growth, own, e, weight, salary, edges, q_now, q_start,
                 by_quintile):  # pragma: no cover - compiled
     """`stale_nav_gain` for every saver and, for a saver that changed fund, the sale of its
-    old units too, in two passes; adds the gains by quintile and returns the positive sum."""
+    old units too, in two passes; writes each saver's income quintile (`q_now`: the number
+    of quintile `edges` at or below its pay, as numpy's searchsorted(side="right")), adds
+    the gains by quintile and returns the positive sum."""
     n_funds = e.shape[0]
     fund_gain = np.zeros(n_funds)
     base = np.zeros(n_funds)
@@ -363,6 +365,11 @@ def _stale_rows(fund_of, start_fund, claim_start, growth, own, e, weight, q_now,
             base[s] += w * g0
     moved = 0.0
     for i in range(fund_of.shape[0]):
+        q = 0
+        for k in range(edges.shape[0]):
+            if edges[k] <= salary[i]:
+                q += 1
+        q_now[i] = q
         f, s, w = fund_of[i], start_fund[i], weight[i]
         g0 = claim_start[i] * growth[s]
         before = g0 if f == s else 0.0
@@ -406,12 +413,16 @@ def respread(balance: F64, own: F64, fund_of: npt.NDArray[np.intp], holdings: F6
     _respread_rows(balance, own, fund_of, mix)
 
 
-def stale_nav_by_quintile(fund_of: npt.NDArray[np.intp], start_fund: npt.NDArray[np.intp], claim_start: F64,
-                          growth: F64, own: F64, economic_per_reported: F64, weight: F64,
-                          q_now: npt.NDArray[np.intp], q_start: npt.NDArray[np.intp]) -> tuple[float, F64]:
+def stale_nav_by_quintile(fund_of: npt.NDArray[np.integer], start_fund: npt.NDArray[np.integer], claim_start: F64,
+                          growth: F64, own: F64, economic_per_reported: F64, weight: F64, salary: F64,
+                          edges: F64, q_start: npt.NDArray[np.integer] | None) -> tuple[float, F64, npt.NDArray[np.int8]]:
     """The month's stale-NAV transfers (`stale_nav_gain`; a saver that changed fund sold its
-    old units at their fund's NAV): the value moved and the net gain by income quintile."""
-    by_quintile = np.zeros(5)
-    moved = _stale_rows(fund_of, start_fund, claim_start, growth, own, economic_per_reported, weight,
-                        q_now, q_start, by_quintile)
-    return float(moved), by_quintile
+    old units at their fund's NAV): the value moved, the net gain by income quintile
+    (quintiles of pay against `edges`; a leaver's at the start of the month, `q_start`, or
+    this month's where None), and this month's quintiles (int8, next month's `q_start`)."""
+    by_quintile = np.zeros(len(edges) + 1)
+    q_now = np.empty(fund_of.shape[0], dtype=np.int8)
+    moved = _stale_rows(fund_of, start_fund, claim_start, growth, own, economic_per_reported, weight, salary,
+                        np.ascontiguousarray(edges, dtype=np.float64), q_now, q_now if q_start is None else q_start,
+                        by_quintile)
+    return float(moved), by_quintile, q_now

@@ -194,10 +194,9 @@ class DefaultFunds:
         pre_value, start_value = pre.sum(axis=1), carried.sum(axis=1)
         e = np.divide(pre @ ratio, pre_value, out=np.ones_like(pre_value), where=pre_value > 0)
         growth = np.divide(pre_value, start_value, out=np.ones_like(pre_value), where=start_value > 0)
-        q_now = self.income_quintile(pop.salary_usd_annual)
-        q_start = q_now if self._fund_quintile_start is None else self._fund_quintile_start
-        moved, by_quintile = pf.stale_nav_by_quintile(fund_of, start_fund, self.fund_claim_start, growth, own, e,
-                                                      pop.weight, q_now, q_start)
+        moved, by_quintile, q_now = pf.stale_nav_by_quintile(
+            fund_of, start_fund, self.fund_claim_start, growth, own, e, pop.weight, pop.salary_usd_annual,
+            self.quintile_edges, self._fund_quintile_start)
         self.flows.stale_nav_transfer_usd = moved
         self.flows.stale_nav_gain_by_quintile = by_quintile
-        self._fund_quintile_start = q_now.astype(np.int8)
+        self._fund_quintile_start = q_now

@@ -252,8 +252,12 @@ def test_the_pass_over_savers_measures_the_stale_nav_transfers_of_the_rule(seed:
     own = rng.random(n) * 100
     e = 0.8 + 0.4 * rng.random(n_funds)
     weight = rng.random(n) + 0.5
-    q_now, q_start = rng.integers(0, 5, n).astype(np.intp), rng.integers(0, 5, n).astype(np.intp)
-    moved, by_q = pf.stale_nav_by_quintile(fund_of, start, claim_start, growth, own, e, weight, q_now, q_start)
+    salary = rng.uniform(10_000, 300_000, n)
+    edges = np.array([40_000.0, 70_000.0, 100_000.0, 150_000.0])
+    q_start = rng.integers(0, 5, n).astype(np.int8)
+    moved, by_q, q_now = pf.stale_nav_by_quintile(fund_of, start, claim_start, growth, own, e, weight, salary, edges,
+                                                  q_start)
+    np.testing.assert_array_equal(q_now, np.searchsorted(edges, salary, side="right"))
     # The rule, with a saver that changed fund written as a sale in its old fund and a purchase in its new one.
     grown = claim_start * growth[start]
     same = fund_of == start
