@@ -26,6 +26,12 @@ if HAVE_NUMBA:
 
 F32 = npt.NDArray[np.float32]
 
+PLAN_LIFECYCLE_STREAM = 11
+"""Index of the plan-lifecycle stream among the streams the model spawns from the run's
+SeedSequence (`model.model.N_STREAMS`; ODD §4.9): which plans terminate each month and
+the features, sponsors' ages and workers of the plans formed in their rows
+(`model.plan_lifecycle`). A new child, so the eleven streams before it are unchanged."""
+
 
 def _compiled(rng: np.random.Generator) -> bool:
     """Whether the compiled PCG64 can stand in for `rng`'s own draws."""

@@ -154,6 +154,13 @@ def workforce_path(start: dt.date, n_months: int) -> tuple[float, ...]:
     return () if start >= T0 else observed_path(_year_end("active_participants"), start, n_months)
 
 
+def plan_path(start: dt.date, n_months: int) -> tuple[float, ...]:
+    """Number of 401(k) plans relative to `start` (`observed_path`): DOL Form 5500 counts of
+    401(k)-type plans at plan-year ends (560,373 in 2016 to 724,720 in 2023); empty for a
+    start in 2025 or later. The plan weights follow it (ODD §7.12)."""
+    return () if start >= T0 else observed_path(_year_end("plans"), start, n_months)
+
+
 def wage_path(start: dt.date, n_months: int) -> tuple[float, ...]:
     """Nominal pay relative to `start` (`observed_path`): the SSA national average wage index,
     an annual average placed at mid-year (to mid-2023); empty for a start in 2025 or later."""
@@ -199,6 +206,7 @@ __all__ = [
     "historical_config",
     "historical_path",
     "observed_path",
+    "plan_path",
     "price_path",
     "wage_path",
     "workforce_path",
