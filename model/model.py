@@ -667,7 +667,8 @@ class Alt401kModel(SaverPhases, mesa.Model):
 
     def _plan_lifecycle(self, composition: F64 | None = None) -> None:
         """Plan terminations and formations at the month's end (ODD §7.12,
-        `model.plan_lifecycle`): plans terminate with their size class's hazard, their
+        `model.plan_lifecycle`): plans terminate with their size class's hazard of a
+        distributing termination (closings less mergers, which change nothing here), their
         accounts are distributed and their rows re-formed as new plans whose workers start
         new accounts; then the SECURE 2.0 mandate is applied where it is in force. None in
         a designed world. Both saver engines share it: the reference engine's agents
@@ -676,7 +677,9 @@ class Alt401kModel(SaverPhases, mesa.Model):
         if not self.grows:
             return
         rng, eco = self.lifecycle_rng, self.config.economy
-        ended = plan_lifecycle.draw_terminations(self.plans.size_class, eco.plan_termination_annual_by_class, rng)
+        rate = plan_lifecycle.distributing_rate_annual(eco.plan_termination_annual_by_class,
+                                                       eco.plan_termination_distributing_share_by_class)
+        ended = plan_lifecycle.draw_terminations(self.plans.size_class, rate, rng)
         rows = np.zeros(0, dtype=np.intp)
         if ended.size:
             is_ended = np.zeros(self.plans.n, dtype=bool)

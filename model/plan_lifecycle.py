@@ -49,6 +49,15 @@ def termination_hazard_monthly(annual_by_class: tuple[float, ...] | F64,
     return 1.0 - (1.0 - annual) ** (1.0 / 12.0)
 
 
+def distributing_rate_annual(annual_by_class: tuple[float, ...] | F64,
+                             distributing_share_by_class: tuple[float, ...] | F64) -> F64:
+    """Annual rate of the terminations in which the plan distributes its assets, by size
+    class: the closing rate times the share that distribute (the others are mergers,
+    which leave the accounts in a successor plan and which the model leaves as they are;
+    ODD §7.12)."""
+    return np.asarray(annual_by_class, dtype=np.float64) * np.asarray(distributing_share_by_class, dtype=np.float64)
+
+
 def draw_terminations(size_class: npt.NDArray[np.int8], annual_by_class: tuple[float, ...] | F64,
                       rng: np.random.Generator) -> npt.NDArray[np.intp]:
     """Rows of the plans terminating this month, ascending: one uniform per plan (so the
@@ -125,6 +134,7 @@ __all__ = [
     "PlanOrigins",
     "apply_mandate",
     "distribute",
+    "distributing_rate_annual",
     "draw_terminations",
     "mandate_subject",
     "termination_hazard_monthly",

@@ -21,8 +21,9 @@ HIGH = (0.5, 0.5, 0.5, 0.5)
 
 def small_model(seed: int = 3, annual: tuple[float, ...] | None = None, **params: str) -> Alt401kModel:
     config = RunConfig(n_savers=1_200, n_sponsors=40, years=1, seed=seed)
-    if annual is not None:
-        config = with_overrides(config, {"economy.plan_termination_annual_by_class": list(annual)}, "test")
+    if annual is not None:  # every termination distributes, in every class
+        config = with_overrides(config, {"economy.plan_termination_annual_by_class": list(annual),
+                                         "economy.plan_termination_distributing_share_by_class": [1.0] * 4}, "test")
     return Alt401kModel(load_scenario("status-quo", params or None), config)
 
 
@@ -49,6 +50,19 @@ def test_terminations_over_a_year_follow_the_annual_rate_statistically() -> None
     for c, p in enumerate(annual):
         share = hit[c * n:(c + 1) * n].mean()
         assert abs(share - p) < 5.0 * np.sqrt(p * (1.0 - p) / n), (c, share)
+
+
+def test_only_distributing_terminations_are_drawn() -> None:
+    # Closings times the share that distribute (the rest are mergers, left as they are).
+    np.testing.assert_allclose(pl.distributing_rate_annual((0.065, 0.026, 0.026, 0.026), (1.0, 0.0, 0.5, 0.0)),
+                               [0.065, 0.0, 0.013, 0.0])
+    # With the default shares, only plans under 100 participants terminate.
+    model = small_model(seed=4)
+    for _ in range(120):  # ten years: about 6.5 terminations among the 10 small plans
+        model._plan_lifecycle()
+        model.month += 1
+    formed = model.plan_origins.formed_month >= 0
+    assert formed.any() and (model.plans.size_class[formed] == 0).all()
 
 
 def test_stream_use_does_not_depend_on_who_terminates() -> None:
@@ -263,3 +277,38 @@ def test_a_bad_termination_rate_is_refused(value: list[float]) -> None:
     with pytest.raises(InputError) as info:
         with_overrides(RunConfig(), {"economy.plan_termination_annual_by_class": value}, "run.toml")
     assert "plan_termination_annual_by_class" in str(info.value)
+
+
+# ----------------------------------------------------------------------------- both engines
+
+
+def test_both_saver_engines_agree_through_terminations() -> None:
+    # The phase acts on the shared columnar state; the reference engine's agents reload the
+    # rows it changed, so both engines keep the same savers and flows month after month.
+    from dataclasses import fields
+
+    from alt401k.agents.savers import SaverPopulation
+    from alt401k.model.model import MonthFlows
+
+    def build(engine: str) -> Alt401kModel:
+        config = RunConfig(n_savers=300, n_sponsors=40, years=1, seed=2, saver_engine=engine)
+        config = with_overrides(config, {"economy.plan_termination_annual_by_class": list(HIGH),
+                                         "economy.plan_termination_distributing_share_by_class": [1.0] * 4}, "test")
+        return Alt401kModel(load_scenario("status-quo"), config)
+
+    columnar, agents = build("columnar"), build("agents")
+    terminated = 0.0
+    for _ in range(8):
+        columnar.step()
+        agents.step()
+        for f in fields(SaverPopulation):
+            x, y = getattr(columnar.savers, f.name), getattr(agents.savers, f.name)
+            if x.dtype.kind == "f":
+                scale = max(float(np.max(np.abs(x), initial=0.0)), 1e-300)
+                np.testing.assert_allclose(y, x, rtol=1e-9, atol=1e-9 * scale, err_msg=f.name)
+            else:
+                np.testing.assert_array_equal(y, x, err_msg=f.name)
+        for f in fields(MonthFlows):
+            assert getattr(agents.flows, f.name) == pytest.approx(getattr(columnar.flows, f.name), rel=1e-9, abs=1e-3)
+        terminated += columnar.flows.termination_usd
+    assert terminated > 0

@@ -331,9 +331,9 @@ def test_every_lever_has_description_unit_and_source() -> None:
         assert lever.name == name
         assert lever.description and lever.unit and lever.source
         assert lever.check(lever.baseline) == lever.baseline
-    # stances, channels, sleeve caps, totals, others (with the two dismissal shares), and the
-    # safe harbor's factors (4 + 5 benchmarks + 1)
-    assert len(levers.LEVERS) == 5 + 15 + 5 + 2 + 10 + 10
+    # stances, channels, sleeve caps, totals, others (with the two dismissal shares and the
+    # SECURE 2.0 mandate), and the safe harbor's factors (4 + 5 benchmarks + 1)
+    assert len(levers.LEVERS) == 5 + 15 + 5 + 2 + 11 + 10
 
 
 # ----------------------------------------------------------------------------- properties
