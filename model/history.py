@@ -106,8 +106,7 @@ def historical_config(config: RunConfig) -> RunConfig:
     if start >= T0:
         return config
     t = years_of(start)
-    ae = {y + 0.5: v for y, v in yearly("economy_history.csv", "auto_enroll_plan_share").items()}
-    ae_scale = interpolate(ae, t) / ae[2024.5]
+    ae_scale = auto_enroll_scale(start)
     unemployment = yearly("economy_history.csv", "unemployment_rate_annual_average")
     initial = config.initial.model_copy(update={
         "assets_usd": interpolate(_year_end("assets_usd"), t),
@@ -121,6 +120,17 @@ def historical_config(config: RunConfig) -> RunConfig:
     })
     economy = config.economy.model_copy(update={"unemployment_start": unemployment[start.year]})
     return config.model_copy(update={"initial": initial, "sponsor": sponsor, "economy": economy})
+
+
+def auto_enroll_scale(date: dt.date) -> float:
+    """Vanguard's share of plans auto-enrolling at `date` over 2024's (How America Saves,
+    `economy_history.csv`; 1 from 2025): what the calibrated 2024 shares by size class are
+    scaled by for the plans of a past date, those of the starting sample (§5.1) and those
+    formed then (§7.12)."""
+    if date >= T0:
+        return 1.0
+    ae = {y + 0.5: v for y, v in yearly("economy_history.csv", "auto_enroll_plan_share").items()}
+    return interpolate(ae, years_of(date)) / ae[2024.5]
 
 
 def participant_scale(config: RunConfig) -> float:
@@ -201,6 +211,7 @@ def historical_path(start: dt.date) -> MarketPath:
 
 __all__ = [
     "FIRST_START",
+    "auto_enroll_scale",
     "LAST_START",
     "check_start",
     "historical_config",

@@ -53,9 +53,10 @@ from .assets import (
     HOLDING_ASSET,
     IS_ILLIQUID_HOLDING,
 )
-from .config import RunConfig, SaverBehaviour
+from .config import RunConfig, SaverBehaviour, SponsorBehaviour
 from .economy import Economy, layoff_multiplier
 from .history import (
+    auto_enroll_scale,
     historical_config,
     plan_path,
     price_level,
@@ -719,7 +720,7 @@ class Alt401kModel(SaverPhases, mesa.Model):
         sanctions, never-adopters by their class's share, no alternatives, suits or
         provider changes, and the sponsor's age for the mandate's exemption."""
         plans, k = self.plans, ended.size
-        sb = self.config.sponsor
+        sb = self._new_plan_behaviour()
         cls = plans.size_class[ended]
         fresh = draw_plan_features(cls, plans.weight[ended], sb, rng, consultant_lean=plans.consultant_lean)
         replace_plans(plans, ended, fresh)
@@ -734,6 +735,18 @@ class Alt401kModel(SaverPhases, mesa.Model):
         self.plan_suits.settlement_usd[ended] = 0.0
         young = rng.random(k) < self.config.economy.new_plan_young_business_share
         self.plan_origins.form(ended, self.month, self.date, young)
+
+    def _new_plan_behaviour(self) -> SponsorBehaviour:
+        """The sponsors' calibration for plans formed this month: the auto-enrolling shares by
+        size class of this date (the 2024 shares scaled by Vanguard's share of plans
+        auto-enrolling then, `history.auto_enroll_scale`, as the starting sample's are in a
+        run that starts in the past; ODD §5.1, §7.12)."""
+        sb = self.config.sponsor
+        factor = auto_enroll_scale(self.date) / auto_enroll_scale(self.config.start)
+        if factor == 1.0:
+            return sb
+        shares = tuple(min(1.0, factor * x) for x in sb.auto_enroll_share_by_class)
+        return sb.model_copy(update={"auto_enroll_share_by_class": shares})
 
     def _secure2_mandate(self) -> None:
         """Where the SECURE 2.0 mandate is in force, the plans it covers auto-enroll new

@@ -312,3 +312,21 @@ def test_both_saver_engines_agree_through_terminations() -> None:
             assert getattr(agents.flows, f.name) == pytest.approx(getattr(columnar.flows, f.name), rel=1e-9, abs=1e-3)
         terminated += columnar.flows.termination_usd
     assert terminated > 0
+
+
+def test_plans_formed_in_the_past_auto_enroll_as_plans_did_then() -> None:
+    # A run from 2005: the starting plans' shares are 2024's scaled to 2005 (ODD §5.1); a
+    # plan formed in 2013 draws 2024's scaled to 2013 (Vanguard: 34% of plans then, 61% in
+    # 2024), not 2005's; from 2025 on, 2024's.
+    from alt401k.model.history import auto_enroll_scale
+
+    config = RunConfig(n_savers=300, n_sponsors=40, years=1, seed=1, start=dt.date(2005, 1, 1))
+    model = Alt401kModel(load_scenario("hist-ppa-2006"), config)
+    base = np.asarray(model.config.sponsor.auto_enroll_share_by_class)
+    model.month = (2013 - 2005) * 12 + 6  # July 2013
+    shares = np.asarray(model._new_plan_behaviour().auto_enroll_share_by_class)
+    np.testing.assert_allclose(shares, base * auto_enroll_scale(dt.date(2013, 7, 1)) / auto_enroll_scale(dt.date(2005, 1, 1)))
+    assert auto_enroll_scale(dt.date(2013, 7, 1)) == pytest.approx(0.34 / 0.61, rel=0.02)
+    model.month = 20 * 12
+    np.testing.assert_allclose(np.asarray(model._new_plan_behaviour().auto_enroll_share_by_class),
+                               RunConfig().sponsor.auto_enroll_share_by_class)
