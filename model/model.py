@@ -21,6 +21,7 @@ from ..agents import savers as sv
 from ..agents.litigation import (
     ALT_CLAIM,
     FEE_CLAIM,
+    NO_SUIT,
     SUIT_UNIFORMS,
     CaseLoad,
     Outcomes,
@@ -420,7 +421,7 @@ class Alt401kModel(SaverPhases, mesa.Model):
         self._reviews(returns, composition)
         self._life_events()
         self._loans()
-        self._plan_lifecycle(composition)
+        self._plan_lifecycle()
         self._year_end()
         # Savers' balances are final for the month: one pass gives what litigation,
         # observation and next month's coworker shares need of them (valid for month + 1).
@@ -666,15 +667,14 @@ class Alt401kModel(SaverPhases, mesa.Model):
         self.quintile_edges = self._income_quintile_edges()
         self._refresh_weights()
 
-    def _plan_lifecycle(self, composition: F64 | None = None) -> None:
+    def _plan_lifecycle(self) -> None:
         """Plan terminations and formations at the month's end (ODD §7.12,
         `model.plan_lifecycle`): plans terminate with their size class's hazard of a
         distributing termination (closings less mergers, which change nothing here), their
         accounts are distributed and their rows re-formed as new plans whose workers start
         new accounts; then the SECURE 2.0 mandate is applied where it is in force. None in
         a designed world. Both saver engines share it: the reference engine's agents
-        reload the rows changed here. (`composition` is unused: the new accounts are
-        invested after the new plans' default funds are set.)"""
+        reload the rows changed here."""
         if not self.grows:
             return
         rng, eco = self.lifecycle_rng, self.config.economy
@@ -730,8 +730,7 @@ class Alt401kModel(SaverPhases, mesa.Model):
         plans.default_product[ended] = self.plain_tdf_products()[mgr]
         plans.default_kind[ended] = DEFAULT_FUND_KINDS.index(self.policy.qdia)
         plans.never_adopts[ended] = rng.random(k) < np.asarray(sb.never_adopt_share_by_class)[cls]
-        self.plan_suits.stage[ended] = 0
-        self.plan_suits.kind[ended] = 0
+        self.plan_suits.stage[ended] = NO_SUIT
         self.plan_suits.settlement_usd[ended] = 0.0
         young = rng.random(k) < self.config.economy.new_plan_young_business_share
         self.plan_origins.form(ended, self.month, self.date, young)

@@ -120,10 +120,9 @@ def apply_mandate(subject: B, auto_enroll: B, escalates: B, default_rate: F64) -
 
 
 def distribute(balance: F64, weight: F64, cash_out: B) -> tuple[float, float]:
-    """National (weighted) USD of the terminated plans' accounts cashed out and rolled over
-    to IRAs: every dollar leaves, one way or the other."""
-    total = balance @ np.ones(balance.shape[1]) if balance.ndim == 2 else balance
-    w = weight * total
+    """National (weighted) USD of the terminated plans' accounts (`balance`, one per saver)
+    cashed out and rolled over to IRAs: every dollar leaves, one way or the other."""
+    w = weight * balance
     return float(w[cash_out].sum()), float(w[~cash_out].sum())
 
 
