@@ -3,9 +3,9 @@
 ODD §7.12 (plan births and terminations). Each month every sampled plan terminates with
 the monthly hazard of its size class (`termination_hazard_monthly`; docs/calibration.md,
 'Economy': Morningstar's count of defined contribution plans closing each year by plan
-size, 2011-2020). A terminating plan distributes every account (a terminated 401(k) plan
-must distribute its assets: IRC §401(k)(10); rollovers to IRAs and cash-outs by the
-job-change rule, loans offset) and its row is re-formed at once as a newly formed plan of
+size, 2011-2020). A terminating plan distributes every account (IRC §401(k)(10) permits
+the distribution, and a plan is terminated once its assets are distributed, Rev. Rul.
+89-87; rollovers to IRAs and cash-outs by the job-change rule, loans offset) and its row is re-formed at once as a newly formed plan of
 the same size class: fresh features as the sponsors' t0 calibration draws them, none of
 its predecessor's decisions (alternatives, providers, suits), the law of its formation
 date (the SECURE 2.0 mandate, `apply_mandate`), and the same workers starting new, empty
