@@ -1,17 +1,19 @@
 """Plan terminations and formations: the churn of plans under the national plan count.
 
-ODD §7.12 (plan births and terminations). Each month every sampled plan terminates with
-the monthly hazard of its size class (`termination_hazard_monthly`; docs/calibration.md,
-'Economy': Morningstar's count of defined contribution plans closing each year by plan
-size, 2011-2020). A terminating plan distributes every account (IRC §401(k)(10) permits
-the distribution, and a plan is terminated once its assets are distributed, Rev. Rul.
-89-87; rollovers to IRAs and cash-outs by the job-change rule, loans offset) and its row is re-formed at once as a newly formed plan of
-the same size class: fresh features as the sponsors' t0 calibration draws them, none of
-its predecessor's decisions (alternatives, providers, suits), the law of its formation
-date (the SECURE 2.0 mandate, `apply_mandate`), and the same workers starting new, empty
-accounts. Rows, weights and the national count they stand for are kept, so net growth of
-the plan count stays with `Economy.plan_index` and gross formations equal terminations
-plus that growth.
+ODD §7.12 (plan births and terminations). Plans close at the annual rate of their size
+class (docs/calibration.md, 'Economy': Morningstar's count of defined contribution plans
+closing each year by plan size, 2011-2020); the closings that distribute their assets
+(`distributing_rate_annual`: the small plans', by assumption; the others are mergers,
+left as they are) come at the monthly hazard of that rate (`termination_hazard_monthly`).
+A terminating plan distributes every account (IRC §401(k)(10) permits the distribution,
+and a plan is terminated once its assets are distributed, Rev. Rul. 89-87; rollovers to
+IRAs and cash-outs by the job-change rule, loans offset) and its row is re-formed at once
+as a newly formed plan of the same size class: fresh features as the sponsors' t0
+calibration draws them, none of its predecessor's decisions (alternatives, providers,
+suits), the law of its formation date (the SECURE 2.0 mandate, `apply_mandate`), and the
+same workers starting new, empty accounts. Rows, weights and the national count they
+stand for are kept, so net growth of the plan count stays with `Economy.plan_index` and
+gross formations equal terminations plus that growth.
 
 Every draw comes from the plan-lifecycle stream (`model.draws.PLAN_LIFECYCLE_STREAM`),
 used the same way whatever the policy (common random numbers): one uniform per plan a
