@@ -9,7 +9,7 @@ operations; a `Sponsor` agent reads and writes its own row.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
 import mesa
@@ -114,32 +114,49 @@ def draw_plans(
     ODD §5 (initialisation). Equal numbers per class so small and mega plans are both
     represented (ODD §2.7); within a class sizes follow a truncated Pareto (log-uniform
     limit) between the class bounds. Weights make each class's plan count match
-    `plan_share_by_class` x `plans` (EBRI 2020).
+    `plan_share_by_class` x `plans` (EBRI 2020). The features are `draw_plan_features`'.
     """
     n_classes = len(SIZE_CLASSES)
     per_class = np.full(n_classes, n_sponsors // n_classes)
     per_class[: n_sponsors % n_classes] += 1
     size_class = np.repeat(np.arange(n_classes, dtype=np.int8), per_class)
+    weight = (np.asarray(initial.plan_share_by_class) * initial.plans / per_class)[size_class]
+    return draw_plan_features(size_class, weight, behaviour, rng)
+
+
+def draw_plan_features(size_class: npt.NDArray[np.int8], weight: F64, behaviour: SponsorBehaviour,
+                       rng: np.random.Generator, consultant_lean: F64 | None = None) -> PlanTable:
+    """Plans of the given size classes with fresh features (ODD §5; §7.12, plan formation).
+
+    Sizes log-uniform within the class bounds; governance, consultants, recordkeepers,
+    auto-enrollment, default rates, matching, windows, review months and nonmatching
+    contributions as calibrated (docs/calibration.md, 'Sponsors'). At t0
+    (`consultant_lean` None) the consultants' leans are drawn and auto-enrollment is
+    assigned to the exact share of each class (`exact_share_within_class`); for plans
+    formed during the run the consultants are the existing ones (their `consultant_lean`)
+    and each plan auto-enrolls with its class's probability (a handful of new plans cannot
+    be assigned an exact share). Either way the stream is used the same way.
+    """
     lo = np.array([b[0] for b in SIZE_CLASS_BOUNDS], dtype=float)[size_class]
     hi = np.array([b[1] for b in SIZE_CLASS_BOUNDS], dtype=float)[size_class]
-    u = rng.random(n_sponsors)
+    n = size_class.shape[0]
+    u = rng.random(n)
     participants = np.exp(np.log(lo) + u * (np.log(hi) - np.log(lo))).astype(np.int64)
-    weight = (np.asarray(initial.plan_share_by_class) * initial.plans / per_class)[size_class]
-    n = n_sponsors
     governance = np.clip(rng.beta(2, 2, n) + 0.1 * size_class, 0, 1)
     has_consultant = rng.random(n) < np.asarray(behaviour.consultant_share_by_class)[size_class]
     consultant = np.where(has_consultant, rng.integers(0, behaviour.n_consultants, n), -1).astype(np.int32)
     recordkeeper = rng.choice(behaviour.n_recordkeepers, n, p=recordkeeper_shares(behaviour.n_recordkeepers)).astype(np.int32)
-    auto_enroll = exact_share_within_class(
-        rng.random(n), size_class, np.asarray(behaviour.auto_enroll_share_by_class)
-    )
+    ae_uniform = rng.random(n)
+    ae_share = np.asarray(behaviour.auto_enroll_share_by_class)
+    auto_enroll = (exact_share_within_class(ae_uniform, size_class, ae_share) if consultant_lean is None
+                   else ae_uniform < ae_share[size_class])
     default_rate = rng.choice(np.asarray(behaviour.default_rate_choices), n, p=np.asarray(behaviour.default_rate_probs))
     escalates = auto_enroll & (rng.random(n) < behaviour.escalation_share)
     half_match = rng.random(n) < behaviour.match_formula_share
     match_rate = np.where(half_match, behaviour.match_rate, 2 * behaviour.match_rate)
     match_cap = np.where(half_match, behaviour.match_cap_share_of_pay, behaviour.full_match_cap_share_of_pay)
     offers_window = rng.random(n) < np.asarray(behaviour.window_share_by_class)[size_class]
-    bias = rng.normal(0.0, 0.5, behaviour.n_consultants)
+    bias = rng.normal(0.0, 0.5, behaviour.n_consultants) if consultant_lean is None else consultant_lean
     plans = PlanTable(
         size_class=size_class,
         participants=participants,
@@ -167,6 +184,23 @@ def draw_plans(
     # Drawn last, so the draws above are those of plans without nonmatching contributions.
     plans.nonmatch_rate = np.where(rng.random(n) < behaviour.nonmatching_share, behaviour.nonmatching_rate, 0.0)
     return plans
+
+
+PLAN_ROW_KEPT = frozenset({"size_class", "weight", "consultant_lean"})
+"""`PlanTable` fields a re-formed plan row keeps (`replace_plans`): its stratum and weight
+(the national count it stands for) and the consultants' own leans (not per plan)."""
+
+
+def replace_plans(plans: PlanTable, rows: npt.NDArray[np.intp], fresh: PlanTable) -> None:
+    """Overwrite the plans at `rows` with the plans of `fresh` (one each, in order), every
+    per-plan field but `PLAN_ROW_KEPT` (ODD §7.12, plan formation): a newly formed plan
+    takes the row of a terminated one, with none of its predecessor's decisions."""
+    for f in fields(PlanTable):
+        if f.name in PLAN_ROW_KEPT:
+            continue
+        new = getattr(fresh, f.name)
+        if isinstance(new, np.ndarray):
+            getattr(plans, f.name)[rows] = new
 
 
 def recordkeeper_shares(n_recordkeepers: int) -> F64:

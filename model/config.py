@@ -106,17 +106,20 @@ class SaverBehaviour(_Frozen):
     cash_out_scale: NonNegative = 1.5
     """Scale of the cash-out probability min(0.95, scale x exp(-balance / $25k)), set so that
     41% of separating workers cash out at t0 (Fidelity Q3 2024)."""
-    stay_in_system_prob: Share = 0.545
+    stay_in_system_prob: Share = 0.61
     """Share of separating workers whose balance stays in a 401(k) (left in the old plan or
     rolled into the new employer's); the rest cash out or roll to an IRA. Fitted (docs/
     validation.md, in-sample flows): benefits paid of 8.65% of assets a year, the 2019-2023
     mean of DOL Form 5500 401(k)-type plans (Table E19), on the validation `flows`
-    experiment (8.6%, death benefits included). Was 0.29 (an assumption), which gave 10.6%."""
-    roll_in_prob: Share = 0.52
+    experiment (8.7%, death benefits and the distributions of terminated plans included,
+    ODD §7.12). Was 0.545 before plan terminations (9.3% with them), and 0.29 (an
+    assumption) before that, which gave 10.6%."""
+    roll_in_prob: Share = 0.57
     """Share of new hires rolling a prior balance into the plan. Fitted (docs/validation.md,
     in-sample flows): contributions from others, rollovers included, of 0.88% of assets a
-    year, the 2019-2023 mean of DOL Form 5500 401(k)-type plans (Abstract tables D7). Was
-    0.10 (an assumption), which gave 0.18%."""
+    year, the 2019-2023 mean of DOL Form 5500 401(k)-type plans (Abstract tables D7), jointly
+    with `stay_in_system_prob` (fewer leavers, fewer hires: 0.87% on the `flows` experiment).
+    Was 0.52 before plan terminations, and 0.10 (an assumption) before that, which gave 0.18%."""
     hardship_prob_annual: Share = 0.048
     """Hardship withdrawals (Vanguard 2025: 4.8% of participants in 2024)."""
     hardship_share_of_balance: Share = 0.15

@@ -118,6 +118,8 @@ _FLOWS: dict[str, str] = {
     "retirement_usd": "balances leaving the system at retirement",
     "death_benefits_usd": "balances of participants who died, paid to their beneficiaries",
     "loan_offsets_usd": "loans outstanding of participants who left, offset against their accounts (distributed)",
+    "termination_usd": "accounts of the plans that terminated this month, distributed (cash-outs, rollovers to "
+                       "IRAs and loan offsets; already in those columns and in benefits_usd__{size}; ODD §7.12)",
     "loan_interest_usd": "interest participants paid on their plan loans, into their own accounts",
     "new_loans_usd": "principal of new plan loans, taken out of the investments (moves within accounts)",
     "loan_repayments_usd": "principal repaid on plan loans, back into the investments (moves within accounts)",
@@ -200,6 +202,8 @@ SERIES: tuple[Column, ...] = (
     _usd("fee_revenue_partners_usd", FLOW, "fees and carry earned by the private-market partners of alternative sleeves"),
     _usd("fee_revenue_core_and_window_usd", FLOW, "fees earned on the core menu, standalone options and windows"),
     _usd("fees_on_alternatives_usd", FLOW, "fees on alternative holdings, plus carry"),
+    Column("plans_terminated", "plans", FLOW, "", f"plans that terminated and distributed their assets this month, "
+           f"{NATIONAL}; as many new plans were formed in their place (ODD §7.12)"),
     Column("lawsuits", "lawsuits", FLOW, "", f"expected excess-fee lawsuits filed this month, {NATIONAL}"),
     Column("lawsuits_against_adopters", "lawsuits", FLOW, "", "of which against plans offering alternatives"),
     _usd("net_flow_usd__{alt}", FLOW, "net money moved into the class (purchases less sales and outflows)"),

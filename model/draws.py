@@ -36,6 +36,13 @@ MAX_DRAWS: Final[int] = 32
 ROW_BITS: Final[int] = 32
 """Rows below 2^32: an index is ((month x N_RULES + rule) x MAX_DRAWS + j) x 2^32 + row."""
 
+PLAN_LIFECYCLE_STREAM = 12
+"""Index of the plan-lifecycle stream among the streams the model spawns from the run's
+SeedSequence (`model.model.N_STREAMS`; ODD §4.9): which plans terminate each month and
+the features, sponsors' ages and workers of the plans formed in their rows
+(`model.plan_lifecycle`). A new child, so the twelve streams before it are unchanged."""
+
+
 _GAMMA = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)

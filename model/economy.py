@@ -14,7 +14,8 @@ economy, each from a public source (docs/calibration.md, 'Economy'):
   **unemployment**, which rises when equities fall far below their peak (the labour-market
   channel: `unemployment_target`), the reduced form of two episodes (2001-03 and 2007-09);
 - **plans** (the national count the plan weights stand for) grow at the rate of the DOL
-  Form 5500 counts of 401(k)-type plans.
+  Form 5500 counts of 401(k)-type plans, and follow those counts in a back-cast; under the
+  count, plans terminate and are formed (`model.plan_lifecycle`).
 
 Money in outputs is nominal; `price_index` deflates it to constant January-2025 dollars
 (`model.reporters`). Nothing here is random: the indices follow the market path, which is
@@ -29,6 +30,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 Rate = Annotated[float, Field(ge=-0.1, le=0.2, allow_inf_nan=False)]
+Share = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 
 
 class EconomyParams(BaseModel):
@@ -48,6 +50,32 @@ class EconomyParams(BaseModel):
     plan_growth_annual: Rate = 0.016
     """Growth of the number of 401(k) plans: DOL Form 5500 counts, 604,400 (2019) to
     624,158 (2021), 1.6% a year."""
+    plan_termination_annual_by_class: tuple[Share, Share, Share, Share] = (0.065, 0.026, 0.026, 0.026)
+    """Annual probability that a plan terminates, by size class (<100, 100-999, 1,000-9,999,
+    10,000+ participants; ODD §7.12, `model.plan_lifecycle`). Morningstar, Retirement Plan
+    Landscape Report (Mar 2022): about 380,000 defined contribution plans closed over
+    2011-2020 (38,000 a year), 93% of them with fewer than 100 participants, among about
+    628,000 plans in 2011 growing by 4,056 a year (646,000 on average). With 84% of plans
+    under 100 participants (EBRI 2020, `InitialState.plan_share_by_class`): 0.93 x 38,000 /
+    (0.84 x 646,000) = 6.5% a year under 100 participants and 0.07 x 38,000 /
+    (0.16 x 646,000) = 2.6% a year above. Sourced proxy: all DC plans, not 401(k)-type plans
+    only; one rate for every class of 100+ (assumption: the report does not split them);
+    and every termination distributes, although some large plans' final filings are mergers
+    whose assets move to the acquirer's plan (docs/calibration.md, 'Economy')."""
+    plan_termination_distributing_share_by_class: tuple[Share, Share, Share, Share] = (1.0, 0.0, 0.0, 0.0)
+    """Share of the terminations of `plan_termination_annual_by_class` in which the plan
+    distributes its assets, by size class; the others are taken to be mergers, whose
+    assets move to a successor plan (plan-to-plan transfers in Form 5500, not benefits)
+    and which the model leaves as they are (the row stands for the successor plan).
+    Assumption: small plans close when the employer goes out of business (Morningstar
+    2022: "mostly due to the employer going out of business"; 93% of closings are under
+    100 participants); plans of 100+ participants merge. Checked against the in-sample
+    benefits paid (docs/validation.md §8): with every termination distributing, benefits
+    reach 11.7% of assets a year against Form 5500's 8.65% (docs/calibration.md, 'Economy')."""
+    new_plan_young_business_share: Share = 0.2
+    """Share of newly formed plans whose sponsor is a business under 3 years old, exempt
+    from the SECURE 2.0 auto-enrollment mandate until it is 3 (assumption: no public count
+    of new 401(k) plans by the sponsor's age was found; a lever in sweeps)."""
     unemployment_start: Annotated[float, Field(ge=0.0, le=0.3)] = 0.040
     """Unemployment rate at the start (BLS CPS, LNS14000000: 4.0% in January 2025)."""
     unemployment_natural: Annotated[float, Field(ge=0.0, le=0.3)] = 0.044
@@ -90,6 +118,10 @@ class Economy:
     price_path: tuple[float, ...] = ()
     """Observed prices relative to t0 at each month's end (`model.history.price_path`:
     CPI-U); while it lasts it replaces the assumed inflation."""
+    plan_path: tuple[float, ...] = ()
+    """Observed number of plans relative to t0, one value a month from month 1
+    (`model.history.plan_path`: DOL Form 5500 counts of 401(k)-type plans); while it lasts
+    it replaces the assumed plan growth."""
     month: int = 0
     price_start: float = field(init=False)
     """The price index at the start of the run."""
@@ -125,7 +157,10 @@ class Economy:
             self.price_index = self.price_start * self.price_path[self.month]
         else:
             self.price_index *= (1.0 + p.price_inflation_annual) ** (1.0 / 12.0)
-        self.plan_index *= (1.0 + p.plan_growth_annual) ** (1.0 / 12.0)
+        if self.month < len(self.plan_path):
+            self.plan_index = self.plan_path[self.month]
+        else:
+            self.plan_index *= (1.0 + p.plan_growth_annual) ** (1.0 / 12.0)
         trend = (1.0 + p.employment_growth_annual) ** (1.0 / 12.0)
         before = self.unemployment_rate
         target = unemployment_target(equity_depth, p)

@@ -106,8 +106,7 @@ def historical_config(config: RunConfig) -> RunConfig:
     if start >= T0:
         return config
     t = years_of(start)
-    ae = {y + 0.5: v for y, v in yearly("economy_history.csv", "auto_enroll_plan_share").items()}
-    ae_scale = interpolate(ae, t) / ae[2024.5]
+    ae_scale = auto_enroll_scale(start)
     unemployment = yearly("economy_history.csv", "unemployment_rate_annual_average")
     initial = config.initial.model_copy(update={
         "assets_usd": interpolate(_year_end("assets_usd"), t),
@@ -121,6 +120,17 @@ def historical_config(config: RunConfig) -> RunConfig:
     })
     economy = config.economy.model_copy(update={"unemployment_start": unemployment[start.year]})
     return config.model_copy(update={"initial": initial, "sponsor": sponsor, "economy": economy})
+
+
+def auto_enroll_scale(date: dt.date) -> float:
+    """Vanguard's share of plans auto-enrolling at `date` over 2024's (How America Saves,
+    `economy_history.csv`; 1 from 2025): what the calibrated 2024 shares by size class are
+    scaled by for the plans of a past date, those of the starting sample (§5.1) and those
+    formed then (§7.12)."""
+    if date >= T0:
+        return 1.0
+    ae = {y + 0.5: v for y, v in yearly("economy_history.csv", "auto_enroll_plan_share").items()}
+    return interpolate(ae, years_of(date)) / ae[2024.5]
 
 
 def participant_scale(config: RunConfig) -> float:
@@ -152,6 +162,13 @@ def workforce_path(start: dt.date, n_months: int) -> tuple[float, ...]:
     """Covered workforce relative to `start` (`observed_path`): DOL Form 5500 counts of active
     participants (eligible employees) at plan-year ends; empty for a start in 2025 or later."""
     return () if start >= T0 else observed_path(_year_end("active_participants"), start, n_months)
+
+
+def plan_path(start: dt.date, n_months: int) -> tuple[float, ...]:
+    """Number of 401(k) plans relative to `start` (`observed_path`): DOL Form 5500 counts of
+    401(k)-type plans at plan-year ends (560,373 in 2016 to 724,720 in 2023); empty for a
+    start in 2025 or later. The plan weights follow it (ODD §7.12)."""
+    return () if start >= T0 else observed_path(_year_end("plans"), start, n_months)
 
 
 def wage_path(start: dt.date, n_months: int) -> tuple[float, ...]:
@@ -194,11 +211,13 @@ def historical_path(start: dt.date) -> MarketPath:
 
 __all__ = [
     "FIRST_START",
+    "auto_enroll_scale",
     "LAST_START",
     "check_start",
     "historical_config",
     "historical_path",
     "observed_path",
+    "plan_path",
     "price_path",
     "wage_path",
     "workforce_path",

@@ -292,6 +292,17 @@ def _other_levers() -> list[Lever]:
             valid=(0.0, 1.0),
         ),
         Lever(
+            "auto_enrollment.new_plan_mandate",
+            "Whether 401(k) plans formed after the scenario's `secure2_established_after` "
+            "date must auto-enroll new hires at 3-10% with 1-point annual escalation "
+            "(employers of 10 or fewer employees and businesses under 3 years old exempt).",
+            "bool",
+            "bool",
+            False,
+            "IRC §414A, SECURE 2.0 Act §101 (Consolidated Appropriations Act 2023, enacted "
+            "Dec 29 2022): applies from plan years beginning after Dec 31 2024, so off at end-2024",
+        ),
+        Lever(
             "qdia.designation",
             "Kind of fund the rules sanction as the default investment.",
             "choice",

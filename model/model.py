@@ -21,6 +21,7 @@ from ..agents import savers as sv
 from ..agents.litigation import (
     ALT_CLAIM,
     FEE_CLAIM,
+    NO_SUIT,
     SUIT_UNIFORMS,
     CaseLoad,
     Outcomes,
@@ -38,22 +39,38 @@ from ..agents.sponsors import (
     ReviewContext,
     Sponsor,
     draw_never_adopters,
+    draw_plan_features,
     draw_plans,
     peer_network,
+    replace_plans,
     review_plans,
 )
-from . import draws, fees
-from .assets import ALT_CLASS_INDEX, ALTERNATIVES, ASSET_CLASSES, DEFAULT_FUND_KINDS, HOLDING_ASSET
-from .config import RunConfig, SaverBehaviour
+from . import draws, fees, plan_lifecycle
+from .assets import (
+    ALT_CLASS_INDEX,
+    ALTERNATIVES,
+    ASSET_CLASSES,
+    DEFAULT_FUND_KINDS,
+    HOLDING_ASSET,
+)
+from .config import RunConfig, SaverBehaviour, SponsorBehaviour
 from .default_funds import DefaultFunds
 from .economy import Economy, layoff_multiplier
-from .history import historical_config, price_level, price_path, wage_path, workforce_path
+from .history import (
+    auto_enroll_scale,
+    historical_config,
+    plan_path,
+    price_level,
+    price_path,
+    wage_path,
+    workforce_path,
+)
 from .managed_accounts import ManagedAccounts
 from .market import Market
 from .market_paths import MarketPath
 from .plan_views import PlanViews
 from .policy import PolicyState, Scenario
-from .population import draw_deaths, initial_population, weighted_median
+from .population import close_loans, draw_deaths, hire_inplace, initial_population, weighted_median
 from .saver_phases import EQUITY, PE_COLUMNS, ROW_BLOCK, SaverPhases
 from .setting import Setting, build_plans, build_savers
 from .strata import SIZE_CLASSES, VINTAGES
@@ -62,11 +79,12 @@ from .threads import single_thread_blas
 __all__ = ["PE_COLUMNS", "Alt401kModel", "MonthFlows", "weighted_median_balance"]
 
 F64 = npt.NDArray[np.float64]
-N_STREAMS = 12
+N_STREAMS = 13
 """Independent random streams spawned from the run's SeedSequence, in this order:
 market, saver events, hires, initial state, sponsors, model (Mesa's own rng), deaths,
 default-fund kinds, loans, litigation, sponsors' providers (never-adopters, recordkeeper
-and consultant changes), managed accounts (ODD §7.14).
+and consultant changes), managed accounts (ODD §7.14), plan terminations and formations
+(`draws.PLAN_LIFECYCLE_STREAM`).
 (A SeedSequence's children depend on their index only, so adding the last one changed
 none of the others.)"""
 
@@ -117,6 +135,12 @@ class MonthFlows:
     """Employee and employer contributions and rollovers in, by plan-size class (ODD §7.11)."""
     benefits_by_size: F64 = field(default_factory=lambda: np.zeros(len(SIZE_CLASSES)))
     """Benefits paid (withdrawals_usd) by plan-size class."""
+    plans_terminated: float = 0.0
+    """Plans that terminated this month, national (weighted; ODD §7.12); as many were formed
+    in their rows."""
+    termination_usd: float = 0.0
+    """Accounts of the terminated plans distributed this month, loans offset included (a
+    part of cash-outs, rollovers out and loan offsets; ODD §7.12)."""
 
     @property
     def withdrawals_usd(self) -> float:
@@ -175,6 +199,7 @@ class Alt401kModel(SaverPhases, ManagedAccounts, DefaultFunds, mesa.Model):
         self.litigation_rng = np.random.default_rng(streams[9])
         self.provider_rng = np.random.default_rng(streams[10])
         self.managed_rng = np.random.default_rng(streams[11])
+        self.lifecycle_rng = np.random.default_rng(streams[draws.PLAN_LIFECYCLE_STREAM])
         init_rng = np.random.default_rng(streams[3])
         self.policy: PolicyState = scenario.state_at(config.start)
         self.book = ProductBook()
@@ -226,11 +251,14 @@ class Alt401kModel(SaverPhases, ManagedAccounts, DefaultFunds, mesa.Model):
         self.economy = Economy(config.economy, price_index=price_level(config.start),
                                workforce_path=workforce_path(config.start, config.n_months) if observed else (),
                                wage_path=wage_path(config.start, config.n_months) if observed else (),
-                               price_path=price_path(config.start, config.n_months) if observed else ())
+                               price_path=price_path(config.start, config.n_months) if observed else (),
+                               plan_path=plan_path(config.start, config.n_months) if observed else ())
         """Prices, wages, employment and plan counts (`model.economy`, ODD §7.12)."""
         self.grows = setting is None
         """Whether the workforce and plan count follow the economy (not in a designed world)."""
         self.base_plan_weight = self.plans.weight.copy()
+        self.plan_origins = plan_lifecycle.PlanOrigins.at_start(self.plans.n)
+        """When each plan was formed, for the SECURE 2.0 mandate (ODD §7.12)."""
         self.total_weight = float(self.savers.weight.sum())
         """Workers the saver rows stand for now (kept up to date by `hire_weight`)."""
         self.workforce_t0 = self.total_weight
@@ -409,6 +437,7 @@ class Alt401kModel(SaverPhases, ManagedAccounts, DefaultFunds, mesa.Model):
         self._managed_accounts()
         self._life_events()
         self._loans()
+        self._plan_lifecycle()
         self._settle_default_funds(returns, fee_matrix)
         self._year_end()
         # Savers' balances are final for the month: one pass gives what litigation,
@@ -654,6 +683,115 @@ class Alt401kModel(SaverPhases, ManagedAccounts, DefaultFunds, mesa.Model):
         rule_kernels.year_end(self.savers, self.plans.escalates, self.config.sponsor.escalation_cap)
         self.quintile_edges = self._income_quintile_edges()
         self._refresh_weights()
+
+    def _plan_lifecycle(self) -> None:
+        """Plan terminations and formations at the month's end (ODD §7.12,
+        `model.plan_lifecycle`): plans terminate with their size class's hazard of a
+        distributing termination (closings less mergers, which change nothing here), their
+        accounts are distributed and their rows re-formed as new plans whose workers start
+        new accounts; then the SECURE 2.0 mandate is applied where it is in force. None in
+        a designed world. Both saver engines share it: the reference engine's agents
+        reload the rows changed here."""
+        if not self.grows:
+            return
+        rng, eco = self.lifecycle_rng, self.config.economy
+        rate = plan_lifecycle.distributing_rate_annual(eco.plan_termination_annual_by_class,
+                                                       eco.plan_termination_distributing_share_by_class)
+        ended = plan_lifecycle.draw_terminations(self.plans.size_class, rate, rng)
+        rows = np.zeros(0, dtype=np.intp)
+        if ended.size:
+            is_ended = np.zeros(self.plans.n, dtype=bool)
+            is_ended[ended] = True
+            rows = self.plan_rows.rows(is_ended)
+            self._terminate_plans(ended, rows, rng)
+            self._form_plans(ended, rng)
+        self._secure2_mandate()
+        if rows.size:
+            self._enrol_new_plans(rows, rng)
+
+    def _terminate_plans(self, ended: npt.NDArray[np.intp], rows: npt.NDArray[np.intp],
+                         rng: np.random.Generator) -> None:
+        """Distribute every account of the plans `ended` (their savers' `rows`, ascending):
+        cash-outs and rollovers to IRAs by the job-change rule (`savers.cash_out_prob`,
+        capped as at a job change), loans offset (`population.close_loans`), all counted as
+        benefits paid by the plan's size class (ODD §7.12)."""
+        pop, f, s = self.savers, self.flows, self.config.saver
+        held = pop.balance_usd[rows]
+        balance, weight = held.sum(axis=1), pop.weight[rows]
+        p_cash = np.minimum(sv.cash_out_prob(balance / self.wage_index, s.cash_out_scale), 1.0 - s.stay_in_system_prob)
+        cashed, rolled = plan_lifecycle.distribute(balance, weight, rng.random(rows.size) < p_cash)
+        f.cash_outs_usd += cashed
+        f.rollovers_out_usd += rolled
+        self.add_by_size(f.benefits_by_size, rows, balance + pop.loan_usd[rows])
+        offsets = close_loans(pop, rows)
+        f.loan_offsets_usd += offsets
+        # The savers' own gated positions are redeemed; their default-fund money is paid by the
+        # pooled funds out of liquid assets (ODD §7.5).
+        f.illiquid_redemptions_usd += float(weight @ np.ascontiguousarray(held[:, sv.ILLIQUID_COLUMNS]).sum(axis=1))
+        f.plans_terminated = float(self.plans.weight[ended].sum())
+        f.termination_usd = cashed + rolled + offsets
+        pop.balance_usd[rows] = 0.0
+
+    def _form_plans(self, ended: npt.NDArray[np.intp], rng: np.random.Generator) -> None:
+        """Re-form the rows `ended` as newly formed plans of the same size class and weight
+        (ODD §7.12): features drawn as at t0 (`sponsors.draw_plan_features`, the existing
+        consultants), a TDF provider by market share, the default-fund kind the regime
+        sanctions, never-adopters by their class's share, no alternatives, suits or
+        provider changes, and the sponsor's age for the mandate's exemption."""
+        plans, k = self.plans, ended.size
+        sb = self._new_plan_behaviour()
+        cls = plans.size_class[ended]
+        fresh = draw_plan_features(cls, plans.weight[ended], sb, rng, consultant_lean=plans.consultant_lean)
+        replace_plans(plans, ended, fresh)
+        shares = np.asarray(self.config.manager.tdf_market_shares)
+        mgr = rng.choice(len(shares), k, p=shares / shares.sum())
+        plans.tdf_manager[ended] = mgr
+        plans.default_product[ended] = self.plain_tdf_products()[mgr]
+        plans.default_kind[ended] = DEFAULT_FUND_KINDS.index(self.policy.qdia)
+        plans.never_adopts[ended] = rng.random(k) < np.asarray(sb.never_adopt_share_by_class)[cls]
+        self.plan_suits.stage[ended] = NO_SUIT
+        self.plan_suits.settlement_usd[ended] = 0.0
+        young = rng.random(k) < self.config.economy.new_plan_young_business_share
+        self.plan_origins.form(ended, self.month, self.date, young)
+        # A new plan starts without the managed-account service (its reviews may add it,
+        # §7.14) and with an off-the-shelf target-date series (custom series are the
+        # largest plans' at t0, §7.5).
+        plans.managed_account[ended] = False
+        plans.managed_qdia[ended] = False
+        self.custom_rank[ended] = -1
+
+    def _new_plan_behaviour(self) -> SponsorBehaviour:
+        """The sponsors' calibration for plans formed this month: the auto-enrolling shares by
+        size class of this date (the 2024 shares scaled by Vanguard's share of plans
+        auto-enrolling then, `history.auto_enroll_scale`, as the starting sample's are in a
+        run that starts in the past; ODD §5.1, §7.12)."""
+        sb = self.config.sponsor
+        factor = auto_enroll_scale(self.date) / auto_enroll_scale(self.config.start)
+        if factor == 1.0:
+            return sb
+        shares = tuple(min(1.0, factor * x) for x in sb.auto_enroll_share_by_class)
+        return sb.model_copy(update={"auto_enroll_share_by_class": shares})
+
+    def _secure2_mandate(self) -> None:
+        """Where the SECURE 2.0 mandate is in force, the plans it covers auto-enroll new
+        hires at 3-10% with escalation (`plan_lifecycle.mandate_subject`, ODD §7.12)."""
+        if not self.policy.new_plan_mandate:
+            return
+        plans = self.plans
+        subject = plan_lifecycle.mandate_subject(self.plan_origins, plans.participants, self.month,
+                                                 self.scenario.parameters.get("secure2_established_after"))
+        plan_lifecycle.apply_mandate(subject, plans.auto_enroll, plans.escalates, plans.default_rate)
+
+    def _enrol_new_plans(self, rows: npt.NDArray[np.intp], rng: np.random.Generator) -> None:
+        """The workers of the newly formed plans (`rows`, ascending) start new, empty
+        accounts as new hires of their plan (`population.hire_inplace`, ages from the
+        participants' distribution; they keep their rows' weights and bring no roll-ins:
+        the plan starts without assets; ODD §7.12)."""
+        pop = self.savers
+        hire_inplace(pop, rows, self.plans, self.config, rng, self.wage_index, empty_accounts=False, stock_ages=True)
+        rule_kernels.open_new_accounts(pop.balance_usd, rows, np.zeros(rows.size), pop.allocation, self.composition(rows))
+        if self.saver_agents is not None:
+            self.saver_agents.reload(rows)
 
     def _economic_year_end(self) -> None:
         """Close the savers' year at economic values too (`savers.economic_year_end_inplace`,

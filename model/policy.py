@@ -62,6 +62,9 @@ class PolicyState:
     platforms: tuple[Platform, ...] | None = None
     """Recordkeepers' platform entries in force (ODD §7.8, platforms); None: the scenario
     gives no platform data and every platform carries every product."""
+    new_plan_mandate: bool = False
+    """The SECURE 2.0 auto-enrollment mandate for newly formed plans is in force
+    (`auto_enrollment.new_plan_mandate`; ODD §7.12)."""
 
     @classmethod
     def from_values(cls, values: Mapping[str, LeverValue],
@@ -90,6 +93,7 @@ class PolicyState:
             dismissal_alternative_claims=values["litigation.dismissal.alternatives"],
             harbor_factors=HarborFactors.from_values(values),
             platforms=platforms,
+            new_plan_mandate=values["auto_enrollment.new_plan_mandate"],
         )
 
     @classmethod

@@ -280,11 +280,13 @@ def close_loans(pop: SaverPopulation, rows: npt.NDArray[np.intp]) -> float:
 
 def hire_inplace(pop: SaverPopulation, rows: npt.NDArray[np.intp], plans: PlanTable, cfg: RunConfig,
                  rng: np.random.Generator, wage_index: float, empty_accounts: bool = True,
-                 weight: float | None = None) -> F64:
+                 weight: float | None = None, stock_ages: bool = False) -> F64:
     """Turn the rows of leavers into new hires at the same plans; return rolled-in USD.
 
     `weight`, when given, is the number of workers each new hire stands for
     (`Alt401kModel.hire_weight`: the rows follow the covered workforce, ODD §7.12).
+    `stock_ages`: every hire takes an age from the participants' distribution (the
+    workforce of a newly formed plan, who were employed before it was set up; ODD §7.12).
 
     ODD §7.6, entry. A share `hire_stock_age_share` of new hires take an age from the
     participants' t0 distribution (`draw_ages`), the others are 22-45, skewed young (both
@@ -301,7 +303,7 @@ def hire_inplace(pop: SaverPopulation, rows: npt.NDArray[np.intp], plans: PlanTa
     s = cfg.saver
     sp = pop.sponsor[rows]
     young = 22.0 + 23.0 * rng.random(k) ** 1.5
-    age = np.where(rng.random(k) < s.hire_stock_age_share, draw_ages(k, rng), young)
+    age = np.where(stock_ages | (rng.random(k) < s.hire_stock_age_share), draw_ages(k, rng), young)
     auto = plans.auto_enroll[sp]
     opt_out = rng.random(k) < s.auto_enrol_optout_share
     pop.age_years[rows] = age

@@ -41,7 +41,7 @@ FLOW_FIELDS = (
     "hardship_usd", "cash_outs_usd", "rollovers_out_usd", "retirement_usd", "death_benefits_usd",
     "loan_offsets_usd", "loan_interest_usd", "new_loans_usd", "loan_repayments_usd", "gated_refused_usd",
     "sleeve_over_target_usd", "illiquid_redemptions_usd", "sleeve_forced_sales_usd", "stale_nav_transfer_usd",
-    "managed_account_fees_usd",
+    "managed_account_fees_usd", "termination_usd", "plans_terminated",
 )
 LIQUIDITY_BLOCK = 65_536
 """Rows per block of the month-end pass over default-fund sleeves (bounded temporaries)."""

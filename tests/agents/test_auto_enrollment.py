@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from alt401k.agents.sponsors import auto_enrollment_probability, logistic
 from alt401k.model.config import RunConfig, SponsorBehaviour
+from alt401k.model.economy import EconomyParams
 from alt401k.model.model import Alt401kModel
 from alt401k.model.policy import load_scenario
 
@@ -28,8 +29,11 @@ def test_the_adoption_probability_by_hand() -> None:
 
 
 def ae_path(weight_peers: float) -> np.ndarray:
+    # Without plan terminations (ODD §7.12): a plan re-formed in a terminated plan's row
+    # draws auto-enrollment afresh, so only the sponsors' own adoptions are permanent.
     config = RunConfig(n_savers=500, n_sponsors=400, years=8, start=dt.date(2005, 1, 1),
-                       sponsor=SponsorBehaviour(ae_weight_peers=weight_peers))
+                       sponsor=SponsorBehaviour(ae_weight_peers=weight_peers),
+                       economy=EconomyParams(plan_termination_annual_by_class=(0.0, 0.0, 0.0, 0.0)))
     model = Alt401kModel(load_scenario("hist-ppa-2006"), config)
     model.run()
     return model.recorder.series_table().to_pandas()["share_plans_auto_enrolling"].to_numpy()

@@ -150,7 +150,8 @@ def test_gated_vehicles_sell_at_most_the_gate_share_a_month(monkeypatch: pytest.
     # sleeve-only closes standalone and window alternatives on 2026-01-01; what savers hold
     # in gated vehicles (PE, private credit, infrastructure) must leave through the gate:
     # at most 5%/quarter = 1/60 of its value a month (BXPE terms, lever
-    # liquidity.gate_quarterly). Withdrawals, loans and leavers are excluded (they redeem).
+    # liquidity.gate_quarterly). Withdrawals, loans, leavers and the savers of terminated
+    # plans are excluded (they redeem; ODD §7.12).
     config = small(years=2, seed=2, **{"saver.alt_base_interest": 0.9})
     cols = sv.ILLIQUID_COLUMNS
     snap: dict[str, np.ndarray] = {}
@@ -181,6 +182,7 @@ def test_gated_vehicles_sell_at_most_the_gate_share_a_month(monkeypatch: pytest.
     monkeypatch.setattr(kernels, "balance_month", kernel)
     monkeypatch.setattr(rule_kernels, "hardship_withdrawals", withdraw)
     monkeypatch.setattr(saver_phases, "hire_inplace", hire)
+    monkeypatch.setattr(model_module, "hire_inplace", hire)  # the workers of newly formed plans
     monkeypatch.setattr(saver_phases.SaverPhases, "_take_loans", take)
     model = build("sleeve-only", config)
     largest_sale = 0.0

@@ -68,16 +68,22 @@ def test_list_scenarios_lists_every_bundled_file_with_a_description() -> None:
 def test_status_quo_is_the_baseline_forever_but_for_the_2025_case_law() -> None:
     # Courts are not the regulator: the status quo keeps every DOL lever at its end-2024
     # value and carries only the two 2025 pleading rulings (which eo-14330 inherits).
+    # The statute's SECURE 2.0 mandate for new plans comes into force with the 2025 plan year.
     scenario = load_scenario("status-quo")
-    assert {c.lever for c in scenario.changes} == {"litigation.dismissal.fees", "litigation.dismissal.alternatives"}
-    assert {c.effective for c in scenario.changes} == {dt.date(2025, 4, 17), dt.date(2025, 5, 22)}
-    # Every lever at its baseline but the case law; the recordkeepers' platforms (industry
-    # facts, not regulation; tests/model/test_platforms.py) aside.
+    assert {c.lever for c in scenario.changes} == {"litigation.dismissal.fees", "litigation.dismissal.alternatives",
+                                                   "auto_enrollment.new_plan_mandate"}
+    assert {c.effective for c in scenario.changes} == {dt.date(2025, 4, 17), dt.date(2025, 5, 22), dt.date(2025, 1, 1)}
+    # Every lever at its baseline but the case law and the statute; the recordkeepers'
+    # platforms (industry facts, not regulation; tests/model/test_platforms.py) aside.
     later = scenario.state_at(dt.date(2040, 1, 1))
     baseline = PolicyState.baseline()
+    assert later.new_plan_mandate and not baseline.new_plan_mandate
     assert dataclasses.replace(later, platforms=None, dismissal_fee_claims=baseline.dismissal_fee_claims,
-                               dismissal_alternative_claims=baseline.dismissal_alternative_claims) == baseline
-    assert dataclasses.replace(scenario.state_at(dt.date(2025, 4, 1)), platforms=None) == baseline
+                               dismissal_alternative_claims=baseline.dismissal_alternative_claims,
+                               new_plan_mandate=False) == baseline
+    assert dataclasses.replace(scenario.state_at(dt.date(2025, 4, 1)), platforms=None,
+                               new_plan_mandate=False) == baseline
+    assert dataclasses.replace(scenario.state_at(dt.date(2024, 12, 1)), platforms=None) == baseline
 
 
 def test_baseline_matches_end_2024_guidance() -> None:
@@ -325,9 +331,9 @@ def test_every_lever_has_description_unit_and_source() -> None:
         assert lever.name == name
         assert lever.description and lever.unit and lever.source
         assert lever.check(lever.baseline) == lever.baseline
-    # stances, channels, sleeve caps, totals, others (with the two dismissal shares), and the
-    # safe harbor's factors (4 + 5 benchmarks + 1)
-    assert len(levers.LEVERS) == 5 + 15 + 5 + 2 + 10 + 10
+    # stances, channels, sleeve caps, totals, others (with the two dismissal shares and the
+    # SECURE 2.0 mandate), and the safe harbor's factors (4 + 5 benchmarks + 1)
+    assert len(levers.LEVERS) == 5 + 15 + 5 + 2 + 11 + 10
 
 
 # ----------------------------------------------------------------------------- properties
