@@ -32,6 +32,8 @@ N_ALT = len(ALTERNATIVES)
 IS_ILLIQUID = np.array([a in ILLIQUID for a in ALTERNATIVES])
 """Per alternative class: held through gated vehicles and valued by appraisal (ODD §7.2)."""
 DEFAULT_KINDS = DEFAULT_FUND_KINDS
+N_CORE_CLASSES = 3
+"""Public classes of the core menu, in order: equity, bonds, cash."""
 
 
 @dataclass
@@ -80,6 +82,11 @@ class PlanTable:
     consultant_lean: F64 | None = None
     """Each consultant's own lean toward alternatives, shape (n_consultants,): a plan that
     changes consultant takes its new consultant's (`consultant_bias`). None: no consultants."""
+    core_funds: npt.NDArray[np.int16] | None = None
+    """Shape (n, 3): the number of core funds of each public class (equity, bonds, cash) on
+    the plan's menu (ODD §2.2, §5; `draw_core_menus`); one of each when not given. Funds of
+    one class share the class's holding column and fee; active choosers spread over them
+    (`agents.savers.core_menu_weights`, ODD §7.3)."""
 
     def __post_init__(self) -> None:
         n = self.weight.shape[0]
@@ -91,6 +98,8 @@ class PlanTable:
             self.last_provider_change_month = np.full(n, -10_000, dtype=np.int32)
         if self.nonmatch_rate is None:
             self.nonmatch_rate = np.zeros(n)
+        if self.core_funds is None:
+            self.core_funds = np.ones((n, N_CORE_CLASSES), dtype=np.int16)
 
     @property
     def n(self) -> int:
@@ -159,6 +168,22 @@ def draw_plans(
     # Drawn last, so the draws above are those of plans without nonmatching contributions.
     plans.nonmatch_rate = np.where(rng.random(n) < behaviour.nonmatching_share, behaviour.nonmatching_rate, 0.0)
     return plans
+
+
+def draw_core_menus(size_class: npt.NDArray[np.int8], behaviour: SponsorBehaviour,
+                    rng: np.random.Generator) -> npt.NDArray[np.int16]:
+    """Number of core funds of each public class (equity, bonds, cash) on each plan's menu,
+    shape (len(size_class), 3) (ODD §5, menus).
+
+    A plan of size class c offers 1 + Poisson(m - 1) funds of a class whose mean for class c
+    is m (`core_funds_mean_by_class`: BrightScope/ICI 2020, about 13 equity and 3 bond funds
+    in large plans; docs/calibration.md), at least one of each as every menu has a core fund
+    of each class. One (n, 3) array of Poisson draws from `rng`, the menus' own stream
+    (ODD §4.9), so the draws of the other plan features do not move. A plan that starts
+    later (a birth) calls this for its own row with the same stream.
+    """
+    mean = np.asarray(behaviour.core_funds_mean_by_class, dtype=np.float64)[size_class]
+    return (1 + rng.poisson(mean - 1.0)).astype(np.int16)
 
 
 def recordkeeper_shares(n_recordkeepers: int) -> F64:

@@ -20,6 +20,9 @@ from .market import MarketParams
 Share = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
 NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+_Funds = Annotated[float, Field(ge=1.0, le=100.0, allow_inf_nan=False)]
+_Menu = tuple[_Funds, _Funds, _Funds]
+"""Mean numbers of core funds (equity, bonds, cash) on a menu: at least one of each."""
 
 
 class _Frozen(BaseModel):
@@ -83,6 +86,14 @@ class SaverBehaviour(_Frozen):
     # Choice on review.
     return_chasing: NonNegative = 2.0
     """Logit weight on an option's trailing 12-month return (flows chase returns)."""
+    menu_count_elasticity: Share = 0.35
+    """How a core class's weight grows with the number of its funds on the plan's menu: its
+    score is multiplied by (funds of the class) ** this (ODD §7.3, menus). 0: savers choose
+    by class whatever the menu; 1: pure 1/n over funds (Benartzi & Thaler 2001). Set near
+    Benartzi & Thaler's (2001, Table 7) plan-level slope of the equity share on the relative
+    number of equity options controlling for company stock, 0.37 (0.63 alone, 0.09 with
+    industry indicators); Huberman & Jiang (2006) find individuals' equity share "not very
+    sensitive" to it, so the value is screened over [0, 1] (docs/calibration.md)."""
     peer_weight: NonNegative = 1.0
     """Interest in an alternative is multiplied by 1 + peer_weight x the saver's peer
     sensitivity x the share of coworkers holding it (assumption)."""
@@ -295,6 +306,14 @@ class SponsorBehaviour(_Frozen):
     34.7% on the validation `flows` experiment (16 replications); without it 29.0%."""
     window_share_by_class: tuple[Share, Share, Share, Share] = (0.10, 0.18, 0.30, 0.36)
     """Brokerage windows (PSCA: ~25% of plans, 36% of plans >5,000 participants)."""
+    core_funds_mean_by_class: tuple[_Menu, _Menu, _Menu, _Menu] = (
+        (10.0, 2.5, 1.3), (13.0, 3.0, 1.5), (13.0, 3.0, 1.5), (13.0, 3.0, 1.5))
+    """Mean number of core funds (equity, bonds, cash) on a plan's menu by size class: the
+    average large 401(k) plan (BrightScope audited filings, about 100 participants or more)
+    offered about 13 equity and 3 bond funds in 2020 (BrightScope/ICI, *A Close Look at
+    401(k) Plans, 2020*); cash (money market or stable value) and plans under 100
+    participants are assumptions (ODD §5, menus; docs/calibration.md). Each count is at
+    least 1, drawn 1 + Poisson(mean - 1) (`agents.sponsors.draw_core_menus`)."""
     window_turnover_annual: Share = 0.01
     """Yearly probability that a plan adds (or drops) a brokerage window for reasons other
     than alternatives (assumption; PSCA shows the share of plans with windows stable)."""

@@ -37,6 +37,7 @@ from ..agents.sponsors import (
     PlanTable,
     ReviewContext,
     Sponsor,
+    draw_core_menus,
     draw_never_adopters,
     draw_plans,
     peer_network,
@@ -61,11 +62,11 @@ from .threads import single_thread_blas
 __all__ = ["PE_COLUMNS", "Alt401kModel", "MonthFlows", "weighted_median_balance"]
 
 F64 = npt.NDArray[np.float64]
-N_STREAMS = 11
+N_STREAMS = 12
 """Independent random streams spawned from the run's SeedSequence, in this order:
 market, saver events, hires, initial state, sponsors, model (Mesa's own rng), deaths,
 default-fund kinds, loans, litigation, sponsors' providers (never-adopters, recordkeeper
-and consultant changes).
+and consultant changes), menus (each plan's core funds, `draw_core_menus`).
 (A SeedSequence's children depend on their index only, so adding the last one changed
 none of the others.)"""
 
@@ -169,6 +170,9 @@ class Alt401kModel(SaverPhases, DefaultFunds, mesa.Model):
         self.loan_rng = np.random.default_rng(streams[8])
         self.litigation_rng = np.random.default_rng(streams[9])
         self.provider_rng = np.random.default_rng(streams[10])
+        self.menu_rng = np.random.default_rng(streams[11])
+        """Each plan's core menu (`agents.sponsors.draw_core_menus`, ODD §5, §4.9): all
+        plans at t0, then any plan that starts later."""
         init_rng = np.random.default_rng(streams[3])
         self.policy: PolicyState = scenario.state_at(config.start)
         self.book = ProductBook()
@@ -177,6 +181,7 @@ class Alt401kModel(SaverPhases, DefaultFunds, mesa.Model):
         self.setting = setting
         if setting is None:
             self.plans: PlanTable = draw_plans(config.n_sponsors, config.initial, config.sponsor, init_rng)
+            self.plans.core_funds = draw_core_menus(self.plans.size_class, config.sponsor, self.menu_rng)
         else:
             self.plans, self.plan_names = build_plans(setting)
         # Every plan starts with the kind of default fund the regime of the start sanctions

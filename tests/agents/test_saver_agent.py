@@ -51,6 +51,8 @@ def assert_same(x: np.ndarray, y: np.ndarray, what: str) -> None:
 def test_agents_engine_matches_columnar_every_month(scenario: str, crash: bool, seed: int) -> None:
     columnar, agents = pair(scenario, crash, seed)
     assert agents.saver_agents is not None and columnar.saver_agents is None
+    # Real menus: plans offer several funds of a class, which choosers spread over (ODD §7.3).
+    assert (columnar.plans.core_funds > 1).any() and columnar.config.saver.menu_count_elasticity > 0
     # One Saver agent per row, registered with the Mesa model.
     assert len(agents.agents_by_type[Saver]) == agents.savers.n == 300
     assert Saver not in columnar.agents_by_type
