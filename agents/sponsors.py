@@ -87,6 +87,10 @@ class PlanTable:
     the plan's menu (ODD §2.2, §5; `draw_core_menus`); one of each when not given. Funds of
     one class share the class's holding column and fee; active choosers spread over them
     (`agents.savers.core_menu_weights`, ODD §7.3)."""
+    core_index_funds: npt.NDArray[np.int16] | None = None
+    """Shape (n, 3): how many of `core_funds` are index funds (none for cash). The plan's core
+    fee of a class is the mean over its funds (`model.fees.core_fees`, ODD §7.5). None: the
+    menu's funds are not told apart and each class costs `core_fee_annual` (designed worlds)."""
 
     def __post_init__(self) -> None:
         n = self.weight.shape[0]
@@ -171,19 +175,27 @@ def draw_plans(
 
 
 def draw_core_menus(size_class: npt.NDArray[np.int8], behaviour: SponsorBehaviour,
-                    rng: np.random.Generator) -> npt.NDArray[np.int16]:
-    """Number of core funds of each public class (equity, bonds, cash) on each plan's menu,
-    shape (len(size_class), 3) (ODD §5, menus).
+                    rng: np.random.Generator) -> tuple[npt.NDArray[np.int16], npt.NDArray[np.int16]]:
+    """Each plan's core menu: the number of core funds of each public class (equity, bonds,
+    cash) and how many of them are index funds, two arrays of shape (len(size_class), 3)
+    (ODD §5, menus; `PlanTable.core_funds`, `core_index_funds`).
 
     A plan of size class c offers 1 + Poisson(m - 1) funds of a class whose mean for class c
     is m (`core_funds_mean_by_class`: BrightScope/ICI 2020, about 13 equity and 3 bond funds
     in large plans; docs/calibration.md), at least one of each as every menu has a core fund
-    of each class. One (n, 3) array of Poisson draws from `rng`, the menus' own stream
-    (ODD §4.9), so the draws of the other plan features do not move. A plan that starts
-    later (a birth) calls this for its own row with the same stream.
+    of each class. It offers index funds with probability `index_offer_share_by_class`[c]
+    (BrightScope/ICI 2016), and then each equity or bond fund is an index fund with
+    probability `index_fund_share` (binomial); cash funds never are. Draws from `rng`, the
+    menus' own stream (ODD §4.9), in a fixed order: an (n, 3) Poisson array, n uniforms, an
+    (n, 2) binomial array, so the draws of the other plan features do not move. A plan that
+    starts later (a birth) calls this for its own rows with the same stream.
     """
     mean = np.asarray(behaviour.core_funds_mean_by_class, dtype=np.float64)[size_class]
-    return (1 + rng.poisson(mean - 1.0)).astype(np.int16)
+    funds = (1 + rng.poisson(mean - 1.0)).astype(np.int16)
+    offers = rng.random(size_class.shape[0]) < np.asarray(behaviour.index_offer_share_by_class)[size_class]
+    index = np.zeros_like(funds)
+    index[:, :2] = rng.binomial(funds[:, :2], behaviour.index_fund_share) * offers[:, None]
+    return funds, index
 
 
 def recordkeeper_shares(n_recordkeepers: int) -> F64:

@@ -314,6 +314,14 @@ class SponsorBehaviour(_Frozen):
     401(k) Plans, 2020*); cash (money market or stable value) and plans under 100
     participants are assumptions (ODD §5, menus; docs/calibration.md). Each count is at
     least 1, drawn 1 + Poisson(mean - 1) (`agents.sponsors.draw_core_menus`)."""
+    index_offer_share_by_class: tuple[Share, Share, Share, Share] = (0.77, 0.913, 0.95, 0.95)
+    """Plans offering index funds, by size class: BrightScope/ICI (*A Close Look at 401(k)
+    Plans, 2016*): 77% of plans under $1 million of assets, 91.3% of all (audited) plans,
+    more than 95% of plans over $10 million; mapped to the size classes by assumption."""
+    index_fund_share: Share = 0.35
+    """Probability that a core equity or bond fund of a plan offering index funds is an index
+    fund (assumption, in line with index funds' 33.2% of assets in BrightScope/ICI 2016);
+    money market and stable value funds are not index funds."""
     window_turnover_annual: Share = 0.01
     """Yearly probability that a plan adds (or drops) a brokerage window for reasons other
     than alternatives (assumption; PSCA shows the share of plans with windows stable)."""
@@ -389,6 +397,21 @@ class ManagerBehaviour(_Frozen):
         default_factory=lambda: {"equity": 0.0039, "bonds": 0.0032, "cash": 0.0030}
     )
     """ICI 'Economics of Providing 401(k) Plans' 2020: equity 0.39%, bond 0.32%."""
+    core_index_fee_annual: dict[str, Share] = Field(
+        default_factory=lambda: {"equity": 0.0008, "bonds": 0.0005}
+    )
+    """Expense ratio of a core index fund (ODD §7.5, menus): equity 0.08%, the asset-weighted
+    index equity mutual fund (ICI, *Trends in the Expenses and Fees of Funds, 2018*); bonds
+    an assumption. A plan's core fee of a class is the mean over its funds of the class."""
+    core_active_fee_annual: dict[str, Share] = Field(
+        default_factory=lambda: {"equity": 0.0054, "bonds": 0.0045}
+    )
+    """Expense ratio of a core actively managed fund: implied, so that with the expected share
+    of index funds among a class's funds (0.32 = `index_fund_share` x the participant-weighted
+    `index_offer_share_by_class`) the mean is `core_fee_annual` (ICI's 401(k) averages):
+    (0.0039 - 0.32 x 0.0008) / 0.68 and (0.0032 - 0.32 x 0.0005) / 0.68 (docs/calibration.md;
+    ICI's 2018 average over all investors in active equity funds, 0.76%, is higher, as retail
+    share classes are dearer)."""
     sleeve_fee_annual: dict[str, Share] = Field(
         default_factory=lambda: {
             "private_equity": 0.0125,

@@ -181,7 +181,8 @@ class Alt401kModel(SaverPhases, DefaultFunds, mesa.Model):
         self.setting = setting
         if setting is None:
             self.plans: PlanTable = draw_plans(config.n_sponsors, config.initial, config.sponsor, init_rng)
-            self.plans.core_funds = draw_core_menus(self.plans.size_class, config.sponsor, self.menu_rng)
+            self.plans.core_funds, self.plans.core_index_funds = draw_core_menus(
+                self.plans.size_class, config.sponsor, self.menu_rng)
         else:
             self.plans, self.plan_names = build_plans(setting)
         # Every plan starts with the kind of default fund the regime of the start sanctions

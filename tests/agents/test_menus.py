@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 from alt401k.agents import savers as sv
 from alt401k.agents.sponsors import draw_core_menus, draw_plans
+from alt401k.model import fees
+from alt401k.model.assets import holding_index
 from alt401k.model.config import RunConfig, SponsorBehaviour
 from alt401k.model.model import N_STREAMS, Alt401kModel
 from alt401k.model.policy import load_scenario
@@ -82,8 +84,9 @@ def test_menu_counts_match_the_published_means_by_size_class() -> None:
     behaviour = SponsorBehaviour()
     n_per_class = 20_000
     size_class = np.repeat(np.arange(len(SIZE_CLASSES), dtype=np.int8), n_per_class)
-    funds = draw_core_menus(size_class, behaviour, np.random.default_rng(11))
-    assert funds.shape == (size_class.size, 3) and funds.min() >= 1
+    funds, index = draw_core_menus(size_class, behaviour, np.random.default_rng(11))
+    assert funds.shape == index.shape == (size_class.size, 3) and funds.min() >= 1
+    assert np.all((index >= 0) & (index <= funds)) and not index[:, 2].any()  # cash funds are not index funds
     for c, mean in enumerate(behaviour.core_funds_mean_by_class):
         got = funds[size_class == c].mean(axis=0)
         # 1 + Poisson(m - 1): mean m, variance m - 1; within 5 standard errors.
@@ -93,6 +96,17 @@ def test_menu_counts_match_the_published_means_by_size_class() -> None:
     # Large plans offer about 13 equity and 3 bond funds (BrightScope/ICI 2020).
     large = funds[size_class == SIZE_CLASSES.index("10000plus")].mean(axis=0)
     assert large[0] == pytest.approx(13.0, abs=0.2) and large[1] == pytest.approx(3.0, abs=0.1)
+    # Index funds: offered by `index_offer_share_by_class` of plans (BrightScope/ICI 2016),
+    # then each equity or bond fund is one with probability `index_fund_share`.
+    for c, p in enumerate(behaviour.index_offer_share_by_class):
+        rows = size_class == c
+        offers = index[rows, :2].sum(axis=1) > 0
+        # Offering plans with no index fund drawn are counted as not offering: P = (1 - x) ** funds.
+        none = np.mean((1 - behaviour.index_fund_share) ** funds[rows, :2].sum(axis=1))
+        expected = p * (1 - none)
+        assert offers.mean() == pytest.approx(expected, abs=5 * np.sqrt(expected * (1 - expected) / n_per_class))
+        ratio = index[rows, :2].sum() / funds[rows, :2].sum()
+        assert ratio == pytest.approx(p * behaviour.index_fund_share, abs=0.01)
 
 
 def test_menus_come_from_their_own_stream_and_reproduce() -> None:
@@ -103,10 +117,45 @@ def test_menus_come_from_their_own_stream_and_reproduce() -> None:
     assert a.plans.core_funds.dtype == np.int16 and (a.plans.core_funds > 1).any()
     # The menus are stream 11's draws alone (ODD §4.9) ...
     streams = np.random.SeedSequence(5).spawn(N_STREAMS)
-    expected = draw_core_menus(a.plans.size_class, config.sponsor, np.random.default_rng(streams[11]))
-    np.testing.assert_array_equal(a.plans.core_funds, expected)
+    funds, index = draw_core_menus(a.plans.size_class, config.sponsor, np.random.default_rng(streams[11]))
+    np.testing.assert_array_equal(a.plans.core_funds, funds)
+    np.testing.assert_array_equal(a.plans.core_index_funds, index)
     # ... so the plans' other features are those the initial-state stream gave before.
     plans = draw_plans(config.n_sponsors, config.initial, config.sponsor, np.random.default_rng(streams[3]))
     np.testing.assert_array_equal(a.plans.participants, plans.participants)
     np.testing.assert_array_equal(a.plans.auto_enroll, plans.auto_enroll)
     np.testing.assert_array_equal(plans.core_funds, np.ones((plans.n, 3)))
+    assert plans.core_index_funds is None
+
+
+def test_a_plans_core_fee_is_the_mean_over_its_funds() -> None:
+    model = Alt401kModel(load_scenario("status-quo"), RunConfig(n_savers=200, n_sponsors=8, years=1, seed=2))
+    behaviour = model.config.manager
+    # Worked by hand with the default fees (index equity 0.08%, active equity 0.54%, index
+    # bonds 0.05%, active bonds 0.45%, cash 0.30%): four equity funds of which one index,
+    # (0.0008 + 3 x 0.0054) / 4 = 0.00425; two bond funds, both index, 0.0005; one cash fund.
+    model.plans.core_funds[0] = (4, 2, 1)
+    model.plans.core_index_funds[0] = (1, 2, 0)
+    model.plans.core_funds[1] = (1, 1, 3)
+    model.plans.core_index_funds[1] = (0, 0, 0)
+    matrix = model.plan_fee_matrix()
+    cols = [holding_index("core_menu", a) for a in ("equity", "bonds", "cash")]
+    np.testing.assert_allclose(matrix[0, cols], (0.00425, 0.0005, 0.0030), rtol=1e-12)
+    np.testing.assert_allclose(matrix[1, cols], (0.0054, 0.0045, 0.0030), rtol=1e-12)
+    assert behaviour.core_active_fee_annual["equity"] == 0.0054  # the hand-worked case's inputs
+    # The kept matrix follows a redrawn menu (a plan birth), and equals the definition.
+    np.testing.assert_array_equal(matrix, fees.plan_fee_matrix(model.plans, model.book, model.managers, behaviour))
+
+
+def test_the_mean_core_fee_over_participants_is_icis_401k_average() -> None:
+    # The active fees are implied so that, with the expected index share, the mean class fee
+    # is `core_fee_annual` (ICI 2020: equity 0.39%, bonds 0.32%): a law over many plans.
+    config = RunConfig()
+    n = 40_000
+    shares = np.asarray(config.initial.participant_share_by_class)
+    size_class = np.random.default_rng(1).choice(4, n, p=shares).astype(np.int8)
+    funds, index = draw_core_menus(size_class, config.sponsor, np.random.default_rng(2))
+    fee = fees.core_fees(funds, index, config.manager).mean(axis=0)
+    assert fee[0] == pytest.approx(config.manager.core_fee_annual["equity"], abs=0.00005)
+    assert fee[1] == pytest.approx(config.manager.core_fee_annual["bonds"], abs=0.00005)
+    assert fee[2] == pytest.approx(config.manager.core_fee_annual["cash"], rel=1e-12)
