@@ -237,8 +237,7 @@ def _trade_row(b, a, comp, gate, target, kept, floor, extra, scratch):  # pragma
 
 
 def _reallocate_rows(rows, visible, interest, u_alt, core_weight, u_panic, composition, gate_used, balance, allocation,
-                     trades,
-                     risk_tolerance, sensitivity, clipped_return, chasing, cap, crash, panic_prob, gate,
+                     trades, risk_tolerance, sensitivity, clipped_return, chasing, cap, crash, panic_prob, gate,
                      gated):  # pragma: no cover - compiled
     """Every chooser, in tasks of `_ROWS_PER_TASK` on numba's threads (each row on its own)."""
     k, m, h = rows.shape[0], _M, _H
@@ -295,7 +294,8 @@ def reallocate(pop: sv.SaverPopulation, rows: npt.NDArray[np.intp], visible: B, 
         core_weight = np.ones((rows.size, _N_CORE))
     _reallocate_kernel(
         np.asarray(rows, dtype=np.intp), np.ascontiguousarray(visible), np.ascontiguousarray(interest),
-        np.ascontiguousarray(u_alt), np.ascontiguousarray(core_weight, dtype=np.float64), u_panic, np.ascontiguousarray(composition), np.ascontiguousarray(gate_used),
+        np.ascontiguousarray(u_alt), np.ascontiguousarray(core_weight, dtype=np.float64), u_panic,
+        np.ascontiguousarray(composition), np.ascontiguousarray(gate_used),
         pop.balance_usd, pop.allocation, pop.trades, pop.risk_tolerance, pop.return_sensitivity,
         np.clip(t.option_return, -0.5, 1.0), float(t.return_chasing), float(t.account_cap), bool(t.crash),
         float(t.panic_sale_prob), float(t.gate_monthly), gated,
