@@ -56,6 +56,9 @@ _ALT_HOLDINGS = sv._ALT_HOLDINGS
 _H, _N_DF, _M = N_HOLDINGS, sv.N_DF, sv.N_OPTIONS
 """Holdings, default-fund classes and options: constants numba compiles in (loops of known
 length unrolled; the same operations, so the same bits). `reallocate` checks the shapes."""
+_N_CORE = sv.CORE_OPTIONS.shape[0]
+"""Core options, 1.._N_CORE (equity, bonds, cash; `savers.core_menu_weights`)."""
+assert np.array_equal(sv.CORE_OPTIONS, np.arange(1, _N_CORE + 1))
 _ROWS_PER_TASK = 256
 """Choosers per task of the threaded pass (scratch arrays are made once a task)."""
 
@@ -105,17 +108,18 @@ def cap_alt_weights(alloc: F64, sleeve_share: F64, cap: float) -> F64:
 
 def reallocation_numpy(pop: sv.SaverPopulation, rows: npt.NDArray[np.intp], visible: B, interest: F64,
                        u_alt: npt.NDArray[np.float32], u_panic: npt.NDArray[np.float32], composition: F64,
-                       gate_used: B, t: ChoiceTerms) -> F64:
+                       gate_used: B, t: ChoiceTerms, core_weight: F64 | None = None) -> F64:
     """The choosers' reallocation by whole-array numpy rules, in place; returns each
     chooser's gated (unsold) USD. The definition `reallocate` is tested against.
 
     `rows` are the choosers (ascending), `visible`, `interest`, `u_alt` (N_OPTIONS
     columns), `composition` (their default-fund mixes) and `gate_used` (already sold
-    through the gate this month by a menu change: no second gated sale) one row each;
-    `u_panic` is indexed by saver.
+    through the gate this month by a menu change: no second gated sale) and `core_weight`
+    (their plans' `savers.core_menu_weights`, (k, 3); None: one fund of each class) one row
+    each; `u_panic` is indexed by saver.
     """
     alloc = sv.choose_allocation(visible, t.option_return, pop.risk_tolerance[rows], pop.return_sensitivity[rows],
-                                 interest, u_alt, t.return_chasing)
+                                 interest, u_alt, t.return_chasing, core_weight)
     bal = pop.balance_usd[rows]
     alloc = sv.cap_alternative_allocation(alloc, sv.alternative_share(bal), t.account_cap)
     alloc = cap_alt_weights(alloc, composition[:, ALT_CLASS_INDEX].sum(axis=1), t.account_cap)
@@ -134,9 +138,10 @@ def reallocation_numpy(pop: sv.SaverPopulation, rows: npt.NDArray[np.intp], visi
     return gated
 
 
-def _choose_row(a, r, visible, interest, u_alt, clipped_return, risk_tol, sensitivity,
+def _choose_row(a, r, visible, interest, u_alt, core_weight, clipped_return, risk_tol, sensitivity,
                 chasing):  # pragma: no cover - compiled
-    """`savers.choose_allocation` of chooser r into `a`."""
+    """`savers.choose_allocation` of chooser r into `a` (`core_weight[r]`: its plan's
+    weights of the core options 1..3)."""
     m = _M
     cs = chasing * sensitivity
     rr = 2.0 * (risk_tol - 0.5)
@@ -149,6 +154,8 @@ def _choose_row(a, r, visible, interest, u_alt, clipped_return, risk_tol, sensit
             score = math.exp(_clip(cs * clipped_return[j] + rr * RISK_SIGN[j], -5.0, 5.0))
         if alt:
             score *= 0.5
+        if 1 <= j <= _N_CORE:
+            score *= core_weight[r, j - 1]
         a[j] = score
     total = _row_total_n(a, _M)
     for j in range(m):
@@ -229,8 +236,8 @@ def _trade_row(b, a, comp, gate, target, kept, floor, extra, scratch):  # pragma
     return gated
 
 
-def _reallocate_rows(rows, visible, interest, u_alt, u_panic, composition, gate_used, balance, allocation, trades,
-                     risk_tolerance, sensitivity, clipped_return, chasing, cap, crash, panic_prob, gate,
+def _reallocate_rows(rows, visible, interest, u_alt, core_weight, u_panic, composition, gate_used, balance, allocation,
+                     trades, risk_tolerance, sensitivity, clipped_return, chasing, cap, crash, panic_prob, gate,
                      gated):  # pragma: no cover - compiled
     """Every chooser, in tasks of `_ROWS_PER_TASK` on numba's threads (each row on its own)."""
     k, m, h = rows.shape[0], _M, _H
@@ -244,7 +251,7 @@ def _reallocate_rows(rows, visible, interest, u_alt, u_panic, composition, gate_
         for r in range(task * _ROWS_PER_TASK, min(k, (task + 1) * _ROWS_PER_TASK)):
             i = rows[r]
             rt = risk_tolerance[i]
-            _choose_row(a, r, visible, interest, u_alt, clipped_return, rt, sensitivity[i], chasing)
+            _choose_row(a, r, visible, interest, u_alt, core_weight, clipped_return, rt, sensitivity[i], chasing)
             if cap < 1.0:
                 for q in range(ALT_CLASS_INDEX.shape[0]):
                     scratch[q] = composition[r, ALT_CLASS_INDEX[q]]
@@ -274,7 +281,7 @@ else:  # pragma: no cover - exercised where numba is absent
 
 def reallocate(pop: sv.SaverPopulation, rows: npt.NDArray[np.intp], visible: B, interest: F64,
                u_alt: npt.NDArray[np.float32], u_panic: npt.NDArray[np.float32], composition: F64,
-               gate_used: B, t: ChoiceTerms) -> F64:
+               gate_used: B, t: ChoiceTerms, core_weight: F64 | None = None) -> F64:
     """`reallocation_numpy` in one pass over the choosers' rows, in place (arguments as
     there); returns each chooser's gated USD. Compiled on numba's threads where numba is
     installed, else interpreted: the same operations, so the same bytes."""
@@ -283,9 +290,12 @@ def reallocate(pop: sv.SaverPopulation, rows: npt.NDArray[np.intp], visible: B, 
         return gated
     if pop.balance_usd.shape[1] != _H or visible.shape[1] != _M or composition.shape[1] != _N_DF:
         raise ValueError(f"the reallocation is compiled for {_H} holdings, {_M} options, {_N_DF} fund classes")
+    if core_weight is None:
+        core_weight = np.ones((rows.size, _N_CORE))
     _reallocate_kernel(
         np.asarray(rows, dtype=np.intp), np.ascontiguousarray(visible), np.ascontiguousarray(interest),
-        np.ascontiguousarray(u_alt), u_panic, np.ascontiguousarray(composition), np.ascontiguousarray(gate_used),
+        np.ascontiguousarray(u_alt), np.ascontiguousarray(core_weight, dtype=np.float64), u_panic,
+        np.ascontiguousarray(composition), np.ascontiguousarray(gate_used),
         pop.balance_usd, pop.allocation, pop.trades, pop.risk_tolerance, pop.return_sensitivity,
         np.clip(t.option_return, -0.5, 1.0), float(t.return_chasing), float(t.account_cap), bool(t.crash),
         float(t.panic_sale_prob), float(t.gate_monthly), gated,

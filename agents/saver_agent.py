@@ -439,13 +439,17 @@ class Saver(mesa.Agent):
         interest: list[float],
         uniform: list[float],
         chasing: float,
+        core_weight: list[float] | None = None,
     ) -> list[float]:
         """1/n over the menu, tilted to recent winners and by risk tolerance.
 
         ODD §7, choice (`savers.choose_allocation`): score = exp(clip(chasing x return
         sensitivity x clip(trailing return, -0.5, 1) + 2 (risk tolerance - 0.5) x risk sign,
         -5, 5)); an alternative enters only if the saver is interested (uniform < interest),
-        at half weight. Weights are the scores over their sum (all to the default fund if none).
+        at half weight; core option k (1..3) is weighted by its plan's `core_weight[k - 1]`
+        (`savers.core_menu_weights`: funds of its class on the menu ** the elasticity; None:
+        one fund of each class). Weights are the scores over their sum (all to the default
+        fund if none).
         """
         scores = []
         for k in range(N_OPTIONS):
@@ -457,7 +461,10 @@ class Saver(mesa.Agent):
             is_alt = k in ALT_OPTIONS
             take = visible[k] and (not is_alt or uniform[k] < interest[k])
             score = score if take else 0.0
-            scores.append(score * 0.5 if is_alt else score)
+            score = score * 0.5 if is_alt else score
+            if core_weight is not None and 1 <= k <= len(core_weight):
+                score *= core_weight[k - 1]
+            scores.append(score)
         total = _row_sum(scores)
         if total <= 0:
             return [1.0] + [0.0] * (N_OPTIONS - 1)
@@ -550,7 +557,7 @@ class Saver(mesa.Agent):
         for k in range(len(ALTERNATIVES)):
             interest[sv.STANDALONE_OPTIONS[k]] = interest[sv.WINDOW_ALT_OPTIONS[k]] = ai[k]
         alloc = self.choose_allocation(
-            visible, ctx.option_return, interest, u_alt, s.return_chasing
+            visible, ctx.option_return, interest, u_alt, s.return_chasing, ctx.core_weight[self.sponsor]
         )
         alloc = self.at_cap_allocation(alloc, ctx.account_cap)
         composition = ctx.composition[self.row]
@@ -675,6 +682,8 @@ class _ReviewMonth:
         self.gate_monthly = model.gate_monthly()
         self.auto_enroll = model.plans.auto_enroll.tolist()
         self.menus = _Menus(model)
+        self.core_weight = sv.core_menu_weights(model.plans.core_funds, s.menu_count_elasticity).tolist()
+        """Each plan's weights of the core options (`savers.core_menu_weights`, ODD §7.3)."""
         self.composition = composition.tolist()
         self._coworker: list[list[float]] | None = None
 

@@ -385,6 +385,19 @@ def draw_reviews(review_prob: F64, equity_return: float, boost: float, uniform: 
     return uniform < p
 
 
+def core_menu_weights(core_funds: npt.NDArray[np.integer], elasticity: float) -> F64:
+    """Weight of each core option (equity, bonds, cash) in a chooser's scores, by plan:
+    (number of the class's funds on the menu) ** `elasticity`, shape (n_plans, 3).
+
+    ODD §7.3, menus. A chooser spreads over the funds it picks (Benartzi & Thaler 2001;
+    Huberman & Jiang 2006: evenly over the 3-4 funds used), so a class with more funds on
+    the menu gets more: 1/n over funds at elasticity 1, by class whatever the menu at 0
+    (`saver.menu_count_elasticity`). Computed once, by numpy, for every engine (the same
+    bits); one fund gives 1.0 whatever the elasticity.
+    """
+    return np.power(np.asarray(core_funds, dtype=np.float64), float(elasticity))
+
+
 def choose_allocation(
     visible: B,
     option_trailing_return: F64,
@@ -393,6 +406,7 @@ def choose_allocation(
     alt_interest: F64,
     uniform: F64,
     chasing: float,
+    core_weight: F64 | None = None,
 ) -> F64:
     """New contribution allocation of reviewing active choosers.
 
@@ -400,7 +414,9 @@ def choose_allocation(
     Benartzi & Thaler 2001), tilted toward options with high trailing returns (flows chase
     returns; weight `return_chasing`) and by risk tolerance. An alternative option enters
     only if the saver is interested in it (probability `alt_interest` per option, drawn with
-    `uniform`), and then at half the weight of a public option.
+    `uniform`), and then at half the weight of a public option. A core option's score is
+    multiplied by its plan's `core_menu_weights` (`core_weight`, (n, 3); none: one fund of
+    each class), so adding a fund of a class to the menu raises the class's share.
 
     Parameters
     ----------
@@ -409,6 +425,7 @@ def choose_allocation(
     risk_tolerance, return_sensitivity : (n,)
     alt_interest : (n, N_OPTIONS) — probability the saver considers each alternative option.
     uniform : (n, N_OPTIONS) — uniform draws.
+    core_weight : (n, 3) — `core_menu_weights` of each saver's plan, or None.
 
     Returns
     -------
@@ -425,6 +442,8 @@ def choose_allocation(
     take = visible & (~OPTION_IS_ALT[None, :] | (uniform < alt_interest))
     score = np.where(take, score, 0.0)
     score[:, OPTION_IS_ALT] *= 0.5
+    if core_weight is not None:
+        score[:, CORE_OPTIONS] *= core_weight
     total = score.sum(axis=1, keepdims=True)
     out = np.divide(score, total, out=np.zeros_like(score), where=total > 0)
     out[total[:, 0] <= 0, 0] = 1.0

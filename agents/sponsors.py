@@ -32,6 +32,8 @@ N_ALT = len(ALTERNATIVES)
 IS_ILLIQUID = np.array([a in ILLIQUID for a in ALTERNATIVES])
 """Per alternative class: held through gated vehicles and valued by appraisal (ODD §7.2)."""
 DEFAULT_KINDS = DEFAULT_FUND_KINDS
+N_CORE_CLASSES = 3
+"""Public classes of the core menu, in order: equity, bonds, cash."""
 
 
 @dataclass
@@ -84,6 +86,15 @@ class PlanTable:
     """The plan offers its recordkeeper's managed-account service (ODD §7.14); none when not given."""
     managed_qdia: B | None = None
     """The managed account is the plan's QDIA: defaulted savers are enrolled in it (§7.14)."""
+    core_funds: npt.NDArray[np.int16] | None = None
+    """Shape (n, 3): the number of core funds of each public class (equity, bonds, cash) on
+    the plan's menu (ODD §2.2, §5; `draw_core_menus`); one of each when not given. Funds of
+    one class share the class's holding column and fee; active choosers spread over them
+    (`agents.savers.core_menu_weights`, ODD §7.3)."""
+    core_index_funds: npt.NDArray[np.int16] | None = None
+    """Shape (n, 3): how many of `core_funds` are index funds (none for cash). The plan's core
+    fee of a class is the mean over its funds (`model.fees.core_fees`, ODD §7.5). None: the
+    menu's funds are not told apart and each class costs `core_fee_annual` (designed worlds)."""
 
     def __post_init__(self) -> None:
         n = self.weight.shape[0]
@@ -99,6 +110,8 @@ class PlanTable:
             self.managed_account = np.zeros(n, dtype=bool)
         if self.managed_qdia is None:
             self.managed_qdia = np.zeros(n, dtype=bool)
+        if self.core_funds is None:
+            self.core_funds = np.ones((n, N_CORE_CLASSES), dtype=np.int16)
 
     @property
     def n(self) -> int:
@@ -201,6 +214,30 @@ def replace_plans(plans: PlanTable, rows: npt.NDArray[np.intp], fresh: PlanTable
         new = getattr(fresh, f.name)
         if isinstance(new, np.ndarray):
             getattr(plans, f.name)[rows] = new
+
+
+def draw_core_menus(size_class: npt.NDArray[np.int8], behaviour: SponsorBehaviour,
+                    rng: np.random.Generator) -> tuple[npt.NDArray[np.int16], npt.NDArray[np.int16]]:
+    """Each plan's core menu: the number of core funds of each public class (equity, bonds,
+    cash) and how many of them are index funds, two arrays of shape (len(size_class), 3)
+    (ODD §5, menus; `PlanTable.core_funds`, `core_index_funds`).
+
+    A plan of size class c offers 1 + Poisson(m - 1) funds of a class whose mean for class c
+    is m (`core_funds_mean_by_class`: BrightScope/ICI 2020, about 13 equity and 3 bond funds
+    in large plans; docs/calibration.md), at least one of each as every menu has a core fund
+    of each class. It offers index funds with probability `index_offer_share_by_class`[c]
+    (BrightScope/ICI 2016), and then each equity or bond fund is an index fund with
+    probability `index_fund_share` (binomial); cash funds never are. Draws from `rng`, the
+    menus' own stream (ODD §4.9), in a fixed order: an (n, 3) Poisson array, n uniforms, an
+    (n, 2) binomial array, so the draws of the other plan features do not move. A plan that
+    starts later (a birth) calls this for its own rows with the same stream.
+    """
+    mean = np.asarray(behaviour.core_funds_mean_by_class, dtype=np.float64)[size_class]
+    funds = (1 + rng.poisson(mean - 1.0)).astype(np.int16)
+    offers = rng.random(size_class.shape[0]) < np.asarray(behaviour.index_offer_share_by_class)[size_class]
+    index = np.zeros_like(funds)
+    index[:, :2] = rng.binomial(funds[:, :2], behaviour.index_fund_share) * offers[:, None]
+    return funds, index
 
 
 def recordkeeper_shares(n_recordkeepers: int) -> F64:

@@ -20,6 +20,9 @@ from .market import MarketParams
 Share = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
 NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+_Funds = Annotated[float, Field(ge=1.0, le=100.0, allow_inf_nan=False)]
+_Menu = tuple[_Funds, _Funds, _Funds]
+"""Mean numbers of core funds (equity, bonds, cash) on a menu: at least one of each."""
 
 
 class _Frozen(BaseModel):
@@ -83,6 +86,14 @@ class SaverBehaviour(_Frozen):
     # Choice on review.
     return_chasing: NonNegative = 2.0
     """Logit weight on an option's trailing 12-month return (flows chase returns)."""
+    menu_count_elasticity: Share = 0.35
+    """How a core class's weight grows with the number of its funds on the plan's menu: its
+    score is multiplied by (funds of the class) ** this (ODD §7.3, menus). 0: savers choose
+    by class whatever the menu; 1: pure 1/n over funds (Benartzi & Thaler 2001). Set near
+    Benartzi & Thaler's (2001, Table 7) plan-level slope of the equity share on the relative
+    number of equity options controlling for company stock, 0.37 (0.63 alone, 0.09 with
+    industry indicators); Huberman & Jiang (2006) find individuals' equity share "not very
+    sensitive" to it, so the value is screened over [0, 1] (docs/calibration.md)."""
     peer_weight: NonNegative = 1.0
     """Interest in an alternative is multiplied by 1 + peer_weight x the saver's peer
     sensitivity x the share of coworkers holding it (assumption)."""
@@ -298,6 +309,22 @@ class SponsorBehaviour(_Frozen):
     34.7% on the validation `flows` experiment (16 replications); without it 29.0%."""
     window_share_by_class: tuple[Share, Share, Share, Share] = (0.10, 0.18, 0.30, 0.36)
     """Brokerage windows (PSCA: ~25% of plans, 36% of plans >5,000 participants)."""
+    core_funds_mean_by_class: tuple[_Menu, _Menu, _Menu, _Menu] = (
+        (10.0, 2.5, 1.3), (13.0, 3.0, 1.5), (13.0, 3.0, 1.5), (13.0, 3.0, 1.5))
+    """Mean number of core funds (equity, bonds, cash) on a plan's menu by size class: the
+    average large 401(k) plan (BrightScope audited filings, about 100 participants or more)
+    offered about 13 equity and 3 bond funds in 2020 (BrightScope/ICI, *A Close Look at
+    401(k) Plans, 2020*); cash (money market or stable value) and plans under 100
+    participants are assumptions (ODD §5, menus; docs/calibration.md). Each count is at
+    least 1, drawn 1 + Poisson(mean - 1) (`agents.sponsors.draw_core_menus`)."""
+    index_offer_share_by_class: tuple[Share, Share, Share, Share] = (0.77, 0.913, 0.95, 0.95)
+    """Plans offering index funds, by size class: BrightScope/ICI (*A Close Look at 401(k)
+    Plans, 2016*): 77% of plans under $1 million of assets, 91.3% of all (audited) plans,
+    more than 95% of plans over $10 million; mapped to the size classes by assumption."""
+    index_fund_share: Share = 0.35
+    """Probability that a core equity or bond fund of a plan offering index funds is an index
+    fund (assumption, in line with index funds' 33.2% of assets in BrightScope/ICI 2016);
+    money market and stable value funds are not index funds."""
     window_turnover_annual: Share = 0.01
     """Yearly probability that a plan adds (or drops) a brokerage window for reasons other
     than alternatives (assumption; PSCA shows the share of plans with windows stable)."""
@@ -373,6 +400,21 @@ class ManagerBehaviour(_Frozen):
         default_factory=lambda: {"equity": 0.0039, "bonds": 0.0032, "cash": 0.0030}
     )
     """ICI 'Economics of Providing 401(k) Plans' 2020: equity 0.39%, bond 0.32%."""
+    core_index_fee_annual: dict[str, Share] = Field(
+        default_factory=lambda: {"equity": 0.0008, "bonds": 0.0005}
+    )
+    """Expense ratio of a core index fund (ODD §7.5, menus): equity 0.08%, the asset-weighted
+    index equity mutual fund (ICI, *Trends in the Expenses and Fees of Funds, 2018*); bonds
+    an assumption. A plan's core fee of a class is the mean over its funds of the class."""
+    core_active_fee_annual: dict[str, Share] = Field(
+        default_factory=lambda: {"equity": 0.0054, "bonds": 0.0045}
+    )
+    """Expense ratio of a core actively managed fund: implied, so that with the expected share
+    of index funds among a class's funds (0.32 = `index_fund_share` x the participant-weighted
+    `index_offer_share_by_class`) the mean is `core_fee_annual` (ICI's 401(k) averages):
+    (0.0039 - 0.32 x 0.0008) / 0.68 and (0.0032 - 0.32 x 0.0005) / 0.68 (docs/calibration.md;
+    ICI's 2018 average over all investors in active equity funds, 0.76%, is higher, as retail
+    share classes are dearer)."""
     sleeve_fee_annual: dict[str, Share] = Field(
         default_factory=lambda: {
             "private_equity": 0.0125,

@@ -42,6 +42,11 @@ SeedSequence (`model.model.N_STREAMS`; ODD §4.9): which plans terminate each mo
 the features, sponsors' ages and workers of the plans formed in their rows
 (`model.plan_lifecycle`). A new child, so the twelve streams before it are unchanged."""
 
+MENUS_STREAM = 13
+"""Index of the menus stream (ODD §4.9): each plan's core funds at t0 and those of every plan
+formed later (`agents.sponsors.draw_core_menus`). The last child, so the streams before it
+are unchanged."""
+
 
 _GAMMA = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)

@@ -63,22 +63,53 @@ def fee_tables(book: ProductBook, managers: Sequence[AssetManager], behaviour: M
     return df_fee, row
 
 
-def fee_matrix_from_tables(tables: tuple[F64, F64], default_product: npt.NDArray[np.int32]) -> F64:
+CORE_CLASSES = ("equity", "bonds", "cash")
+"""The core menu's classes, in `PlanTable.core_funds` column order."""
+CORE_COLUMNS = np.array([holding_index("core_menu", a) for a in CORE_CLASSES])
+
+
+def core_fees(core_funds: npt.NDArray[np.integer], core_index_funds: npt.NDArray[np.integer],
+              behaviour: ManagerBehaviour) -> F64:
+    """Each plan's annual core fee by class, shape (n, 3): the mean over the menu's funds of
+    the class, (index funds x `core_index_fee_annual` + the others x `core_active_fee_annual`)
+    / funds (ODD §7.5, menus; every core fund of a class costs the same in the model, so a
+    class's holding pays the mean). Cash funds are all `core_fee_annual["cash"]`."""
+    idx = np.array([behaviour.core_index_fee_annual.get(a, behaviour.core_fee_annual[a]) for a in CORE_CLASSES])
+    act = np.array([behaviour.core_active_fee_annual.get(a, behaviour.core_fee_annual[a]) for a in CORE_CLASSES])
+    funds = np.asarray(core_funds, dtype=np.float64)
+    index = np.asarray(core_index_funds, dtype=np.float64)
+    return (index * idx + (funds - index) * act) / funds
+
+
+def plan_core_fees(plans: PlanTable, behaviour: ManagerBehaviour) -> F64 | None:
+    """`core_fees` of every plan, or None where the menus' funds are not told apart
+    (`PlanTable.core_index_funds` None: each class costs `core_fee_annual`)."""
+    if plans.core_index_funds is None:
+        return None
+    return core_fees(plans.core_funds, plans.core_index_funds, behaviour)
+
+
+def fee_matrix_from_tables(tables: tuple[F64, F64], default_product: npt.NDArray[np.int32],
+                           core_fee: F64 | None = None) -> F64:
     """The fee matrix of plans with these default products, (len(default_product), N_HOLDINGS),
-    from `fee_tables`: the outside row broadcast, the default-fund columns by product."""
+    from `fee_tables`: the outside row broadcast, the default-fund columns by product, the
+    core columns the plans' `core_fees` when given (one row each)."""
     df_fee, row = tables
     out = np.empty((default_product.shape[0], N_HOLDINGS))
     out[:] = row
     out[:, : len(ASSET_CLASSES)] = df_fee[default_product]
+    if core_fee is not None:
+        out[:, CORE_COLUMNS] = core_fee
     return out
 
 
 def plan_fee_matrix(plans: PlanTable, book: ProductBook, managers: Sequence[AssetManager],
                     behaviour: ManagerBehaviour) -> F64:
     """Annual expense ratio by plan and holding column, shape (n_plans, N_HOLDINGS)
-    (`fee_tables` laid out by each plan's default product; the model keeps it from month
-    to month, `model.plan_views.PlanViews`)."""
-    return fee_matrix_from_tables(fee_tables(book, managers, behaviour), plans.default_product)
+    (`fee_tables` laid out by each plan's default product and core menu; the model keeps it
+    from month to month, `model.plan_views.PlanViews`)."""
+    return fee_matrix_from_tables(fee_tables(book, managers, behaviour), plans.default_product,
+                                  plan_core_fees(plans, behaviour))
 
 
 class FeeSums(NamedTuple):

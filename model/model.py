@@ -38,6 +38,7 @@ from ..agents.sponsors import (
     PlanTable,
     ReviewContext,
     Sponsor,
+    draw_core_menus,
     draw_never_adopters,
     draw_plan_features,
     draw_plans,
@@ -79,12 +80,13 @@ from .threads import single_thread_blas
 __all__ = ["PE_COLUMNS", "Alt401kModel", "MonthFlows", "weighted_median_balance"]
 
 F64 = npt.NDArray[np.float64]
-N_STREAMS = 13
+N_STREAMS = 14
 """Independent random streams spawned from the run's SeedSequence, in this order:
 market, saver events, hires, initial state, sponsors, model (Mesa's own rng), deaths,
 default-fund kinds, loans, litigation, sponsors' providers (never-adopters, recordkeeper
 and consultant changes), managed accounts (ODD §7.14), plan terminations and formations
-(`draws.PLAN_LIFECYCLE_STREAM`).
+(`draws.PLAN_LIFECYCLE_STREAM`), menus (each plan's core funds, `draw_core_menus`,
+`draws.MENUS_STREAM`).
 (A SeedSequence's children depend on their index only, so adding the last one changed
 none of the others.)"""
 
@@ -200,6 +202,9 @@ class Alt401kModel(SaverPhases, ManagedAccounts, DefaultFunds, mesa.Model):
         self.provider_rng = np.random.default_rng(streams[10])
         self.managed_rng = np.random.default_rng(streams[11])
         self.lifecycle_rng = np.random.default_rng(streams[draws.PLAN_LIFECYCLE_STREAM])
+        self.menu_rng = np.random.default_rng(streams[draws.MENUS_STREAM])
+        """Each plan's core menu (`agents.sponsors.draw_core_menus`, ODD §5, §4.9): all
+        plans at t0, then any plan formed later (`_form_plans`)."""
         init_rng = np.random.default_rng(streams[3])
         self.policy: PolicyState = scenario.state_at(config.start)
         self.book = ProductBook()
@@ -208,6 +213,8 @@ class Alt401kModel(SaverPhases, ManagedAccounts, DefaultFunds, mesa.Model):
         self.setting = setting
         if setting is None:
             self.plans: PlanTable = draw_plans(config.n_sponsors, config.initial, config.sponsor, init_rng)
+            self.plans.core_funds, self.plans.core_index_funds = draw_core_menus(
+                self.plans.size_class, config.sponsor, self.menu_rng)
         else:
             self.plans, self.plan_names = build_plans(setting)
         # Every plan starts with the kind of default fund the regime of the start sanctions
@@ -759,6 +766,11 @@ class Alt401kModel(SaverPhases, ManagedAccounts, DefaultFunds, mesa.Model):
         plans.managed_account[ended] = False
         plans.managed_qdia[ended] = False
         self.custom_rank[ended] = -1
+        # Its core menu is drawn as the t0 plans' were, from the menus' stream (§5, §4.9);
+        # designed worlds (no index funds told apart) keep their menus.
+        if plans.core_index_funds is not None:
+            plans.core_funds[ended], plans.core_index_funds[ended] = draw_core_menus(
+                cls, self.config.sponsor, self.menu_rng)
 
     def _new_plan_behaviour(self) -> SponsorBehaviour:
         """The sponsors' calibration for plans formed this month: the auto-enrolling shares by

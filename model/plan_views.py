@@ -44,31 +44,39 @@ class _ByProduct:
     most months no product changes, and building it was most of a call at 1,200 plans."""
 
     def __init__(self, state: Callable[[], object], table: Callable[[], tuple[F64, ...]],
-                 rows: Callable[[tuple[F64, ...], npt.NDArray[np.int32]], tuple[F64, ...]]) -> None:
+                 rows: Callable[[tuple[F64, ...], npt.NDArray[np.int32], F64 | None], tuple[F64, ...]]) -> None:
         self._state, self._table, self._rows = state, table, rows
-        self._kept: tuple[tuple[F64, ...], npt.NDArray[np.int32], tuple[F64, ...], object] | None = None
+        self._kept: tuple[tuple[F64, ...], npt.NDArray[np.int32], tuple[F64, ...], object, F64 | None] | None = None
 
-    def arrays(self, product: npt.NDArray[np.int32]) -> tuple[F64, ...]:
-        """The arrays for the plans' default products `product` now, read-only."""
+    def arrays(self, product: npt.NDArray[np.int32], extra: F64 | None = None) -> tuple[F64, ...]:
+        """The arrays for the plans' default products `product` now, read-only. `extra`
+        (one row per plan, or None) is a per-plan input besides the product (the core
+        menus' fees): a plan's rows are recomputed when its product or its row changed."""
         state = self._state()
         kept = self._kept
         table = kept[0] if kept is not None and state == kept[3] else self._table()
-        if kept is None or not (table is kept[0] or all(np.array_equal(a, b) for a, b in zip(table, kept[0], strict=True))):
-            out = self._rows(table, product)
+        same_extra = kept is not None and ((extra is None) == (kept[4] is None))
+        if not same_extra or kept is None or not (
+                table is kept[0] or all(np.array_equal(a, b) for a, b in zip(table, kept[0], strict=True))):
+            out = self._rows(table, product, extra)
         else:
             out = kept[2]
-            changed = np.flatnonzero(product != kept[1])
+            moved = product != kept[1]
+            if extra is not None:
+                moved |= np.any(extra != kept[4], axis=1)
+            changed = np.flatnonzero(moved)
             if changed.size:
-                for whole, part in zip(out, self._rows(table, product[changed]), strict=True):
+                part_extra = None if extra is None else extra[changed]
+                for whole, part in zip(out, self._rows(table, product[changed], part_extra), strict=True):
                     whole.setflags(write=True)
                     whole[changed] = part
         for a in out:
             a.setflags(write=False)
-        self._kept = (table, product.copy(), out, state)
+        self._kept = (table, product.copy(), out, state, None if extra is None else extra.copy())
         return out
 
 
-def _sleeve_rows(table: tuple[F64, ...], product: npt.NDArray[np.int32]) -> tuple[F64, F64, F64]:
+def _sleeve_rows(table: tuple[F64, ...], product: npt.NDArray[np.int32], _extra: F64 | None) -> tuple[F64, F64, F64]:
     """Plans' sleeves (their products' rows of the sleeve table) and `fund_mix.plan_sleeve_needs`."""
     sleeve = table[0][product]
     need_bonds, total = np.empty(product.shape[0]), np.empty(product.shape[0])
@@ -76,9 +84,10 @@ def _sleeve_rows(table: tuple[F64, ...], product: npt.NDArray[np.int32]) -> tupl
     return sleeve, need_bonds, total
 
 
-def _fee_rows(table: tuple[F64, ...], product: npt.NDArray[np.int32]) -> tuple[F64, F64]:
-    """Plans' fee matrix rows (`fees.fee_matrix_from_tables`) and their monthly rate."""
-    annual = fees.fee_matrix_from_tables(table, product)
+def _fee_rows(table: tuple[F64, ...], product: npt.NDArray[np.int32], core_fee: F64 | None) -> tuple[F64, F64]:
+    """Plans' fee matrix rows (`fees.fee_matrix_from_tables`, with their core menus' fees)
+    and their monthly rate."""
+    annual = fees.fee_matrix_from_tables(table, product, core_fee)
     return annual, annual / 12.0
 
 
@@ -90,6 +99,7 @@ class PlanViews:
     def __init__(self, plans: PlanTable, book: ProductBook, managers: Sequence[AssetManager],
                  behaviour: ManagerBehaviour) -> None:
         self._plans = plans
+        self._behaviour = behaviour
         # The fee tables also read the managers' standalone vehicles and the behaviour's
         # core fees, which are fixed for a model's life.
         self._sleeve = _ByProduct(book.state, lambda: (book.sleeve_matrix(),), _sleeve_rows)
@@ -108,8 +118,14 @@ class PlanViews:
     def fee_matrix(self) -> F64:
         """Annual expense ratio by plan and holding column, (n_plans, N_HOLDINGS)
         (`model.fees.plan_fee_matrix`)."""
-        return self._fees.arrays(self._plans.default_product)[0]
+        return self._fee_arrays()[0]
 
     def fee_monthly(self) -> F64:
         """`fee_matrix() / 12.0`, the monthly rate the balance pass charges."""
-        return self._fees.arrays(self._plans.default_product)[1]
+        return self._fee_arrays()[1]
+
+    def _fee_arrays(self) -> tuple[F64, ...]:
+        """The fee arrays for the plans' default products and core menus now (the menus'
+        fees, `fees.plan_core_fees`, are an (n_plans, 3) computation: a plan whose menu was
+        redrawn, at a birth, gets its row recomputed)."""
+        return self._fees.arrays(self._plans.default_product, fees.plan_core_fees(self._plans, self._behaviour))

@@ -356,8 +356,9 @@ class SaverPhases:
         used = _in_ascending(rows, traded)
         terms = reallocation.ChoiceTerms(opt_ret, s.return_chasing, self.policy.account_cap, crash,
                                          s.panic_sale_prob, self.gate_monthly())
+        core_weight = sv.core_menu_weights(self.plans.core_funds[pop.sponsor[rows]], s.menu_count_elasticity)
         gated = reallocation.reallocate(pop, rows, self.visible_options(rows), interest, u_alt, u[2], composition,
-                                        used, terms)
+                                        used, terms, core_weight)
         if used.any():  # what the menu change's sale already refused this month is refused once
             menu = self._menu_gated[np.searchsorted(traded, rows[used])]
             gated[used] = np.maximum(gated[used] - menu, 0.0)

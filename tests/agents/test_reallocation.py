@@ -55,7 +55,9 @@ def _case(seed: int, cap: float, crash: bool):
     used = rng.random(k) < 0.2
     terms = ra.ChoiceTerms(option_return=rng.normal(0.05, 0.4, sv.N_OPTIONS), return_chasing=2.0,
                            account_cap=cap, crash=crash, panic_sale_prob=0.5, gate_monthly=0.05 / 3.0)
-    return pop, (rows, visible, interest, u_alt, u_panic, composition, used, terms)
+    # Varied menus: 1 to 20 funds of each core class, weighted as `savers.core_menu_weights`.
+    core_weight = sv.core_menu_weights(rng.integers(1, 21, (k, 3)), rng.uniform(0.0, 1.0))
+    return pop, (rows, visible, interest, u_alt, u_panic, composition, used, terms, core_weight)
 
 
 def _check_equal(a: sv.SaverPopulation, b: sv.SaverPopulation, ga: np.ndarray, gb: np.ndarray, exact: bool) -> None:

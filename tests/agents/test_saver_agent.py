@@ -70,6 +70,8 @@ def test_engines_agree_with_managed_accounts_and_their_private_markets_sleeve() 
 
 def check_engines_agree(columnar: Alt401kModel, agents: Alt401kModel, scenario: str, crash: bool) -> None:
     assert agents.saver_agents is not None and columnar.saver_agents is None
+    # Real menus: plans offer several funds of a class, which choosers spread over (ODD §7.3).
+    assert (columnar.plans.core_funds > 1).any() and columnar.config.saver.menu_count_elasticity > 0
     # One Saver agent per row, registered with the Mesa model.
     assert len(agents.agents_by_type[Saver]) == agents.savers.n == 300
     assert Saver not in columnar.agents_by_type

@@ -90,8 +90,11 @@ def test_unreadable_scenario_file(tmp_path, capsys) -> None:
 @pytest.mark.parametrize(
     ("pair", "field"),
     [("saver.no_such_rate=0.1", "saver.no_such_rate"), ("saver.panic_sale_prob=abc", "saver.panic_sale_prob"),
-     ("saver.panic_sale_prob=1.5", "saver.panic_sale_prob")],
-    ids=["unknown-key", "wrong-type", "out-of-range"],
+     ("saver.panic_sale_prob=1.5", "saver.panic_sale_prob"),
+     ("saver.menu_count_elasticity=-0.2", "saver.menu_count_elasticity"),
+     ("sponsor.core_funds_mean_by_class=[[0.5, 3, 1], [13, 3, 1], [13, 3, 1], [13, 3, 1]]",
+      "sponsor.core_funds_mean_by_class")],
+    ids=["unknown-key", "wrong-type", "out-of-range", "menu-elasticity", "menu-fewer-than-one-fund"],
 )
 def test_bad_set_override(tmp_path, capsys, pair: str, field: str) -> None:
     expect_input_error(capsys, tmp_path, ["--scenario", "status-quo", "--set", pair], "--set", field)

@@ -140,6 +140,8 @@ def test_changed_spec_is_refused_unless_forced(tmp_path: Path, capsys: pytest.Ca
 @pytest.mark.parametrize(("old", "new", "field"), [
     ("saver.return_chasing = [1.0, 3.0]", "saver.no_such_thing = [1.0]", "uncertainties.saver.no_such_thing"),
     ("saver.return_chasing = [1.0, 3.0]", "saver.panic_sale_prob = [2.0]", "uncertainties.saver.panic_sale_prob"),
+    ("saver.return_chasing = [1.0, 3.0]", "saver.menu_count_elasticity = [1.5]",
+     "uncertainties.saver.menu_count_elasticity"),
     ('design = "grid"', 'design = "latin"\nn_samples = 4', "uncertainties.saver.return_chasing"),
     ("replications = 2", "replications = 0", "replications"),
     ('"eo-14330"', '"no-such-scenario"', "scenarios[0]"),

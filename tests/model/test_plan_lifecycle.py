@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from alt401k.agents.sponsors import draw_core_menus
 from alt401k.model import plan_lifecycle as pl
 from alt401k.model.config import RunConfig, with_overrides
 from alt401k.model.errors import InputError
@@ -330,3 +331,25 @@ def test_plans_formed_in_the_past_auto_enroll_as_plans_did_then() -> None:
     model.month = 20 * 12
     np.testing.assert_allclose(np.asarray(model._new_plan_behaviour().auto_enroll_share_by_class),
                                RunConfig().sponsor.auto_enroll_share_by_class)
+
+
+def test_new_plans_draw_their_menus_from_the_menus_stream() -> None:
+    # A plan formed in a terminated plan's row draws its core menu as the t0 plans did (ODD
+    # §5, §7.12), from the menus stream, not the predecessor's. Mark every menu as one fund
+    # of each class (which the draw never gives a mega plan: 1 + Poisson(12) equity funds is
+    # 1 with probability e^-12), then form plans in the rows of all four size classes.
+    model = small_model(annual=HIGH)
+    model.plans.core_funds[:] = 1
+    model.plans.core_index_funds[:] = 0
+    ended = np.array([0, model.plans.n - 1], dtype=np.intp)
+    assert model.plans.size_class[-1] == 3
+    state = model.menu_rng.bit_generator.state
+    model._form_plans(ended, model.lifecycle_rng)
+    replay = np.random.default_rng()
+    replay.bit_generator.state = state
+    funds, index = draw_core_menus(model.plans.size_class[ended], model.config.sponsor, replay)
+    np.testing.assert_array_equal(model.plans.core_funds[ended], funds)
+    np.testing.assert_array_equal(model.plans.core_index_funds[ended], index)
+    assert model.plans.core_funds[-1, 0] > 1
+    untouched = np.setdiff1d(np.arange(model.plans.n), ended)
+    assert (model.plans.core_funds[untouched] == 1).all()

@@ -1,13 +1,14 @@
 """Tests for model/plan_views.py: the cached per-plan sleeve and fee arrays equal, bit for
 bit, what `model.fees.plan_fee_matrix`, ``book.sleeve_matrix()[default_product]`` and
 `agents.fund_mix.plan_sleeve_needs` compute afresh, whatever changes between calls (default products switched, a product's fee
-or sleeve changed, a standalone vehicle repriced), and cannot be written through."""
+or sleeve changed, a standalone vehicle repriced, a plan's core menu redrawn), and cannot be written through."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 from alt401k.agents import fund_mix
+from alt401k.agents.sponsors import draw_core_menus
 from alt401k.model import fees
 from alt401k.model.config import RunConfig
 from alt401k.model.model import Alt401kModel
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 
 CHANGES = st.lists(
     st.tuples(
-        st.sampled_from(["switch", "tdf_fee", "sleeve", "sleeve_fee", "standalone_fee", "none"]),
+        st.sampled_from(["switch", "tdf_fee", "sleeve", "sleeve_fee", "standalone_fee", "menu", "none"]),
         st.integers(0, 2**31 - 1),
     ),
     min_size=1,
@@ -54,6 +55,11 @@ def change(model: Alt401kModel, kind: str, seed: int) -> None:
     elif kind == "standalone_fee":
         standalone = [p for p in products if p.kind == "standalone"]
         standalone[rng.integers(len(standalone))].fee_annual = float(rng.uniform(0.0, 0.02))
+    elif kind == "menu":  # plans' core menus redrawn (a plan birth, ODD §5 menus)
+        rows = rng.choice(model.plans.n, size=rng.integers(1, 4), replace=False)
+        funds, index = draw_core_menus(model.plans.size_class[rows], model.config.sponsor, rng)
+        model.plans.core_funds[rows] = funds
+        model.plans.core_index_funds[rows] = index
 
 
 @given(changes=CHANGES)
@@ -81,8 +87,10 @@ def test_switching_one_plan_updates_its_row_only(model: Alt401kModel) -> None:
     model.plans.default_product[plan] = other
     after = views.fee_matrix()
     assert np.array_equal(np.delete(after, plan, axis=0), np.delete(before, plan, axis=0))
+    core = fees.plan_core_fees(model.plans, model.config.manager)
+    assert core is not None
     assert np.array_equal(after[plan], fees.fee_matrix_from_tables(
-        fees.fee_tables(model.book, model.managers, model.config.manager), np.array([other]))[0])
+        fees.fee_tables(model.book, model.managers, model.config.manager), np.array([other]), core[[plan]])[0])
 
 
 def test_views_are_read_only(model: Alt401kModel) -> None:
