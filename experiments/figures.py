@@ -54,7 +54,8 @@ BUILD_DIR = Path("results/figures-build")
 FIGURE_FILES = ("csv", "png", "svg")
 SIZE_OVERRIDE: dict[str, int] = {}
 """Test hook: sweep keys (n_savers, n_sponsors, years, replications, n_samples) forced on
-every sweep; stylised market paths then start at most a quarter into the run."""
+every sweep; stylised market paths then start at most a quarter into the run, and dated
+scenario parameters' bounds are cut to the horizon."""
 USD_BN = 1e9
 Sweeps = dict[str, Path]
 PlotResult = tuple[Any, pd.DataFrame]
@@ -93,6 +94,11 @@ def sweep_data(spec: dict[str, Any], label: str) -> dict[str, Any]:
     if SIZE_OVERRIDE and "market_path" in data:
         name, start = data["market_path"].split("@")
         data["market_path"] = f"{name}@{min(int(start), 3 * data['years'])}"
+    if SIZE_OVERRIDE:  # dated scenario parameters (months) kept inside the shortened horizon
+        horizon = 12 * data["years"]
+        for param in data.get("scenario_parameters", {}).values():
+            low, high = param["bounds"]
+            param["bounds"] = [min(low, horizon / 2), min(high, horizon)]
     return data
 
 
@@ -221,6 +227,10 @@ def fee_transfer(sweeps: Sweeps, caption: str) -> PlotResult:
     return fig, data
 
 
+VERDICT_HATCH = {"precise": "", "imprecise": "..", "indistinguishable from zero": "//"}
+"""Bar hatching by `metrics.Interval.verdict`: a reader sees which differences can be read."""
+
+
 def distribution_by_quintile(sweeps: Sweeps, caption: str) -> PlotResult:
     """Paired change (variant - baseline) in replacement rates and balances by income quintile."""
     from .sweep import load_sweep
@@ -241,7 +251,8 @@ def distribution_by_quintile(sweeps: Sweeps, caption: str) -> PlotResult:
             iv = metrics.interval(metrics.paired_differences(var.to_numpy(), base.to_numpy()) * scale)
             rows.append({"measure": name, "unit": unit, "income_quintile": q, "variant": variant, "baseline": baseline,
                          "baseline_level": float(np.nanmean(base)) * scale,
-                         "change_mean": iv.mean, "change_low90": iv.low, "change_high90": iv.high})
+                         "change_mean": iv.mean, "change_low90": iv.low, "change_high90": iv.high,
+                         "verdict": iv.verdict})
     data = pd.DataFrame(rows)
     fig, axes = plotstyle.subplots(1, 2, figsize=(12, 5))
     for ax, unit, ylabel in zip(axes, ("pp_of_final_pay", "usd_thousand"),
@@ -250,12 +261,17 @@ def distribution_by_quintile(sweeps: Sweeps, caption: str) -> PlotResult:
         for i, (name, dm) in enumerate(d.groupby("measure", sort=False)):
             x = dm["income_quintile"] + (i - 0.5) * 0.38
             err = np.nan_to_num(np.vstack([dm["change_mean"] - dm["change_low90"], dm["change_high90"] - dm["change_mean"]]))
-            ax.bar(x, dm["change_mean"], 0.38, yerr=err, capsize=3, color=plotstyle.CYCLE[i], label=name)
+            ax.bar(x, dm["change_mean"], 0.38, yerr=err, capsize=3, color=plotstyle.CYCLE[i], label=name,
+                   hatch=[VERDICT_HATCH[v] for v in dm["verdict"]], edgecolor="white")
         ax.axhline(0, color="black", lw=0.8)
         ax.set(xlabel="income quintile (1 = lowest)", ylabel=ylabel, xticks=range(1, 6))
         ax.legend(loc="best")
     fig.suptitle(f"Distributional impact: {variant} minus {baseline} (paired)")
-    plotstyle.caption(fig, caption + " Bars: mean paired difference; whiskers: 90% t-interval over replications.")
+    counts = data["verdict"].value_counts()
+    plotstyle.caption(fig, caption + " Bars: mean paired difference; whiskers: 90% t-interval over replications. "
+                      f"Hatched: indistinguishable from zero (//, {counts.get('indistinguishable from zero', 0)} of "
+                      f"{len(data)}) or imprecise (.., interval wider than a quarter of the difference either way, "
+                      f"{counts.get('imprecise', 0)}); plain bars are precise.")
     return fig, data
 
 

@@ -23,6 +23,9 @@ INTERVAL_METHOD = "t"
 """How intervals are computed by default: a Student-t interval for the mean over
 replications (see `interval`)."""
 INTERVAL_LEVEL = 0.90
+PRECISE_HALF_WIDTH = 0.25
+"""A difference is read as precise when its interval's half-width is at most this share
+of its size (issue #26: a 90% interval under a quarter of the difference)."""
 DISCOUNT_RATE_ANNUAL = 0.03
 """Default discount rate for present values: 3% a year (nominal), about the long-run
 10-year Treasury yield, applied monthly as (1 + r)^(-month / 12)."""
@@ -43,6 +46,25 @@ class Interval:
         if not (np.isfinite(self.low) and np.isfinite(self.high)):
             return True
         return bool(self.low <= 0.0 <= self.high)
+
+    @property
+    def verdict(self) -> str:
+        """How far a paired difference can be read (ODD §4.11; issue #26's precision rule):
+        "indistinguishable from zero" when the interval contains 0 (or is undefined),
+        "precise" when its half-width is at most `PRECISE_HALF_WIDTH` of the mean's size,
+        else "imprecise" (the sign is known, the size only roughly).
+
+        Examples
+        --------
+        >>> Interval(1.0, -0.5, 2.5, 5).verdict, Interval(1.0, 0.8, 1.2, 5).verdict
+        ('indistinguishable from zero', 'precise')
+        >>> Interval(-1.0, -1.5, -0.5, 5).verdict
+        'imprecise'
+        """
+        if self.includes_zero:
+            return "indistinguishable from zero"
+        half = (self.high - self.low) / 2.0
+        return "precise" if half <= PRECISE_HALF_WIDTH * abs(self.mean) else "imprecise"
 
 
 def paired_differences(variant: npt.ArrayLike, baseline: npt.ArrayLike) -> F64:

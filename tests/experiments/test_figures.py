@@ -93,6 +93,13 @@ def test_distribution_by_quintile(built: Path) -> None:
     assert (d["baseline_level"].dropna() >= 0).all()
     ok = d.dropna(subset=["change_low90", "change_high90"])
     assert (ok["change_low90"] <= ok["change_mean"] + 1e-9).all() and (ok["change_mean"] <= ok["change_high90"] + 1e-9).all()
+    # Each bar says how far it can be read: zero inside the interval, or its half-width
+    # against a quarter of its size (issue #26).
+    zero = (d["change_low90"] <= 0) & (d["change_high90"] >= 0) | d["change_low90"].isna()
+    assert (d.loc[zero, "verdict"] == "indistinguishable from zero").all()
+    half = (d["change_high90"] - d["change_low90"]) / 2
+    expect = np.where(half <= 0.25 * d["change_mean"].abs(), "precise", "imprecise")
+    assert (d.loc[~zero, "verdict"] == expect[~zero.to_numpy()]).all()
 
 
 def test_stress_test(built: Path) -> None:
@@ -122,7 +129,13 @@ def test_stress_test(built: Path) -> None:
 def test_sensitivity(built: Path) -> None:
     d = csv(built, "sensitivity")
     assert list(d.columns) == ["output", "factor", "S1", "S1_conf95", "ST", "ST_conf95"]
-    assert d["factor"].nunique() == 10 and d["output"].nunique() == 3
+    # The figure is the headline design of docs/uncertainty.md: every factor of
+    # sobol-headline.toml (its scenario parameters prefixed "scenario."), every output.
+    import tomllib
+    head = tomllib.loads((Path(figures.SOURCE_ROOT) / "experiments" / "sweeps" / "sobol-headline.toml").read_text())
+    factors = set(head["uncertainties"]) | {f"scenario.{k}" for k in head["scenario_parameters"]}
+    assert set(d["factor"]) == factors and len(factors) == 18
+    assert set(d["output"]) == {f"{k}__{v}" for k, v in head["outputs"]["horizon"].items()}
 
 
 def test_variants(built: Path) -> None:

@@ -80,3 +80,16 @@ def test_cumulative_and_round_sig() -> None:
     out = metrics.round_sig([2025.0833333333, -1234567.891, 0.0, np.nan, 1e-20 / 3])
     assert out[0] == 2025.08 and out[1] == -1234570.0 and out[2] == 0.0 and np.isnan(out[3])
     assert out[4] == pytest.approx(3.33333e-21)
+
+
+def test_a_difference_is_read_as_precise_imprecise_or_indistinguishable_from_zero() -> None:
+    # Hand-worked 90% t-intervals with 2 degrees of freedom, t = 2.919986:
+    # [0.9, 1.0, 1.1]: half-width 2.919986 x 0.1 / sqrt(3) = 0.1686, under 0.25 x 1: precise.
+    # [0.5, 1.0, 1.5]: half-width 0.8430, more than 0.25 but the interval (0.157, 1.843)
+    # excludes 0: imprecise. [-1.0, 1.0, 0.5]: the interval holds 0.
+    assert metrics.interval([0.9, 1.0, 1.1]).verdict == "precise"
+    assert metrics.interval([0.5, 1.0, 1.5]).high == pytest.approx(1.8430, abs=1e-4)
+    assert metrics.interval([0.5, 1.0, 1.5]).verdict == "imprecise"
+    assert metrics.interval([-0.5, -1.0, -1.5]).verdict == "imprecise"
+    assert metrics.interval([-1.0, 1.0, 0.5]).verdict == "indistinguishable from zero"
+    assert metrics.interval([3.0]).verdict == "indistinguishable from zero"  # undefined with one value
