@@ -150,6 +150,16 @@ class MonthFlows:
         return (self.hardship_usd + self.cash_outs_usd + self.rollovers_out_usd + self.retirement_usd
                 + self.death_benefits_usd + self.loan_offsets_usd)
 
+    @property
+    def net_flow_usd(self) -> float:
+        """What moves total assets (loans included) in a month, the money identity (ODD
+        §4.11): contributions, employer money, rollovers in, returns and loan interest in;
+        funds' and managed accounts' fees, carry and withdrawals out. Every other operation
+        (trades, rebalancing, menu mapping, fund settlement, taking and repaying loans) only
+        moves money inside accounts."""
+        inflow = self.contributions_usd + self.employer_usd + self.rollovers_in_usd + self.returns_usd + self.loan_interest_usd
+        return inflow - (self.fees_usd + self.managed_account_fees_usd + self.carry_usd + self.withdrawals_usd)
+
 
 class Alt401kModel(SaverPhases, ManagedAccounts, DefaultFunds, mesa.Model):
     """The 401(k) market under one regulatory scenario.

@@ -68,9 +68,7 @@ def test_managed_allocations_sum_to_one_and_fees_are_reported_and_leave_the_syst
         model.step()
         f = model.flows
         now = model.recorder.current["assets_usd"]
-        inflow = f.contributions_usd + f.employer_usd + f.rollovers_in_usd + f.returns_usd + f.loan_interest_usd
-        outflow = f.fees_usd + f.managed_account_fees_usd + f.carry_usd + f.withdrawals_usd
-        assert now - previous == pytest.approx(inflow - outflow, rel=0, abs=1e-9 * now), model.date
+        assert now - previous == pytest.approx(f.net_flow_usd, rel=0, abs=1e-9 * now), model.date
         previous = now
         # No balance below zero, and none -0.0 (the balance pass's shortcuts rely on it):
         # leavers' and managed trades' weights that sum to one within rounding are clipped.

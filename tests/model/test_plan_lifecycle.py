@@ -152,9 +152,7 @@ def test_money_identity_and_size_split_hold_over_months_with_terminations() -> N
         model.step()
         f = model.flows
         now = model.recorder.current["assets_usd"]
-        inflow = f.contributions_usd + f.employer_usd + f.rollovers_in_usd + f.returns_usd + f.loan_interest_usd
-        outflow = f.fees_usd + f.managed_account_fees_usd + f.carry_usd + f.withdrawals_usd
-        assert now - previous == pytest.approx(inflow - outflow, rel=0, abs=1e-9 * now)
+        assert now - previous == pytest.approx(f.net_flow_usd, rel=0, abs=1e-9 * now)
         assert f.benefits_by_size.sum() == pytest.approx(f.withdrawals_usd, rel=1e-9)
         assert f.termination_usd <= f.withdrawals_usd
         seen += f.termination_usd
