@@ -112,20 +112,22 @@ class ManagedAccounts:
             return
         due = plans.review_month == self.month % 12
         self._review_managed_plans(due, u_plan)
-        is_due = due[pop.sponsor]
-        managed = pop.style == sv.MANAGED
-        offered = plans.managed_account[pop.sponsor]
-        leave = is_due & managed & (~offered | (u_saver[0] < np.float32(p.leave_prob_annual)))
-        eligible = is_due & offered & pop.is_participating
-        choosers = eligible & ((pop.style == sv.ACTIVE) | (pop.style == sv.DEFAULTED))
+        # Only the savers of plans due for review decide: the rule runs on their rows (a
+        # twelfth of the savers), each with its own column of the month's draws.
+        rows = self.plan_rows.rows(due)
+        sponsor, style = pop.sponsor[rows], pop.style[rows]
+        offered = plans.managed_account[sponsor]
+        leave = (style == sv.MANAGED) & (~offered | (u_saver[0, rows] < np.float32(p.leave_prob_annual)))
+        eligible = offered & pop.is_participating[rows]
+        choosers = eligible & ((style == sv.ACTIVE) | (style == sv.DEFAULTED))
         sb = self.config.saver
         separation = 0.5 * (sb.job_change_prob_annual_young + sb.job_change_prob_annual_old)
-        enrol = choosers & (u_saver[1] < np.float32(ma.saver_enrol_prob(p, separation)))
-        enrol |= eligible & (pop.style == sv.DEFAULTED) & plans.managed_qdia[pop.sponsor]
-        leavers = np.flatnonzero(leave)
+        enrol = choosers & (u_saver[1, rows] < np.float32(ma.saver_enrol_prob(p, separation)))
+        enrol |= eligible & (style == sv.DEFAULTED) & plans.managed_qdia[sponsor]
+        leavers = rows[leave]
         pop.style[leavers] = sv.ACTIVE
-        pop.style[enrol] = sv.MANAGED
-        reset = np.flatnonzero(is_due & (pop.style == sv.MANAGED))
+        pop.style[rows[enrol]] = sv.MANAGED
+        reset = rows[pop.style[rows] == sv.MANAGED]
         self.flows.gated_refused_usd += self._set_managed_allocation(reset, self._row_gates(reset))
         if leavers.size:
             self._leave_managed(leavers)
