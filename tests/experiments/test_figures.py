@@ -99,7 +99,8 @@ def test_distribution_by_quintile(built: Path) -> None:
     assert (d.loc[zero, "verdict"] == "indistinguishable from zero").all()
     half = (d["change_high90"] - d["change_low90"]) / 2
     expect = np.where(half <= 0.25 * d["change_mean"].abs(), "precise", "imprecise")
-    assert (d.loc[~zero, "verdict"] == expect[~zero.to_numpy()]).all()
+    clear = ~zero & ((half - 0.25 * d["change_mean"].abs()).abs() > 1e-5 * half)  # away from the CSV's rounding
+    assert (d.loc[clear, "verdict"] == expect[clear.to_numpy()]).all()
 
 
 def test_stress_test(built: Path) -> None:
