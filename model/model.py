@@ -770,11 +770,9 @@ class Alt401kModel(SaverPhases, ManagedAccounts, DefaultFunds, mesa.Model):
         self.plan_suits.settlement_usd[ended] = 0.0
         young = rng.random(k) < self.config.economy.new_plan_young_business_share
         self.plan_origins.form(ended, self.month, self.date, young)
-        # A new plan starts without the managed-account service (its reviews may add it,
-        # §7.14) and with an off-the-shelf target-date series (custom series are the
-        # largest plans' at t0, §7.5).
-        plans.managed_account[ended] = False
-        plans.managed_qdia[ended] = False
+        # A new plan starts without the managed-account service (`replace_plans` gave it the
+        # fresh table's none; its reviews may add it, §7.14) and with an off-the-shelf
+        # target-date series (custom series are the largest plans' at t0, §7.5).
         self.custom_rank[ended] = -1
         # Its core menu is drawn as the t0 plans' were, from the menus' stream (§5, §4.9);
         # designed worlds (no index funds told apart) keep their menus.

@@ -341,6 +341,7 @@ def test_new_plans_draw_their_menus_from_the_menus_stream() -> None:
     model.plans.core_index_funds[:] = 0
     ended = np.array([0, model.plans.n - 1], dtype=np.intp)
     assert model.plans.size_class[-1] == 3
+    model.plans.managed_account[ended] = model.plans.managed_qdia[ended] = True
     state = model.menu_rng.bit_generator.state
     model._form_plans(ended, model.lifecycle_rng)
     replay = np.random.default_rng()
@@ -349,5 +350,7 @@ def test_new_plans_draw_their_menus_from_the_menus_stream() -> None:
     np.testing.assert_array_equal(model.plans.core_funds[ended], funds)
     np.testing.assert_array_equal(model.plans.core_index_funds[ended], index)
     assert model.plans.core_funds[-1, 0] > 1
+    # Nothing of the predecessor's decisions stays, the managed-account service included.
+    assert not model.plans.managed_account[ended].any() and not model.plans.managed_qdia[ended].any()
     untouched = np.setdiff1d(np.arange(model.plans.n), ended)
     assert (model.plans.core_funds[untouched] == 1).all()
