@@ -52,6 +52,9 @@ def main() -> None:
     gold = _read("gold_monthly_from_2004-12.csv", "Date", ["Price"])
     ten = _read("us10y_monthly_from_2004-12.csv", "Date", ["Rate"])
     tb = _read("tb3ms_from_2004-12.csv", "observation_date", ["TB3MS"])
+    # French's rows are keyed YYYYMM and already hold that month's return (percent).
+    intl = {f"{k[:4]}-{k[4:6]}": v for k, v in
+            _read("french_developed_ex_us_from_2004-12.csv", "Date", ["Mkt-RF", "RF"]).items()}
 
     months = sorted(spx)
     # Last month for which Shiller's dividend series is populated (later rows are FRED price-only, dividend 0).
@@ -79,15 +82,23 @@ def main() -> None:
         if prev in gold and cur in gold and None not in (gold[prev][0], gold[cur][0]):
             g = gold[cur][0] / gold[prev][0] - 1.0
 
+        # Developed ex-U.S. market total return in USD: French's Mkt-RF plus his RF (the U.S.
+        # one-month T-bill) gives back the market's own return, point to point month-end.
+        eq_intl = None
+        if cur in intl and None not in intl[cur]:
+            eq_intl = (intl[cur][0] + intl[cur][1]) / 100.0
+
         fmt = lambda x: "" if x is None else f"{x:.6f}"  # noqa: E731
-        rows.append([cur, fmt(equity), fmt(bonds), fmt(cash), fmt(g), "", imputed])
+        rows.append([cur, fmt(equity), fmt(bonds), fmt(cash), fmt(g), "", imputed, fmt(eq_intl)])
 
     with open(OUT, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, lineterminator="\n")
-        w.writerow(["month", "equity", "bonds", "cash", "gold", "crypto", "equity_dividend_imputed"])
+        w.writerow(["month", "equity", "bonds", "cash", "gold", "crypto", "equity_dividend_imputed",
+                    "equity_intl"])
         w.writerows(rows)
+    last_intl = max(r[0] for r in rows if r[-1])
     print(f"wrote {OUT.name}: {len(rows)} rows, {rows[0][0]}..{rows[-1][0]}; "
-          f"Shiller dividends through {last_div_month}")
+          f"Shiller dividends through {last_div_month}; equity_intl through {last_intl}")
 
 
 if __name__ == "__main__":
