@@ -79,15 +79,17 @@ def parse_start(text: str | None) -> dt.date | None:
     return start
 
 
-def market_path_from(arg: str | None, n_months: int, start: dt.date | None = None) -> Any:
+def market_path_from(arg: str | None, n_months: int, start: dt.date | None = None,
+                     equity_intl_share: float = 0.0) -> Any:
     """A `MarketPath` from ``FILE.csv``, ``NAME@MONTH`` (a stylised path) or ``historical``
-    (the realised returns from the run's start month, `model.history`), or None."""
+    (the realised returns from the run's start month, with `equity_intl_share` of equities
+    in non-U.S. stocks, `model.history`), or None."""
     if not arg:
         return None
     if arg == "historical":
         from ..model.history import T0, historical_path
 
-        return historical_path(start or T0)
+        return historical_path(start or T0, equity_intl_share)
     from ..model import market_paths
 
     if "@" in arg and not arg.endswith(".csv"):
@@ -125,7 +127,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     config = sized(load_run_config(args.config, args.set or [], base), args)
     params = dict(parse_assignment(p, "--param") for p in args.param or [])
     scenario = load_scenario(args.scenario, params or None)
-    path = market_path_from(args.market_path, config.n_months, config.start)
+    path = market_path_from(args.market_path, config.n_months, config.start, config.market.equity_intl_share)
     setting = None
     if args.setting:
         from ..model.setting import load_setting

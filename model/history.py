@@ -190,23 +190,47 @@ def price_path(start: dt.date, n_months: int) -> tuple[float, ...]:
     return observed_path({t: v for t, v in points.items() if t <= 2025.0}, start, n_months)
 
 
-def historical_path(start: dt.date) -> MarketPath:
+def historical_path(start: dt.date, equity_intl_share: float = 0.0) -> MarketPath:
     """Realised monthly returns of `RETURN_CLASSES` from `start` until each class's data end
-    (`model/data/historical_returns.csv`); later months keep the market's draws."""
+    (`model/data/historical_returns.csv`); later months keep the market's draws.
+
+    The model's one equity class stands for the equities 401(k) plans hold, U.S. and
+    non-U.S. (ODD §5.1, §7.2): its realised return is the mix `equity_return`, rebalanced
+    monthly, with `equity_intl_share` of it in non-U.S. stocks (`market.equity_intl_share`)."""
     first = f"{start:%Y-%m}"
     rows = [r for r in _rows("historical_returns.csv") if r["month"] >= first]
     returns: dict[str, np.ndarray] = {}
     for name in RETURN_CLASSES:
-        values = []
-        for r in rows:
-            if not r[name].strip():
-                break
-            values.append(float(r[name]))
+        values = _column_until_gap(rows, name, equity_intl_share)
         if values:
             returns[name] = np.array(values)
     if not returns:
         raise InputError("--market-path", "historical", f"no realised returns from {first}")
     return MarketPath(returns=returns, start_month=0)
+
+
+def equity_return(us: float, intl: float, intl_share: float) -> float:
+    """A month's return on 401(k) equities: U.S. stocks (`us`) and non-U.S. stocks (`intl`)
+    held in the fixed proportions 1 - `intl_share` : `intl_share` at the month's start (ODD
+    §5.1; target-date funds and core menus rebalance to fixed equity weights)."""
+    return (1.0 - intl_share) * us + intl_share * intl
+
+
+def _column_until_gap(rows: list[dict[str, str]], name: str, equity_intl_share: float) -> list[float]:
+    """One class's realised returns from the first row until a month without data; equity
+    blends in non-U.S. stocks (`equity_return`) and ends with the shorter of its two
+    series when any non-U.S. share is asked for."""
+    values = []
+    for r in rows:
+        if not r[name].strip():
+            break
+        if name != "equity" or equity_intl_share == 0.0:
+            values.append(float(r[name]))
+        elif r["equity_intl"].strip():
+            values.append(equity_return(float(r[name]), float(r["equity_intl"]), equity_intl_share))
+        else:
+            break
+    return values
 
 
 __all__ = [
@@ -215,6 +239,7 @@ __all__ = [
     "LAST_START",
     "check_start",
     "historical_config",
+    "equity_return",
     "historical_path",
     "observed_path",
     "plan_path",

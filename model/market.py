@@ -207,6 +207,14 @@ class MarketParams(BaseModel):
     correlation: tuple[tuple[float, ...], ...] = DEFAULT_CORRELATION
     # False switches off both crypto price impact and private-market crowding.
     price_feedback: bool = True
+    equity_intl_share: float = Field(default=0.22, ge=0.0, le=1.0)
+    """Share of 401(k) equities in non-U.S. stocks, rebalanced monthly, in the realised
+    returns of a run on the historical market path (`history.historical_path`, ODD §5.1).
+    Derived from target-date funds' 31-40% non-U.S. equity (Morningstar 2012; Arnerich
+    Massena 2019 for the ten largest families, 2014-2018), participants' own 18% (Northern
+    Trust via InvestmentNews, 2015) and target-date funds' 20-31% of 401(k) assets
+    (EBRI/ICI 2015-2018, ICI Fact Book 2023): 20-26% around 2018 (model/data/README.md).
+    It leaves the simulated market's equity return (`equity`, §7.2) as it is."""
 
     @field_validator("correlation")
     @classmethod

@@ -434,7 +434,7 @@ def backcast(config: RunConfig, seed: np.random.SeedSequence, size: str) -> dict
     start = dt.date(2016, 1, 1)
     cfg = config.model_copy(update={"n_savers": 4 * SIZES[size]["national"], "n_sponsors": 1_200, "years": 7,
                                     "start": start})  # to January 2023: year-end 2022
-    model = Alt401kModel(_scenario(), cfg, seed_sequence=seed, market_path=historical_path(start))
+    model = Alt401kModel(_scenario(), cfg, seed_sequence=seed, market_path=historical_path(start, cfg.market.equity_intl_share))
     model.run()
     t = model.recorder.series_table().to_pandas()
     # A row is the state at the start of its month: year-end y is the row of January y+1, and

@@ -69,6 +69,35 @@ def test_the_historical_path_is_the_bundled_returns_from_the_start_month() -> No
     assert "crypto" not in path.returns  # no openly licensed series bundled: the model draws it
 
 
+# MSCI EAFE, net total return in USD, calendar years (MSCI index factsheets): a developed
+# ex-U.S. market series differs from it by Canada, small caps and withholding taxes, within
+# about 3 points a year (model/data/README.md).
+EAFE_NET_USD = {2016: 0.010, 2017: 0.250, 2018: -0.138, 2019: 0.220, 2020: 0.078, 2021: 0.113, 2022: -0.145}
+
+
+def test_the_bundled_non_us_returns_compound_to_msci_eafe_each_year() -> None:
+    table = rows("historical_returns.csv")
+    for year, published in EAFE_NET_USD.items():
+        months = [float(r["equity_intl"]) for r in table if r["month"].startswith(f"{year}-")]
+        assert len(months) == 12
+        assert np.prod(1.0 + np.array(months)) - 1.0 == pytest.approx(published, abs=0.03)
+
+
+def test_the_historical_equity_is_a_monthly_rebalanced_mix_of_us_and_non_us_stocks() -> None:
+    start = dt.date(2016, 1, 1)
+    us, intl = historical_path(start, 0.0).returns["equity"], historical_path(start, 1.0).returns["equity"]
+    mixed = historical_path(start, 0.22).returns["equity"]
+    n = len(intl)  # the mix ends with the shorter series (French's data end before Shiller's)
+    assert len(mixed) == n and len(us) > n
+    assert np.allclose(mixed, 0.78 * us[:n] + 0.22 * intl)
+    # 2016-2022: U.S. stocks compounded about twice as fast as the rest of the developed world,
+    # so the plans' equity mix earned less than the S&P 500 (about 7.5% less by the end of 2022).
+    seven_years = slice(0, 84)
+    growth = {k: np.prod(1.0 + v[seven_years]) for k, v in {"us": us, "intl": intl, "mixed": mixed}.items()}
+    assert growth["intl"] < growth["mixed"] < growth["us"]
+    assert growth["mixed"] / growth["us"] == pytest.approx(0.925, abs=0.01)
+
+
 def test_the_workforce_follows_form_5500_participants_while_they_last() -> None:
     path = workforce_path(dt.date(2016, 1, 1), 12 * 10)
     e19 = {int(r["year"]): float(r["active_participants"]) for r in rows("dc_flows.csv")}
