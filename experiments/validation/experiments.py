@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from ...agents import savers as sv
 from ...model.assets import ALTERNATIVES, ASSET_CLASSES, HOLDING_ASSET
@@ -417,6 +418,16 @@ BACKCAST_YEARS = range(2016, 2023)
 """Year-ends of the back-cast: every year from its start to the last year of ICI data."""
 
 
+def steps_of_year(series: pd.DataFrame, start_year: int, year: int) -> pd.DataFrame:
+    """The rows of a run's monthly series (`month` column) that carry the flows of calendar
+    `year`, for a run starting in January of `start_year`. A row holds the state at the start
+    of its month with the flows of the step before it (`model.dictionary`: January's step is
+    dated February), so year y's flows are the steps 12k+1 ... 12k+12, k = y - start_year,
+    and the initial row (month 0) carries none."""
+    step = series["month"]
+    return series.loc[(step >= 1) & ((step - 1) // 12 == year - start_year)]
+
+
 def backcast(config: RunConfig, seed: np.random.SeedSequence, size: str) -> dict[str, float]:
     """From January 2016 (the end-2015 market of DOL Form 5500) under the status quo with the
     realised returns of equity, bonds, cash and gold (`model.history`): year-end assets against
@@ -437,10 +448,9 @@ def backcast(config: RunConfig, seed: np.random.SeedSequence, size: str) -> dict
     model = Alt401kModel(_scenario(), cfg, seed_sequence=seed, market_path=historical_path(start, cfg.market.equity_intl_share))
     model.run()
     t = model.recorder.series_table().to_pandas()
-    # A row is the state at the start of its month: year-end y is the row of January y+1, and
-    # the flows of year y are on the rows dated y-01 ... y-12.
+    # A row is the state at the start of its month: year-end y is the row of January y+1.
     year_end = {y: t.loc[t["date"] == f"{y + 1}-01"].iloc[-1] for y in BACKCAST_YEARS}
-    in_year = {y: t.loc[t["date"].str.startswith(f"{y}-")] for y in BACKCAST_YEARS}
+    in_year = {y: steps_of_year(t, start.year, y) for y in BACKCAST_YEARS}
     modelled = {
         ("assets", "ici"): ({y: float(r["assets_usd"]) for y, r in year_end.items()},
                             yearly("ici_401k_assets.csv", "assets_usd_year_end")),

@@ -59,3 +59,20 @@ def test_replications_are_reproducible():
     a = run_targets(t, size="fast", replications=2)[0].values
     b = run_targets(t, size="fast", replications=2)[0].values
     assert a == b
+
+
+def test_a_calendar_years_flows_are_its_twelve_steps_not_the_rows_dated_in_it() -> None:
+    # A run from January 2016: the initial row (month 0, dated 2016-01) carries no flows,
+    # January's step is the row dated 2016-02, December's the row dated 2017-01. With one
+    # dollar per step, each calendar year sums to 12 (summing the rows dated 2016-xx gave 11).
+    import pandas as pd
+    from alt401k.experiments.validation.experiments import steps_of_year
+
+    months = np.arange(25)
+    dates = [f"{2016 + (m // 12)}-{m % 12 + 1:02d}" for m in months]
+    series = pd.DataFrame({"month": months, "date": dates, "flow": np.where(months > 0, 1.0, 0.0)})
+    for year in (2016, 2017):
+        rows = steps_of_year(series, 2016, year)
+        assert rows["flow"].sum() == 12
+        assert rows["date"].iloc[0] == f"{year}-02" and rows["date"].iloc[-1] == f"{year + 1}-01"
+    assert steps_of_year(series, 2016, 2015).empty
