@@ -237,12 +237,12 @@ def _separation_rows(u, participating, age, retirement_age, tenure, hardship32, 
         leaver[i] = retiring or (leaving and not stays)
 
 
-def _aging_rows(age, tenure, months, salary, growth):  # pragma: no cover - compiled
+def _aging_rows(age, tenure, months, salary, step):  # pragma: no cover - compiled
     for i in prange(age.shape[0]):
         age[i] += 1.0 / 12.0
         tenure[i] += 1.0 / 12.0
         months[i] += 1
-        salary[i] *= growth
+        salary[i] *= step[i]
 
 
 def _year_end_rows(growth, last, worst, auto, participating, sponsor, plan_escalates, deferral,
@@ -285,12 +285,13 @@ def separations(pop: sv.SaverPopulation, u: npt.NDArray[np.float32], s,
 
 
 def age_one_month(pop: sv.SaverPopulation, wage_growth_monthly: float) -> None:
-    """`savers.age_one_month_inplace` in one pass on numba's threads (the same bits); the
-    numpy rule without numba."""
+    """`savers.age_one_month_inplace` in one pass on numba's threads (the same bits: the
+    month's pay step is numpy's, computed once for both); the numpy rule without numba."""
     if _aging_kernel is None:
         sv.age_one_month_inplace(pop, wage_growth_monthly)
         return
-    _aging_kernel(pop.age_years, pop.tenure_years, pop.months_in_plan, pop.salary_usd_annual, float(wage_growth_monthly))
+    step = wage_growth_monthly * sv.pay_profile_step(pop.age_years)
+    _aging_kernel(pop.age_years, pop.tenure_years, pop.months_in_plan, pop.salary_usd_annual, step)
 
 
 def year_end(pop: sv.SaverPopulation, plan_escalates: npt.NDArray[np.bool_], escalation_cap: float) -> None:

@@ -615,12 +615,13 @@ class Saver(mesa.Agent):
         )
         return "cash_out" if u_exit < p_cash else "ira"
 
-    def age_one_month(self, wage_growth_monthly: float) -> None:
-        """A month older, longer in the job and plan; pay grows with wages."""
+    def age_one_month(self, pay_step: float) -> None:
+        """A month older, longer in the job and plan; pay grows by `pay_step`, the month's
+        wage growth times the move along the age-earnings profile (`savers.pay_profile_step`)."""
         self.age_years += 1.0 / 12.0
         self.tenure_years += 1.0 / 12.0
         self.months_in_plan += 1
-        self.salary_usd_annual *= wage_growth_monthly
+        self.salary_usd_annual *= pay_step
 
     def year_end(self, escalates: bool, escalation_cap: float) -> None:
         """December: close the investment year; escalate an auto-enrolled deferral by 1 pp
@@ -902,8 +903,9 @@ class SaverAgents:
         model.add_by_size(flows.inflows_by_size, rows, rolled_in)
         flows.illiquid_redemptions_usd += redeemed
         growth = model.economy.wage_growth_monthly
-        for a in self.agents:
-            a.age_one_month(growth)
+        steps = growth * sv.pay_profile_step(np.array([a.age_years for a in self.agents]))
+        for a, step in zip(self.agents, steps.tolist(), strict=True):
+            a.age_one_month(step)
         model.economy.wage_index *= growth
         self.write_back()
 

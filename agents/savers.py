@@ -687,15 +687,42 @@ def separations_inplace(pop: SaverPopulation, u: npt.NDArray[np.float32], s: Sav
     return hardship, np.flatnonzero(retiring | (leaving & ~stays))
 
 
+PAY_PEAK_AGE = 50.0
+"""Age at which pay peaks in the age-earnings profile (`pay_profile`; an assumption, ODD §5)."""
+PAY_PROFILE_WIDTH = 25.0
+"""Width of the profile's hump, years (`pay_profile`; an assumption, ODD §5)."""
+
+
+def pay_profile(age_years: F64) -> F64:
+    """Pay by age relative to pay at 43: a hump peaking at 50 (an assumption; ODD §5). The
+    starting sample and new hires draw pay around it (`model.population.draw_salaries`),
+    savers move along it as they age (`pay_profile_step`), and Social Security benefits
+    are computed from careers that followed it (`model.social_security`)."""
+    return np.exp(-(((age_years - PAY_PEAK_AGE) / PAY_PROFILE_WIDTH) ** 2)) / np.exp(
+        -(((43.0 - PAY_PEAK_AGE) / PAY_PROFILE_WIDTH) ** 2))
+
+
+def pay_profile_step(age_years: F64) -> F64:
+    """How a saver's pay moves along the age profile over the month it ages from `age_years`:
+    pay_profile(age + 1/12) / pay_profile(age) = exp(-(2 (age - peak) / 12 + 1/144) / width²),
+    in closed form (ODD §7.6). Above 1 before the peak, below 1 after it. Without it each
+    saver kept the profile of the age at which its pay was drawn, so the savers' mean pay fell
+    behind the wage index as young hires replaced older leavers (about 5% over 2016-2022)."""
+    h = 1.0 / 12.0
+    return np.exp(-(2.0 * h * (age_years - PAY_PEAK_AGE) + h * h) / (PAY_PROFILE_WIDTH * PAY_PROFILE_WIDTH))
+
+
 def age_one_month_inplace(pop: SaverPopulation, wage_growth_monthly: float) -> None:
     """Every saver a month older, a month longer in its job and plan, its salary grown by
     the month's nominal wage growth (ODD §7.6 and §7.12: the Social Security Trustees'
-    intermediate inflation and real-wage growth, `model.economy`). `agents.rule_kernels.age_one_month` is the same in
-    one pass."""
+    intermediate inflation and real-wage growth, `model.economy`) and moved along the
+    age-earnings profile (`pay_profile_step`). `agents.rule_kernels.age_one_month` is the
+    same in one pass."""
+    step = wage_growth_monthly * pay_profile_step(pop.age_years)
     pop.age_years += 1.0 / 12.0
     pop.tenure_years += 1.0 / 12.0
     pop.months_in_plan += 1
-    pop.salary_usd_annual *= wage_growth_monthly
+    pop.salary_usd_annual *= step
 
 
 def year_end_inplace(pop: SaverPopulation, plan_escalates: B, escalation_cap: float) -> None:

@@ -489,13 +489,14 @@ class InitialState(_Frozen):
     """At t0, the share of enrolled savers at auto-enrolling plans who were enrolled
     automatically (the others joined before the plan adopted it), and the share of those
     still at the default rate (assumptions; screened: results/calibration/morris-assumptions.csv)."""
-    salary_median_usd: Positive = 92_000.0
+    salary_median_usd: Positive = 88_500.0
     """Median annual pay of a 43-year-old eligible employee at t0 (nominal, January 2025).
     Fitted (docs/validation.md, in-sample flows): employee and employer contributions of
     7.2% of assets a year, the 2019-2023 mean of DOL Form 5500 401(k)-type plans (Private
     Pension Plan Bulletin Historical Tables, Table E19 and Abstract tables D7), on the
     validation `flows` experiment (7.2%, 16 replications), jointly with the nonmatching
-    contribution (`SponsorBehaviour.nonmatching_rate`). Was $99k with matching
+    contribution (`SponsorBehaviour.nonmatching_rate`). Refitted from $92k (7.5% once pay
+    followed the age profile as savers age, ODD §7.6); was $99k with matching
     contributions only, and $60k (an unfitted assumption) before that: 5.0%."""
     participation_rate_auto: Share = 0.94
     participation_rate_voluntary: Share = 0.64

@@ -18,6 +18,7 @@ from ..agents.savers import (
     WINDOW,
     WINDOW_EQUITY_OPTION,
     SaverPopulation,
+    pay_profile,
 )
 from ..agents.sponsors import PlanTable
 from .assets import N_HOLDINGS
@@ -69,11 +70,6 @@ def draw_ages(n: int, rng: np.random.Generator) -> F64:
     """Ages of current participants, piecewise uniform over decade bands."""
     band = rng.choice(len(AGE_BAND_SHARES), n, p=AGE_BAND_SHARES)
     return AGE_BANDS[band] + 10.0 * rng.random(n)
-
-
-def pay_profile(age_years: F64) -> F64:
-    """Pay by age relative to pay at 43: a hump peaking at 50 (an assumption; ODD §5)."""
-    return np.exp(-(((age_years - 50.0) / 25.0) ** 2)) / np.exp(-((7.0 / 25.0) ** 2))
 
 
 def draw_salaries(age_years: F64, rng: np.random.Generator, median_usd: float) -> F64:

@@ -28,7 +28,7 @@ from .assets import (
     HOLDING_ASSET,
 )
 from .history import wage_level
-from .population import close_loans, hire_inplace, pay_profile
+from .population import close_loans, hire_inplace
 from .strata import glide_path
 from .weighted import weighted_quantiles
 
@@ -518,4 +518,4 @@ class SaverPhases:
         at_60 = e.wage_index * (1.0 + growth) ** -(np.maximum(age, 60.0) - 60.0)
         return social_security.benefit_from_final_pay(
             pop.salary_usd_annual[rows], age, e.wage_index, at_60, wage_level(dt.date(2023, 7, 1), growth),
-            social_security.career_profile_ratio(age, pay_profile))
+            social_security.career_profile_ratio(age, sv.pay_profile))

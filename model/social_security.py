@@ -182,7 +182,7 @@ def benefit_from_final_pay(final_pay: npt.ArrayLike, claim_age: npt.ArrayLike, w
     backwards: a year's pay followed the age profile and the wage level, so its value
     indexed to the wage level at 60 is final_pay x profile(a) / profile(claim age) x
     W(60) / W(claim); `profile_ratio` is the mean of the 35 highest profile ratios over the
-    years worked from `CAREER_START_AGE` (`population.pay_profile`). Wage levels W are the
+    years worked from `CAREER_START_AGE` (`agents.savers.pay_profile`). Wage levels W are the
     model's wage index (1 in January 2025): `wage_at_claim`, `wage_at_60`, and `wage_2023`,
     the level of 2023, whose average wage set the 2025 bend points. Each year's indexed pay
     is capped at the taxable maximum of the year the worker turned 60; AIME is their monthly

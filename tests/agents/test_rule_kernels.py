@@ -206,6 +206,22 @@ def test_aging_pass_equals_the_numpy_rule_bit_for_bit() -> None:
     assert (a.months_in_plan == pop.months_in_plan + 1).all() and (a.age_years > pop.age_years).all()
 
 
+def test_pay_moves_along_the_age_profile_as_savers_age() -> None:
+    # By hand: at the peak (50) the month's step is exp(-(1/144)/625), a hair below 1; at 38
+    # it is exp((2 - 1/144)/625) = exp(0.0031889) = 1.0031940; at 62 exp(-0.0032111) = 0.9967940.
+    step = sv.pay_profile_step(np.array([50.0, 38.0, 62.0]))
+    np.testing.assert_allclose(step, [np.exp(-1 / 144 / 625), 1.0031940, 0.9967940], rtol=1e-7)
+    # Twelve monthly steps take a saver exactly from the profile at its age to the profile a
+    # year older, whatever the age: pay keeps its place in the cross-section of its age.
+    pop = _review_population()
+    a = pop.take(np.arange(pop.n))
+    start_age, start_pay = a.age_years.copy(), a.salary_usd_annual.copy()
+    for _ in range(12):
+        rule_kernels.age_one_month(a, 1.0)
+    np.testing.assert_allclose(a.salary_usd_annual / start_pay,
+                               sv.pay_profile(start_age + 1.0) / sv.pay_profile(start_age), rtol=1e-12)
+
+
 def _menu_case(seed: int) -> tuple[sv.SaverPopulation, rule_kernels.MenuTerms, np.ndarray]:
     """Savers of every style with money and allocations here and there, random menus (plans
     with and without windows, standalone options, window alternatives allowed or not,
