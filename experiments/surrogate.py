@@ -1,6 +1,6 @@
 """Sobol' indices from a sparse polynomial chaos surrogate fitted to a sweep's runs.
 
-docs/sweeps.md, "Sobol indices from a polynomial chaos surrogate". The Saltelli estimator
+docs/sweeps.md, "Sensitivity analysis". The Saltelli estimator
 (`analysis.analyze_design`) needs N (D + 2) runs of a fixed design and its bootstrap
 intervals narrow only as 1/√N; a stochastic model's seed noise widens them further. A
 polynomial chaos expansion (PCE) fitted by regression to the same runs gives the indices
@@ -15,13 +15,11 @@ Here, with OpenTURNS (`FunctionalChaosAlgorithm`, `LARS`, `CorrectedLeaveOneOut`
 (q-norm) truncation. The total degree is chosen by K-fold cross-validation, refitting the
 whole sparse regression on each fold (degree-adaptive, as Blatman & Sudret: raise the
 degree until Q² stops improving, then keep the lowest degree within one standard error of
-the best); the fit's Q² is reported so that a reader can tell
-whether the surrogate is to be trusted. The 95% half-widths come from a bootstrap over
-runs: resample the runs with replacement, refit (term selection included) at the chosen
-degree, recompute the indices (the OpenTURNS example "Compute confidence intervals of
-Sobol' indices of a PCE" does the same), and take 1.96 times the standard deviation, as
-SALib does for its own intervals. Only (X, Y) is used, so any design's runs will do
-(Saltelli, Latin hypercube, Morris).
+the best); the fit's Q² is reported so that a reader can tell whether the surrogate is to
+be trusted. The 95% half-widths come from a bootstrap over runs: resample the runs with
+replacement, refit (term selection included) at the chosen degree, recompute the indices,
+and take 1.96 times their standard deviation, as SALib does for its own intervals. Only
+(X, Y) is used, so any design's runs will do (Saltelli, Latin hypercube, Morris).
 
 The indices are shares of the surrogate's variance, that is of the part of the outcome's
 variance the parameters explain; 1 - Q² is the share the surrogate does not explain (seed
