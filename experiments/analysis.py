@@ -5,11 +5,20 @@ applied to one outcome per design point: a run's horizon summary averaged over i
 replications (common random numbers make that average a paired comparison). The core,
 `analyze_design(problem, design, X, Y)`, takes any function of parameters, so the same
 code path is checked against the Ishigami function's known indices in the tests.
+
+`method="pce"` estimates the Sobol' indices instead from a sparse polynomial chaos surrogate
+fitted to the same runs (`surrogate.pce_sobol`: narrower intervals from the same runs, Q²
+to judge the fit), for any sampled design; it writes `pce_OUTPUT.csv`, `.png` and a
+manifest `pce_OUTPUT.json` beside the design's own files.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import warnings
+from collections.abc import Callable
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +27,15 @@ import numpy.typing as npt
 import pandas as pd
 
 from ..model.errors import InputError
+from .surrogate import PceSettings, pce_sobol, scale_to_unit
 from .sweep_spec import SweepSpec, load_spec, salib_problem, sample_matrix
 
 F64 = npt.NDArray[np.float64]
 RANK_BY = {"sobol": "ST", "morris": "mu_star", "latin": "abs_spearman"}
+METHODS = ("design", "pce")
+"""`design`: the estimator of the sweep's design (SALib's Saltelli estimator for a Sobol'
+design, Morris's elementary effects, rank correlations for a Latin hypercube); `pce`:
+Sobol' indices of a polynomial chaos surrogate (`surrogate.py`), for any sampled design."""
 
 
 def analyze_design(problem: dict[str, Any], design: str, x: F64, y: F64, num_levels: int = 4,
@@ -92,16 +106,24 @@ def design_outcomes(horizon: pd.DataFrame, spec: SweepSpec, output: str) -> dict
     return out
 
 
-def analyze_sweep(directory: str | Path, output: str | None = None) -> dict[str, pd.DataFrame]:
+def analyze_sweep(directory: str | Path, output: str | None = None, method: str = "design",
+                  settings: PceSettings | None = None,
+                  progress: Callable[[int, str], Any] | None = None) -> dict[str, pd.DataFrame]:
     """Sensitivity tables of a sweep's horizon outputs; writes CSV and PNG to DIR/analysis/.
 
     Returns {output name: table with a `group` column}. For a grid design the table is the
-    replication mean of each output by design point.
+    replication mean of each output by design point. With `method="pce"` the tables are
+    the surrogate's Sobol' indices (`pce_design`), with a JSON manifest each; `progress(total,
+    label)` may return a bar to update after each bootstrap refit.
     """
     from .sweep import load_sweep
 
+    if method not in METHODS:
+        raise InputError("--method", method, f"unknown method; choose from {', '.join(METHODS)}")
     directory = Path(directory)
     spec, _ = load_spec(directory / "spec.toml")
+    if method == "pce" and spec.design == "grid":
+        raise InputError("--method", method, "needs a sampled design (latin, sobol or morris); this sweep is a grid")
     horizon = load_sweep(directory, table="horizon")
     names = [f"{n}__{how}" for n, how in spec.outputs.horizon.items()]
     if output is not None:
@@ -112,6 +134,9 @@ def analyze_sweep(directory: str | Path, output: str | None = None) -> dict[str,
     dest.mkdir(exist_ok=True)
     tables: dict[str, pd.DataFrame] = {}
     for name in names:
+        if method == "pce":
+            tables[name] = pce_sweep_output(directory, spec, horizon, name, settings or PceSettings(), progress)
+            continue
         if spec.design == "grid":
             factors = ["scenario", *spec.levers, *spec.uncertainties]
             table = horizon.groupby(factors, sort=False)[name].agg(["mean", "std", "count"]).reset_index()
@@ -127,6 +152,60 @@ def analyze_sweep(directory: str | Path, output: str | None = None) -> dict[str,
         _bar_chart(table, spec.design, name, dest / f"{spec.design}_{name}.png")
         tables[name] = table
     return tables
+
+
+def pce_sweep_output(directory: Path, spec: SweepSpec, horizon: pd.DataFrame, name: str,
+                     settings: PceSettings, progress: Callable[[int, str], Any] | None) -> pd.DataFrame:
+    """PCE Sobol' indices of one horizon output, by group; writes pce_NAME.csv, .png and .json.
+
+    The table has the Saltelli table's columns (S1, S1_conf, ST, ST_conf, group) and the
+    fit's `Q2`, `degree` and `n_terms` on every row of its group.
+    """
+    problem, x = salib_problem(spec), sample_matrix(spec)
+    try:
+        scale_to_unit(problem, x)
+    except ValueError as err:  # a factor that is not uniform
+        raise InputError("--method", "pce", str(err)) from None
+    if len(x) < 2 * settings.folds:
+        raise InputError("--method", "pce", f"needs at least {2 * settings.folds} design points for its "
+                         f"{settings.folds}-fold Q²; this sweep has {len(x)}")
+    parts, fits = [], {}
+    for label, y in design_outcomes(horizon, spec, name).items():
+        bar = progress(settings.n_bootstrap, f"{name} bootstrap") if progress else None
+        result = pce_sobol(problem, x, y, spec.master_seed, settings, bar.update if bar is not None else None)
+        if bar is not None:
+            bar.close()
+        parts.append(result.table.assign(group=label, Q2=result.q2, degree=result.degree, n_terms=result.n_terms))
+        fits[label] = result.summary()
+    table = pd.concat(parts, ignore_index=True)
+    dest = directory / "analysis"
+    table.to_csv(dest / f"pce_{name}.csv", index=False)
+    _bar_chart(table, "sobol", f"{name} (PCE, Q² {table['Q2'].iloc[0]:.2f})", dest / f"pce_{name}.png")
+    write_pce_manifest(directory, spec, name, fits)
+    return table
+
+
+def write_pce_manifest(directory: Path, spec: SweepSpec, name: str, fits: dict[str, Any]) -> None:
+    """pce_NAME.json: what made pce_NAME.csv and .png (code, packages, sweep, seed, settings),
+    each group's fit (Q², degree, terms) and the files' SHA-256; no timestamps, so the same
+    inputs give the same bytes, as a run's manifest (model/outputs.py)."""
+    from ..model.outputs import git_commit, json_safe, package_versions, write_atomic
+
+    dest = directory / "analysis"
+    sweep = json.loads((directory / "sweep.json").read_text()) if (directory / "sweep.json").is_file() else {}
+    record = {
+        "generator": "alt401k analyze --method pce",
+        "method": "sparse polynomial chaos (Legendre, LARS, corrected leave-one-out; OpenTURNS), "
+                  "Sobol' indices from its coefficients, 95% half-widths = 1.96 x bootstrap sd",
+        "output": name, "design": spec.design, "seed": spec.master_seed,
+        "sweep_spec_hash": sweep.get("spec_hash"), "git_commit": git_commit(),
+        "packages": {**package_versions(), "openturns": metadata.version("openturns")},
+        "groups": fits,
+        "files": {f"pce_{name}.{ext}": hashlib.sha256((dest / f"pce_{name}.{ext}").read_bytes()).hexdigest()
+                  for ext in ("csv", "png")},
+    }
+    text = json.dumps(json_safe(record), indent=2, sort_keys=True, allow_nan=False) + "\n"
+    write_atomic(dest / f"pce_{name}.json", text.encode())
 
 
 def _bar_chart(table: pd.DataFrame, design: str, output: str, path: Path) -> None:
@@ -167,4 +246,5 @@ def format_table(table: pd.DataFrame, limit: int = 30) -> str:
     return table.head(limit).to_string(index=False, float_format=lambda v: f"{v:.3g}")
 
 
-__all__ = ["analyze_design", "analyze_sweep", "design_outcomes", "format_table", "ishigami"]
+__all__ = ["METHODS", "analyze_design", "analyze_sweep", "design_outcomes", "format_table", "ishigami",
+           "pce_sweep_output", "write_pce_manifest"]

@@ -336,15 +336,71 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     """Sensitivity indices of a finished sweep's horizon outputs, ranked."""
-    from .analysis import analyze_sweep, format_table
+    from .analysis import METHODS, analyze_sweep, format_table
 
+    if args.method not in METHODS:
+        raise InputError("--method", args.method, "choose design (the sweep design's own estimator: "
+                         "Saltelli for sobol) or pce (a polynomial chaos surrogate)")
+    settings = pce_settings(args)
     if not (Path(args.dir) / "spec.toml").is_file():
         raise InputError(args.dir, "", "not a sweep directory (no spec.toml)")
-    for name, table in analyze_sweep(args.dir, args.output).items():
+
+    def bar(total: int, label: str) -> Any:
+        return progress.bar(total, label, "refit")
+
+    for name, table in analyze_sweep(args.dir, args.output, args.method, settings, bar).items():
         print(f"\n== {name}")
-        print(format_table(table))
-    print(f"\nwrote CSV and PNG files to {Path(args.dir) / 'analysis'}")
+        if args.method == "pce":
+            print_pce_table(table, format_table)
+        else:
+            print(format_table(table))
+    print(f"\nwrote CSV{', JSON' if args.method == 'pce' else ''} and PNG files to {Path(args.dir) / 'analysis'}")
     return 0
+
+
+PCE_OPTIONS = ("bootstrap", "max_degree", "q_norm")
+
+
+def pce_settings(args: argparse.Namespace) -> Any:
+    """`PceSettings` from --bootstrap, --max-degree and --q-norm (given as text so that a
+    bad value is one line naming the option), or None for the design's own estimator."""
+    from .surrogate import PceSettings
+
+    given = [f"--{o.replace('_', '-')}" for o in PCE_OPTIONS if getattr(args, o) is not None]
+    if args.method != "pce":
+        if given:
+            raise InputError(given[0], getattr(args, given[0][2:].replace("-", "_")), "applies to --method pce only")
+        return None
+    defaults = PceSettings()
+    bootstrap = number(args.bootstrap, "--bootstrap", int, defaults.n_bootstrap,
+                       lambda v: v == 0 or v >= 2, "must be 0 (no intervals) or at least 2 refits")
+    degree = number(args.max_degree, "--max-degree", int, defaults.max_degree,
+                    lambda v: v >= 1, "must be a total degree of at least 1")
+    q_norm = number(args.q_norm, "--q-norm", float, defaults.q_norm,
+                    lambda v: 0 < v <= 1, "must be in (0, 1]: 1 keeps every interaction term, less keeps fewer")
+    return PceSettings(max_degree=degree, q_norm=q_norm, n_bootstrap=bootstrap)
+
+
+def number(text: str | None, option: str, kind: type, default: Any, ok: Callable[[Any], bool], rule: str) -> Any:
+    """`text` read as `kind` and checked by `ok`, `default` when not given; InputError naming `option`."""
+    if text is None:
+        return default
+    try:
+        value = kind(text)
+    except ValueError:
+        raise InputError(option, text, f"not {'an integer' if kind is int else 'a number'}") from None
+    if not ok(value):
+        raise InputError(option, text, rule)
+    return value
+
+
+def print_pce_table(table: Any, format_table: Callable[..., str]) -> None:
+    """Each group's fit (degree, terms kept, Q²) on one line, then its indices."""
+    for group, part in table.groupby("group", sort=False):
+        first = part.iloc[0]
+        print(f"{group}: PCE of degree {int(first['degree'])}, {int(first['n_terms'])} terms, "
+              f"Q² {first['Q2']:.3f} (K-fold; 1 - Q² is noise and misfit)")
+        print(format_table(part.drop(columns=["group", "Q2", "degree", "n_terms"])))
 
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
@@ -398,6 +454,13 @@ def build_parser() -> argparse.ArgumentParser:
     analyze = sub.add_parser("analyze", help="Sobol or Morris indices of a finished sweep")
     analyze.add_argument("dir", help="sweep directory")
     analyze.add_argument("--output", help="one horizon output, e.g. fees_usd__sum (default: all)")
+    analyze.add_argument("--method", default="design",
+                         help="design (default): the sweep design's own estimator (SALib's Saltelli for sobol, "
+                         "Morris, rank correlations for latin); pce: Sobol indices of a sparse polynomial chaos "
+                         "surrogate fitted to the runs, with its Q² (any sampled design; docs/sweeps.md)")
+    analyze.add_argument("--bootstrap", metavar="N", help="pce: bootstrap refits for the 95%% half-widths (default 200)")
+    analyze.add_argument("--max-degree", metavar="P", help="pce: highest total degree tried (default 10)")
+    analyze.add_argument("--q-norm", metavar="Q", help="pce: hyperbolic truncation in (0, 1] (default 0.5)")
     analyze.set_defaults(func=cmd_analyze)
     dashboard = sub.add_parser("dashboard", help="web dashboard for policy teams (pip install '.[dashboard]')",
                                description="Serve the web dashboard. Ctrl-C or SIGTERM stops it together with its "

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from alt401k.experiments import cli
 from alt401k.experiments.analysis import analyze_design, ishigami
@@ -64,6 +66,43 @@ def test_analyze_a_sampled_sweep(tmp_path: Path, capsys: pytest.CaptureFixture[s
     stem = f"{design}_share_plans_offering_any_alt__last"
     assert (out / "analysis" / f"{stem}.csv").is_file() and (out / "analysis" / f"{stem}.png").is_file()
     assert cli.main(["analyze", str(out), "--output", "nope"]) == 2
+    check_pce_analysis(out, design, capsys)
+
+
+def check_pce_analysis(out: Path, design: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """`--method pce` on the same runs: its own CSV, PNG and manifest beside the design's
+    files; a sweep with fewer design points than its 5-fold Q² needs is refused in one line."""
+    capsys.readouterr()
+    code = cli.main(["analyze", str(out), "--method", "pce", "--bootstrap", "5", "--max-degree", "2"])
+    if design == "morris":  # 9 design points
+        assert code == 2 and "needs at least 10 design points" in capsys.readouterr().err
+        return
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "Q²" in printed and "sponsor.adoption_intercept" in printed
+    stem = "pce_share_plans_offering_any_alt__last"
+    table = pd.read_csv(out / "analysis" / f"{stem}.csv")
+    assert set(table["factor"]) == {"sponsor.adoption_intercept", "saver.panic_sale_prob"}
+    assert {"S1", "S1_conf", "ST", "ST_conf", "Q2", "degree", "group"} <= set(table.columns)
+    manifest = json.loads((out / "analysis" / f"{stem}.json").read_text())
+    assert manifest["groups"]["eo-14330"]["settings"]["n_bootstrap"] == 5 and manifest["seed"] == 11
+    assert set(manifest["files"]) == {f"{stem}.csv", f"{stem}.png"} and "openturns" in manifest["packages"]
+    assert (out / "analysis" / "sobol_share_plans_offering_any_alt__last.csv").is_file()  # left alone
+
+
+@pytest.mark.parametrize(("args", "option"), [
+    (["--method", "saltelli"], "--method"),
+    (["--bootstrap", "50"], "--bootstrap"),
+    (["--method", "pce", "--bootstrap", "1"], "--bootstrap"),
+    (["--method", "pce", "--max-degree", "two"], "--max-degree"),
+    (["--method", "pce", "--q-norm", "1.5"], "--q-norm"),
+])
+def test_analyze_bad_options(tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str],
+                             option: str) -> None:
+    """A bad analysis option: one line naming it, exit 2, before the sweep is even read."""
+    assert cli.main(["analyze", str(tmp_path), *args]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and err.startswith(f"alt401k: error: {option}: ") and "Traceback" not in err
 
 
 def test_bundled_specs_validate() -> None:
