@@ -79,8 +79,8 @@ def parse_start(text: str | None) -> dt.date | None:
     return start
 
 
-def market_path_from(arg: str | None, n_months: int, start: dt.date | None = None,
-                     equity_intl_share: float = 0.0) -> Any:
+def market_path_from(arg: str | None, n_months: int, start: dt.date | None,
+                     equity_intl_share: float) -> Any:
     """A `MarketPath` from ``FILE.csv``, ``NAME@MONTH`` (a stylised path) or ``historical``
     (the realised returns from the run's start month, with `equity_intl_share` of equities
     in non-U.S. stocks, `model.history`), or None."""

@@ -190,7 +190,7 @@ def price_path(start: dt.date, n_months: int) -> tuple[float, ...]:
     return observed_path({t: v for t, v in points.items() if t <= 2025.0}, start, n_months)
 
 
-def historical_path(start: dt.date, equity_intl_share: float = 0.0) -> MarketPath:
+def historical_path(start: dt.date, equity_intl_share: float) -> MarketPath:
     """Realised monthly returns of `RETURN_CLASSES` from `start` until each class's data end
     (`model/data/historical_returns.csv`); later months keep the market's draws.
 

@@ -59,7 +59,7 @@ def test_price_level_by_hand() -> None:
 
 
 def test_the_historical_path_is_the_bundled_returns_from_the_start_month() -> None:
-    path = historical_path(dt.date(2008, 9, 1))
+    path = historical_path(dt.date(2008, 9, 1), 0.0)
     table = [r for r in rows("historical_returns.csv") if r["month"] >= "2008-09"]
     assert path.start_month == 0
     assert path.returns["equity"][0] == pytest.approx(float(table[0]["equity"]))
@@ -110,8 +110,9 @@ def test_a_back_cast_follows_the_realised_market() -> None:
     # From January 2008 through the crash: assets fall with the realised returns, and
     # end-2008 assets land near Form 5500's end-2008 total (out of sample, a loose band).
     start = dt.date(2008, 1, 1)
-    model = Alt401kModel(load_scenario("status-quo"), RunConfig(n_savers=4000, n_sponsors=200, years=1, start=start),
-                         market_path=historical_path(start))
+    config = RunConfig(n_savers=4000, n_sponsors=200, years=1, start=start)
+    model = Alt401kModel(load_scenario("status-quo"), config,
+                         market_path=historical_path(start, config.market.equity_intl_share))
     model.run()
     t = model.recorder.series_table().to_pandas()
     e19 = {int(r["year"]): float(r["assets_usd"]) for r in rows("dc_flows.csv")}
@@ -130,8 +131,9 @@ def test_a_back_cast_pays_the_observed_wage_growth_and_prices() -> None:
     # Prices follow the CPI-U annual averages likewise (2015 237.017, 2016 240.007, 2017
     # 245.120, 2018 251.107). Not the assumed 3.6% and 2.4% a year.
     start = dt.date(2016, 1, 1)
-    model = Alt401kModel(load_scenario("status-quo"), RunConfig(n_savers=2000, n_sponsors=100, years=2, start=start),
-                         market_path=historical_path(start))
+    config = RunConfig(n_savers=2000, n_sponsors=100, years=2, start=start)
+    model = Alt401kModel(load_scenario("status-quo"), config,
+                         market_path=historical_path(start, config.market.equity_intl_share))
     model.run()
     t = model.recorder.series_table().to_pandas()
     awi = {int(r["year"]): float(r["average_wage_index_usd"]) for r in rows("economy_history.csv") if r["average_wage_index_usd"]}
