@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from alt401k.experiments import cli, figures
 from alt401k.model.assets import ALT_CHANNELS, ALTERNATIVES
+from alt401k.model.errors import InputError
 from alt401k.model.strata import SIZE_CLASSES
 
 TINY = {"n_savers": 200, "n_sponsors": 20, "years": 3, "replications": 2, "n_samples": 2}
@@ -129,7 +130,14 @@ def test_stress_test(built: Path) -> None:
 
 def test_sensitivity(built: Path) -> None:
     d = csv(built, "sensitivity")
-    assert list(d.columns) == ["output", "factor", "S1", "S1_conf95", "ST", "ST_conf95"]
+    assert list(d.columns) == ["output", "factor", "S1", "S1_conf95", "ST", "ST_conf95", "Q2", "degree"]
+    # Indices of a polynomial chaos surrogate are shares of its variance (Sudret 2008):
+    # 0 <= S1 <= ST <= 1 for each factor and first orders summing to at most 1, exactly,
+    # unlike Saltelli's sampling estimates; Q² is at most 1.
+    fitted = d.dropna(subset=["S1", "ST"])
+    assert ((fitted["S1"] >= -1e-9) & (fitted["S1"] <= fitted["ST"] + 1e-9) & (fitted["ST"] <= 1 + 1e-9)).all()
+    assert (fitted.groupby("output")["S1"].sum() <= 1 + 1e-9).all()
+    assert (d["Q2"].dropna() <= 1).all()
     # The figure is the headline design of docs/uncertainty.md: every factor of
     # sobol-headline.toml (its scenario parameters prefixed "scenario."), every output.
     import tomllib
@@ -137,6 +145,21 @@ def test_sensitivity(built: Path) -> None:
     factors = set(head["uncertainties"]) | {f"scenario.{k}" for k in head["scenario_parameters"]}
     assert set(d["factor"]) == factors and len(factors) == 18
     assert set(d["output"]) == {f"{k}__{v}" for k, v in head["outputs"]["horizon"].items()}
+
+
+@pytest.mark.parametrize(("options", "field"), [({"bootstrap": 50, "colour": "red"}, "options.colour"),
+                                                 ({"bootstrap": "many"}, "options.bootstrap")])
+def test_bad_plot_option_is_an_input_error_naming_file_and_field(options: dict, field: str) -> None:
+    spec = {"plot": "sensitivity_sobol", "options": options}
+    with pytest.raises(InputError) as err:
+        figures.plot_options("sensitivity", spec)
+    assert err.value.source == "experiments/figures/sensitivity.toml" and err.value.field == field
+
+
+def test_committed_plot_options_are_valid() -> None:
+    for name in figures.spec_names():
+        spec, _ = figures.load_figure_spec(name)
+        assert figures.plot_options(name, spec) == spec.get("options", {})
 
 
 def test_variants(built: Path) -> None:
