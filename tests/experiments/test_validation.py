@@ -76,3 +76,20 @@ def test_a_calendar_years_flows_are_its_twelve_steps_not_the_rows_dated_in_it() 
         assert rows["flow"].sum() == 12
         assert rows["date"].iloc[0] == f"{year}-02" and rows["date"].iloc[-1] == f"{year + 1}-01"
     assert steps_of_year(series, 2016, 2015).empty
+
+
+def test_flows_are_measured_over_year_end_assets_as_form_5500_measures_them() -> None:
+    # Hand-worked: one dollar a step; assets 100 at the start, 100 at the end of year 1 and 200
+    # at the end of year 2 (rows 12 and 24). Form 5500's ratio is each plan year's flows over
+    # its end-of-year assets: 12/100 and 12/200, mean 0.09. The same flows over the run's mean
+    # assets would give a different number (12 / mean of the 25 rows), which the targets are not.
+    import pandas as pd
+    from alt401k.experiments.validation.experiments import share_of_year_end_assets
+
+    months = np.arange(25)
+    assets = np.where(months < 12, 100.0, np.where(months < 24, 150.0, 200.0))
+    assets[12] = 100.0
+    series = pd.DataFrame({"month": months, "assets_usd": assets})
+    flow = pd.Series(np.where(months > 0, 1.0, 0.0))
+    assert share_of_year_end_assets(series, flow) == pytest.approx(0.5 * (12 / 100 + 12 / 200))
+    assert share_of_year_end_assets(series, flow) != pytest.approx(12 / assets.mean())
