@@ -610,7 +610,7 @@ class Saver(mesa.Agent):
             return "stay"
         balance = self.total_balance() / wage_index
         p_cash = min(
-            min(0.95, s.cash_out_scale * float(np.exp(-balance / 25_000.0))),
+            min(0.95, s.cash_out_scale * float(np.exp(-balance / s.cash_out_balance_usd))),
             1.0 - s.stay_in_system_prob,
         )
         return "cash_out" if u_exit < p_cash else "ira"

@@ -763,15 +763,15 @@ def economic_year_end_inplace(pop: SaverPopulation, ratio_start: F64, ratio_end:
         np.minimum(pop.worst_year_return_economic[lo:hi], economic, out=pop.worst_year_return_economic[lo:hi])
 
 
-def cash_out_prob(balance_usd: F64, scale: float) -> F64:
+def cash_out_prob(balance_usd: F64, scale: float, balance_scale_usd: float) -> F64:
     """Probability that a separating worker cashes out, falling with the balance.
 
-    ODD §7, job change. p = min(0.95, scale x exp(-balance / $25k)): small balances are
-    mostly cashed out, large ones rarely. `cash_out_scale` is set so that, with t0
-    balances and the share staying in the system, 41% of separating workers cash out
-    (Fidelity Q3 2024).
+    ODD §7, job change. p = min(0.95, scale x exp(-balance / B)), B = `cash_out_balance_usd`
+    ($25k at the start's wage level): small balances are mostly cashed out, large ones
+    rarely. `cash_out_scale` is set so that, with t0 balances and the share staying in the
+    system, 41% of separating workers cash out (Fidelity Q3 2024).
     """
-    return np.minimum(0.95, scale * np.exp(-balance_usd / 25_000.0))
+    return np.minimum(0.95, scale * np.exp(-balance_usd / balance_scale_usd))
 
 
 def withdraw_share_inplace(balance: F64, rows: npt.NDArray[np.intp], share: F64) -> F64:

@@ -115,8 +115,14 @@ class SaverBehaviour(_Frozen):
     job_change_prob_annual_young: Share = 0.18
     job_change_prob_annual_old: Share = 0.06
     cash_out_scale: NonNegative = 1.5
-    """Scale of the cash-out probability min(0.95, scale x exp(-balance / $25k)), set so that
-    41% of separating workers cash out at t0 (Fidelity Q3 2024)."""
+    """Scale of the cash-out probability min(0.95, scale x exp(-balance / B)), B =
+    `cash_out_balance_usd`, set so that 41% of separating workers cash out at t0 (Fidelity
+    Q3 2024)."""
+    cash_out_balance_usd: Positive = 25_000.0
+    """Balance B (USD of January 2025, moved with the wage level) over which the cash-out
+    probability falls by a factor e (assumption, with `cash_out_scale` fitted to the 41% of
+    separating workers cashing out). A run starting before 2025 carries it back by the SSA
+    average wage index (`history.historical_config`), as it does pay."""
     stay_in_system_prob: Share = 0.61
     """Share of separating workers whose balance stays in a 401(k) (left in the old plan or
     rolled into the new employer's); the rest cash out or roll to an IRA. Fitted (docs/
@@ -131,6 +137,11 @@ class SaverBehaviour(_Frozen):
     year, the 2019-2023 mean of DOL Form 5500 401(k)-type plans (Abstract tables D7), jointly
     with `stay_in_system_prob` (fewer leavers, fewer hires: 0.87% on the `flows` experiment).
     Was 0.52 before plan terminations, and 0.10 (an assumption) before that, which gave 0.18%."""
+    roll_in_median_usd: Positive = 15_000.0
+    """Median prior balance a new hire rolls in (USD of January 2025, moved with the wage
+    level; Lognormal with log-sd 1; assumption, with `roll_in_prob` fitted to the rollovers
+    in). A run starting before 2025 carries it back by the SSA average wage index
+    (`history.historical_config`), as it does pay."""
     hardship_prob_annual: Share = 0.048
     """Hardship withdrawals (Vanguard 2025: 4.8% of participants in 2024)."""
     hardship_share_of_balance: Share = 0.15

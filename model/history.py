@@ -95,7 +95,9 @@ def historical_config(config: RunConfig) -> RunConfig:
 
     National totals from DOL Form 5500 401(k)-type plans (Table E19, plan-year ends; assets
     geometric between year ends): assets, active participants (eligible employees, at the
-    t0 ratio to Form 5500's count: `participant_scale`) and plans. Pay level by the SSA average wage index; unemployment from BLS's annual average
+    t0 ratio to Form 5500's count: `participant_scale`) and plans. Pay level, and the dollar
+    amounts of the saver rules set in 2025 dollars (the balance a new hire rolls in, the
+    balance scale of cash-outs), by the SSA average wage index; unemployment from BLS's annual average
     of the start year; the auto-enrolling share of plans in each size class scaled by
     Vanguard's share of plans auto-enrolling at that date over 2024's 61%. Starts in 2025
     keep the Q1 2025 market (`InitialState`). Everything else (size shares, balance
@@ -107,19 +109,23 @@ def historical_config(config: RunConfig) -> RunConfig:
         return config
     t = years_of(start)
     ae_scale = auto_enroll_scale(start)
+    wages = wage_level(start, config.economy.nominal_wage_growth_annual)
     unemployment = yearly("economy_history.csv", "unemployment_rate_annual_average")
     initial = config.initial.model_copy(update={
         "assets_usd": interpolate(_year_end("assets_usd"), t),
         "participants": interpolate(_year_end("active_participants"), t) * participant_scale(config),
         "plans": interpolate(_year_end("plans"), t),
-        "salary_median_usd": config.initial.salary_median_usd * wage_level(
-            start, config.economy.nominal_wage_growth_annual),
+        "salary_median_usd": config.initial.salary_median_usd * wages,
+    })
+    saver = config.saver.model_copy(update={
+        "roll_in_median_usd": config.saver.roll_in_median_usd * wages,
+        "cash_out_balance_usd": config.saver.cash_out_balance_usd * wages,
     })
     sponsor = config.sponsor.model_copy(update={
         "auto_enroll_share_by_class": tuple(min(1.0, ae_scale * s) for s in config.sponsor.auto_enroll_share_by_class),
     })
     economy = config.economy.model_copy(update={"unemployment_start": unemployment[start.year]})
-    return config.model_copy(update={"initial": initial, "sponsor": sponsor, "economy": economy})
+    return config.model_copy(update={"initial": initial, "saver": saver, "sponsor": sponsor, "economy": economy})
 
 
 def auto_enroll_scale(date: dt.date) -> float:

@@ -735,7 +735,7 @@ class Alt401kModel(SaverPhases, ManagedAccounts, DefaultFunds, mesa.Model):
         pop, f, s = self.savers, self.flows, self.config.saver
         held = pop.balance_usd[rows]
         balance, weight = held.sum(axis=1), pop.weight[rows]
-        p_cash = np.minimum(sv.cash_out_prob(balance / self.wage_index, s.cash_out_scale), 1.0 - s.stay_in_system_prob)
+        p_cash = np.minimum(sv.cash_out_prob(balance / self.wage_index, s.cash_out_scale, s.cash_out_balance_usd), 1.0 - s.stay_in_system_prob)
         cashed, rolled = plan_lifecycle.distribute(balance, weight, rng.random(rows.size) < p_cash)
         f.cash_outs_usd += cashed
         f.rollovers_out_usd += rolled

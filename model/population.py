@@ -330,7 +330,7 @@ def hire_inplace(pop: SaverPopulation, rows: npt.NDArray[np.intp], plans: PlanTa
     pop.worst_year_return[rows] = 0.0
     pop.worst_year_return_economic[rows] = 0.0
     roll = rng.random(k) < s.roll_in_prob
-    amount = np.where(roll, rng.lognormal(np.log(15_000.0), 1.0, k) * wage_index, 0.0)
+    amount = np.where(roll, rng.lognormal(np.log(s.roll_in_median_usd), 1.0, k) * wage_index, 0.0)
     if empty_accounts:
         pop.balance_usd[rows] = 0.0
     return amount

@@ -389,7 +389,7 @@ class SaverPhases:
         died = _in_ascending(rows, dead)
         retire = ~died & (pop.age_years[rows] >= pop.retirement_age_years[rows])
         move = ~retire & ~died  # the other leavers changed jobs and take their money out of the system
-        p_cash = np.minimum(sv.cash_out_prob(balance[move] / self.wage_index, s.cash_out_scale), 1.0 - s.stay_in_system_prob)
+        p_cash = np.minimum(sv.cash_out_prob(balance[move] / self.wage_index, s.cash_out_scale, s.cash_out_balance_usd), 1.0 - s.stay_in_system_prob)
         cash_out = np.zeros(rows.size, dtype=bool)
         cash_out[move] = u[2, rows[move]] < p_cash
         to_ira = move & ~cash_out

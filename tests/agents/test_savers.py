@@ -345,9 +345,11 @@ def test_job_change_draws_equal_the_full_comparison(seed: int, young: float, old
 
 def test_cash_out_probability_falls_with_the_balance() -> None:
     # p = min(0.95, 0.82 x exp(-b / $25k)): $0 -> 0.82, $25k -> 0.82/e, $100k -> 0.82/e^4.
-    p = sv.cash_out_prob(np.array([0.0, 25_000.0, 100_000.0]), 0.82)
+    p = sv.cash_out_prob(np.array([0.0, 25_000.0, 100_000.0]), 0.82, 25_000.0)
     np.testing.assert_allclose(p, 0.82 * np.exp([0.0, -1.0, -4.0]))
-    assert sv.cash_out_prob(np.array([0.0]), 1.2)[0] == 0.95
+    assert sv.cash_out_prob(np.array([0.0]), 1.2, 25_000.0)[0] == 0.95
+    # At a start's lower wage level B is smaller: the same nominal balance is larger in pay.
+    assert sv.cash_out_prob(np.array([25_000.0]), 0.82, 20_000.0)[0] == pytest.approx(0.82 * np.exp(-1.25))
 
 
 # ------------------------------------------------------------------ conservation properties

@@ -48,6 +48,13 @@ def test_a_start_at_a_year_end_takes_that_year_s_form_5500_totals() -> None:
     # Auto-enrollment scaled between Vanguard's 2013 (34%) and 2024 (61%) shares, geometrically.
     share = 0.34 * (0.61 / 0.34) ** ((2016.0 - 2013.5) / 11)
     assert cfg.sponsor.auto_enroll_share_by_class[0] == pytest.approx(0.595 * share / 0.61, rel=1e-9)
+    # Every 2025-dollar amount moves with pay: the median rollover in and the cash-out balance
+    # scale fall by the same wage level as the median salary (a 2016 hire's $15,000 rollover
+    # in 2025 dollars is some $10,000 of 2016).
+    wages = cfg.initial.salary_median_usd / RunConfig().initial.salary_median_usd
+    assert 0.6 < wages < 0.75  # SSA AWI 2015-16 against 2025's
+    assert cfg.saver.roll_in_median_usd == pytest.approx(RunConfig().saver.roll_in_median_usd * wages, rel=1e-12)
+    assert cfg.saver.cash_out_balance_usd == pytest.approx(RunConfig().saver.cash_out_balance_usd * wages, rel=1e-12)
     # 2025 keeps the Q1 2025 market.
     assert historical_config(RunConfig()) == RunConfig()
 
