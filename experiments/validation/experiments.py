@@ -348,26 +348,45 @@ def market_t0(config: RunConfig, seed: np.random.SeedSequence, size: str) -> dic
     }
 
 
+FLOW_START_YEAR = 2019
+"""First of the five plan years (2019-2023) the in-sample flow targets average (Form 5500)."""
+
+
 def flows(config: RunConfig, seed: np.random.SeedSequence, size: str) -> dict[str, float]:
-    """Five status-quo years from t0: employee and employer contributions (and the employer's
-    share of them), rollovers in and benefits paid (hardship, cash-outs, rollovers out,
-    retirement, death, loan offsets), each measured as Form 5500's are (`share_of_year_end_assets`);
-    loans outstanding over assets and the share of participants with a loan (ODD §7.12;
-    in-sample targets)."""
-    cfg = config.model_copy(update={"n_savers": 4 * SIZES[size]["national"], "n_sponsors": 1_200, "years": 5})
-    model = Alt401kModel(_scenario(), cfg, seed_sequence=seed)
-    model.run()
+    """The five plan years of the in-sample flow targets themselves, 2019-2023: from January
+    2019 (that month's market, ODD §5.1) under the status quo with the realised returns
+    (`model.history`), employee and employer contributions (and the employer's share of
+    them), rollovers in and benefits paid (hardship, cash-outs, rollovers out, retirement,
+    death, loan offsets), each measured as Form 5500's are (`share_of_year_end_assets`);
+    loans outstanding over assets at the end of 2019 (DOL's year) and the share of
+    participants with a loan at the end of 2022 (EBRI/ICI's year). The same period, market
+    and auto-enrolment as the data, so that the fitted rules carry no trace of a market or a
+    policy state the data did not see (ODD §7.12; in-sample targets)."""
+    import datetime as dt
+
+    from ...model.history import historical_path
+
+    start = dt.date(FLOW_START_YEAR, 1, 1)
+    cfg = config.model_copy(update={"n_savers": 4 * SIZES[size]["national"], "n_sponsors": 1_200, "years": 5,
+                                    "start": start})
+    model = Alt401kModel(_scenario(), cfg, seed_sequence=seed,
+                         market_path=historical_path(start, cfg.market.equity_intl_share))
+    pop = model.savers
+    for month in range(1, cfg.n_months + 1):
+        model.step()
+        if month == 48:  # the end of 2022
+            enrolled = pop.is_participating
+            with_loan = float(np.average(pop.loan_usd[enrolled] > 0, weights=pop.weight[enrolled]))
     t = model.recorder.series_table().to_pandas()
-    body = t.iloc[1:]
     contributions = t["contributions_usd"] + t["employer_usd"]
+    end_2019 = t.loc[t["month"] == 12].iloc[0]
     return {
         "contributions_share_of_assets": share_of_year_end_assets(t, contributions),
-        "employer_share_of_contributions": float(body["employer_usd"].sum() / contributions.iloc[1:].sum()),
+        "employer_share_of_contributions": float(t["employer_usd"].iloc[1:].sum() / contributions.iloc[1:].sum()),
         "benefits_share_of_assets": share_of_year_end_assets(t, t[list(BENEFIT_FLOWS)].sum(axis=1)),
         "rollovers_in_share_of_assets": share_of_year_end_assets(t, t["rollovers_in_usd"]),
-        "loans_share_of_assets": float((body["loans_usd"] / body["assets_usd"]).mean()),
-        "share_with_loan": float(np.average(model.savers.loan_usd[model.savers.is_participating] > 0,
-                                            weights=model.savers.weight[model.savers.is_participating])),
+        "loans_share_of_assets": float(end_2019["loans_usd"] / end_2019["assets_usd"]),
+        "share_with_loan": with_loan,
     }
 
 

@@ -109,17 +109,17 @@ def dol_ratio(column: str, years: range) -> float:
 
 def test_flows_match_form_5500_in_sample() -> None:
     # In-sample targets (docs/validation.md): employee and employer contributions, and
-    # benefits paid, as shares of assets, 2019-2023 means of DOL Form 5500 401(k)-type plans
-    # (Table E19; the contributions' split from Abstract tables D7); within 10%.
-    model = run(5, n_savers=20_000, seed=20250807, n_sponsors=1200)  # the default sample's plans
-    t = model.recorder.series_table().to_pandas().iloc[1:]
-    assets = t["assets_usd"].mean() * len(t) / 12
-    contributions = (t["contributions_usd"] + t["employer_usd"]).sum() / assets
-    out = ["hardship_usd", "cash_outs_usd", "rollovers_out_usd", "retirement_usd", "death_benefits_usd"]
-    benefits = t[out].to_numpy().sum() / assets
+    # benefits paid, over year-end assets, 2019-2023 means of DOL Form 5500 401(k)-type plans
+    # (Table E19; the contributions' split from Abstract tables D7), read here from the data
+    # file; the model over the same years from January 2019 with the realised returns,
+    # measured the same way (the validation `flows` experiment, small sample); within 10%.
+    from alt401k.experiments.validation.experiments import flows
+
+    got = flows(RunConfig(), np.random.SeedSequence(20250807), "fast")
     years = range(2019, 2024)
-    assert contributions == pytest.approx(dol_ratio("employer_contributions_usd+participant_contributions_usd", years), rel=0.10)
-    assert benefits == pytest.approx(dol_ratio("benefits_usd", years), rel=0.10)
+    assert got["contributions_share_of_assets"] == pytest.approx(
+        dol_ratio("employer_contributions_usd+participant_contributions_usd", years), rel=0.10)
+    assert got["benefits_share_of_assets"] == pytest.approx(dol_ratio("benefits_usd", years), rel=0.10)
 
 
 def test_a_crash_raises_unemployment_and_job_losses_against_the_same_draws() -> None:
