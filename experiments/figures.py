@@ -12,6 +12,8 @@ uncommitted or untracked file), recording that commit in MANIFEST.json. Each fig
     [common.outputs]
     monthly = ["share_plans_offering__window"]
     [sweeps.main]                     # one or more sweeps: common keys + these (e.g. market_path)
+    [options]                         # optional: keyword arguments of the plot function
+    bootstrap = 50                    #   (e.g. sensitivity_sobol's refits), checked up front
 
 Every sweep runs on the sweep runner (`sweep.run_sweep`) into a cache directory
 (``OUT/.cache/NAME/LABEL``, ignored by git), so a rebuild resumes. A plot
@@ -148,8 +150,14 @@ def _monthly(path: Path) -> pd.DataFrame:
     return frame
 
 
+FAN_RUNS = ("each a draw of the uncertain parameters where the design samples them (bands of "
+            "parameter uncertainty, not seeds alone) with its own market and saver history.")
+"""How a fan's runs differ, for captions."""
+
+
 def _band(frame: pd.DataFrame, by: list[str], value: str, prefix: str) -> pd.DataFrame:
-    """Mean, 5th and 95th percentile over replications of `value`, per `by` group."""
+    """Mean, 5th and 95th percentile over the runs (replications, design points) of `value`,
+    per `by` group."""
     g = frame.groupby(by, sort=True)[value]
     return pd.DataFrame({f"{prefix}_mean": g.mean(), f"{prefix}_p05": g.quantile(0.05),
                          f"{prefix}_p95": g.quantile(0.95)}).reset_index()
@@ -186,12 +194,13 @@ def adoption_curves(sweeps: Sweeps, caption: str) -> PlotResult:
         ax.legend(loc="upper left")
     axes[0].set_ylabel("plans offering (% of plans)")
     fig.suptitle("Adoption of alternatives by 401(k) plans")
-    plotstyle.caption(fig, caption + " Lines: mean; bands: 5th-95th percentile over replications.")
+    plotstyle.caption(fig, caption + " Lines: mean; bands: 5th-95th percentile over runs, " + FAN_RUNS)
     return fig, data[["scenario", "breakdown", "category", "year", "share_of_plans_mean", "share_of_plans_p05", "share_of_plans_p95"]]
 
 
 def flows_assets_fan(sweeps: Sweeps, caption: str) -> PlotResult:
-    """Assets and cumulative net flows by alternative asset class: fan over replications."""
+    """Assets and cumulative net flows by alternative asset class: fan over the runs (parameter
+    draws of the spec's design, each with its own market and saver history)."""
     m = _monthly(sweeps["main"]).sort_values(["run_id", "month"])
     for a in ALTERNATIVES:  # cumulate every month (the spec keeps every=1), then plot quarterly
         m[f"cum_{a}"] = m.groupby("run_id")[f"net_flow_usd__{a}"].cumsum()
@@ -212,7 +221,7 @@ def flows_assets_fan(sweeps: Sweeps, caption: str) -> PlotResult:
         plotstyle.year_axis(ax)
     axes[0].legend(loc="upper left")
     fig.suptitle("401(k) money in alternatives by asset class")
-    plotstyle.caption(fig, caption + " Lines: mean; fans: 5th-95th percentile over replications.")
+    plotstyle.caption(fig, caption + " Lines: mean; fans: 5th-95th percentile over runs, " + FAN_RUNS)
     return fig, data
 
 
