@@ -7,6 +7,8 @@ import pytest
 from alt401k.experiments.validation import load_targets, run_targets
 from alt401k.experiments.validation.experiments import ols_slope_t
 from alt401k.model.config import RunConfig, with_overrides
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 MODEL_FAILURES: set[str] = set()
 """Targets the model does not yet reproduce (see docs/validation.md, 'What does not pass')."""
@@ -93,3 +95,24 @@ def test_flows_are_measured_over_year_end_assets_as_form_5500_measures_them() ->
     flow = pd.Series(np.where(months > 0, 1.0, 0.0))
     assert share_of_year_end_assets(series, flow) == pytest.approx(0.5 * (12 / 100 + 12 / 200))
     assert share_of_year_end_assets(series, flow) != pytest.approx(12 / assets.mean())
+
+
+@settings(max_examples=40, deadline=None)
+@given(years=st.integers(1, 4), scale=st.floats(1e-3, 1e3), seed=st.integers(0, 2**32 - 1))
+def test_year_end_share_is_a_ratio_of_dollars(years: int, scale: float, seed: int) -> None:
+    # Dollars in, a ratio out: scaling every flow and every asset by the same factor (a
+    # change of currency unit or of the sample's weights) leaves it unchanged; and it equals
+    # the mean of (sum of a year's twelve flows) / (its year-end assets), computed directly.
+    import pandas as pd
+    from alt401k.experiments.validation.experiments import share_of_year_end_assets
+
+    rng = np.random.default_rng(seed)
+    months = np.arange(12 * years + 1)
+    assets = rng.uniform(50.0, 150.0, months.size)
+    flow = np.where(months > 0, rng.uniform(0.0, 2.0, months.size), 0.0)
+    series = pd.DataFrame({"month": months, "assets_usd": assets})
+    direct = np.mean([flow[12 * k + 1:12 * k + 13].sum() / assets[12 * (k + 1)] for k in range(years)])
+    got = share_of_year_end_assets(series, pd.Series(flow))
+    assert got == pytest.approx(direct, rel=1e-12)
+    scaled = series.assign(assets_usd=scale * assets)
+    assert share_of_year_end_assets(scaled, pd.Series(scale * flow)) == pytest.approx(got, rel=1e-9)
