@@ -416,7 +416,8 @@ def sensitivity_sobol(sweeps: Sweeps, caption: str, bootstrap: int = 50) -> Plot
                xlabel="Sobol' index (share of explained variance)")
     axes[0][0].set_yticks(pos, factors)
     axes[0][0].legend(loc="lower right")
-    fig.suptitle("Sensitivity of headline outcomes to sponsor, behavioural and market uncertainties")
+    fig.suptitle("Sensitivity of headline outcomes to sponsor, behavioural and market uncertainties", y=0.99)
+    fig.subplots_adjust(top=0.84)  # room for the two-line panel titles under the title
     plotstyle.caption(fig, caption + f" Indices of a sparse polynomial chaos surrogate (Legendre, LARS); whiskers: "
                       f"95% intervals from {bootstrap} bootstrap refits. Q²: share of the variance across runs "
                       "the surrogate predicts for runs it was not fitted to.")
