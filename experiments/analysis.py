@@ -179,6 +179,7 @@ def pce_sweep_output(directory: Path, spec: SweepSpec, horizon: pd.DataFrame, na
         fits[label] = result.summary()
     table = pd.concat(parts, ignore_index=True)
     dest = directory / "analysis"
+    dest.mkdir(exist_ok=True)
     table.to_csv(dest / f"pce_{name}.csv", index=False)
     _bar_chart(table, "sobol", f"{name} (PCE, Q² {table['Q2'].iloc[0]:.2f})", dest / f"pce_{name}.png")
     write_pce_manifest(directory, spec, name, fits)

@@ -388,9 +388,9 @@ def sensitivity_sobol(sweeps: Sweeps, caption: str, bootstrap: int = 50) -> Plot
     surrogate fitted to the Sobol design's runs (`surrogate.pce_sobol`; docs/uncertainty.md).
 
     Saltelli's estimator at the design's N = 64 leaves 95% intervals up to about ±0.3, with
-    S1 below zero and above ST; the surrogate reads the same runs to about ±0.02. Its point
+    S1 below zero and above ST; the surrogate reads the same runs to about ±0.03. Its point
     estimates are those of `alt401k analyze DIR --method pce` on the same sweep (same seed,
-    same folds); `bootstrap` refits give the whiskers (the docs' table uses 200). Outputs
+    same folds); `bootstrap` refits give the whiskers (the command's default is 200). Outputs
     are fitted in parallel on this machine's cores; each is seeded from the sweep's seed
     alone, so the result does not depend on the number of workers.
     """
@@ -425,22 +425,18 @@ def sensitivity_sobol(sweeps: Sweeps, caption: str, bootstrap: int = 50) -> Plot
 
 
 def _pce_indices(task: tuple[Path, str, int]) -> tuple[str, pd.DataFrame]:
-    """(output, its PCE Sobol' table) for one horizon output of the sweep at `path`
-    (a module-level function, so worker processes can run it)."""
-    from .analysis import design_outcomes
-    from .surrogate import PceSettings, pce_sobol
+    """(output, its PCE Sobol' table) for one horizon output of the sweep at `path`, by the
+    analysis command's own function (`analysis.pce_sweep_output`, which also leaves its CSV,
+    PNG and manifest in the sweep's analysis/); module level, so worker processes can run it."""
+    from .analysis import pce_sweep_output
+    from .surrogate import PceSettings
     from .sweep import load_sweep
-    from .sweep_spec import load_spec, salib_problem, sample_matrix
+    from .sweep_spec import load_spec
 
     path, out, bootstrap = task
     spec, _ = load_spec(path / "spec.toml")
-    horizon = load_sweep(path, table="horizon")
-    problem, x = salib_problem(spec), sample_matrix(spec)
-    parts = []
-    for y in design_outcomes(horizon, spec, out).values():
-        result = pce_sobol(problem, x, y, spec.master_seed, PceSettings(n_bootstrap=bootstrap))
-        parts.append(result.table.assign(output=out, Q2=result.q2, degree=result.degree))
-    table = pd.concat(parts, ignore_index=True).rename(columns={"S1_conf": "S1_conf95", "ST_conf": "ST_conf95"})
+    table = pce_sweep_output(path, spec, load_sweep(path, table="horizon"), out, PceSettings(n_bootstrap=bootstrap), None)
+    table = table.assign(output=out).rename(columns={"S1_conf": "S1_conf95", "ST_conf": "ST_conf95"})
     return out, table[["output", "factor", "S1", "S1_conf95", "ST", "ST_conf95", "Q2", "degree"]]
 
 
