@@ -44,9 +44,9 @@ clean: clean-cache
 
 ## make clean-cache: numba's compiled passes, kept beside the sources (__pycache__/*.nbi, *.nbc).
 ## numba does not notice a change to a helper in another file than the pass that calls it
-## (agents/compiled.py's helpers are inlined into passes elsewhere): clear it after editing one.
+## (base/compiled.py's helpers are inlined into passes elsewhere): clear it after editing one.
 clean-cache:
-	find agents model experiments -path '*/__pycache__/*' \( -name '*.nbi' -o -name '*.nbc' \) -delete
+	find base agents model experiments -path '*/__pycache__/*' \( -name '*.nbi' -o -name '*.nbc' \) -delete
 
 ## make dashboard: the web dashboard on http://127.0.0.1:8765.
 .PHONY: dashboard

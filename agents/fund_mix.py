@@ -1,7 +1,7 @@
 """The default-fund mix of each saver, computed row by row from its plan's sleeve.
 
 ODD §7.5 (default fund). The rule is `savers.default_fund_composition` (and
-`model.strata.glide_path` for a target-date fund); these passes compute the same numbers
+`base.strata.glide_path` for a target-date fund); these passes compute the same numbers
 row by row from the plan-level sleeve matrix, without the per-saver sleeve matrix and its
 temporaries, bit for bit (tests/agents/test_kernels.py), and fall back to the rule without
 numba. The balance pass (`agents.kernels`) uses the row helpers to compute each saver's
@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from ..model.strata import GLIDE_CASH, GLIDE_EQUITY, glide_path
+from ..base.compiled import HAVE_NUMBA, _interp_known, _row_total, _slopes, njit, prange, row_helper
+from ..base.strata import GLIDE_CASH, GLIDE_EQUITY, glide_path
 from . import savers as sv
-from .compiled import HAVE_NUMBA, _interp_known, _row_total, _slopes, njit, prange, row_helper
 
 F64 = npt.NDArray[np.float64]
 
@@ -45,11 +45,11 @@ _EQ_XP, _EQ_FP = GLIDE_EQUITY
 _EQ_SLOPE = _slopes(_EQ_XP, _EQ_FP)
 _CASH_XP, _CASH_FP = GLIDE_CASH
 _CASH_SLOPE = _slopes(_CASH_XP, _CASH_FP)
-"""The glide path's knots (`model.strata`) and segment slopes, constants that numba compiles in."""
+"""The glide path's knots (`base.strata`) and segment slopes, constants that numba compiles in."""
 
 
 def _glide_weights(age):  # pragma: no cover - compiled
-    """(equity, bonds, cash) of the glide path at `age`, as `model.strata.glide_path`."""
+    """(equity, bonds, cash) of the glide path at `age`, as `base.strata.glide_path`."""
     equity = _interp_known(age, _EQ_XP, _EQ_FP, _EQ_SLOPE)
     cash = _interp_known(age, _CASH_XP, _CASH_FP, _CASH_SLOPE)
     return equity, 1.0 - equity - cash, cash
@@ -138,7 +138,7 @@ _composition_kernel = njit(cache=True, nogil=True, parallel=True)(_composition_r
 def glide_composition(age_years: F64, plan_sleeve: F64, sponsor: npt.NDArray[np.int32],
                       out: F64 | None = None) -> F64:
     """`default_fund_composition` of a target-date default fund, the glide-path weights
-    (`model.strata.glide_path`, from its knots) computed in the same pass: no (n, 3) glide
+    (`base.strata.glide_path`, from its knots) computed in the same pass: no (n, 3) glide
     array and its temporaries. Same bits as the rule (tested); without numba the rule."""
     if _glide_composition_kernel is None:
         return default_fund_composition(glide_path(age_years), plan_sleeve, sponsor, out)

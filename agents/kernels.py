@@ -13,7 +13,7 @@ fall back to it without numba.
 The other passes: the default-fund mix in `agents.fund_mix`, the end-of-month pass in
 `agents.observation`, the decision rules (reviews, contributions, interest, life events)
 in `agents.rule_kernels`, the choosers' reallocation in `agents.reallocation`; what they
-share (numba, numpy-exact scalar helpers) in `agents.compiled`.
+share (numba, numpy-exact scalar helpers) in `base.compiled`.
 
 The passes run on numba's threads. Row-wise passes with no sums across rows split the rows
 any way; the others take chunks of rows that each start at a plan's first row
@@ -31,9 +31,8 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from ..model.assets import N_HOLDINGS
-from . import savers as sv
-from .compiled import (
+from ..base.assets import N_HOLDINGS
+from ..base.compiled import (
     HAVE_NUMBA,
     _add_rows_in_order,
     _row_dot,
@@ -42,6 +41,7 @@ from .compiled import (
     prange,
     row_helper,
 )
+from . import savers as sv
 from .fund_mix import DefaultFundMix, _glide_weights, _mix_row_given, plan_sleeve_needs
 from .litigation import plan_assets_and_fee as plan_assets_and_fee_numpy
 from .rule_kernels import _contribution

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from ..model.assets import ALT_CLASS_INDEX
+from ..base.assets import ALT_CLASS_INDEX
 
 if TYPE_CHECKING:
     from scipy import sparse

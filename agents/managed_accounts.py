@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from ..model.assets import ALTERNATIVES, ASSET_CLASSES, IS_ILLIQUID_HOLDING
-from ..model.strata import glide_path
+from ..base.assets import ALTERNATIVES, ASSET_CLASSES, IS_ILLIQUID_HOLDING
+from ..base.strata import glide_path
 from . import savers as sv
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ def stationary_rate(share: float, leave_rate: float) -> float:
 def managed_public_mix(age_years: F64, risk_tolerance: F64, risk_tilt: float) -> F64:
     """Equity, bond and cash weights the service sets before any sleeve, shape (n, 3).
 
-    The age-based glide path of the plain target-date fund (`model.strata.glide_path`) with
+    The age-based glide path of the plain target-date fund (`base.strata.glide_path`) with
     its equity share moved by `risk_tilt` × (risk tolerance − 0.5), within [0, 1]; bonds and
     cash share the rest in the glide path's proportion (all bonds where the glide path has
     neither). The personalisation is the saver's risk tolerance (a managed account also reads

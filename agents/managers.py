@@ -15,7 +15,7 @@ import mesa
 import numpy as np
 import numpy.typing as npt
 
-from ..model.assets import ALTERNATIVES, ASSET_CLASSES, ILLIQUID
+from ..base.assets import ALTERNATIVES, ASSET_CLASSES, ILLIQUID
 
 if TYPE_CHECKING:
     from ..model.config import ManagerBehaviour

@@ -14,9 +14,9 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from ..model.assets import N_HOLDINGS
+from ..base.assets import N_HOLDINGS
+from ..base.compiled import HAVE_NUMBA, _add_rows_in_order, _row_total_n, njit, prange, row_helper
 from . import savers as sv
-from .compiled import HAVE_NUMBA, _add_rows_in_order, _row_total_n, njit, prange, row_helper
 from .kernels import PlanBuffers, _begin_run, _end_run, row_chunks
 
 F64 = npt.NDArray[np.float64]

@@ -24,8 +24,8 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from ..model.assets import ALT_CLASS_INDEX
-from .compiled import HAVE_NUMBA, _minimum, _row_total, njit, prange, row_helper
+from ..base.assets import ALT_CLASS_INDEX
+from ..base.compiled import HAVE_NUMBA, _minimum, _row_total, njit, prange, row_helper
 from .litigation import alternative_losses, lawsuit_hazard_annual
 from .sponsors import (
     N_ALT,

@@ -27,10 +27,10 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from ..model.assets import ASSET_CLASSES
-from ..model.strata import VINTAGES, glide_path
+from ..base.assets import ASSET_CLASSES
+from ..base.compiled import HAVE_NUMBA, njit
+from ..base.strata import VINTAGES, glide_path
 from . import savers as sv
-from .compiled import HAVE_NUMBA, njit
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -256,7 +256,7 @@ def fit_purchases(new: F64, held: F64, value: F64) -> F64:
 
 
 def fund_vintage_index(n_funds: int) -> npt.NDArray[np.intp]:
-    """Index into `model.strata.VINTAGES` of each fund's vintage (income and fixed-mix
+    """Index into `base.strata.VINTAGES` of each fund's vintage (income and fixed-mix
     funds: the first, which also holds every earlier vintage)."""
     slot = np.arange(n_funds) % SLOTS
     year = FIRST_VINTAGE + VINTAGE_STEP * slot

@@ -28,9 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from ..model.assets import ALT_CLASS_INDEX, N_HOLDINGS
-from . import savers as sv
-from .compiled import (
+from ..base.assets import ALT_CLASS_INDEX, N_HOLDINGS
+from ..base.compiled import (
     HAVE_NUMBA,
     _clip,
     _in_order,
@@ -40,6 +39,7 @@ from .compiled import (
     prange,
     row_helper,
 )
+from . import savers as sv
 
 F64 = npt.NDArray[np.float64]
 B = npt.NDArray[np.bool_]

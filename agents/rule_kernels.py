@@ -24,8 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from . import savers as sv
-from .compiled import (
+from ..base.compiled import (
     HAVE_NUMBA,
     _clip,
     _interp_sloped,
@@ -36,6 +35,7 @@ from .compiled import (
     prange,
     row_helper,
 )
+from . import savers as sv
 
 F64 = npt.NDArray[np.float64]
 # Constants inside the compiled passes, each stated once in `agents.savers`.

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Final
 import numpy as np
 import numpy.typing as npt
 
-from ..model.assets import (
+from ..base.assets import (
     ALTERNATIVES,
     ASSET_CLASSES,
     HOLDING_ASSET,
@@ -181,7 +181,7 @@ def default_fund_composition(glide: F64, sleeve: F64) -> F64:
     Parameters
     ----------
     glide : shape (n, 3)
-        Public weights (equity, bonds, cash) from `model.strata.glide_path` (or a fixed
+        Public weights (equity, bonds, cash) from `base.strata.glide_path` (or a fixed
         QDIA mix); rows sum to 1.
     sleeve : shape (n, 8)
         Sleeve weight by asset class of each saver's default product (zeros if plain).

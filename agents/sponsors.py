@@ -18,9 +18,9 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from ..model.assets import ALT_CLASS_INDEX, ALTERNATIVES, DEFAULT_FUND_KINDS, ILLIQUID
-from ..model.strata import SIZE_CLASS_BOUNDS, SIZE_CLASSES
-from .compiled import HAVE_NUMBA, njit, prange
+from ..base.assets import ALT_CLASS_INDEX, ALTERNATIVES, DEFAULT_FUND_KINDS, ILLIQUID
+from ..base.compiled import HAVE_NUMBA, njit, prange
+from ..base.strata import SIZE_CLASS_BOUNDS, SIZE_CLASSES
 
 if TYPE_CHECKING:
     from ..model.config import InitialState, SponsorBehaviour

@@ -93,7 +93,7 @@ def machine() -> str:
     except OSError:
         pass
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    from alt401k.agents.compiled import HAVE_NUMBA
+    from alt401k.base.compiled import HAVE_NUMBA
 
     return (f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB, Python {platform.python_version()}, "
             f"kernel {'numba' if HAVE_NUMBA else 'numpy'}")

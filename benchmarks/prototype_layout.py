@@ -28,7 +28,7 @@ import time
 
 import numpy as np
 from alt401k.agents.kernels import plan_runs
-from alt401k.model.assets import HOLDING_ASSET
+from alt401k.base.assets import HOLDING_ASSET
 from alt401k.model.config import RunConfig
 from alt401k.model.model import Alt401kModel
 from alt401k.model.policy import load_scenario

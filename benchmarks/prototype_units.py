@@ -55,7 +55,7 @@ import numpy as np
 from alt401k.agents import savers as sv
 from alt401k.agents.fund_mix import glide_composition
 from alt401k.agents.kernels import row_chunks
-from alt401k.model.assets import ASSET_CLASSES, HOLDING_ASSET
+from alt401k.base.assets import ASSET_CLASSES, HOLDING_ASSET
 from alt401k.model.config import RunConfig
 from alt401k.model.model import Alt401kModel
 from alt401k.model.policy import load_scenario

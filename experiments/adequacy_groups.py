@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ..model.strata import SIZE_CLASSES
+from ..base.strata import SIZE_CLASSES
 from ..model.weighted import weighted_quantiles
 from . import adequacy
 

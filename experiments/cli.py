@@ -307,7 +307,7 @@ def print_summary(model: Any, elapsed_s: float) -> None:
 
 
 def _alts() -> tuple[str, ...]:
-    from ..model.assets import ALTERNATIVES
+    from ..base.assets import ALTERNATIVES
 
     return ALTERNATIVES
 

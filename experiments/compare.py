@@ -32,9 +32,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..model.assets import ALT_CHANNELS, ALTERNATIVES
+from ..base.assets import ALT_CHANNELS, ALTERNATIVES
+from ..base.strata import SIZE_CLASSES, VINTAGES
 from ..model.errors import InputError
-from ..model.strata import SIZE_CLASSES, VINTAGES
 from . import adequacy, adequacy_groups, metrics, valuation
 
 USD_BN = 1e9

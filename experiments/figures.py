@@ -45,9 +45,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
-from ..model.assets import ALT_CHANNELS, ALTERNATIVES
+from ..base.assets import ALT_CHANNELS, ALTERNATIVES
+from ..base.strata import SIZE_CLASSES
 from ..model.errors import InputError
-from ..model.strata import SIZE_CLASSES
 from . import metrics, plotstyle, valuation
 
 SPEC_DIR = Path(__file__).resolve().parent / "figures"

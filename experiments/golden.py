@@ -19,7 +19,7 @@ from typing import Final
 
 import numpy as np
 
-from ..model.assets import ALTERNATIVES
+from ..base.assets import ALTERNATIVES
 from ..model.config import RunConfig
 from ..model.model import Alt401kModel
 from ..model.policy import list_scenarios, load_scenario

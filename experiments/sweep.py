@@ -173,7 +173,7 @@ def _base_config(sizes: tuple[int, int, int], constants: tuple[tuple[str, Any], 
 def derived_series(table: pa.Table) -> dict[str, pa.Array]:
     """Output columns computed from the recorder's: total assets in alternatives, nominal
     USD and its constant-2025-dollar twin."""
-    from ..model.assets import ALTERNATIVES
+    from ..base.assets import ALTERNATIVES
 
     out = {}
     for name in ("assets_usd", "assets_usd2025"):

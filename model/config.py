@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .assets import ALTERNATIVES, ILLIQUID
+from ..base.assets import ALTERNATIVES, ILLIQUID
 from .economy import EconomyParams
 from .market import MarketParams
 
@@ -603,8 +603,8 @@ class RunConfig(_Frozen):
     seed: int = Field(default=20250807, ge=0)
     saver_engine: Literal["columnar", "agents"] = "columnar"
     """How the saver phases run: "columnar" (whole-population arrays, benchmarks/RESULTS.md) or "agents"
-    (one `agents.saver_agent.Saver` Mesa agent per saver, the same rules and draws; a slow
-    reference that must give the same results, tests/agents/test_saver_agent.py)."""
+    (one `model.saver_agents.Saver` Mesa agent per saver, the same rules and draws; a slow
+    reference that must give the same results, tests/model/test_saver_agents.py)."""
     saver: SaverBehaviour = SaverBehaviour()
     sponsor: SponsorBehaviour = SponsorBehaviour()
     litigation: LitigationBehaviour = LitigationBehaviour()

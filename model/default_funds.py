@@ -17,7 +17,7 @@ import numpy.typing as npt
 
 from ..agents import pooled_funds as pf
 from ..agents import savers as sv
-from .assets import ASSET_CLASSES, DEFAULT_FUND_KINDS, DEFAULT_FUND_MIX, HOLDING_ASSET
+from ..base.assets import ASSET_CLASSES, DEFAULT_FUND_KINDS, DEFAULT_FUND_MIX, HOLDING_ASSET
 
 F64 = npt.NDArray[np.float64]
 N_KINDS = len(DEFAULT_FUND_KINDS)

@@ -27,10 +27,10 @@ from dataclasses import dataclass, replace
 
 import pyarrow as pa
 
-from .assets import ALTERNATIVES, ASSET_CLASSES, CHANNELS, HOLDINGS, ILLIQUID
+from ..base.assets import ALTERNATIVES, ASSET_CLASSES, CHANNELS, HOLDINGS, ILLIQUID
+from ..base.strata import SIZE_CLASSES, VINTAGES
 from .levers import LEVERS
 from .reporters import HORIZON_COLUMNS, real_name
-from .strata import SIZE_CLASSES, VINTAGES
 
 STOCK = "stock at month end"
 FLOW = "flow during the month"

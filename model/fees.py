@@ -14,10 +14,10 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from ..agents.compiled import HAVE_NUMBA, _row_total_n, njit, row_helper
 from ..agents.managers import AssetManager, Product, ProductBook
 from ..agents.sponsors import PlanTable
-from .assets import ALTERNATIVES, ASSET_CLASSES, N_HOLDINGS, holding_index
+from ..base.assets import ALTERNATIVES, ASSET_CLASSES, N_HOLDINGS, holding_index
+from ..base.compiled import HAVE_NUMBA, _row_total_n, njit, row_helper
 from .config import ManagerBehaviour
 
 F64 = npt.NDArray[np.float64]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final, Literal
 
-from alt401k.model.assets import ALT_CHANNELS, ALTERNATIVES, DEFAULT_FUND_KINDS
+from alt401k.base.assets import ALT_CHANNELS, ALTERNATIVES, DEFAULT_FUND_KINDS
 
 LeverKind = Literal["float", "int", "bool", "choice"]
 LeverValue = float | int | bool | str

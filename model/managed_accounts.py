@@ -19,8 +19,8 @@ import numpy.typing as npt
 from ..agents import managed_accounts as ma
 from ..agents import savers as sv
 from ..agents.sponsors import DropTriggers, drop_probability
+from ..base.assets import ALTERNATIVES, ASSET_CLASSES, HOLDING_ASSET
 from . import fees
-from .assets import ALTERNATIVES, ASSET_CLASSES, HOLDING_ASSET
 from .saver_phases import trade_gated
 
 F64 = npt.NDArray[np.float64]

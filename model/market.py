@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from alt401k.model.assets import ASSET_CLASSES, ILLIQUID
+from alt401k.base.assets import ASSET_CLASSES, ILLIQUID
 from alt401k.model.market_paths import MarketPath
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import numpy.typing as npt
-from alt401k.model.assets import ASSET_CLASSES
+from alt401k.base.assets import ASSET_CLASSES
 from alt401k.model.errors import InputError
 
 if TYPE_CHECKING:  # pandas is imported where a CSV is read: the command line starts faster

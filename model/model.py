@@ -33,7 +33,6 @@ from ..agents.litigation import (
     settlement_usd,
 )
 from ..agents.managers import AssetManager, ProductBook, create_managers, fit_fee_cap
-from ..agents.saver_agent import SaverAgents
 from ..agents.sponsors import (
     PlanTable,
     ReviewContext,
@@ -46,14 +45,16 @@ from ..agents.sponsors import (
     replace_plans,
     review_plans,
 )
-from . import draws, fees, plan_lifecycle
-from .assets import (
+from ..base import draws
+from ..base.assets import (
     ALT_CLASS_INDEX,
     ALTERNATIVES,
     ASSET_CLASSES,
     DEFAULT_FUND_KINDS,
     HOLDING_ASSET,
 )
+from ..base.strata import SIZE_CLASSES, VINTAGES
+from . import fees, plan_lifecycle
 from .config import RunConfig, SaverBehaviour, SponsorBehaviour
 from .default_funds import DefaultFunds
 from .economy import Economy, layoff_multiplier
@@ -72,9 +73,9 @@ from .market_paths import MarketPath
 from .plan_views import PlanViews
 from .policy import PolicyState, Scenario
 from .population import close_loans, draw_deaths, hire_inplace, initial_population, weighted_median
+from .saver_agents import SaverAgents
 from .saver_phases import EQUITY, PE_COLUMNS, ROW_BLOCK, SaverPhases
 from .setting import Setting, build_plans, build_savers
-from .strata import SIZE_CLASSES, VINTAGES
 from .threads import single_thread_blas
 
 __all__ = ["PE_COLUMNS", "Alt401kModel", "MonthFlows", "weighted_median_balance"]
@@ -202,7 +203,7 @@ class Alt401kModel(SaverPhases, ManagedAccounts, DefaultFunds, mesa.Model):
         self.market = Market(config.market, np.random.default_rng(streams[0]), config.n_months, market_path)
         self.saver_rng = np.random.default_rng(streams[1])
         self.saver_key = draws.saver_key(self.saver_rng)
-        """Key of the savers' keyed monthly draws (`model.draws`, ODD §4.9)."""
+        """Key of the savers' keyed monthly draws (`base.draws`, ODD §4.9)."""
         self.hire_rng = np.random.default_rng(streams[2])
         self.sponsor_rng = np.random.default_rng(streams[4])
         self.death_rng = np.random.default_rng(streams[6])

@@ -137,7 +137,7 @@ def write_run(model: Alt401kModel, out_dir: Path, initial_record: dict[str, floa
     }
     for name, data in files.items():
         write_atomic(out_dir / name, data)
-    from ..agents.compiled import HAVE_NUMBA
+    from ..base.compiled import HAVE_NUMBA
     from .threads import kernel_threads
 
     manifest = {

@@ -15,7 +15,7 @@ same workers starting new, empty accounts. Rows, weights and the national count 
 stand for are kept, so net growth of the plan count stays with `Economy.plan_index` and
 gross formations equal terminations plus that growth.
 
-Every draw comes from the plan-lifecycle stream (`model.draws.PLAN_LIFECYCLE_STREAM`),
+Every draw comes from the plan-lifecycle stream (`base.draws.PLAN_LIFECYCLE_STREAM`),
 used the same way whatever the policy (common random numbers): one uniform per plan a
 month, then draws whose number depends only on the terminated plans and their rows.
 """

@@ -22,8 +22,8 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 import pydantic
+from alt401k.base.assets import ALT_CHANNELS, ALTERNATIVES, ILLIQUID
 from alt401k.model import levers
-from alt401k.model.assets import ALT_CHANNELS, ALTERNATIVES, ILLIQUID
 from alt401k.model.errors import InputError, from_validation_error, read_toml
 from alt401k.model.levers import LeverValue
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator

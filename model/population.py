@@ -21,9 +21,9 @@ from ..agents.savers import (
     pay_profile,
 )
 from ..agents.sponsors import PlanTable
-from .assets import N_HOLDINGS
+from ..base.assets import N_HOLDINGS
+from ..base.strata import SIZE_CLASSES
 from .config import RunConfig
-from .strata import SIZE_CLASSES
 from .weighted import stable_argsort, weighted_median
 
 F64 = npt.NDArray[np.float64]

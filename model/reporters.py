@@ -18,7 +18,7 @@ import pyarrow as pa
 from ..agents import plan_kernels
 from ..agents import pooled_funds as pf
 from ..agents import savers as sv
-from .assets import (
+from ..base.assets import (
     ALTERNATIVES,
     ASSET_CLASSES,
     CHANNELS,
@@ -29,7 +29,7 @@ from .assets import (
     ILLIQUID,
     IS_ALT_HOLDING,
 )
-from .strata import AGE_GROUPS, SIZE_CLASSES, VINTAGES, age_group
+from ..base.strata import AGE_GROUPS, SIZE_CLASSES, VINTAGES, age_group
 from .weighted import weighted_quantiles
 
 if TYPE_CHECKING:
@@ -236,7 +236,7 @@ def sleeve_excess(model: Alt401kModel) -> tuple[F64, F64, F64]:
     vintage (ODD §7.11, denominator effect).
 
     Over the funds that hold sleeve money (`model.fund_ledger`, ODD §7.5): each vintage's
-    (`model.strata.VINTAGES`; income funds with the first) fund assets, the dollars by
+    (`base.strata.VINTAGES`; income funds with the first) fund assets, the dollars by
     which sleeves exceed their target weight after the month's gated rebalancing, and the
     value of the sleeves that exceed it."""
     k = len(VINTAGES)

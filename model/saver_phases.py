@@ -4,7 +4,7 @@ and choices, life events (ODD §3 steps 5-8, §7 saver submodels).
 `SaverPhases` is the half of `model.model.Alt401kModel` that acts on the columnar saver
 population (benchmarks/RESULTS.md): each phase is a few compiled passes over all savers
 (`agents.kernels`) plus numpy work on the few rows that act this month. The per-saver
-reference engine (`agents.saver_agent`, `RunConfig.saver_engine = "agents"`) replaces each
+reference engine (`model.saver_agents`, `RunConfig.saver_engine = "agents"`) replaces each
 phase with one Mesa agent per saver, fed the same draws. The rest of the model (market,
 managers, sponsors, litigation, observation, the month's order) is in `model.model`.
 """
@@ -19,17 +19,18 @@ import numpy.typing as npt
 
 from ..agents import fund_mix, kernels, loans, reallocation, rule_kernels
 from ..agents import savers as sv
-from . import draws, fees, social_security
-from .assets import (
+from ..base import draws
+from ..base.assets import (
     ALTERNATIVES,
     ASSET_CLASSES,
     DEFAULT_FUND_KINDS,
     DEFAULT_FUND_MIX,
     HOLDING_ASSET,
 )
+from ..base.strata import glide_path
+from . import fees, social_security
 from .history import wage_level
 from .population import close_loans, hire_inplace
-from .strata import glide_path
 from .weighted import weighted_quantiles
 
 F64 = npt.NDArray[np.float64]
@@ -301,7 +302,7 @@ class SaverPhases:
 
     def _saver_uniforms(self, rule: int, width: int) -> npt.NDArray[np.float32]:
         """This month's `width` keyed draws of `rule` for every saver, shape (width, n),
-        written into an array kept across months (`_reused`; `model.draws.keyed_uniforms`,
+        written into an array kept across months (`_reused`; `base.draws.keyed_uniforms`,
         the numbers the agents engine computes too)."""
         # One buffer serves every draw of the month (each phase is done with its draws before
         # the next draws), sized for the largest.
@@ -311,7 +312,7 @@ class SaverPhases:
 
     def _saver_uniform_rows(self, rule: int, width: int, keep: npt.NDArray[np.intp]) -> npt.NDArray[np.float32]:
         """This month's `width` keyed draws of `rule` for the rows `keep` only, shape
-        (len(keep), width) (`model.draws.keyed_rows`)."""
+        (len(keep), width) (`base.draws.keyed_rows`)."""
         return draws.keyed_rows(self.saver_key, self.month, rule, width, keep)
 
     def gate_monthly(self) -> float:

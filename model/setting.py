@@ -21,11 +21,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..agents import savers as sv
 from ..agents.sponsors import PlanTable
-from .assets import ALTERNATIVES, N_HOLDINGS
+from ..base.assets import ALTERNATIVES, N_HOLDINGS
+from ..base.strata import SIZE_CLASS_BOUNDS
 from .config import RunConfig
 from .errors import from_validation_error, read_toml
 from .population import hire_inplace
-from .strata import SIZE_CLASS_BOUNDS
 
 Share = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 Enrollment = Literal["opt_in", "auto", "active_decision"]

@@ -48,7 +48,7 @@ def set_kernel_threads(n: int | None) -> int:
 
     Results do not depend on it. Returns the number now in use (1 without numba).
     """
-    from ..agents.compiled import HAVE_NUMBA
+    from ..base.compiled import HAVE_NUMBA
 
     if not HAVE_NUMBA:
         return 1
@@ -61,7 +61,7 @@ def set_kernel_threads(n: int | None) -> int:
 
 def kernel_threads() -> int:
     """Threads the compiled passes use now (1 without numba)."""
-    from ..agents.compiled import HAVE_NUMBA
+    from ..base.compiled import HAVE_NUMBA
 
     if not HAVE_NUMBA:
         return 1

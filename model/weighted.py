@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from ..agents.compiled import HAVE_NUMBA, njit, prange
+from ..base.compiled import HAVE_NUMBA, njit, prange
 
 F64 = npt.NDArray[np.float64]
 

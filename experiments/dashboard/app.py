@@ -28,7 +28,7 @@ from typing import Any
 import pandas as pd
 import solara
 import solara.lab
-from alt401k.model.assets import ALT_CHANNELS, ALTERNATIVES
+from alt401k.base.assets import ALT_CHANNELS, ALTERNATIVES
 from alt401k.model.errors import InputError
 from alt401k.model.policy import Scenario, list_scenarios, load_scenario
 

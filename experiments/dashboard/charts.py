@@ -9,9 +9,9 @@ table, each panel also shows its headline series under status quo as a dashed bl
 from __future__ import annotations
 
 import pandas as pd
+from alt401k.base.assets import ALT_CHANNELS, ALTERNATIVES, ASSET_CLASSES
+from alt401k.base.strata import SIZE_CLASSES
 from alt401k.experiments import valuation
-from alt401k.model.assets import ALT_CHANNELS, ALTERNATIVES, ASSET_CLASSES
-from alt401k.model.strata import SIZE_CLASSES
 from matplotlib.figure import Figure
 
 SIZE_LABELS = {"lt100": "<100", "100to999": "100-999", "1000to9999": "1k-9.9k", "10000plus": "10k+"}

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Final
 
 import tomli_w
-from alt401k.model.assets import ALT_CHANNELS, ALTERNATIVES
+from alt401k.base.assets import ALT_CHANNELS, ALTERNATIVES
 from alt401k.model.levers import LEVERS, LeverValue, baseline_values
 from alt401k.model.policy import Change, Scenario
 

@@ -18,9 +18,9 @@ from typing import Final, Literal
 
 import numpy as np
 import pandas as pd
+from alt401k.base.assets import ALTERNATIVES
 from alt401k.experiments import adequacy, valuation
 from alt401k.experiments.adequacy_groups import adequacy_cells, retiree_frame
-from alt401k.model.assets import ALTERNATIVES
 from alt401k.model.config import RunConfig
 from alt401k.model.market_paths import MarketPath, stylised
 from alt401k.model.model import Alt401kModel

@@ -20,7 +20,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from ...agents import savers as sv
-from ...model.assets import ALTERNATIVES, ASSET_CLASSES, HOLDING_ASSET
+from ...base.assets import ALTERNATIVES, ASSET_CLASSES, HOLDING_ASSET
 from ...model.config import RunConfig, with_overrides
 from ...model.market_paths import stylised
 from ...model.model import Alt401kModel
@@ -412,7 +412,7 @@ def flows_by_size(config: RunConfig, seed: np.random.SeedSequence, size: str) ->
     against plans of 100 or more, and the ratio of the two (out of sample: nothing in the
     model is fitted by plan size; ODD §7.11). Assets by class from the savers' rows each
     month (holdings and loans)."""
-    from ...model.strata import SIZE_CLASSES
+    from ...base.strata import SIZE_CLASSES
 
     cfg = config.model_copy(update={"n_savers": 4 * SIZES[size]["national"], "n_sponsors": 1_200, "years": 5})
     model = Alt401kModel(_scenario(), cfg, seed_sequence=seed)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from alt401k.agents import compiled, fund_mix, kernels, observation
+from alt401k.agents import fund_mix, kernels, observation
 from alt401k.agents import savers as sv
-from alt401k.model.assets import HOLDING_ASSET, N_HOLDINGS
+from alt401k.base import compiled
+from alt401k.base.assets import HOLDING_ASSET, N_HOLDINGS
 from alt401k.model.model import PE_COLUMNS
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -222,7 +223,7 @@ def test_composition_kernel_equals_the_rule_bit_for_bit(seed: int) -> None:
     # The default-fund mix computed row by row from plan sleeves must be the rule's
     # (savers.default_fund_composition) to the last bit: outputs may not depend on numba.
     # Sleeves up to 95% make the replaced class run out late on the glide path (rest > 0).
-    from alt401k.model.strata import glide_path
+    from alt401k.base.strata import glide_path
 
     rng = np.random.default_rng(seed)
     n, n_plans = 5_000, 40
@@ -403,9 +404,9 @@ def test_balance_pass_computing_the_mix_equals_reading_it(kinds: str | None) -> 
     # each plan's kind of default: a fixed money-market or balanced mix, NaN rows for
     # target-date plans; with the plan's sleeve); it must give the bits of reading the mix
     # computed beforehand by glide_composition / default_fund_composition.
-    from alt401k.model.assets import DEFAULT_FUND_KINDS
+    from alt401k.base.assets import DEFAULT_FUND_KINDS
+    from alt401k.base.strata import glide_path
     from alt401k.model.saver_phases import KIND_MIX
-    from alt401k.model.strata import glide_path
 
     rng = np.random.default_rng(8)
     base = random_inputs(8, n=1_500, n_plans=30)
@@ -477,7 +478,7 @@ def test_passes_refuse_another_holdings_layout() -> None:
 def test_glide_weights_are_the_glide_path_bit_for_bit() -> None:
     # The compiled glide path (knots compiled in, segments chosen by selects) must give
     # numpy.interp's bits everywhere, on the knots and one ulp either side included.
-    from alt401k.model.strata import GLIDE_CASH, GLIDE_EQUITY, glide_path
+    from alt401k.base.strata import GLIDE_CASH, GLIDE_EQUITY, glide_path
 
     knots = np.concatenate([GLIDE_EQUITY[0], GLIDE_CASH[0]])
     near = np.concatenate([knots, np.nextafter(knots, -np.inf), np.nextafter(knots, np.inf)])

@@ -29,6 +29,7 @@ from alt401k.agents.litigation import (
     settlement_usd,
 )
 from alt401k.agents.sponsors import draw_plans
+from alt401k.base.strata import SIZE_CLASSES
 from alt401k.model.config import (
     InitialState,
     LitigationBehaviour,
@@ -38,7 +39,6 @@ from alt401k.model.config import (
 )
 from alt401k.model.errors import InputError
 from alt401k.model.policy import PolicyState, load_scenario
-from alt401k.model.strata import SIZE_CLASSES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import sparse

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from alt401k.agents import managed_accounts as ma
 from alt401k.agents import savers as sv
-from alt401k.model.assets import ALTERNATIVES, N_HOLDINGS, holding_index
+from alt401k.base.assets import ALTERNATIVES, N_HOLDINGS, holding_index
 from alt401k.model.config import ManagedAccountParams
 from hypothesis import given, settings
 from hypothesis import strategies as st

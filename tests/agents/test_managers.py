@@ -7,7 +7,7 @@ import math
 
 import pytest
 from alt401k.agents.managers import Product, design_sleeve, fit_fee_cap
-from alt401k.model.assets import ALTERNATIVES
+from alt401k.base.assets import ALTERNATIVES
 from alt401k.model.config import ManagerBehaviour
 from alt401k.model.policy import PolicyState
 

@@ -8,12 +8,13 @@ import numpy as np
 import pytest
 from alt401k.agents import savers as sv
 from alt401k.agents.sponsors import draw_core_menus, draw_plans
-from alt401k.model import draws, fees
-from alt401k.model.assets import holding_index
+from alt401k.base import draws
+from alt401k.base.assets import holding_index
+from alt401k.base.strata import SIZE_CLASSES
+from alt401k.model import fees
 from alt401k.model.config import RunConfig, SponsorBehaviour
 from alt401k.model.model import N_STREAMS, Alt401kModel
 from alt401k.model.policy import load_scenario
-from alt401k.model.strata import SIZE_CLASSES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

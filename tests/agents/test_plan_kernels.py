@@ -27,7 +27,7 @@ from alt401k.agents.sponsors import (
     offers_any_alternative,
     peer_network,
 )
-from alt401k.model.assets import ALT_CLASS_INDEX, ALTERNATIVES
+from alt401k.base.assets import ALT_CLASS_INDEX, ALTERNATIVES
 from alt401k.model.config import SponsorBehaviour
 from alt401k.model.policy import PolicyState
 from hypothesis import example, given, settings

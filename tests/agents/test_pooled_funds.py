@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from alt401k.agents import pooled_funds as pf
 from alt401k.agents import savers as sv
-from alt401k.model.assets import ASSET_CLASSES, N_HOLDINGS
+from alt401k.base.assets import ASSET_CLASSES, N_HOLDINGS
 from alt401k.model.config import RunConfig, with_overrides
 from alt401k.model.model import Alt401kModel
 from alt401k.model.policy import load_scenario

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from alt401k.agents import reallocation as ra
 from alt401k.agents import savers as sv
-from alt401k.model.assets import ALT_CLASS_INDEX, N_HOLDINGS
+from alt401k.base.assets import ALT_CLASS_INDEX, N_HOLDINGS
 from alt401k.model.config import RunConfig
 from alt401k.model.model import Alt401kModel
 from alt401k.model.policy import load_scenario

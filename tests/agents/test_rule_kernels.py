@@ -8,8 +8,9 @@ import functools
 
 import numpy as np
 import pytest
-from alt401k.agents import compiled, rule_kernels
+from alt401k.agents import rule_kernels
 from alt401k.agents import savers as sv
+from alt401k.base import compiled
 from alt401k.model.config import RunConfig
 from alt401k.model.model import Alt401kModel
 from alt401k.model.policy import load_scenario
@@ -113,7 +114,7 @@ def test_balance_pass_computing_contributions_equals_reading_them() -> None:
     # Given the payroll, the balance pass must leave the bits it leaves when handed the
     # rule's amounts (savers.contributions_usd), and report the weighted deferrals and match.
     from alt401k.agents import kernels
-    from alt401k.model.assets import HOLDING_ASSET, N_HOLDINGS
+    from alt401k.base.assets import HOLDING_ASSET, N_HOLDINGS
 
     pop, match_rate, match_cap, nonmatch = _payroll_case(10)
     rng = np.random.default_rng(10)

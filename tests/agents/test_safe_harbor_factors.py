@@ -18,7 +18,7 @@ from alt401k.agents.sponsors import (
     review_plans,
     standalone_meets_factors,
 )
-from alt401k.model.assets import ALTERNATIVES
+from alt401k.base.assets import ALTERNATIVES
 from alt401k.model.config import InitialState, SponsorBehaviour
 from alt401k.model.policy import HarborFactors, PolicyState
 from hypothesis import given, settings

@@ -1,6 +1,6 @@
 """Tests for agents/savers.py: one test per behaviour rule, with the arithmetic written out.
 
-Holding columns (model/assets.py): 0-7 default fund by class (equity, bonds, cash, crypto,
+Holding columns (base/assets.py): 0-7 default fund by class (equity, bonds, cash, crypto,
 private equity, private credit, infrastructure, gold), 8-10 core equity/bonds/cash, 11-15
 standalone crypto/PE/PC/infra/gold, 16 window equity, 17-21 window alternatives. Options
 (agents/savers.OPTIONS): 0 default fund, 1-3 core, 4-8 standalone, 9 window equity, 10-14
@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from alt401k.agents import savers as sv
-from alt401k.model.assets import N_HOLDINGS, holding_index
+from alt401k.base.assets import N_HOLDINGS, holding_index
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp

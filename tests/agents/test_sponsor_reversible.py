@@ -17,7 +17,7 @@ from alt401k.agents.sponsors import (
     recordkeeper_shares,
     review_plans,
 )
-from alt401k.model.assets import ALTERNATIVES
+from alt401k.base.assets import ALTERNATIVES
 from alt401k.model.config import InitialState, SponsorBehaviour
 from alt401k.model.policy import PolicyState
 from hypothesis import given, settings

@@ -14,10 +14,10 @@ from alt401k.agents.sponsors import (
     adoption_utility,
     draw_plans,
 )
-from alt401k.model.assets import ALTERNATIVES
+from alt401k.base.assets import ALTERNATIVES
+from alt401k.base.strata import SIZE_CLASS_BOUNDS
 from alt401k.model.config import InitialState, SponsorBehaviour
 from alt401k.model.policy import PolicyState
-from alt401k.model.strata import SIZE_CLASS_BOUNDS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

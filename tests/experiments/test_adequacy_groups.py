@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from alt401k.base.strata import SIZE_CLASSES
 from alt401k.experiments import adequacy_groups as g
 from alt401k.experiments import compare
-from alt401k.model.strata import SIZE_CLASSES
 
 T_95_1DF = 6.313751514675  # Student-t 0.95 quantile, 1 degree of freedom (statistical tables)
 

@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from alt401k.base.assets import ALT_CHANNELS, ALTERNATIVES
+from alt401k.base.strata import SIZE_CLASSES
 from alt401k.experiments import cli, figures
-from alt401k.model.assets import ALT_CHANNELS, ALTERNATIVES
 from alt401k.model.errors import InputError
-from alt401k.model.strata import SIZE_CLASSES
 
 TINY = {"n_savers": 200, "n_sponsors": 20, "years": 3, "replications": 2, "n_samples": 2}
 EXPECTED = {"adoption", "distribution", "fee_transfer", "flows_assets", "sensitivity", "stress_test", "variants"}

@@ -7,7 +7,7 @@ import datetime as dt
 
 import numpy as np
 import pytest
-from alt401k.model.assets import DEFAULT_FUND_KINDS
+from alt401k.base.assets import DEFAULT_FUND_KINDS
 from alt401k.model.config import RunConfig
 from alt401k.model.model import Alt401kModel
 from alt401k.model.policy import load_scenario

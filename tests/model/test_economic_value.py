@@ -49,7 +49,7 @@ def test_near_retirees_lose_more_at_economic_values_after_a_crash(crash) -> None
 
 def test_economic_year_end_by_hand() -> None:
     from alt401k.agents import savers as sv
-    from alt401k.model.assets import ASSET_CLASSES, HOLDING_ASSET, N_HOLDINGS, holding_index
+    from alt401k.base.assets import ASSET_CLASSES, HOLDING_ASSET, N_HOLDINGS, holding_index
 
     pe = holding_index("standalone", "private_equity")
     pop = sv.SaverPopulation(**{f: np.zeros(3) for f in (
@@ -80,8 +80,8 @@ def test_geltner_unsmoothing_recovers_the_models_true_private_market_returns() -
     # The model's reported log returns of an illiquid class are Geltner-smoothed true log
     # returns, lagged: r_rep_t = phi r_rep_{t-1} + (1 - phi) r_{t-lag}. Unsmoothing them with
     # the known phi (experiments.valuation.geltner_unsmooth) gives back the true series.
+    from alt401k.base.assets import ASSET_CLASSES
     from alt401k.experiments.valuation import geltner_unsmooth
-    from alt401k.model.assets import ASSET_CLASSES
     from alt401k.model.market import Market, MarketParams, expected_illiquid_monthly
 
     params = MarketParams()

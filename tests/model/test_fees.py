@@ -14,8 +14,8 @@ import dataclasses
 
 import numpy as np
 import pytest
+from alt401k.base.assets import N_HOLDINGS
 from alt401k.model import fees
-from alt401k.model.assets import N_HOLDINGS
 from alt401k.model.config import RunConfig
 from alt401k.model.model import Alt401kModel
 from alt401k.model.policy import load_scenario

@@ -12,13 +12,13 @@ import numpy as np
 import pytest
 from alt401k.agents import pooled_funds as pf
 from alt401k.agents import savers as sv
-from alt401k.model.assets import ALTERNATIVES, holding_index
+from alt401k.base.assets import ALTERNATIVES, holding_index
+from alt401k.base.strata import VINTAGES, vintage
 from alt401k.model.config import RunConfig, with_overrides
 from alt401k.model.model import Alt401kModel
 from alt401k.model.policy import load_scenario
 from alt401k.model.reporters import liquidity_record, months_to_liquidate, sleeve_excess
 from alt401k.model.setting import PlanSpec, Setting
-from alt401k.model.strata import VINTAGES, vintage
 
 PE_STANDALONE = holding_index("standalone", "private_equity")
 PE_SLEEVE = sv.DF_ILLIQUID[0]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pydantic
 import pytest
-from alt401k.model.assets import ASSET_CLASSES
+from alt401k.base.assets import ASSET_CLASSES
 from alt401k.model.market import (
     DEFAULT_CORRELATION,
     Market,

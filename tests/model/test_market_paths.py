@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from alt401k.model.assets import ASSET_CLASSES
+from alt401k.base.assets import ASSET_CLASSES
 from alt401k.model.errors import InputError
 from alt401k.model.market import Market, MarketParams
 from alt401k.model.market_paths import MarketPath, load_path, stylised

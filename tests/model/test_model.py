@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from alt401k.agents import kernels, reallocation, rule_kernels
 from alt401k.agents import savers as sv
+from alt401k.base.strata import SIZE_CLASSES
 from alt401k.model import model as model_module
 from alt401k.model import saver_phases
 from alt401k.model.config import RunConfig, with_overrides
@@ -14,7 +15,6 @@ from alt401k.model.market import MarketParams
 from alt401k.model.model import Alt401kModel
 from alt401k.model.outputs import write_run
 from alt401k.model.policy import load_scenario
-from alt401k.model.strata import SIZE_CLASSES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -271,7 +271,7 @@ def test_sorted_set_helpers_equal_numpys(a: set[int], b: set[int]) -> None:
 
 def test_flows_by_plan_size_add_up_to_the_national_flows() -> None:
     # ODD §7.11: each month the size classes' inflows and benefits are a split of the
-    # national ones, in both saver engines (the engines' equality is test_saver_agent's).
+    # national ones, in both saver engines (the engines' equality is test_saver_agents').
     model = build("eo-14330", small(years=2))
     months = 0
     for _ in range(model.config.n_months):

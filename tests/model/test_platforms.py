@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from alt401k.agents.sponsors import N_ALT, ReviewContext, draw_plans, review_plans
+from alt401k.base.assets import ALTERNATIVES
 from alt401k.experiments.cli import main
-from alt401k.model.assets import ALTERNATIVES
 from alt401k.model.config import InitialState, SponsorBehaviour
 from alt401k.model.errors import InputError
 from alt401k.model.policy import PolicyState, load_scenario

@@ -9,8 +9,8 @@ import warnings
 from pathlib import Path
 
 import pytest
+from alt401k.base.assets import ALT_CHANNELS, ALTERNATIVES
 from alt401k.model import levers
-from alt401k.model.assets import ALT_CHANNELS, ALTERNATIVES
 from alt401k.model.errors import InputError
 from alt401k.model.policy import PolicyState, Scenario, list_scenarios, load_scenario
 from hypothesis import given, settings

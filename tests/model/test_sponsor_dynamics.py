@@ -43,7 +43,7 @@ def test_recordkeepers_change_at_about_their_rate_over_years() -> None:
 
 
 def test_trailing_excess_compares_each_class_with_its_benchmark_net_of_the_fee_premium() -> None:
-    from alt401k.model.assets import ALTERNATIVES, ASSET_CLASSES
+    from alt401k.base.assets import ALTERNATIVES, ASSET_CLASSES
 
     model = run(1)
     window = model.config.sponsor.underperformance_window_months

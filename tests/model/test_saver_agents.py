@@ -1,4 +1,4 @@
-"""Tests for agents/saver_agent.py: the per-saver reference engine gives the columnar engine's
+"""Tests for model/saver_agents.py: the per-saver reference engine gives the columnar engine's
 results (RunConfig.saver_engine "agents" vs "columnar").
 
 Both engines are stepped side by side on small fixed-seed runs (300 savers, 40 plans, 3 years)
@@ -14,11 +14,11 @@ from dataclasses import fields
 import numpy as np
 import pytest
 from alt401k.agents import savers as sv
-from alt401k.agents.saver_agent import Saver, _row_sum
 from alt401k.model.config import ManagedAccountParams, RunConfig
 from alt401k.model.market_paths import stylised
 from alt401k.model.model import Alt401kModel, MonthFlows
 from alt401k.model.policy import load_scenario
+from alt401k.model.saver_agents import Saver, _row_sum
 
 RTOL = 1e-9
 

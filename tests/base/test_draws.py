@@ -1,4 +1,4 @@
-"""Tests for model/draws.py: the savers' keyed draws (ODD §4.9).
+"""Tests for base/draws.py: the savers' keyed draws (ODD §4.9).
 
 A draw is SplitMix64's output at a position given by (month, rule, draw, row): checked
 against the generator's published first outputs, against a plain statement of it in
@@ -13,7 +13,7 @@ import subprocess
 import sys
 
 import numpy as np
-from alt401k.model import draws
+from alt401k.base import draws
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
@@ -58,7 +58,7 @@ def test_every_way_of_drawing_gives_the_same_numbers(key: int, month: int, rule:
 
 def test_compiled_and_interpreted_draws_are_the_same_numbers(tmp_path) -> None:
     # Without numba (ALT401K_NO_JIT) the same integer arithmetic runs in numpy.
-    script = ("import numpy as np; from alt401k.model import draws; "
+    script = ("import numpy as np; from alt401k.base import draws; "
               "o = draws.keyed_uniforms(np.uint64(987654321), 17, 2, np.empty((3, 5000), dtype=np.float32)); "
               f"np.save({str(tmp_path / 'u.npy')!r}, o)")
     env = {**os.environ, "ALT401K_NO_JIT": "1"}

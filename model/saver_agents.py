@@ -11,7 +11,7 @@ month's arrays), and writes every agent's state back into the shared `SaverPopul
 after each phase, so that observation, sponsors' demand and litigation read one path.
 
 Selected with ``RunConfig(saver_engine="agents")``. It exists to check the columnar engine
-(tests/agents/test_saver_agent.py: both engines agree every month to 1e-9, in practice to
+(tests/model/test_saver_agents.py: both engines agree every month to 1e-9, in practice to
 the last bit) and to show what the vectorisation buys (benchmarks/bench_model.py
 ``--reference``), not for production runs.
 
@@ -39,19 +39,19 @@ import mesa
 import numpy as np
 import numpy.typing as npt
 
-from ..model.assets import (
+from ..agents import savers as sv
+from ..base.assets import (
     ALT_CLASS_INDEX,
     ALTERNATIVES,
     ASSET_CLASSES,
     HOLDING_ASSET,
     N_HOLDINGS,
 )
-from ..model.draws import LIFE_EVENTS, OPTIONS, REVIEWS, keyed_rows, keyed_uniforms
-from ..model.population import close_loans, hire_inplace
-from . import savers as sv
+from ..base.draws import LIFE_EVENTS, OPTIONS, REVIEWS, keyed_rows, keyed_uniforms
+from .population import close_loans, hire_inplace
 
 if TYPE_CHECKING:
-    from ..model.model import Alt401kModel
+    from .model import Alt401kModel
 
 N_DF = sv.N_DF
 N_OPTIONS = sv.N_OPTIONS
@@ -754,7 +754,7 @@ class SaverAgents:
         Returns each saver's deferral and match (USD, arrays by row) and the month's totals
         in the form of `kernels.MonthTotals`, for the model's shared bookkeeping.
         """
-        from .kernels import MonthTotals
+        from ..agents.kernels import MonthTotals
 
         model = self.model
         plans, mb = model.plans, model.config.manager

@@ -22,7 +22,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from ..agents.compiled import HAVE_NUMBA, njit
+from .compiled import HAVE_NUMBA, njit
 
 F32 = npt.NDArray[np.float32]
 

@@ -43,7 +43,7 @@ def row_helper(f):  # noqa: ANN001, ANN201 - a decorator for compiled helpers
     takes arrays (numba passes each array's structure and counts its references): the
     glide path's two interpolations (`fund_mix._glide_weights`) took ~17-29 ns a row called,
     ~1.2 ns inlined, ~45% of the balance pass (benchmarks/RESULTS.md, the seventh round).
-    Not every helper gains: inlined, the PCG64 steps of `model.draws` (which take no
+    Not every helper gains: inlined, the PCG64 steps of `base.draws` (which take no
     arrays; LLVM inlines them already) ran ~1.5x slower, and `_clip` and
     `rule_kernels._count_at_or_below` slowed `alt_interest`'s pass (~0.05 -> ~0.07 ms for
     8,300 rows), so those stay separately compiled. Which way a helper goes is measured.
