@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from ..base.compiled import HAVE_NUMBA, _interp_known, _row_total, _slopes, njit, prange, row_helper
-from ..base.strata import GLIDE_CASH, GLIDE_EQUITY, glide_path
+from ..base.compiled import interp_known, interp_slopes, njit, prange, row_helper, row_total
+from ..base.strata import GLIDE_CASH, GLIDE_EQUITY
 from . import savers as sv
 
 F64 = npt.NDArray[np.float64]
@@ -42,21 +42,20 @@ class DefaultFundMix:
 
 
 _EQ_XP, _EQ_FP = GLIDE_EQUITY
-_EQ_SLOPE = _slopes(_EQ_XP, _EQ_FP)
+_EQ_SLOPE = interp_slopes(_EQ_XP, _EQ_FP)
 _CASH_XP, _CASH_FP = GLIDE_CASH
-_CASH_SLOPE = _slopes(_CASH_XP, _CASH_FP)
+_CASH_SLOPE = interp_slopes(_CASH_XP, _CASH_FP)
 """The glide path's knots (`base.strata`) and segment slopes, constants that numba compiles in."""
 
 
-def _glide_weights(age):  # pragma: no cover - compiled
+def glide_weights(age):  # pragma: no cover - compiled
     """(equity, bonds, cash) of the glide path at `age`, as `base.strata.glide_path`."""
-    equity = _interp_known(age, _EQ_XP, _EQ_FP, _EQ_SLOPE)
-    cash = _interp_known(age, _CASH_XP, _CASH_FP, _CASH_SLOPE)
+    equity = interp_known(age, _EQ_XP, _EQ_FP, _EQ_SLOPE)
+    cash = interp_known(age, _CASH_XP, _CASH_FP, _CASH_SLOPE)
     return equity, 1.0 - equity - cash, cash
 
 
-if HAVE_NUMBA:
-    _glide_weights = row_helper(_glide_weights)
+glide_weights = row_helper(glide_weights)
 
 
 def _sleeve_needs(sl, from_bonds):  # pragma: no cover - compiled
@@ -67,10 +66,10 @@ def _sleeve_needs(sl, from_bonds):  # pragma: no cover - compiled
         if from_bonds[k]:
             need_bonds = sl[k] if first else need_bonds + sl[k]
             first = False
-    return need_bonds, _row_total(sl)  # as the rule's sleeve.sum(axis=1), to the bit
+    return need_bonds, row_total(sl)  # as the rule's sleeve.sum(axis=1), to the bit
 
 
-def _mix_row_given(g0, g1, p2, sl, need_bonds, total, out, i):  # pragma: no cover - compiled
+def mix_row_given(g0, g1, p2, sl, need_bonds, total, out, i):  # pragma: no cover - compiled
     """`_mix_row` with the plan's `_sleeve_needs` already computed (once per plan)."""
     need_equity = total - need_bonds
     take_equity = min(need_equity, g0)
@@ -95,7 +94,7 @@ def _mix_row(g0, g1, p2, sl, from_bonds, out, i):  # pragma: no cover - compiled
     """Row i of `savers.default_fund_composition` from public weights (g0, g1, p2) and the
     plan's sleeve row `sl`, written into out[i]."""
     need_bonds, total = _sleeve_needs(sl, from_bonds)
-    _mix_row_given(g0, g1, p2, sl, need_bonds, total, out, i)
+    mix_row_given(g0, g1, p2, sl, need_bonds, total, out, i)
 
 
 def _plan_sleeve_needs(plan_sleeve, from_bonds, need_bonds, total):  # pragma: no cover - compiled
@@ -110,15 +109,14 @@ def _composition_rows(glide, plan_sleeve, sponsor, from_bonds, out):  # pragma: 
 
 def _glide_composition_rows(age, plan_sleeve, sponsor, from_bonds, out):  # pragma: no cover - compiled
     for i in prange(age.shape[0]):
-        equity, bonds, cash = _glide_weights(age[i])
+        equity, bonds, cash = glide_weights(age[i])
         _mix_row(equity, bonds, cash, plan_sleeve[sponsor[i]], from_bonds, out, i)
 
 
-if HAVE_NUMBA:
-    _sleeve_needs = row_helper(_sleeve_needs)
-    _mix_row_given = row_helper(_mix_row_given)
-    _mix_row = row_helper(_mix_row)
-    _plan_sleeve_needs = njit(cache=True, nogil=True)(_plan_sleeve_needs)
+_sleeve_needs = row_helper(_sleeve_needs)
+mix_row_given = row_helper(mix_row_given)
+_mix_row = row_helper(_mix_row)
+_plan_sleeve_needs = njit(cache=True, nogil=True)(_plan_sleeve_needs)
 
 
 def plan_sleeve_needs(plan_sleeve: F64, need_bonds: F64, total: F64) -> None:
@@ -129,19 +127,17 @@ def plan_sleeve_needs(plan_sleeve: F64, need_bonds: F64, total: F64) -> None:
 
 # Row-wise passes with no sums across rows: any split of the rows among threads gives the
 # same bytes, so they run on numba's threads (prange) directly.
-_glide_composition_kernel = njit(cache=True, nogil=True, parallel=True)(_glide_composition_rows) if HAVE_NUMBA else None
+_glide_composition_kernel = njit(cache=True, nogil=True, parallel=True)(_glide_composition_rows)
 
 
-_composition_kernel = njit(cache=True, nogil=True, parallel=True)(_composition_rows) if HAVE_NUMBA else None
+_composition_kernel = njit(cache=True, nogil=True, parallel=True)(_composition_rows)
 
 
 def glide_composition(age_years: F64, plan_sleeve: F64, sponsor: npt.NDArray[np.int32],
                       out: F64 | None = None) -> F64:
     """`default_fund_composition` of a target-date default fund, the glide-path weights
     (`base.strata.glide_path`, from its knots) computed in the same pass: no (n, 3) glide
-    array and its temporaries. Same bits as the rule (tested); without numba the rule."""
-    if _glide_composition_kernel is None:
-        return default_fund_composition(glide_path(age_years), plan_sleeve, sponsor, out)
+    array and its temporaries. Same bits as the rule (tested)."""
     if out is None:
         out = np.empty((age_years.shape[0], plan_sleeve.shape[1]))
     _glide_composition_kernel(np.ascontiguousarray(age_years, dtype=np.float64), np.ascontiguousarray(plan_sleeve),
@@ -156,14 +152,8 @@ def default_fund_composition(glide: F64, plan_sleeve: F64, sponsor: npt.NDArray[
     The rule is `savers.default_fund_composition` (ODD §7, default fund); this computes it
     row by row from the plan-level sleeve matrix (shape (n_plans, 8)) without building the
     per-saver sleeve matrix and its temporaries, into `out` when given. Same bits as the
-    rule (tests/agents/test_kernels.py); without numba the rule itself is used.
+    rule (tests/agents/test_kernels.py).
     """
-    if _composition_kernel is None:
-        result = sv.default_fund_composition(glide, plan_sleeve[sponsor])
-        if out is None:
-            return result
-        out[:] = result
-        return out
     if out is None:
         out = np.empty((glide.shape[0], plan_sleeve.shape[1]))
     _composition_kernel(np.ascontiguousarray(glide), np.ascontiguousarray(plan_sleeve), sponsor,

@@ -6,9 +6,9 @@ are the functions in `agents.savers`; `balance_month_numpy` applies them in orde
 `balance_month_rows` does the same arithmetic row by row in one pass over memory, the path
 to large samples (benchmarks/RESULTS.md). Both return the same numbers (to floating-point rounding;
 tests/agents/test_kernels.py). The model always uses the row kernel: compiled when numba
-is installed, interpreted otherwise, so that outputs are byte-identical with or without
-the JIT. The per-plan totals (`plan_sums`) reproduce the sparse product bit for bit and
-fall back to it without numba.
+disabled, interpreted (``NUMBA_DISABLE_JIT=1``), so that outputs are byte-identical with
+or without the JIT. The per-plan totals (`plan_sums`) reproduce the sparse product bit
+for bit.
 
 The other passes: the default-fund mix in `agents.fund_mix`, the end-of-month pass in
 `agents.observation`, the decision rules (reviews, contributions, interest, life events)
@@ -33,23 +33,21 @@ import scipy.sparse as sp
 
 from ..base.assets import N_HOLDINGS
 from ..base.compiled import (
-    HAVE_NUMBA,
-    _add_rows_in_order,
-    _row_dot,
-    _row_total,
+    add_rows_in_order,
     njit,
     prange,
+    row_dot,
     row_helper,
+    row_total,
 )
 from . import savers as sv
-from .fund_mix import DefaultFundMix, _glide_weights, _mix_row_given, plan_sleeve_needs
-from .litigation import plan_assets_and_fee as plan_assets_and_fee_numpy
-from .rule_kernels import _contribution
+from .fund_mix import DefaultFundMix, glide_weights, mix_row_given, plan_sleeve_needs
+from .rule_kernels import month_contributions
 
 F64 = npt.NDArray[np.float64]
 _DEFAULTED = sv.DEFAULTED  # a constant inside the compiled passes
 
-__all__ = ["HAVE_NUMBA", "DefaultFundMix", "MonthTotals", "Payroll", "BALANCE_SUM_WIDTHS", "PlanBuffers", "PlanRows", "balance_month",
+__all__ = ["DefaultFundMix", "MonthTotals", "Payroll", "BALANCE_SUM_WIDTHS", "PlanBuffers", "PlanRows", "balance_month",
            "plan_runs", "plan_sums", "row_chunks"]
 
 
@@ -152,7 +150,7 @@ def _balance_month_rows(
     plan's rows are one run) they are overwritten, so the arrays need no zeroing between
     months, only where a plan has no savers; else the run continues the sums already there
     (the same additions in the same order either way). With `pay_mode` each saver's contributions are computed
-    from its pay and plan (`rule_kernels._contribution`, the same bits as
+    from its pay and plan (`rule_kernels.month_contributions`, the same bits as
     `savers.contributions_usd`), else read from `amount`.
 
     Each saver's default-fund mix is read from `composition` (mix_mode 0) or computed for
@@ -183,22 +181,22 @@ def _balance_month_rows(
             if plan >= 0:
                 _add_plan_totals(plan_totals, plan, gain_total, carry_total, stuck_total, sold_total, employee_total,
                                  match_total, one_run)
-                _end_run(fees_out[plan], run_fee)
-                _end_run(gain_out[plan], run_gain)
+                end_run(fees_out[plan], run_fee)
+                end_run(gain_out[plan], run_gain)
             plan = s
             gain_total = carry_total = stuck_total = sold_total = employee_total = match_total = 0.0
-            _begin_run(fees_out[s], run_fee, one_run)
-            _begin_run(gain_out[s], run_gain, one_run)
+            begin_run(fees_out[s], run_fee, one_run)
+            begin_run(gain_out[s], run_gain, one_run)
         w = weight[i]
         if mix_mode == 0:
             for k in range(n_df):
                 comp[0, k] = composition[i, k]
         else:
             if mix_mode == 1 or fixed_mix[s, 0] != fixed_mix[s, 0]:  # glide path (a NaN row: a TDF plan)
-                g0, g1, g2 = _glide_weights(age[i])
+                g0, g1, g2 = glide_weights(age[i])
             else:  # the plan's fixed public mix (ODD §7.5, default-fund kinds)
                 g0, g1, g2 = fixed_mix[s, 0], fixed_mix[s, 1], fixed_mix[s, 2]
-            _mix_row_given(g0, g1, g2, plan_sleeve[s], need_bonds[s], sleeve_total[s], comp, 0)
+            mix_row_given(g0, g1, g2, plan_sleeve[s], need_bonds[s], sleeve_total[s], comp, 0)
         # Contributions. Adding a zero leaves a balance's bits as they are (balances are never
         # -0.0), so nothing is added for savers who contribute nothing. Every saver's
         # allocation is read, a defaulted saver's too (the default fund alone), although
@@ -206,7 +204,7 @@ def _balance_month_rows(
         # at random within plans, is mispredicted often enough to cost more than the 120
         # bytes (benchmarks/RESULTS.md).
         if pay_mode:
-            e, m = _contribution(salary[i], deferral[i], participating[i], contributing[i], match_rate[s],
+            e, m = month_contributions(salary[i], deferral[i], participating[i], contributing[i], match_rate[s],
                                  match_cap[s], nonmatch[s])
             employee_total += w * e
             match_total += w * m
@@ -324,8 +322,8 @@ def _balance_month_rows(
     if plan >= 0:
         _add_plan_totals(plan_totals, plan, gain_total, carry_total, stuck_total, sold_total, employee_total,
                          match_total, one_run)
-        _end_run(fees_out[plan], run_fee)
-        _end_run(gain_out[plan], run_gain)
+        end_run(fees_out[plan], run_fee)
+        end_run(gain_out[plan], run_gain)
 
 
 def _add_plan_totals(plan_totals, s, gain, carry, stuck, sold, employee, match, one_run):  # pragma: no cover - compiled
@@ -348,7 +346,7 @@ def _add_plan_totals(plan_totals, s, gain, carry, stuck, sold, employee, match, 
         plan_totals[s, 5] += match
 
 
-def _begin_run(out, run, one_run):  # pragma: no cover - compiled
+def begin_run(out, run, one_run):  # pragma: no cover - compiled
     """Begin a run of a plan's rows: its sums `run` start at 0.0 where the run is the plan's
     only one (`one_run`), else at what earlier runs left in the plan's row `out`, so that
     every sum is the same additions in row order as adding into a zeroed row saver by saver."""
@@ -356,17 +354,16 @@ def _begin_run(out, run, one_run):  # pragma: no cover - compiled
         run[j] = 0.0 if one_run else out[j]
 
 
-def _end_run(out, run):  # pragma: no cover - compiled
+def end_run(out, run):  # pragma: no cover - compiled
     """End a run of a plan's rows: its sums `run` into the plan's row `out`."""
     for j in range(run.shape[0]):
         out[j] = run[j]
 
 
-if HAVE_NUMBA:
-    _add_plan_totals = row_helper(_add_plan_totals)
-    _begin_run = row_helper(_begin_run)
-    _end_run = row_helper(_end_run)
-    _balance_month_rows = njit(cache=True, nogil=True)(_balance_month_rows)
+_add_plan_totals = row_helper(_add_plan_totals)
+begin_run = row_helper(begin_run)
+end_run = row_helper(end_run)
+_balance_month_rows = njit(cache=True, nogil=True)(_balance_month_rows)
 
 
 def _balance_month_chunks(
@@ -387,9 +384,9 @@ def _balance_month_chunks(
         )
 
 
-_row_kernel = njit(cache=True, nogil=True, parallel=True)(_balance_month_chunks) if HAVE_NUMBA else _balance_month_chunks
-"""The row-by-row update: compiled (on every thread numba has) where numba is installed,
-else the same function run by the Python interpreter chunk after chunk (slow, but the same
+_row_kernel = njit(cache=True, nogil=True, parallel=True)(_balance_month_chunks)
+"""The row-by-row update: compiled (on every thread numba has), or under
+``NUMBA_DISABLE_JIT=1`` the same function run by the Python interpreter chunk after chunk (slow, but the same
 IEEE operations in the same order, so a run gives the same bytes with or without the JIT and
 with any number of threads; numba is used without fastmath)."""
 
@@ -575,28 +572,26 @@ def balance_month_rows(
         sleeve_total, *payroll, buffers.one_run,
     )
     # National totals: the plans' totals added in plan order (fixed, whatever the chunks).
-    gain, carry, stuck, sold, employee, match = _add_rows_in_order(plan_totals)
+    gain, carry, stuck, sold, employee, match = add_rows_in_order(plan_totals)
     by_plan = plan_totals[:, 4] + plan_totals[:, 5] if pay is not None else None
-    return MonthTotals(float(gain), _add_rows_in_order(plan_gain), fees, float(carry), float(stuck), float(sold),
+    return MonthTotals(float(gain), add_rows_in_order(plan_gain), fees, float(carry), float(stuck), float(sold),
                        float(employee), float(match), by_plan)
 
 
 def _plan_fee_rows(held, fee_matrix, assets, fee):  # pragma: no cover - compiled
     for p in prange(held.shape[0]):
-        a = _row_total(held[p])
+        a = row_total(held[p])
         assets[p] = a
-        fee[p] = _row_dot(held[p], fee_matrix[p]) / a if a > 0 else 0.0
+        fee[p] = row_dot(held[p], fee_matrix[p]) / a if a > 0 else 0.0
 
 
-_plan_fee_kernel = njit(cache=True, nogil=True, parallel=True)(_plan_fee_rows) if HAVE_NUMBA else None
+_plan_fee_kernel = njit(cache=True, nogil=True, parallel=True)(_plan_fee_rows)
 
 
 def plan_assets_and_fee(held: F64, fee_matrix: F64) -> tuple[F64, F64]:
     """`litigation.plan_assets_and_fee` (ODD §7.10, litigation) in one pass over the plans on
     numba's threads, without the (n_plans, N_HOLDINGS) product: the same bits (numpy's
-    pairwise row sums, tested); the numpy rule without numba."""
-    if _plan_fee_kernel is None:
-        return plan_assets_and_fee_numpy(held, fee_matrix)
+    pairwise row sums, tested)."""
     assets, fee = np.empty(held.shape[0]), np.empty(held.shape[0])
     _plan_fee_kernel(np.ascontiguousarray(held), np.ascontiguousarray(fee_matrix), assets, fee)
     return assets, fee
@@ -614,7 +609,7 @@ def _plan_sums_rows(sponsor, weight, values, rows, bounds, out):  # pragma: no c
                 out[s, k] += w * values[r, k]
 
 
-_plan_sums_kernel = njit(cache=True, nogil=True, parallel=True)(_plan_sums_rows) if HAVE_NUMBA else None
+_plan_sums_kernel = njit(cache=True, nogil=True, parallel=True)(_plan_sums_rows)
 
 
 def plan_sums(sponsor: npt.NDArray[np.int32], weight: F64, values: F64, n_plans: int,
@@ -624,8 +619,8 @@ def plan_sums(sponsor: npt.NDArray[np.int32], weight: F64, values: F64, n_plans:
     `values` (2-D) has one row per saver, or one per entry of `rows` (ascending saver indices)
     when given; the other savers count as zero. National per-plan totals (ODD §4.11). The
     compiled loop adds each plan's savers in row order, as the sparse product
-    `csr_array((weight, (sponsor, arange(n)))) @ values` does, so both give the same bytes;
-    without numba that product is used. `bounds` (`row_chunks(sponsor)`, computed when not
+    `csr_array((weight, (sponsor, arange(n)))) @ values` does, so both give the same bytes.
+    `bounds` (`row_chunks(sponsor)`, computed when not
     given) shares the rows out among numba's threads, a plan's rows to one thread.
     """
     if bounds is None:
@@ -633,9 +628,6 @@ def plan_sums(sponsor: npt.NDArray[np.int32], weight: F64, values: F64, n_plans:
     if rows is None:
         rows = np.arange(sponsor.shape[0])
     values = np.ascontiguousarray(values)  # float64, or float32 flags (exact either way)
-    if _plan_sums_kernel is None:
-        matrix = sp.csr_array((weight[rows], (sponsor[rows], np.arange(rows.size))), shape=(n_plans, rows.size))
-        return matrix @ values
     out = np.zeros((n_plans, values.shape[1]))
     rows = np.asarray(rows, dtype=np.intp)
     _plan_sums_kernel(sponsor, weight, values, rows, np.searchsorted(rows, bounds).astype(np.intp), out)

@@ -2,8 +2,8 @@
 and observation's national sums, in one pass.
 
 ODD §6 (observation) and §3 step 11. `observe_savers_numpy` is the whole-array definition;
-`observe_savers` is the compiled pass the model uses (interpreted without numba, the same
-bytes), tested against it (tests/agents/test_kernels.py).
+`observe_savers` is the compiled pass the model uses (interpreted under ``NUMBA_DISABLE_JIT=1``,
+the same bytes), tested against it (tests/agents/test_kernels.py).
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from ..base.assets import N_HOLDINGS
-from ..base.compiled import HAVE_NUMBA, _add_rows_in_order, _row_total_n, njit, prange, row_helper
+from ..base.compiled import add_rows_in_order, njit, prange, row_helper, row_total_n
 from . import savers as sv
-from .kernels import PlanBuffers, _begin_run, _end_run, row_chunks
+from .kernels import PlanBuffers, begin_run, end_run, row_chunks
 
 F64 = npt.NDArray[np.float64]
 
@@ -80,12 +80,12 @@ def _observe_rows(lo, hi, balance, weight, participating, age, worst, auto, defe
     order in local accumulators over a run of the plan's rows and put into the plan's rows
     when the next plan's rows begin. Where each plan's rows are one run (`one_run`) they are
     written over, so the arrays need no zeroing between months; else a run of holdings and
-    holders continues from what earlier runs left (`kernels._begin_run`: each plan's the
+    holders continues from what earlier runs left (`kernels.begin_run`: each plan's the
     sparse product's row-order sums), and the scalar sums add the run's total, as before.
 
     The holdings' layout (`_H`, `_N_DF`, `_N_ALT` and the alternatives' first columns) is
     read from module constants, which numba compiles in: loops of known length are unrolled
-    (~30% off the pass with the row total's length known, `compiled._row_total_n`; the same
+    (~30% off the pass with the row total's length known, `compiled.row_total_n`; the same
     operations in the same order, so the same bits)."""
     h, n_df, n_alt, df0, st0, wi0 = _H, _N_DF, _N_ALT, _DF0, _ST0, _WI0
     heads = part = dollars = in_df = any_exp = near = near_loss = at_default = 0.0
@@ -100,13 +100,13 @@ def _observe_rows(lo, hi, balance, weight, participating, age, worst, auto, defe
             if plan >= 0:
                 _add_observed(plan_sums_out[plan], heads, part, dollars, in_df, any_exp, exposed, near, near_loss,
                               at_default, one_run)
-                _end_run(plan_held[plan], run_held)
-                _end_run(plan_outside[plan], run_outside)
+                end_run(plan_held[plan], run_held)
+                end_run(plan_outside[plan], run_outside)
             plan = s
             heads = part = dollars = in_df = any_exp = near = near_loss = at_default = 0.0
             exposed[:] = 0.0
-            _begin_run(plan_held[s], run_held, one_run)
-            _begin_run(plan_outside[s], run_outside, one_run)
+            begin_run(plan_held[s], run_held, one_run)
+            begin_run(plan_outside[s], run_outside, one_run)
         for j in range(h):
             run_held[j] += w * balance[i, j]
         # Flags are added as w x flag (w x 0.0 == 0.0, and x + 0.0 == x for sums that are
@@ -114,7 +114,7 @@ def _observe_rows(lo, hi, balance, weight, participating, age, worst, auto, defe
         # random flags would mispredict (~15% of the pass).
         heads += w
         part += w * participating[i]
-        dollars += w * _row_total_n(balance[i], h)
+        dollars += w * row_total_n(balance[i], h)
         held = False
         for k in range(n_df):
             held = held | (balance[i, k] > 0)
@@ -135,8 +135,8 @@ def _observe_rows(lo, hi, balance, weight, participating, age, worst, auto, defe
     if plan >= 0:
         _add_observed(plan_sums_out[plan], heads, part, dollars, in_df, any_exp, exposed, near, near_loss, at_default,
                       one_run)
-        _end_run(plan_held[plan], run_held)
-        _end_run(plan_outside[plan], run_outside)
+        end_run(plan_held[plan], run_held)
+        end_run(plan_outside[plan], run_outside)
 
 
 def _add_observed(out, heads, part, dollars, in_df, any_exp, exposed, near, near_loss,
@@ -168,9 +168,8 @@ def _add_observed(out, heads, part, dollars, in_df, any_exp, exposed, near, near
         out[7 + n_alt] += at_default
 
 
-if HAVE_NUMBA:
-    _add_observed = row_helper(_add_observed)
-    _observe_rows = njit(cache=True, nogil=True)(_observe_rows)
+_add_observed = row_helper(_add_observed)
+_observe_rows = njit(cache=True, nogil=True)(_observe_rows)
 
 
 def _observe_chunks(bounds, balance, weight, participating, age, worst, auto, deferral, sponsor, default_rate,
@@ -180,7 +179,7 @@ def _observe_chunks(bounds, balance, weight, participating, age, worst, auto, de
                       sponsor, default_rate, threshold, plan_sums_out, plan_held, plan_outside, one_run)
 
 
-_observe_kernel = njit(cache=True, nogil=True, parallel=True)(_observe_chunks) if HAVE_NUMBA else _observe_chunks
+_observe_kernel = njit(cache=True, nogil=True, parallel=True)(_observe_chunks)
 """Compiled on numba's threads, else the same chunk loop interpreted (same bytes, slowly)."""
 
 
@@ -216,7 +215,7 @@ def observe_savers(pop: sv.SaverPopulation, default_rate: F64, bounds: npt.NDArr
     _observe_kernel(bounds, pop.balance_usd, pop.weight, pop.is_participating, pop.age_years, pop.worst_year_return,
                     pop.is_auto_enrolled, pop.deferral_rate, pop.sponsor, default_rate, threshold_usd,
                     plan_sums_out, plan_held, plan_outside, buffers.one_run)
-    totals = _add_rows_in_order(plan_sums_out)
+    totals = add_rows_in_order(plan_sums_out)
     # National holdings: the plans' totals added in plan order (fixed, whatever the threads).
-    return SaverTotals(dict(zip(OBSERVED_SUMS, totals.tolist(), strict=True)), _add_rows_in_order(plan_held),
+    return SaverTotals(dict(zip(OBSERVED_SUMS, totals.tolist(), strict=True)), add_rows_in_order(plan_held),
                     plan_held, plan_outside)

@@ -9,10 +9,9 @@ group shares, peer sums and demand over every plan where only the ~1/12 reviewin
 read them; these passes take ~0.06 s.
 Each pass here computes the bits of those rules (tests/agents/test_plan_kernels.py):
 the same IEEE operations in the same order where a value is summed (numpy's pairwise row
-sums through `compiled._row_total`, `numpy.bincount`'s and scipy's sparse product's
+sums through `compiled.row_total`, `numpy.bincount`'s and scipy's sparse product's
 sequential sums), while the products with BLAS's own order (``sleeve @ loss``, the weighted
-shares' ``w @ flags``) and ``**`` stay in numpy. Without numba the numpy rules themselves
-are used.
+shares' ``w @ flags``) and ``**`` stay in numpy.
 """
 
 from __future__ import annotations
@@ -25,14 +24,10 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from ..base.assets import ALT_CLASS_INDEX
-from ..base.compiled import HAVE_NUMBA, _minimum, _row_total, njit, prange, row_helper
-from .litigation import alternative_losses, lawsuit_hazard_annual
+from ..base.compiled import njit, numpy_minimum, prange, row_helper, row_total
 from .sponsors import (
     N_ALT,
     PlanTable,
-    group_share,
-    offering_flags,
-    offers_any_alternative,
 )
 
 if TYPE_CHECKING:
@@ -43,7 +38,7 @@ F64 = npt.NDArray[np.float64]
 B = npt.NDArray[np.bool_]
 I32 = npt.NDArray[np.int32]
 
-__all__ = ["HAVE_NUMBA", "litigation_exposure", "per_head", "per_head_numpy", "record_flags", "review_shares"]
+__all__ = ["litigation_exposure", "per_head", "per_head_numpy", "record_flags", "review_shares"]
 
 
 def _offers(i, default_product, tdf_manager, plain, standalone):  # pragma: no cover - compiled
@@ -118,12 +113,12 @@ def _litigation_pass(default_product, tdf_manager, plain, standalone, class_loss
         if s == 0.0 and math.copysign(1.0, s) > 0.0:
             sleeve_loss = 0.0
         else:
-            total = _row_total(sleeve[i])
+            total = row_total(sleeve[i])
             sleeve_loss = s / total if total > 0 else 0.0
         loss = _maximum(worst, sleeve_loss)
         fee_part = fee_elasticity * _maximum(0.0, plan_fee[i] - 0.004)
         alt_part = (loss_elasticity * loss if o else 0.0) * alt_scale
-        annual[i] = _minimum(1.0, base_by_class[size_class[i]] * climate * (1.0 + fee_part + alt_part))
+        annual[i] = numpy_minimum(1.0, base_by_class[size_class[i]] * climate * (1.0 + fee_part + alt_part))
 
 
 def _record_pass(default_product, tdf_manager, plain, standalone, class_in_sleeve, out):  # pragma: no cover - compiled
@@ -155,15 +150,14 @@ def _per_head_all(totals, heads, out):  # pragma: no cover - compiled
             out[i, k] = totals[i, k] / h
 
 
-if HAVE_NUMBA:
-    _offers = row_helper(_offers)
-    _maximum = row_helper(_maximum)
-    _group_share = row_helper(_group_share)
-_review_shares_kernel = njit(cache=True, nogil=True, parallel=True)(_review_shares_pass) if HAVE_NUMBA else None
-_litigation_kernel = njit(cache=True, nogil=True, parallel=True)(_litigation_pass) if HAVE_NUMBA else None
-_record_kernel = njit(cache=True, nogil=True, parallel=True)(_record_pass) if HAVE_NUMBA else None
-_per_head_rows_kernel = njit(cache=True, nogil=True, parallel=True)(_per_head_rows) if HAVE_NUMBA else None
-_per_head_all_kernel = njit(cache=True, nogil=True, parallel=True)(_per_head_all) if HAVE_NUMBA else None
+_offers = row_helper(_offers)
+_maximum = row_helper(_maximum)
+_group_share = row_helper(_group_share)
+_review_shares_kernel = njit(cache=True, nogil=True, parallel=True)(_review_shares_pass)
+_litigation_kernel = njit(cache=True, nogil=True, parallel=True)(_litigation_pass)
+_record_kernel = njit(cache=True, nogil=True, parallel=True)(_record_pass)
+_per_head_rows_kernel = njit(cache=True, nogil=True, parallel=True)(_per_head_rows)
+_per_head_all_kernel = njit(cache=True, nogil=True, parallel=True)(_per_head_all)
 
 
 def _offer_columns(plans: PlanTable, plain_tdf_product: I32) -> tuple[I32, I32, I32, B]:
@@ -181,12 +175,9 @@ def review_shares(plans: PlanTable, plain_tdf_product: I32, peer_matrix: sp.csr_
     computes them at `due` (0 elsewhere) from one pass over the plans: the same bits there as
     ``peer_matrix @ offering`` and `sponsors.group_share` of
     `sponsors.offers_any_alternative` (for a CSR `peer_matrix`, as `sponsors.peer_network`
-    builds). Without numba, or for another sparse format, those rules give every plan's.
+    builds; another sparse format is read as CSR).
     """
-    if _review_shares_kernel is None or peer_matrix.format != "csr":
-        offering = offers_any_alternative(plans, plain_tdf_product).astype(float)
-        return (peer_matrix @ offering, group_share(plans.consultant, offering, plans.weight),
-                group_share(plans.recordkeeper, offering, plans.weight))
+    peer_matrix = peer_matrix.tocsr()
     n = plans.n
     peer, cons, keepers = np.zeros(n), np.zeros(n), np.zeros(n)
     groups = [max(int(g.max()) + 1, 0) if n else 0 for g in (plans.consultant, plans.recordkeeper)]
@@ -207,13 +198,8 @@ def litigation_exposure(plans: PlanTable, plain_tdf_product: I32, sleeve: F64, t
     of the plans' `litigation.alternative_losses` (`sleeve`: each plan's default-product sleeve,
     (n, 8); `trailing_return`: each asset class's trailing-year return), in one pass over the
     plans without the losses' (n, 5) and (n, 8) temporaries: the same bits (the sleeve's
-    loss-weighted sum ``sleeve @ loss`` is BLAS's, computed here by numpy). Without numba
-    the numpy rules.
+    loss-weighted sum ``sleeve @ loss`` is BLAS's, computed here by numpy).
     """
-    if _litigation_kernel is None:
-        offers = offers_any_alternative(plans, plain_tdf_product)
-        alt_loss = alternative_losses(plans.standalone, sleeve, trailing_return)
-        return offers, lawsuit_hazard_annual(plans, plan_fee_annual, alt_loss, offers, policy, behaviour)
     b = behaviour
     loss = np.maximum(0.0, -trailing_return)
     sleeve = np.ascontiguousarray(sleeve, dtype=np.float64)
@@ -236,10 +222,8 @@ def record_flags(plans: PlanTable, plain_tdf_product: I32, sleeve_table: F64) ->
     `sleeve_table` holds each product's sleeve by asset class (`ProductBook.sleeve_matrix`),
     a plan's sleeve being its default product's row (as `model.plan_views` keeps them): a
     plan's class flags are its product's, looked up rather than read from the (n, 8)
-    sleeves. Without numba that rule.
+    sleeves.
     """
-    if _record_kernel is None:
-        return offering_flags(plans, plain_tdf_product, sleeve_table[plans.default_product])
     out = np.empty((3 + N_ALT, plans.n), dtype=np.bool_)
     class_in_sleeve = np.ascontiguousarray(sleeve_table[:, ALT_CLASS_INDEX] > 0)
     _record_kernel(*_offer_columns(plans, plain_tdf_product), class_in_sleeve, out)
@@ -257,15 +241,10 @@ def per_head_numpy(totals: F64, heads: F64) -> F64:
 def per_head(totals: F64, heads: F64, rows: npt.NDArray[np.intp] | None = None, out: F64 | None = None) -> F64:
     """`per_head_numpy` at the plans `rows` (distinct; all when None), written into `out` (a new array
     when None; `totals` itself to divide in place), its other rows untouched: the same bits,
-    in one pass on numba's threads (without numba that rule)."""
+    in one pass on numba's threads."""
     if out is None:
         out = np.empty_like(totals, dtype=np.float64)
-    if _per_head_all_kernel is None:
-        if rows is None:
-            out[...] = per_head_numpy(totals, heads)
-        else:
-            out[rows] = per_head_numpy(totals[rows], heads[rows])
-    elif rows is None:
+    if rows is None:
         _per_head_all_kernel(totals, heads, out)
     else:
         _per_head_rows_kernel(totals, heads, np.asarray(rows, dtype=np.intp), out)

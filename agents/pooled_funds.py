@@ -28,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..base.assets import ASSET_CLASSES
-from ..base.compiled import HAVE_NUMBA, njit
+from ..base.compiled import njit
 from ..base.strata import VINTAGES, glide_path
 from . import savers as sv
 
@@ -389,10 +389,9 @@ def _stale_rows(fund_of, start_fund, claim_start, growth, own, e, weight, salary
 
 N_DF_COLUMNS: Final[int] = sv.N_DF
 
-if HAVE_NUMBA:
-    _fund_rows = njit(cache=True, nogil=True)(_fund_rows)
-    _respread_rows = njit(cache=True, nogil=True)(_respread_rows)
-    _stale_rows = njit(cache=True, nogil=True)(_stale_rows)
+_fund_rows = njit(cache=True, nogil=True)(_fund_rows)
+_respread_rows = njit(cache=True, nogil=True)(_respread_rows)
+_stale_rows = njit(cache=True, nogil=True)(_stale_rows)
 
 
 def funds_and_claims(sponsor: npt.NDArray[np.int32], age: F64, series_of_plan: npt.NDArray[np.intp],

@@ -10,13 +10,13 @@ saver table in place instead of gathering the rows, building a dozen (choosers, 
 temporaries and scattering them back (a few percent of savers choose each month, and each
 scattered row costs a cache miss per array; benchmarks/RESULTS.md).
 
-Sums follow numpy's order (pairwise over a whole row, `compiled._row_total`; in column
+Sums follow numpy's order (pairwise over a whole row, `compiled.row_total`; in column
 order over a gather of columns, which numpy lays out column by column) and `numpy.clip` /
 `numpy.maximum` are taken as numpy takes them, so the pass gives the chain's bits where the
 platform's `exp` is numpy's (so it does on the machines this was tested on); the tests
 (tests/agents/test_reallocation.py) require equality to rounding. The model always runs this
-pass: compiled with numba, otherwise the same function interpreted (only the choosers'
-rows, so it stays affordable), so a run gives the same bytes with or without the JIT, on
+pass: compiled with numba, or under ``NUMBA_DISABLE_JIT=1`` the same function interpreted,
+so a run gives the same bytes with or without the JIT, on
 any number of threads (each chooser's row is computed on its own).
 """
 
@@ -30,14 +30,13 @@ import numpy.typing as npt
 
 from ..base.assets import ALT_CLASS_INDEX, N_HOLDINGS
 from ..base.compiled import (
-    HAVE_NUMBA,
-    _clip,
-    _in_order,
-    _row_total,
-    _row_total_n,
+    in_order,
     njit,
+    numpy_clip,
     prange,
     row_helper,
+    row_total,
+    row_total_n,
 )
 from . import savers as sv
 
@@ -151,13 +150,13 @@ def _choose_row(a, r, visible, interest, u_alt, core_weight, clipped_return, ris
         # 0.0 whatever the exponential: the exponential is computed only for the others.
         score = 0.0
         if visible[r, j] and (not alt or u_alt[r, j] < interest[r, j]):
-            score = math.exp(_clip(cs * clipped_return[j] + rr * RISK_SIGN[j], -5.0, 5.0))
+            score = math.exp(numpy_clip(cs * clipped_return[j] + rr * RISK_SIGN[j], -5.0, 5.0))
         if alt:
             score *= 0.5
         if 1 <= j <= _N_CORE:
             score *= core_weight[r, j - 1]
         a[j] = score
-    total = _row_total_n(a, _M)
+    total = row_total_n(a, _M)
     for j in range(m):
         a[j] = a[j] / total if total > 0 else 0.0
     if total <= 0:
@@ -168,24 +167,24 @@ def _cap_row(a, b, sleeve_share, cap, scratch):  # pragma: no cover - compiled
     """`savers.cap_alternative_allocation` then `cap_alt_weights` of one allocation `a`,
     the account `b` as it is before trading."""
     n_alt = _ALT_OPTIONS.shape[0]
-    total = _row_total_n(b, _H)
+    total = row_total_n(b, _H)
     for q in range(_ALT_HOLDINGS.shape[0]):
         scratch[q] = b[_ALT_HOLDINGS[q]]
-    alt_held = _in_order(scratch, _ALT_HOLDINGS.shape[0])
+    alt_held = in_order(scratch, _ALT_HOLDINGS.shape[0])
     share = alt_held / total if total > 0 else 0.0
     if share >= cap:  # at the cap: no more alternatives
         for q in range(n_alt):
             scratch[q] = a[_ALT_OPTIONS[q]]
-        moved = _in_order(scratch, n_alt)
+        moved = in_order(scratch, n_alt)
         for q in range(n_alt):
             a[_ALT_OPTIONS[q]] = 0.0
         a[0] += moved
     for q in range(n_alt):
         scratch[q] = a[_ALT_OPTIONS[q]]
-    alt = _in_order(scratch, n_alt)
+    alt = in_order(scratch, n_alt)
     denom = alt * (1.0 - sleeve_share)
     f = (cap - sleeve_share * (a[0] + alt)) / denom if denom > 0 else 1.0
-    f = _clip(f, 0.0, 1.0)
+    f = numpy_clip(f, 0.0, 1.0)
     if alt > 0 and f < 1.0:
         moved = alt * (1.0 - f)
         for q in range(n_alt):
@@ -199,10 +198,10 @@ def _trade_row(b, a, comp, gate, target, kept, floor, extra, scratch):  # pragma
     h, n_df = _H, _N_DF
     ill = sv.ILLIQUID_COLUMNS
     n_ill = ill.shape[0]
-    total = _row_total_n(b, _H)
+    total = row_total_n(b, _H)
     for j in range(n_df, h):
         target[j] = total * a[j - n_df + 1]
-    df_total = _row_total_n(b, _N_DF)  # of b[:n_df]
+    df_total = row_total_n(b, _N_DF)  # of b[:n_df]
     t0 = total * a[0]
     for k in range(n_df):
         target[k] = t0 * (b[k] / df_total if df_total > 0 else comp[k])
@@ -211,22 +210,22 @@ def _trade_row(b, a, comp, gate, target, kept, floor, extra, scratch):  # pragma
         t = target[ill[q]]
         kept[q] = t if t >= fl else fl  # numpy.maximum(target, floor)
         floor[q] = fl
-    if _in_order(kept, n_ill) > total:  # purchases that do not fit beside what the gate keeps
+    if in_order(kept, n_ill) > total:  # purchases that do not fit beside what the gate keeps
         for q in range(n_ill):
             extra[q] = kept[q] - floor[q]
-        share = _clip((total - _row_total(floor)) / _row_total(extra), 0.0, 1.0)
+        share = numpy_clip((total - row_total(floor)) / row_total(extra), 0.0, 1.0)
         for q in range(n_ill):
             kept[q] = floor[q] + extra[q] * share
     for q in range(n_ill):
         x = kept[q] - target[ill[q]]
         scratch[q] = x if x >= 0.0 else 0.0
-    gated = _in_order(scratch, n_ill)
+    gated = in_order(scratch, n_ill)
     for q in range(n_ill):
         target[ill[q]] = kept[q]
     for q in range(_FREE_COLUMNS.shape[0]):
         scratch[q] = target[_FREE_COLUMNS[q]]
-    free_total = _in_order(scratch, _FREE_COLUMNS.shape[0])
-    room = total - _in_order(kept, n_ill)
+    free_total = in_order(scratch, _FREE_COLUMNS.shape[0])
+    room = total - in_order(kept, n_ill)
     room = room if room >= 0.0 else 0.0
     scale = room / free_total if free_total > 0 else 1.0
     for q in range(_FREE_COLUMNS.shape[0]):
@@ -255,7 +254,7 @@ def _reallocate_rows(rows, visible, interest, u_alt, core_weight, u_panic, compo
             if cap < 1.0:
                 for q in range(ALT_CLASS_INDEX.shape[0]):
                     scratch[q] = composition[r, ALT_CLASS_INDEX[q]]
-                _cap_row(a, balance[i], _in_order(scratch, ALT_CLASS_INDEX.shape[0]), cap, scratch)
+                _cap_row(a, balance[i], in_order(scratch, ALT_CLASS_INDEX.shape[0]), cap, scratch)
             if crash and u_panic[i] < panic_prob * (1.0 - rt):
                 for j in range(m):
                     a[j] = 0.0
@@ -267,24 +266,19 @@ def _reallocate_rows(rows, visible, interest, u_alt, core_weight, u_panic, compo
             trades[i] += 1
 
 
-if HAVE_NUMBA:
-    # Inlined into the pass in numba's own representation: the rows' arrays are then not
-    # handed to a function three times a chooser (~12% off the pass, tried and measured;
-    # the same for the balance pass's helpers made it slower).
-    _choose_row = row_helper(_choose_row)
-    _cap_row = row_helper(_cap_row)
-    _trade_row = row_helper(_trade_row)
-    _reallocate_kernel = njit(cache=True, nogil=True, parallel=True)(_reallocate_rows)
-else:  # pragma: no cover - exercised where numba is absent
-    _reallocate_kernel = _reallocate_rows
-
-
+# Inlined into the pass in numba's own representation: the rows' arrays are then not
+# handed to a function three times a chooser (~12% off the pass, tried and measured;
+# the same for the balance pass's helpers made it slower).
+_choose_row = row_helper(_choose_row)
+_cap_row = row_helper(_cap_row)
+_trade_row = row_helper(_trade_row)
+_reallocate_kernel = njit(cache=True, nogil=True, parallel=True)(_reallocate_rows)
 def reallocate(pop: sv.SaverPopulation, rows: npt.NDArray[np.intp], visible: B, interest: F64,
                u_alt: npt.NDArray[np.float32], u_panic: npt.NDArray[np.float32], composition: F64,
                gate_used: B, t: ChoiceTerms, core_weight: F64 | None = None) -> F64:
     """`reallocation_numpy` in one pass over the choosers' rows, in place (arguments as
-    there); returns each chooser's gated USD. Compiled on numba's threads where numba is
-    installed, else interpreted: the same operations, so the same bytes."""
+    there); returns each chooser's gated USD. Compiled on numba's threads (interpreted
+    under ``NUMBA_DISABLE_JIT=1``): the same operations, so the same bytes."""
     gated = np.zeros(rows.size)
     if rows.size == 0:
         return gated

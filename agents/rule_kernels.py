@@ -7,14 +7,14 @@ their sources, are the numpy functions in `agents.savers` (and `alt_interest_num
 operations in the same order for one saver at a time, on numba's threads, in place of a
 dozen whole-array numpy passes and their temporaries (benchmarks/RESULTS.md). Every row is computed on
 its own, so the bits never depend on the number of threads. Without numba the numpy rules
-themselves run (and `_contribution`, used inside the balance pass, runs interpreted with
+themselves run (and `month_contributions`, used inside the balance pass, runs interpreted with
 it), so a run gives the same bytes with or without the JIT
 (tests/agents/test_rule_kernels.py, tests/model/test_jit_equivalence.py).
 
 Two numpy conventions are kept on purpose: a float32 draw compared with a Python float is
 compared in float32 (NEP 50), so such thresholds are passed as `numpy.float32`; and
-`numpy.clip` / `numpy.minimum` resolve ties and signed zeros their own way (`_clip`, and
-the order of the comparison in `_contribution`).
+`numpy.clip` / `numpy.minimum` resolve ties and signed zeros their own way (`numpy_clip`, and
+the order of the comparison in `month_contributions`).
 """
 
 from __future__ import annotations
@@ -25,29 +25,38 @@ import numpy as np
 import numpy.typing as npt
 
 from ..base.compiled import (
-    HAVE_NUMBA,
-    _clip,
-    _interp_sloped,
-    _minimum,
-    _row_total_n,
-    _slopes,
     njit,
+    numpy_clip,
     prange,
     row_helper,
+    row_total_n,
 )
 from . import savers as sv
+from .life_events import (
+    closed_year,
+    escalated_deferral,
+    hardship_threshold,
+    job_change_bound,
+    job_change_rates,
+    one_month_older,
+    separation,
+)
+from .reviews import (
+    chooses_own_allocation,
+    contributes_next,
+    deferral_after_review,
+    leaves_default,
+    looks_at_account,
+    opts_in,
+)
 
 F64 = npt.NDArray[np.float64]
 # Constants inside the compiled passes, each stated once in `agents.savers`.
 _DEFAULTED, _ACTIVE, _WINDOW_STYLE, _MANAGED = sv.DEFAULTED, sv.ACTIVE, sv.WINDOW, sv.MANAGED
-_D_LO, _D_HI = sv.DEFERRAL_RATE_BOUNDS
-_P_LO, _P_HI = sv.PREFERRED_RATE_BOUNDS
-_SAME_RATE = sv.SAME_RATE_TOLERANCE
-_REFERENCE = sv.EXPERIENCED_RETURN_REFERENCE
 _DISCLOSURE = sv.DISCLOSURE_INTEREST_FACTOR
 
 
-def _contribution(salary, deferral, participating, contributing, rate, cap, nonmatch):  # pragma: no cover - compiled
+def month_contributions(salary, deferral, participating, contributing, rate, cap, nonmatch):  # pragma: no cover - compiled
     """(employee deferral, employer contributions) of one saver this month, USD:
     `savers.contributions_usd` with numpy's operations in numpy's order (np.minimum as
     numpy takes it: the first argument if it is smaller, else the second). The balance
@@ -60,8 +69,7 @@ def _contribution(salary, deferral, participating, contributing, rate, cap, nonm
     return 0.0, 0.0 + pay * nonmatch
 
 
-if HAVE_NUMBA:
-    _contribution = row_helper(_contribution)
+month_contributions = row_helper(month_contributions)
 
 
 @dataclass(frozen=True)
@@ -119,22 +127,20 @@ def _alt_interest_rows(rows, literacy, age, salary, peer, sponsor, base, by_age,
         b = base * (0.5 + literacy[i])
         q = _count_at_or_below(quintile_edges, salary[i])
         income = 1.0 + income_slope * (q - 2) / 2.0
-        c = _clip(by_age[_count_at_or_below(age_edges, age[i])] * income * crash, 0.0, 1.0)
+        c = numpy_clip(by_age[_count_at_or_below(age_edges, age[i])] * income * crash, 0.0, 1.0)
         p = peer_weight * peer[i]
         s = sponsor[i]
         for k in range(out.shape[1]):
             v = (c if k == crypto else b) * (1.0 + p * coworker[s, k])
             if disclosure:
                 v *= _DISCLOSURE
-            out[r, k] = _clip(v, 0.0, 1.0)
+            out[r, k] = numpy_clip(v, 0.0, 1.0)
 
 
 def alt_interest(pop: sv.SaverPopulation, rows: npt.NDArray[np.intp], t: InterestTerms) -> F64:
     """`alt_interest_numpy` in one compiled pass over `rows` on numba's threads (each row on
     its own, so the same bits whatever the threads; tested), instead of a dozen numpy
     passes and their temporaries; `alt_interest_numpy` itself without numba."""
-    if _alt_interest_kernel is None:
-        return alt_interest_numpy(pop, rows, t)
     out = np.empty((rows.size, sv.N_ALT))
     _alt_interest_kernel(np.asarray(rows, dtype=np.intp), pop.literacy, pop.age_years, pop.salary_usd_annual,
                          pop.peer_sensitivity, pop.sponsor, t.base, np.asarray(t.crypto_by_age, dtype=np.float64),
@@ -143,66 +149,43 @@ def alt_interest(pop: sv.SaverPopulation, rows: npt.NDArray[np.intp], t: Interes
     return out
 
 
-if HAVE_NUMBA:
-    _count_at_or_below = njit(cache=True, nogil=True)(_count_at_or_below)  # inlined, slower (row_helper)
-_alt_interest_kernel = njit(cache=True, nogil=True, parallel=True)(_alt_interest_rows) if HAVE_NUMBA else None
+_count_at_or_below = njit(cache=True, nogil=True)(_count_at_or_below)  # inlined, slower (row_helper)
+_alt_interest_kernel = njit(cache=True, nogil=True, parallel=True)(_alt_interest_rows)
 
 
-def _review_rows(u, review_prob, review_factor, participating, style, leave32, deferral, preferred,
+def _review_rows(u, review_prob, attention_factor, participating, style, leave32, deferral, preferred,
                  last_year_return, base, per_shortfall, per_excess, slope, inattentive, slow, prompt,
                  plan_auto_enroll, sponsor, crash, stop32, restart32, contributing, choosers):  # pragma: no cover - compiled
-    """`savers.review_decisions_inplace` row by row (every row on its own: any split of rows
-    among threads gives the same bits). Thresholds compared with float32 draws as numpy
-    compares them: a Python float with float32 (`leave32`, `stop32`, `restart32`), a
-    float64 array with float64."""
+    """The rules of `agents.reviews` for every saver, row by row (each row on its own: any
+    split of rows among threads gives the same bits)."""
     for i in prange(u.shape[1]):
         was_participating = participating[i]
-        p = min(1.0, review_prob[i] * review_factor)
-        reviewing = was_participating and u[0, i] < p
-        if reviewing and style[i] == _DEFAULTED and u[1, i] < leave32:
+        reviewing = looks_at_account(u[0, i], review_prob[i], attention_factor, was_participating)
+        if leaves_default(u[1, i], reviewing, style[i], leave32):
             style[i] = _ACTIVE
-        choosers[i] = reviewing and (style[i] == _ACTIVE or style[i] == _WINDOW_STYLE)
-        d = deferral[i]
-        pref = preferred[i]
-        diff = d - pref
-        hazard = min(1.0, base * (1.0 + per_shortfall * max(0.0, -diff) + per_excess * max(0.0, diff)))
-        if was_participating and u[3, i] < hazard and abs(diff) > _SAME_RATE:
-            d = pref
-        if reviewing:
-            change = slope * (last_year_return[i] - _REFERENCE)
-            d = _clip(d + change, _D_LO, _D_HI)
-            preferred[i] = _clip(pref + change, _P_LO, _P_HI)
-        if not was_participating:
-            enrol_prob = slow if review_prob[i] <= inattentive else prompt
-            if not plan_auto_enroll[sponsor[i]] and u[4, i] < enrol_prob:
-                participating[i] = True
-                d = pref
+        choosers[i] = chooses_own_allocation(reviewing, style[i])
+        d, preferred[i] = deferral_after_review(u[3, i], deferral[i], preferred[i], was_participating, reviewing,
+                                                last_year_return[i], base, per_shortfall, per_excess, slope)
+        if opts_in(u[4, i], was_participating, plan_auto_enroll[sponsor[i]], review_prob[i], inattentive, slow,
+                   prompt):
+            participating[i] = True
+            d = preferred[i]
         deferral[i] = d
-        if crash:
-            if contributing[i] and u[5, i] < stop32:
-                contributing[i] = False
-        elif not contributing[i] and u[5, i] < restart32:
-            contributing[i] = True
+        contributing[i] = contributes_next(u[5, i], contributing[i], crash, stop32, restart32)
 
 
-_review_kernel = njit(cache=True, nogil=True, parallel=True)(_review_rows) if HAVE_NUMBA else None
+_review_kernel = njit(cache=True, nogil=True, parallel=True)(_review_rows)
 
 
 def review_decisions(pop: sv.SaverPopulation, u: npt.NDArray[np.float32], equity_return: float,
                      plan_auto_enroll: npt.NDArray[np.bool_], crash: bool, s, out: npt.NDArray[np.bool_] | None = None
                      ) -> npt.NDArray[np.bool_]:
-    """`savers.review_decisions_inplace` (ODD §7, savers; the rules and their sources are
-    there) in one compiled pass over the savers on numba's threads, instead of ~20 numpy
-    passes and their temporaries; returns who chooses a new allocation (into `out` when
-    given). `plan_auto_enroll` is by plan (each saver's is read from its plan's, not
-    gathered into an array a saver). The same bits as the numpy rules
-    (tests/agents/test_rule_kernels.py), which are used without numba."""
-    if _review_kernel is None:
-        choosers = sv.review_decisions_inplace(pop, u, equity_return, plan_auto_enroll[pop.sponsor], crash, s)
-        if out is None:
-            return choosers
-        out[:] = choosers
-        return out
+    """This month's decisions of savers that need no market choice (`agents.reviews`, ODD
+    §7.3-§7.4, §7.7; the rules and their sources are there), in place, in one compiled pass
+    over the savers on numba's threads; returns who chooses a new allocation (into `out`
+    when given). None of these reads what the choosers' reallocation changes (allocation,
+    holdings, trades), so the model makes them first. `u` holds the month's review draws,
+    shape (6, n); `plan_auto_enroll` is by plan."""
     out = np.empty(pop.n, dtype=np.bool_) if out is None else out
     _review_kernel(
         u, pop.review_prob_monthly, 1.0 + s.attention_boost_per_equity_move * abs(equity_return),
@@ -216,90 +199,64 @@ def review_decisions(pop: sv.SaverPopulation, u: npt.NDArray[np.float32], equity
     return out
 
 
-def _separation_rows(u, participating, age, retirement_age, tenure, hardship32, bound, xp, fp, slope, stay32,
+def _separation_rows(u, participating, age, retirement_age, tenure, hardship32, bound, rates, slope, stay32,
                      hardship, leaver):  # pragma: no cover - compiled
-    """`savers.separations_inplace` row by row: flags for the hardship withdrawers and the
-    leavers of the system, and stayers' tenure restarted. Draws are compared as numpy
-    compares them: with a Python float in float32 (`hardship32`, `stay32`), with float64
-    values in float64 (`bound`, the job-change probability); the probability is
-    `savers.job_change_prob_monthly` (`numpy.interp` by `compiled._interp_sloped`, then the
-    same power)."""
+    """`life_events.separation` for every saver, row by row; stayers' tenure restarted."""
     for i in prange(u.shape[1]):
-        hardship[i] = participating[i] and u[0, i] < hardship32
-        retiring = age[i] >= retirement_age[i]
-        leaving = False
-        if not retiring and u[1, i] < bound:
-            annual = _interp_sloped(age[i], xp, fp, slope)
-            leaving = u[1, i] < 1.0 - (1.0 - annual) ** (1.0 / 12.0)
-        stays = leaving and u[2, i] >= stay32
+        hardship[i], leaver[i], stays = separation(u[0, i], u[1, i], u[2, i], participating[i], age[i],
+                                                   retirement_age[i], hardship32, bound, rates, slope, stay32)
         if stays:
             tenure[i] = 0.0
-        leaver[i] = retiring or (leaving and not stays)
 
 
 def _aging_rows(age, tenure, months, salary, step):  # pragma: no cover - compiled
     for i in prange(age.shape[0]):
-        age[i] += 1.0 / 12.0
-        tenure[i] += 1.0 / 12.0
-        months[i] += 1
-        salary[i] *= step[i]
+        age[i], tenure[i], months[i], salary[i] = one_month_older(age[i], tenure[i], months[i], salary[i], step[i])
 
 
 def _year_end_rows(growth, last, worst, auto, participating, sponsor, plan_escalates, deferral,
                    cap):  # pragma: no cover - compiled
     for i in prange(growth.shape[0]):
-        year_return = growth[i] - 1.0
-        last[i] = year_return
-        worst[i] = _minimum(worst[i], year_return)
+        last[i], worst[i] = closed_year(growth[i], worst[i])
         growth[i] = 1.0
-        if auto[i] and plan_escalates[sponsor[i]] and participating[i]:
-            rate = deferral[i]
-            if rate < cap:
-                deferral[i] = _minimum(rate + 0.01, cap)
+        deferral[i] = escalated_deferral(deferral[i], auto[i] and plan_escalates[sponsor[i]] and participating[i],
+                                         cap)
 
 
-if HAVE_NUMBA:
-    _separation_kernel = njit(cache=True, nogil=True, parallel=True)(_separation_rows)
-    _aging_kernel = njit(cache=True, nogil=True, parallel=True)(_aging_rows)
-    _year_end_kernel = njit(cache=True, nogil=True, parallel=True)(_year_end_rows)
-else:  # pragma: no cover - exercised where numba is absent
-    _separation_kernel = _aging_kernel = _year_end_kernel = None
+_separation_kernel = njit(cache=True, nogil=True, parallel=True)(_separation_rows)
+_aging_kernel = njit(cache=True, nogil=True, parallel=True)(_aging_rows)
+_year_end_kernel = njit(cache=True, nogil=True, parallel=True)(_year_end_rows)
 
 
 def separations(pop: sv.SaverPopulation, u: npt.NDArray[np.float32], s,
                 out: tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]] | None = None,
                 ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
-    """`savers.separations_inplace` (ODD §7.6, life events; the rule and its sources are
-    there) in one compiled pass on numba's threads (flags into the two boolean buffers
-    `out` when given); the numpy rule without numba. The same rows and tenures, bit for
-    bit (tests/agents/test_rule_kernels.py)."""
-    if _separation_kernel is None:
-        return sv.separations_inplace(pop, u, s)
+    """This month's hardship withdrawers and leavers of the 401(k) system (their rows,
+    ascending), with the job tenure of savers who change jobs but keep their money in the
+    system restarted, in place (`life_events.separation`, ODD §7.6; the rule and its sources
+    are there), in one compiled pass on numba's threads (flags into the two boolean buffers
+    `out` when given). `u` holds the month's life-event draws, shape (3, n)."""
     hardship, leaver = out if out is not None else (np.empty(pop.n, dtype=np.bool_), np.empty(pop.n, dtype=np.bool_))
     young, old = s.job_change_prob_annual_young, s.job_change_prob_annual_old
-    xp, fp = sv.JOB_CHANGE_AGES, np.array([young, old], dtype=np.float64)
     _separation_kernel(u, pop.is_participating, pop.age_years, pop.retirement_age_years, pop.tenure_years,
-                       np.float32(sv.hardship_threshold(s.hardship_prob_annual)), sv.job_change_bound(young, old),
-                       xp, fp, _slopes(xp, fp), np.float32(1.0 - s.stay_in_system_prob), hardship, leaver)
+                       np.float32(hardship_threshold(s.hardship_prob_annual)), job_change_bound(young, old),
+                       *job_change_rates(young, old), np.float32(1.0 - s.stay_in_system_prob), hardship, leaver)
     return np.flatnonzero(hardship), np.flatnonzero(leaver)
 
 
 def age_one_month(pop: sv.SaverPopulation, wage_growth_monthly: float) -> None:
-    """`savers.age_one_month_inplace` in one pass on numba's threads (the same bits: the
-    month's pay step is numpy's, computed once for both); the numpy rule without numba."""
-    if _aging_kernel is None:
-        sv.age_one_month_inplace(pop, wage_growth_monthly)
-        return
+    """Every saver a month older (`life_events.one_month_older`, ODD §7.6) in one pass on
+    numba's threads; the month's pay step (`savers.pay_profile_step`) is computed once by
+    numpy for both engines."""
     step = wage_growth_monthly * sv.pay_profile_step(pop.age_years)
     _aging_kernel(pop.age_years, pop.tenure_years, pop.months_in_plan, pop.salary_usd_annual, step)
 
 
 def year_end(pop: sv.SaverPopulation, plan_escalates: npt.NDArray[np.bool_], escalation_cap: float) -> None:
-    """`savers.year_end_inplace` in one pass on numba's threads (the same bits, NaNs and
-    signed zeros as numpy.minimum takes them); the numpy rule without numba."""
-    if _year_end_kernel is None:
-        sv.year_end_inplace(pop, plan_escalates, escalation_cap)
-        return
+    """December (ODD §7.6): every saver's investment year closes
+    (`life_events.closed_year`) and auto-enrolled deferrals escalate
+    (`life_events.escalated_deferral`; `plan_escalates` is per plan), in one pass on
+    numba's threads."""
     _year_end_kernel(pop.year_growth, pop.last_year_return, pop.worst_year_return, pop.is_auto_enrolled,
                      pop.is_participating, pop.sponsor, np.ascontiguousarray(plan_escalates, dtype=np.bool_),
                      pop.deferral_rate, float(escalation_cap))
@@ -399,14 +356,9 @@ def _stranded_rows(rows, balance, allocation, visible, out):  # pragma: no cover
         out[r] = hit
 
 
-if HAVE_NUMBA:
-    # One thread: a few thousand rows a month, less than waking numba's other threads costs.
-    _visible_kernel = njit(cache=True, nogil=True)(_visible_rows)
-    _stranded_kernel = njit(cache=True, nogil=True)(_stranded_rows)
-else:  # pragma: no cover - exercised where numba is absent
-    _visible_kernel = _stranded_kernel = None
-
-
+# One thread: a few thousand rows a month, less than waking numba's other threads costs.
+_visible_kernel = njit(cache=True, nogil=True)(_visible_rows)
+_stranded_kernel = njit(cache=True, nogil=True)(_stranded_rows)
 def _menu_arrays(m: MenuTerms) -> tuple[npt.NDArray[np.bool_], ...]:
     return tuple(np.ascontiguousarray(a, dtype=np.bool_)
                  for a in (m.standalone, m.offers_window, m.window_allowed, m.size_ok, m.managed()))
@@ -415,8 +367,6 @@ def _menu_arrays(m: MenuTerms) -> tuple[npt.NDArray[np.bool_], ...]:
 def visible_options(pop: sv.SaverPopulation, rows: npt.NDArray[np.intp], m: MenuTerms) -> npt.NDArray[np.bool_]:
     """`visible_options_numpy` in one compiled pass over `rows` on numba's threads (the
     same booleans; tested); the numpy rule without numba."""
-    if _visible_kernel is None:
-        return visible_options_numpy(pop, rows, m)
     out = np.empty((rows.size, sv.N_OPTIONS), dtype=np.bool_)
     _visible_kernel(np.asarray(rows, dtype=np.intp), pop.sponsor, pop.style, *_menu_arrays(m), out)
     return out
@@ -426,8 +376,6 @@ def stranded(pop: sv.SaverPopulation, rows: npt.NDArray[np.intp], m: MenuTerms,
              block: int) -> npt.NDArray[np.bool_]:
     """`stranded_numpy` compiled, block by block of `rows` (the same booleans; tested); the
     numpy rule without numba."""
-    if _stranded_kernel is None:
-        return stranded_numpy(pop, rows, m, block)
     rows = np.asarray(rows, dtype=np.intp)
     out = np.empty(rows.size, dtype=np.bool_)
     for lo in range(0, rows.size, block):
@@ -443,9 +391,6 @@ def hardship_withdrawals(balance: F64, rows: npt.NDArray[np.intp], share: float,
     Returns each account's dollars in the `illiquid` columns before the withdrawal (summed
     as numpy sums a C-ordered gather of them) and the dollars it withdrew. Compiled with
     numba, the numpy rule without: the same bits (tested)."""
-    if _hardship_kernel is None:
-        held = balance[np.ix_(rows, illiquid)].sum(axis=1)
-        return held, sv.withdraw_share_inplace(balance, rows, np.full(rows.size, share))
     held, taken = np.empty(rows.size), np.empty(rows.size)
     _hardship_kernel(balance, np.asarray(rows, dtype=np.intp), float(share), np.asarray(illiquid, dtype=np.intp),
                      held, taken)
@@ -459,12 +404,12 @@ def _hardship_rows(balance, rows, share, illiquid, held, taken):  # pragma: no c
         i = rows[r]
         for q in range(n_ill):
             scratch[q] = balance[i, illiquid[q]]
-        held[r] = _row_total_n(scratch, n_ill)
+        held[r] = row_total_n(scratch, n_ill)
         for j in range(h):
             t = balance[i, j] * share
             balance[i, j] -= t
             scratch[j] = t
-        taken[r] = _row_total_n(scratch, h)
+        taken[r] = row_total_n(scratch, h)
 
 
 def open_new_accounts(balance: F64, rows: npt.NDArray[np.intp], amount: F64, allocation: F64,
@@ -483,11 +428,6 @@ def invest_into_accounts(balance: F64, rows: npt.NDArray[np.intp], amount: F64, 
     by its allocation, the default-fund part in the mix `composition[r]` (ODD §7.6, loan
     repayments; `savers.invest_inplace` on those rows, without gathering and scattering
     them). Compiled with numba, the numpy rule without: the same bits (tested)."""
-    if _invest_rows_kernel is None:
-        sub = balance[rows]
-        sv.invest_inplace(sub, amount, allocation[rows], composition)
-        balance[rows] = sub
-        return
     _invest_rows_kernel(balance, np.asarray(rows, dtype=np.intp), np.ascontiguousarray(amount), allocation,
                         np.ascontiguousarray(composition))
 
@@ -503,9 +443,6 @@ def _invest_rows(balance, rows, amount, allocation, composition):  # pragma: no 
             balance[i, j] += amount[r] * allocation[i, j - n_df + 1]
 
 
-if HAVE_NUMBA:
-    # One thread: a few hundred to a few thousand rows a month.
-    _hardship_kernel = njit(cache=True, nogil=True)(_hardship_rows)
-    _invest_rows_kernel = njit(cache=True, nogil=True)(_invest_rows)
-else:  # pragma: no cover - exercised where numba is absent
-    _hardship_kernel = _invest_rows_kernel = None
+# One thread: a few hundred to a few thousand rows a month.
+_hardship_kernel = njit(cache=True, nogil=True)(_hardship_rows)
+_invest_rows_kernel = njit(cache=True, nogil=True)(_invest_rows)

@@ -25,7 +25,7 @@ from ..base.assets import (
 )
 
 if TYPE_CHECKING:
-    from ..model.config import SaverBehaviour
+    pass
 
 F64 = npt.NDArray[np.float64]
 B = npt.NDArray[np.bool_]
@@ -36,21 +36,6 @@ enrolled in the recordkeeper's managed-account service, whose yearly rule, not t
 own reviews, sets the allocation (ODD §7.14, `agents.managed_accounts`)."""
 
 
-def chooses_own_allocation(style: npt.NDArray[np.int8]) -> B:
-    """Whether savers of each `style` choose their own allocation when they review (active
-    choosers and window users; not defaulted or managed savers, ODD §7.3, §7.14)."""
-    return (style == ACTIVE) | (style == WINDOW)
-
-DEFERRAL_RATE_BOUNDS: Final[tuple[float, float]] = (0.0, 0.5)
-"""A reviewer's deferral rate stays within these after the experienced-return adjustment
-(fractions of pay; assumption: the IRS limit binds well before half of pay for most)."""
-PREFERRED_RATE_BOUNDS: Final[tuple[float, float]] = (0.01, 0.30)
-"""... and its preferred rate within these (assumption)."""
-SAME_RATE_TOLERANCE: Final[float] = 1e-12
-"""Deferral and preferred rates closer than this are the same rate: no reset (rounding)."""
-EXPERIENCED_RETURN_REFERENCE: Final[float] = 0.06
-"""Annual return above which experienced returns raise deferrals (Choi et al. 2009 give the
-sign; the level is an assumption, docs/calibration.md)."""
 CRASH_EQUITY_DRAWDOWN: Final[float] = -0.2
 """Equities this far below their peak or further are a crash for savers: panic sales and
 stopped contributions (`panic_sale_prob`, `stop_contributing_prob_crash`)."""
@@ -373,18 +358,6 @@ def rebalance_default_fund_inplace(balance: F64, composition: F64, gate_monthly:
 # --------------------------------------------------------------------------------------
 
 
-def draw_reviews(review_prob: F64, equity_return: float, boost: float, uniform: F64) -> B:
-    """Which savers look at their account this month.
-
-    ODD §7, attention (ODD+D: perception). Each saver has a monthly review probability
-    from its attention class (calibration: `attention_class_shares`, `review_prob_monthly`,
-    fitted to Mitchell et al. 2006 and Fidelity 2025); large market moves raise it
-    (`attention_boost_per_equity_move`; Fidelity: 7.3% changed allocation in Q1 2020).
-    """
-    p = np.minimum(1.0, review_prob * (1.0 + boost * abs(equity_return)))
-    return uniform < p
-
-
 def core_menu_weights(core_funds: npt.NDArray[np.integer], elasticity: float) -> F64:
     """Weight of each core option (equity, bonds, cash) in a chooser's scores, by plan:
     (number of the class's funds on the menu) ** `elasticity`, shape (n_plans, 3).
@@ -513,90 +486,6 @@ def panic_sell_allocation(allocation: F64) -> F64:
     return out
 
 
-def deferral_review(
-    pop: SaverPopulation, uniform: F64, base: float, per_shortfall: float, per_excess: float
-) -> B:
-    """Savers who actively reset their deferral rate to their preferred rate this month.
-
-    ODD §7, deferral inertia (ODD+D: decision). The monthly hazard rises with the distance
-    between the current and the preferred rate, and faster when the current rate is the
-    higher one, since that gap is felt in every paycheck (take-home pay is salient):
-    hazard = base x (1 + per_shortfall x max(0, preferred - d) + per_excess x max(0, d - preferred)).
-    A 12% default, above what most want, is left much faster than a 3-6% one, which pure
-    inertia cannot produce (Beshears et al. 2024; calibration `deferral_change_base_monthly`,
-    `deferral_change_per_distance`, `deferral_change_per_excess`).
-    """
-    diff = pop.deferral_rate - pop.preferred_deferral_rate
-    p = np.minimum(1.0, base * (1.0 + per_shortfall * np.maximum(0.0, -diff) + per_excess * np.maximum(0.0, diff)))
-    return pop.is_participating & (uniform < p) & (np.abs(diff) > SAME_RATE_TOLERANCE)
-
-
-def review_decisions_inplace(pop: SaverPopulation, u: npt.NDArray[np.float32], equity_return: float,
-                             auto_enroll: B, crash: bool, s: SaverBehaviour) -> B:
-    """This month's decisions of savers that need no market choice, in place; returns who
-    chooses a new allocation (reviewing savers who are not defaulted).
-
-    ODD §7, savers (ODD+D: decision), in order: whether a saver looks (`draw_reviews`,
-    u[0]); a defaulted saver who looks may become an active chooser (`leave_default_prob`,
-    u[1]); a deferral far from the preferred rate may be reset (`deferral_review`, u[3]); a
-    reviewer adjusts deferral and preferred rate to last year's return
-    (`experienced_return_adjustment`; the preferred rate moves too, so the reset does not
-    undo the lesson, Choi et al. 2009); a non-participant in a plan without automatic
-    enrollment may opt in (`voluntary_enrol_prob`, u[4]); in a crash (equity drawdown past
-    20%) a contributor may stop (`stop_contributing_prob_crash`), otherwise a stopped saver
-    may restart (`restart_contributing_prob`, u[5]). None of these reads what the choosers'
-    reallocation changes (allocation, holdings, trades), so the model makes them first.
-    `auto_enroll` is per saver (its plan's). `agents.rule_kernels.review_decisions` is the same
-    rules row by row, the same bits.
-    """
-    reviewing = draw_reviews(pop.review_prob_monthly, equity_return, s.attention_boost_per_equity_move, u[0])
-    reviewing &= pop.is_participating
-    leave = reviewing & (pop.style == DEFAULTED) & (u[1] < s.leave_default_prob)
-    pop.style[leave] = ACTIVE
-    choosers = reviewing & chooses_own_allocation(pop.style)
-    resets = deferral_review(pop, u[3], s.deferral_change_base_monthly, s.deferral_change_per_distance,
-                             s.deferral_change_per_excess)
-    pop.deferral_rate[resets] = pop.preferred_deferral_rate[resets]
-    change = experienced_return_adjustment(pop.last_year_return[reviewing], s.experienced_return_deferral_slope)
-    pop.deferral_rate[reviewing] = np.clip(pop.deferral_rate[reviewing] + change, *DEFERRAL_RATE_BOUNDS)
-    pop.preferred_deferral_rate[reviewing] = np.clip(pop.preferred_deferral_rate[reviewing] + change,
-                                                     *PREFERRED_RATE_BOUNDS)
-    enrol_prob = voluntary_enrol_prob(pop.review_prob_monthly, s.review_prob_monthly[0],
-                                      s.voluntary_enrol_prob_monthly, s.procrastinator_enrol_prob_monthly)
-    enrol = ~pop.is_participating & ~auto_enroll & (u[4] < enrol_prob)
-    pop.is_participating[enrol] = True
-    pop.deferral_rate[enrol] = pop.preferred_deferral_rate[enrol]
-    if crash:
-        pop.is_contributing[pop.is_contributing & (u[5] < s.stop_contributing_prob_crash)] = False
-    else:
-        pop.is_contributing[~pop.is_contributing & (u[5] < s.restart_contributing_prob)] = True
-    return choosers
-
-
-def voluntary_enrol_prob(review_prob: F64, inattentive_review_prob: float, prompt: float, slow: float) -> F64:
-    """Monthly probability that an eligible non-participant opts in (plans without auto-enrollment).
-
-    ODD §7, voluntary enrollment (procrastination). Savers of the least attentive class
-    (review probability at or below `inattentive_review_prob`, i.e. attention class 0) opt
-    in at the low hazard `slow` (`procrastinator_enrol_prob_monthly`), the others at
-    `prompt` (`voluntary_enrol_prob_monthly`). The mixture gives a hazard falling with
-    tenure: enough early enrollment for Madrian & Shea (2001) and a slow tail for the
-    ~30-month catch-up of Carroll et al. (2009), which one constant hazard cannot give both.
-    """
-    return np.where(review_prob <= inattentive_review_prob, slow, prompt)
-
-
-def experienced_return_adjustment(last_year_return: F64, slope: float,
-                                  reference: float = EXPERIENCED_RETURN_REFERENCE) -> F64:
-    """Change in deferral rate of a reviewer after a good or bad year.
-
-    ODD §7, reinforcement learning from experienced returns (Choi, Laibson, Madrian &
-    Metrick 2009: savers whose own 401(k) returns were higher raise saving more).
-    slope `experienced_return_deferral_slope` per unit return above `reference`.
-    """
-    return slope * (last_year_return - reference)
-
-
 CRYPTO_AGE_EDGES: Final[F64] = np.array([30.0, 45.0, 60.0])
 """Lower edges of the age bands of crypto interest (Fed SHED 2022: 18-29, 30-44, 45-59, 60+)."""
 
@@ -618,73 +507,6 @@ def crypto_interest(age_years: F64, income_quintile: npt.NDArray[np.intp], by_ag
 # --------------------------------------------------------------------------------------
 # Life events
 # --------------------------------------------------------------------------------------
-
-
-def job_change_prob_monthly(age_years: F64, young: float, old: float) -> F64:
-    """Monthly probability of leaving the employer, falling with age.
-
-    ODD §7, job change. Annual rates fall linearly from `job_change_prob_annual_young` at
-    25 to `..._old` at 55 (BLS tenure data show separation falling with age; assumption).
-    """
-    annual = np.interp(age_years, JOB_CHANGE_AGES, [young, old])
-    return 1.0 - (1.0 - annual) ** (1.0 / 12.0)
-
-
-JOB_CHANGE_AGES: Final[F64] = np.array([25.0, 55.0])
-"""Ages between which the annual job-change rate falls linearly (`job_change_prob_monthly`)."""
-
-
-def job_change_bound(young: float, old: float) -> float:
-    """The largest monthly job-change probability over all ages, with a margin of 1e-12
-    against rounding: no draw at or above it can be a job change (`draw_job_changes`)."""
-    return float(job_change_prob_monthly(JOB_CHANGE_AGES, young, old).max() * (1.0 + 1e-12))
-
-
-def draw_job_changes(age_years: F64, uniform: npt.NDArray[np.floating], young: float, old: float) -> B:
-    """Savers whose draw falls below their monthly job-change probability, shape (n,).
-
-    ODD §7, job change: ``uniform < job_change_prob_monthly(age_years, young, old)``, the
-    same booleans, with the probability (a fractional power, the dearest part) computed
-    only where the draw is below its largest value over all ages, i.e. for a few percent
-    of savers. The bound carries a margin of 1e-12 against rounding in the interpolation;
-    it only widens the set that is checked exactly.
-    """
-    bound = np.float64(job_change_bound(young, old))
-    rows = np.flatnonzero(uniform < bound)  # compared in float64, as below
-    out = np.zeros(uniform.shape[0], dtype=bool)
-    out[rows] = uniform[rows] < job_change_prob_monthly(age_years[rows], young, old)
-    return out
-
-
-def hardship_threshold(hardship_prob_annual: float) -> float:
-    """Monthly probability of a hardship withdrawal from its annual rate (ODD §7.6)."""
-    return 1.0 - (1.0 - hardship_prob_annual) ** (1 / 12)
-
-
-def separations_inplace(pop: SaverPopulation, u: npt.NDArray[np.float32], s: SaverBehaviour,
-                        ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
-    """This month's hardship withdrawers and leavers of the 401(k) system; returns their rows
-    (ascending), and restarts the job tenure of savers who change jobs but keep their money
-    in the system, in place.
-
-    ODD §7.6, life events. A participant takes a hardship withdrawal with the monthly
-    probability of `hardship_prob_annual` (u[0]; Vanguard 2025: 4.8% of participants in
-    2024); a saver past its planned retirement age retires; any other saver changes jobs
-    with `draw_job_changes` (u[1]; BLS tenure, see there), and then keeps its money in the
-    system (left in the old plan or rolled into the new one; the row stays) with
-    probability `stay_in_system_prob` (u[2]; assumption, docs/calibration.md), or leaves
-    the system (its row is recycled as a new hire). Who stays is drawn from the uniform
-    alone, so the rows recycled never depend on balances, hence not on the policy (common
-    random numbers).
-    `agents.rule_kernels.separations` is the same rule row by row, the same bits.
-    """
-    hardship = np.flatnonzero(pop.is_participating & (u[0] < hardship_threshold(s.hardship_prob_annual)))
-    retiring = pop.age_years >= pop.retirement_age_years
-    leaving = ~retiring & draw_job_changes(pop.age_years, u[1], s.job_change_prob_annual_young,
-                                           s.job_change_prob_annual_old)
-    stays = leaving & (u[2] >= 1.0 - s.stay_in_system_prob)
-    pop.tenure_years[stays] = 0.0
-    return hardship, np.flatnonzero(retiring | (leaving & ~stays))
 
 
 PAY_PEAK_AGE = 50.0
@@ -712,36 +534,8 @@ def pay_profile_step(age_years: F64) -> F64:
     return np.exp(-(2.0 * h * (age_years - PAY_PEAK_AGE) + h * h) / (PAY_PROFILE_WIDTH * PAY_PROFILE_WIDTH))
 
 
-def age_one_month_inplace(pop: SaverPopulation, wage_growth_monthly: float) -> None:
-    """Every saver a month older, a month longer in its job and plan, its salary grown by
-    the month's nominal wage growth (ODD §7.6 and §7.12: the Social Security Trustees'
-    intermediate inflation and real-wage growth, `model.economy`) and moved along the
-    age-earnings profile (`pay_profile_step`). `agents.rule_kernels.age_one_month` is the
-    same in one pass."""
-    step = wage_growth_monthly * pay_profile_step(pop.age_years)
-    pop.age_years += 1.0 / 12.0
-    pop.tenure_years += 1.0 / 12.0
-    pop.months_in_plan += 1
-    pop.salary_usd_annual *= step
-
-
-def year_end_inplace(pop: SaverPopulation, plan_escalates: B, escalation_cap: float) -> None:
-    """December (ODD §7.6, year end): each saver's investment year closes (its return is
-    recorded, its worst year updated, the growth factor reset) and the deferral of an
-    auto-enrolled participant at a plan that escalates rises by 1 pp, up to
-    `escalation_cap` (PSCA 60th survey; docs/calibration.md). `plan_escalates` is per plan.
-    `agents.rule_kernels.year_end` is the same in one pass."""
-    year_return = pop.year_growth - 1.0
-    pop.last_year_return[:] = year_return
-    pop.worst_year_return[:] = np.minimum(pop.worst_year_return, year_return)
-    pop.year_growth[:] = 1.0
-    esc = pop.is_auto_enrolled & plan_escalates[pop.sponsor] & pop.is_participating
-    rate = pop.deferral_rate[esc]
-    pop.deferral_rate[esc] = np.where(rate < escalation_cap, np.minimum(rate + 0.01, escalation_cap), rate)
-
-
 def economic_year_end_inplace(pop: SaverPopulation, ratio_start: F64, ratio_end: F64, block: int = 65_536) -> None:
-    """December, before `year_end_inplace` closes the year: each saver's year return at
+    """December, before `rule_kernels.year_end` closes the year: each saver's year return at
     economic values updates its worst economic year (ODD §7.11).
 
     `ratio_start` and `ratio_end` are each holding column's economic-to-reported value

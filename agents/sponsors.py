@@ -19,7 +19,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from ..base.assets import ALT_CLASS_INDEX, ALTERNATIVES, DEFAULT_FUND_KINDS, ILLIQUID
-from ..base.compiled import HAVE_NUMBA, njit, prange
+from ..base.compiled import njit, prange
 from ..base.strata import SIZE_CLASS_BOUNDS, SIZE_CLASSES
 
 if TYPE_CHECKING:
@@ -483,16 +483,13 @@ def _utility_rows(rows, aversion, governance, peer, consultant, consultant_bias,
             out[j, c] = per_product + w_net_benefit * perceived + w_demand * demand[i, c] + w_stance * stance[c]
 
 
-_utility_kernel = njit(cache=True, nogil=True, parallel=True)(_utility_rows) if HAVE_NUMBA else None
+_utility_kernel = njit(cache=True, nogil=True, parallel=True)(_utility_rows)
 
 
 def adoption_utility_rows(rows: npt.NDArray[np.intp], ctx: ReviewContext, plans: PlanTable,
                           behaviour: SponsorBehaviour, harbor: F64 | None = None) -> F64:
     """`adoption_utility` of the plans `rows`, (len(rows), N_ALT), in one compiled pass over
-    them: the same operations in the same order, so the same bits (tested); without numba
-    that rule itself."""
-    if _utility_kernel is None:
-        return adoption_utility(rows, ctx, plans, behaviour, harbor)
+    them: the same operations in the same order, so the same bits (tested)."""
     p, b = ctx.policy, behaviour
     h = np.full((rows.shape[0], N_ALT), float(p.safe_harbor)) if harbor is None else np.asarray(harbor, dtype=float)
     # The scalar terms as `adoption_utility` computes them (Python floats).

@@ -1,66 +1,64 @@
-"""What the compiled passes share: numba where it is installed, and scalar helpers that
-reproduce numpy's own arithmetic bit for bit.
+"""What the compiled passes share: numba's compiler, and scalar helpers that reproduce
+numpy's own arithmetic bit for bit.
 
-ODD §2.7; benchmarks/RESULTS.md. numba is an optional dependency (extra "fast"); results never depend on it: every
-pass either runs interpreted without it (the same IEEE operations in the same order) or
-falls back to the numpy rule it equals bit for bit. `ALT401K_NO_JIT=1` disables it.
+ODD §2.7; benchmarks/RESULTS.md. numba is a required dependency (without it the model ran
+25-100x slower, silently). The interpreted mode is numba's own: with
+``NUMBA_DISABLE_JIT=1`` every pass runs as plain Python, the same code doing the same IEEE
+operations in the same order, so a run gives the same bytes (tests/model/test_jit_equivalence.py).
 The helpers here follow numpy's conventions where they differ from the obvious loop:
-pairwise sums (`_row_total`, `_row_dot`), sums over gathered columns in column order
-(`_in_order`), `numpy.interp`'s slopes and formula (`_slopes`,
-`_interp_sloped`) and `numpy.clip`'s signed zeros (`_clip`), each tested against numpy
+pairwise sums (`row_total`, `row_dot`), sums over gathered columns in column order
+(`in_order`), `numpy.interp`'s slopes and formula (`interp_slopes`,
+`interp_sloped`) and `numpy.clip`'s signed zeros (`numpy_clip`), each tested against numpy
 (tests/agents/test_kernels.py, tests/agents/test_rule_kernels.py).
 """
 
 from __future__ import annotations
 
-import os
-
+import numba
 import numpy as np
 import numpy.typing as npt
+from numba import njit, prange
 
 F64 = npt.NDArray[np.float64]
 
-try:  # numba is an optional dependency (extra "fast"); results do not depend on it.
-    if os.environ.get("ALT401K_NO_JIT"):
-        raise ImportError("disabled by ALT401K_NO_JIT")
-    from numba import njit, prange
+__all__ = ["add_rows_in_order", "in_order", "interp_known", "interp_sloped", "interp_slopes", "jit_enabled", "njit",
+           "numpy_clip", "numpy_minimum", "on_segment", "prange", "row_dot", "row_helper", "row_total", "row_total_n"]
 
-    HAVE_NUMBA = True
-except ImportError:  # pragma: no cover - exercised where numba is absent
-    HAVE_NUMBA = False
-    prange = range
-    njit = None
 
-__all__ = ["HAVE_NUMBA", "njit", "prange", "row_helper"]
+def jit_enabled() -> bool:
+    """Whether the passes run compiled (False under ``NUMBA_DISABLE_JIT=1``); run manifests
+    record it (`model.outputs`)."""
+    return not numba.config.DISABLE_JIT
 
 
 def row_helper(f):  # noqa: ANN001, ANN201 - a decorator for compiled helpers
     """Compile `f`, a helper the passes call once a row (or once a plan), to be inlined into
     each pass that calls it (numba's ``inline="always"``: its IR is copied into the caller,
-    the same operations in the same order, so the same bits); `f` itself without numba.
+    the same operations in the same order, so the same bits); `f` itself under
+    ``NUMBA_DISABLE_JIT=1``.
 
     A call to a separately compiled function costs far more than its arithmetic where it
     takes arrays (numba passes each array's structure and counts its references): the
-    glide path's two interpolations (`fund_mix._glide_weights`) took ~17-29 ns a row called,
+    glide path's two interpolations (`fund_mix.glide_weights`) took ~17-29 ns a row called,
     ~1.2 ns inlined, ~45% of the balance pass (benchmarks/RESULTS.md, the seventh round).
     Not every helper gains: inlined, the PCG64 steps of `base.draws` (which take no
-    arrays; LLVM inlines them already) ran ~1.5x slower, and `_clip` and
+    arrays; LLVM inlines them already) ran ~1.5x slower, and `numpy_clip` and
     `rule_kernels._count_at_or_below` slowed `alt_interest`'s pass (~0.05 -> ~0.07 ms for
     8,300 rows), so those stay separately compiled. Which way a helper goes is measured.
     numba's cache of a pass does not notice a change to a helper from another file, inlined
     or not: after editing one, `make clean-cache`."""
-    return njit(cache=True, nogil=True, inline="always")(f) if HAVE_NUMBA else f
+    return njit(cache=True, nogil=True, inline="always")(f)
 
 
-def _row_total(row):  # pragma: no cover - compiled
+def row_total(row):  # pragma: no cover - compiled
     """Sum of a row in numpy's pairwise order for rows of up to 128 values (eight partial
     sums combined as a tree, then the tail), so that it equals `ndarray.sum(axis=1)` bit
     for bit (tested); balance rows have N_HOLDINGS = 22."""
-    return _row_total_n(row, row.shape[0])
+    return row_total_n(row, row.shape[0])
 
 
-def _row_total_n(row, n):  # pragma: no cover - compiled
-    """`_row_total` of row[:n]. Given a compile-time constant n (a module constant of the
+def row_total_n(row, n):  # pragma: no cover - compiled
+    """`row_total` of row[:n]. Given a compile-time constant n (a module constant of the
     calling pass), numba unrolls the sum (the same additions, so the same bits)."""
     if n < 8:
         t = 0.0
@@ -86,7 +84,7 @@ def _row_total_n(row, n):  # pragma: no cover - compiled
     return t
 
 
-def _add_rows_in_order(parts: F64) -> F64:  # pragma: no cover - compiled
+def add_rows_in_order(parts: F64) -> F64:  # pragma: no cover - compiled
     """parts[0] + parts[1] + ... + parts[m-1], in that order (fixed, whatever the threads)."""
     total = parts[0].copy()
     for c in range(1, parts.shape[0]):
@@ -95,7 +93,7 @@ def _add_rows_in_order(parts: F64) -> F64:  # pragma: no cover - compiled
     return total
 
 
-def _in_order(x, n):  # pragma: no cover - compiled
+def in_order(x, n):  # pragma: no cover - compiled
     """x[0] + x[1] + ... + x[n-1] in that order: how numpy sums the rows of a gather of
     columns (`a[:, cols].sum(axis=1)`; the gather is laid out column by column)."""
     t = x[0]
@@ -104,14 +102,14 @@ def _in_order(x, n):  # pragma: no cover - compiled
     return t
 
 
-def _slopes(xp: F64, fp: F64) -> F64:
+def interp_slopes(xp: F64, fp: F64) -> F64:
     """Slopes of the segments of a piecewise-linear function, as `numpy.interp` computes
-    them (the same division, so the same bits), for `_interp_sloped`."""
+    them (the same division, so the same bits), for `interp_sloped`."""
     return (fp[1:] - fp[:-1]) / (xp[1:] - xp[:-1])
 
 
-def _interp_sloped(x, xp, fp, slope):  # pragma: no cover - compiled
-    """`numpy.interp(x, xp, fp)` for one finite x, the segments' `_slopes` given (no
+def interp_sloped(x, xp, fp, slope):  # pragma: no cover - compiled
+    """`numpy.interp(x, xp, fp)` for one finite x, the segments' `interp_slopes` given (no
     division per call): the same formula, the same bits (tested)."""
     n = xp.shape[0]
     if x <= xp[0]:
@@ -121,10 +119,10 @@ def _interp_sloped(x, xp, fp, slope):  # pragma: no cover - compiled
     j = 0
     while x >= xp[j + 1]:
         j += 1
-    return _on_segment(x, xp, fp, slope, j)
+    return on_segment(x, xp, fp, slope, j)
 
 
-def _on_segment(x, xp, fp, slope, j):  # pragma: no cover - compiled
+def on_segment(x, xp, fp, slope, j):  # pragma: no cover - compiled
     """numpy.interp on the segment j <= x < j + 1 (x inside the knots): fp[j] at the knot
     itself, else slope x (x - xp[j]) + fp[j], and, where that is NaN (an infinite slope
     between knots a subnormal apart), the same from the segment's other end, as numpy does."""
@@ -138,12 +136,12 @@ def _on_segment(x, xp, fp, slope, j):  # pragma: no cover - compiled
     return v
 
 
-def _interp_known(x, xp, fp, slope):  # pragma: no cover - compiled
-    """`_interp_sloped` (numpy.interp, the same formula, the same bits) for knots that are
-    module constants numba compiles in (`fund_mix._glide_weights`): the segment and the
+def interp_known(x, xp, fp, slope):  # pragma: no cover - compiled
+    """`interp_sloped` (numpy.interp, the same formula, the same bits) for knots that are
+    module constants numba compiles in (`fund_mix.glide_weights`): the segment and the
     flat ends are chosen by selects, not branches, which values mixed at random (savers'
     ages) mispredict. With knots passed at run time the selects are slower than
-    `_interp_sloped`'s branches (benchmarks/RESULTS.md)."""
+    `interp_sloped`'s branches (benchmarks/RESULTS.md)."""
     n = xp.shape[0]
     if n == 1:
         return fp[0]
@@ -153,19 +151,19 @@ def _interp_known(x, xp, fp, slope):  # pragma: no cover - compiled
     v = slope[j] * (x - xp[j]) + fp[j]
     v = fp[j] if x == xp[j] else v
     if v != v:  # rare (infinite slopes): numpy.interp's other end of the segment
-        v = _on_segment(x, xp, fp, slope, j)
+        v = on_segment(x, xp, fp, slope, j)
     v = fp[0] if x <= xp[0] else v
     return fp[n - 1] if x >= xp[n - 1] else v
 
 
-def _clip(x, lo, hi):  # pragma: no cover - compiled
+def numpy_clip(x, lo, hi):  # pragma: no cover - compiled
     """`numpy.clip` of one float as numpy computes it (lo if x < lo, then hi if x > hi, else
     x itself: numpy.clip(-0.0, 0.0, 1.0) is -0.0), signed zeros included."""
     x = lo if x < lo else x
     return hi if x > hi else x
 
 
-def _minimum(a, b):  # pragma: no cover - compiled
+def numpy_minimum(a, b):  # pragma: no cover - compiled
     """`numpy.minimum` of two floats as numpy computes it: a NaN in either is the result,
     and of two equal values (0.0 and -0.0) the second."""
     if a != a:
@@ -173,8 +171,8 @@ def _minimum(a, b):  # pragma: no cover - compiled
     return a if a < b else b
 
 
-def _row_dot(x, y):  # pragma: no cover - compiled
-    """Sum of x * y over a row in numpy's pairwise order, as `_row_total` of the product:
+def row_dot(x, y):  # pragma: no cover - compiled
+    """Sum of x * y over a row in numpy's pairwise order, as `row_total` of the product:
     `(a * b).sum(axis=1)` of two C-ordered matrices, bit for bit, without the product
     matrix (tested)."""
     n = x.shape[0]
@@ -203,14 +201,13 @@ def _row_dot(x, y):  # pragma: no cover - compiled
     return t
 
 
-if HAVE_NUMBA:
-    _row_total_n = row_helper(_row_total_n)
-    _row_total = row_helper(_row_total)
-    _row_dot = row_helper(_row_dot)
-    _add_rows_in_order = njit(cache=True, nogil=True)(_add_rows_in_order)
-    _in_order = row_helper(_in_order)
-    _on_segment = row_helper(_on_segment)
-    _interp_sloped = row_helper(_interp_sloped)
-    _interp_known = row_helper(_interp_known)
-    _clip = njit(cache=True, nogil=True)(_clip)  # inlined, alt_interest ran slower (row_helper)
-    _minimum = row_helper(_minimum)
+row_total_n = row_helper(row_total_n)
+row_total = row_helper(row_total)
+row_dot = row_helper(row_dot)
+add_rows_in_order = njit(cache=True, nogil=True)(add_rows_in_order)
+in_order = row_helper(in_order)
+on_segment = row_helper(on_segment)
+interp_sloped = row_helper(interp_sloped)
+interp_known = row_helper(interp_known)
+numpy_clip = njit(cache=True, nogil=True)(numpy_clip)  # inlined, alt_interest ran slower (row_helper)
+numpy_minimum = row_helper(numpy_minimum)

@@ -22,7 +22,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from .compiled import HAVE_NUMBA, njit
+from .compiled import njit
 
 F32 = npt.NDArray[np.float32]
 
@@ -90,19 +90,12 @@ def _fill_rows(key, first, rows, out):  # pragma: no cover - compiled
             out[r, j] = np.float32(np.int64(z >> _S40)) * _TO_UNIT
 
 
-_mix_k = _mix
-"""The mixing function as the compiled fills call it (inlined into them with numba)."""
-if HAVE_NUMBA:
-    _mix_k = njit(cache=True, nogil=True, inline="always")(_mix)
-    # Serial: the fill costs ~1.5 ns a number on one core, less than numba's threads cost to
-    # start on this 2-core machine (6 x 1M numbers: 9 ms serial, 65 ms with parallel=True).
-    _fill = njit(cache=True, nogil=True)(_fill)
-    _fill_rows = njit(cache=True, nogil=True)(_fill_rows)
-
-
-def _unit(z: npt.NDArray[np.uint64]) -> F32:
-    """Top 24 bits of SplitMix64 outputs as float32 in [0, 1) (numpy; exact)."""
-    return (z >> _S40).astype(np.float32) * _TO_UNIT
+_mix_k = njit(cache=True, nogil=True, inline="always")(_mix)
+"""The mixing function as the compiled fills call it (inlined into them)."""
+# Serial: the fill costs ~1.5 ns a number on one core, less than numba's threads cost to
+# start on this 2-core machine (6 x 1M numbers: 9 ms serial, 65 ms with parallel=True).
+_fill = njit(cache=True, nogil=True)(_fill)
+_fill_rows = njit(cache=True, nogil=True)(_fill_rows)
 
 
 def _firsts(month: int, rule: int, width: int) -> npt.NDArray[np.uint64]:
@@ -112,15 +105,10 @@ def _firsts(month: int, rule: int, width: int) -> npt.NDArray[np.uint64]:
 def keyed_uniforms(key: np.uint64, month: int, rule: int, out: F32) -> F32:
     """Fill `out` (float32, shape (width, n)) with the draws j = 0..width-1 of `rule` for
     rows 0..n-1 in `month`."""
-    width, n = out.shape
+    width = out.shape[0]
     first = _firsts(month, rule, width)
-    if HAVE_NUMBA:
+    with np.errstate(over="ignore"):  # the wrap-around is the hash's (interpreted mode)
         _fill(np.uint64(key), first, out)
-        return out
-    with np.errstate(over="ignore"):
-        rows = np.arange(n, dtype=np.uint64)
-        for j in range(width):
-            out[j] = _unit(_mix(np.uint64(key) + (first[j] + rows + np.uint64(1)) * _GAMMA))
     return out
 
 
@@ -131,12 +119,8 @@ def keyed_rows(key: np.uint64, month: int, rule: int, width: int, rows: npt.NDAr
     out = np.empty((rows.size, width), dtype=np.float32)
     if rows.size == 0:
         return out
-    if HAVE_NUMBA:
+    with np.errstate(over="ignore"):  # the wrap-around is the hash's (interpreted mode)
         _fill_rows(np.uint64(key), first, np.ascontiguousarray(rows, dtype=np.int64), out)
-        return out
-    with np.errstate(over="ignore"):
-        r = np.asarray(rows, dtype=np.uint64)[:, None]
-        out[:] = _unit(_mix(np.uint64(key) + (first[None, :] + r + np.uint64(1)) * _GAMMA))
     return out
 
 

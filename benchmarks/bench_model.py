@@ -93,10 +93,10 @@ def machine() -> str:
     except OSError:
         pass
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    from alt401k.base.compiled import HAVE_NUMBA
+    from alt401k.base.compiled import jit_enabled
 
     return (f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB, Python {platform.python_version()}, "
-            f"kernel {'numba' if HAVE_NUMBA else 'numpy'}")
+            f"kernel {'numba' if jit_enabled() else 'interpreted'}")
 
 
 def bandwidth_gbs() -> tuple[float, float]:

@@ -17,7 +17,7 @@ import numpy.typing as npt
 from ..agents.managers import AssetManager, Product, ProductBook
 from ..agents.sponsors import PlanTable
 from ..base.assets import ALTERNATIVES, ASSET_CLASSES, N_HOLDINGS, holding_index
-from ..base.compiled import HAVE_NUMBA, _row_total_n, njit, row_helper
+from ..base.compiled import njit, row_helper, row_total_n
 from .config import ManagerBehaviour
 
 F64 = npt.NDArray[np.float64]
@@ -186,9 +186,9 @@ def _walk(n):  # pragma: no cover - compiled
 
 def _pairwise(x, lo, n):  # pragma: no cover - compiled
     """x[lo:lo + n].sum() without the final 0.0 +: numpy's pairwise sum (`_walk`'s tree,
-    each leaf in eight lanes, `_row_total_n`)."""
+    each leaf in eight lanes, `row_total_n`)."""
     if n <= _PW_LEAF:
-        return _row_total_n(x[lo:lo + n], n)
+        return row_total_n(x[lo:lo + n], n)
     walk = _walk(n)
     sums = np.empty(64)
     top = 0
@@ -198,7 +198,7 @@ def _pairwise(x, lo, n):  # pragma: no cover - compiled
             top -= 1
             sums[top - 1] += sums[top]
         else:
-            sums[top] = _row_total_n(x[lo + first:lo + first + size], size)
+            sums[top] = row_total_n(x[lo + first:lo + first + size], size)
             top += 1
     return sums[0]
 
@@ -213,7 +213,7 @@ def _plan_fee(fees, fee_matrix, base_fee, default_product, p, sleeve, part):  # 
         f = fees[p, j]
         part[j] = f * share
         sleeve[j] += f * (1.0 - share)
-    return 0.0 + _row_total_n(part, _DF)
+    return 0.0 + row_total_n(part, _DF)
 
 
 def _plan_leaf(fees, fee_matrix, base_fee, default_product, tdf_manager, lo, size, lanes, out, sleeve, part,
@@ -232,7 +232,7 @@ def _plan_leaf(fees, fee_matrix, base_fee, default_product, tdf_manager, lo, siz
             lanes[q, c] += fees[p, _DF + c]
         lanes[q, _BEYOND] += fee
     for c in range(_BEYOND + 1):  # the lanes' tree, then the rest in order
-        out[c] = _row_total_n(lanes[:, c], 8) if m > 0 else 0.0
+        out[c] = row_total_n(lanes[:, c], 8) if m > 0 else 0.0
     for p in range(lo + m, lo + size):
         fee = _plan_fee(fees, fee_matrix, base_fee, default_product, p, sleeve, part)
         _gather(fee, tdf_manager[p], gathered, fill)
@@ -301,14 +301,13 @@ def _fee_sums_pass(fees, fee_matrix, base_fee, default_product, tdf_manager, n_p
     return by_provider, totals[_BEYOND], sleeve, totals[:_BEYOND], beyond
 
 
-if HAVE_NUMBA:
-    _walk = njit(cache=True, nogil=True)(_walk)
-    _pairwise = njit(cache=True, nogil=True)(_pairwise)
-    _plan_fee = row_helper(_plan_fee)
-    _gather = row_helper(_gather)
-    _plan_leaf = row_helper(_plan_leaf)
-    _beyond_default = njit(cache=True, nogil=True)(_beyond_default)
-_fee_sums_kernel = njit(cache=True, nogil=True)(_fee_sums_pass) if HAVE_NUMBA else None
+_walk = njit(cache=True, nogil=True)(_walk)
+_pairwise = njit(cache=True, nogil=True)(_pairwise)
+_plan_fee = row_helper(_plan_fee)
+_gather = row_helper(_gather)
+_plan_leaf = row_helper(_plan_leaf)
+_beyond_default = njit(cache=True, nogil=True)(_beyond_default)
+_fee_sums_kernel = njit(cache=True, nogil=True)(_fee_sums_pass)
 
 
 def fee_sums(fees: F64, fee_matrix: F64, base_fee: F64, default_product: npt.NDArray[np.int32],
@@ -318,11 +317,10 @@ def fee_sums(fees: F64, fee_matrix: F64, base_fee: F64, default_product: npt.NDA
     (benchmarks/RESULTS.md has the times). Every sum keeps numpy's own order:
     pairwise down the columns and over each provider's plans in plan order, rows of 8
     pairwise, the sleeve columns plan by plan, the block after the default fund pairwise
-    in numpy's buffers. Without numba this is numpy itself (the pass interpreted would take
-    minutes at 604,400 plans), as it is for inputs other than C-ordered float64 fee
-    matrices, whose numpy orders the pass does not follow."""
-    if _fee_sums_kernel is None or not _c_ordered_like(fees, fee_matrix):
-        return fee_sums_numpy(fees, fee_matrix, base_fee, default_product, tdf_manager, n_providers)
+    in numpy's buffers (for C-ordered float64 fee matrices, which the model passes; others are
+    copied to that layout first)."""
+    fees = np.ascontiguousarray(fees, dtype=np.float64)
+    fee_matrix = np.ascontiguousarray(fee_matrix, dtype=np.float64)
     by_provider, tdf_total, sleeve, beyond_columns, beyond = _fee_sums_kernel(
         fees, fee_matrix, base_fee, default_product, tdf_manager, n_providers, max(np.getbufsize() // _BEYOND, 1))
     return FeeSums(by_provider, tdf_total, sleeve, beyond_columns[ALT_OUTSIDE_COLUMNS - _DF], beyond)

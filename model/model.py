@@ -688,7 +688,7 @@ class Alt401kModel(SaverPhases, ManagedAccounts, DefaultFunds, mesa.Model):
 
     def _year_end(self) -> None:
         """December: close each saver's investment year; escalate auto-enrolled deferrals
-        (ODD §7.6; the rule `agents.savers.year_end_inplace`, compiled with numba), then
+        (ODD §7.6; the rules `agents.life_events.closed_year` and `escalated_deferral`), then
         the new year's income quintiles."""
         if self.date.month != 12:
             return

@@ -137,7 +137,7 @@ def write_run(model: Alt401kModel, out_dir: Path, initial_record: dict[str, floa
     }
     for name, data in files.items():
         write_atomic(out_dir / name, data)
-    from ..base.compiled import HAVE_NUMBA
+    from ..base.compiled import jit_enabled
     from .threads import kernel_threads
 
     manifest = {
@@ -147,7 +147,7 @@ def write_run(model: Alt401kModel, out_dir: Path, initial_record: dict[str, floa
         "config": model.config.model_dump(mode="json"),
         "seed": model.config.seed,
         "seed_entropy": str(model.seed_entropy),
-        "kernel": "numba" if HAVE_NUMBA else "interpreted",
+        "kernel": "numba" if jit_enabled() else "interpreted",
         # Results do not depend on it (tests/model/test_jit_equivalence.py); recorded for timings.
         "kernel_threads": kernel_threads(),
         "packages": package_versions(),

@@ -40,6 +40,23 @@ import numpy as np
 import numpy.typing as npt
 
 from ..agents import savers as sv
+from ..agents.life_events import (
+    closed_year,
+    escalated_deferral,
+    hardship_threshold,
+    job_change_bound,
+    job_change_rates,
+    one_month_older,
+    separation,
+)
+from ..agents.reviews import (
+    chooses_own_allocation,
+    contributes_next,
+    deferral_after_review,
+    leaves_default,
+    looks_at_account,
+    opts_in,
+)
 from ..base.assets import (
     ALT_CLASS_INDEX,
     ALTERNATIVES,
@@ -508,44 +525,22 @@ class Saver(mesa.Agent):
         trade, or None if the saver did not trade.
         """
         s = ctx.behaviour
-        p = min(1.0, self.review_prob_monthly * ctx.review_boost)
-        reviewing = u[0] < p and self.is_participating
-        if reviewing and self.style == sv.DEFAULTED and u[1] < _f32(s.leave_default_prob):
+        was_participating = self.is_participating
+        reviewing = looks_at_account(u[0], self.review_prob_monthly, ctx.review_boost, was_participating)
+        if leaves_default(u[1], reviewing, self.style, ctx.leave32):
             self.style = sv.ACTIVE
         gated = None
-        if reviewing and self.style in (sv.ACTIVE, sv.WINDOW):  # sv.chooses_own_allocation
+        if chooses_own_allocation(reviewing, self.style):
             gated = self._reallocate(u, u_alt, ctx)
-        # Deferral reset: hazard rises with the distance to the preferred rate.
-        diff = self.deferral_rate - self.preferred_deferral_rate
-        hazard = min(
-            1.0,
-            s.deferral_change_base_monthly
-            * (
-                1.0
-                + s.deferral_change_per_distance * max(0.0, -diff)
-                + s.deferral_change_per_excess * max(0.0, diff)
-            ),
-        )
-        if self.is_participating and u[3] < hazard and abs(diff) > sv.SAME_RATE_TOLERANCE:
-            self.deferral_rate = self.preferred_deferral_rate
-        if reviewing and self.is_participating:
-            change = s.experienced_return_deferral_slope * (self.last_year_return - sv.EXPERIENCED_RETURN_REFERENCE)
-            self.deferral_rate = _clip(self.deferral_rate + change, *sv.DEFERRAL_RATE_BOUNDS)
-            self.preferred_deferral_rate = _clip(self.preferred_deferral_rate + change, *sv.PREFERRED_RATE_BOUNDS)
-        # Voluntary enrollment: the least attentive class procrastinates.
-        enrol_prob = (
-            s.procrastinator_enrol_prob_monthly
-            if self.review_prob_monthly <= s.review_prob_monthly[0]
-            else s.voluntary_enrol_prob_monthly
-        )
-        if not self.is_participating and not ctx.auto_enroll[self.sponsor] and u[4] < enrol_prob:
+        self.deferral_rate, self.preferred_deferral_rate = deferral_after_review(
+            u[3], self.deferral_rate, self.preferred_deferral_rate, was_participating, reviewing,
+            self.last_year_return, s.deferral_change_base_monthly, s.deferral_change_per_distance,
+            s.deferral_change_per_excess, s.experienced_return_deferral_slope)
+        if opts_in(u[4], was_participating, ctx.auto_enroll[self.sponsor], self.review_prob_monthly,
+                   s.review_prob_monthly[0], s.procrastinator_enrol_prob_monthly, s.voluntary_enrol_prob_monthly):
             self.is_participating = True
             self.deferral_rate = self.preferred_deferral_rate
-        if ctx.crash:
-            if self.is_contributing and u[5] < _f32(s.stop_contributing_prob_crash):
-                self.is_contributing = False
-        elif not self.is_contributing and u[5] < _f32(s.restart_contributing_prob):
-            self.is_contributing = True
+        self.is_contributing = contributes_next(u[5], self.is_contributing, ctx.crash, ctx.stop32, ctx.restart32)
         return gated
 
     def _reallocate(self, u: list[float], u_alt: list[float], ctx: _ReviewMonth) -> float:
@@ -580,34 +575,30 @@ class Saver(mesa.Agent):
         self.balance_usd = [b - t for b, t in zip(self.balance_usd, taken, strict=True)]
         return _row_sum(taken)
 
-    def separation(self, u_job: float, u_exit: float, wage_index: float, s: Any) -> str | None:
-        """Whether the saver retires or changes job this month, and where the money goes.
-
-        ODD §7, retirement and job change (`Alt401kModel._life_events`): at the planned age
-        the saver retires; otherwise it leaves with a probability falling with age
-        (`savers.job_change_prob_monthly`). A leaver first keeps the money in the 401(k)
-        system (`stay_in_system_prob`, drawn from the uniform alone so that who is replaced
-        by a new hire does not depend on the policy; the row stays and job tenure restarts),
-        else cashes out, more likely for a small balance (`savers.cash_out_prob`, at most
-        1 - `stay_in_system_prob`), else rolls to an IRA. Returns "retire", "cash_out",
-        "ira", "stay" or None.
+    def separation(self, u: list[float], terms: tuple, wage_index: float, s: Any) -> tuple[bool, str | None]:
+        """Whether the saver takes a hardship withdrawal this month, and whether it retires
+        or changes job and where the money goes (ODD §7.6): `life_events.separation` (u[0]
+        hardship, u[1] job change, u[2] staying in the system; `terms` its monthly
+        constants), then, for a leaver before its retirement age, a cash-out, more likely for
+        a small balance (`savers.cash_out_prob`, at most 1 - `stay_in_system_prob`, u[2]),
+        else a rollover to an IRA. Returns (hardship, "retire", "cash_out", "ira", "stay"
+        or None).
         """
-        if self.age_years >= self.retirement_age_years:
-            return "retire"
-        young, old = s.job_change_prob_annual_young, s.job_change_prob_annual_old
-        x = self.age_years
-        annual = (
-            young
-            if x <= 25.0
-            else old
-            if x >= 55.0
-            else (old - young) / (55.0 - 25.0) * (x - 25.0) + young
-        )
-        if not u_job < 1.0 - float(np.power(1.0 - annual, 1.0 / 12.0)):
-            return None
-        if u_exit >= _f32(1.0 - s.stay_in_system_prob):
+        hardship, leaves, stays = separation(u[0], u[1], u[2], self.is_participating, self.age_years,
+                                             self.retirement_age_years, *terms)
+        if stays:
             self.tenure_years = 0.0
-            return "stay"
+            return hardship, "stay"
+        if not leaves:
+            return hardship, None
+        if self.age_years >= self.retirement_age_years:
+            return hardship, "retire"
+        return hardship, "leave"
+
+    def leaves_with(self, u_exit: float, wage_index: float, s: Any) -> str:
+        """Where a leaver's money goes (ODD §7.6): cashed out, more likely for a small
+        balance (`savers.cash_out_prob`, at most 1 - `stay_in_system_prob`), else rolled to
+        an IRA. The balance is what is left after this month's hardship withdrawal."""
         balance = self.total_balance() / wage_index
         p_cash = min(
             min(0.95, s.cash_out_scale * float(np.exp(-balance / s.cash_out_balance_usd))),
@@ -616,27 +607,17 @@ class Saver(mesa.Agent):
         return "cash_out" if u_exit < p_cash else "ira"
 
     def age_one_month(self, pay_step: float) -> None:
-        """A month older, longer in the job and plan; pay grows by `pay_step`, the month's
-        wage growth times the move along the age-earnings profile (`savers.pay_profile_step`)."""
-        self.age_years += 1.0 / 12.0
-        self.tenure_years += 1.0 / 12.0
-        self.months_in_plan += 1
-        self.salary_usd_annual *= pay_step
+        """A month older (`life_events.one_month_older`)."""
+        self.age_years, self.tenure_years, self.months_in_plan, self.salary_usd_annual = one_month_older(
+            self.age_years, self.tenure_years, self.months_in_plan, self.salary_usd_annual, pay_step)
 
     def year_end(self, escalates: bool, escalation_cap: float) -> None:
-        """December: close the investment year; escalate an auto-enrolled deferral by 1 pp
-        a year up to the plan's cap (`Alt401kModel._year_end`)."""
-        year_return = self.year_growth - 1.0
-        self.last_year_return = year_return
-        self.worst_year_return = min(self.worst_year_return, year_return)
+        """December: the investment year closes (`life_events.closed_year`) and an
+        auto-enrolled deferral escalates (`life_events.escalated_deferral`)."""
+        self.last_year_return, self.worst_year_return = closed_year(self.year_growth, self.worst_year_return)
         self.year_growth = 1.0
-        if (
-            self.is_auto_enrolled
-            and escalates
-            and self.is_participating
-            and self.deferral_rate < escalation_cap
-        ):
-            self.deferral_rate = min(self.deferral_rate + 0.01, escalation_cap)
+        self.deferral_rate = escalated_deferral(
+            self.deferral_rate, self.is_auto_enrolled and escalates and self.is_participating, escalation_cap)
 
 
 class _Menus:
@@ -669,7 +650,10 @@ class _ReviewMonth:
         self.review_boost = 1.0 + s.attention_boost_per_equity_move * abs(
             float(returns.true[EQUITY])
         )
-        self.crash = returns.equity_drawdown < sv.CRASH_EQUITY_DRAWDOWN
+        self.crash = bool(returns.equity_drawdown < sv.CRASH_EQUITY_DRAWDOWN)
+        self.leave32, self.stop32, self.restart32 = (
+            np.float32(p) for p in (s.leave_default_prob, s.stop_contributing_prob_crash, s.restart_contributing_prob))
+        """The review rules' float32 thresholds (`agents.reviews`)."""
         trailing = np.prod(1.0 + model.returns_history[-12:], axis=0) - 1.0
         self.option_return = np.where(
             sv.OPTION_ASSET >= 0,
@@ -848,8 +832,11 @@ class SaverAgents:
         n = len(self.agents)
         u = keyed_uniforms(model.saver_key, model.month, LIFE_EVENTS, np.empty((3, n), dtype=np.float32)).T.tolist()
         flows = model.flows
-        hardship_p = _f32(1.0 - (1.0 - s.hardship_prob_annual) ** (1 / 12))
-        hardship = [a for a in self.agents if a.is_participating and u[a.row][0] < hardship_p]
+        young, old = s.job_change_prob_annual_young, s.job_change_prob_annual_old
+        terms = (np.float32(hardship_threshold(s.hardship_prob_annual)), job_change_bound(young, old),
+                 *job_change_rates(young, old), np.float32(1.0 - s.stay_in_system_prob))
+        events = [a.separation(u[a.row], terms, model.wage_index, s) for a in self.agents]
+        hardship = [a for a, (h, _) in zip(self.agents, events, strict=True) if h]
         redeemed = self._weighted(
             hardship, [_row_sum([a.balance_usd[j] for j in ILLIQUID_ALL]) for a in hardship]
         )
@@ -857,7 +844,8 @@ class SaverAgents:
         taken = [a.hardship_withdrawal(s.hardship_share_of_balance) for a in hardship]
         flows.hardship_usd = self._weighted(hardship, taken)
         model.add_by_size(flows.benefits_by_size, np.array([a.row for a in hardship], dtype=np.intp), taken)
-        fate = [a.separation(u[a.row][1], u[a.row][2], model.wage_index, s) for a in self.agents]
+        fate = [a.leaves_with(u[a.row][2], model.wage_index, s) if f == "leave" else f
+                for a, (_, f) in zip(self.agents, events, strict=True)]
         leaving = np.array([a.row for a, f in zip(self.agents, fate, strict=True)
                             if f in ("retire", "cash_out", "ira")], dtype=np.intp)
         for row in model.deaths(leaving).tolist():  # the shared mortality rule (ODD §7.6)

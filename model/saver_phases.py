@@ -164,7 +164,7 @@ class SaverPhases:
         """Contributions and match, returns at NAV, fees and carry, default-fund rebalancing.
 
         ODD §7.5, balances; the fused pass in `agents.kernels` (compiled, or interpreted
-        without numba: the same bytes), which also computes each saver's contributions
+        under ``NUMBA_DISABLE_JIT=1``: the same bytes), which also computes each saver's contributions
         (§7.4). Contributions into alternatives stop for savers at the account cap.
         """
         pop, plans, f = self.savers, self.plans, self.flows
@@ -327,7 +327,7 @@ class SaverPhases:
         pop, s = self.savers, self.config.saver
         u = self._saver_uniforms(draws.REVIEWS, 6)
         crash = returns.equity_drawdown < sv.CRASH_EQUITY_DRAWDOWN
-        # Every decision but the choosers' reallocation, in one pass (`savers.review_decisions_inplace`).
+        # Every decision but the choosers' reallocation, in one pass (the rules of `agents.reviews`).
         choosing = rule_kernels.review_decisions(pop, u, float(returns.true[EQUITY]), self.plans.auto_enroll, crash, s,
                                                  self._reused("choosers", (pop.n,), np.bool_))
         choosers = np.flatnonzero(choosing)
@@ -372,7 +372,7 @@ class SaverPhases:
         pop, s = self.savers, self.saver_rules()
         u = self._saver_uniforms(draws.LIFE_EVENTS, 3)
         ill = SAVER_ILLIQUID_COLUMNS
-        # Who withdraws, retires or leaves the system, in one pass (`savers.separations_inplace`;
+        # Who withdraws, retires or leaves the system, in one pass (`life_events.separation`;
         # stayers' job tenure restarts). Only those leaving the system need their balance
         # (a few percent of rows a month).
         flags = tuple(self._reused(k, (pop.n,), np.bool_) for k in ("hardship", "leaver"))

@@ -46,13 +46,12 @@ def single_thread_blas() -> None:
 def set_kernel_threads(n: int | None) -> int:
     """Use `n` threads (at most numba's maximum; None: all) for the compiled passes.
 
-    Results do not depend on it. Returns the number now in use (1 without numba).
+    Results do not depend on it. Returns the number now in use (1 under ``NUMBA_DISABLE_JIT=1``).
     """
-    from ..base.compiled import HAVE_NUMBA
-
-    if not HAVE_NUMBA:
-        return 1
     import numba
+
+    if numba.config.DISABLE_JIT:
+        return 1
 
     top = numba.config.NUMBA_NUM_THREADS
     numba.set_num_threads(top if n is None else max(1, min(int(n), top)))
@@ -60,11 +59,10 @@ def set_kernel_threads(n: int | None) -> int:
 
 
 def kernel_threads() -> int:
-    """Threads the compiled passes use now (1 without numba)."""
-    from ..base.compiled import HAVE_NUMBA
-
-    if not HAVE_NUMBA:
-        return 1
+    """Threads the compiled passes use now (1 under ``NUMBA_DISABLE_JIT=1``)."""
     import numba
+
+    if numba.config.DISABLE_JIT:
+        return 1
 
     return numba.get_num_threads()

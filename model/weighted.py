@@ -9,8 +9,7 @@ quintiles of every December, the initial balances' median, the horizon table's m
 With numba the stable order comes from a compiled least-significant-digit radix sort of
 the values' bits (`_radix_argsort`: stable by construction, so the one permutation that
 numpy's stable sort gives, ties, signed zeros and NaNs included) and the running weights
-are added in that order as `numpy.cumsum` adds them; without numba numpy's own sort. The
-same permutation, cumulative sums and quantiles either way (tests/model/test_weighted.py).
+are added in that order as `numpy.cumsum` adds them. The same permutation, cumulative sums and quantiles either way (tests/model/test_weighted.py).
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from ..base.compiled import HAVE_NUMBA, njit, prange
+from ..base.compiled import njit, prange
 
 F64 = npt.NDArray[np.float64]
 
@@ -116,16 +115,15 @@ def _cumulative_in_order(w, order):  # pragma: no cover - compiled
     return cum
 
 
-if HAVE_NUMBA:
-    _sort_keys = njit(cache=True, nogil=True)(_sort_keys)
-    _radix_argsort = njit(cache=True, nogil=True, parallel=True)(_radix_argsort)
-    _cumulative_in_order = njit(cache=True, nogil=True)(_cumulative_in_order)
+_sort_keys = njit(cache=True, nogil=True)(_sort_keys)
+_radix_argsort = njit(cache=True, nogil=True, parallel=True)(_radix_argsort)
+_cumulative_in_order = njit(cache=True, nogil=True)(_cumulative_in_order)
 
 
 def stable_argsort(x: F64) -> npt.NDArray[np.intp]:
     """``numpy.argsort(x, kind="stable")`` for a 1-d float64 array: the same permutation
     (the one that sorts the values and keeps ties in index order), by the compiled radix
-    sort where numba is installed (several times faster than numpy's timsort on 100k-10M values;
+    sort (several times faster than numpy's timsort on 100k-10M values;
     24 bytes a value at peak, then the 8-byte result)."""
     return _stable_order(x).astype(np.intp, copy=False)
 
@@ -133,14 +131,12 @@ def stable_argsort(x: F64) -> npt.NDArray[np.intp]:
 def _stable_order(x: F64) -> npt.NDArray[np.unsignedinteger] | npt.NDArray[np.intp]:
     """The stable permutation of `x`: uint32 from the radix sort, else numpy's intp."""
     x = np.ascontiguousarray(x, dtype=np.float64)
-    if not HAVE_NUMBA or x.ndim != 1 or x.size >= 2**32:
+    if x.ndim != 1 or x.size >= 2**32:
         return np.argsort(x, kind="stable")
     return _radix_argsort(x)
 
 
 def _cumulative(w: F64, order: npt.NDArray[np.integer]) -> F64:
-    if not HAVE_NUMBA:
-        return np.cumsum(w[order])
     return _cumulative_in_order(np.ascontiguousarray(w, dtype=np.float64), order)
 
 

@@ -18,7 +18,6 @@ from alt401k.model.model import PE_COLUMNS
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-pytestmark = pytest.mark.skipif(not kernels.HAVE_NUMBA, reason="numba not installed")
 RTOL = 1e-12
 
 
@@ -257,7 +256,7 @@ def test_row_total_is_numpys_row_sum_bit_for_bit(width: int) -> None:
     rng = np.random.default_rng(width)
     rows = rng.lognormal(0.0, 4.0, (400, width)) * (rng.random((400, width)) < 0.7)
     expected = rows.sum(axis=1)
-    assert all(compiled._row_total(rows[i]) == expected[i] for i in range(rows.shape[0]))
+    assert all(compiled.row_total(rows[i]) == expected[i] for i in range(rows.shape[0]))
 
 
 @settings(max_examples=60, deadline=None)
@@ -454,7 +453,7 @@ def test_plan_assets_and_fee_pass_equals_the_rule_bit_for_bit(seed: int) -> None
     assert (got[1][:40] == 0.0).all() and (got[1][40:] > 0).any()
     for width in (3, 8, 22, 31):  # the pairwise order at other row widths too
         x, y = held[:, :width].copy(), fee[:, :width].copy()
-        products = np.array([compiled._row_dot(x[i], y[i]) for i in range(200)])
+        products = np.array([compiled.row_dot(x[i], y[i]) for i in range(200)])
         np.testing.assert_array_equal(products, (x[:200] * y[:200]).sum(axis=1))
 
 
@@ -484,7 +483,7 @@ def test_glide_weights_are_the_glide_path_bit_for_bit() -> None:
     near = np.concatenate([knots, np.nextafter(knots, -np.inf), np.nextafter(knots, np.inf)])
     ages = np.concatenate([near, np.random.default_rng(3).uniform(0.0, 120.0, 5_000), [-1e300, 1e300]])
     expected = glide_path(ages)
-    got = np.array([fund_mix._glide_weights(float(a)) for a in ages])
+    got = np.array([fund_mix.glide_weights(float(a)) for a in ages])
     np.testing.assert_array_equal(got, expected)
 
 
@@ -502,9 +501,9 @@ def test_interp_with_known_knots_is_numpys(knots: list[float], values: list[floa
     fp = np.asarray(values[: xp.size])
     x = np.concatenate([xp, np.nextafter(xp, -np.inf), np.nextafter(xp, np.inf),
                         np.random.default_rng(seed).uniform(-100.0, 200.0, 200)])
-    slope = compiled._slopes(xp, fp)
+    slope = compiled.interp_slopes(xp, fp)
     expected = np.interp(x, xp, fp)
-    for interp in (compiled._interp_known, compiled._interp_sloped):
+    for interp in (compiled.interp_known, compiled.interp_sloped):
         got = np.array([interp(float(v), xp, fp, slope) for v in x])
         np.testing.assert_array_equal(got, expected)
         np.testing.assert_array_equal(np.signbit(got), np.signbit(expected))

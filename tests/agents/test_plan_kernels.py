@@ -33,8 +33,6 @@ from alt401k.model.policy import PolicyState
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-pytestmark = pytest.mark.skipif(not plan_kernels.HAVE_NUMBA, reason="numba not installed: the numpy rules are used")
-
 CASES = dict(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 80), density=st.sampled_from([0.0, 0.05, 0.4, 1.0]))
 SETTINGS = settings(max_examples=40, deadline=None, derandomize=True)
 BEHAVIOUR = SponsorBehaviour()

@@ -117,7 +117,7 @@ def test_pass_gives_the_same_bytes_compiled_interpreted_and_on_any_threads() -> 
     for threads, interpreted in ((1, False), (2, False), (1, True)):
         p = pop.take(np.arange(pop.n))
         saved = ra._reallocate_kernel
-        if interpreted and ra.HAVE_NUMBA:
+        if interpreted:
             ra._reallocate_kernel = ra._reallocate_kernel.py_func
         set_kernel_threads(threads)
         try:

@@ -1,6 +1,7 @@
-"""Tests for agents/rule_kernels.py: each compiled decision pass equals its numpy rule bit
-for bit (the model uses one or the other depending on numba, and outputs must not move),
-ties, signed zeros and float32 thresholds included."""
+"""Tests for agents/rule_kernels.py: the compiled passes that are not one of the review or
+life-event rules (tests/agents/test_reviews.py, test_life_events.py): contributions inside
+the balance pass, interest, menus and stranded savers, hardship and new accounts, and the
+numpy-exact helpers they use."""
 
 from __future__ import annotations
 
@@ -17,8 +18,6 @@ from alt401k.model.policy import load_scenario
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-pytestmark = pytest.mark.skipif(not rule_kernels.HAVE_NUMBA, reason="numba not installed")
-
 
 @functools.cache
 def _review_population() -> sv.SaverPopulation:
@@ -27,55 +26,11 @@ def _review_population() -> sv.SaverPopulation:
     return model.savers
 
 
-@given(seed=st.integers(0, 2**32 - 1), crash=st.booleans(), equity_return=st.floats(-0.3, 0.3))
-@settings(max_examples=12, deadline=None)
-def test_review_pass_equals_the_numpy_rules_bit_for_bit(seed: int, crash: bool, equity_return: float) -> None:
-    # The compiled review pass must make exactly the numpy rules' decisions and rates (the
-    # model uses one or the other depending on numba): draws at the float32 thresholds
-    # (compared in float32, as numpy compares a float32 array with a Python float),
-    # deferral rates at their clip bounds and at the preferred rate are included.
-    from alt401k.model.config import SaverBehaviour
-
-    # Thresholds whose float32 is below them (float32(0.35) < 0.35): a draw equal to it
-    # passes a float64 comparison and fails numpy's float32 one, so the two can be told apart.
-    s = SaverBehaviour(leave_default_prob=0.35, stop_contributing_prob_crash=0.45, restart_contributing_prob=0.06)
-    assert all(float(np.float32(v)) < v for v in (0.35, 0.45, 0.06))
-    rng = np.random.default_rng(seed)
-    pop = _review_population().take(np.arange(1_000))
-    n = pop.n
-    pop.style[:] = rng.choice([sv.DEFAULTED, sv.ACTIVE, sv.WINDOW], n)
-    pop.is_participating[:] = rng.random(n) < 0.8
-    pop.is_contributing[:] = rng.random(n) < 0.9
-    pop.review_prob_monthly[:] = rng.choice(np.asarray(s.review_prob_monthly), n) * rng.choice([1.0, 20.0, 300.0], n)
-    pop.preferred_deferral_rate[:] = rng.uniform(0.01, 0.3, n)
-    pop.deferral_rate[:] = np.where(rng.random(n) < 0.3, pop.preferred_deferral_rate, rng.uniform(0.0, 0.5, n))
-    pop.deferral_rate[:20] = 0.0
-    pop.last_year_return[:] = rng.uniform(-0.5, 0.5, n)
-    # Reviewers with years extreme enough to reach both clip bounds.
-    pop.is_participating[20:60], pop.review_prob_monthly[20:60] = True, 1.0
-    pop.last_year_return[20:40], pop.last_year_return[40:60] = 30.0, -30.0
-    u = rng.random((6, n), dtype=np.float32)
-    edges = np.float32([s.leave_default_prob, s.voluntary_enrol_prob_monthly, s.stop_contributing_prob_crash,
-                        s.restart_contributing_prob, s.procrastinator_enrol_prob_monthly])
-    at_edge = rng.random((6, n)) < 0.1
-    u[at_edge] = rng.choice(edges, int(at_edge.sum()))
-    plan_auto = rng.random(int(pop.sponsor.max()) + 1) < 0.5
-    a, b = pop.take(np.arange(n)), pop.take(np.arange(n))
-    made = sv.review_decisions_inplace(a, u, equity_return, plan_auto[pop.sponsor], crash, s)
-    compiled = rule_kernels.review_decisions(b, u, equity_return, plan_auto, crash, s)
-    np.testing.assert_array_equal(compiled, made)
-    for name in ("style", "is_participating", "is_contributing", "deferral_rate", "preferred_deferral_rate"):
-        np.testing.assert_array_equal(getattr(b, name), getattr(a, name), err_msg=name)
-    for name in ("deferral_rate", "preferred_deferral_rate"):
-        np.testing.assert_array_equal(np.signbit(getattr(b, name)), np.signbit(getattr(a, name)), err_msg=name)
-    assert made.any() and (a.deferral_rate == 0.5).any() and (a.preferred_deferral_rate == 0.01).any()
-
-
 def test_clip_is_numpys_clip() -> None:
     # Signed zeros and the bounds themselves included (the review pass clips deferral rates).
     x = np.array([-0.0, 0.0, -1e-300, 1e-300, 0.01, 0.3, 0.5, 0.50000001, -5.0, 7.0, 0.2])
     for lo, hi in ((0.0, 0.5), (0.01, 0.30), (-0.0, 0.5)):
-        got = np.array([compiled._clip(v, lo, hi) for v in x])
+        got = np.array([compiled.numpy_clip(v, lo, hi) for v in x])
         expected = np.clip(x, lo, hi)
         np.testing.assert_array_equal(got, expected)
         np.testing.assert_array_equal(np.signbit(got), np.signbit(expected))
@@ -96,11 +51,11 @@ def _payroll_case(seed: int):
 
 
 def test_contribution_equals_the_numpy_rule_bit_for_bit() -> None:
-    # The balance pass computes each saver's contributions with `_contribution`: the rule's
+    # The balance pass computes each saver's contributions with `month_contributions`: the rule's
     # numbers to the last bit, signed zeros included.
     pop, match_rate, match_cap, nonmatch = _payroll_case(9)
     employee, match = sv.contributions_usd(pop, match_rate[pop.sponsor], match_cap[pop.sponsor], nonmatch[pop.sponsor])
-    got = np.array([rule_kernels._contribution(pop.salary_usd_annual[i], pop.deferral_rate[i], pop.is_participating[i],
+    got = np.array([rule_kernels.month_contributions(pop.salary_usd_annual[i], pop.deferral_rate[i], pop.is_participating[i],
                                                pop.is_contributing[i], match_rate[pop.sponsor[i]],
                                                match_cap[pop.sponsor[i]], nonmatch[pop.sponsor[i]])
                     for i in range(pop.n)])
@@ -161,50 +116,6 @@ def test_interest_pass_equals_the_numpy_definition_bit_for_bit(disclosure: bool,
     expected = rule_kernels.alt_interest_numpy(pop, rows, terms)
     np.testing.assert_array_equal(rule_kernels.alt_interest(pop, rows, terms), expected)
     assert (expected == 1.0).any() and (expected < 1.0).any()
-
-
-@given(seed=st.integers(0, 2**32 - 1))
-@settings(max_examples=12, deadline=None)
-def test_separation_pass_equals_the_numpy_rule_bit_for_bit(seed: int) -> None:
-    # Hardship withdrawers, retirees, job changers leaving the system and stayers' tenure,
-    # exactly as the numpy rule: draws on the float32 thresholds (hardship, staying: compared
-    # in float32) and on the job-change probability at the ages where it is interpolated
-    # (25, 55, between and beyond), savers exactly at their retirement age.
-    from alt401k.model.config import SaverBehaviour
-
-    s = SaverBehaviour(stay_in_system_prob=0.35)
-    assert float(np.float32(1.0 - 0.35)) != 1.0 - 0.35
-    rng = np.random.default_rng(seed)
-    pop = _review_population().take(np.arange(1_000))
-    n = pop.n
-    pop.age_years[:] = rng.choice([20.0, 25.0, 40.0, 55.0, 70.0], n) + rng.choice([0.0, 1.0 / 12.0, 0.37], n)
-    pop.retirement_age_years[:] = np.where(rng.random(n) < 0.1, pop.age_years, rng.uniform(60.0, 70.0, n))
-    pop.is_participating[:] = rng.random(n) < 0.8
-    pop.tenure_years[:] = rng.uniform(0.0, 20.0, n)
-    u = rng.random((3, n), dtype=np.float32) * np.float32(0.05)
-    edges = np.float32([sv.hardship_threshold(s.hardship_prob_annual), 1.0 - s.stay_in_system_prob])
-    u[0, :100] = edges[0]
-    u[2, 100:400] = rng.choice([edges[1], np.float32(0.9), np.float32(0.1)], 300)
-    job = sv.job_change_prob_monthly(pop.age_years[400:500], s.job_change_prob_annual_young, s.job_change_prob_annual_old)
-    u[1, 400:500] = job.astype(np.float32)  # on (or within a float32 ulp of) the probability
-    a, b = pop.take(np.arange(n)), pop.take(np.arange(n))
-    made = sv.separations_inplace(a, u, s)
-    compiled = rule_kernels.separations(b, u, s)
-    for x, y, what in zip(made, compiled, ("hardship", "leavers"), strict=True):
-        np.testing.assert_array_equal(y, x, err_msg=what)
-    np.testing.assert_array_equal(b.tenure_years, a.tenure_years)
-    assert made[0].size and made[1].size and (a.tenure_years == 0.0).any()
-
-
-def test_aging_pass_equals_the_numpy_rule_bit_for_bit() -> None:
-    pop = _review_population()
-    a, b = pop.take(np.arange(pop.n)), pop.take(np.arange(pop.n))
-    growth = (1.0 + 0.035) ** (1.0 / 12.0)
-    sv.age_one_month_inplace(a, growth)
-    rule_kernels.age_one_month(b, growth)
-    for name in ("age_years", "tenure_years", "months_in_plan", "salary_usd_annual"):
-        np.testing.assert_array_equal(getattr(b, name), getattr(a, name), err_msg=name)
-    assert (a.months_in_plan == pop.months_in_plan + 1).all() and (a.age_years > pop.age_years).all()
 
 
 def test_pay_moves_along_the_age_profile_as_savers_age() -> None:
@@ -281,46 +192,18 @@ def test_minimum_is_numpys_minimum() -> None:
     # two equal values (0.0 and -0.0) the second.
     values = np.array([0.0, -0.0, 1.0, -1.0, np.nan, np.inf, -np.inf, 0.1])
     a, b = np.meshgrid(values, values)
-    got = np.array([compiled._minimum(x, y) for x, y in zip(a.ravel(), b.ravel(), strict=True)])
+    got = np.array([compiled.numpy_minimum(x, y) for x, y in zip(a.ravel(), b.ravel(), strict=True)])
     expected = np.minimum(a.ravel(), b.ravel())
     np.testing.assert_array_equal(got, expected)
     np.testing.assert_array_equal(np.signbit(got), np.signbit(expected))
 
 
-@given(seed=st.integers(0, 2**32 - 1))
-@settings(max_examples=15, deadline=None)
-def test_year_end_pass_equals_the_numpy_rule_bit_for_bit(seed: int) -> None:
-    # December's pass: years closed (worst years through numpy.minimum, signed zeros and
-    # NaNs included) and auto-escalation to the cap (deferrals below, at, just under and
-    # above it), the same bits as `savers.year_end_inplace`.
-    rng = np.random.default_rng(seed)
-    pop = _review_population().take(np.arange(1_000))
-    n, n_plans = pop.n, int(pop.sponsor.max()) + 1
-    cap = 0.10
-    pop.year_growth[:] = rng.choice([1.0, 0.8, 1.3, 1.0 + 1e-16, np.nan], n) * rng.uniform(0.9, 1.1, n)
-    pop.year_growth[:50] = 1.0  # a year return of exactly 0.0 against worst years of -0.0
-    pop.worst_year_return[:] = rng.choice([0.0, -0.0, -0.3, 0.05, np.nan], n)
-    pop.deferral_rate[:] = rng.choice([0.03, cap - 0.01, cap - 0.005, cap, cap + 0.02, np.nan], n)
-    pop.is_auto_enrolled[:], pop.is_participating[:] = rng.random(n) < 0.6, rng.random(n) < 0.8
-    plan_escalates = rng.random(n_plans) < 0.6
-    a, b = pop.take(np.arange(n)), pop.take(np.arange(n))
-    sv.year_end_inplace(a, plan_escalates, cap)
-    rule_kernels.year_end(b, plan_escalates, cap)
-    for name in ("year_growth", "last_year_return", "worst_year_return", "deferral_rate"):
-        np.testing.assert_array_equal(getattr(b, name), getattr(a, name), err_msg=name)
-        np.testing.assert_array_equal(np.signbit(getattr(b, name)), np.signbit(getattr(a, name)), err_msg=name)
-    before = pop.deferral_rate
-    escalated = (a.deferral_rate != before) & ~np.isnan(before)
-    assert escalated.any() and (a.deferral_rate[escalated] <= cap).all()
-    assert (before[escalated] < cap).all() and (a.deferral_rate[before >= cap] == before[before >= cap]).all()
-
-
 @given(seed=st.integers(0, 2**32 - 1), share=st.sampled_from([0.1, 0.25, 1.0 / 3.0, 1.0]))
 @settings(max_examples=20, deadline=None)
-def test_hardship_withdrawals_and_new_accounts_equal_the_numpy_rules(seed: int, share: float) -> None:
+def test_hardship_withdrawals_and_new_accounts(seed: int, share: float) -> None:
     # Life events' two row passes: hardship withdrawals (what the accounts held in illiquid
-    # holdings, what they gave up) and new hires' accounts, the numpy rules' bits, the
-    # accounts left by them too.
+    # holdings, what they gave up: `share` of every holding) and new hires' accounts (the
+    # amount invested by allocation and default-fund mix), against whole-array arithmetic.
     from alt401k.model.saver_phases import SAVER_ILLIQUID_COLUMNS
 
     rng = np.random.default_rng(seed)
@@ -329,25 +212,21 @@ def test_hardship_withdrawals_and_new_accounts_equal_the_numpy_rules(seed: int, 
     rows = np.flatnonzero(rng.random(n) < 0.2)
     a, b = balance.copy(), balance.copy()
     got = rule_kernels.hardship_withdrawals(a, rows, share, SAVER_ILLIQUID_COLUMNS)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(rule_kernels, "_hardship_kernel", None)
-        expected = rule_kernels.hardship_withdrawals(b, rows, share, SAVER_ILLIQUID_COLUMNS)
-    for x, y in zip(got, expected, strict=True):
-        np.testing.assert_array_equal(x, y)
-    np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(got[0], b[rows][:, SAVER_ILLIQUID_COLUMNS].sum(axis=1), rtol=1e-12)
+    np.testing.assert_allclose(got[1], b[rows].sum(axis=1) * share, rtol=1e-12)
+    b[rows] *= 1.0 - share
+    np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-9)
     # What was withdrawn left the accounts, to rounding; what they held is summed from them.
     np.testing.assert_allclose(balance[rows].sum(axis=1) - a[rows].sum(axis=1), got[1], rtol=1e-12, atol=1e-9)
     allocation = rng.dirichlet(np.ones(sv.N_OPTIONS), n) * (rng.random((n, 1)) < 0.7)
     allocation[allocation[:, 0] == 0, 0] = 1.0
     amount = rng.lognormal(9.0, 1.0, rows.size) * (rng.random(rows.size) < 0.5)
     composition = rng.dirichlet(np.ones(sv.N_DF), rows.size)
-    a, b = balance.copy(), balance.copy()
+    a = balance.copy()
     rule_kernels.open_new_accounts(a, rows, amount, allocation, composition)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(rule_kernels, "_invest_rows_kernel", None)
-        rule_kernels.open_new_accounts(b, rows, amount, allocation, composition)
-    np.testing.assert_array_equal(a, b)
-    np.testing.assert_array_equal(np.signbit(a), np.signbit(b))
+    fresh = np.zeros((rows.size, h))
+    sv.invest_inplace(fresh, amount, allocation[rows], composition)
+    np.testing.assert_array_equal(a[rows], fresh)
     others = np.setdiff1d(np.arange(n), rows)
     np.testing.assert_array_equal(a[others], balance[others])
     np.testing.assert_allclose(a[rows].sum(axis=1), amount, rtol=1e-12)

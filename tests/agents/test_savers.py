@@ -197,17 +197,6 @@ def test_rebalancing_without_a_gate_or_below_target_reaches_the_target() -> None
     np.testing.assert_allclose(balance[0, [0, 1, 4]], [500.0, 300.0, 200.0])
 
 
-def test_reviews_rise_with_the_size_of_the_market_move() -> None:
-    # Review probability 2%; a -10% equity month with boost 4 raises it to
-    # 0.02 x (1 + 4 x 0.10) = 2.8%. A draw of 0.025 reviews only in the moving market.
-    u = np.array([0.025, 0.03])
-    p = np.full(2, 0.02)
-    assert sv.draw_reviews(p, 0.0, 4.0, u).tolist() == [False, False]
-    assert sv.draw_reviews(p, -0.10, 4.0, u).tolist() == [True, False]
-    # Probabilities are capped at 1: a huge boost cannot review a draw of 0.999999 twice over.
-    assert sv.draw_reviews(np.array([0.5]), -1.0, 100.0, np.array([0.999999]))[0]
-
-
 def _choose(visible: np.ndarray, interest: float, uniform: float, risk: float = 0.5,
             chasing: float = 0.0) -> np.ndarray:
     n = visible.shape[0]
@@ -280,31 +269,6 @@ def test_trade_from_one_gated_vehicle_to_another_keeps_the_total() -> None:
     assert balance[0, holding_index("standalone", "private_credit")] == pytest.approx(1000.0 * GATE_MONTHLY)
 
 
-def test_deferral_resets_are_more_likely_far_from_the_preferred_rate() -> None:
-    # Hazard = 0.02 x (1 + 25 x shortfall + 100 x excess) (config defaults: a rate above
-    # the preferred one is felt in every paycheck). Shortfall 1 pp -> 2.5%, 9 pp -> 6.5%
-    # (Beshears et al. 2024: distance speeds opt-out). With a draw of 0.03 only the far
-    # saver resets; a saver at the preferred rate or outside the plan never does.
-    pop = population(
-        4,
-        deferral_rate=np.array([0.06, 0.03, 0.10, 0.03]),
-        preferred_deferral_rate=np.array([0.07, 0.12, 0.10, 0.12]),
-        is_participating=np.array([True, True, True, False]),
-    )
-    reset = sv.deferral_review(pop, np.full(4, 0.03), 0.02, 25.0, 100.0)
-    assert reset.tolist() == [False, True, False, False]
-    assert sv.deferral_review(pop, np.full(4, 0.024), 0.02, 25.0, 100.0).tolist() == [True, True, False, False]
-
-
-def test_deferral_above_the_preferred_rate_is_left_faster() -> None:
-    # A 12% default against a preferred 7% (excess 5 pp): 0.02 x (1 + 100 x 0.05) = 12%;
-    # a 2% default against the same 7% (shortfall 5 pp): 0.02 x (1 + 25 x 0.05) = 4.5%.
-    pop = population(2, deferral_rate=np.array([0.12, 0.02]), preferred_deferral_rate=np.full(2, 0.07))
-    assert sv.deferral_review(pop, np.full(2, 0.05), 0.02, 25.0, 100.0).tolist() == [True, False]
-    assert sv.deferral_review(pop, np.full(2, 0.044), 0.02, 25.0, 100.0).tolist() == [True, True]
-    assert sv.deferral_review(pop, np.full(2, 0.121), 0.02, 25.0, 100.0).tolist() == [False, False]
-
-
 def test_crypto_interest_falls_with_age_and_rises_with_income() -> None:
     # Fed SHED 2022: 14% (18-29), 15% (30-44), 10% (45-59), 3% (60+). Middle quintile (2)
     # is the base; slope 0.5 gives x0.5 at quintile 0 and x1.5 at quintile 4.
@@ -318,29 +282,6 @@ def test_crypto_interest_falls_with_age_and_rises_with_income() -> None:
     # After a deep drawdown interest falls by the crash factor (here 40%: 0.14 -> 0.084).
     crashed = sv.crypto_interest(np.array([25.0]), np.array([2]), by_age, 0.5, 0.6)
     assert crashed[0] == pytest.approx(0.084)
-
-
-def test_job_change_probability_falls_with_age() -> None:
-    # 18%/yr at 25 -> 1 - 0.82^(1/12) = 1.640%/month; 6%/yr at 55 -> 0.514%/month.
-    p = sv.job_change_prob_monthly(np.array([25.0, 40.0, 55.0, 70.0]), 0.18, 0.06)
-    assert p[0] == pytest.approx(1.0 - 0.82 ** (1 / 12))
-    assert p[2] == pytest.approx(1.0 - 0.94 ** (1 / 12))
-    assert p[0] > p[1] > p[2] == p[3]
-
-
-@settings(max_examples=50, deadline=None)
-@given(seed=st.integers(0, 2**32), young=st.floats(0.0, 0.6), old=st.floats(0.0, 0.6))
-def test_job_change_draws_equal_the_full_comparison(seed: int, young: float, old: float) -> None:
-    # The shortcut computes the probability only for low draws; the booleans must be those of
-    # comparing every draw (float32, as the model draws them) with every probability,
-    # including draws placed exactly at and just around the probabilities.
-    rng = np.random.default_rng(seed)
-    age = np.concatenate([rng.uniform(18.0, 80.0, 3_000), [25.0, 55.0, 24.9, 55.1]])
-    u = rng.random(age.size, dtype=np.float32)
-    p = sv.job_change_prob_monthly(age, young, old)
-    u[:200] = p[:200].astype(np.float32)
-    u[200:400] = np.nextafter(p[200:400].astype(np.float32), np.float32(0))
-    np.testing.assert_array_equal(sv.draw_job_changes(age, u, young, old), u < p)
 
 
 def test_cash_out_probability_falls_with_the_balance() -> None:

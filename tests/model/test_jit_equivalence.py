@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from alt401k.agents import kernels
 
 SCRIPT = """
 import sys
@@ -42,15 +41,14 @@ write_run(m, sys.argv[1], m.recorder.initial)
 def _run(out: Path, no_jit: bool, threads: int = 2, scenario: str = "broad-access", n: int = 300, years: int = 2,
          path: str = "", timeout: int = 300) -> dict[str, str]:
     env = dict(os.environ)
-    env.pop("ALT401K_NO_JIT", None)
+    env.pop("NUMBA_DISABLE_JIT", None)
     if no_jit:
-        env["ALT401K_NO_JIT"] = "1"
+        env["NUMBA_DISABLE_JIT"] = "1"
     subprocess.run([sys.executable, "-c", SCRIPT, str(out), str(threads), scenario, str(n), str(years), path],
                    check=True, env=env, timeout=timeout)
     return json.loads((out / "manifest.json").read_text())
 
 
-@pytest.mark.skipif(not kernels.HAVE_NUMBA, reason="needs numba for the compiled side")
 def test_same_bytes_with_and_without_jit(tmp_path: Path) -> None:
     jit = _run(tmp_path / "jit", no_jit=False)
     interpreted = _run(tmp_path / "nojit", no_jit=True)
@@ -60,7 +58,6 @@ def test_same_bytes_with_and_without_jit(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not kernels.HAVE_NUMBA, reason="needs numba for the compiled side")
 @pytest.mark.parametrize(("scenario", "path"), [("account-cap-5pct", "equity-crash-2008@12"),
                                                 ("sleeve-only", "crypto-winter@6")])
 def test_same_bytes_with_and_without_jit_over_thirty_years(tmp_path: Path, scenario: str, path: str) -> None:

@@ -4,7 +4,6 @@ quantiles are the definition written out with numpy (cumulative weights in stabl
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from alt401k.model import weighted
 from alt401k.model.weighted import stable_argsort, weighted_median, weighted_quantiles
 from hypothesis import given, settings
@@ -58,7 +57,6 @@ def test_weighted_median_by_hand() -> None:
     assert np.isnan(weighted_quantiles(np.zeros(0), np.zeros(0), (0.5,))).all()
 
 
-@pytest.mark.skipif(not weighted.HAVE_NUMBA, reason="the compiled sort needs numba")
 def test_compiled_path_is_taken() -> None:
     # The radix sort itself, not numpy's, answers when numba is installed.
     x = np.array([2.0, -0.0, 0.0, np.nan, -1.0, 2.0])
