@@ -42,7 +42,7 @@ from ..base.compiled import (
 )
 from . import savers as sv
 from .fund_mix import DefaultFundMix, glide_weights, mix_row_given, plan_sleeve_needs
-from .rule_kernels import month_contributions
+from .payroll import contributions
 
 F64 = npt.NDArray[np.float64]
 _DEFAULTED = sv.DEFAULTED  # a constant inside the compiled passes
@@ -75,7 +75,7 @@ class MonthTotals:
 @dataclass(frozen=True)
 class Payroll:
     """What the balance pass needs to compute each saver's contributions itself
-    (`savers.contributions_usd`, ODD §7.4) instead of reading an amount per saver: the
+    (`payroll.contributions`, ODD §7.4) instead of reading an amount per saver: the
     savers' pay, deferral rate and participation flags, and each plan's match terms and
     nonmatching rate (shape (n_plans,)). Saves a pass writing three arrays and two reading
     them back."""
@@ -150,8 +150,8 @@ def _balance_month_rows(
     plan's rows are one run) they are overwritten, so the arrays need no zeroing between
     months, only where a plan has no savers; else the run continues the sums already there
     (the same additions in the same order either way). With `pay_mode` each saver's contributions are computed
-    from its pay and plan (`rule_kernels.month_contributions`, the same bits as
-    `savers.contributions_usd`), else read from `amount`.
+    from its pay and plan (`payroll.contributions`, the same bits as
+    `payroll.contributions`), else read from `amount`.
 
     Each saver's default-fund mix is read from `composition` (mix_mode 0) or computed for
     the row from its age on the glide path (1) or from its plan's row of `fixed_mix` (2: a
@@ -204,7 +204,7 @@ def _balance_month_rows(
         # at random within plans, is mispredicted often enough to cost more than the 120
         # bytes (benchmarks/RESULTS.md).
         if pay_mode:
-            e, m = month_contributions(salary[i], deferral[i], participating[i], contributing[i], match_rate[s],
+            e, m = contributions(salary[i], deferral[i], participating[i], contributing[i], match_rate[s],
                                  match_cap[s], nonmatch[s])
             employee_total += w * e
             match_total += w * m
@@ -520,7 +520,7 @@ def balance_month_rows(
     model, checked every month in tests/model/test_model.py), so their other holdings are
     not visited; without it every row is visited in full. Same bits either way. With `pay`, each
     saver's contributions are computed in the pass from its pay and plan (`amount` is not
-    read and may be None; the same bits as passing `savers.contributions_usd`'s sum) and
+    read and may be None; the same bits as passing `payroll.contributions`'s sum) and
     their weighted national totals are returned (`MonthTotals.employee_usd`, `employer_usd`).
     `fee_monthly`, when given, must be ``fee_matrix / 12.0`` (the model keeps it from month
     to month, `model.plan_views`). With `buffers` the per-plan sums are written into them

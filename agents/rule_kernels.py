@@ -1,20 +1,18 @@
-"""The savers' decision rules as compiled row passes, each equal bit for bit to its numpy rule.
+"""The savers' month as compiled row passes over every saver.
 
 ODD §7.3-§7.4, §7.6 and §7.7 (attention, choice inputs, deferral, enrollment,
-contributions, separations and ageing, the savers' menus). The rules themselves, with
-their sources, are the numpy functions in `agents.savers` (and `alt_interest_numpy`,
-`visible_options_numpy` and `stranded_numpy` here); each pass below does the same IEEE
-operations in the same order for one saver at a time, on numba's threads, in place of a
-dozen whole-array numpy passes and their temporaries (benchmarks/RESULTS.md). Every row is computed on
-its own, so the bits never depend on the number of threads. Without numba the numpy rules
-themselves run (and `month_contributions`, used inside the balance pass, runs interpreted with
-it), so a run gives the same bytes with or without the JIT
-(tests/agents/test_rule_kernels.py, tests/model/test_jit_equivalence.py).
+contributions, separations and ageing, the savers' menus). The review, life-event and
+contribution rules are stated once, as functions of one saver, in `agents.reviews`,
+`agents.life_events` and `agents.payroll`; the passes here call them row by row, on
+numba's threads, in place of a dozen whole-array numpy passes and their temporaries
+(benchmarks/RESULTS.md). Interest and menus are still written here row by row beside their
+whole-array definitions (`alt_interest_numpy`, `visible_options_numpy`, `stranded_numpy`),
+against which they are tested. Every row is computed on its own, so the bits never depend
+on the number of threads; under ``NUMBA_DISABLE_JIT=1`` the same code runs interpreted,
+with the same bytes (tests/model/test_jit_equivalence.py).
 
-Two numpy conventions are kept on purpose: a float32 draw compared with a Python float is
-compared in float32 (NEP 50), so such thresholds are passed as `numpy.float32`; and
-`numpy.clip` / `numpy.minimum` resolve ties and signed zeros their own way (`numpy_clip`, and
-the order of the comparison in `month_contributions`).
+A float32 draw is compared with a float32 threshold (passed as `numpy.float32`), as numpy
+compares a float32 array with a Python float (NEP 50).
 """
 
 from __future__ import annotations
@@ -28,7 +26,6 @@ from ..base.compiled import (
     njit,
     numpy_clip,
     prange,
-    row_helper,
     row_total_n,
 )
 from . import savers as sv
@@ -41,6 +38,7 @@ from .life_events import (
     one_month_older,
     separation,
 )
+from .payroll import contributions
 from .reviews import (
     chooses_own_allocation,
     contributes_next,
@@ -54,22 +52,6 @@ F64 = npt.NDArray[np.float64]
 # Constants inside the compiled passes, each stated once in `agents.savers`.
 _DEFAULTED, _ACTIVE, _WINDOW_STYLE, _MANAGED = sv.DEFAULTED, sv.ACTIVE, sv.WINDOW, sv.MANAGED
 _DISCLOSURE = sv.DISCLOSURE_INTEREST_FACTOR
-
-
-def month_contributions(salary, deferral, participating, contributing, rate, cap, nonmatch):  # pragma: no cover - compiled
-    """(employee deferral, employer contributions) of one saver this month, USD:
-    `savers.contributions_usd` with numpy's operations in numpy's order (np.minimum as
-    numpy takes it: the first argument if it is smaller, else the second). The balance
-    pass (`agents.kernels`) computes each saver's contributions with it."""
-    if not participating:
-        return 0.0, 0.0
-    pay = salary / 12.0
-    if contributing:
-        return pay * deferral, pay * rate * (deferral if deferral < cap else cap) + pay * nonmatch
-    return 0.0, 0.0 + pay * nonmatch
-
-
-month_contributions = row_helper(month_contributions)
 
 
 @dataclass(frozen=True)
@@ -446,3 +428,26 @@ def _invest_rows(balance, rows, amount, allocation, composition):  # pragma: no 
 # One thread: a few hundred to a few thousand rows a month.
 _hardship_kernel = njit(cache=True, nogil=True)(_hardship_rows)
 _invest_rows_kernel = njit(cache=True, nogil=True)(_invest_rows)
+
+
+def _contribution_rows(salary, deferral, participating, contributing, rate, cap, nonmatch, employee,
+                       employer):  # pragma: no cover - compiled
+    for i in prange(salary.shape[0]):
+        employee[i], employer[i] = contributions(salary[i], deferral[i], participating[i], contributing[i], rate[i],
+                                                 cap[i], nonmatch[i])
+
+
+_contribution_kernel = njit(cache=True, nogil=True, parallel=True)(_contribution_rows)
+
+
+def contributions_by_saver(pop: sv.SaverPopulation, match_rate: F64, match_cap: F64, nonmatch: F64
+                           ) -> tuple[F64, F64]:
+    """Every saver's (employee deferral, employer contributions) this month, USD, by
+    `payroll.contributions` (ODD §7.4); the three plan terms are per saver. The balance pass
+    computes the same amounts inside its own loop; this pass gives them as arrays."""
+    employee, employer = np.empty(pop.n), np.empty(pop.n)
+    _contribution_kernel(pop.salary_usd_annual, pop.deferral_rate, pop.is_participating, pop.is_contributing,
+                         np.ascontiguousarray(match_rate, dtype=np.float64),
+                         np.ascontiguousarray(match_cap, dtype=np.float64),
+                         np.ascontiguousarray(nonmatch, dtype=np.float64), employee, employer)
+    return employee, employer

@@ -192,24 +192,6 @@ def default_fund_composition(glide: F64, sleeve: F64) -> F64:
     return comp
 
 
-def contributions_usd(pop: SaverPopulation, match_rate: F64, match_cap: F64, nonmatch: F64) -> tuple[F64, F64]:
-    """Employee deferrals and employer contributions this month, per saver (USD).
-
-    ODD §7.4, contributions. The employer pays a match, rate x min(deferral, cap) x pay, to
-    savers who defer (HAS 2024: the most common formula is $0.50 per $1 on 6% of pay;
-    calibration `match_rate`, `match_cap_share_of_pay`), and its plan's nonmatching
-    (profit-sharing or nonelective) contribution, nonmatch x pay, to every enrolled saver,
-    deferring or not (HAS 2024: 46% of participants are in plans that pay one;
-    `nonmatching_share`, `nonmatching_rate`). The three rates are per saver (gathered from
-    the sponsor).
-    """
-    active = pop.is_participating & pop.is_contributing
-    pay = pop.salary_usd_annual / 12.0
-    employee = np.where(active, pay * pop.deferral_rate, 0.0)
-    match = np.where(active, pay * match_rate * np.minimum(pop.deferral_rate, match_cap), 0.0)
-    return employee, match + np.where(pop.is_participating, pay * nonmatch, 0.0)
-
-
 def cap_alternative_allocation(allocation: F64, alt_share: F64, account_cap: float) -> F64:
     """Redirect contributions away from alternatives for savers at the account cap.
 

@@ -49,6 +49,7 @@ from ..agents.life_events import (
     one_month_older,
     separation,
 )
+from ..agents.payroll import contributions
 from ..agents.reviews import (
     chooses_own_allocation,
     contributes_next,
@@ -206,14 +207,10 @@ class Saver(mesa.Agent):
 
         ODD §7.4, contributions: a match of rate x min(deferral, cap) x pay while deferring,
         and the plan's nonmatching contribution, nonmatch x pay, while enrolled
-        (`savers.contributions_usd`).
+        (`payroll.contributions`).
         """
-        if not self.is_participating:
-            return 0.0, 0.0
-        pay = self.salary_usd_annual / 12.0
-        if not self.is_contributing:
-            return 0.0, 0.0 + pay * nonmatch
-        return pay * self.deferral_rate, pay * match_rate * min(self.deferral_rate, match_cap) + pay * nonmatch
+        return contributions(self.salary_usd_annual, self.deferral_rate, self.is_participating, self.is_contributing,
+                             match_rate, match_cap, nonmatch)
 
     def at_cap_allocation(self, allocation: list[float], account_cap: float) -> list[float]:
         """`allocation` with the alternative options moved to the default fund if the account

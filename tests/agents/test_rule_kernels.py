@@ -50,31 +50,32 @@ def _payroll_case(seed: int):
     return pop, match_rate, match_cap, nonmatch
 
 
-def test_contribution_equals_the_numpy_rule_bit_for_bit() -> None:
-    # The balance pass computes each saver's contributions with `month_contributions`: the rule's
-    # numbers to the last bit, signed zeros included.
+def test_contributions_by_saver_follow_the_match_formula() -> None:
+    # employee = pay/12 x d and employer = pay/12 x (rate x min(d, cap) + nonmatch) for
+    # participants who defer; nonmatch alone for those who stopped; nothing outside the plan.
     pop, match_rate, match_cap, nonmatch = _payroll_case(9)
-    employee, match = sv.contributions_usd(pop, match_rate[pop.sponsor], match_cap[pop.sponsor], nonmatch[pop.sponsor])
-    got = np.array([rule_kernels.month_contributions(pop.salary_usd_annual[i], pop.deferral_rate[i], pop.is_participating[i],
-                                               pop.is_contributing[i], match_rate[pop.sponsor[i]],
-                                               match_cap[pop.sponsor[i]], nonmatch[pop.sponsor[i]])
-                    for i in range(pop.n)])
-    for x, y in zip(got.T, (employee, match), strict=True):
-        np.testing.assert_array_equal(x, y)
-        np.testing.assert_array_equal(np.signbit(x), np.signbit(y))
-    assert (match > 0).any() and (match == 0).any()
+    r, c, nm = match_rate[pop.sponsor], match_cap[pop.sponsor], nonmatch[pop.sponsor]
+    employee, employer = rule_kernels.contributions_by_saver(pop, r, c, nm)
+    pay = pop.salary_usd_annual / 12.0
+    deferring = pop.is_participating & pop.is_contributing
+    np.testing.assert_allclose(employee, np.where(deferring, pay * pop.deferral_rate, 0.0), rtol=1e-15)
+    expected = np.where(deferring, pay * r * np.minimum(pop.deferral_rate, c), 0.0)
+    np.testing.assert_allclose(employer, expected + np.where(pop.is_participating, pay * nm, 0.0), rtol=1e-14)
+    assert (employer > 0).any() and (employer == 0).any() and (deferring != pop.is_participating).any()
 
 
 def test_balance_pass_computing_contributions_equals_reading_them() -> None:
     # Given the payroll, the balance pass must leave the bits it leaves when handed the
-    # rule's amounts (savers.contributions_usd), and report the weighted deferrals and match.
+    # rule's amounts (`rule_kernels.contributions_by_saver`), and report the weighted deferrals
+    # and match.
     from alt401k.agents import kernels
     from alt401k.base.assets import HOLDING_ASSET, N_HOLDINGS
 
     pop, match_rate, match_cap, nonmatch = _payroll_case(10)
     rng = np.random.default_rng(10)
     n, n_plans = pop.n, match_rate.size
-    employee, match = sv.contributions_usd(pop, match_rate[pop.sponsor], match_cap[pop.sponsor], nonmatch[pop.sponsor])
+    employee, match = rule_kernels.contributions_by_saver(pop, match_rate[pop.sponsor], match_cap[pop.sponsor],
+                                                           nonmatch[pop.sponsor])
     balance = rng.lognormal(8.0, 2.0, (n, N_HOLDINGS)) * (rng.random((n, N_HOLDINGS)) < 0.6)
     balance[pop.style == sv.DEFAULTED, sv.N_DF :] = 0.0
     common = dict(weight=pop.weight, sponsor=pop.sponsor, n_plans=n_plans, allocation=pop.allocation,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from alt401k.agents import rule_kernels
 from alt401k.agents import savers as sv
 from alt401k.base.assets import N_HOLDINGS, holding_index
 from hypothesis import given, settings
@@ -66,7 +67,7 @@ def test_contributions_follow_the_match_formula() -> None:
         is_participating=np.array([True, True, False, True]),
         is_contributing=np.array([True, True, True, False]),
     )
-    employee, match = sv.contributions_usd(pop, np.full(4, 0.5), np.full(4, 0.06), np.zeros(4))
+    employee, match = rule_kernels.contributions_by_saver(pop, np.full(4, 0.5), np.full(4, 0.06), np.zeros(4))
     np.testing.assert_allclose(employee, [1000.0, 400.0, 0.0, 0.0])
     np.testing.assert_allclose(match, [300.0, 200.0, 0.0, 0.0])
 
@@ -81,7 +82,7 @@ def test_nonmatching_contribution_goes_to_every_enrolled_saver() -> None:
         is_participating=np.array([True, True, False, True]),
         is_contributing=np.array([True, True, True, False]),
     )
-    employee, employer = sv.contributions_usd(pop, np.full(4, 0.5), np.full(4, 0.06), np.full(4, 0.03))
+    employee, employer = rule_kernels.contributions_by_saver(pop, np.full(4, 0.5), np.full(4, 0.06), np.full(4, 0.03))
     np.testing.assert_allclose(employee, [1000.0, 400.0, 0.0, 0.0])
     np.testing.assert_allclose(employer, [600.0, 500.0, 0.0, 300.0])
 

@@ -85,7 +85,7 @@ def test_account_cap_binds_savers_purchases(monkeypatch: pytest.MonkeyPatch) -> 
         cap = model.policy.account_cap
         pay = kwargs.get("pay")
         if pay is not None:  # the pass computes the contributions: the rule's amounts
-            employee, match = sv.contributions_usd(model.savers, pay.match_rate[sponsor], pay.match_cap[sponsor],
+            employee, match = rule_kernels.contributions_by_saver(model.savers, pay.match_rate[sponsor], pay.match_cap[sponsor],
                                                    pay.nonmatch[sponsor])
             amount = employee + match
         if cap < 1.0:
