@@ -137,10 +137,10 @@ def reallocation_numpy(pop: sv.SaverPopulation, rows: npt.NDArray[np.intp], visi
     return gated
 
 
-def _choose_row(a, r, visible, interest, u_alt, core_weight, clipped_return, risk_tol, sensitivity,
+def _choose_row(a, visible, interest, u_alt, core_weight, clipped_return, risk_tol, sensitivity,
                 chasing):  # pragma: no cover - compiled
-    """`savers.choose_allocation` of chooser r into `a` (`core_weight[r]`: its plan's
-    weights of the core options 1..3)."""
+    """`savers.choose_allocation` of one chooser into `a` (`visible`, `interest`, `u_alt`:
+    its rows; `core_weight`: its plan's weights of the core options 1..3)."""
     m = _M
     cs = chasing * sensitivity
     rr = 2.0 * (risk_tol - 0.5)
@@ -149,12 +149,12 @@ def _choose_row(a, r, visible, interest, u_alt, core_weight, clipped_return, ris
         # An option off the chooser's menu, or an alternative it has no interest in, scores
         # 0.0 whatever the exponential: the exponential is computed only for the others.
         score = 0.0
-        if visible[r, j] and (not alt or u_alt[r, j] < interest[r, j]):
+        if visible[j] and (not alt or u_alt[j] < interest[j]):
             score = math.exp(numpy_clip(cs * clipped_return[j] + rr * RISK_SIGN[j], -5.0, 5.0))
         if alt:
             score *= 0.5
         if 1 <= j <= _N_CORE:
-            score *= core_weight[r, j - 1]
+            score *= core_weight[j - 1]
         a[j] = score
     total = row_total_n(a, _M)
     for j in range(m):
@@ -235,6 +235,34 @@ def _trade_row(b, a, comp, gate, target, kept, floor, extra, scratch):  # pragma
     return gated
 
 
+def reallocate_chooser(balance, allocation, visible, interest, u_alt, core_weight, composition, u_panic, gate,
+                       risk_tol, sensitivity, clipped_return, chasing, cap, crash, panic_prob, a, target, kept, floor,
+                       extra, scratch):  # pragma: no cover - compiled
+    """One chooser's reallocation (ODD §7.3), in place on its account row `balance` and its
+    `allocation` row; returns the gated (unsold) USD. In order: the choice
+    (`savers.choose_allocation`), the account cap if there is one
+    (`savers.cap_alternative_allocation`, then `cap_alt_weights` over every channel), a panic
+    sale in a crash (u_panic below `panic_sale_prob` x (1 - risk tolerance): everything to
+    the core cash option, `savers.panic_sell_allocation`), then the trade to the new
+    allocation with gated sales (`savers.trade_to_allocation_inplace`; `gate` 0 where a
+    menu change already used this month's gate on the account). `a`, `target`, `kept`,
+    `floor`, `extra` and `scratch` are scratch buffers (N_OPTIONS, N_HOLDINGS, three of the
+    illiquid columns' length, N_HOLDINGS). The compiled pass `reallocate` runs it for every
+    chooser; the per-saver engine (`model.saver_agents`) calls it as it is."""
+    _choose_row(a, visible, interest, u_alt, core_weight, clipped_return, risk_tol, sensitivity, chasing)
+    if cap < 1.0:
+        for q in range(ALT_CLASS_INDEX.shape[0]):
+            scratch[q] = composition[ALT_CLASS_INDEX[q]]
+        _cap_row(a, balance, in_order(scratch, ALT_CLASS_INDEX.shape[0]), cap, scratch)
+    if crash and u_panic < panic_prob * (1.0 - risk_tol):
+        for j in range(_M):
+            a[j] = 0.0
+        a[PANIC_OPTION] = 1.0
+    for j in range(_M):
+        allocation[j] = a[j]
+    return _trade_row(balance, a, composition, gate, target, kept, floor, extra, scratch)
+
+
 def _reallocate_rows(rows, visible, interest, u_alt, core_weight, u_panic, composition, gate_used, balance, allocation,
                      trades, risk_tolerance, sensitivity, clipped_return, chasing, cap, crash, panic_prob, gate,
                      gated):  # pragma: no cover - compiled
@@ -249,20 +277,10 @@ def _reallocate_rows(rows, visible, interest, u_alt, core_weight, u_panic, compo
         scratch = np.empty(h)
         for r in range(task * _ROWS_PER_TASK, min(k, (task + 1) * _ROWS_PER_TASK)):
             i = rows[r]
-            rt = risk_tolerance[i]
-            _choose_row(a, r, visible, interest, u_alt, core_weight, clipped_return, rt, sensitivity[i], chasing)
-            if cap < 1.0:
-                for q in range(ALT_CLASS_INDEX.shape[0]):
-                    scratch[q] = composition[r, ALT_CLASS_INDEX[q]]
-                _cap_row(a, balance[i], in_order(scratch, ALT_CLASS_INDEX.shape[0]), cap, scratch)
-            if crash and u_panic[i] < panic_prob * (1.0 - rt):
-                for j in range(m):
-                    a[j] = 0.0
-                a[PANIC_OPTION] = 1.0
-            for j in range(m):
-                allocation[i, j] = a[j]
-            gated[r] = _trade_row(balance[i], a, composition[r], 0.0 if gate_used[r] else gate, target, kept, floor,
-                                  extra, scratch)
+            gated[r] = reallocate_chooser(balance[i], allocation[i], visible[r], interest[r], u_alt[r], core_weight[r],
+                                          composition[r], u_panic[i], 0.0 if gate_used[r] else gate, risk_tolerance[i],
+                                          sensitivity[i], clipped_return, chasing, cap, crash, panic_prob, a, target,
+                                          kept, floor, extra, scratch)
             trades[i] += 1
 
 
@@ -272,6 +290,7 @@ def _reallocate_rows(rows, visible, interest, u_alt, core_weight, u_panic, compo
 _choose_row = row_helper(_choose_row)
 _cap_row = row_helper(_cap_row)
 _trade_row = row_helper(_trade_row)
+reallocate_chooser = row_helper(reallocate_chooser)
 _reallocate_kernel = njit(cache=True, nogil=True, parallel=True)(_reallocate_rows)
 def reallocate(pop: sv.SaverPopulation, rows: npt.NDArray[np.intp], visible: B, interest: F64,
                u_alt: npt.NDArray[np.float32], u_panic: npt.NDArray[np.float32], composition: F64,

@@ -2,12 +2,10 @@
 
 ODD §7.3-§7.4, §7.6 and §7.7 (attention, choice inputs, deferral, enrollment,
 contributions, separations and ageing, the savers' menus). The review, life-event and
-contribution rules are stated once, as functions of one saver, in `agents.reviews`,
-`agents.life_events` and `agents.payroll`; the passes here call them row by row, on
-numba's threads, in place of a dozen whole-array numpy passes and their temporaries
-(benchmarks/RESULTS.md). Interest and menus are still written here row by row beside their
-whole-array definitions (`alt_interest_numpy`, `visible_options_numpy`, `stranded_numpy`),
-against which they are tested. Every row is computed on its own, so the bits never depend
+contribution, interest and menu rules are stated once, as functions of one saver, in
+`agents.reviews`, `agents.life_events`, `agents.payroll`, `agents.interest` and
+`agents.menus`; the passes here call them row by row, on numba's threads, in place of a
+dozen whole-array numpy passes and their temporaries (benchmarks/RESULTS.md). Every row is computed on its own, so the bits never depend
 on the number of threads; under ``NUMBA_DISABLE_JIT=1`` the same code runs interpreted,
 with the same bytes (tests/model/test_jit_equivalence.py).
 
@@ -24,11 +22,11 @@ import numpy.typing as npt
 
 from ..base.compiled import (
     njit,
-    numpy_clip,
     prange,
     row_total_n,
 )
 from . import savers as sv
+from .interest import interest_in_alternatives
 from .life_events import (
     closed_year,
     escalated_deferral,
@@ -38,6 +36,7 @@ from .life_events import (
     one_month_older,
     separation,
 )
+from .menus import is_stranded, menu_of
 from .payroll import contributions
 from .reviews import (
     chooses_own_allocation,
@@ -49,9 +48,7 @@ from .reviews import (
 )
 
 F64 = npt.NDArray[np.float64]
-# Constants inside the compiled passes, each stated once in `agents.savers`.
-_DEFAULTED, _ACTIVE, _WINDOW_STYLE, _MANAGED = sv.DEFAULTED, sv.ACTIVE, sv.WINDOW, sv.MANAGED
-_DISCLOSURE = sv.DISCLOSURE_INTEREST_FACTOR
+_ACTIVE = sv.ACTIVE  # a constant inside the compiled review pass
 
 
 @dataclass(frozen=True)
@@ -71,67 +68,26 @@ class InterestTerms:
     disclosure: bool
 
 
-_CRYPTO = sv.ALTERNATIVES.index("crypto")
-
-
-def alt_interest_numpy(pop: sv.SaverPopulation, rows: npt.NDArray[np.intp], t: InterestTerms) -> F64:
-    """Interest of the savers `rows` in each alternative, (rows, N_ALT), by whole-array
-    operations: the definition `alt_interest` is tested against."""
-    out = np.empty((rows.size, sv.N_ALT))
-    out[:] = (t.base * (0.5 + pop.literacy[rows]))[:, None]
-    quintile = np.searchsorted(t.quintile_edges, pop.salary_usd_annual[rows], side="right")
-    out[:, _CRYPTO] = sv.crypto_interest(pop.age_years[rows], quintile, tuple(t.crypto_by_age), t.income_slope,
-                                         t.crash_factor)
-    share = t.coworker_share[pop.sponsor[rows]]
-    out *= 1.0 + t.peer_weight * pop.peer_sensitivity[rows, None] * share
-    if t.disclosure:
-        out *= sv.DISCLOSURE_INTEREST_FACTOR
-    return np.clip(out, 0.0, 1.0)
-
-
-def _count_at_or_below(edges, x):  # pragma: no cover - compiled
-    """`numpy.searchsorted(edges, x, side="right")` for one x and ascending `edges`: how
-    many edges are <= x, counted over every edge (no early exit: a branch on where x falls
-    among a few edges is mispredicted for savers' ages and pay, which look random). A NaN
-    x counts every edge, as numpy orders NaN last."""
-    if x != x:
-        return edges.shape[0]
-    k = 0
-    for j in range(edges.shape[0]):
-        k += edges[j] <= x
-    return k
-
-
-def _alt_interest_rows(rows, literacy, age, salary, peer, sponsor, base, by_age, age_edges, income_slope,
-                       peer_weight, quintile_edges, coworker, crash, disclosure, crypto, out):  # pragma: no cover
+def _alt_interest_rows(rows, literacy, age, salary, peer, sponsor, base, by_age, income_slope, peer_weight,
+                       quintile_edges, coworker, crash, disclosure, out):  # pragma: no cover - compiled
     for r in prange(rows.shape[0]):
         i = rows[r]
-        b = base * (0.5 + literacy[i])
-        q = _count_at_or_below(quintile_edges, salary[i])
-        income = 1.0 + income_slope * (q - 2) / 2.0
-        c = numpy_clip(by_age[_count_at_or_below(age_edges, age[i])] * income * crash, 0.0, 1.0)
-        p = peer_weight * peer[i]
-        s = sponsor[i]
-        for k in range(out.shape[1]):
-            v = (c if k == crypto else b) * (1.0 + p * coworker[s, k])
-            if disclosure:
-                v *= _DISCLOSURE
-            out[r, k] = numpy_clip(v, 0.0, 1.0)
+        interest_in_alternatives(literacy[i], age[i], salary[i], peer[i], coworker[sponsor[i]], base, by_age,
+                                 income_slope, peer_weight, quintile_edges, crash, disclosure, out[r])
 
 
 def alt_interest(pop: sv.SaverPopulation, rows: npt.NDArray[np.intp], t: InterestTerms) -> F64:
-    """`alt_interest_numpy` in one compiled pass over `rows` on numba's threads (each row on
-    its own, so the same bits whatever the threads; tested), instead of a dozen numpy
-    passes and their temporaries; `alt_interest_numpy` itself without numba."""
+    """Interest of the savers `rows` in each alternative, (rows, N_ALT)
+    (`interest.interest_in_alternatives`, ODD §7.3), in one compiled pass over `rows` on
+    numba's threads (each row on its own, so the same bits whatever the threads)."""
     out = np.empty((rows.size, sv.N_ALT))
     _alt_interest_kernel(np.asarray(rows, dtype=np.intp), pop.literacy, pop.age_years, pop.salary_usd_annual,
                          pop.peer_sensitivity, pop.sponsor, t.base, np.asarray(t.crypto_by_age, dtype=np.float64),
-                         sv.CRYPTO_AGE_EDGES, t.income_slope, t.peer_weight, np.asarray(t.quintile_edges, dtype=np.float64),
-                         np.ascontiguousarray(t.coworker_share), t.crash_factor, bool(t.disclosure), _CRYPTO, out)
+                         t.income_slope, t.peer_weight, np.asarray(t.quintile_edges, dtype=np.float64),
+                         np.ascontiguousarray(t.coworker_share), t.crash_factor, bool(t.disclosure), out)
     return out
 
 
-_count_at_or_below = njit(cache=True, nogil=True)(_count_at_or_below)  # inlined, slower (row_helper)
 _alt_interest_kernel = njit(cache=True, nogil=True, parallel=True)(_alt_interest_rows)
 
 
@@ -266,76 +222,16 @@ class MenuTerms:
         return self.managed_sleeve
 
 
-def visible_options_numpy(pop: sv.SaverPopulation, rows: npt.NDArray[np.intp], m: MenuTerms) -> npt.NDArray[np.bool_]:
-    """Options on the menus of the savers `rows`, (rows, N_OPTIONS): the default fund and
-    core funds always; the standalone alternatives the plan offers; the window (equity, and
-    each alternative the regime lets into windows at plans large enough) for window users
-    at plans with a window; for managed savers, also the standalone vehicles of the classes
-    their plan's managed-account service holds (ODD §7.14). ODD §7.3 (choice) and §7.7: the
-    plan's offerings and the scenario's channel permissions (`model.policy`), nothing
-    calibrated. The definition `visible_options` is tested against."""
-    sponsor = pop.sponsor[rows]
-    vis = np.zeros((rows.size, sv.N_OPTIONS), dtype=bool)
-    vis[:, 0] = True
-    vis[:, sv.CORE_OPTIONS] = True
-    managed = (pop.style[rows] == sv.MANAGED)[:, None] & m.managed()[sponsor]
-    vis[:, sv.STANDALONE_OPTIONS] = m.standalone[sponsor] | managed
-    window = m.offers_window[sponsor] & (pop.style[rows] == sv.WINDOW)
-    vis[:, sv.WINDOW_EQUITY_OPTION] = window
-    vis[:, sv.WINDOW_ALT_OPTIONS] = (window & m.size_ok[sponsor])[:, None] & m.window_allowed[None, :]
-    return vis
-
-
-def stranded_numpy(pop: sv.SaverPopulation, rows: npt.NDArray[np.intp], m: MenuTerms,
-                   block: int) -> npt.NDArray[np.bool_]:
-    """Whether each of the savers `rows` holds money in, or directs contributions to, an
-    option that is not on its menu (ODD §7.3, menu changes): the definition `stranded` is
-    tested against. Rows are examined in blocks of `block` (the caller's, `ROW_BLOCK` in the
-    model), sparing whole-population temporaries when every saver is examined (the first
-    month, a regime change)."""
-    out = np.zeros(rows.size, dtype=bool)
-    for lo in range(0, rows.size, block):
-        part = rows[lo : lo + block]
-        off = ~visible_options_numpy(pop, part, m)[:, 1:]
-        out[lo : lo + block] = ((pop.balance_usd[part, sv.N_DF :] > 0) & off).any(axis=1) | (
-            (pop.allocation[part, 1:] > 0) & off).any(axis=1)
-    return out
-
-
-_N_ALT, _N_DF, _WINDOW = sv.N_ALT, sv.N_DF, sv.WINDOW
-_ST_OPT, _WE_OPT, _WA_OPT = int(sv.STANDALONE_OPTIONS[0]), sv.WINDOW_EQUITY_OPTION, int(sv.WINDOW_ALT_OPTIONS[0])
-_N_OPT = sv.N_OPTIONS
-
-
 def _visible_rows(rows, sponsor, style, standalone, offers_window, window_allowed, size_ok, managed,
-                  out):  # pragma: no cover
-    """`visible_options_numpy`'s menus of `rows` into `out`, one row at a time (written out
-    here rather than in a helper: a helper's array arguments cost more than the row)."""
+                  out):  # pragma: no cover - compiled
     for r in range(rows.shape[0]):
-        i = rows[r]
-        s = sponsor[i]
-        window = offers_window[s] and style[i] == _WINDOW
-        is_managed = style[i] == _MANAGED
-        for k in range(_ST_OPT):
-            out[r, k] = True
-        for k in range(_N_ALT):
-            out[r, _ST_OPT + k] = standalone[s, k] or (is_managed and managed[s, k])
-        out[r, _WE_OPT] = window
-        window_alt = window and size_ok[s]
-        for k in range(_N_ALT):
-            out[r, _WA_OPT + k] = window_alt and window_allowed[k]
+        s = sponsor[rows[r]]
+        menu_of(style[rows[r]], standalone[s], offers_window[s], window_allowed, size_ok[s], managed[s], out[r])
 
 
 def _stranded_rows(rows, balance, allocation, visible, out):  # pragma: no cover - compiled
-    """Whether saver rows[r] holds money in or directs money to an option off its menu
-    `visible[r]` (option k >= 1 is holding column N_DF + k - 1)."""
     for r in range(rows.shape[0]):
-        i = rows[r]
-        hit = False
-        for k in range(1, _N_OPT):
-            off = not visible[r, k]
-            hit = hit | ((balance[i, _N_DF + k - 1] > 0) & off) | ((allocation[i, k] > 0) & off)
-        out[r] = hit
+        out[r] = is_stranded(balance[rows[r]], allocation[rows[r]], visible[r])
 
 
 # One thread: a few thousand rows a month, less than waking numba's other threads costs.
@@ -347,8 +243,8 @@ def _menu_arrays(m: MenuTerms) -> tuple[npt.NDArray[np.bool_], ...]:
 
 
 def visible_options(pop: sv.SaverPopulation, rows: npt.NDArray[np.intp], m: MenuTerms) -> npt.NDArray[np.bool_]:
-    """`visible_options_numpy` in one compiled pass over `rows` on numba's threads (the
-    same booleans; tested); the numpy rule without numba."""
+    """The menus of the savers `rows` (`menus.menu_of`, ODD §7.3), (rows, N_OPTIONS), in one
+    compiled pass."""
     out = np.empty((rows.size, sv.N_OPTIONS), dtype=np.bool_)
     _visible_kernel(np.asarray(rows, dtype=np.intp), pop.sponsor, pop.style, *_menu_arrays(m), out)
     return out
@@ -356,8 +252,10 @@ def visible_options(pop: sv.SaverPopulation, rows: npt.NDArray[np.intp], m: Menu
 
 def stranded(pop: sv.SaverPopulation, rows: npt.NDArray[np.intp], m: MenuTerms,
              block: int) -> npt.NDArray[np.bool_]:
-    """`stranded_numpy` compiled, block by block of `rows` (the same booleans; tested); the
-    numpy rule without numba."""
+    """Whether each of the savers `rows` holds money in, or directs contributions to, an
+    option off its menu (`menus.is_stranded`, ODD §7.7), in compiled passes block by block
+    of `rows` (the caller's `block`, `ROW_BLOCK` in the model: no whole-population
+    temporaries when every saver is examined, the first month or a regime change)."""
     rows = np.asarray(rows, dtype=np.intp)
     out = np.empty(rows.size, dtype=np.bool_)
     for lo in range(0, rows.size, block):
@@ -372,7 +270,7 @@ def hardship_withdrawals(balance: F64, rows: npt.NDArray[np.intp], share: float,
     gives up `share` of every holding, pro rata (`savers.withdraw_share_inplace`).
     Returns each account's dollars in the `illiquid` columns before the withdrawal (summed
     as numpy sums a C-ordered gather of them) and the dollars it withdrew. Compiled with
-    numba, the numpy rule without: the same bits (tested)."""
+    numba (tested against whole-array arithmetic)."""
     held, taken = np.empty(rows.size), np.empty(rows.size)
     _hardship_kernel(balance, np.asarray(rows, dtype=np.intp), float(share), np.asarray(illiquid, dtype=np.intp),
                      held, taken)
@@ -409,7 +307,7 @@ def invest_into_accounts(balance: F64, rows: npt.NDArray[np.intp], amount: F64, 
     """Add `amount[r]` to the account of rows[r], in place, as contributions are invested:
     by its allocation, the default-fund part in the mix `composition[r]` (ODD §7.6, loan
     repayments; `savers.invest_inplace` on those rows, without gathering and scattering
-    them). Compiled with numba, the numpy rule without: the same bits (tested)."""
+    them). Compiled with numba; the same bits as `savers.invest_inplace` (tested)."""
     _invest_rows_kernel(balance, np.asarray(rows, dtype=np.intp), np.ascontiguousarray(amount), allocation,
                         np.ascontiguousarray(composition))
 

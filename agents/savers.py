@@ -39,9 +39,6 @@ own reviews, sets the allocation (ODD §7.14, `agents.managed_accounts`)."""
 CRASH_EQUITY_DRAWDOWN: Final[float] = -0.2
 """Equities this far below their peak or further are a crash for savers: panic sales and
 stopped contributions (`panic_sale_prob`, `stop_contributing_prob_crash`)."""
-DISCLOSURE_INTEREST_FACTOR: Final[float] = 0.7
-"""Interest in alternatives under enhanced disclosure, relative to without (-30%; assumption
-after the survey evidence that interest drops on learning of fees, docs/calibration.md)."""
 
 N_DF: Final[int] = len(ASSET_CLASSES)
 """Default-fund holding columns come first, one per asset class."""
@@ -466,24 +463,6 @@ def panic_sell_allocation(allocation: F64) -> F64:
     out = np.zeros_like(allocation)
     out[:, 3] = 1.0
     return out
-
-
-CRYPTO_AGE_EDGES: Final[F64] = np.array([30.0, 45.0, 60.0])
-"""Lower edges of the age bands of crypto interest (Fed SHED 2022: 18-29, 30-44, 45-59, 60+)."""
-
-
-def crypto_interest(age_years: F64, income_quintile: npt.NDArray[np.intp], by_age: tuple[float, ...],
-                    income_slope: float, crash_factor: float) -> F64:
-    """Probability that a saver would consider a crypto option when offered.
-
-    ODD §7, interest in crypto. Fed SHED 2022 use by age (18-29 14%, 30-44 15%, 45-59 10%,
-    60+ 3%) scaled by income (higher among richer households) and cut by `crash_factor`
-    after a deep crypto drawdown (calibration `crash_interest_drop`).
-    """
-    idx = np.searchsorted(CRYPTO_AGE_EDGES, age_years, side="right")
-    base = np.asarray(by_age)[idx]
-    income = 1.0 + income_slope * (income_quintile - 2) / 2.0
-    return np.clip(base * income * crash_factor, 0.0, 1.0)
 
 
 # --------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from numba import njit, prange
 
 F64 = npt.NDArray[np.float64]
 
-__all__ = ["add_rows_in_order", "in_order", "interp_known", "interp_sloped", "interp_slopes", "jit_enabled", "njit",
+__all__ = ["add_rows_in_order", "count_at_or_below", "in_order", "interp_known", "interp_sloped", "interp_slopes", "jit_enabled", "njit",
            "numpy_clip", "numpy_minimum", "on_segment", "prange", "row_dot", "row_helper", "row_total", "row_total_n"]
 
 
@@ -43,7 +43,7 @@ def row_helper(f):  # noqa: ANN001, ANN201 - a decorator for compiled helpers
     ~1.2 ns inlined, ~45% of the balance pass (benchmarks/RESULTS.md, the seventh round).
     Not every helper gains: inlined, the PCG64 steps of `base.draws` (which take no
     arrays; LLVM inlines them already) ran ~1.5x slower, and `numpy_clip` and
-    `rule_kernels._count_at_or_below` slowed `alt_interest`'s pass (~0.05 -> ~0.07 ms for
+    `count_at_or_below` slowed `alt_interest`'s pass (~0.05 -> ~0.07 ms for
     8,300 rows), so those stay separately compiled. Which way a helper goes is measured.
     numba's cache of a pass does not notice a change to a helper from another file, inlined
     or not: after editing one, `make clean-cache`."""
@@ -201,6 +201,19 @@ def row_dot(x, y):  # pragma: no cover - compiled
     return t
 
 
+def count_at_or_below(edges, x):  # pragma: no cover - compiled
+    """`numpy.searchsorted(edges, x, side="right")` for one x and ascending `edges`: how
+    many edges are <= x, counted over every edge (no early exit: a branch on where x falls
+    among a few edges is mispredicted for savers' ages and pay, which look random). A NaN
+    x counts every edge, as numpy orders NaN last."""
+    if x != x:
+        return edges.shape[0]
+    k = 0
+    for j in range(edges.shape[0]):
+        k += edges[j] <= x
+    return k
+
+
 row_total_n = row_helper(row_total_n)
 row_total = row_helper(row_total)
 row_dot = row_helper(row_dot)
@@ -211,3 +224,4 @@ interp_sloped = row_helper(interp_sloped)
 interp_known = row_helper(interp_known)
 numpy_clip = njit(cache=True, nogil=True)(numpy_clip)  # inlined, alt_interest ran slower (row_helper)
 numpy_minimum = row_helper(numpy_minimum)
+count_at_or_below = njit(cache=True, nogil=True)(count_at_or_below)  # inlined, alt_interest ran slower (row_helper)

@@ -32,7 +32,6 @@ bit (~1e-16 relative) and could, in principle, fall on opposite sides of the cap
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from typing import TYPE_CHECKING, Any
 
 import mesa
@@ -40,6 +39,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..agents import savers as sv
+from ..agents.interest import interest_in_alternatives
 from ..agents.life_events import (
     closed_year,
     escalated_deferral,
@@ -49,7 +49,9 @@ from ..agents.life_events import (
     one_month_older,
     separation,
 )
+from ..agents.menus import is_stranded, menu_of
 from ..agents.payroll import contributions
+from ..agents.reallocation import reallocate_chooser
 from ..agents.reviews import (
     chooses_own_allocation,
     contributes_next,
@@ -59,7 +61,6 @@ from ..agents.reviews import (
     opts_in,
 )
 from ..base.assets import (
-    ALT_CLASS_INDEX,
     ALTERNATIVES,
     ASSET_CLASSES,
     HOLDING_ASSET,
@@ -78,7 +79,6 @@ OFFSET = sv.OPTION_OFFSET
 EQUITY = ASSET_CLASSES.index("equity")
 ALT_HOLDINGS = sv._ALT_HOLDINGS.tolist()
 ALT_OPTIONS = np.flatnonzero(sv.OPTION_IS_ALT).tolist()
-ALT_CLASSES = ALT_CLASS_INDEX.tolist()
 ILLIQUID_COLUMNS = sv.ILLIQUID_COLUMNS.tolist()
 """Standalone and window holdings in gated vehicles."""
 FREE_COLUMNS = [j for j in range(N_HOLDINGS) if j not in ILLIQUID_COLUMNS]
@@ -87,11 +87,7 @@ ILLIQUID_ALL = sv.ILLIQUID_COLUMNS.tolist()
 """Every illiquid holding, default-fund sleeve included (redemptions on exit)."""
 IS_DF_ILLIQUID = sv.DF_ILLIQUID_MASK.tolist()  # a list: faster to index from Python
 IS_PE = [ASSET_CLASSES[a] == "private_equity" for a in HOLDING_ASSET]
-CASH_OPTION = 3
-_CRYPTO_AGE_EDGES = sv.CRYPTO_AGE_EDGES.tolist()
-RISK_SIGN = [0.0] * N_OPTIONS
-RISK_SIGN[0], RISK_SIGN[1], RISK_SIGN[sv.WINDOW_EQUITY_OPTION] = 0.5, 1.0, 1.0
-RISK_SIGN[2] = RISK_SIGN[3] = -1.0
+
 SCALARS = (
     "sponsor",
     "weight",
@@ -377,19 +373,11 @@ class Saver(mesa.Agent):
     # ------------------------------------------------------------------ menu
 
     def visible_options(self, menus: _Menus) -> list[bool]:
-        """Options on this saver's menu (`Alt401kModel.visible_options` for one saver).
-
-        The default fund and core funds always; the standalone alternatives the plan offers;
-        for window users at plans with a window, window equity and each alternative the
-        regime lets into windows (at plans above the regime's minimum size); for a managed
-        saver, also the vehicles its plan's managed-account service holds (ODD §7.14).
-        """
-        s = self.sponsor
-        window = menus.offers_window[s] and self.style == sv.WINDOW
-        window_alt = [window and allowed and menus.size_ok[s] for allowed in menus.window_allowed]
-        managed = self.style == sv.MANAGED
-        standalone = [on or (managed and held) for on, held in zip(menus.standalone[s], menus.managed[s], strict=True)]
-        return [True] * 4 + standalone + [window] + window_alt
+        """Options on this saver's menu (`menus.menu_of`, ODD §7.3, §7.14)."""
+        s, out = self.sponsor, np.empty(sv.N_OPTIONS, dtype=np.bool_)
+        menu_of(self.style, menus.standalone[s], menus.offers_window[s], menus.window_allowed, menus.size_ok[s],
+                menus.managed[s], out)
+        return out.tolist()
 
     def enforce_menu(
         self, visible: list[bool], composition: list[float], gate_monthly: float
@@ -401,11 +389,9 @@ class Saver(mesa.Agent):
         vehicles at most `gate_monthly` of their value a month. Returns the gated USD, or
         None when nothing was off the menu (no trade).
         """
-        off = [not v for v in visible[1:]]
-        held_off = any(b > 0 and o for b, o in zip(self.balance_usd[N_DF:], off, strict=True))
-        directed_off = any(a > 0 and o for a, o in zip(self.allocation[1:], off, strict=True))
-        if not (held_off or directed_off):
+        if not is_stranded(np.array(self.balance_usd), np.array(self.allocation), np.array(visible)):
             return None
+        off = [not v for v in visible[1:]]
         alloc = self.allocation
         moved = _row_sum([a if o else 0.0 for a, o in zip(alloc[1:], off, strict=True)])
         alloc = [alloc[0]] + [0.0 if o else a for a, o in zip(alloc[1:], off, strict=True)]
@@ -425,89 +411,13 @@ class Saver(mesa.Agent):
 
     # ------------------------------------------------------------------ attention and choice
 
-    def alt_interest(
-        self, model: Alt401kModel, coworker_share: list[float], crash_factor: float
-    ) -> list[float]:
-        """Probability of taking up each alternative if offered (`Alt401kModel.alt_interest`).
-
-        ODD §7, saver interest: crypto by age and income quintile (Fed SHED 2022,
-        `savers.crypto_interest`), other classes by literacy (`alt_base_interest`); raised
-        by coworkers' holdings (`peer_weight`), cut 30% under enhanced disclosure.
-        """
-        s = model.config.saver
-        out = [s.alt_base_interest * (0.5 + self.literacy)] * len(ALTERNATIVES)
-        base = s.crypto_interest_by_age[bisect_right(_CRYPTO_AGE_EDGES, self.age_years)]
-        quintile = bisect_right(model.quintile_edges.tolist(), self.salary_usd_annual)
-        income = 1.0 + s.crypto_interest_income_slope * (quintile - 2) / 2.0
-        out[ALTERNATIVES.index("crypto")] = _clip(base * income * crash_factor, 0.0, 1.0)
-        peer = s.peer_weight * self.peer_sensitivity
-        out = [x * (1.0 + peer * c) for x, c in zip(out, coworker_share, strict=True)]
-        if model.policy.enhanced_disclosure:
-            out = [x * sv.DISCLOSURE_INTEREST_FACTOR for x in out]
-        return [_clip(x, 0.0, 1.0) for x in out]
-
-    def choose_allocation(
-        self,
-        visible: list[bool],
-        option_return: list[float],
-        interest: list[float],
-        uniform: list[float],
-        chasing: float,
-        core_weight: list[float] | None = None,
-    ) -> list[float]:
-        """1/n over the menu, tilted to recent winners and by risk tolerance.
-
-        ODD §7, choice (`savers.choose_allocation`): score = exp(clip(chasing x return
-        sensitivity x clip(trailing return, -0.5, 1) + 2 (risk tolerance - 0.5) x risk sign,
-        -5, 5)); an alternative enters only if the saver is interested (uniform < interest),
-        at half weight; core option k (1..3) is weighted by its plan's `core_weight[k - 1]`
-        (`savers.core_menu_weights`: funds of its class on the menu ** the elasticity; None:
-        one fund of each class). Weights are the scores over their sum (all to the default
-        fund if none).
-        """
-        scores = []
-        for k in range(N_OPTIONS):
-            tilt = (
-                chasing * self.return_sensitivity * _clip(option_return[k], -0.5, 1.0)
-                + 2.0 * (self.risk_tolerance - 0.5) * RISK_SIGN[k]
-            )
-            score = float(np.exp(_clip(tilt, -5.0, 5.0)))
-            is_alt = k in ALT_OPTIONS
-            take = visible[k] and (not is_alt or uniform[k] < interest[k])
-            score = score if take else 0.0
-            score = score * 0.5 if is_alt else score
-            if core_weight is not None and 1 <= k <= len(core_weight):
-                score *= core_weight[k - 1]
-            scores.append(score)
-        total = _row_sum(scores)
-        if total <= 0:
-            return [1.0] + [0.0] * (N_OPTIONS - 1)
-        return [x / total for x in scores]
-
-    @staticmethod
-    def cap_alt_weights(
-        allocation: list[float], sleeve_share: float, account_cap: float
-    ) -> list[float]:
-        """Scale the alternative options so the account after trading is within the cap.
-
-        Lever `cap.account` covers the default fund's sleeve too (`reallocation.cap_alt_weights`):
-        with alternative weight A, default-fund weight D and sleeve share S, scale A by
-        f = (cap - S (D + A)) / (A (1 - S)), clipped to [0, 1], the rest to the default fund.
-        """
-        if account_cap >= 1.0:
-            return allocation
-        alt = _seq_sum([allocation[k] for k in ALT_OPTIONS])
-        denom = alt * (1.0 - sleeve_share)
-        f = (account_cap - sleeve_share * (allocation[0] + alt)) / denom if denom > 0 else 1.0
-        f = _clip(f, 0.0, 1.0)
-        if not (alt > 0 and f < 1.0):
-            return allocation
-        out = list(allocation)
-        moved = alt * (1.0 - f)
-        for k in ALT_OPTIONS:
-            out[k] *= f
-        out[0] += moved
-        return out
+    def alt_interest(self, ctx: _ReviewMonth) -> list[float]:
+        """Probability of taking up each alternative if offered
+        (`interest.interest_in_alternatives`, ODD §7.3)."""
+        out = np.empty(len(ALTERNATIVES))
+        interest_in_alternatives(self.literacy, self.age_years, self.salary_usd_annual, self.peer_sensitivity,
+                                 ctx.coworker_share()[self.sponsor], *ctx.interest_terms, out)
+        return out.tolist()
 
     def review(self, u: list[float], u_alt: list[float], ctx: _ReviewMonth) -> float | None:
         """This month's attention, choices and deferral decisions (ODD §7, savers).
@@ -541,26 +451,20 @@ class Saver(mesa.Agent):
         return gated
 
     def _reallocate(self, u: list[float], u_alt: list[float], ctx: _ReviewMonth) -> float:
-        """Choose a new allocation and trade the account to it; return the gated USD."""
-        model, s = ctx.model, ctx.behaviour
-        visible = self.visible_options(ctx.menus)
-        ai = self.alt_interest(model, ctx.coworker_share()[self.sponsor], ctx.crash_interest_factor)
-        interest = [0.0] * N_OPTIONS
-        for k in range(len(ALTERNATIVES)):
-            interest[sv.STANDALONE_OPTIONS[k]] = interest[sv.WINDOW_ALT_OPTIONS[k]] = ai[k]
-        alloc = self.choose_allocation(
-            visible, ctx.option_return, interest, u_alt, s.return_chasing, ctx.core_weight[self.sponsor]
-        )
-        alloc = self.at_cap_allocation(alloc, ctx.account_cap)
-        composition = ctx.composition[self.row]
-        sleeve_share = _row_sum([composition[a] for a in ALT_CLASSES])
-        alloc = self.cap_alt_weights(alloc, sleeve_share, ctx.account_cap)
-        if ctx.crash and u[2] < s.panic_sale_prob * (1.0 - self.risk_tolerance):
-            alloc = [0.0] * N_OPTIONS  # panic sale: everything to the core cash option
-            alloc[CASH_OPTION] = 1.0
-        self.allocation = alloc
+        """Choose a new allocation and trade the account to it (`reallocation.reallocate_chooser`,
+        ODD §7.3); return the gated USD."""
+        s = ctx.behaviour
+        interest = np.zeros(N_OPTIONS)
+        for k, x in enumerate(self.alt_interest(ctx)):
+            interest[sv.STANDALONE_OPTIONS[k]] = interest[sv.WINDOW_ALT_OPTIONS[k]] = x
+        balance, allocation = np.array(self.balance_usd), np.empty(N_OPTIONS)
         # A menu change this month already used the gate on this account.
-        gated = self.trade_to(alloc, composition, 0.0 if self.gate_used else ctx.gate_monthly)
+        gated = reallocate_chooser(
+            balance, allocation, np.array(self.visible_options(ctx.menus)), interest, np.array(u_alt, dtype=np.float32),
+            ctx.core_weight[self.sponsor], ctx.composition[self.row], u[2], 0.0 if self.gate_used else ctx.gate_monthly,
+            self.risk_tolerance, self.return_sensitivity, ctx.clipped_return, s.return_chasing, ctx.account_cap,
+            ctx.crash, s.panic_sale_prob, *ctx.scratch)
+        self.balance_usd, self.allocation = balance.tolist(), allocation.tolist()
         self.trades += 1
         return gated
 
@@ -618,15 +522,13 @@ class Saver(mesa.Agent):
 
 
 class _Menus:
-    """Every plan's menu this month, as lists (what `Saver.visible_options` reads)."""
+    """Every plan's menu this month (what `menus.menu_of` reads for a saver)."""
 
     def __init__(self, model: Alt401kModel) -> None:
-        plans, policy = model.plans, model.policy
-        self.standalone: list[list[bool]] = plans.standalone.tolist()
-        self.offers_window: list[bool] = plans.offers_window.tolist()
-        self.size_ok: list[bool] = (plans.participants >= policy.min_plan_participants).tolist()
-        self.window_allowed = [bool(policy.allowed[("window", a)]) for a in ALTERNATIVES]
-        self.managed: list[list[bool]] = model.menu_terms().managed().tolist()
+        terms = model.menu_terms()
+        self.standalone, self.offers_window, self.window_allowed, self.size_ok, self.managed = (
+            np.ascontiguousarray(a, dtype=np.bool_)
+            for a in (terms.standalone, terms.offers_window, terms.window_allowed, terms.size_ok, terms.managed()))
 
 
 class _BalanceTotals:
@@ -652,22 +554,31 @@ class _ReviewMonth:
             np.float32(p) for p in (s.leave_default_prob, s.stop_contributing_prob_crash, s.restart_contributing_prob))
         """The review rules' float32 thresholds (`agents.reviews`)."""
         trailing = np.prod(1.0 + model.returns_history[-12:], axis=0) - 1.0
-        self.option_return = np.where(
+        option_return = np.where(
             sv.OPTION_ASSET >= 0,
             trailing[np.maximum(sv.OPTION_ASSET, 0)],
             0.6 * trailing[EQUITY] + 0.4 * trailing[1],
-        ).tolist()
-        self.crash_interest_factor = (
-            1.0 - s.crash_interest_drop if model._crypto_drawdown() < -0.6 else 1.0
         )
+        self.clipped_return = np.clip(option_return, -0.5, 1.0)
+        """Each option's trailing-year return, clipped as the choice reads it."""
+        n_ill = sv.ILLIQUID_COLUMNS.shape[0]
+        self.scratch = (np.empty(N_OPTIONS), np.empty(N_HOLDINGS), np.empty(n_ill), np.empty(n_ill), np.empty(n_ill),
+                        np.empty(N_HOLDINGS))
+        """The reallocation's scratch buffers (`reallocation.reallocate_chooser`)."""
+        crash_interest_factor = 1.0 - s.crash_interest_drop if model._crypto_drawdown() < -0.6 else 1.0
+        self.interest_terms = (s.alt_base_interest, np.asarray(s.crypto_interest_by_age, dtype=np.float64),
+                               s.crypto_interest_income_slope, s.peer_weight,
+                               np.asarray(model.quintile_edges, dtype=np.float64), crash_interest_factor,
+                               bool(model.policy.enhanced_disclosure))
+        """The interest rule's terms after the saver's own (`interest.interest_in_alternatives`)."""
         self.account_cap = model.policy.account_cap
         self.gate_monthly = model.gate_monthly()
         self.auto_enroll = model.plans.auto_enroll.tolist()
         self.menus = _Menus(model)
-        self.core_weight = sv.core_menu_weights(model.plans.core_funds, s.menu_count_elasticity).tolist()
+        self.core_weight = np.ascontiguousarray(sv.core_menu_weights(model.plans.core_funds, s.menu_count_elasticity))
         """Each plan's weights of the core options (`savers.core_menu_weights`, ODD §7.3)."""
-        self.composition = composition.tolist()
-        self._coworker: list[list[float]] | None = None
+        self.composition = np.ascontiguousarray(composition, dtype=np.float64)
+        self._coworker: np.ndarray | None = None
 
     def coworker_share(self) -> list[list[float]]:
         """Share of each plan's savers holding each alternative outside the default fund.
@@ -676,7 +587,7 @@ class _ReviewMonth:
         population as it stands when the first saver asks (before this month's trades).
         """
         if self._coworker is None:
-            self._coworker = self.model._coworker_share().tolist()
+            self._coworker = np.ascontiguousarray(self.model._coworker_share(), dtype=np.float64)
         return self._coworker
 
 

@@ -128,7 +128,7 @@ class SaverPhases:
 
     def visible_options(self, rows: npt.NDArray[np.intp] | None = None) -> npt.NDArray[np.bool_]:
         """Options on each saver's menu (or on `rows`' menus), shape (n, N_OPTIONS)
-        (`agents.rule_kernels.visible_options_numpy`: the rule; compiled with numba)."""
+        (`agents.menus.menu_of`, in one compiled pass)."""
         rows = np.arange(self.savers.n) if rows is None else rows
         return rule_kernels.visible_options(self.savers, rows, self.menu_terms())
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from alt401k.agents import menus
 from alt401k.agents import savers as sv
 from alt401k.agents.sponsors import draw_core_menus, draw_plans
 from alt401k.base import draws
@@ -160,3 +161,38 @@ def test_the_mean_core_fee_over_participants_is_icis_401k_average() -> None:
     assert fee[0] == pytest.approx(config.manager.core_fee_annual["equity"], abs=0.00005)
     assert fee[1] == pytest.approx(config.manager.core_fee_annual["bonds"], abs=0.00005)
     assert fee[2] == pytest.approx(config.manager.core_fee_annual["cash"], rel=1e-12)
+
+
+def _menu(style: int, standalone: tuple[bool, ...] = (True, False, False, False, False), window: bool = True,
+          allowed: tuple[bool, ...] = (True, True, False, False, False), size_ok: bool = True,
+          managed: tuple[bool, ...] = (False, False, True, False, False)) -> np.ndarray:
+    out = np.empty(sv.N_OPTIONS, dtype=np.bool_)
+    menus.menu_of(style, np.array(standalone), window, np.array(allowed), size_ok, np.array(managed), out)
+    return out
+
+
+def test_menu_of_each_kind_of_saver_by_hand() -> None:
+    # Options: 0 default fund, 1-3 core, 4-8 standalone alternatives, 9 window equity,
+    # 10-14 window alternatives. The plan offers the first standalone class, has a window
+    # whose regime lets in the first two classes, and its managed-account service holds the
+    # third class.
+    core = [True] * 4
+    assert _menu(sv.DEFAULTED).tolist() == core + [True, False, False, False, False] + [False] * 6
+    assert _menu(sv.ACTIVE).tolist() == _menu(sv.DEFAULTED).tolist()
+    assert _menu(sv.WINDOW).tolist() == core + [True, False, False, False, False] + [True, True, True, False, False, False]
+    assert _menu(sv.WINDOW, size_ok=False).tolist() == core + [True] + [False] * 4 + [True] + [False] * 5
+    assert _menu(sv.WINDOW, window=False)[9:].tolist() == [False] * 6
+    assert _menu(sv.MANAGED).tolist() == core + [True, False, True, False, False] + [False] * 6
+
+
+def test_stranded_means_money_or_contributions_off_the_menu() -> None:
+    visible = _menu(sv.ACTIVE)
+    balance, allocation = np.zeros(sv.N_DF + sv.N_OPTIONS - 1), np.zeros(sv.N_OPTIONS)
+    allocation[0] = 1.0
+    assert not menus.is_stranded(balance, allocation, visible)
+    balance[sv.N_DF + 4 - 1] = 10.0  # the first standalone class: on the menu
+    assert not menus.is_stranded(balance, allocation, visible)
+    balance[sv.N_DF + 5 - 1] = 10.0  # the second: off it
+    assert menus.is_stranded(balance, allocation, visible)
+    balance[sv.N_DF + 5 - 1], allocation[9] = 0.0, 0.1  # directing money to window equity
+    assert menus.is_stranded(balance, allocation, visible)

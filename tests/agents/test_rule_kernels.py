@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from alt401k.agents import rule_kernels
 from alt401k.agents import savers as sv
+from alt401k.agents.interest import CRYPTO_AGE_EDGES, interest_in_alternatives
 from alt401k.base import compiled
 from alt401k.model.config import RunConfig
 from alt401k.model.model import Alt401kModel
@@ -98,14 +99,14 @@ def test_balance_pass_computing_contributions_equals_reading_them() -> None:
 
 
 @pytest.mark.parametrize(("disclosure", "crash_factor"), [(False, 1.0), (True, 0.6)])
-def test_interest_pass_equals_the_numpy_definition_bit_for_bit(disclosure: bool, crash_factor: float) -> None:
-    # Ages and salaries exactly on the band and quintile edges (searchsorted's side="right"),
-    # interest above 1 before the clip (large peer effects), a subset of rows.
+def test_interest_pass_applies_the_rule_to_each_row(disclosure: bool, crash_factor: float) -> None:
+    # The pass over a subset of rows gives each row what the rule gives that saver alone,
+    # ages and salaries on the band and quintile edges and interest clipped at 1 included.
     rng = np.random.default_rng(10)
     pop = _review_population().take(np.arange(1_000))
     n, n_plans = pop.n, int(pop.sponsor.max()) + 1
     edges = np.sort(rng.uniform(20_000.0, 150_000.0, 4))
-    pop.age_years[:] = np.where(rng.random(n) < 0.2, rng.choice(sv.CRYPTO_AGE_EDGES, n), rng.uniform(20.0, 70.0, n))
+    pop.age_years[:] = np.where(rng.random(n) < 0.2, rng.choice(CRYPTO_AGE_EDGES, n), rng.uniform(20.0, 70.0, n))
     pop.salary_usd_annual[:] = np.where(rng.random(n) < 0.2, rng.choice(edges, n), rng.uniform(1e4, 2e5, n))
     pop.peer_sensitivity[:] = rng.lognormal(0.0, 1.5, n)
     terms = rule_kernels.InterestTerms(
@@ -114,9 +115,16 @@ def test_interest_pass_equals_the_numpy_definition_bit_for_bit(disclosure: bool,
         crash_factor=crash_factor, disclosure=disclosure,
     )
     rows = np.flatnonzero(rng.random(n) < 0.6)
-    expected = rule_kernels.alt_interest_numpy(pop, rows, terms)
-    np.testing.assert_array_equal(rule_kernels.alt_interest(pop, rows, terms), expected)
-    assert (expected == 1.0).any() and (expected < 1.0).any()
+    got = rule_kernels.alt_interest(pop, rows, terms)
+    one = np.empty(sv.N_ALT)
+    for r in range(0, rows.size, 11):
+        i = rows[r]
+        interest_in_alternatives(pop.literacy[i], pop.age_years[i], pop.salary_usd_annual[i], pop.peer_sensitivity[i],
+                                 terms.coworker_share[pop.sponsor[i]], terms.base, terms.crypto_by_age,
+                                 terms.income_slope, terms.peer_weight, terms.quintile_edges, crash_factor,
+                                 disclosure, one)
+        np.testing.assert_array_equal(got[r], one)
+    assert (got == 1.0).any() and (got < 1.0).any() and (got >= 0.0).all()
 
 
 def test_pay_moves_along_the_age_profile_as_savers_age() -> None:
@@ -154,25 +162,22 @@ def _menu_case(seed: int) -> tuple[sv.SaverPopulation, rule_kernels.MenuTerms, n
 
 @given(seed=st.integers(0, 2**32 - 1))
 @settings(max_examples=25, deadline=None)
-def test_compiled_menus_and_stranded_savers_equal_the_numpy_rules(seed: int) -> None:
+def test_stranded_savers_hold_or_direct_money_off_their_menus(seed: int) -> None:
     # Enforcing menus and the choosers' reallocation read the compiled menus; a saver is
-    # examined (stranded) when it holds or directs money off its menu. Both must be the
-    # numpy rules' booleans, row for row, whatever block the rows are examined in.
+    # examined (stranded) when it holds or directs money off its menu.
     from alt401k.model.saver_phases import ROW_BLOCK
 
     pop, menus, rows = _menu_case(seed)
     visible = rule_kernels.visible_options(pop, rows, menus)
-    np.testing.assert_array_equal(visible, rule_kernels.visible_options_numpy(pop, rows, menus))
     assert visible[:, 0].all() and visible[:, sv.CORE_OPTIONS].all()
-    expected = rule_kernels.stranded_numpy(pop, rows, menus, ROW_BLOCK)
-    np.testing.assert_array_equal(rule_kernels.stranded(pop, rows, menus, ROW_BLOCK), expected)
-    np.testing.assert_array_equal(rule_kernels.stranded(pop, rows, menus, 7), expected)
-    np.testing.assert_array_equal(rule_kernels.stranded_numpy(pop, rows, menus, 7), expected)
-    # Against the definition in words: money or an allocation in an option off the menu.
+    # Against the definition in words: money or an allocation in an option off the menu,
+    # whatever block the rows are examined in.
     off = ~visible[:, 1:]
     held = pop.balance_usd[rows, sv.N_DF :] > 0
     directed = pop.allocation[rows, 1:] > 0
-    np.testing.assert_array_equal(expected, ((held | directed) & off).any(axis=1))
+    expected = ((held | directed) & off).any(axis=1)
+    np.testing.assert_array_equal(rule_kernels.stranded(pop, rows, menus, ROW_BLOCK), expected)
+    np.testing.assert_array_equal(rule_kernels.stranded(pop, rows, menus, 7), expected)
 
 
 def test_window_alternatives_need_a_window_user_at_a_large_enough_plan() -> None:
@@ -240,7 +245,7 @@ def test_count_at_or_below_is_searchsorted_right(edges: list[float], x: float) -
     # The interest pass finds income quintiles and age bands by counting edges <= x over
     # all edges (sorted, ties included), numpy.searchsorted(side="right")'s index.
     e = np.sort(np.asarray(edges, dtype=np.float64))
-    assert rule_kernels._count_at_or_below(e, x) == np.searchsorted(e, x, side="right")
+    assert compiled.count_at_or_below(e, x) == np.searchsorted(e, x, side="right")
 
 
 def test_investing_into_some_accounts_equals_the_numpy_rule_bit_for_bit() -> None:

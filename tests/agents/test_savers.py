@@ -270,21 +270,6 @@ def test_trade_from_one_gated_vehicle_to_another_keeps_the_total() -> None:
     assert balance[0, holding_index("standalone", "private_credit")] == pytest.approx(1000.0 * GATE_MONTHLY)
 
 
-def test_crypto_interest_falls_with_age_and_rises_with_income() -> None:
-    # Fed SHED 2022: 14% (18-29), 15% (30-44), 10% (45-59), 3% (60+). Middle quintile (2)
-    # is the base; slope 0.5 gives x0.5 at quintile 0 and x1.5 at quintile 4.
-    by_age = (0.14, 0.15, 0.10, 0.03)
-    ages = np.array([25.0, 30.0, 50.0, 65.0])
-    mid = sv.crypto_interest(ages, np.full(4, 2), by_age, 0.5, 1.0)
-    np.testing.assert_allclose(mid, by_age)
-    rich = sv.crypto_interest(np.array([25.0]), np.array([4]), by_age, 0.5, 1.0)
-    poor = sv.crypto_interest(np.array([25.0]), np.array([0]), by_age, 0.5, 1.0)
-    assert (poor[0], rich[0]) == pytest.approx((0.07, 0.21))
-    # After a deep drawdown interest falls by the crash factor (here 40%: 0.14 -> 0.084).
-    crashed = sv.crypto_interest(np.array([25.0]), np.array([2]), by_age, 0.5, 0.6)
-    assert crashed[0] == pytest.approx(0.084)
-
-
 def test_cash_out_probability_falls_with_the_balance() -> None:
     # p = min(0.95, 0.82 x exp(-b / $25k)): $0 -> 0.82, $25k -> 0.82/e, $100k -> 0.82/e^4.
     p = sv.cash_out_prob(np.array([0.0, 25_000.0, 100_000.0]), 0.82, 25_000.0)
