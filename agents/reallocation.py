@@ -1,22 +1,14 @@
-"""The choosers' reallocation as one compiled pass over their rows.
+"""The choosers' reallocation: choice, the account cap, panic sales, trading with gated sales.
 
-ODD §7.3 (choice, the account cap, panic sales, trading with gated sales). The rules, with
-their sources, are the numpy functions they chain, in this order:
-`savers.choose_allocation`, `savers.cap_alternative_allocation`, the account cap over every
-channel (`cap_alt_weights` here), `savers.panic_sell_allocation` and
-`savers.trade_to_allocation_inplace`. `reallocation_numpy` chains them; `reallocate` does
-the same arithmetic one chooser at a time, reading and writing each chooser's row of the
-saver table in place instead of gathering the rows, building a dozen (choosers, options)
-temporaries and scattering them back (a few percent of savers choose each month, and each
-scattered row costs a cache miss per array; benchmarks/RESULTS.md).
-
-Sums follow numpy's order (pairwise over a whole row, `compiled.row_total`; in column
-order over a gather of columns, which numpy lays out column by column) and `numpy.clip` /
-`numpy.maximum` are taken as numpy takes them, so the pass gives the chain's bits where the
-platform's `exp` is numpy's (so it does on the machines this was tested on); the tests
-(tests/agents/test_reallocation.py) require equality to rounding. The model always runs this
-pass: compiled with numba, or under ``NUMBA_DISABLE_JIT=1`` the same function interpreted,
-so a run gives the same bytes with or without the JIT, on
+ODD §7.3. The rule is one function of one chooser, `reallocate_chooser` (with its steps
+`choose_allocation`, `_cap_row` and `_trade_row`), written once: the compiled pass
+`reallocate` runs it for every chooser, reading and writing each chooser's row of the
+saver table in place (a few percent of savers choose each month, and each scattered row
+costs a cache miss per array; benchmarks/RESULTS.md), and the per-saver Mesa engine
+(`model.saver_agents`) calls it as it is. Sums follow numpy's order (pairwise over a whole
+row, `compiled.row_total`; in column order over a gather of columns), as the trade of menu
+changes (`savers.trade_to_allocation_inplace`) takes them. Under ``NUMBA_DISABLE_JIT=1`` the
+same function runs interpreted, so a run gives the same bytes with or without the JIT, on
 any number of threads (each chooser's row is computed on its own).
 """
 
@@ -44,11 +36,11 @@ F64 = npt.NDArray[np.float64]
 B = npt.NDArray[np.bool_]
 
 RISK_SIGN: F64 = np.zeros(sv.N_OPTIONS)
-"""Sign of the risk-tolerance tilt of each option (`savers.choose_allocation`)."""
+"""Sign of the risk-tolerance tilt of each option (`choose_allocation`)."""
 RISK_SIGN[[0, 1, sv.WINDOW_EQUITY_OPTION]] = (0.5, 1.0, 1.0)
 RISK_SIGN[[2, 3]] = -1.0
 PANIC_OPTION = 3
-"""The core cash option a panic sale moves everything to (`savers.panic_sell_allocation`)."""
+"""The core cash option a panic sale moves everything to (ODD §7.3: `panic_sale_prob`)."""
 _ALT_OPTIONS = np.flatnonzero(sv.OPTION_IS_ALT)
 _FREE_COLUMNS = np.setdiff1d(np.arange(N_HOLDINGS), sv.ILLIQUID_COLUMNS)
 _ALT_HOLDINGS = sv._ALT_HOLDINGS
@@ -78,69 +70,21 @@ class ChoiceTerms:
     """Share of a gated position that may be sold this month."""
 
 
-def cap_alt_weights(alloc: F64, sleeve_share: F64, cap: float) -> F64:
-    """Scale alternative options so the account after trading is within the account cap.
+def choose_allocation(a, visible, interest, u_alt, core_weight, clipped_return, risk_tol, sensitivity,
+                      chasing):  # pragma: no cover - compiled
+    """A reviewing chooser's new allocation, into `a` (N_OPTIONS,); the weights sum to 1.
 
-    ODD §7.3 (choice; policy lever `cap.account`, a regulatory variant, not calibrated: the
-    cap is the scenario's). The cap covers every channel: the alternative options' weight A plus the
-    default fund's weight D times its sleeve share S. Scaling A by f (the rest going to the
-    default fund) gives fA + S(D + (1 - f)A) <= cap, i.e. f = (cap - S(D + A)) / (A(1 - S)),
-    clipped to [0, 1]. Gated positions that cannot be sold yet may keep an account above the
-    cap until the gate lets them out.
-    """
-    if cap >= 1.0:
-        return alloc
-    alt = alloc[:, sv.OPTION_IS_ALT].sum(axis=1)
-    d = alloc[:, 0]
-    denom = alt * (1.0 - sleeve_share)
-    f = np.divide(cap - sleeve_share * (d + alt), denom, out=np.ones_like(alt), where=denom > 0)
-    f = np.clip(f, 0.0, 1.0)
-    over = (alt > 0) & (f < 1.0)
-    if over.any():
-        sub = alloc[over]
-        moved = sub[:, sv.OPTION_IS_ALT].sum(axis=1) * (1.0 - f[over])
-        sub[:, sv.OPTION_IS_ALT] *= f[over, None]
-        sub[:, 0] += moved
-        alloc[over] = sub
-    return alloc
-
-
-def reallocation_numpy(pop: sv.SaverPopulation, rows: npt.NDArray[np.intp], visible: B, interest: F64,
-                       u_alt: npt.NDArray[np.float32], u_panic: npt.NDArray[np.float32], composition: F64,
-                       gate_used: B, t: ChoiceTerms, core_weight: F64 | None = None) -> F64:
-    """The choosers' reallocation by whole-array numpy rules, in place; returns each
-    chooser's gated (unsold) USD. The definition `reallocate` is tested against.
-
-    `rows` are the choosers (ascending), `visible`, `interest`, `u_alt` (N_OPTIONS
-    columns), `composition` (their default-fund mixes) and `gate_used` (already sold
-    through the gate this month by a menu change: no second gated sale) and `core_weight`
-    (their plans' `savers.core_menu_weights`, (k, 3); None: one fund of each class) one row
-    each; `u_panic` is indexed by saver.
-    """
-    alloc = sv.choose_allocation(visible, t.option_return, pop.risk_tolerance[rows], pop.return_sensitivity[rows],
-                                 interest, u_alt, t.return_chasing, core_weight)
-    bal = pop.balance_usd[rows]
-    alloc = sv.cap_alternative_allocation(alloc, sv.alternative_share(bal), t.account_cap)
-    alloc = cap_alt_weights(alloc, composition[:, ALT_CLASS_INDEX].sum(axis=1), t.account_cap)
-    if t.crash:
-        panic = u_panic[rows] < t.panic_sale_prob * (1.0 - pop.risk_tolerance[rows])
-        alloc[panic] = sv.panic_sell_allocation(alloc[panic])
-    pop.allocation[rows] = alloc
-    gated = np.zeros(rows.size)
-    for part, gate in ((~gate_used, t.gate_monthly), (gate_used, 0.0)):
-        if part.any():
-            sub = bal[part]
-            gated[part] = sv.trade_to_allocation_inplace(sub, alloc[part], composition[part], gate)
-            bal[part] = sub
-    pop.balance_usd[rows] = bal
-    pop.trades[rows] += 1
-    return gated
-
-
-def _choose_row(a, visible, interest, u_alt, core_weight, clipped_return, risk_tol, sensitivity,
-                chasing):  # pragma: no cover - compiled
-    """`savers.choose_allocation` of one chooser into `a` (`visible`, `interest`, `u_alt`:
-    its rows; `core_weight`: its plan's weights of the core options 1..3)."""
+    ODD §7.3, choice (ODD+D: decision). Savers spread money over what the menu shows (1/n,
+    Benartzi & Thaler 2001), tilted toward options with high trailing returns (flows chase
+    returns: `chasing` = `return_chasing` x the saver's `sensitivity`, times each option's
+    trailing-year return clipped to [-0.5, 1], `clipped_return`) and by risk tolerance
+    (2 (risk_tol - 0.5) x `RISK_SIGN`): score = exp(clip(tilt, -5, 5)). An alternative
+    option enters only if the saver is interested in it (its draw `u_alt` below its
+    `interest`), and then at half the weight of a public option. A core option's score is
+    multiplied by its plan's `savers.core_menu_weights` (`core_weight`, (3,)), so adding a
+    fund of a class to the menu raises the class's share (Benartzi & Thaler 2001). Options
+    off the menu (`visible`) score 0; with nothing to choose, everything goes to the
+    default fund."""
     m = _M
     cs = chasing * sensitivity
     rr = 2.0 * (risk_tol - 0.5)
@@ -164,8 +108,16 @@ def _choose_row(a, visible, interest, u_alt, core_weight, clipped_return, risk_t
 
 
 def _cap_row(a, b, sleeve_share, cap, scratch):  # pragma: no cover - compiled
-    """`savers.cap_alternative_allocation` then `cap_alt_weights` of one allocation `a`,
-    the account `b` as it is before trading."""
+    """The account cap on one allocation `a`, the account `b` as it is before trading (ODD
+    §7.3; policy lever `cap.account`, a regulatory variant, not calibrated).
+
+    First, an account already at the cap directs nothing more to alternatives (their weight
+    goes to the default fund; `savers.cap_alternative_allocation`). Then the cap covers every
+    channel: the alternative options' weight A plus the default fund's weight D times its
+    sleeve share S. Scaling A by f (the rest going to the default fund) gives
+    fA + S(D + (1 - f)A) <= cap, i.e. f = (cap - S(D + A)) / (A(1 - S)), clipped to [0, 1].
+    Gated positions that cannot be sold yet may keep an account above the cap until the
+    gate lets them out."""
     n_alt = _ALT_OPTIONS.shape[0]
     total = row_total_n(b, _H)
     for q in range(_ALT_HOLDINGS.shape[0]):
@@ -240,16 +192,15 @@ def reallocate_chooser(balance, allocation, visible, interest, u_alt, core_weigh
                        extra, scratch):  # pragma: no cover - compiled
     """One chooser's reallocation (ODD §7.3), in place on its account row `balance` and its
     `allocation` row; returns the gated (unsold) USD. In order: the choice
-    (`savers.choose_allocation`), the account cap if there is one
-    (`savers.cap_alternative_allocation`, then `cap_alt_weights` over every channel), a panic
-    sale in a crash (u_panic below `panic_sale_prob` x (1 - risk tolerance): everything to
-    the core cash option, `savers.panic_sell_allocation`), then the trade to the new
+    (`choose_allocation`), the account cap if there is one
+    (`_cap_row`), a panic sale in a crash (u_panic below `panic_sale_prob` x (1 - risk
+    tolerance): everything to the core cash option, `PANIC_OPTION`), then the trade to the new
     allocation with gated sales (`savers.trade_to_allocation_inplace`; `gate` 0 where a
     menu change already used this month's gate on the account). `a`, `target`, `kept`,
     `floor`, `extra` and `scratch` are scratch buffers (N_OPTIONS, N_HOLDINGS, three of the
     illiquid columns' length, N_HOLDINGS). The compiled pass `reallocate` runs it for every
     chooser; the per-saver engine (`model.saver_agents`) calls it as it is."""
-    _choose_row(a, visible, interest, u_alt, core_weight, clipped_return, risk_tol, sensitivity, chasing)
+    choose_allocation(a, visible, interest, u_alt, core_weight, clipped_return, risk_tol, sensitivity, chasing)
     if cap < 1.0:
         for q in range(ALT_CLASS_INDEX.shape[0]):
             scratch[q] = composition[ALT_CLASS_INDEX[q]]
@@ -287,7 +238,7 @@ def _reallocate_rows(rows, visible, interest, u_alt, core_weight, u_panic, compo
 # Inlined into the pass in numba's own representation: the rows' arrays are then not
 # handed to a function three times a chooser (~12% off the pass, tried and measured;
 # the same for the balance pass's helpers made it slower).
-_choose_row = row_helper(_choose_row)
+choose_allocation = row_helper(choose_allocation)
 _cap_row = row_helper(_cap_row)
 _trade_row = row_helper(_trade_row)
 reallocate_chooser = row_helper(reallocate_chooser)
@@ -295,9 +246,14 @@ _reallocate_kernel = njit(cache=True, nogil=True, parallel=True)(_reallocate_row
 def reallocate(pop: sv.SaverPopulation, rows: npt.NDArray[np.intp], visible: B, interest: F64,
                u_alt: npt.NDArray[np.float32], u_panic: npt.NDArray[np.float32], composition: F64,
                gate_used: B, t: ChoiceTerms, core_weight: F64 | None = None) -> F64:
-    """`reallocation_numpy` in one pass over the choosers' rows, in place (arguments as
-    there); returns each chooser's gated USD. Compiled on numba's threads (interpreted
-    under ``NUMBA_DISABLE_JIT=1``): the same operations, so the same bytes."""
+    """The choosers' reallocation (`reallocate_chooser`, ODD §7.3) in one pass over their
+    rows, in place; returns each chooser's gated (unsold) USD. `rows` are the choosers
+    (ascending); `visible`, `interest`, `u_alt` (N_OPTIONS columns), `composition` (their
+    default-fund mixes), `gate_used` (already sold through the gate this month by a menu
+    change: no second gated sale) and `core_weight` (their plans' `savers.core_menu_weights`,
+    (k, 3); None: one fund of each class) one row each; `u_panic` is indexed by saver.
+    Compiled on numba's threads (interpreted under ``NUMBA_DISABLE_JIT=1``): each row on its
+    own, so the same bytes whatever the threads."""
     gated = np.zeros(rows.size)
     if rows.size == 0:
         return gated
@@ -314,3 +270,30 @@ def reallocate(pop: sv.SaverPopulation, rows: npt.NDArray[np.intp], visible: B, 
         float(t.panic_sale_prob), float(t.gate_monthly), gated,
     )
     return gated
+
+
+def _choice_rows(visible, interest, u_alt, core_weight, clipped_return, risk, sensitivity, chasing,
+                 out):  # pragma: no cover - compiled
+    for r in prange(out.shape[0]):
+        choose_allocation(out[r], visible[r], interest[r], u_alt[r], core_weight[r], clipped_return, risk[r],
+                          sensitivity[r], chasing)
+
+
+_choice_kernel = njit(cache=True, nogil=True, parallel=True)(_choice_rows)
+
+
+def choose_allocations(visible: B, option_return: F64, risk_tolerance: F64, return_sensitivity: F64, interest: F64,
+                       u_alt: F64, chasing: float, core_weight: F64 | None = None) -> F64:
+    """`choose_allocation` for n savers, shape (n, N_OPTIONS): `visible`, `interest` and
+    `u_alt` (n, N_OPTIONS), the options' trailing-year returns (N_OPTIONS,, clipped here),
+    `risk_tolerance` and `return_sensitivity` (n,), `core_weight` (n, 3; None: one fund of
+    each class). The choice alone, without the cap, panic sales or trades."""
+    n = visible.shape[0]
+    core_weight = np.ones((n, _N_CORE)) if core_weight is None else core_weight
+    out = np.empty((n, _M))
+    _choice_kernel(np.ascontiguousarray(visible, dtype=np.bool_), np.ascontiguousarray(interest, dtype=np.float64),
+                   np.ascontiguousarray(u_alt, dtype=np.float64), np.ascontiguousarray(core_weight, dtype=np.float64),
+                   np.clip(np.asarray(option_return, dtype=np.float64), -0.5, 1.0),
+                   np.ascontiguousarray(risk_tolerance, dtype=np.float64),
+                   np.ascontiguousarray(return_sensitivity, dtype=np.float64), float(chasing), out)
+    return out

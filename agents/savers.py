@@ -350,58 +350,6 @@ def core_menu_weights(core_funds: npt.NDArray[np.integer], elasticity: float) ->
     return np.power(np.asarray(core_funds, dtype=np.float64), float(elasticity))
 
 
-def choose_allocation(
-    visible: B,
-    option_trailing_return: F64,
-    risk_tolerance: F64,
-    return_sensitivity: F64,
-    alt_interest: F64,
-    uniform: F64,
-    chasing: float,
-    core_weight: F64 | None = None,
-) -> F64:
-    """New contribution allocation of reviewing active choosers.
-
-    ODD §7, choice (ODD+D: decision). Savers spread money over what the menu shows (1/n,
-    Benartzi & Thaler 2001), tilted toward options with high trailing returns (flows chase
-    returns; weight `return_chasing`) and by risk tolerance. An alternative option enters
-    only if the saver is interested in it (probability `alt_interest` per option, drawn with
-    `uniform`), and then at half the weight of a public option. A core option's score is
-    multiplied by its plan's `core_menu_weights` (`core_weight`, (n, 3); none: one fund of
-    each class), so adding a fund of a class to the menu raises the class's share.
-
-    Parameters
-    ----------
-    visible : (n, N_OPTIONS) bool — options on this saver's menu.
-    option_trailing_return : (N_OPTIONS,) — trailing 12-month return of each option.
-    risk_tolerance, return_sensitivity : (n,)
-    alt_interest : (n, N_OPTIONS) — probability the saver considers each alternative option.
-    uniform : (n, N_OPTIONS) — uniform draws.
-    core_weight : (n, 3) — `core_menu_weights` of each saver's plan, or None.
-
-    Returns
-    -------
-    numpy.ndarray, shape (n, N_OPTIONS); rows sum to 1.
-    """
-    risk_sign = np.zeros(N_OPTIONS)
-    risk_sign[[0, 1, WINDOW_EQUITY_OPTION]] = (0.5, 1.0, 1.0)
-    risk_sign[[2, 3]] = -1.0
-    tilt = (
-        chasing * return_sensitivity[:, None] * np.clip(option_trailing_return, -0.5, 1.0)[None, :]
-        + 2.0 * (risk_tolerance[:, None] - 0.5) * risk_sign[None, :]
-    )
-    score = np.exp(np.clip(tilt, -5, 5))
-    take = visible & (~OPTION_IS_ALT[None, :] | (uniform < alt_interest))
-    score = np.where(take, score, 0.0)
-    score[:, OPTION_IS_ALT] *= 0.5
-    if core_weight is not None:
-        score[:, CORE_OPTIONS] *= core_weight
-    total = score.sum(axis=1, keepdims=True)
-    out = np.divide(score, total, out=np.zeros_like(score), where=total > 0)
-    out[total[:, 0] <= 0, 0] = 1.0
-    return out
-
-
 def trade_to_allocation_inplace(balance: F64, allocation: F64, composition: F64, gate_monthly: float) -> F64:
     """Move each account to `allocation`; return gated (unsold) illiquid USD per saver.
 
@@ -451,17 +399,6 @@ def _fit_purchases(illiquid: F64, floor: F64, total: F64) -> F64:
     extra = illiquid[over] - floor[over]
     share = (total[over] - floor[over].sum(axis=1)) / extra.sum(axis=1)
     out[over] = floor[over] + extra * np.clip(share, 0.0, 1.0)[:, None]
-    return out
-
-
-def panic_sell_allocation(allocation: F64) -> F64:
-    """Allocation after a panic sale: everything risky goes to the core cash option.
-
-    ODD §7, crash response. Used for reviewers in a >20% equity drawdown with probability
-    `panic_sale_prob` x (1 - risk tolerance).
-    """
-    out = np.zeros_like(allocation)
-    out[:, 3] = 1.0
     return out
 
 

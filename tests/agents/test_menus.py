@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from alt401k.agents import menus
+from alt401k.agents import menus, reallocation
 from alt401k.agents import savers as sv
 from alt401k.agents.sponsors import draw_core_menus, draw_plans
 from alt401k.base import draws
@@ -27,7 +27,7 @@ def _neutral_choice(core_funds: list[int], elasticity: float) -> np.ndarray:
     visible = np.zeros((1, sv.N_OPTIONS), dtype=bool)
     visible[0, :4] = True
     weight = sv.core_menu_weights(np.array([core_funds]), elasticity)
-    return sv.choose_allocation(visible, np.zeros(sv.N_OPTIONS), np.array([0.5]), np.ones(1),
+    return reallocation.choose_allocations(visible, np.zeros(sv.N_OPTIONS), np.array([0.5]), np.ones(1),
                                 np.zeros((1, sv.N_OPTIONS)), np.ones((1, sv.N_OPTIONS)), 0.0, weight)[0]
 
 
@@ -52,11 +52,11 @@ def test_a_menu_of_one_fund_per_class_or_elasticity_zero_changes_nothing() -> No
     visible = rng.random((n, sv.N_OPTIONS)) < 0.7
     args = (visible, rng.normal(0.05, 0.3, sv.N_OPTIONS), rng.random(n), rng.lognormal(0, 0.5, n),
             rng.random((n, sv.N_OPTIONS)), rng.random((n, sv.N_OPTIONS)), 2.0)
-    plain = sv.choose_allocation(*args)
+    plain = reallocation.choose_allocations(*args)
     ones = sv.core_menu_weights(np.ones((n, 3), dtype=np.int16), 0.7)
     zero = sv.core_menu_weights(rng.integers(1, 30, (n, 3)), 0.0)
-    np.testing.assert_array_equal(sv.choose_allocation(*args, ones), plain)
-    np.testing.assert_array_equal(sv.choose_allocation(*args, zero), plain)
+    np.testing.assert_array_equal(reallocation.choose_allocations(*args, ones), plain)
+    np.testing.assert_array_equal(reallocation.choose_allocations(*args, zero), plain)
 
 
 @given(funds=st.lists(st.integers(1, 40), min_size=3, max_size=3), extra=st.integers(1, 10),
@@ -68,7 +68,7 @@ def test_more_funds_of_a_class_never_lower_its_share(funds, extra, elasticity, r
     ret = np.linspace(-0.2, 0.3, sv.N_OPTIONS)
 
     def share(f: list[int]) -> np.ndarray:
-        return sv.choose_allocation(visible, ret, np.array([risk]), np.ones(1), np.zeros((1, sv.N_OPTIONS)),
+        return reallocation.choose_allocations(visible, ret, np.array([risk]), np.ones(1), np.zeros((1, sv.N_OPTIONS)),
                                     np.ones((1, sv.N_OPTIONS)), chasing,
                                     sv.core_menu_weights(np.array([f]), elasticity))[0]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from alt401k.agents import rule_kernels
+from alt401k.agents import reallocation, rule_kernels
 from alt401k.agents import savers as sv
 from alt401k.base.assets import N_HOLDINGS, holding_index
 from hypothesis import given, settings
@@ -201,7 +201,7 @@ def test_rebalancing_without_a_gate_or_below_target_reaches_the_target() -> None
 def _choose(visible: np.ndarray, interest: float, uniform: float, risk: float = 0.5,
             chasing: float = 0.0) -> np.ndarray:
     n = visible.shape[0]
-    return sv.choose_allocation(
+    return reallocation.choose_allocations(
         visible, np.zeros(sv.N_OPTIONS), np.full(n, risk), np.ones(n),
         np.full((n, sv.N_OPTIONS), interest), np.full((n, sv.N_OPTIONS), uniform), chasing,
     )
