@@ -1,13 +1,12 @@
 """The choosers' reallocation: choice, the account cap, panic sales, trading with gated sales.
 
 ODD §7.3. The rule is one function of one chooser, `reallocate_chooser` (with its steps
-`choose_allocation`, `_cap_row` and `_trade_row`), written once: the compiled pass
+`choose_allocation`, `_cap_row` and `trading.trade_to_allocation`), written once: the compiled pass
 `reallocate` runs it for every chooser, reading and writing each chooser's row of the
 saver table in place (a few percent of savers choose each month, and each scattered row
 costs a cache miss per array; benchmarks/RESULTS.md), and the per-saver Mesa engine
 (`model.saver_agents`) calls it as it is. Sums follow numpy's order (pairwise over a whole
-row, `compiled.row_total`; in column order over a gather of columns), as the trade of menu
-changes (`savers.trade_to_allocation_inplace`) takes them. Under ``NUMBA_DISABLE_JIT=1`` the
+row, `compiled.row_total`; in column order over a gather of columns). Under ``NUMBA_DISABLE_JIT=1`` the
 same function runs interpreted, so a run gives the same bytes with or without the JIT, on
 any number of threads (each chooser's row is computed on its own).
 """
@@ -27,10 +26,10 @@ from ..base.compiled import (
     numpy_clip,
     prange,
     row_helper,
-    row_total,
     row_total_n,
 )
 from . import savers as sv
+from .trading import trade_to_allocation
 
 F64 = npt.NDArray[np.float64]
 B = npt.NDArray[np.bool_]
@@ -144,49 +143,6 @@ def _cap_row(a, b, sleeve_share, cap, scratch):  # pragma: no cover - compiled
         a[0] += moved
 
 
-def _trade_row(b, a, comp, gate, target, kept, floor, extra, scratch):  # pragma: no cover - compiled
-    """`savers.trade_to_allocation_inplace` of one account `b` to allocation `a` (with its
-    `_fit_purchases`), in place; returns the gated USD."""
-    h, n_df = _H, _N_DF
-    ill = sv.ILLIQUID_COLUMNS
-    n_ill = ill.shape[0]
-    total = row_total_n(b, _H)
-    for j in range(n_df, h):
-        target[j] = total * a[j - n_df + 1]
-    df_total = row_total_n(b, _N_DF)  # of b[:n_df]
-    t0 = total * a[0]
-    for k in range(n_df):
-        target[k] = t0 * (b[k] / df_total if df_total > 0 else comp[k])
-    for q in range(n_ill):
-        fl = b[ill[q]] * (1.0 - gate)
-        t = target[ill[q]]
-        kept[q] = t if t >= fl else fl  # numpy.maximum(target, floor)
-        floor[q] = fl
-    if in_order(kept, n_ill) > total:  # purchases that do not fit beside what the gate keeps
-        for q in range(n_ill):
-            extra[q] = kept[q] - floor[q]
-        share = numpy_clip((total - row_total(floor)) / row_total(extra), 0.0, 1.0)
-        for q in range(n_ill):
-            kept[q] = floor[q] + extra[q] * share
-    for q in range(n_ill):
-        x = kept[q] - target[ill[q]]
-        scratch[q] = x if x >= 0.0 else 0.0
-    gated = in_order(scratch, n_ill)
-    for q in range(n_ill):
-        target[ill[q]] = kept[q]
-    for q in range(_FREE_COLUMNS.shape[0]):
-        scratch[q] = target[_FREE_COLUMNS[q]]
-    free_total = in_order(scratch, _FREE_COLUMNS.shape[0])
-    room = total - in_order(kept, n_ill)
-    room = room if room >= 0.0 else 0.0
-    scale = room / free_total if free_total > 0 else 1.0
-    for q in range(_FREE_COLUMNS.shape[0]):
-        target[_FREE_COLUMNS[q]] *= scale
-    for j in range(h):
-        b[j] = target[j]
-    return gated
-
-
 def reallocate_chooser(balance, allocation, visible, interest, u_alt, core_weight, composition, u_panic, gate,
                        risk_tol, sensitivity, clipped_return, chasing, cap, crash, panic_prob, a, target, kept, floor,
                        extra, scratch):  # pragma: no cover - compiled
@@ -195,7 +151,7 @@ def reallocate_chooser(balance, allocation, visible, interest, u_alt, core_weigh
     (`choose_allocation`), the account cap if there is one
     (`_cap_row`), a panic sale in a crash (u_panic below `panic_sale_prob` x (1 - risk
     tolerance): everything to the core cash option, `PANIC_OPTION`), then the trade to the new
-    allocation with gated sales (`savers.trade_to_allocation_inplace`; `gate` 0 where a
+    allocation with gated sales (`trading.trade_to_allocation`; `gate` 0 where a
     menu change already used this month's gate on the account). `a`, `target`, `kept`,
     `floor`, `extra` and `scratch` are scratch buffers (N_OPTIONS, N_HOLDINGS, three of the
     illiquid columns' length, N_HOLDINGS). The compiled pass `reallocate` runs it for every
@@ -211,7 +167,7 @@ def reallocate_chooser(balance, allocation, visible, interest, u_alt, core_weigh
         a[PANIC_OPTION] = 1.0
     for j in range(_M):
         allocation[j] = a[j]
-    return _trade_row(balance, a, composition, gate, target, kept, floor, extra, scratch)
+    return trade_to_allocation(balance, a, composition, gate, target, kept, floor, extra, scratch)
 
 
 def _reallocate_rows(rows, visible, interest, u_alt, core_weight, u_panic, composition, gate_used, balance, allocation,
@@ -240,7 +196,6 @@ def _reallocate_rows(rows, visible, interest, u_alt, core_weight, u_panic, compo
 # the same for the balance pass's helpers made it slower).
 choose_allocation = row_helper(choose_allocation)
 _cap_row = row_helper(_cap_row)
-_trade_row = row_helper(_trade_row)
 reallocate_chooser = row_helper(reallocate_chooser)
 _reallocate_kernel = njit(cache=True, nogil=True, parallel=True)(_reallocate_rows)
 def reallocate(pop: sv.SaverPopulation, rows: npt.NDArray[np.intp], visible: B, interest: F64,

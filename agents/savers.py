@@ -350,39 +350,6 @@ def core_menu_weights(core_funds: npt.NDArray[np.integer], elasticity: float) ->
     return np.power(np.asarray(core_funds, dtype=np.float64), float(elasticity))
 
 
-def trade_to_allocation_inplace(balance: F64, allocation: F64, composition: F64, gate_monthly: float) -> F64:
-    """Move each account to `allocation`; return gated (unsold) illiquid USD per saver.
-
-    ODD §7, trading. Liquid holdings and default-fund units trade at NAV; standalone or
-    window positions in gated vehicles can be reduced by at most `gate_monthly` of their
-    value this month, and what cannot be sold stays. Row totals are unchanged.
-    """
-    total = balance.sum(axis=1)
-    target = np.empty_like(balance)
-    target[:, N_DF:] = total[:, None] * allocation[:, 1:]
-    df_now = balance[:, :N_DF]
-    df_total = df_now.sum(axis=1)
-    mix = np.where(
-        (df_total > 0)[:, None], df_now / np.where(df_total > 0, df_total, 1.0)[:, None], composition
-    )
-    target[:, :N_DF] = (total * allocation[:, 0])[:, None] * mix
-    cur = balance[:, ILLIQUID_COLUMNS]
-    tgt = target[:, ILLIQUID_COLUMNS]
-    floor = cur * (1.0 - gate_monthly)
-    kept = _fit_purchases(np.maximum(tgt, floor), floor, total)
-    gated = np.maximum(kept - tgt, 0.0).sum(axis=1)
-    target[:, ILLIQUID_COLUMNS] = kept
-    # Pay for what the gate kept by scaling the other holdings down to the same total.
-    free = np.ones(balance.shape[1], dtype=bool)
-    free[ILLIQUID_COLUMNS] = False
-    free_total = target[:, free].sum(axis=1)
-    room = np.maximum(total - kept.sum(axis=1), 0.0)
-    scale = np.divide(room, free_total, out=np.ones_like(room), where=free_total > 0)
-    target[:, free] *= scale[:, None]
-    balance[:] = target
-    return gated
-
-
 def _fit_purchases(illiquid: F64, floor: F64, total: F64) -> F64:
     """Cut illiquid purchases back where, with what the gate keeps, they would exceed `total`.
 

@@ -19,9 +19,9 @@ import numpy.typing as npt
 from ..agents import managed_accounts as ma
 from ..agents import savers as sv
 from ..agents.sponsors import DropTriggers, drop_probability
+from ..agents.trading import trade_accounts
 from ..base.assets import ALTERNATIVES, ASSET_CLASSES, HOLDING_ASSET
 from . import fees
-from .saver_phases import trade_gated
 
 F64 = npt.NDArray[np.float64]
 B = npt.NDArray[np.bool_]
@@ -183,7 +183,7 @@ class ManagedAccounts:
         pop.allocation[rows] = alloc
         # The service puts nothing in the default fund, so the fund's mix multiplies a zero
         # weight: no need to compute it (`self.composition`, the costly part of the phase).
-        gated = trade_gated(bal, alloc, np.zeros((rows.size, sv.N_DF)), gate_monthly)
+        gated = trade_accounts(bal, alloc, np.zeros((rows.size, sv.N_DF)), gate_monthly)
         pop.balance_usd[rows] = bal
         return float(pop.weight[rows] @ gated)
 

@@ -60,6 +60,7 @@ from ..agents.reviews import (
     looks_at_account,
     opts_in,
 )
+from ..agents.trading import trade_to_allocation
 from ..base.assets import (
     ALTERNATIVES,
     ASSET_CLASSES,
@@ -81,7 +82,6 @@ ALT_HOLDINGS = sv._ALT_HOLDINGS.tolist()
 ALT_OPTIONS = np.flatnonzero(sv.OPTION_IS_ALT).tolist()
 ILLIQUID_COLUMNS = sv.ILLIQUID_COLUMNS.tolist()
 """Standalone and window holdings in gated vehicles."""
-FREE_COLUMNS = [j for j in range(N_HOLDINGS) if j not in ILLIQUID_COLUMNS]
 ILLIQUID_ALL = sv.ILLIQUID_COLUMNS.tolist()
 """Savers' own gated positions (the default funds' sleeves are sold by the pooled funds)."""
 """Every illiquid holding, default-fund sleeve included (redemptions on exit)."""
@@ -158,6 +158,11 @@ def _f32(x: float) -> float:
     """`x` rounded to float32: the columnar phases compare float32 draws with a plain Python
     number in float32 (numpy's NEP 50), and with an array of probabilities in float64."""
     return float(np.float32(x))
+
+
+_TRADE_SCRATCH = (np.empty(N_HOLDINGS), np.empty(len(ILLIQUID_COLUMNS)), np.empty(len(ILLIQUID_COLUMNS)),
+                  np.empty(len(ILLIQUID_COLUMNS)), np.empty(N_HOLDINGS))
+"""The trade's scratch buffers (`trading.trade_to_allocation`)."""
 
 
 class Saver(mesa.Agent):
@@ -327,48 +332,13 @@ class Saver(mesa.Agent):
     def trade_to(
         self, allocation: list[float], composition: list[float], gate_monthly: float
     ) -> float:
-        """Move the account to `allocation`; return the gated (unsold) illiquid USD.
-
-        ODD §7, trading (`savers.trade_to_allocation_inplace`). Default-fund units keep the
-        fund's current mix; a gated position can fall by at most `gate_monthly` of itself,
-        illiquid purchases are fitted beside what the gate keeps, and the other holdings
-        are scaled to pay for it. The account total is unchanged.
-        """
-        bal = self.balance_usd
-        total = _row_sum(bal)
-        target = [0.0] * N_HOLDINGS
-        for j in range(N_DF, N_HOLDINGS):
-            target[j] = total * allocation[j - OFFSET]
-        df_total = _row_sum(bal[:N_DF])
-        mix = [b / df_total for b in bal[:N_DF]] if df_total > 0 else composition
-        for k in range(N_DF):
-            target[k] = total * allocation[0] * mix[k]
-        cur = [bal[j] for j in ILLIQUID_COLUMNS]
-        tgt = [target[j] for j in ILLIQUID_COLUMNS]
-        floor = [c * (1.0 - gate_monthly) for c in cur]
-        kept = self._fit_purchases(
-            [max(t, f) for t, f in zip(tgt, floor, strict=True)], floor, total
-        )
-        gated = _row_sum([max(k - t, 0.0) for k, t in zip(kept, tgt, strict=True)])
-        for j, k in zip(ILLIQUID_COLUMNS, kept, strict=True):
-            target[j] = k
-        free_total = _seq_sum([target[j] for j in FREE_COLUMNS])
-        room = max(total - _row_sum(kept), 0.0)
-        scale = room / free_total if free_total > 0 else 1.0
-        for j in FREE_COLUMNS:
-            target[j] *= scale
-        self.balance_usd = target
+        """Move the account to `allocation` (`trading.trade_to_allocation`, ODD §7.3); return
+        the gated (unsold) illiquid USD."""
+        balance = np.array(self.balance_usd)
+        gated = trade_to_allocation(balance, np.asarray(allocation, dtype=np.float64),
+                                    np.asarray(composition, dtype=np.float64), gate_monthly, *_TRADE_SCRATCH)
+        self.balance_usd = balance.tolist()
         return gated
-
-    @staticmethod
-    def _fit_purchases(illiquid: list[float], floor: list[float], total: float) -> list[float]:
-        """Cut illiquid purchases back so that, with what the gate keeps, they fit in `total`:
-        floors stay, the rest gets the fraction that fits (`savers._fit_purchases`)."""
-        if _row_sum(illiquid) <= total:
-            return illiquid
-        extra = [x - f for x, f in zip(illiquid, floor, strict=True)]
-        share = _clip((total - _row_sum(floor)) / _row_sum(extra), 0.0, 1.0)
-        return [f + e * share for f, e in zip(floor, extra, strict=True)]
 
     # ------------------------------------------------------------------ menu
 

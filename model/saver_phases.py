@@ -19,6 +19,7 @@ import numpy.typing as npt
 
 from ..agents import fund_mix, kernels, loans, reallocation, rule_kernels
 from ..agents import savers as sv
+from ..agents.trading import trade_accounts
 from ..base import draws
 from ..base.assets import (
     ALTERNATIVES,
@@ -57,20 +58,6 @@ def _union_ascending(a: npt.NDArray[np.intp], b: npt.NDArray[np.intp]) -> npt.ND
     keep = np.ones(both.size, dtype=bool)
     np.not_equal(both[1:], both[:-1], out=keep[1:])
     return both[keep]
-
-
-def trade_gated(bal: F64, allocation: F64, composition: F64, gate: F64 | float) -> F64:
-    """`savers.trade_to_allocation_inplace` with a gate per row (rows with a zero gate, whose
-    gate was used earlier this month, traded apart), or one gate for all."""
-    if np.ndim(gate) == 0:
-        return sv.trade_to_allocation_inplace(bal, allocation, composition, float(gate))
-    gated = np.zeros(bal.shape[0])
-    for g in np.unique(gate):
-        part = np.flatnonzero(gate == g)
-        sub = bal[part]
-        gated[part] = sv.trade_to_allocation_inplace(sub, allocation[part], composition[part], float(g))
-        bal[part] = sub
-    return gated
 
 
 def _in_ascending(x: npt.NDArray[np.intp], table: npt.NDArray[np.intp]) -> npt.NDArray[np.bool_]:
@@ -272,7 +259,7 @@ class SaverPhases:
         pop.allocation[rows] = alloc
         bal = pop.balance_usd[rows]
         target = self._holding_allocation(bal, alloc, off_menu)
-        gated = trade_gated(bal, target, self.composition(rows), self.gate_monthly() if gate is None else gate)
+        gated = trade_accounts(bal, target, self.composition(rows), self.gate_monthly() if gate is None else gate)
         pop.balance_usd[rows] = bal
         self.flows.gated_refused_usd += float(pop.weight[rows] @ gated)
         return gated

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from alt401k.agents import reallocation, rule_kernels
+from alt401k.agents import reallocation, rule_kernels, trading
 from alt401k.agents import savers as sv
 from alt401k.base.assets import N_HOLDINGS, holding_index
 from hypothesis import given, settings
@@ -250,7 +250,7 @@ def test_trade_sells_gated_vehicles_only_up_to_the_gate() -> None:
     balance[0, [DF_EQUITY, DF_BONDS, PE_STANDALONE]] = (600.0, 400.0, 1000.0)
     allocation = np.eye(sv.N_OPTIONS)[[0]]
     composition = np.array([[0.6, 0.4, 0, 0, 0, 0, 0, 0]], dtype=float)
-    gated = sv.trade_to_allocation_inplace(balance, allocation, composition, GATE_MONTHLY)
+    gated = trading.trade_accounts(balance, allocation, composition, GATE_MONTHLY)
     kept = 1000.0 * (1.0 - GATE_MONTHLY)
     assert gated[0] == pytest.approx(kept)
     assert balance[0, PE_STANDALONE] == pytest.approx(kept)
@@ -265,7 +265,7 @@ def test_trade_from_one_gated_vehicle_to_another_keeps_the_total() -> None:
     balance = np.zeros((1, N_HOLDINGS))
     balance[0, PE_STANDALONE] = 1000.0
     allocation = np.eye(sv.N_OPTIONS)[[6]]
-    sv.trade_to_allocation_inplace(balance, allocation, np.eye(8)[[0]], GATE_MONTHLY)
+    trading.trade_accounts(balance, allocation, np.eye(8)[[0]], GATE_MONTHLY)
     assert balance.sum() == pytest.approx(1000.0, rel=1e-14)
     assert balance[0, holding_index("standalone", "private_credit")] == pytest.approx(1000.0 * GATE_MONTHLY)
 
@@ -312,7 +312,7 @@ def _assert_conserved(before: np.ndarray, after: np.ndarray) -> None:
 def test_trades_conserve_each_account_and_stay_non_negative(case) -> None:
     balance, allocation, composition, gate = case
     before = balance.copy()
-    sv.trade_to_allocation_inplace(balance, allocation, composition, gate)
+    trading.trade_accounts(balance, allocation, composition, gate)
     _assert_conserved(before, balance)
     # What is gated is never sold below (1 - gate) of its value.
     cols = sv.ILLIQUID_COLUMNS

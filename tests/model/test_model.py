@@ -78,7 +78,7 @@ def test_account_cap_binds_savers_purchases(monkeypatch: pytest.MonkeyPatch) -> 
     # most 5% of the account to alternative options.
     cap_seen: list[float] = []
     checked = {"contributions": 0, "trades": 0}
-    real_kernel, real_trade = kernels.balance_month, sv.trade_to_allocation_inplace
+    real_kernel, real_trade = kernels.balance_month, saver_phases.trade_accounts
     real_reallocate = reallocation.reallocate
 
     def kernel(balance, year_growth, weight, sponsor, n_plans, amount, allocation, *args, **kwargs):
@@ -120,7 +120,7 @@ def test_account_cap_binds_savers_purchases(monkeypatch: pytest.MonkeyPatch) -> 
         return gated
 
     monkeypatch.setattr(kernels, "balance_month", kernel)
-    monkeypatch.setattr(sv, "trade_to_allocation_inplace", trade)
+    monkeypatch.setattr(saver_phases, "trade_accounts", trade)
     monkeypatch.setattr(reallocation, "reallocate", reallocate)
     model = build("account-cap-5pct", small(years=4, seed=3))
     model.run()
