@@ -1,14 +1,12 @@
-"""The savers' balance pass compiled row by row, with its plain-numpy twin, and the
-per-plan sums the compiled passes share.
+"""The savers' balance pass compiled row by row, and the per-plan sums the compiled passes
+share.
 
-ODD §7.5 (contributions, balances, fees, default-fund rebalancing). The rules themselves
-are the functions in `agents.savers`; `balance_month_numpy` applies them in order, and
-`balance_month_rows` does the same arithmetic row by row in one pass over memory, the path
-to large samples (benchmarks/RESULTS.md). Both return the same numbers (to floating-point rounding;
-tests/agents/test_kernels.py). The model always uses the row kernel: compiled when numba
-disabled, interpreted (``NUMBA_DISABLE_JIT=1``), so that outputs are byte-identical with
-or without the JIT. The per-plan totals (`plan_sums`) reproduce the sparse product bit
-for bit.
+ODD §7.5 (contributions, balances, fees, default-fund rebalancing). The rule is one function
+of one account, `agents.accounts.month_of_account`; `balance_month_rows` applies it to every
+saver in one pass over memory, the path to large samples (benchmarks/RESULTS.md), and adds
+the plans' and the nation's totals. Compiled with numba, or interpreted under
+``NUMBA_DISABLE_JIT=1``, with the same bytes. The per-plan totals (`plan_sums`) reproduce
+the sparse product bit for bit.
 
 The other passes: the default-fund mix in `agents.fund_mix`, the end-of-month pass in
 `agents.observation`, the decision rules (reviews, contributions, interest, life events)
@@ -29,7 +27,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-import scipy.sparse as sp
 
 from ..base.assets import N_HOLDINGS
 from ..base.compiled import (
@@ -41,6 +38,7 @@ from ..base.compiled import (
     row_total,
 )
 from . import savers as sv
+from .accounts import month_of_account
 from .fund_mix import DefaultFundMix, glide_weights, mix_row_given, plan_sleeve_needs
 from .payroll import contributions
 
@@ -89,50 +87,10 @@ class Payroll:
     nonmatch: F64
 
 
-def balance_month_numpy(
-    balance: F64, year_growth: F64, weight: F64, sponsor: npt.NDArray[np.int32], n_plans: int,
-    amount: F64, allocation: F64, composition: F64, holding_return: F64, fee_matrix: F64,
-    pe_columns: npt.NDArray[np.intp], pe_return: float, carry_rate: float, hurdle_annual: float,
-    gate_monthly: float,
-) -> MonthTotals:
-    """Contributions, returns, fees, carry and default-fund rebalancing, in place (numpy).
-
-    `holding_return` is the reported return of each holding column (shape (N_HOLDINGS,));
-    `fee_matrix` the annual expense ratio per plan and holding (shape (n_plans,
-    N_HOLDINGS)); a saver pays its plan's row. See the rules in `agents.savers` for sources.
-    """
-    sv.invest_inplace(balance, amount, allocation, composition)
-    before = balance.sum(axis=1)
-    gain = balance @ holding_return
-    gain_by_holding = (weight @ balance) * holding_return
-    balance *= 1.0 + holding_return
-    year_growth *= np.divide(before + gain, before, out=np.ones_like(before), where=before > 0)
-    fees = sv.charge_fees_inplace(balance, fee_matrix[sponsor])
-    carry = sv.charge_carry_inplace(balance, pe_columns, pe_return, carry_rate, hurdle_annual)
-    sleeve_before = balance[:, sv.DF_ILLIQUID].copy()
-    stuck = sv.rebalance_default_fund_inplace(balance, composition, gate_monthly)
-    # Gross sales by class (a sale of one class is not netted against a purchase of another).
-    sold = np.maximum(0.0, sleeve_before - balance[:, sv.DF_ILLIQUID]).sum(axis=1)
-    by_plan = sp.csr_array((weight, (sponsor, np.arange(weight.size))), shape=(n_plans, weight.size))
-    return MonthTotals(
-        gain_usd=float(weight @ gain),
-        gain_by_holding=gain_by_holding,
-        fees_by_plan_holding=by_plan @ fees,
-        carry_usd=float(weight @ carry),
-        stuck_usd=float(weight @ stuck),
-        sleeve_sold_usd=float(weight @ sold),
-    )
-
-
 _H: int = N_HOLDINGS
 _N_DF: int = sv.N_DF
-_DF_ILL = sv.DF_ILLIQUID
-_N_ILL: int = _DF_ILL.shape[0]
-_IS_ILL = sv.DF_ILLIQUID_MASK
-"""The holdings' layout: columns, default-fund columns, the illiquid default-fund columns
-(`savers.DF_ILLIQUID`) and their mask, constants of the compiled balance pass: numba
-compiles global arrays in, so with the loops unrolled the illiquid tests are resolved at
-compile time (the same bits)."""
+"""The holdings' layout (columns, default-fund columns), constants of the compiled balance
+pass (`balance_month_rows` checks the arrays have it)."""
 
 
 def _balance_month_rows(
@@ -160,7 +118,7 @@ def _balance_month_rows(
     # The holdings' layout as module constants, which numba compiles in: loops of known
     # length are unrolled (~10% off the pass; the same operations in the same order, so the
     # same bits). `balance_month_rows` checks the arrays have this layout.
-    h, n_df, n_ill = _H, _N_DF, _N_ILL
+    h, n_df = _H, _N_DF
     comp = np.empty((1, n_df))
     # The plan's scalar totals are kept in locals and added into its row of `plan_totals`
     # when the next plan's rows begin: the same sums in the same row order.
@@ -197,12 +155,6 @@ def _balance_month_rows(
             else:  # the plan's fixed public mix (ODD §7.5, default-fund kinds)
                 g0, g1, g2 = fixed_mix[s, 0], fixed_mix[s, 1], fixed_mix[s, 2]
             mix_row_given(g0, g1, g2, plan_sleeve[s], need_bonds[s], sleeve_total[s], comp, 0)
-        # Contributions. Adding a zero leaves a balance's bits as they are (balances are never
-        # -0.0), so nothing is added for savers who contribute nothing. Every saver's
-        # allocation is read, a defaulted saver's too (the default fund alone), although
-        # a * 1.0 * comp == a * comp would spare it: a branch on the style, which is mixed
-        # at random within plans, is mispredicted often enough to cost more than the 120
-        # bytes (benchmarks/RESULTS.md).
         if pay_mode:
             e, m = contributions(salary[i], deferral[i], participating[i], contributing[i], match_rate[s],
                                  match_cap[s], nonmatch[s])
@@ -211,112 +163,13 @@ def _balance_month_rows(
             a = e + m
         else:
             a = amount[i]
-        if a != 0.0:
-            a0 = a * allocation[i, 0]
-            for k in range(n_df):
-                balance[i, k] += a0 * comp[0, k]
-            for j in range(n_df, h):
-                balance[i, j] += a * allocation[i, j - n_df + 1]
-        # Returns, fees and carry holding by holding. Most of a saver's 22 holdings are empty,
-        # and an empty one adds exact zeros to every sum (balances are never -0.0), so it is
-        # skipped: the same bits as visiting it. A defaulted saver holds nothing outside the
-        # default fund (an invariant, tests/model/test_model.py), so only its first n_df
-        # holdings are visited.
-        before = 0.0
-        gain = 0.0
-        carry = 0.0
-        total = 0.0  # the default fund's dollars after returns and fees, for rebalancing
-        for j in range(n_df if style[i] == _DEFAULTED else h):
-            b = balance[i, j]
-            if b == 0.0:
-                continue
-            before += b
-            g = b * holding_return[j]
-            gain += g
-            run_gain[j] += w * g
-            b *= 1.0 + holding_return[j]
-            fee = b * fee_monthly[s, j]
-            b -= fee
-            run_fee[j] += w * fee
-            if is_pe[j] and carry_rate_monthly > 0:
-                c = b * carry_rate_monthly
-                b -= c
-                carry += c
-            balance[i, j] = b
-            if j < n_df:  # added in column order as the fund's columns are visited
-                total += b
+        before, gain, carry, stuck, sold = month_of_account(
+            balance[i], allocation[i], comp[0], a, holding_return, fee_monthly[s], is_pe, carry_rate_monthly,
+            gate_monthly, n_df if style[i] == _DEFAULTED else h, w, run_gain, run_fee, new_ill, floor_ill)
         if before > 0:
             year_growth[i] *= (before + gain) / before
         gain_total += w * gain
         carry_total += w * carry
-        # Default-fund rebalancing with gated sleeve sales (savers.rebalance_default_fund_inplace).
-        # An account without default-fund money is left as it is: rebalancing it would write
-        # back the zeros it holds and add zeros to the totals (the same bits). `total` sums
-        # the fund's columns in order, skipping empty ones (x + 0.0 == x).
-        if total == 0.0:
-            continue
-        # Without sleeve money and without a sleeve target (most defaulted savers: plans
-        # without an alternatives sleeve), nothing is gated and the gate's steps (the else
-        # branch) reduce to the first branch's (the same operations on the same values, so
-        # the same bits; nothing stuck or sold).
-        sleeveless = True
-        for q in range(n_ill):
-            if comp[0, _DF_ILL[q]] != 0.0 or balance[i, _DF_ILL[q]] != 0.0:
-                sleeveless = False
-        stuck = 0.0
-        sold = 0.0
-        if sleeveless:
-            room = total  # max(total - 0.0, 0.0): no sleeve dollars kept
-            liq_target = 0.0
-            for k in range(n_df):
-                if _IS_ILL[k]:
-                    balance[i, k] = total * comp[0, k]  # the target, a zero
-                else:
-                    liq_target += total * comp[0, k]
-        else:
-            new_ill_total = 0.0
-            floor_total = 0.0
-            liq_target = 0.0
-            for k in range(n_df):
-                tgt = total * comp[0, k]
-                if _IS_ILL[k]:
-                    cur = balance[i, k]
-                    floor = cur * (1.0 - gate_monthly)
-                    new = tgt
-                    if tgt < cur:
-                        new = max(tgt, floor)
-                    new_ill[k] = new
-                    floor_ill[k] = floor
-                    new_ill_total += new
-                    floor_total += floor
-                else:
-                    liq_target += tgt
-            # Purchases that would not fit beside what the gate keeps are cut back
-            # (savers._fit_purchases).
-            share = 1.0
-            if new_ill_total > total:
-                share = min(1.0, max(0.0, (total - floor_total) / (new_ill_total - floor_total)))
-                new_ill_total = 0.0
-            for k in range(n_df):
-                if _IS_ILL[k]:
-                    new = new_ill[k]
-                    if share < 1.0:
-                        new = floor_ill[k] + (new - floor_ill[k]) * share
-                        new_ill_total += new
-                    cur = balance[i, k]
-                    if new < cur:
-                        sold += cur - new
-                    tgt = total * comp[0, k]
-                    if new > tgt:
-                        stuck += new - tgt
-                    balance[i, k] = new
-            room = max(total - new_ill_total, 0.0)
-        scale = room / liq_target if liq_target > 0 else 0.0
-        for k in range(n_df):
-            if not _IS_ILL[k]:
-                balance[i, k] = total * comp[0, k] * scale
-        if liq_target <= 0:
-            balance[i, 2] += room
         stuck_total += w * stuck
         sold_total += w * sold
     if plan >= 0:
@@ -509,7 +362,8 @@ def balance_month_rows(
     style: npt.NDArray[np.int8] | None = None, pay: Payroll | None = None, fee_monthly: F64 | None = None,
     buffers: PlanBuffers | None = None,
 ) -> MonthTotals:
-    """The same update as `balance_month_numpy`, one saver at a time in one pass over memory.
+    """The month's balance update (`accounts.month_of_account`, ODD §7.5) of every saver, in
+    place, one saver at a time in one pass over memory.
 
     Rows are shared out in the chunks `bounds` (default `row_chunks(sponsor)`), run on
     numba's threads; each plan's totals are added in row order and national totals are
@@ -635,5 +489,4 @@ def plan_sums(sponsor: npt.NDArray[np.int32], weight: F64, values: F64, n_plans:
 
 
 balance_month = balance_month_rows
-"""The kernel the model uses: the row kernel, compiled when numba is available. The
-vectorised `balance_month_numpy` is the reference it is tested against."""
+"""The kernel the model uses: the row kernel."""

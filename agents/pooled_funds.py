@@ -241,7 +241,7 @@ def pool_trades(held: F64, want: F64, pool_of: npt.NDArray[np.intp], gate_monthl
 def fit_purchases(new: F64, held: F64, value: F64) -> F64:
     """Cut each fund's sleeve purchases back where, beside what the gate kept, they would
     exceed the fund's value (a fund that lost most of its holders): the same share of every
-    purchase, so no liquid holding goes negative (`savers._fit_purchases` for an account)."""
+    purchase, so no liquid holding goes negative (as `accounts.month_of_account` does for an account)."""
     bought = np.maximum(new - held, 0.0)
     kept = new - bought
     total = new.sum(axis=1)

@@ -250,88 +250,6 @@ _ALT_HOLDINGS = np.flatnonzero(IS_ALT_HOLDING)
 # --------------------------------------------------------------------------------------
 
 
-def apply_returns_inplace(pop: SaverPopulation, reported_return: F64) -> F64:
-    """Grow every holding by its class's reported (NAV) return; return USD gained per saver.
-
-    ODD §7, balances. Holdings priced at NAV earn the *reported* return, which for private
-    assets is smoothed and lagged (see model.market); the gap to true value is reported as
-    a risk, not credited to anyone.
-    """
-    r = reported_return[HOLDING_ASSET]
-    before = pop.balance_usd.sum(axis=1)
-    gain = pop.balance_usd @ r
-    pop.balance_usd *= 1.0 + r
-    growth = np.divide(before + gain, before, out=np.ones_like(before), where=before > 0)
-    pop.year_growth *= growth
-    return gain
-
-
-def charge_fees_inplace(balance: F64, fee_rate_annual: F64) -> F64:
-    """Deduct one month of expense ratios; return the fee per saver and holding (USD).
-
-    ODD §7, fees. `fee_rate_annual` has the balance's shape (gathered from the sponsor's
-    menu); fees are charged monthly at a twelfth of the annual rate.
-    """
-    fee = balance * (fee_rate_annual / 12.0)
-    balance -= fee
-    return fee
-
-
-def charge_carry_inplace(
-    balance: F64, columns: npt.NDArray[np.intp], reported_return: float, carry_rate: float, hurdle_annual: float
-) -> F64:
-    """Deduct a performance fee on private-equity holdings; return it per saver (USD).
-
-    ODD §7, fees. Carry = `carry_rate` x (monthly return - hurdle / 12) x balance when
-    positive (BXPE: 12.5% over a 5% hurdle), simplified to a monthly hurdle without a
-    high-water mark.
-    """
-    excess = reported_return - hurdle_annual / 12.0
-    if excess <= 0:
-        return np.zeros(balance.shape[0])
-    base = balance[:, columns]
-    rate = carry_rate * excess / (1.0 + reported_return)
-    carry = base * rate
-    balance[:, columns] -= carry
-    return carry.sum(axis=1)
-
-
-def rebalance_default_fund_inplace(balance: F64, composition: F64, gate_monthly: float) -> F64:
-    """Move each default fund toward its target mix; illiquid sleeve sales are gated.
-
-    ODD §7, illiquid sleeves. Liquid classes are traded freely; a sleeve above target is
-    sold down by at most `gate_monthly` of its value a month (a third of the quarterly gate,
-    lever `liquidity.gate_quarterly`), so after an equity crash the sleeve stays overweight
-    for months (the denominator effect). The fund's total is unchanged.
-
-    Returns
-    -------
-    numpy.ndarray, shape (n,)
-        USD of sleeve that is above target after rebalancing (stuck behind the gate).
-    """
-    fund = balance[:, :N_DF]
-    total = fund.sum(axis=1)
-    target = total[:, None] * composition
-    cur_ill = fund[:, DF_ILLIQUID]
-    tgt_ill = target[:, DF_ILLIQUID]
-    floor = cur_ill * (1.0 - gate_monthly)
-    new_ill = np.where(tgt_ill < cur_ill, np.maximum(tgt_ill, floor), tgt_ill)
-    new_ill = _fit_purchases(new_ill, floor, total)
-    stuck = np.maximum(new_ill - tgt_ill, 0.0).sum(axis=1)
-    tgt_liq = target[:, ~DF_ILLIQUID_MASK]
-    liq_total = tgt_liq.sum(axis=1)
-    room = np.maximum(total - new_ill.sum(axis=1), 0.0)
-    scale = np.divide(room, liq_total, out=np.zeros_like(room), where=liq_total > 0)
-    fund[:, ~DF_ILLIQUID_MASK] = tgt_liq * scale[:, None]
-    fund[:, DF_ILLIQUID] = new_ill
-    # Where no liquid target exists (a 100% sleeve fund), keep the residual in cash.
-    no_liquid = liq_total <= 0
-    if no_liquid.any():
-        fund[no_liquid, ASSET_CLASSES.index("cash")] += room[no_liquid]
-    balance[:, :N_DF] = fund
-    return stuck
-
-
 # --------------------------------------------------------------------------------------
 # Attention and choice
 # --------------------------------------------------------------------------------------
@@ -348,25 +266,6 @@ def core_menu_weights(core_funds: npt.NDArray[np.integer], elasticity: float) ->
     bits); one fund gives 1.0 whatever the elasticity.
     """
     return np.power(np.asarray(core_funds, dtype=np.float64), float(elasticity))
-
-
-def _fit_purchases(illiquid: F64, floor: F64, total: F64) -> F64:
-    """Cut illiquid purchases back where, with what the gate keeps, they would exceed `total`.
-
-    `illiquid` (n, k) are the intended illiquid positions, `floor` (n, k) the least each may
-    hold after a gated sale (`illiquid` >= `floor`). Rows whose positions sum above `total`
-    keep their floors and get only the fraction of the rest that fits, so the account total
-    is unchanged and no other holding goes negative (a saver wholly in one gated vehicle
-    switching to another can buy only what the gate lets it sell).
-    """
-    over = illiquid.sum(axis=1) > total
-    if not over.any():
-        return illiquid
-    out = illiquid.copy()
-    extra = illiquid[over] - floor[over]
-    share = (total[over] - floor[over].sum(axis=1)) / extra.sum(axis=1)
-    out[over] = floor[over] + extra * np.clip(share, 0.0, 1.0)[:, None]
-    return out
 
 
 # --------------------------------------------------------------------------------------

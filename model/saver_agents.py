@@ -39,6 +39,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..agents import savers as sv
+from ..agents.accounts import month_of_account
 from ..agents.interest import interest_in_alternatives
 from ..agents.life_events import (
     closed_year,
@@ -85,8 +86,7 @@ ILLIQUID_COLUMNS = sv.ILLIQUID_COLUMNS.tolist()
 ILLIQUID_ALL = sv.ILLIQUID_COLUMNS.tolist()
 """Savers' own gated positions (the default funds' sleeves are sold by the pooled funds)."""
 """Every illiquid holding, default-fund sleeve included (redemptions on exit)."""
-IS_DF_ILLIQUID = sv.DF_ILLIQUID_MASK.tolist()  # a list: faster to index from Python
-IS_PE = [ASSET_CLASSES[a] == "private_equity" for a in HOLDING_ASSET]
+IS_PE = np.array([ASSET_CLASSES[a] == "private_equity" for a in HOLDING_ASSET])
 
 SCALARS = (
     "sponsor",
@@ -160,6 +160,8 @@ def _f32(x: float) -> float:
     return float(np.float32(x))
 
 
+_ACCOUNT_SCRATCH = (np.empty(N_DF), np.empty(N_DF))
+"""The account rule's scratch buffers (`accounts.month_of_account`)."""
 _TRADE_SCRATCH = (np.empty(N_HOLDINGS), np.empty(len(ILLIQUID_COLUMNS)), np.empty(len(ILLIQUID_COLUMNS)),
                   np.empty(len(ILLIQUID_COLUMNS)), np.empty(N_HOLDINGS))
 """The trade's scratch buffers (`trading.trade_to_allocation`)."""
@@ -225,107 +227,25 @@ class Saver(mesa.Agent):
         out[0] += moved
         return out
 
-    def balance_month(
-        self,
-        amount: float,
-        allocation: list[float],
-        composition: list[float],
-        holding_return: list[float],
-        fee_rate: list[float],
-        carry_rate_monthly: float,
-        gate_monthly: float,
-        totals: _BalanceTotals,
-    ) -> None:
+    def balance_month(self, amount: float, allocation: list[float], composition: np.ndarray, holding_return: np.ndarray,
+                      fee_monthly: np.ndarray, carry_rate_monthly: float, gate_monthly: float,
+                      totals: _BalanceTotals) -> None:
         """Invest this month's contributions, earn returns at NAV, pay fees and carry, and let
-        the default fund rebalance toward its mix with gated sleeve sales.
-
-        ODD §7, balances, fees, illiquid sleeves; the steps of `kernels._balance_month_rows`
-        for one saver, in its order (see `savers.invest_inplace`, `apply_returns_inplace`,
-        `charge_fees_inplace`, `charge_carry_inplace`, `rebalance_default_fund_inplace` and
-        the purchase-fitting rule `_fit_purchases`). Adds the saver's weighted gains,
-        fees, carry, stuck and sold sleeve dollars to `totals`.
-        """
-        bal, w = self.balance_usd, self.weight
-        for k in range(N_DF):
-            bal[k] += amount * allocation[0] * composition[k]
-        for j in range(N_DF, N_HOLDINGS):
-            bal[j] += amount * allocation[j - N_DF + 1]
-        # Returns at NAV (reported returns; smoothed for private assets).
-        before = 0.0
-        gain = 0.0
-        for j in range(N_HOLDINGS):
-            before += bal[j]
-            g = bal[j] * holding_return[j]
-            gain += g
-            totals.gain_by_holding[j] += w * g
-        for j in range(N_HOLDINGS):
-            bal[j] *= 1.0 + holding_return[j]
+        the default fund rebalance toward its mix with gated sleeve sales
+        (`accounts.month_of_account`, ODD §7.5). Adds the saver's weighted gains, fees,
+        carry, stuck and sold sleeve dollars to `totals`."""
+        bal, w = np.array(self.balance_usd), self.weight
+        before, gain, carry, stuck, sold = month_of_account(
+            bal, np.asarray(allocation, dtype=np.float64), composition, amount, holding_return, fee_monthly, IS_PE,
+            carry_rate_monthly, gate_monthly, N_HOLDINGS, w, totals.gain_by_holding,
+            totals.fees_by_plan_holding[self.sponsor], *_ACCOUNT_SCRATCH)
+        self.balance_usd = bal.tolist()
         if before > 0:
             self.year_growth *= (before + gain) / before
         totals.gain += w * gain
-        # Expense ratios monthly; carry on private-equity holdings over the hurdle.
-        fees = totals.fees_by_plan_holding[self.sponsor]
-        carry = 0.0
-        for j in range(N_HOLDINGS):
-            fee = bal[j] * (fee_rate[j] / 12.0)
-            bal[j] -= fee
-            fees[j] += w * fee
-            if IS_PE[j] and carry_rate_monthly > 0:
-                c = bal[j] * carry_rate_monthly
-                bal[j] -= c
-                carry += c
         totals.carry += w * carry
-        self._rebalance_default_fund(composition, gate_monthly, totals)
-
-    def _rebalance_default_fund(
-        self, composition: list[float], gate_monthly: float, totals: _BalanceTotals
-    ) -> None:
-        """The default fund moves to its target mix; a sleeve above target sells at most
-        `gate_monthly` of itself (ODD §7, illiquid sleeves: the denominator effect), and
-        sleeve purchases that would not fit beside what the gate keeps are cut back."""
-        bal = self.balance_usd
-        total = 0.0
-        for k in range(N_DF):
-            total += bal[k]
-        new_ill = [0.0] * N_DF
-        floor_ill = [0.0] * N_DF
-        new_total = floor_total = liquid_target = 0.0
-        for k in range(N_DF):
-            target = total * composition[k]
-            if IS_DF_ILLIQUID[k]:
-                floor = bal[k] * (1.0 - gate_monthly)
-                new = max(target, floor) if target < bal[k] else target
-                new_ill[k], floor_ill[k] = new, floor
-                new_total += new
-                floor_total += floor
-            else:
-                liquid_target += target
-        share = 1.0
-        if new_total > total:  # purchases fitted to what is left (savers._fit_purchases)
-            share = min(1.0, max(0.0, (total - floor_total) / (new_total - floor_total)))
-            new_total = 0.0
-        stuck = sold = 0.0
-        for k in range(N_DF):
-            if IS_DF_ILLIQUID[k]:
-                new = new_ill[k]
-                if share < 1.0:
-                    new = floor_ill[k] + (new - floor_ill[k]) * share
-                    new_total += new
-                if new < bal[k]:
-                    sold += bal[k] - new
-                target = total * composition[k]
-                if new > target:
-                    stuck += new - target
-                bal[k] = new
-        room = max(total - new_total, 0.0)
-        scale = room / liquid_target if liquid_target > 0 else 0.0
-        for k in range(N_DF):
-            if not IS_DF_ILLIQUID[k]:
-                bal[k] = total * composition[k] * scale
-        if liquid_target <= 0:  # a 100% sleeve fund keeps the residual in cash
-            bal[2] += room
-        totals.stuck += self.weight * stuck
-        totals.sold += self.weight * sold
+        totals.stuck += w * stuck
+        totals.sold += w * sold
 
     # ------------------------------------------------------------------ trading
 
@@ -506,8 +426,8 @@ class _BalanceTotals:
 
     def __init__(self, n_plans: int) -> None:
         self.gain = self.carry = self.stuck = self.sold = 0.0
-        self.gain_by_holding = [0.0] * N_HOLDINGS
-        self.fees_by_plan_holding = [[0.0] * N_HOLDINGS for _ in range(n_plans)]
+        self.gain_by_holding = np.zeros(N_HOLDINGS)
+        self.fees_by_plan_holding = np.zeros((n_plans, N_HOLDINGS))
 
 
 class _ReviewMonth:
@@ -623,8 +543,8 @@ class SaverAgents:
         pe_return = float(returns.reported[ASSET_CLASSES.index("private_equity")])
         excess = pe_return - mb.hurdle_annual / 12.0
         carry_monthly = mb.carry_rate * excess / (1.0 + pe_return) if excess > 0 else 0.0
-        holding_return = returns.reported[HOLDING_ASSET].tolist()
-        fee_rows, comp = fee_matrix.tolist(), composition.tolist()
+        holding_return = np.ascontiguousarray(returns.reported[HOLDING_ASSET], dtype=np.float64)
+        fee_rows, comp = fee_matrix / 12.0, np.ascontiguousarray(composition, dtype=np.float64)
         match_rate, match_cap, nonmatch = plans.match_rate.tolist(), plans.match_cap.tolist(), plans.nonmatch_rate.tolist()
         cap, gate = model.policy.account_cap, model.gate_monthly()
         totals = _BalanceTotals(plans.n)
@@ -647,8 +567,8 @@ class SaverAgents:
         self.write_back(("balance_usd", "year_growth"))
         month_totals = MonthTotals(
             gain_usd=totals.gain,
-            gain_by_holding=np.array(totals.gain_by_holding),
-            fees_by_plan_holding=np.array(totals.fees_by_plan_holding),
+            gain_by_holding=totals.gain_by_holding,
+            fees_by_plan_holding=totals.fees_by_plan_holding,
             carry_usd=totals.carry,
             stuck_usd=totals.stuck,
             sleeve_sold_usd=totals.sold,
