@@ -38,29 +38,14 @@ import mesa
 import numpy as np
 import numpy.typing as npt
 
+from ..agents import life_events as le
+from ..agents import reviews as rv
 from ..agents import savers as sv
 from ..agents.accounts import month_of_account
 from ..agents.interest import interest_in_alternatives
-from ..agents.life_events import (
-    closed_year,
-    escalated_deferral,
-    hardship_threshold,
-    job_change_bound,
-    job_change_rates,
-    one_month_older,
-    separation,
-)
 from ..agents.menus import is_stranded, menu_of
 from ..agents.payroll import contributions
 from ..agents.reallocation import reallocate_chooser
-from ..agents.reviews import (
-    chooses_own_allocation,
-    contributes_next,
-    deferral_after_review,
-    leaves_default,
-    looks_at_account,
-    opts_in,
-)
 from ..agents.trading import trade_to_allocation
 from ..base.assets import (
     ALTERNATIVES,
@@ -323,21 +308,21 @@ class Saver(mesa.Agent):
         """
         s = ctx.behaviour
         was_participating = self.is_participating
-        reviewing = looks_at_account(u[0], self.review_prob_monthly, ctx.review_boost, was_participating)
-        if leaves_default(u[1], reviewing, self.style, ctx.leave32):
+        reviewing = rv.looks_at_account(u[0], self.review_prob_monthly, ctx.review_boost, was_participating)
+        if rv.leaves_default(u[1], reviewing, self.style, ctx.leave32):
             self.style = sv.ACTIVE
         gated = None
-        if chooses_own_allocation(reviewing, self.style):
+        if rv.chooses_own_allocation(reviewing, self.style):
             gated = self._reallocate(u, u_alt, ctx)
-        self.deferral_rate, self.preferred_deferral_rate = deferral_after_review(
+        self.deferral_rate, self.preferred_deferral_rate = rv.deferral_after_review(
             u[3], self.deferral_rate, self.preferred_deferral_rate, was_participating, reviewing,
             self.last_year_return, s.deferral_change_base_monthly, s.deferral_change_per_distance,
             s.deferral_change_per_excess, s.experienced_return_deferral_slope)
-        if opts_in(u[4], was_participating, ctx.auto_enroll[self.sponsor], self.review_prob_monthly,
+        if rv.opts_in(u[4], was_participating, ctx.auto_enroll[self.sponsor], self.review_prob_monthly,
                    s.review_prob_monthly[0], s.procrastinator_enrol_prob_monthly, s.voluntary_enrol_prob_monthly):
             self.is_participating = True
             self.deferral_rate = self.preferred_deferral_rate
-        self.is_contributing = contributes_next(u[5], self.is_contributing, ctx.crash, ctx.stop32, ctx.restart32)
+        self.is_contributing = rv.contributes_next(u[5], self.is_contributing, ctx.crash, ctx.stop32, ctx.restart32)
         return gated
 
     def _reallocate(self, u: list[float], u_alt: list[float], ctx: _ReviewMonth) -> float:
@@ -375,7 +360,7 @@ class Saver(mesa.Agent):
         else a rollover to an IRA. Returns (hardship, "retire", "cash_out", "ira", "stay"
         or None).
         """
-        hardship, leaves, stays = separation(u[0], u[1], u[2], self.is_participating, self.age_years,
+        hardship, leaves, stays = le.separation(u[0], u[1], u[2], self.is_participating, self.age_years,
                                              self.retirement_age_years, *terms)
         if stays:
             self.tenure_years = 0.0
@@ -399,15 +384,15 @@ class Saver(mesa.Agent):
 
     def age_one_month(self, pay_step: float) -> None:
         """A month older (`life_events.one_month_older`)."""
-        self.age_years, self.tenure_years, self.months_in_plan, self.salary_usd_annual = one_month_older(
+        self.age_years, self.tenure_years, self.months_in_plan, self.salary_usd_annual = le.one_month_older(
             self.age_years, self.tenure_years, self.months_in_plan, self.salary_usd_annual, pay_step)
 
     def year_end(self, escalates: bool, escalation_cap: float) -> None:
         """December: the investment year closes (`life_events.closed_year`) and an
         auto-enrolled deferral escalates (`life_events.escalated_deferral`)."""
-        self.last_year_return, self.worst_year_return = closed_year(self.year_growth, self.worst_year_return)
+        self.last_year_return, self.worst_year_return = le.closed_year(self.year_growth, self.worst_year_return)
         self.year_growth = 1.0
-        self.deferral_rate = escalated_deferral(
+        self.deferral_rate = le.escalated_deferral(
             self.deferral_rate, self.is_auto_enrolled and escalates and self.is_participating, escalation_cap)
 
 
@@ -631,8 +616,8 @@ class SaverAgents:
         u = keyed_uniforms(model.saver_key, model.month, LIFE_EVENTS, np.empty((3, n), dtype=np.float32)).T.tolist()
         flows = model.flows
         young, old = s.job_change_prob_annual_young, s.job_change_prob_annual_old
-        terms = (np.float32(hardship_threshold(s.hardship_prob_annual)), job_change_bound(young, old),
-                 *job_change_rates(young, old), np.float32(1.0 - s.stay_in_system_prob))
+        terms = (np.float32(le.hardship_threshold(s.hardship_prob_annual)), le.job_change_bound(young, old),
+                 *le.job_change_rates(young, old), np.float32(1.0 - s.stay_in_system_prob))
         events = [a.separation(u[a.row], terms, model.wage_index, s) for a in self.agents]
         hardship = [a for a, (h, _) in zip(self.agents, events, strict=True) if h]
         redeemed = self._weighted(
