@@ -99,7 +99,7 @@ def _balance_month_rows(
     mix_mode, age, fixed_mix, plan_sleeve, need_bonds,
     sleeve_total, plan_totals, pay_mode, salary, deferral, participating, contributing, match_rate, match_cap, nonmatch,
     one_run,
-):  # pragma: no cover - compiled; checked against the numpy twin
+):  # pragma: no cover - compiled; checked against accounts.month_of_account
     """Rows lo..hi-1 of the balance update, adding each plan's fees (`fees_out`), gains
     (`gain_out`, by holding) and gain, carry, stuck, sold, employee and match totals
     (`plan_totals`) in row order; these per-plan arrays are shared, each plan's rows lying

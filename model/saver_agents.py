@@ -1,33 +1,25 @@
-"""Savers as one Mesa agent each: the per-saver reference engine.
+"""Savers as one Mesa agent each: the per-saver engine.
 
-ODD §2 (saver state) and §7 (saver submodels), stated one saver at a time. The model runs
-savers as a columnar population (`agents.savers`, the fused kernel in `agents.kernels` and
-the saver phases of `model.model.Alt401kModel`), because one Python object per saver is far
-too slow at national scale (benchmarks/RESULTS.md). This module is the readable statement of the same
-rules: a `Saver` holds its own state as Python numbers and lists, and its methods apply
-each rule to itself in plain loops. `SaverAgents` runs a month's saver phases through the
-agents, fed the same uniform draws as the columnar engine (saver i uses row/column i of the
-month's arrays), and writes every agent's state back into the shared `SaverPopulation`
-after each phase, so that observation, sponsors' demand and litigation read one path.
+ODD §2 (saver state) and §7 (saver submodels), run one saver at a time. The model runs
+savers as a columnar population (`agents.savers`, the compiled passes and the saver phases
+of `model.model.Alt401kModel`), because one Python object per saver is far too slow at
+national scale (benchmarks/RESULTS.md). Here a `Saver` holds its own state as Python numbers
+and lists and applies each rule to itself by calling the rule's function of one saver, the
+same function the compiled passes inline (`agents.reviews`, `agents.life_events`,
+`agents.payroll`, `agents.interest`, `agents.menus`, `agents.reallocation`,
+`agents.trading`, `agents.accounts`): no rule is written here. `SaverAgents` runs a month's
+saver phases through the agents, fed the same uniform draws as the columnar engine (saver
+i uses row/column i of the month's arrays), and writes every agent's state back into the
+shared `SaverPopulation` after each phase, so that observation, sponsors' demand and
+litigation read one path.
 
-Selected with ``RunConfig(saver_engine="agents")``. It exists to check the columnar engine
-(tests/model/test_saver_agents.py: both engines agree every month to 1e-9, in practice to
-the last bit) and to show what the vectorisation buys (benchmarks/bench_model.py
-``--reference``), not for production runs.
-
-Bit-for-bit agreement needs the same floating-point operations in the same order, because
-some decisions sit exactly on a boundary: an account traded to the account cap is at the
-cap to within rounding next month, and whether it may still buy alternatives is decided by
-the last bit. So: row sums follow numpy's order (`_row_sum`: pairwise for C-ordered rows;
-`_seq_sum`: in order for a batch's columns picked by index, which numpy lays out column by
-column), comparisons of float32 draws with a plain number are made in float32 as numpy
-does (`_f32`), exponentials and powers use numpy's functions (its SIMD loops round
-differently from `math`), and the balance update follows the compiled kernel's loop
-(`kernels._balance_month_rows`) line by line. National totals are weighted sums of
-per-saver values taken with the same numpy expressions as the columnar phases. One case is
-not mimicked: when the columnar engine trades or caps a batch of exactly one saver, numpy
-sums that saver's picked columns pairwise, not in order; results then differ in the last
-bit (~1e-16 relative) and could, in principle, fall on opposite sides of the cap.
+Selected with ``RunConfig(saver_engine="agents")``, for small models and teaching, and to
+check the columnar engine's bookkeeping (tests/model/test_saver_agents.py: both engines
+agree every month to 1e-9, in practice to the last bit); not for production runs. The
+bookkeeping follows numpy's orders where it sums (`_row_sum`: pairwise for C-ordered rows;
+`_seq_sum`: in order for a batch's columns picked by index), and national totals are
+weighted sums of per-saver values taken with the same numpy expressions as the columnar
+phases.
 """
 
 from __future__ import annotations
@@ -133,16 +125,6 @@ def _seq_sum(values: list[float]) -> float:
     for v in values:
         total += v
     return total
-
-
-def _clip(x: float, lo: float, hi: float) -> float:
-    return min(max(x, lo), hi)
-
-
-def _f32(x: float) -> float:
-    """`x` rounded to float32: the columnar phases compare float32 draws with a plain Python
-    number in float32 (numpy's NEP 50), and with an array of probabilities in float64."""
-    return float(np.float32(x))
 
 
 _ACCOUNT_SCRATCH = (np.empty(N_DF), np.empty(N_DF))
