@@ -69,7 +69,7 @@ ILLIQUID_COLUMNS: Final[npt.NDArray[np.intp]] = np.array(
     [holding_index(c, a) for c in ("standalone", "window") for a in ILLIQUID]
 )
 """Standalone and window holdings in gated vehicles (the default fund's sleeve is gated at
-fund level, see `rebalance_default_fund`)."""
+fund level, see `accounts.month_of_account` and `agents.pooled_funds`)."""
 DF_ILLIQUID: Final[npt.NDArray[np.intp]] = np.array([ASSET_CLASSES.index(a) for a in ILLIQUID])
 DF_ILLIQUID_MASK: Final[B] = np.isin(np.arange(N_DF), DF_ILLIQUID)
 """Which default-fund columns are the illiquid sleeve (True at `DF_ILLIQUID`)."""

@@ -279,13 +279,13 @@ class Saver(mesa.Agent):
     def review(self, u: list[float], u_alt: list[float], ctx: _ReviewMonth) -> float | None:
         """This month's attention, choices and deferral decisions (ODD §7, savers).
 
-        In order: whether the saver looks (`savers.draw_reviews`; uniform u[0]); a defaulted
-        saver who looks may become an active chooser (`leave_default_prob`, u[1]); an active
-        reviewer picks a new allocation, capped, panic-sold in a crash (u[2]) and traded to;
-        a deferral far from the preferred rate may be reset (`savers.deferral_review`, u[3]);
-        a reviewer adjusts deferral to last year's return (`experienced_return_adjustment`);
-        a non-participant may opt in (`voluntary_enrol_prob`, u[4]); in a crash a contributor
-        may stop, otherwise a stopped saver may restart (u[5]). Returns the gated USD of a
+        In order (the rules of `agents.reviews`): whether the saver looks (u[0]); a
+        defaulted saver who looks may become an active chooser (u[1]); an active reviewer
+        picks a new allocation, capped, panic-sold in a crash (u[2]) and traded to
+        (`reallocation.reallocate_chooser`); a deferral far from the preferred rate may be
+        reset and a reviewer's deferral learns from last year's return (u[3]); a
+        non-participant may opt in (u[4]); in a crash a contributor may stop, otherwise a
+        stopped saver may restart (u[5]). Returns the gated USD of a
         trade, or None if the saver did not trade.
         """
         s = ctx.behaviour
