@@ -1,11 +1,12 @@
 """The default-fund mix of each saver, computed row by row from its plan's sleeve.
 
-ODD §7.5 (default fund). The rule is `savers.default_fund_composition` (and
-`base.strata.glide_path` for a target-date fund); these passes compute the same numbers
-row by row from the plan-level sleeve matrix, without the per-saver sleeve matrix and its
-temporaries, bit for bit (tests/agents/test_kernels.py), and fall back to the rule without
-numba. The balance pass (`agents.kernels`) uses the row helpers to compute each saver's
-mix itself (`DefaultFundMix`).
+ODD §7.5 (default fund). The rule is `mix_row_given` (one fund's mix from its public
+weights and its sleeve: `default_fund_composition` states it); `base.strata.glide_path`
+gives a target-date fund's public weights. The passes here compute it row by row from the
+plan-level sleeve matrix, without a per-saver sleeve matrix and its temporaries; the
+balance pass (`agents.kernels`) uses the row helpers to compute each saver's mix itself
+(`DefaultFundMix`), and the pooled funds (`agents.pooled_funds`) and managed accounts
+(`agents.managed_accounts`) call `carve_sleeve`.
 """
 
 from __future__ import annotations
@@ -91,7 +92,7 @@ def mix_row_given(g0, g1, p2, sl, need_bonds, total, out, i):  # pragma: no cove
 
 
 def _mix_row(g0, g1, p2, sl, from_bonds, out, i):  # pragma: no cover - compiled
-    """Row i of `savers.default_fund_composition` from public weights (g0, g1, p2) and the
+    """Row i of `default_fund_composition` from public weights (g0, g1, p2) and the
     plan's sleeve row `sl`, written into out[i]."""
     need_bonds, total = _sleeve_needs(sl, from_bonds)
     mix_row_given(g0, g1, p2, sl, need_bonds, total, out, i)
@@ -137,7 +138,7 @@ def glide_composition(age_years: F64, plan_sleeve: F64, sponsor: npt.NDArray[np.
                       out: F64 | None = None) -> F64:
     """`default_fund_composition` of a target-date default fund, the glide-path weights
     (`base.strata.glide_path`, from its knots) computed in the same pass: no (n, 3) glide
-    array and its temporaries. Same bits as the rule (tested)."""
+    array and its temporaries."""
     if out is None:
         out = np.empty((age_years.shape[0], plan_sleeve.shape[1]))
     _glide_composition_kernel(np.ascontiguousarray(age_years, dtype=np.float64), np.ascontiguousarray(plan_sleeve),
@@ -147,15 +148,27 @@ def glide_composition(age_years: F64, plan_sleeve: F64, sponsor: npt.NDArray[np.
 
 def default_fund_composition(glide: F64, plan_sleeve: F64, sponsor: npt.NDArray[np.int32],
                              out: F64 | None = None) -> F64:
-    """Each saver's default-fund mix from its glide-path weights and its plan's sleeve.
+    """Each saver's default-fund mix from its public weights and its plan's sleeve (ODD §7.5).
 
-    The rule is `savers.default_fund_composition` (ODD §7, default fund); this computes it
-    row by row from the plan-level sleeve matrix (shape (n_plans, 8)) without building the
-    per-saver sleeve matrix and its temporaries, into `out` when given. Same bits as the
-    rule (tests/agents/test_kernels.py).
+    A sleeve replaces the public class it substitutes for: private credit replaces bonds,
+    the other alternatives replace equity (as in the PE-in-TDF designs studied by Georgetown
+    CRI and Morningstar, where the sleeve is carved out of the equity allocation). Where
+    that class is too small (late on the glide path) the rest comes pro rata from the
+    remaining public weights.
+
+    `glide`: (n, 3) public weights (equity, bonds, cash) from `base.strata.glide_path` or a
+    fixed default mix, rows summing to 1; `plan_sleeve`: (n_plans, 8) sleeve weight by asset
+    class of each plan's default product (zeros if plain); `sponsor`: each row's plan.
+    Returns (n, 8), rows summing to 1, into `out` when given.
     """
     if out is None:
         out = np.empty((glide.shape[0], plan_sleeve.shape[1]))
     _composition_kernel(np.ascontiguousarray(glide), np.ascontiguousarray(plan_sleeve), sponsor,
                         sv.SLEEVE_FROM_BONDS_MASK, out)
     return out
+
+
+def carve_sleeve(public: F64, sleeve: F64) -> F64:
+    """`default_fund_composition` where each row has a sleeve of its own: (n, 3) public
+    weights and (n, 8) sleeves give (n, 8) mixes (pooled funds, managed accounts)."""
+    return default_fund_composition(public, sleeve, np.arange(public.shape[0], dtype=np.int32))

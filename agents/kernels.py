@@ -443,9 +443,11 @@ _plan_fee_kernel = njit(cache=True, nogil=True, parallel=True)(_plan_fee_rows)
 
 
 def plan_assets_and_fee(held: F64, fee_matrix: F64) -> tuple[F64, F64]:
-    """`litigation.plan_assets_and_fee` (ODD §7.10, litigation) in one pass over the plans on
-    numba's threads, without the (n_plans, N_HOLDINGS) product: the same bits (numpy's
-    pairwise row sums, tested)."""
+    """Each plan's assets (USD) and its asset-weighted annual expense ratio (0 where it holds
+    nothing), from its savers' dollars by holding `held` and the fee of each holding
+    `fee_matrix` (both (n_plans, N_HOLDINGS)): what excess-fee suits look at (ODD §7.10).
+    One pass over the plans on numba's threads, without the (n_plans, N_HOLDINGS) product
+    (row sums in numpy's pairwise order, `compiled.row_total`)."""
     assets, fee = np.empty(held.shape[0]), np.empty(held.shape[0])
     _plan_fee_kernel(np.ascontiguousarray(held), np.ascontiguousarray(fee_matrix), assets, fee)
     return assets, fee

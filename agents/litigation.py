@@ -1,10 +1,10 @@
 """Litigation: what excess-fee and alternative-loss suits against plan sponsors look at,
 the monthly hazard of a suit, and the suit's course through the courts.
 
-ODD §7.10 (litigation). The rules of each plan's exposure (its asset-weighted fee, its
-trailing losses on the alternatives it offers) and of the hazard, as whole-array numpy
-over the plans; `agents.plan_kernels.litigation_exposure` and
-`agents.kernels.plan_assets_and_fee` compute the same bits in compiled passes. Then the
+ODD §7.10 (litigation). The rules of each plan's exposure (its trailing losses on the
+alternatives it offers: `alternative_loss`) and of its hazard (`hazard_annual`), each for
+one plan; `agents.plan_kernels.litigation_exposure` calls them in its pass over the plans,
+and `alternative_losses` and `lawsuit_hazard_annual` over given arrays. Then the
 process: filing, the ruling on the motion to dismiss under the pleading standard in force
 (a policy lever moved by case law), settlement or a defence win, settlement dollars
 (Encore/Euclid Fiduciary, Chubb & Groom, Aon, Bloomberg Law; docs/calibration.md), kept as
@@ -13,6 +13,7 @@ national expected counts (`CaseLoad`) and as each sampled plan's own suit (`Plan
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..base.assets import ALT_CLASS_INDEX
+from ..base.compiled import njit, numpy_maximum, numpy_minimum, row_helper, row_total
 
 if TYPE_CHECKING:
     from scipy import sparse
@@ -32,33 +34,77 @@ F64 = npt.NDArray[np.float64]
 B = npt.NDArray[np.bool_]
 
 
-def alternative_losses(standalone: npt.NDArray[np.bool_], sleeve: F64, trailing_return: F64) -> F64:
-    """Each plan's trailing-year loss on the alternatives it offers (a positive number).
+FEE_PREMIUM_ABOVE_ANNUAL = 0.004
+"""Expense ratio above which a plan's fees raise its excess-fee hazard (0.4% a year)."""
+
+
+def alternative_loss(standalone, class_loss, sleeve, sleeve_loss_sum):  # pragma: no cover - compiled
+    """A plan's trailing-year loss on the alternatives it offers (a positive number), ODD §7.10.
 
     The worst loss over its standalone options, or the sleeve-weighted loss of its default
-    fund's sleeve if larger; 0 for plans offering none or where they gained.
-
-    Parameters
-    ----------
-    standalone : (n, N_ALT) bool — standalone options offered.
-    sleeve : (n, 8) — sleeve weights of each plan's default product by asset class.
-    trailing_return : (8,) — trailing 12-month reported return of each asset class.
+    fund's sleeve if larger; 0 for plans offering none or where they gained. `standalone`:
+    (N_ALT,) flags of the options offered; `class_loss`: (N_ALT,) each alternative class's
+    trailing loss, max(0, -return); `sleeve`: (8,) the default product's sleeve weights;
+    `sleeve_loss_sum`: the sleeve's loss-weighted sum ``sleeve @ loss`` over all 8 classes.
     """
+    worst = 0.0
+    for k in range(standalone.shape[0]):
+        worst = numpy_maximum(worst, class_loss[k] if standalone[k] else 0.0)
+    # +0.0 over the sleeve's total is +0.0 whatever the total (or 0.0 where it is not
+    # positive): most plans' sleeves are read only where they lost something.
+    if sleeve_loss_sum == 0.0 and math.copysign(1.0, sleeve_loss_sum) > 0.0:
+        sleeve_loss = 0.0
+    else:
+        total = row_total(sleeve)
+        sleeve_loss = sleeve_loss_sum / total if total > 0 else 0.0
+    return numpy_maximum(worst, sleeve_loss)
+
+
+def hazard_annual(base, climate, plan_fee, loss, offers, fee_elasticity, loss_elasticity,
+                  alt_scale):  # pragma: no cover - compiled
+    """A plan's annual probability of being sued (ODD §7.10).
+
+    Its size class's base hazard `base` (calibrated to ~55 excess-fee suits a year,
+    Encore/Euclid 2024), raised by its fee premium over `FEE_PREMIUM_ABOVE_ANNUAL` and, if it
+    `offers` alternatives, by its trailing-year `loss` on them; the climate lever scales it
+    and a safe harbor removes `safe_harbor_shield` of the alternative-related part
+    (`alt_scale` = 1 - shield x safe harbor: a process-based presumption of prudence;
+    *Anderson v. Intel*, 9th Cir. 2025). At most 1.
+    """
+    fee_part = fee_elasticity * numpy_maximum(0.0, plan_fee - FEE_PREMIUM_ABOVE_ANNUAL)
+    alt_part = (loss_elasticity * loss if offers else 0.0) * alt_scale
+    return numpy_minimum(1.0, base * climate * (1.0 + fee_part + alt_part))
+
+
+alternative_loss = row_helper(alternative_loss)
+hazard_annual = row_helper(hazard_annual)
+
+
+def _losses(standalone, class_loss, sleeve, sleeve_loss_sum, out):  # pragma: no cover - compiled
+    for i in range(out.shape[0]):
+        out[i] = alternative_loss(standalone[i], class_loss, sleeve[i], sleeve_loss_sum[i])
+
+
+def _hazards(base_by_class, size_class, climate, plan_fee, loss, offers, fee_elasticity, loss_elasticity,
+             alt_scale, out):  # pragma: no cover - compiled
+    for i in range(out.shape[0]):
+        out[i] = hazard_annual(base_by_class[size_class[i]], climate, plan_fee[i], loss[i], offers[i],
+                               fee_elasticity, loss_elasticity, alt_scale)
+
+
+_losses = njit(cache=True, nogil=True)(_losses)
+_hazards = njit(cache=True, nogil=True)(_hazards)
+
+
+def alternative_losses(standalone: npt.NDArray[np.bool_], sleeve: F64, trailing_return: F64) -> F64:
+    """`alternative_loss` of each plan: `standalone` (n, N_ALT) options offered, `sleeve`
+    (n, 8) default-product sleeves, `trailing_return` (8,) each class's trailing-year return."""
     loss = np.maximum(0.0, -trailing_return)
-    standalone_loss = np.where(standalone, loss[ALT_CLASS_INDEX][None, :], 0.0).max(axis=1, initial=0.0)
-    total = sleeve.sum(axis=1)
-    sleeve_loss = np.divide(sleeve @ loss, total, out=np.zeros_like(total), where=total > 0)
-    return np.maximum(standalone_loss, sleeve_loss)
-
-
-def plan_assets_and_fee(held: F64, fee_matrix: F64) -> tuple[F64, F64]:
-    """Each plan's assets (USD) and its asset-weighted annual expense ratio (0 where it
-    holds nothing), from its savers' dollars by holding `held` and the fee of each holding
-    `fee_matrix` (both (n_plans, N_HOLDINGS)): what excess-fee suits look at (ODD §7.10).
-    `agents.kernels.plan_assets_and_fee` computes the same bits in one pass."""
-    assets = held.sum(axis=1)
-    fee = np.divide((held * fee_matrix).sum(axis=1), assets, out=np.zeros(held.shape[0]), where=assets > 0)
-    return assets, fee
+    sleeve = np.ascontiguousarray(sleeve, dtype=np.float64)
+    out = np.empty(sleeve.shape[0])
+    _losses(np.ascontiguousarray(standalone), np.ascontiguousarray(loss[ALT_CLASS_INDEX]), sleeve,
+            np.ascontiguousarray(sleeve @ loss), out)
+    return out
 
 
 def lawsuit_hazard_monthly(
@@ -84,21 +130,16 @@ def lawsuit_hazard_annual(
     policy: PolicyState,
     behaviour: SponsorBehaviour,
 ) -> F64:
-    """Annual probability that each plan is sued.
-
-    ODD §7, litigation. A base hazard by size class (calibrated to ~55 excess-fee suits a
-    year, Encore/Euclid 2024), raised by the plan's fee premium over 0.4% a year and, for
-    plans offering alternatives, by trailing-year losses on them; the climate lever scales
-    it and a safe harbor removes `safe_harbor_shield` of the alternative-related part
-    (process-based presumption of prudence; *Anderson v. Intel*, 9th Cir. 2025).
-    `agents.plan_kernels.litigation_exposure` computes the same bits in one pass.
-    """
+    """`hazard_annual` of each plan (ODD §7.10), from its fee, its loss on the alternatives it
+    offers and whether it offers any."""
     b = behaviour
-    base = np.asarray(b.lawsuit_hazard_annual_by_class)[plans.size_class]
-    fee_part = b.lawsuit_fee_elasticity * np.maximum(0.0, plan_fee_annual - 0.004)
-    alt_part = np.where(offers_alt, b.lawsuit_loss_elasticity * alt_loss, 0.0)
-    alt_part = alt_part * (1.0 - b.safe_harbor_shield * policy.safe_harbor)
-    return np.minimum(1.0, base * policy.litigation_climate * (1.0 + fee_part + alt_part))
+    out = np.empty(plans.n)
+    _hazards(np.asarray(b.lawsuit_hazard_annual_by_class, dtype=np.float64), np.ascontiguousarray(plans.size_class),
+             float(policy.litigation_climate), np.ascontiguousarray(plan_fee_annual, dtype=np.float64),
+             np.ascontiguousarray(alt_loss, dtype=np.float64), np.ascontiguousarray(offers_alt, dtype=np.bool_),
+             float(b.lawsuit_fee_elasticity), float(b.lawsuit_loss_elasticity),
+             float(1.0 - b.safe_harbor_shield * policy.safe_harbor), out)
+    return out
 
 
 def monthly_hazard(annual: F64) -> F64:

@@ -21,6 +21,7 @@ import numpy.typing as npt
 from ..base.assets import ALTERNATIVES, ASSET_CLASSES, IS_ILLIQUID_HOLDING
 from ..base.strata import glide_path
 from . import savers as sv
+from .fund_mix import carve_sleeve
 
 if TYPE_CHECKING:
     from ..model.config import ManagedAccountParams
@@ -80,9 +81,9 @@ def managed_allocation(age_years: F64, risk_tolerance: F64, available: B, params
 
     The public mix (`managed_public_mix`) in the core funds, with the sleeve carved out of
     the public class it replaces as in the alternative-bearing target-date fund (private
-    credit out of bonds, the others out of equity: `savers.default_fund_composition`), the
+    credit out of bonds, the others out of equity: `fund_mix.default_fund_composition`), the
     sleeve held in the standalone vehicles; nothing in the default fund. Rows sum to 1."""
-    comp = sv.default_fund_composition(managed_public_mix(age_years, risk_tolerance, params.risk_tilt),
+    comp = carve_sleeve(managed_public_mix(age_years, risk_tolerance, params.risk_tilt),
                                        sleeve_weights(available, params, account_cap))
     out = np.zeros((comp.shape[0], sv.N_OPTIONS))
     out[:, sv.CORE_OPTIONS] = comp[:, :3]

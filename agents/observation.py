@@ -1,9 +1,9 @@
 """The end-of-month pass over the savers: national and per-plan holdings, coworker counts
 and observation's national sums, in one pass.
 
-ODD §6 (observation) and §3 step 11. `observe_savers_numpy` is the whole-array definition;
-`observe_savers` is the compiled pass the model uses (interpreted under ``NUMBA_DISABLE_JIT=1``,
-the same bytes), tested against it (tests/agents/test_kernels.py).
+ODD §6 (observation) and §3 step 11. `observe_savers` is the compiled pass the model uses
+(interpreted under ``NUMBA_DISABLE_JIT=1``, the same bytes); tests/agents/test_kernels.py
+checks it against the same sums stated on whole arrays.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-import scipy.sparse as sp
 
 from ..base.assets import N_HOLDINGS
 from ..base.compiled import add_rows_in_order, njit, prange, row_helper, row_total_n
@@ -50,22 +49,6 @@ class SaverTotals:
     plan_outside_held: F64
     """(n_plans, N_ALT): national heads of each plan holding each class outside the default
     fund (the same bits as `plan_sums` of 1.0 where a saver holds it, 0.0 elsewhere)."""
-
-
-def observe_savers_numpy(pop: sv.SaverPopulation, default_rate: F64, n_plans: int,
-                         threshold_usd: float = EXPOSURE_THRESHOLD_USD) -> SaverTotals:
-    """`SaverTotals` by whole-array operations (the definition `observe_savers` is tested against)."""
-    balance, w = pop.balance_usd, pop.weight
-    inside, outside = sv.alt_holdings(balance)
-    exposed = inside + outside > threshold_usd
-    near = (pop.age_years >= 55) & (pop.age_years < 65)
-    rate = default_rate[pop.sponsor]
-    at_default = pop.is_auto_enrolled & (np.abs(pop.deferral_rate - rate) <= 1e-8 + 1e-5 * np.abs(rate))
-    flags = [np.ones(pop.n, dtype=bool), pop.is_participating, None, (balance[:, : sv.N_DF] > 0).any(axis=1),
-             exposed.any(axis=1), *exposed.T, near, near & (pop.worst_year_return < -0.2), at_default]
-    sums = {name: float(w @ (balance.sum(axis=1) if f is None else f)) for name, f in zip(OBSERVED_SUMS, flags, strict=True)}
-    by_plan = sp.csr_array((w, (pop.sponsor, np.arange(pop.n))), shape=(n_plans, pop.n))
-    return SaverTotals(sums, w @ balance, by_plan @ balance, by_plan @ (outside > 0).astype(np.float64))
 
 
 _H, _N_DF, _N_ALT = N_HOLDINGS, sv.N_DF, sv.N_ALT

@@ -16,7 +16,6 @@ shares' ``w @ flags``) and ``**`` stay in numpy.
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -24,7 +23,8 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from ..base.assets import ALT_CLASS_INDEX
-from ..base.compiled import njit, numpy_minimum, prange, row_helper, row_total
+from ..base.compiled import njit, numpy_maximum, prange, row_helper
+from .litigation import alternative_loss, hazard_annual
 from .sponsors import (
     N_ALT,
     PlanTable,
@@ -38,7 +38,7 @@ F64 = npt.NDArray[np.float64]
 B = npt.NDArray[np.bool_]
 I32 = npt.NDArray[np.int32]
 
-__all__ = ["litigation_exposure", "per_head", "per_head_numpy", "record_flags", "review_shares"]
+__all__ = ["litigation_exposure", "per_head", "record_flags", "review_shares"]
 
 
 def _offers(i, default_product, tdf_manager, plain, standalone):  # pragma: no cover - compiled
@@ -48,14 +48,6 @@ def _offers(i, default_product, tdf_manager, plain, standalone):  # pragma: no c
     for k in range(standalone.shape[1]):
         found |= standalone[i, k]
     return found
-
-
-def _maximum(a, b):  # pragma: no cover - compiled
-    """`numpy.maximum` of two floats: a NaN in either is the result, else the larger (of two
-    equal values the first; the values compared here are never -0.0)."""
-    if a != a:
-        return a
-    return a if a >= b else b
 
 
 def _group_share(num, den, g):  # pragma: no cover - compiled
@@ -99,26 +91,14 @@ def _review_shares_pass(default_product, tdf_manager, plain, standalone, weight,
 
 def _litigation_pass(default_product, tdf_manager, plain, standalone, class_loss, sleeve, sleeve_loss_sum,
                      size_class, base_by_class, climate, fee_elasticity, loss_elasticity, alt_scale, plan_fee,
-                     offers, annual):  # pragma: no cover - compiled
-    # `litigation.alternative_losses` and `lawsuit_hazard_annual`, operation for operation.
+                     offers, annual, fee_only):  # pragma: no cover - compiled
     for i in prange(default_product.shape[0]):
         o = _offers(i, default_product, tdf_manager, plain, standalone)
         offers[i] = o
-        worst = 0.0
-        for k in range(standalone.shape[1]):
-            worst = _maximum(worst, class_loss[k] if standalone[i, k] else 0.0)
-        s = sleeve_loss_sum[i]
-        # +0.0 over the sleeve's total is +0.0 whatever the total (or 0.0 where it is not
-        # positive): most plans' sleeves are read only where they lost something.
-        if s == 0.0 and math.copysign(1.0, s) > 0.0:
-            sleeve_loss = 0.0
-        else:
-            total = row_total(sleeve[i])
-            sleeve_loss = s / total if total > 0 else 0.0
-        loss = _maximum(worst, sleeve_loss)
-        fee_part = fee_elasticity * _maximum(0.0, plan_fee[i] - 0.004)
-        alt_part = (loss_elasticity * loss if o else 0.0) * alt_scale
-        annual[i] = numpy_minimum(1.0, base_by_class[size_class[i]] * climate * (1.0 + fee_part + alt_part))
+        loss = alternative_loss(standalone[i], class_loss, sleeve[i], sleeve_loss_sum[i])
+        base = base_by_class[size_class[i]]
+        annual[i] = hazard_annual(base, climate, plan_fee[i], loss, o, fee_elasticity, loss_elasticity, alt_scale)
+        fee_only[i] = hazard_annual(base, climate, plan_fee[i], 0.0, False, fee_elasticity, loss_elasticity, alt_scale)
 
 
 def _record_pass(default_product, tdf_manager, plain, standalone, class_in_sleeve, out):  # pragma: no cover - compiled
@@ -138,20 +118,19 @@ def _record_pass(default_product, tdf_manager, plain, standalone, class_in_sleev
 def _per_head_rows(totals, heads, rows, out):  # pragma: no cover - compiled
     for j in prange(rows.shape[0]):
         i = rows[j]
-        h = _maximum(heads[i], 1e-12)
+        h = numpy_maximum(heads[i], 1e-12)
         for k in range(totals.shape[1]):
             out[i, k] = totals[i, k] / h
 
 
 def _per_head_all(totals, heads, out):  # pragma: no cover - compiled
     for i in prange(totals.shape[0]):
-        h = _maximum(heads[i], 1e-12)
+        h = numpy_maximum(heads[i], 1e-12)
         for k in range(totals.shape[1]):
             out[i, k] = totals[i, k] / h
 
 
 _offers = row_helper(_offers)
-_maximum = row_helper(_maximum)
 _group_share = row_helper(_group_share)
 _review_shares_kernel = njit(cache=True, nogil=True, parallel=True)(_review_shares_pass)
 _litigation_kernel = njit(cache=True, nogil=True, parallel=True)(_litigation_pass)
@@ -191,28 +170,28 @@ def review_shares(plans: PlanTable, plain_tdf_product: I32, peer_matrix: sp.csr_
 
 
 def litigation_exposure(plans: PlanTable, plain_tdf_product: I32, sleeve: F64, trailing_return: F64,
-                        plan_fee_annual: F64, policy: PolicyState, behaviour: SponsorBehaviour) -> tuple[B, F64]:
-    """Which plans offer an alternative and each plan's annual lawsuit hazard.
+                        plan_fee_annual: F64, policy: PolicyState, behaviour: SponsorBehaviour) -> tuple[B, F64, F64]:
+    """Which plans offer an alternative, each plan's annual lawsuit hazard, and the hazard it
+    would have without its alternatives (its fees' part alone).
 
-    ODD §7, litigation. `sponsors.offers_any_alternative`, and `litigation.lawsuit_hazard_annual`
-    of the plans' `litigation.alternative_losses` (`sleeve`: each plan's default-product sleeve,
-    (n, 8); `trailing_return`: each asset class's trailing-year return), in one pass over the
-    plans without the losses' (n, 5) and (n, 8) temporaries: the same bits (the sleeve's
-    loss-weighted sum ``sleeve @ loss`` is BLAS's, computed here by numpy).
+    ODD §7.10, litigation. `sponsors.offers_any_alternative`, and `litigation.hazard_annual`
+    of each plan's `litigation.alternative_loss` (`sleeve`: each plan's default-product
+    sleeve, (n, 8); `trailing_return`: each asset class's trailing-year return), in one pass
+    over the plans (the sleeve's loss-weighted sum ``sleeve @ loss`` computed by numpy).
     """
     b = behaviour
     loss = np.maximum(0.0, -trailing_return)
     sleeve = np.ascontiguousarray(sleeve, dtype=np.float64)
-    offers, annual = np.empty(plans.n, dtype=np.bool_), np.empty(plans.n)
+    offers, annual, fee_only = np.empty(plans.n, dtype=np.bool_), np.empty(plans.n), np.empty(plans.n)
     _litigation_kernel(
         *_offer_columns(plans, plain_tdf_product), np.ascontiguousarray(loss[ALT_CLASS_INDEX]), sleeve,
         np.ascontiguousarray(sleeve @ loss), np.ascontiguousarray(plans.size_class),
         np.asarray(b.lawsuit_hazard_annual_by_class, dtype=np.float64), float(policy.litigation_climate),
         float(b.lawsuit_fee_elasticity), float(b.lawsuit_loss_elasticity),
         float(1.0 - b.safe_harbor_shield * policy.safe_harbor), np.ascontiguousarray(plan_fee_annual, dtype=np.float64),
-        offers, annual,
+        offers, annual, fee_only,
     )
-    return offers, annual
+    return offers, annual, fee_only
 
 
 def record_flags(plans: PlanTable, plain_tdf_product: I32, sleeve_table: F64) -> B:
@@ -230,16 +209,13 @@ def record_flags(plans: PlanTable, plain_tdf_product: I32, sleeve_table: F64) ->
     return out
 
 
-def per_head_numpy(totals: F64, heads: F64) -> F64:
+def per_head(totals: F64, heads: F64, rows: npt.NDArray[np.intp] | None = None, out: F64 | None = None) -> F64:
     """Each plan's national total per head of its savers: `totals` (n_plans, k) over the plans'
     weighted saver counts `heads` (n_plans,), a plan without savers counted as 1e-12 heads.
     What savers' interest (coworkers' holdings, ODD §7) and sponsors' view of participant
-    demand (ODD §7, sponsor review) are."""
-    return totals / np.maximum(heads, 1e-12)[:, None]
+    demand (ODD §7, sponsor review) are.
 
-
-def per_head(totals: F64, heads: F64, rows: npt.NDArray[np.intp] | None = None, out: F64 | None = None) -> F64:
-    """`per_head_numpy` at the plans `rows` (distinct; all when None), written into `out` (a new array
+    At the plans `rows` (distinct; all when None), written into `out` (a new array
     when None; `totals` itself to divide in place), its other rows untouched: the same bits,
     in one pass on numba's threads."""
     if out is None:

@@ -31,6 +31,7 @@ from ..base.assets import ASSET_CLASSES
 from ..base.compiled import njit
 from ..base.strata import VINTAGES, glide_path
 from . import savers as sv
+from .fund_mix import carve_sleeve
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -96,14 +97,14 @@ def public_mix(slot: npt.NDArray[np.intp], year_frac: float, fixed: F64, close_a
 
 def target_mix(public: F64, sleeve: F64, multiplier: F64, illiquid_limit: F64) -> F64:
     """Each fund's target mix: its public weights with its product's sleeve (scaled by the
-    glide path's `multiplier`) carved out as `savers.default_fund_composition` does, the
+    glide path's `multiplier`) carved out as `fund_mix.default_fund_composition` does, the
     illiquid part held to `illiquid_limit` of the fund (1.0: no limit; a mutual fund's
     15%, SEC Rule 22e-4)."""
     scaled = sleeve * multiplier[:, None]
     ill = scaled[:, sv.DF_ILLIQUID].sum(axis=1)
     cut = np.divide(illiquid_limit, ill, out=np.ones_like(ill), where=ill > illiquid_limit)
     scaled[:, sv.DF_ILLIQUID] *= np.minimum(cut, 1.0)[:, None]
-    return sv.default_fund_composition(public, scaled)
+    return carve_sleeve(public, scaled)
 
 
 @dataclass

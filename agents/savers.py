@@ -151,44 +151,6 @@ SLEEVE_FROM_BONDS_MASK: Final[B] = np.isin(
 )
 
 
-def default_fund_composition(glide: F64, sleeve: F64) -> F64:
-    """Asset-class weights of each saver's default fund.
-
-    ODD §7, default fund. A sleeve replaces the public class it substitutes for: private
-    credit replaces bonds, the other alternatives replace equity (as in the PE-in-TDF
-    designs studied by Georgetown CRI and Morningstar, where the sleeve is carved out of
-    the equity allocation). Where that class is too small (late on the glide path) the
-    rest comes pro rata from the remaining public weights.
-
-    Parameters
-    ----------
-    glide : shape (n, 3)
-        Public weights (equity, bonds, cash) from `base.strata.glide_path` (or a fixed
-        QDIA mix); rows sum to 1.
-    sleeve : shape (n, 8)
-        Sleeve weight by asset class of each saver's default product (zeros if plain).
-
-    Returns
-    -------
-    numpy.ndarray, shape (n, 8); rows sum to 1.
-    """
-    from_bonds = SLEEVE_FROM_BONDS_MASK
-    need_bonds = sleeve[:, from_bonds].sum(axis=1)
-    need_equity = sleeve.sum(axis=1) - need_bonds
-    public = np.array(glide, dtype=np.float64, copy=True)
-    take_equity = np.minimum(need_equity, public[:, 0])
-    take_bonds = np.minimum(need_bonds, public[:, 1])
-    public[:, 0] -= take_equity
-    public[:, 1] -= take_bonds
-    rest = (need_equity - take_equity) + (need_bonds - take_bonds)
-    left = public.sum(axis=1)
-    scale = np.divide(left - rest, left, out=np.zeros_like(left), where=left > 0)
-    public *= np.where(rest > 0, scale, 1.0)[:, None]
-    comp = sleeve.copy()
-    comp[:, :3] = public
-    return comp
-
-
 def cap_alternative_allocation(allocation: F64, alt_share: F64, account_cap: float) -> F64:
     """Redirect contributions away from alternatives for savers at the account cap.
 
@@ -234,12 +196,6 @@ DF_ALT_SLICE: Final[slice] = _column_slice("default_fund")
 STANDALONE_ALT_SLICE: Final[slice] = _column_slice("standalone")
 WINDOW_ALT_SLICE: Final[slice] = _column_slice("window")
 N_ALT: Final[int] = len(ALTERNATIVES)
-
-
-def alt_holdings(balance: F64) -> tuple[F64, F64]:
-    """USD in each alternative class per saver, inside the default fund and outside it
-    (standalone options plus the window); each of shape (n, len(ALTERNATIVES))."""
-    return balance[:, DF_ALT_SLICE], balance[:, STANDALONE_ALT_SLICE] + balance[:, WINDOW_ALT_SLICE]
 
 
 _ALT_HOLDINGS = np.flatnonzero(IS_ALT_HOLDING)

@@ -171,6 +171,14 @@ def numpy_minimum(a, b):  # pragma: no cover - compiled
     return a if a < b else b
 
 
+def numpy_maximum(a, b):  # pragma: no cover - compiled
+    """`numpy.maximum` of two floats: a NaN in either is the result, else the larger (of two
+    equal values the first; callers never compare 0.0 with -0.0)."""
+    if a != a:
+        return a
+    return a if a >= b else b
+
+
 def row_dot(x, y):  # pragma: no cover - compiled
     """Sum of x * y over a row in numpy's pairwise order, as `row_total` of the product:
     `(a * b).sum(axis=1)` of two C-ordered matrices, bit for bit, without the product
@@ -224,4 +232,5 @@ interp_sloped = row_helper(interp_sloped)
 interp_known = row_helper(interp_known)
 numpy_clip = njit(cache=True, nogil=True)(numpy_clip)  # inlined, alt_interest ran slower (row_helper)
 numpy_minimum = row_helper(numpy_minimum)
+numpy_maximum = row_helper(numpy_maximum)
 count_at_or_below = njit(cache=True, nogil=True)(count_at_or_below)  # inlined, alt_interest ran slower (row_helper)

@@ -27,7 +27,6 @@ from ..agents.litigation import (
     Outcomes,
     PlanSuits,
     alternative_claim_share,
-    lawsuit_hazard_annual,
     monthly_hazard,
     recent_suit_share,
     settlement_usd,
@@ -640,11 +639,9 @@ class Alt401kModel(SaverPhases, ManagedAccounts, DefaultFunds, mesa.Model):
         plans, lb = self.plans, self.config.litigation
         assets, plan_fee = kernels.plan_assets_and_fee(held, fee_matrix)
         trailing = np.prod(1.0 + self.returns_history[-12:], axis=0) - 1.0
-        offers, annual = plan_kernels.litigation_exposure(
+        offers, annual, fee_only = plan_kernels.litigation_exposure(
             plans, self.plain_tdf_products(), self.plan_views.sleeve(), trailing, plan_fee, self.policy, self.config.sponsor
         )
-        fee_only = lawsuit_hazard_annual(plans, plan_fee, np.zeros(plans.n), np.zeros(plans.n, dtype=bool),
-                                         self.policy, self.config.sponsor)
         alt_share = alternative_claim_share(annual, fee_only)
         p = monthly_hazard(annual)
         settlement = settlement_usd(assets / np.maximum(plans.weight, 1e-12), lb)

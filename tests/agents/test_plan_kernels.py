@@ -149,11 +149,16 @@ def test_litigation_exposure_equals_the_rules(interpreted: bool, seed: int, n: i
     fee = np.where(rng.random(n) < 0.1, 0.004, rng.uniform(0.0, 0.02, n))
     policy = dataclasses.replace(PolicyState.baseline(), litigation_climate=climate, safe_harbor=safe_harbor)
     with engine(interpreted):
-        offers, annual = plan_kernels.litigation_exposure(plans, plain, sleeve, trailing, fee, policy, BEHAVIOUR)
+        offers, annual, fee_only = plan_kernels.litigation_exposure(plans, plain, sleeve, trailing, fee, policy,
+                                                                    BEHAVIOUR)
+    # The pass feeds each plan's own inputs to the rules; the hazard without alternatives is
+    # the same rule with none offered, and never above the hazard with them (losses >= 0).
     rule_offers = offers_any_alternative(plans, plain)
     alt_loss = alternative_losses(plans.standalone, sleeve, trailing)
     same_bits(offers, rule_offers)
     same_bits(annual, lawsuit_hazard_annual(plans, fee, alt_loss, rule_offers, policy, BEHAVIOUR))
+    same_bits(fee_only, lawsuit_hazard_annual(plans, fee, np.zeros(n), np.zeros(n, dtype=bool), policy, BEHAVIOUR))
+    assert (fee_only <= annual).all()
 
 
 @plan_cases
@@ -186,7 +191,7 @@ def test_per_head_equals_the_rule_at_the_rows_asked(interpreted: bool, seed: int
     # Plans without savers (0 heads) and with fewer heads than the floor of 1e-12.
     heads = np.where(rng.random(n) < density, 0.0, rng.uniform(0.0, 1e4, n)) + (rng.random(n) < 0.1) * 1e-13
     rows = np.flatnonzero(rng.random(n) < 0.5)
-    rule = plan_kernels.per_head_numpy(totals, heads)
+    rule = totals / np.maximum(heads, 1e-12)[:, None]  # one correctly rounded division: exact
     with engine(interpreted):
         whole = plan_kernels.per_head(totals, heads)
         into = totals.copy()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from alt401k.agents import reallocation, rule_kernels, trading
+from alt401k.agents import fund_mix, reallocation, rule_kernels, trading
 from alt401k.agents import savers as sv
 from alt401k.base.assets import N_HOLDINGS, holding_index
 from hypothesis import given, settings
@@ -250,7 +250,7 @@ def test_sleeve_replaces_the_class_it_substitutes_for() -> None:
     sleeve = np.zeros((2, 8))
     sleeve[:, 4] = [0.10, 0.40]
     sleeve[:, 5] = 0.05
-    comp = sv.default_fund_composition(glide, sleeve)
+    comp = fund_mix.carve_sleeve(glide, sleeve)
     np.testing.assert_allclose(comp[0, :3], [0.80, 0.05, 0.0])
     left = np.array([0.60, 0.05])  # bonds after private credit, cash
     np.testing.assert_allclose(comp[1, :3], [0.0, *(left * (0.65 - 0.10) / 0.65)])
