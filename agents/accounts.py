@@ -3,7 +3,9 @@ and the default fund rebalanced toward its mix with gated sleeve sales.
 
 ODD §7.5. The rule is one function of one account, written once: compiled and inlined into
 the balance pass over every saver (`agents.kernels.balance_month`), and called as it is by
-the per-saver Mesa engine (`model.saver_agents`).
+the per-saver Mesa engine (`model.saver_agents`). Investing an amount in an account
+(`invest_in_account`) is its first step, and also how new accounts, loan repayments and
+the initial balances are invested (`agents.rule_kernels.invest_into_accounts`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,21 @@ illiquid tests are resolved at compile time (the same bits)."""
 
 
 @row_helper
+def invest_in_account(bal, allocation, comp, amount):  # pragma: no cover - compiled
+    """Invest `amount` (USD) in one account, in place on its row `bal` (N_HOLDINGS,), as
+    contributions are invested (ODD §7.5): by the saver's `allocation` (N_OPTIONS,), the
+    default-fund part spread by the fund's mix `comp` (N_DF,). Nothing to invest leaves the
+    row as it is."""
+    if amount != 0.0:
+        h, n_df = _H, _N_DF
+        a0 = amount * allocation[0]
+        for k in range(n_df):
+            bal[k] += a0 * comp[k]
+        for j in range(n_df, h):
+            bal[j] += amount * allocation[j - n_df + 1]
+
+
+@row_helper
 def month_of_account(bal, allocation, comp, amount, holding_return, fee_monthly, is_pe, carry_rate_monthly,
                      gate_monthly, n_visit, w, run_gain, run_fee, new_ill, floor_ill):  # pragma: no cover - compiled
     """One account's month, in place on its row `bal` (N_HOLDINGS,); returns (dollars
@@ -30,7 +47,7 @@ def month_of_account(bal, allocation, comp, amount, holding_return, fee_monthly,
 
     ODD §7.5, in this order. (1) Contributions: `amount` (USD) invested by the saver's
     `allocation` (N_OPTIONS,), its default-fund part spread by the fund's mix `comp`
-    (N_DF,). (2) Returns at NAV: each holding earns its class's *reported* return
+    (N_DF,) (`invest_in_account`). (2) Returns at NAV: each holding earns its class's *reported* return
     (`holding_return`, (N_HOLDINGS,); smoothed for private assets, so balances follow NAVs).
     (3) A month of expense ratios (`fee_monthly`, the plan's annual ratios / 12) and, on
     private-equity holdings (`is_pe`), carry at `carry_rate_monthly` (the month's return over
@@ -46,13 +63,8 @@ def month_of_account(bal, allocation, comp, amount, holding_return, fee_monthly,
     visiting them. The weighted gain and fee of each holding (weight `w`) are added to the
     caller's `run_gain` and `run_fee` (N_HOLDINGS,); `new_ill` and `floor_ill` are scratch
     (N_DF,)."""
-    h, n_df, n_ill = _H, _N_DF, _N_ILL
-    if amount != 0.0:
-        a0 = amount * allocation[0]
-        for k in range(n_df):
-            bal[k] += a0 * comp[k]
-        for j in range(n_df, h):
-            bal[j] += amount * allocation[j - n_df + 1]
+    n_df, n_ill = _N_DF, _N_ILL
+    invest_in_account(bal, allocation, comp, amount)
     # Returns, fees and carry holding by holding, empty holdings skipped (see above).
     before = 0.0
     gain = 0.0

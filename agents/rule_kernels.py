@@ -26,6 +26,7 @@ from ..base.compiled import (
     row_total_n,
 )
 from . import savers as sv
+from .accounts import invest_in_account
 from .interest import interest_in_alternatives
 from .life_events import (
     closed_year,
@@ -296,8 +297,7 @@ def open_new_accounts(balance: F64, rows: npt.NDArray[np.intp], amount: F64, all
                       composition: F64) -> None:
     """New hires' accounts (ODD §7.6, entry), in place: row rows[r] becomes an empty
     account into which `amount[r]` is invested following its allocation and the default
-    fund's mix `composition[r]` (`invest_into_accounts` on emptied rows: `savers.invest_inplace`
-    of zeros, the same bits)."""
+    fund's mix `composition[r]` (`invest_into_accounts` on emptied rows)."""
     balance[rows] = 0.0
     invest_into_accounts(balance, rows, amount, allocation, composition)
 
@@ -305,22 +305,17 @@ def open_new_accounts(balance: F64, rows: npt.NDArray[np.intp], amount: F64, all
 def invest_into_accounts(balance: F64, rows: npt.NDArray[np.intp], amount: F64, allocation: F64,
                          composition: F64) -> None:
     """Add `amount[r]` to the account of rows[r], in place, as contributions are invested:
-    by its allocation, the default-fund part in the mix `composition[r]` (ODD §7.6, loan
-    repayments; `savers.invest_inplace` on those rows, without gathering and scattering
-    them). Compiled with numba; the same bits as `savers.invest_inplace` (tested)."""
+    by its allocation, the default-fund part in the mix `composition[r]`
+    (`accounts.invest_in_account`, ODD §7.5; loan repayments, new accounts and the initial
+    balances, §7.6)."""
     _invest_rows_kernel(balance, np.asarray(rows, dtype=np.intp), np.ascontiguousarray(amount), allocation,
                         np.ascontiguousarray(composition))
 
 
 def _invest_rows(balance, rows, amount, allocation, composition):  # pragma: no cover - compiled
-    n_df, h = composition.shape[1], balance.shape[1]
     for r in range(rows.shape[0]):
         i = rows[r]
-        a0 = amount[r] * allocation[i, 0]
-        for k in range(n_df):
-            balance[i, k] += a0 * composition[r, k]
-        for j in range(n_df, h):
-            balance[i, j] += amount[r] * allocation[i, j - n_df + 1]
+        invest_in_account(balance[i], allocation[i], composition[r], amount[r])
 
 
 # One thread: a few hundred to a few thousand rows a month.

@@ -171,12 +171,6 @@ def cap_alternative_allocation(allocation: F64, alt_share: F64, account_cap: flo
     return out
 
 
-def invest_inplace(balance: F64, amount: F64, allocation: F64, composition: F64) -> None:
-    """Add `amount` (USD per saver) to `balance` following `allocation` and the fund mix."""
-    balance[:, :N_DF] += (amount * allocation[:, 0])[:, None] * composition
-    balance[:, N_DF:] += amount[:, None] * allocation[:, 1:]
-
-
 def alternative_share(balance: F64) -> F64:
     """Share of each account in alternative asset classes, all channels."""
     total = balance.sum(axis=1)

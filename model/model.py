@@ -350,7 +350,8 @@ class Alt401kModel(SaverPhases, ManagedAccounts, DefaultFunds, mesa.Model):
         # population's mix and temporaries would cost ~240 bytes a saver at peak.
         for lo in range(0, pop.n, ROW_BLOCK):
             hi = min(lo + ROW_BLOCK, pop.n)
-            sv.invest_inplace(pop.balance_usd[lo:hi], totals[lo:hi], alloc[lo:hi], self.composition(np.arange(lo, hi)))
+            rows = np.arange(lo, hi)
+            rule_kernels.invest_into_accounts(pop.balance_usd, rows, totals[lo:hi], alloc, self.composition(rows))
 
     # ------------------------------------------------------------------ derived state
 

@@ -230,9 +230,12 @@ def test_hardship_withdrawals_and_new_accounts(seed: int, share: float) -> None:
     composition = rng.dirichlet(np.ones(sv.N_DF), rows.size)
     a = balance.copy()
     rule_kernels.open_new_accounts(a, rows, amount, allocation, composition)
+    # Each new account holds its amount split by its allocation, the default fund's part
+    # by the fund's mix.
     fresh = np.zeros((rows.size, h))
-    sv.invest_inplace(fresh, amount, allocation[rows], composition)
-    np.testing.assert_array_equal(a[rows], fresh)
+    fresh[:, : sv.N_DF] = (amount * allocation[rows, 0])[:, None] * composition
+    fresh[:, sv.N_DF :] = amount[:, None] * allocation[rows, 1:]
+    np.testing.assert_allclose(a[rows], fresh, rtol=1e-15)
     others = np.setdiff1d(np.arange(n), rows)
     np.testing.assert_array_equal(a[others], balance[others])
     np.testing.assert_allclose(a[rows].sum(axis=1), amount, rtol=1e-12)
@@ -248,9 +251,10 @@ def test_count_at_or_below_is_searchsorted_right(edges: list[float], x: float) -
     assert compiled.count_at_or_below(e, x) == np.searchsorted(e, x, side="right")
 
 
-def test_investing_into_some_accounts_equals_the_numpy_rule_bit_for_bit() -> None:
-    # `rule_kernels.invest_into_accounts` (loan repayments) adds to the rows in place what
-    # `savers.invest_inplace` adds to a gathered copy of them: the same bits.
+def test_investing_into_some_accounts_adds_the_amount_by_allocation_and_mix() -> None:
+    # `rule_kernels.invest_into_accounts` (loan repayments) adds to the rows in place the
+    # amount split by each saver's allocation, the default fund's part by its mix (stated
+    # here on whole arrays); other rows untouched, every dollar invested.
     rng = np.random.default_rng(12)
     n, h = 400, sv.N_DF + sv.N_OPTIONS - 1
     balance = rng.uniform(0.0, 1e5, (n, h))
@@ -259,8 +263,9 @@ def test_investing_into_some_accounts_equals_the_numpy_rule_bit_for_bit() -> Non
     amount = rng.uniform(0.0, 500.0, rows.size)
     composition = rng.dirichlet(np.ones(sv.N_DF), rows.size)
     expected = balance.copy()
-    sub = expected[rows]
-    sv.invest_inplace(sub, amount, allocation[rows], composition)
-    expected[rows] = sub
+    expected[rows, : sv.N_DF] += (amount * allocation[rows, 0])[:, None] * composition
+    expected[rows, sv.N_DF :] += amount[:, None] * allocation[rows, 1:]
+    before = balance.sum(axis=1)
     rule_kernels.invest_into_accounts(balance, rows, amount, allocation, composition)
-    np.testing.assert_array_equal(balance, expected)
+    np.testing.assert_allclose(balance, expected, rtol=1e-15)
+    np.testing.assert_allclose(balance[rows].sum(axis=1) - before[rows], amount, rtol=1e-9, atol=1e-9)

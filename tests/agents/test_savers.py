@@ -95,7 +95,7 @@ def test_invest_splits_money_by_allocation_and_fund_mix() -> None:
     allocation[0, [0, 1]] = 0.5
     composition = np.zeros((1, 8))
     composition[0, :3] = (0.6, 0.3, 0.1)
-    sv.invest_inplace(balance, np.array([1000.0]), allocation, composition)
+    rule_kernels.invest_into_accounts(balance, np.array([0]), np.array([1000.0]), allocation, composition)
     expected = np.zeros(N_HOLDINGS)
     expected[[0, 1, 2, 8]] = (300.0, 150.0, 50.0, 500.0)
     np.testing.assert_allclose(balance[0], expected)
