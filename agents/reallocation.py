@@ -42,7 +42,7 @@ PANIC_OPTION = 3
 """The core cash option a panic sale moves everything to (ODD §7.3: `panic_sale_prob`)."""
 _ALT_OPTIONS = np.flatnonzero(sv.OPTION_IS_ALT)
 _FREE_COLUMNS = np.setdiff1d(np.arange(N_HOLDINGS), sv.ILLIQUID_COLUMNS)
-_ALT_HOLDINGS = sv._ALT_HOLDINGS
+ALT_HOLDINGS = sv.ALT_HOLDINGS
 _H, _N_DF, _M = N_HOLDINGS, sv.N_DF, sv.N_OPTIONS
 """Holdings, default-fund classes and options: constants numba compiles in (loops of known
 length unrolled; the same operations, so the same bits). `reallocate` checks the shapes."""
@@ -106,30 +106,44 @@ def choose_allocation(a, visible, interest, u_alt, core_weight, clipped_return, 
         a[0] = 1.0
 
 
-def _cap_row(a, b, sleeve_share, cap, scratch):  # pragma: no cover - compiled
-    """The account cap on one allocation `a`, the account `b` as it is before trading (ODD
-    §7.3; policy lever `cap.account`, a regulatory variant, not calibrated).
-
-    First, an account already at the cap directs nothing more to alternatives (their weight
-    goes to the default fund; `savers.cap_alternative_allocation`). Then the cap covers every
-    channel: the alternative options' weight A plus the default fund's weight D times its
-    sleeve share S. Scaling A by f (the rest going to the default fund) gives
-    fA + S(D + (1 - f)A) <= cap, i.e. f = (cap - S(D + A)) / (A(1 - S)), clipped to [0, 1].
-    Gated positions that cannot be sold yet may keep an account above the cap until the
-    gate lets them out."""
-    n_alt = _ALT_OPTIONS.shape[0]
+def alternative_share(b, scratch):  # pragma: no cover - compiled
+    """Share of the account `b` (N_HOLDINGS,) in alternative asset classes, all channels
+    (0 for an empty account); `scratch` holds at least the alternative holdings' count."""
     total = row_total_n(b, _H)
-    for q in range(_ALT_HOLDINGS.shape[0]):
-        scratch[q] = b[_ALT_HOLDINGS[q]]
-    alt_held = in_order(scratch, _ALT_HOLDINGS.shape[0])
-    share = alt_held / total if total > 0 else 0.0
-    if share >= cap:  # at the cap: no more alternatives
+    for q in range(ALT_HOLDINGS.shape[0]):
+        scratch[q] = b[ALT_HOLDINGS[q]]
+    alt_held = in_order(scratch, ALT_HOLDINGS.shape[0])
+    return alt_held / total if total > 0 else 0.0
+
+
+def redirect_at_cap(a, b, cap, scratch):  # pragma: no cover - compiled
+    """An account already at the account cap directs nothing more to alternatives (ODD
+    §7.3, policy lever `cap.account`): where `alternative_share` of the account `b` is at or
+    above `cap`, the alternative options' weight in the allocation `a` (N_OPTIONS,) moves to
+    the default fund, in place. Applies to contributions (`capped_contribution_allocations`),
+    to the choosers' new allocations and to the per-saver engine alike."""
+    if alternative_share(b, scratch) >= cap:
+        n_alt = _ALT_OPTIONS.shape[0]
         for q in range(n_alt):
             scratch[q] = a[_ALT_OPTIONS[q]]
         moved = in_order(scratch, n_alt)
         for q in range(n_alt):
             a[_ALT_OPTIONS[q]] = 0.0
         a[0] += moved
+
+
+def _cap_row(a, b, sleeve_share, cap, scratch):  # pragma: no cover - compiled
+    """The account cap on one allocation `a`, the account `b` as it is before trading (ODD
+    §7.3; policy lever `cap.account`, a regulatory variant, not calibrated).
+
+    First, an account already at the cap directs nothing more to alternatives
+    (`redirect_at_cap`). Then the cap covers every channel: the alternative options' weight
+    A plus the default fund's weight D times its sleeve share S. Scaling A by f (the rest
+    going to the default fund) gives fA + S(D + (1 - f)A) <= cap, i.e.
+    f = (cap - S(D + A)) / (A(1 - S)), clipped to [0, 1]. Gated positions that cannot be
+    sold yet may keep an account above the cap until the gate lets them out."""
+    n_alt = _ALT_OPTIONS.shape[0]
+    redirect_at_cap(a, b, cap, scratch)
     for q in range(n_alt):
         scratch[q] = a[_ALT_OPTIONS[q]]
     alt = in_order(scratch, n_alt)
@@ -195,6 +209,8 @@ def _reallocate_rows(rows, visible, interest, u_alt, core_weight, u_panic, compo
 # handed to a function three times a chooser (~12% off the pass, tried and measured;
 # the same for the balance pass's helpers made it slower).
 choose_allocation = row_helper(choose_allocation)
+alternative_share = row_helper(alternative_share)
+redirect_at_cap = row_helper(redirect_at_cap)
 _cap_row = row_helper(_cap_row)
 reallocate_chooser = row_helper(reallocate_chooser)
 _reallocate_kernel = njit(cache=True, nogil=True, parallel=True)(_reallocate_rows)
@@ -251,4 +267,37 @@ def choose_allocations(visible: B, option_return: F64, risk_tolerance: F64, retu
                    np.clip(np.asarray(option_return, dtype=np.float64), -0.5, 1.0),
                    np.ascontiguousarray(risk_tolerance, dtype=np.float64),
                    np.ascontiguousarray(return_sensitivity, dtype=np.float64), float(chasing), out)
+    return out
+
+
+def _capped_rows(allocation, balance, cap, out):  # pragma: no cover - compiled
+    scratch = np.empty(max(ALT_HOLDINGS.shape[0], _ALT_OPTIONS.shape[0]))
+    for i in range(allocation.shape[0]):
+        out[i] = allocation[i]
+        redirect_at_cap(out[i], balance[i], cap, scratch)
+
+
+def _share_rows(balance, out):  # pragma: no cover - compiled
+    scratch = np.empty(ALT_HOLDINGS.shape[0])
+    for i in range(balance.shape[0]):
+        out[i] = alternative_share(balance[i], scratch)
+
+
+_capped_kernel = njit(cache=True, nogil=True)(_capped_rows)
+_share_kernel = njit(cache=True, nogil=True)(_share_rows)
+
+
+def capped_contribution_allocations(allocation: F64, balance: F64, cap: float) -> F64:
+    """The allocations contributions follow under an account cap `cap` (< 1): each saver's
+    `allocation` (n, N_OPTIONS) after `redirect_at_cap` of its account `balance`
+    (n, N_HOLDINGS); a new array (ODD §7.3, policy lever `cap.account`)."""
+    out = np.empty_like(allocation, dtype=np.float64)
+    _capped_kernel(np.ascontiguousarray(allocation, dtype=np.float64), np.ascontiguousarray(balance), float(cap), out)
+    return out
+
+
+def alternative_shares(balance: F64) -> F64:
+    """`alternative_share` of each account of `balance` (n, N_HOLDINGS)."""
+    out = np.empty(balance.shape[0])
+    _share_kernel(np.ascontiguousarray(balance), out)
     return out

@@ -151,33 +151,6 @@ SLEEVE_FROM_BONDS_MASK: Final[B] = np.isin(
 )
 
 
-def cap_alternative_allocation(allocation: F64, alt_share: F64, account_cap: float) -> F64:
-    """Redirect contributions away from alternatives for savers at the account cap.
-
-    ODD §7 and policy lever `cap.account`. A saver whose alternatives already make up
-    `account_cap` of the account buys no more of them; the alternative part of the
-    allocation goes to the default fund. Rows still sum to 1.
-    """
-    if account_cap >= 1.0:
-        return allocation
-    at_cap = alt_share >= account_cap
-    if not at_cap.any():
-        return allocation
-    out = allocation.copy()
-    moved = out[at_cap][:, OPTION_IS_ALT].sum(axis=1)
-    rows = np.flatnonzero(at_cap)
-    out[np.ix_(rows, np.flatnonzero(OPTION_IS_ALT))] = 0.0
-    out[rows, 0] += moved
-    return out
-
-
-def alternative_share(balance: F64) -> F64:
-    """Share of each account in alternative asset classes, all channels."""
-    total = balance.sum(axis=1)
-    alt = balance[:, _ALT_HOLDINGS].sum(axis=1)
-    return np.divide(alt, total, out=np.zeros_like(total), where=total > 0)
-
-
 def _column_slice(channel: str) -> slice:
     """The holding columns of `channel`'s alternatives, which are contiguous and in
     ALTERNATIVES order (asserted), as a slice: a view, not a copy, of the balance matrix."""
@@ -192,7 +165,8 @@ WINDOW_ALT_SLICE: Final[slice] = _column_slice("window")
 N_ALT: Final[int] = len(ALTERNATIVES)
 
 
-_ALT_HOLDINGS = np.flatnonzero(IS_ALT_HOLDING)
+ALT_HOLDINGS: Final = np.flatnonzero(IS_ALT_HOLDING)
+"""Holding columns of alternative asset classes, all channels, in column order."""
 
 
 # --------------------------------------------------------------------------------------

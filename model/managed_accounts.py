@@ -18,6 +18,7 @@ import numpy.typing as npt
 
 from ..agents import managed_accounts as ma
 from ..agents import savers as sv
+from ..agents.reallocation import alternative_shares
 from ..agents.sponsors import DropTriggers, drop_probability
 from ..agents.trading import trade_accounts
 from ..base.assets import ALTERNATIVES, ASSET_CLASSES, HOLDING_ASSET
@@ -177,7 +178,7 @@ class ManagedAccounts:
         sleeve = self.managed_sleeve()[pop.sponsor[rows]]
         cap = self.policy.account_cap
         if cap < 1.0:  # savers already at the account cap buy no alternatives (as choosers, §7.3)
-            sleeve &= (sv.alternative_share(bal) < cap)[:, None]
+            sleeve &= (alternative_shares(bal) < cap)[:, None]
         alloc = ma.managed_allocation(pop.age_years[rows], pop.risk_tolerance[rows], sleeve,
                                       self.config.managed_account, cap)
         pop.allocation[rows] = alloc

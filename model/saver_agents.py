@@ -16,8 +16,8 @@ litigation read one path.
 Selected with ``RunConfig(saver_engine="agents")``, for small models and teaching, and to
 check the columnar engine's bookkeeping (tests/model/test_saver_agents.py: both engines
 agree every month to 1e-9, in practice to the last bit); not for production runs. The
-bookkeeping follows numpy's orders where it sums (`_row_sum`: pairwise for C-ordered rows;
-`_seq_sum`: in order for a batch's columns picked by index), and national totals are
+bookkeeping follows numpy's orders where it sums (`_row_sum`: pairwise for C-ordered
+rows), and national totals are
 weighted sums of per-saver values taken with the same numpy expressions as the columnar
 phases.
 """
@@ -37,7 +37,7 @@ from ..agents.accounts import month_of_account
 from ..agents.interest import interest_in_alternatives
 from ..agents.menus import is_stranded, menu_of
 from ..agents.payroll import contributions
-from ..agents.reallocation import reallocate_chooser
+from ..agents.reallocation import reallocate_chooser, redirect_at_cap
 from ..agents.trading import trade_to_allocation
 from ..base.assets import (
     ALTERNATIVES,
@@ -56,8 +56,6 @@ N_OPTIONS = sv.N_OPTIONS
 OFFSET = sv.OPTION_OFFSET
 """Option k >= 1 is holding column k + OFFSET."""
 EQUITY = ASSET_CLASSES.index("equity")
-ALT_HOLDINGS = sv._ALT_HOLDINGS.tolist()
-ALT_OPTIONS = np.flatnonzero(sv.OPTION_IS_ALT).tolist()
 ILLIQUID_COLUMNS = sv.ILLIQUID_COLUMNS.tolist()
 """Standalone and window holdings in gated vehicles."""
 ILLIQUID_ALL = sv.ILLIQUID_COLUMNS.tolist()
@@ -117,17 +115,9 @@ def _row_sum(values: list[float]) -> float:
     return total
 
 
-def _seq_sum(values: list[float]) -> float:
-    """Sum in order, as numpy sums each row of a column-ordered batch: `a[:, columns]` with
-    an index array or mask on the columns of a batch of several rows is laid out column by
-    column, and numpy then reduces its rows one column at a time."""
-    total = 0.0
-    for v in values:
-        total += v
-    return total
-
-
 _ACCOUNT_SCRATCH = (np.empty(N_DF), np.empty(N_DF))
+_CAP_SCRATCH = np.empty(N_HOLDINGS)
+"""Scratch for `reallocation.redirect_at_cap`."""
 """The account rule's scratch buffers (`accounts.month_of_account`)."""
 _TRADE_SCRATCH = (np.empty(N_HOLDINGS), np.empty(len(ILLIQUID_COLUMNS)), np.empty(len(ILLIQUID_COLUMNS)),
                   np.empty(len(ILLIQUID_COLUMNS)), np.empty(N_HOLDINGS))
@@ -164,12 +154,6 @@ class Saver(mesa.Agent):
         """Account balance, USD."""
         return _row_sum(self.balance_usd)
 
-    def alternative_share(self) -> float:
-        """Share of the account in alternative asset classes, all channels (`savers.alternative_share`)."""
-        total = self.total_balance()
-        alt = _seq_sum([self.balance_usd[j] for j in ALT_HOLDINGS])
-        return alt / total if total > 0 else 0.0
-
     # ------------------------------------------------------------------ balances
 
     def contributions_usd(self, match_rate: float, match_cap: float, nonmatch: float) -> tuple[float, float]:
@@ -184,15 +168,12 @@ class Saver(mesa.Agent):
 
     def at_cap_allocation(self, allocation: list[float], account_cap: float) -> list[float]:
         """`allocation` with the alternative options moved to the default fund if the account
-        is already at the account cap (ODD §7, lever `cap.account`; `savers.cap_alternative_allocation`)."""
-        if account_cap >= 1.0 or self.alternative_share() < account_cap:
+        is already at the account cap (ODD §7.3, lever `cap.account`; `reallocation.redirect_at_cap`)."""
+        if account_cap >= 1.0:
             return allocation
-        out = list(allocation)
-        moved = _seq_sum([out[k] for k in ALT_OPTIONS])
-        for k in ALT_OPTIONS:
-            out[k] = 0.0
-        out[0] += moved
-        return out
+        out = np.array(allocation, dtype=np.float64)
+        redirect_at_cap(out, np.array(self.balance_usd), account_cap, _CAP_SCRATCH)
+        return out.tolist()
 
     def balance_month(self, amount: float, allocation: list[float], composition: np.ndarray, holding_return: np.ndarray,
                       fee_monthly: np.ndarray, carry_rate_monthly: float, gate_monthly: float,

@@ -166,7 +166,7 @@ class SaverPhases:
                                   plans.match_rate, plans.match_cap, plans.nonmatch_rate)
             alloc = pop.allocation
             if self.policy.account_cap < 1.0:
-                alloc = sv.cap_alternative_allocation(alloc, sv.alternative_share(pop.balance_usd), self.policy.account_cap)
+                alloc = reallocation.capped_contribution_allocations(alloc, pop.balance_usd, self.policy.account_cap)
             r = returns.reported[HOLDING_ASSET]
             mb = self.config.manager
             totals = kernels.balance_month(

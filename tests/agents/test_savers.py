@@ -102,19 +102,27 @@ def test_invest_splits_money_by_allocation_and_fund_mix() -> None:
 
 
 def test_account_cap_redirects_alternatives_to_the_default_fund_at_the_cap() -> None:
-    # Row 0 already holds 6% in alternatives, above a 5% cap: its 30% standalone crypto
-    # and 20% window crypto go to the default fund (0.5 + 0.5 = 1.0). Row 1 (4%) is
-    # below the cap and keeps its allocation. A cap of 1 means no cap: same object back.
-    allocation = np.zeros((2, sv.N_OPTIONS))
+    # Row 0 already holds 6% in alternatives ($60 of private equity in the default fund of
+    # a $1,000 account), above a 5% cap: its 30% standalone crypto and 20% window crypto go
+    # to the default fund (0.5 + 0.5 = 1.0). Row 1 (4%, in a standalone fund) is below the
+    # cap and keeps its allocation. Row 2 holds exactly the cap: at it, so redirected.
+    allocation = np.zeros((3, sv.N_OPTIONS))
     allocation[:, 0] = 0.5
     allocation[:, 4] = 0.3
     allocation[:, 10] = 0.2
-    out = sv.cap_alternative_allocation(allocation, np.array([0.06, 0.04]), 0.05)
+    balance = np.zeros((3, N_HOLDINGS))
+    balance[:, 0] = [940.0, 960.0, 950.0]
+    balance[0, holding_index("default_fund", "private_equity")] = 60.0
+    balance[1, holding_index("standalone", "private_equity")] = 40.0
+    balance[2, holding_index("window", "crypto")] = 50.0
+    out = reallocation.capped_contribution_allocations(allocation, balance, 0.05)
     np.testing.assert_allclose(out[0], np.eye(sv.N_OPTIONS)[0])
     np.testing.assert_allclose(out[1], allocation[1])
+    np.testing.assert_allclose(out[2], np.eye(sv.N_OPTIONS)[0])
     np.testing.assert_allclose(out.sum(axis=1), 1.0)
     assert allocation[0, 4] == 0.3, "input must not be modified"
-    assert sv.cap_alternative_allocation(allocation, np.array([0.9, 0.9]), 1.0) is allocation
+    np.testing.assert_allclose(reallocation.alternative_shares(balance), [0.06, 0.04, 0.05])
+    assert reallocation.alternative_shares(np.zeros((1, N_HOLDINGS)))[0] == 0.0
 
 
 
