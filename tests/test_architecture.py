@@ -50,3 +50,27 @@ def test_no_module_imports_another_modules_underscore_names() -> None:
              for _, path in _modules() for node in _runtime_imports(path) for a in node.names
              if a.name.startswith("_") and not a.name.startswith("__")]
     assert not wrong, wrong
+
+
+def _module_aliases(tree: ast.Module) -> set[str]:
+    """Names a module binds to other modules of the package (``from . import savers as sv``,
+    ``from ..agents import kernels``)."""
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level > 0:
+            out.update(a.asname or a.name for a in node.names if a.name[:1].islower())
+    return out
+
+
+def test_no_module_reads_another_modules_underscore_names() -> None:
+    # `sv._ALT_HOLDINGS` reaches past the interface as `from .savers import _ALT_HOLDINGS`
+    # would. Only names bound to package modules are checked, not objects' attributes.
+    wrong = []
+    for _, path in _modules():
+        tree = ast.parse(path.read_text())
+        aliases = _module_aliases(tree)
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in aliases
+                    and node.attr.startswith("_") and not node.attr.startswith("__")):
+                wrong.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.value.id}.{node.attr}")
+    assert not wrong, wrong
