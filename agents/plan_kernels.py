@@ -2,16 +2,16 @@
 record read of every plan, one pass each.
 
 ODD §7 (sponsor review, litigation) and §6 (observation). At the national plan count
-(604,400 plans) the whole-array rules of `agents.sponsors` took much of a month, mostly in
-reductions over short rows (``standalone.any(axis=1)`` over (n, 5) flags, a max over (n, 5)
-losses, the (n, 8) sleeve's row totals), the same flags derived three times a month, and
-group shares, peer sums and demand over every plan where only the ~1/12 reviewing plans
-read them; these passes take ~0.06 s.
-Each pass here computes the bits of those rules (tests/agents/test_plan_kernels.py):
-the same IEEE operations in the same order where a value is summed (numpy's pairwise row
-sums through `compiled.row_total`, `numpy.bincount`'s and scipy's sparse product's
-sequential sums), while the products with BLAS's own order (``sleeve @ loss``, the weighted
-shares' ``w @ flags``) and ``**`` stay in numpy.
+(604,400 plans) whole-array numpy took much of a month, mostly in reductions over short
+rows (``standalone.any(axis=1)`` over (n, 5) flags, a max over (n, 5) losses, the (n, 8)
+sleeve's row totals), the same flags derived three times a month, and group shares, peer
+sums and demand over every plan where only the ~1/12 reviewing plans read them; these
+passes take ~0.06 s. Each plan's rule is stated once, for one plan (`_offers` here,
+`litigation.alternative_loss` and `hazard_annual`), and called by the passes. Sums keep
+numpy's orders (pairwise row sums through `compiled.row_total`, `numpy.bincount`'s and
+scipy's sparse product's sequential sums), so that the tests can state the rules on whole
+arrays and compare bits (tests/agents/test_plan_kernels.py); the products with BLAS's own
+order (``sleeve @ loss``, the weighted shares' ``w @ flags``) and ``**`` stay in numpy.
 """
 
 from __future__ import annotations
@@ -38,11 +38,12 @@ F64 = npt.NDArray[np.float64]
 B = npt.NDArray[np.bool_]
 I32 = npt.NDArray[np.int32]
 
-__all__ = ["litigation_exposure", "per_head", "record_flags", "review_shares"]
+__all__ = ["litigation_exposure", "offers_any_alternative", "per_head", "record_flags", "review_shares"]
 
 
 def _offers(i, default_product, tdf_manager, plain, standalone):  # pragma: no cover - compiled
-    """`sponsors.offers_any_alternative` of plan i (flags OR-ed without branches, which
+    """Whether plan i offers an alternative, through its default fund (a product other than
+    its provider's plain TDF) or a standalone option (flags OR-ed without branches, which
     plans' mixed offers mispredict)."""
     found = default_product[i] != plain[tdf_manager[i]]
     for k in range(standalone.shape[1]):
@@ -51,7 +52,9 @@ def _offers(i, default_product, tdf_manager, plain, standalone):  # pragma: no c
 
 
 def _group_share(num, den, g):  # pragma: no cover - compiled
-    """`sponsors.group_share` of a plan in group g from the groups' sums."""
+    """The plan-weighted share offering an alternative among the clients of group g (a
+    consultant or recordkeeper) from the groups' sums; 0 for a plan in no group (g = -1)
+    or a group of no weight."""
     if g < 0:
         return 0.0
     return num[g] / den[g] if den[g] > 0 else 0.0
@@ -101,6 +104,11 @@ def _litigation_pass(default_product, tdf_manager, plain, standalone, class_loss
         fee_only[i] = hazard_annual(base, climate, plan_fee[i], 0.0, False, fee_elasticity, loss_elasticity, alt_scale)
 
 
+def _offers_pass(default_product, tdf_manager, plain, standalone, out):  # pragma: no cover - compiled
+    for i in prange(default_product.shape[0]):
+        out[i] = _offers(i, default_product, tdf_manager, plain, standalone)
+
+
 def _record_pass(default_product, tdf_manager, plain, standalone, class_in_sleeve, out):  # pragma: no cover - compiled
     for i in prange(default_product.shape[0]):
         p = default_product[i]
@@ -135,6 +143,7 @@ _group_share = row_helper(_group_share)
 _review_shares_kernel = njit(cache=True, nogil=True, parallel=True)(_review_shares_pass)
 _litigation_kernel = njit(cache=True, nogil=True, parallel=True)(_litigation_pass)
 _record_kernel = njit(cache=True, nogil=True, parallel=True)(_record_pass)
+_offers_kernel = njit(cache=True, nogil=True, parallel=True)(_offers_pass)
 _per_head_rows_kernel = njit(cache=True, nogil=True, parallel=True)(_per_head_rows)
 _per_head_all_kernel = njit(cache=True, nogil=True, parallel=True)(_per_head_all)
 
@@ -145,16 +154,25 @@ def _offer_columns(plans: PlanTable, plain_tdf_product: I32) -> tuple[I32, I32, 
             np.ascontiguousarray(plain_tdf_product), np.ascontiguousarray(plans.standalone))
 
 
+def offers_any_alternative(plans: PlanTable, plain_tdf_product: I32) -> B:
+    """Plans offering an alternative through the default fund or a standalone option (ODD
+    §6, §7.8): `_offers` of every plan."""
+    out = np.empty(plans.n, dtype=np.bool_)
+    _offers_kernel(*_offer_columns(plans, plain_tdf_product), out)
+    return out
+
+
 def review_shares(plans: PlanTable, plain_tdf_product: I32, peer_matrix: sp.csr_array,
                   due: npt.NDArray[np.intp]) -> tuple[F64, F64, F64]:
     """Share of each plan's peers, of its consultant's clients and of its recordkeeper's client
     plans offering any alternative (`sponsors.ReviewContext`), at the plans `due`.
 
     ODD §7, sponsor review (interaction). Only reviewing plans read them, so the compiled pass
-    computes them at `due` (0 elsewhere) from one pass over the plans: the same bits there as
-    ``peer_matrix @ offering`` and `sponsors.group_share` of
-    `sponsors.offers_any_alternative` (for a CSR `peer_matrix`, as `sponsors.peer_network`
-    builds; another sparse format is read as CSR).
+    computes them at `due` (0 elsewhere) from one pass over the plans: the peers' weighted
+    sum ``peer_matrix @ offering`` (`offers_any_alternative`; for a CSR `peer_matrix`, as
+    `sponsors.peer_network` builds; another sparse format is read as CSR) and, within each
+    consultant's and recordkeeper's clients (id -1: none), the plan-weighted share
+    offering.
     """
     peer_matrix = peer_matrix.tocsr()
     n = plans.n
@@ -174,7 +192,7 @@ def litigation_exposure(plans: PlanTable, plain_tdf_product: I32, sleeve: F64, t
     """Which plans offer an alternative, each plan's annual lawsuit hazard, and the hazard it
     would have without its alternatives (its fees' part alone).
 
-    ODD §7.10, litigation. `sponsors.offers_any_alternative`, and `litigation.hazard_annual`
+    ODD §7.10, litigation. `offers_any_alternative`, and `litigation.hazard_annual`
     of each plan's `litigation.alternative_loss` (`sleeve`: each plan's default-product
     sleeve, (n, 8); `trailing_return`: each asset class's trailing-year return), in one pass
     over the plans (the sleeve's loss-weighted sum ``sleeve @ loss`` computed by numpy).
@@ -195,8 +213,10 @@ def litigation_exposure(plans: PlanTable, plain_tdf_product: I32, sleeve: F64, t
 
 
 def record_flags(plans: PlanTable, plain_tdf_product: I32, sleeve_table: F64) -> B:
-    """`sponsors.offering_flags` (what each plan offers, by channel and class, for the
-    sponsor record) in one pass over the plans; the same flags.
+    """What each plan offers, for the sponsor record (ODD §6), shape (3 + N_ALT, n): rows
+    any alternative (`offers_any_alternative`), an alternative-bearing default fund, any
+    standalone option, then each alternative class through a standalone option or its
+    default fund's sleeve; in one pass over the plans.
 
     `sleeve_table` holds each product's sleeve by asset class (`ProductBook.sleeve_matrix`),
     a plan's sleeve being its default product's row (as `model.plan_views` keeps them): a

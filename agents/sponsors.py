@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from ..base.assets import ALT_CLASS_INDEX, ALTERNATIVES, DEFAULT_FUND_KINDS, ILLIQUID
+from ..base.assets import ALTERNATIVES, DEFAULT_FUND_KINDS, ILLIQUID
 from ..base.compiled import njit, prange
 from ..base.strata import SIZE_CLASS_BOUNDS, SIZE_CLASSES
 
@@ -381,18 +381,6 @@ def suits_seen(rows: npt.NDArray[np.intp], ctx: ReviewContext, plans: PlanTable,
     by_class = np.zeros(len(SIZE_CLASSES)) if ctx.class_suits is None else np.asarray(ctx.class_suits, dtype=float)
     return (b.weight_recent_suits * ctx.recent_suits / 10.0 + b.weight_peer_suits * peer
             + b.weight_class_suits * by_class[plans.size_class[rows]] / 10.0)
-
-
-def group_share(group: npt.NDArray[np.int32], offering: F64, weight: F64) -> F64:
-    """For each plan, the weighted share of plans in its group (consultant, recordkeeper)
-    offering any alternative; 0 for plans in no group (id -1). Shape (n,)."""
-    out = np.zeros(group.shape[0])
-    has = group >= 0
-    if has.any():
-        num = np.bincount(group[has], weights=offering[has] * weight[has])
-        den = np.bincount(group[has], weights=weight[has])
-        out[has] = np.divide(num, den, out=np.zeros_like(num), where=den > 0)[group[has]]
-    return out
 
 
 def adoption_utility(
@@ -857,20 +845,3 @@ class Sponsor(mesa.Agent):
     def review(self, ctx: ReviewContext, behaviour: SponsorBehaviour) -> None:
         """Annual review of this plan (`review_plans` applied to its own row)."""
         review_plans(np.array([self.row]), ctx, self.plans, behaviour)
-
-
-def offers_any_alternative(plans: PlanTable, plain_tdf_product: npt.NDArray[np.int32]) -> B:
-    """Plans offering an alternative through the default fund or a standalone option."""
-    return (plans.default_product != plain_tdf_product[plans.tdf_manager]) | any_column(plans.standalone)
-
-
-def offering_flags(plans: PlanTable, plain_tdf_product: npt.NDArray[np.int32], sleeve: F64) -> B:
-    """What each plan offers, for the sponsor record (ODD §6), shape (3 + N_ALT, n): rows
-    any alternative (`offers_any_alternative`), an alternative-bearing default fund, any
-    standalone option, then each alternative class through a standalone option or its
-    default fund's `sleeve` ((n, 8) by asset class). `agents.plan_kernels.record_flags`
-    computes the same flags in one pass."""
-    alt_tdf = plans.default_product != plain_tdf_product[plans.tdf_manager]
-    any_standalone = any_column(plans.standalone)
-    by_class = plans.standalone | (sleeve[:, ALT_CLASS_INDEX] > 0)
-    return np.vstack([(alt_tdf | any_standalone)[None, :], alt_tdf[None, :], any_standalone[None, :], by_class.T])

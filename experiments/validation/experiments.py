@@ -320,7 +320,7 @@ def private_equity(config: RunConfig, seed: np.random.SeedSequence, size: str) -
 
 def market_t0(config: RunConfig, seed: np.random.SeedSequence, size: str) -> dict[str, float]:
     """The initial state, weighted to national totals (no month is simulated)."""
-    from ...agents.sponsors import offers_any_alternative
+    from ...agents.plan_kernels import offers_any_alternative
 
     cfg = config.model_copy(update={"n_savers": 4 * SIZES[size]["national"], "n_sponsors": SIZES[size]["sponsors"] * 4})
     model = Alt401kModel(_scenario(), cfg, seed_sequence=seed)
@@ -556,7 +556,7 @@ def alternatives_2024(config: RunConfig, seed: np.random.SeedSequence, size: str
     adoption intercept is fitted to (experiments/calibrate.py, `--problem alternatives`)."""
     import datetime as dt
 
-    from ...agents.sponsors import offers_any_alternative
+    from ...agents.plan_kernels import offers_any_alternative
 
     cfg = config.model_copy(update={
         "n_savers": 2_000, "n_sponsors": 4 * SIZES[size]["sponsors"], "years": 1, "start": dt.date(2024, 1, 1),

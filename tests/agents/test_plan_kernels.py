@@ -1,8 +1,8 @@
 """Tests for agents/plan_kernels.py and the compiled adoption utility of agents/sponsors.py:
-each compiled pass over the plans gives, bit for bit, what the numpy rules of
-agents/sponsors.py give (where the model reads it), compiled and run in the interpreter
-alike, for random plans (0 and 1 plans included); and the sponsors' review's faster numpy
-forms equal the expressions they replace."""
+each compiled pass over the plans gives, bit for bit, what the rules stated on whole arrays
+here give, compiled and run in the interpreter alike, for random plans (0 and 1 plans
+included), with hand-worked cases; and the sponsors' review's faster numpy forms equal the
+expressions they replace."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import pytest
 import scipy.sparse as sp
 from alt401k.agents import plan_kernels, sponsors
 from alt401k.agents.litigation import alternative_losses, lawsuit_hazard_annual
+from alt401k.agents.plan_kernels import offers_any_alternative
 from alt401k.agents.sponsors import (
     N_ALT,
     PlanTable,
@@ -22,9 +23,6 @@ from alt401k.agents.sponsors import (
     adoption_utility,
     adoption_utility_rows,
     any_column,
-    group_share,
-    offering_flags,
-    offers_any_alternative,
     peer_network,
 )
 from alt401k.base.assets import ALT_CLASS_INDEX, ALTERNATIVES
@@ -74,6 +72,33 @@ def random_sleeve(rng: np.random.Generator, n: int) -> np.ndarray:
     return rng.uniform(0.0, 0.2, (n, 8)) * (rng.random((n, 8)) < 0.4) * (rng.random(n) < 0.5)[:, None]
 
 
+def offers_by_rule(plans: PlanTable, plain: np.ndarray) -> np.ndarray:
+    """Plans offering an alternative (ODD §7.8): a default product other than the provider's
+    plain TDF, or any standalone option."""
+    return (plans.default_product != plain[plans.tdf_manager]) | plans.standalone.any(axis=1)
+
+
+def group_share(group: np.ndarray, offering: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """For each plan, the weighted share of plans in its group offering any alternative; 0
+    for plans in no group (id -1)."""
+    out = np.zeros(group.shape[0])
+    has = group >= 0
+    if has.any():
+        num = np.bincount(group[has], weights=offering[has] * weight[has])
+        den = np.bincount(group[has], weights=weight[has])
+        out[has] = np.divide(num, den, out=np.zeros_like(num), where=den > 0)[group[has]]
+    return out
+
+
+def offering_flags(plans: PlanTable, plain: np.ndarray, sleeve: np.ndarray) -> np.ndarray:
+    """What each plan offers (ODD §6), (3 + N_ALT, n): any alternative, an alternative
+    default fund, any standalone option, then each class by a standalone option or sleeve."""
+    alt_tdf = plans.default_product != plain[plans.tdf_manager]
+    any_standalone = plans.standalone.any(axis=1)
+    by_class = plans.standalone | (sleeve[:, ALT_CLASS_INDEX] > 0)
+    return np.vstack([(alt_tdf | any_standalone)[None, :], alt_tdf[None, :], any_standalone[None, :], by_class.T])
+
+
 N_PRODUCTS = 14
 """Product ids of `random_plans`: plain TDFs among 0-9, alternative ones 10-13."""
 
@@ -115,7 +140,8 @@ def test_review_shares_equal_the_rules_at_the_due_plans(interpreted: bool, seed:
     due = np.flatnonzero(rng.random(n) < 0.5)
     with engine(interpreted):
         peer, cons, keepers = plan_kernels.review_shares(plans, plain, peers, due)
-    offering = offers_any_alternative(plans, plain).astype(float)
+    offering = offers_by_rule(plans, plain).astype(float)
+    same_bits(offers_any_alternative(plans, plain), offering > 0)
     rules = (peers @ offering, group_share(plans.consultant, offering, plans.weight),
              group_share(plans.recordkeeper, offering, plans.weight))
     for got, rule in zip((peer, cons, keepers), rules, strict=True):
@@ -131,7 +157,7 @@ def test_review_shares_with_the_models_peer_network(seed: int, n: int, degree: i
     _, peers = peer_network(plans, degree, seed)
     due = np.arange(n)
     peer = plan_kernels.review_shares(plans, plain, peers, due)[0]
-    same_bits(peer, peers @ offers_any_alternative(plans, plain).astype(float))
+    same_bits(peer, peers @ offers_by_rule(plans, plain).astype(float))
 
 
 @INTERPRETED
@@ -153,7 +179,7 @@ def test_litigation_exposure_equals_the_rules(interpreted: bool, seed: int, n: i
                                                                     BEHAVIOUR)
     # The pass feeds each plan's own inputs to the rules; the hazard without alternatives is
     # the same rule with none offered, and never above the hazard with them (losses >= 0).
-    rule_offers = offers_any_alternative(plans, plain)
+    rule_offers = offers_by_rule(plans, plain)
     alt_loss = alternative_losses(plans.standalone, sleeve, trailing)
     same_bits(offers, rule_offers)
     same_bits(annual, lawsuit_hazard_annual(plans, fee, alt_loss, rule_offers, policy, BEHAVIOUR))
@@ -177,7 +203,7 @@ def test_offering_flags_by_channel_and_class() -> None:
     sleeve = random_sleeve(rng, 50)
     flags = offering_flags(plans, plain, sleeve)
     alt_tdf = plans.default_product != plain[plans.tdf_manager]
-    np.testing.assert_array_equal(flags[0], offers_any_alternative(plans, plain))
+    np.testing.assert_array_equal(flags[0], offers_by_rule(plans, plain))
     np.testing.assert_array_equal(flags[1], alt_tdf)
     np.testing.assert_array_equal(flags[2], plans.standalone.any(axis=1))
     for k, c in enumerate(ALT_CLASS_INDEX):
@@ -242,3 +268,16 @@ def test_any_column_and_best_allowed_equal_numpys_row_reductions(seed: int, n: i
     allowed = size_ok[:, None] & classes[None, :]
     np.testing.assert_array_equal(sponsors._best_allowed(util, size_ok, classes),
                                   np.max(np.where(allowed, util, -np.inf), axis=1))
+
+
+def test_group_shares_worked_by_hand() -> None:
+    # Consultant 0 advises plans of weight 1 (offering) and 3 (not): each sees 1/4. Consultant
+    # 1's one plan (weight 2) offers: 1. A plan with no consultant (-1) sees 0.
+    plans, plain = random_plans(np.random.default_rng(0), 4, 0.0)
+    plans = dataclasses.replace(plans, consultant=np.array([0, 0, 1, -1], dtype=np.int32),
+                                recordkeeper=np.full(4, -1, dtype=np.int32), weight=np.array([1.0, 3.0, 2.0, 5.0]),
+                                standalone=np.zeros((4, N_ALT), dtype=bool))
+    plans.standalone[[0, 2, 3], 0] = True
+    _, cons, keepers = plan_kernels.review_shares(plans, plain, sp.csr_array((4, 4)), np.arange(4))
+    np.testing.assert_allclose(cons, [0.25, 0.25, 1.0, 0.0])
+    assert not keepers.any()

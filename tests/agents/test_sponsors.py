@@ -149,16 +149,6 @@ def test_lawsuit_hazard_rises_with_climate_and_losses_and_safe_harbor_damps_it(p
     assert _expected_suits_per_year(plans, BASELINE, alt_loss=0.3, offers=False) == pytest.approx(base)
 
 
-def test_group_share_weights_each_group_by_plan_weights() -> None:
-    from alt401k.agents.sponsors import group_share
-
-    # Group 0: plans of weight 1 (offers) and 3 (not) -> 1/4; group 1: weight 2 offering -> 1;
-    # a plan in no group (-1) gets 0.
-    share = group_share(np.array([0, 0, 1, -1], dtype=np.int32), np.array([1.0, 0.0, 1.0, 1.0]),
-                        np.array([1.0, 3.0, 2.0, 5.0]))
-    np.testing.assert_allclose(share, [0.25, 0.25, 1.0, 0.0])
-
-
 def test_windows_are_added_where_alternatives_may_enter_them(plans) -> None:
     from alt401k.agents.sponsors import review_plans
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from alt401k.agents.sponsors import offers_any_alternative
+from alt401k.agents.plan_kernels import offers_any_alternative
 from alt401k.model.config import RunConfig, with_overrides
 from alt401k.model.model import Alt401kModel
 from alt401k.model.policy import load_scenario
