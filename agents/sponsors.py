@@ -369,20 +369,6 @@ class ReviewContext:
     (len(SIZE_CLASSES),) (None: none)."""
 
 
-def suits_seen(rows: npt.NDArray[np.intp], ctx: ReviewContext, plans: PlanTable, behaviour: SponsorBehaviour) -> F64:
-    """The lawsuits each reviewing sponsor at `rows` has in view, in logit units before the
-    safe harbor's shield (ODD §7.8, litigation fear; §7.10): the national suits against
-    adopters of alternatives (per 10), the share of its industry peers sued (its peer
-    network, §4.8) and the filings against plans of its own size class (per 10; the trade
-    press reports suits by plan size). Shape (len(rows),). Weights are assumptions
-    (docs/calibration.md, 'Sponsors')."""
-    b = behaviour
-    peer = np.zeros(rows.shape[0]) if ctx.peer_suit_share is None else np.asarray(ctx.peer_suit_share)[rows]
-    by_class = np.zeros(len(SIZE_CLASSES)) if ctx.class_suits is None else np.asarray(ctx.class_suits, dtype=float)
-    return (b.weight_recent_suits * ctx.recent_suits / 10.0 + b.weight_peer_suits * peer
-            + b.weight_class_suits * by_class[plans.size_class[rows]] / 10.0)
-
-
 def adoption_utility(
     s: int | npt.NDArray[np.intp], ctx: ReviewContext, plans: PlanTable, behaviour: SponsorBehaviour,
     harbor: F64 | None = None,
@@ -393,57 +379,30 @@ def adoption_utility(
     status quo (`adoption_intercept`) against perceived net-of-fee benefit, participant
     demand, what peers, the consultant and the recordkeeper's other clients did, the regulator's stance and safe harbor,
     the sponsor's fear of litigation (its aversion x the climate, plus the suits it has in
-    view, `suits_seen`: national suits against adopters, its sued peers and suits against
-    plans of its size class; both damped by the safe harbor) and, for small plans, weak capacity to evaluate
+    view: national suits against adopters per 10, the share of its industry peers sued and
+    the filings against plans of its size class per 10, ODD §7.8; both damped by the safe
+    harbor's shield) and, for small plans, weak capacity to evaluate
     (DOL 2021 Supplemental Statement). Perceived benefit blends reported-value and
     true-value judgements by governance quality. Weights are in docs/calibration.md, 'Sponsors'.
     `harbor`, shape (len(s), N_ALT), is the safe-harbor strength covering each plan's
     product of each class (`harbor_cover`: the six factors; 0 for a brokerage window); None:
-    the regime's strength for every product. `adoption_utility_rows` computes the same
-    bits in one compiled pass.
+    the regime's strength for every product. Computed by `adoption_utility_rows`, one
+    compiled pass over the plans, which the sponsors' review calls.
 
     Returns
     -------
     numpy.ndarray, shape (N_ALT,) for one plan or (len(s), N_ALT) for an array of plans.
     """
-    rows = np.atleast_1d(s)
-    p = ctx.policy
-    b = behaviour
-    h = np.full((rows.size, N_ALT), float(p.safe_harbor)) if harbor is None else np.asarray(harbor, dtype=float)
-    stance = np.array([p.stance[a] for a in ALTERNATIVES])
-    shield = 1.0 - b.safe_harbor_shield * h
-    litigation = (plans.litigation_aversion[rows] * p.litigation_climate)[:, None] * shield
-    # Opaque valuations: weak governance takes smoothed NAVs at face value, strong
-    # governance de-smooths them (PIMCO 2022: true PE volatility ~3x reported).
-    g = plans.governance[rows][:, None]
-    perceived = g * ctx.benefit_true[None, :] + (1.0 - g) * ctx.benefit_reported[None, :]
-    per_plan = (
-        b.adoption_intercept
-        + b.weight_peers * ctx.peer_share[rows]
-        + b.weight_consultant * (ctx.consultant_share[rows] + plans.consultant_bias[rows])
-        + b.weight_recordkeeper * ctx.recordkeeper_share[rows]
-    )[:, None]
-    per_product = (
-        per_plan
-        + b.weight_safe_harbor * h
-        - b.weight_litigation * litigation
-        - suits_seen(rows, ctx, plans, b)[:, None] * shield
-        - (b.small_plan_capacity_penalty * (plans.size_class[rows] == 0))[:, None]
-    )
-    out = (
-        per_product
-        + b.weight_net_benefit * perceived
-        # np.take: the rows of ctx.demand[rows], ~5x faster than fancy indexing of 2-D arrays.
-        + b.weight_demand * np.take(ctx.demand, rows, axis=0)
-        + b.weight_stance * stance[None, :]
-    )
+    rows = np.atleast_1d(np.asarray(s, dtype=np.intp))
+    out = adoption_utility_rows(rows, ctx, plans, behaviour, harbor)
     return out[0] if np.ndim(s) == 0 else out
 
 
 def _utility_rows(rows, aversion, governance, peer, consultant, consultant_bias, recordkeeper, size_class, demand,
                   benefit_true, benefit_reported, stance, harbor, peer_sued, class_suits, weights,
                   out):  # pragma: no cover - compiled
-    # `adoption_utility`'s operations in its order (Python's left to right), row by row.
+    # The rule of `adoption_utility`, plan by plan and class by class (the shield is
+    # 1 - safe_harbor_shield x the harbor covering the plan's product of the class).
     (intercept, w_peers, w_consultant, w_recordkeeper, w_litigation, w_net_benefit, w_demand, w_stance,
      climate, shield_weight, w_harbor, suits_scaled, penalty, w_peer_suits, w_class_suits) = weights
     for j in prange(rows.shape[0]):
@@ -467,6 +426,8 @@ def _utility_rows(rows, aversion, governance, peer, consultant, consultant_bias,
                 - seen * shield
                 - small
             )
+            # Opaque valuations: weak governance takes smoothed NAVs at face value, strong
+            # governance de-smooths them (PIMCO 2022: true PE volatility ~3x reported).
             perceived = g * benefit_true[c] + (1.0 - g) * benefit_reported[c]
             out[j, c] = per_product + w_net_benefit * perceived + w_demand * demand[i, c] + w_stance * stance[c]
 
@@ -477,7 +438,7 @@ _utility_kernel = njit(cache=True, nogil=True, parallel=True)(_utility_rows)
 def adoption_utility_rows(rows: npt.NDArray[np.intp], ctx: ReviewContext, plans: PlanTable,
                           behaviour: SponsorBehaviour, harbor: F64 | None = None) -> F64:
     """`adoption_utility` of the plans `rows`, (len(rows), N_ALT), in one compiled pass over
-    them: the same operations in the same order, so the same bits (tested)."""
+    them."""
     p, b = ctx.policy, behaviour
     h = np.full((rows.shape[0], N_ALT), float(p.safe_harbor)) if harbor is None else np.asarray(harbor, dtype=float)
     # The scalar terms as `adoption_utility` computes them (Python floats).

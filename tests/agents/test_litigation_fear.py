@@ -8,7 +8,7 @@ import dataclasses
 
 import numpy as np
 import pytest
-from alt401k.agents.sponsors import N_ALT, adoption_utility, draw_plans, review_plans, suits_seen
+from alt401k.agents.sponsors import N_ALT, adoption_utility, draw_plans, review_plans
 from alt401k.model.config import InitialState, SponsorBehaviour
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -52,8 +52,11 @@ def test_the_suits_seen_add_the_national_peer_and_class_terms() -> None:
     ctx = dataclasses.replace(context(plans.n, policy(0.0), suits=20.0), peer_suit_share=np.full(plans.n, 0.1),
                               class_suits=np.array([10.0, 20.0, 30.0, 40.0]))
     # 0.5 x 20 / 10 = 1.0 nationally; 2.0 x 0.1 = 0.2 from peers; 0.05 x (10, 20, 30, 40) / 10 by class.
+    # Without a safe harbor (shield 1) every class's utility falls by what the sponsor sees.
     want = 1.0 + 0.2 + np.array([0.05, 0.1, 0.15, 0.2])[plans.size_class]
-    np.testing.assert_allclose(suits_seen(rows, ctx, plans, B), want, rtol=1e-12)
+    quiet = dataclasses.replace(ctx, recent_suits=0.0, peer_suit_share=np.zeros(plans.n), class_suits=np.zeros(4))
+    drop = adoption_utility(rows, quiet, plans, B) - adoption_utility(rows, ctx, plans, B)
+    np.testing.assert_allclose(drop, np.repeat(want[:, None], N_ALT, axis=1), rtol=1e-12)
 
 
 @given(share=st.floats(0.0, 1.0), strength=st.floats(0.0, 1.0))

@@ -99,6 +99,32 @@ def offering_flags(plans: PlanTable, plain: np.ndarray, sleeve: np.ndarray) -> n
     return np.vstack([(alt_tdf | any_standalone)[None, :], alt_tdf[None, :], any_standalone[None, :], by_class.T])
 
 
+def utility_by_rule(rows: np.ndarray, ctx: ReviewContext, plans: PlanTable, b: SponsorBehaviour,
+                    harbor: np.ndarray | None = None) -> np.ndarray:
+    """The sponsors' adoption utility (ODD §7.8) stated on whole arrays, (len(rows), N_ALT):
+    intercept, peers, consultant (with its bias), recordkeeper; the harbor's pull; fear of
+    litigation (aversion x climate) and the suits in view, both times the harbor's shield;
+    the small-plan penalty; perceived benefit (blended by governance), demand and stance."""
+    p = ctx.policy
+    h = np.full((rows.size, N_ALT), float(p.safe_harbor)) if harbor is None else np.asarray(harbor, dtype=float)
+    stance = np.array([p.stance[a] for a in ALTERNATIVES])
+    shield = 1.0 - b.safe_harbor_shield * h
+    litigation = (plans.litigation_aversion[rows] * p.litigation_climate)[:, None] * shield
+    g = plans.governance[rows][:, None]
+    perceived = g * ctx.benefit_true[None, :] + (1.0 - g) * ctx.benefit_reported[None, :]
+    peer_sued = np.zeros(rows.shape[0]) if ctx.peer_suit_share is None else np.asarray(ctx.peer_suit_share)[rows]
+    by_class = np.zeros(4) if ctx.class_suits is None else np.asarray(ctx.class_suits, dtype=float)
+    seen = (b.weight_recent_suits * ctx.recent_suits / 10.0 + b.weight_peer_suits * peer_sued
+            + b.weight_class_suits * by_class[plans.size_class[rows]] / 10.0)
+    per_plan = (b.adoption_intercept + b.weight_peers * ctx.peer_share[rows]
+                + b.weight_consultant * (ctx.consultant_share[rows] + plans.consultant_bias[rows])
+                + b.weight_recordkeeper * ctx.recordkeeper_share[rows])[:, None]
+    per_product = (per_plan + b.weight_safe_harbor * h - b.weight_litigation * litigation - seen[:, None] * shield
+                   - (b.small_plan_capacity_penalty * (plans.size_class[rows] == 0))[:, None])
+    return (per_product + b.weight_net_benefit * perceived + b.weight_demand * ctx.demand[rows]
+            + b.weight_stance * stance[None, :])
+
+
 N_PRODUCTS = 14
 """Product ids of `random_plans`: plain TDFs among 0-9, alternative ones 10-13."""
 
@@ -252,7 +278,8 @@ def test_adoption_utility_rows_equal_the_rule(interpreted: bool, seed: int, n: i
     rows = np.flatnonzero(rng.random(n) < 0.6)
     with engine(interpreted):
         got = adoption_utility_rows(rows, ctx, plans, BEHAVIOUR)
-    same_bits(got, adoption_utility(rows, ctx, plans, BEHAVIOUR).reshape(rows.size, N_ALT))
+    np.testing.assert_allclose(got, utility_by_rule(rows, ctx, plans, BEHAVIOUR), rtol=1e-13, atol=1e-13)
+    same_bits(adoption_utility(rows, ctx, plans, BEHAVIOUR).reshape(rows.size, N_ALT), got)
 
 
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 60), share=st.sampled_from([0.0, 0.1, 0.5, 1.0]))

@@ -126,7 +126,10 @@ def test_the_harbor_of_one_class_moves_only_that_classs_utility_by_the_documente
 
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 40))
 @settings(max_examples=25, deadline=None)
-def test_the_compiled_utility_with_a_harbor_matrix_equals_the_rule(seed: int, n: int) -> None:
+def test_the_harbor_matrix_reaches_each_plan_and_class(seed: int, n: int) -> None:
+    # The harbor covering plan j's product of class c pulls by weight_safe_harbor and shields
+    # the fear of suits: utility(h) - utility(0) = h x (weight_safe_harbor + shield x (fear
+    # + suits seen)), cell by cell.
     rng = np.random.default_rng(seed)
     plans = draw_plans(max(n, 4), InitialState(), BEHAVIOUR, rng)
     ctx = context(plans.n, policy(float(rng.random())), benefit=rng.normal(0, 0.03, N_ALT),
@@ -135,9 +138,13 @@ def test_the_compiled_utility_with_a_harbor_matrix_equals_the_rule(seed: int, n:
                               peer_suit_share=rng.random(plans.n), class_suits=rng.uniform(0, 80, 4))
     rows = np.flatnonzero(rng.random(plans.n) < 0.7)
     h = rng.random((rows.size, N_ALT)) * (rng.random((rows.size, N_ALT)) < 0.5)
-    got = adoption_utility_rows(rows, ctx, plans, BEHAVIOUR, h)
-    want = adoption_utility(rows, ctx, plans, BEHAVIOUR, h).reshape(rows.size, N_ALT)
-    np.testing.assert_array_equal(got, want)
+    got = adoption_utility_rows(rows, ctx, plans, BEHAVIOUR, h) - adoption_utility_rows(rows, ctx, plans, BEHAVIOUR, 0 * h)
+    b, p = BEHAVIOUR, ctx.policy
+    seen = (b.weight_recent_suits * ctx.recent_suits / 10.0 + b.weight_peer_suits * ctx.peer_suit_share[rows]
+            + b.weight_class_suits * ctx.class_suits[plans.size_class[rows]] / 10.0)
+    fear = b.weight_litigation * plans.litigation_aversion[rows] * p.litigation_climate + seen
+    want = h * (b.weight_safe_harbor + b.safe_harbor_shield * fear[:, None])
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
