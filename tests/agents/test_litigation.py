@@ -23,6 +23,8 @@ from alt401k.agents.litigation import (
     CaseLoad,
     PlanSuits,
     alternative_claim_share,
+    alternative_loss,
+    hazard_annual,
     lawsuit_hazard_annual,
     monthly_hazard,
     recent_suit_share,
@@ -72,6 +74,41 @@ def test_hazard_of_a_jumbo_plan_with_a_fee_premium_worked_by_hand() -> None:
     np.testing.assert_allclose(alternative_claim_share(annual, fee_only), [0, 0, 0, 1.0 / 2.3])
     # A constant monthly hazard compounds to the annual one.
     np.testing.assert_allclose(1.0 - (1.0 - monthly_hazard(annual)) ** 12, annual)
+
+
+@given(base=st.floats(0.0, 0.05), climate=st.floats(0.0, 5.0), fee=st.floats(0.0, 0.03), loss=st.floats(0.0, 1.0),
+       extra_fee=st.floats(0.0, 0.01), extra_loss=st.floats(0.0, 0.5), offers=st.booleans(),
+       shield=st.floats(0.0, 1.0))
+@settings(max_examples=200, deadline=None)
+def test_hazard_is_a_probability_that_rises_with_fees_and_losses(base: float, climate: float, fee: float, loss: float,
+                                                                 extra_fee: float, extra_loss: float, offers: bool,
+                                                                 shield: float) -> None:
+    # One plan's annual hazard (ODD §7.10): in [0, 1]; never lower with a higher fee or, for
+    # a plan offering alternatives, a larger loss; a plan offering none is untouched by
+    # losses; the safe harbor's shield (alt_scale = 1 - shield) never raises it.
+    args = (SB.lawsuit_fee_elasticity, SB.lawsuit_loss_elasticity)
+    h = hazard_annual(base, climate, fee, loss, offers, *args, 1.0 - shield)
+    assert 0.0 <= h <= 1.0
+    assert hazard_annual(base, climate, fee + extra_fee, loss, offers, *args, 1.0 - shield) >= h
+    assert hazard_annual(base, climate, fee, loss + extra_loss, offers, *args, 1.0 - shield) >= h
+    assert hazard_annual(base, climate, fee, loss, offers, *args, 1.0) >= h
+    if not offers:
+        assert hazard_annual(base, climate, fee, loss + extra_loss, offers, *args, 1.0 - shield) == h
+
+
+def test_alternative_loss_worked_by_hand() -> None:
+    # Class losses (crypto, PE, credit, infrastructure, gold): 60%, 10%, 0, 0, 0. A plan offering
+    # crypto and gold standalone loses 60%; one with a 10% PE + 10% credit sleeve (sleeve @
+    # loss = 0.01 over a 0.2 sleeve) 5%; a plan with both, the larger; one with neither, 0.
+    class_loss = np.array([0.60, 0.10, 0.0, 0.0, 0.0])
+    sleeve = np.zeros(8)
+    sleeve[4], sleeve[5] = 0.10, 0.10
+    standalone = np.array([True, False, False, False, True])
+    none = np.zeros(5, dtype=bool)
+    assert alternative_loss(standalone, class_loss, np.zeros(8), 0.0) == pytest.approx(0.60)
+    assert alternative_loss(none, class_loss, sleeve, 0.01) == pytest.approx(0.05)
+    assert alternative_loss(standalone, class_loss, sleeve, 0.01) == pytest.approx(0.60)
+    assert alternative_loss(none, class_loss, np.zeros(8), 0.0) == 0.0
 
 
 def test_calibrated_filings_by_size_class_match_the_published_counts() -> None:

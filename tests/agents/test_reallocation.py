@@ -161,3 +161,24 @@ def test_the_pass_is_the_choice_then_the_trade(seed: int) -> None:
     np.testing.assert_array_equal(pop.balance_usd[rows], expected_balance)
     np.testing.assert_array_equal(gated, expected_gated)
     assert expected_gated.sum() > 0 and (pop.trades[rows] == _population().trades[rows] + 1).all()
+
+
+@given(seed=st.integers(0, 2**32 - 1), cap=st.floats(0.0, 1.0))
+@settings(max_examples=100, deadline=None)
+def test_redirect_at_cap_moves_only_alternatives_and_only_at_the_cap(seed: int, cap: float) -> None:
+    # The account cap's first step (ODD §7.3): at or above the cap, every alternative
+    # option's weight goes to the default fund; below it, nothing moves. Weights are
+    # conserved and the step is idempotent.
+    rng = np.random.default_rng(seed)
+    n = 50
+    balance = rng.lognormal(8.0, 2.0, (n, N_HOLDINGS)) * (rng.random((n, N_HOLDINGS)) < 0.5)
+    allocation = rng.dirichlet(np.ones(sv.N_OPTIONS), n)
+    out = ra.capped_contribution_allocations(allocation, balance, cap)
+    at_cap = alt_share(balance) >= cap
+    np.testing.assert_allclose(out.sum(axis=1), allocation.sum(axis=1), rtol=1e-12)
+    assert not out[at_cap][:, sv.OPTION_IS_ALT].any()
+    np.testing.assert_array_equal(out[~at_cap], allocation[~at_cap])
+    non_alt = ~sv.OPTION_IS_ALT
+    non_alt[0] = False
+    np.testing.assert_array_equal(out[:, non_alt], allocation[:, non_alt])
+    np.testing.assert_array_equal(ra.capped_contribution_allocations(out, balance, cap), out)
