@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from ..base.assets import ALTERNATIVES, DEFAULT_FUND_KINDS, ILLIQUID
+from ..base.assets import ALTERNATIVES, DEFAULT_FUND_KINDS, ILLIQUID, NO_SANCTIONED_KIND
 from ..base.compiled import njit, prange
 from ..base.strata import SIZE_CLASS_BOUNDS, SIZE_CLASSES
 
@@ -664,8 +664,9 @@ def _review_default_kind(rows: npt.NDArray[np.intp], ctx: ReviewContext, plans: 
     """A plan whose default fund is not of the kind the regime sanctions (`qdia.designation`)
     moves to it with probability `default_kind_switch_prob` at its review (ODD §7.8): after
     the 2007 QDIA regulation, plans replaced money-market and stable-value defaults with
-    target-date funds one by one, not at once."""
-    if ctx.kind_uniform is None:
+    target-date funds one by one, not at once. Where the regime sanctions none
+    (`NO_SANCTIONED_KIND`), plans keep theirs."""
+    if ctx.kind_uniform is None or ctx.policy.qdia == NO_SANCTIONED_KIND:
         return
     sanctioned = DEFAULT_KINDS.index(ctx.policy.qdia)
     switch = (plans.default_kind[rows] != sanctioned) & (ctx.kind_uniform[rows] < behaviour.default_kind_switch_prob)

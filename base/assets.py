@@ -52,6 +52,9 @@ DEFAULT_FUND_KINDS: Final[tuple[str, ...]] = ("money_market", "balanced", "tdf")
 """Kinds of fund a plan may make its default: the choices of the `qdia.designation` lever
 (ODD §7.5). A money-market or balanced default holds a fixed public mix (`DEFAULT_FUND_MIX`),
 a target-date fund its glide path."""
+NO_SANCTIONED_KIND: Final[str] = "none"
+"""`qdia.designation`'s value for a regime that sanctions no kind of default fund (before the
+2007 QDIA regulation): plans keep the kind they have (ODD §5.1, §7.8)."""
 
 DEFAULT_FUND_MIX: Final[dict[str, tuple[float, float, float]]] = {
     "money_market": (0.0, 0.0, 1.0),

@@ -44,8 +44,13 @@ the features, sponsors' ages and workers of the plans formed in their rows
 
 MENUS_STREAM = 13
 """Index of the menus stream (ODD §4.9): each plan's core funds at t0 and those of every plan
-formed later (`agents.sponsors.draw_core_menus`). The last child, so the streams before it
+formed later (`agents.sponsors.draw_core_menus`). A new child, so the streams before it
 are unchanged."""
+
+DEFAULT_KINDS_STREAM = 14
+"""Index of the stream that draws the kind of each plan's default fund from the record of
+the start date, and of plans formed while no kind is sanctioned (ODD §5.1, §4.9). The last
+child, so the streams before it are unchanged."""
 
 
 _GAMMA = np.uint64(0x9E3779B97F4A7C15)

@@ -18,7 +18,9 @@ from functools import cache
 from importlib import resources
 
 import numpy as np
+import numpy.typing as npt
 
+from ..base.assets import DEFAULT_FUND_KINDS
 from .config import RunConfig
 from .errors import InputError
 from .market_paths import MarketPath
@@ -126,6 +128,47 @@ def historical_config(config: RunConfig) -> RunConfig:
     })
     economy = config.economy.model_copy(update={"unemployment_start": unemployment[start.year]})
     return config.model_copy(update={"initial": initial, "saver": saver, "sponsor": sponsor, "economy": economy})
+
+
+SURVEY_SIZE_OF_CLASS = ("small", "small", "mid", "large")
+"""The 2007 survey's plan-size group (by assets: under $20 million, $20-200 million, over
+$200 million) that each model size class (participants: under 100, 100-999, 1,000-9,999,
+10,000 and more) is read from, at roughly $50,000 a participant (an assumption: the survey
+reports no participant counts)."""
+KINDS_OBSERVED = (2007.5, 2019.0)
+"""When the two observations of `default_fund_kinds.csv` hold: the 2007 survey at mid-year,
+Vanguard's year-end 2018 data at the start of 2019."""
+
+
+def default_kind_mix(date: dt.date) -> npt.NDArray[np.float64]:
+    """Shares of plans whose default fund is of each kind at `date`, by size class, shape
+    (len(SIZE_CLASSES), len(DEFAULT_FUND_KINDS)) in `DEFAULT_FUND_KINDS` order (money market,
+    balanced, target-date); rows sum to 1 (ODD §5.1).
+
+    2007 (`default_fund_kinds.csv`): the survey's target-date and balanced shares of the
+    class's size group; the rest of the group's plans split between capital preservation
+    (stable value and money market, the model's money-market kind) and other defaults in the
+    proportions of all plans (20.6 to 15.2), the other defaults then left out (the shares
+    renormalised). From 2019 every default is a target-date fund: 98% of Vanguard's
+    auto-enrolling plans used one at the end of 2018, the rest a balanced strategy (read as
+    all, the t0 calibration). In between, linear in time; before mid-2007, the 2007 shares
+    (no earlier source found). Both the reading of the gaps and the size mapping
+    (`SURVEY_SIZE_OF_CLASS`) are assumptions."""
+    rows = {r["plans"].split(" ")[0]: r for r in _rows("default_fund_kinds.csv") if r["year"] == "2007"}
+    every = rows["all"]
+    other = 100.0 - float(every["tdf_pct"]) - float(every["balanced_pct"])
+    preserving = (float(every["stable_value_pct"]) + float(every["money_market_pct"])) / other
+    mix = np.empty((len(SURVEY_SIZE_OF_CLASS), len(DEFAULT_FUND_KINDS)))
+    for c, group in enumerate(SURVEY_SIZE_OF_CLASS):
+        tdf, balanced = float(rows[group]["tdf_pct"]), float(rows[group]["balanced_pct"])
+        shares = {"money_market": (100.0 - tdf - balanced) * preserving, "balanced": balanced, "tdf": tdf}
+        mix[c] = [shares[k] for k in DEFAULT_FUND_KINDS]
+    mix /= mix.sum(axis=1, keepdims=True)
+    first, last = KINDS_OBSERVED
+    f = min(max((years_of(date) - first) / (last - first), 0.0), 1.0)
+    all_tdf = np.zeros_like(mix)
+    all_tdf[:, DEFAULT_FUND_KINDS.index("tdf")] = 1.0
+    return (1.0 - f) * mix + f * all_tdf
 
 
 def auto_enroll_scale(date: dt.date) -> float:

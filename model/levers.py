@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final, Literal
 
-from alt401k.base.assets import ALT_CHANNELS, ALTERNATIVES, DEFAULT_FUND_KINDS
+from alt401k.base.assets import ALT_CHANNELS, ALTERNATIVES, DEFAULT_FUND_KINDS, NO_SANCTIONED_KIND
 
 LeverKind = Literal["float", "int", "bool", "choice"]
 LeverValue = float | int | bool | str
 
-QDIA_CHOICES: Final[tuple[str, ...]] = DEFAULT_FUND_KINDS
+QDIA_CHOICES: Final[tuple[str, ...]] = (*DEFAULT_FUND_KINDS, NO_SANCTIONED_KIND)
 """Kinds of default fund the rules can sanction (DOL QDIA regulation, 29 CFR 2550.404c-5)."""
 
 
@@ -304,7 +304,8 @@ def _other_levers() -> list[Lever]:
         ),
         Lever(
             "qdia.designation",
-            "Kind of fund the rules sanction as the default investment.",
+            "Kind of fund the rules sanction as the default investment (plans move to it at their "
+            "reviews); \"none\": no kind sanctioned, plans keep theirs.",
             "choice",
             "choice",
             "tdf",

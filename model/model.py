@@ -51,9 +51,10 @@ from ..base.assets import (
     ASSET_CLASSES,
     DEFAULT_FUND_KINDS,
     HOLDING_ASSET,
+    NO_SANCTIONED_KIND,
 )
 from ..base.strata import SIZE_CLASSES, VINTAGES
-from . import fees, plan_lifecycle
+from . import fees, history, plan_lifecycle
 from .config import RunConfig, SaverBehaviour, SponsorBehaviour
 from .default_funds import DefaultFunds
 from .economy import Economy, layoff_multiplier
@@ -80,7 +81,7 @@ from .threads import single_thread_blas
 __all__ = ["PE_COLUMNS", "Alt401kModel", "MonthFlows", "weighted_median_balance"]
 
 F64 = npt.NDArray[np.float64]
-N_STREAMS = 14
+N_STREAMS = 15
 """Independent random streams spawned from the run's SeedSequence, in this order:
 market, saver events, hires, initial state, sponsors, model (Mesa's own rng), deaths,
 default-fund kinds, loans, litigation, sponsors' providers (never-adopters, recordkeeper
@@ -213,6 +214,8 @@ class Alt401kModel(SaverPhases, ManagedAccounts, DefaultFunds, mesa.Model):
         self.managed_rng = np.random.default_rng(streams[11])
         self.lifecycle_rng = np.random.default_rng(streams[draws.PLAN_LIFECYCLE_STREAM])
         self.menu_rng = np.random.default_rng(streams[draws.MENUS_STREAM])
+        self.kind_record_rng = np.random.default_rng(streams[draws.DEFAULT_KINDS_STREAM])
+        """Kinds of default fund drawn from the record (`history.default_kind_mix`, ODD §5.1)."""
         """Each plan's core menu (`agents.sponsors.draw_core_menus`, ODD §5, §4.9): all
         plans at t0, then any plan formed later (`_form_plans`)."""
         init_rng = np.random.default_rng(streams[3])
@@ -227,9 +230,13 @@ class Alt401kModel(SaverPhases, ManagedAccounts, DefaultFunds, mesa.Model):
                 self.plans.size_class, config.sponsor, self.menu_rng)
         else:
             self.plans, self.plan_names = build_plans(setting)
-        # Every plan starts with the kind of default fund the regime of the start sanctions
-        # (ODD §5, §7.8: plans then change kind one by one at their reviews).
-        self.plans.default_kind[:] = DEFAULT_FUND_KINDS.index(self.policy.qdia)
+        # Every plan starts with the kind of default fund of the record at the start (a
+        # designed setting: the kind the regime sanctions); plans then change kind one by one
+        # at their reviews (ODD §5.1, §7.8).
+        if setting is None:
+            self.plans.default_kind[:] = self._recorded_kinds(self.plans.size_class, config.start)
+        else:
+            self.plans.default_kind[:] = DEFAULT_FUND_KINDS.index(self._sanctioned_kind())
         self.sponsors = [Sponsor(self, s) for s in range(self.plans.n)]
         self.plan_views = PlanViews(self.plans, self.book, self.managers, config.manager)
         """Each plan's sleeve and fees, kept from month to month (`model.plan_views`)."""
@@ -317,6 +324,22 @@ class Alt401kModel(SaverPhases, ManagedAccounts, DefaultFunds, mesa.Model):
         mgr = rng.choice(len(shares), self.plans.n, p=shares / shares.sum())
         self.plans.tdf_manager[:] = mgr
         self.plans.default_product[:] = self.plain_tdf_products()[mgr]
+
+    def _sanctioned_kind(self) -> str:
+        """The kind of default fund the regime sanctions, or a target-date fund where it
+        sanctions none (`qdia.designation` = "none")."""
+        return "tdf" if self.policy.qdia == NO_SANCTIONED_KIND else self.policy.qdia
+
+    def _recorded_kinds(self, size_class: npt.NDArray[np.int8], date: dt.date) -> npt.NDArray[np.int8]:
+        """Kinds of default fund for plans of these size classes, drawn from the record at
+        `date` (`history.default_kind_mix`, ODD §5.1) on their own stream; no draw where the
+        record is a single kind (every start from 2019)."""
+        mix = history.default_kind_mix(date)[size_class]
+        kind = np.argmax(mix, axis=1).astype(np.int8)
+        if (mix.max(axis=1) < 1.0).any():
+            u = self.kind_record_rng.random(size_class.shape[0])
+            kind = (u[:, None] >= np.cumsum(mix, axis=1)[:, :-1]).sum(axis=1).astype(np.int8)
+        return kind
 
     def plain_tdf_products(self) -> npt.NDArray[np.int32]:
         """Product id of each TDF provider's plain TDF."""
@@ -763,7 +786,8 @@ class Alt401kModel(SaverPhases, ManagedAccounts, DefaultFunds, mesa.Model):
         mgr = rng.choice(len(shares), k, p=shares / shares.sum())
         plans.tdf_manager[ended] = mgr
         plans.default_product[ended] = self.plain_tdf_products()[mgr]
-        plans.default_kind[ended] = DEFAULT_FUND_KINDS.index(self.policy.qdia)
+        plans.default_kind[ended] = (self._recorded_kinds(cls, self.date) if self.policy.qdia == NO_SANCTIONED_KIND
+                                     else DEFAULT_FUND_KINDS.index(self.policy.qdia))
         plans.never_adopts[ended] = rng.random(k) < np.asarray(sb.never_adopt_share_by_class)[cls]
         self.plan_suits.stage[ended] = NO_SUIT
         self.plan_suits.settlement_usd[ended] = 0.0

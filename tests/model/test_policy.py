@@ -127,12 +127,12 @@ def test_eo_14330_changes_take_effect_on_their_date(lever_field, key, date, befo
 
 def test_hist_ppa_qdia_boundary() -> None:
     scenario = load_scenario("hist-ppa-2006")
-    assert scenario.state_at(dt.date(2007, 12, 23)).qdia == "money_market"
+    assert scenario.state_at(dt.date(2007, 12, 23)).qdia == "none"
     assert scenario.state_at(dt.date(2007, 12, 24)).qdia == "tdf"
     # The PPA adds no push of its own: auto-enrollment spreads by the sponsors' fitted rule
     # (ODD §7.8), which the 2006-2013 data cannot split into a PPA part and the rest.
     assert scenario.state_at(dt.date(2006, 8, 17)).auto_enrollment_boost == 0.0
-    assert load_scenario("hist-pre-qdia").state_at(dt.date(2020, 1, 1)).qdia == "money_market"
+    assert load_scenario("hist-pre-qdia").state_at(dt.date(2020, 1, 1)).qdia == "none"
 
 
 # ----------------------------------------------------------------------------- merging
