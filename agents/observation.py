@@ -180,9 +180,9 @@ def observe_savers(pop: sv.SaverPopulation, default_rate: F64, bounds: npt.NDArr
     out among threads in the chunks `bounds` (default `row_chunks(pop.sponsor)`). Each
     plan's sums and totals are added by the one thread that has its rows, in row order, and
     national sums and holdings are the plans' added in plan order, so the bytes depend
-    neither on the number of threads, nor on the chunks, nor on the JIT. Equal to
-    `observe_savers_numpy` to rounding (national sums are added in another order) and, for
-    the per-plan totals, to the bit. Nothing per saver is kept. With `buffers`
+    neither on the number of threads, nor on the chunks, nor on the JIT. Equal to the same
+    sums stated on whole arrays to rounding (tests/agents/test_kernels.py); the per-plan
+    totals are `kernels.plan_sums`'s, to the bit. Nothing per saver is kept. With `buffers`
     (`kernels.PlanBuffers`) the per-plan arrays are written into them and are valid until
     the next call with the same buffers.
     """
