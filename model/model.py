@@ -87,7 +87,8 @@ market, saver events, hires, initial state, sponsors, model (Mesa's own rng), de
 default-fund kinds, loans, litigation, sponsors' providers (never-adopters, recordkeeper
 and consultant changes), managed accounts (ODD §7.14), plan terminations and formations
 (`draws.PLAN_LIFECYCLE_STREAM`), menus (each plan's core funds, `draw_core_menus`,
-`draws.MENUS_STREAM`).
+`draws.MENUS_STREAM`), default-fund kinds on record at a historical start
+(`draws.DEFAULT_KINDS_STREAM`).
 (A SeedSequence's children depend on their index only, so adding the last one changed
 none of the others.)"""
 
@@ -214,10 +215,10 @@ class Alt401kModel(SaverPhases, ManagedAccounts, DefaultFunds, mesa.Model):
         self.managed_rng = np.random.default_rng(streams[11])
         self.lifecycle_rng = np.random.default_rng(streams[draws.PLAN_LIFECYCLE_STREAM])
         self.menu_rng = np.random.default_rng(streams[draws.MENUS_STREAM])
-        self.kind_record_rng = np.random.default_rng(streams[draws.DEFAULT_KINDS_STREAM])
-        """Kinds of default fund drawn from the record (`history.default_kind_mix`, ODD §5.1)."""
         """Each plan's core menu (`agents.sponsors.draw_core_menus`, ODD §5, §4.9): all
         plans at t0, then any plan formed later (`_form_plans`)."""
+        self.kind_record_rng = np.random.default_rng(streams[draws.DEFAULT_KINDS_STREAM])
+        """Kinds of default fund drawn from the record (`history.default_kind_mix`, ODD §5.1)."""
         init_rng = np.random.default_rng(streams[3])
         self.policy: PolicyState = scenario.state_at(config.start)
         self.book = ProductBook()
