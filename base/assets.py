@@ -50,7 +50,7 @@ alternative option on the menu, or a self-directed brokerage window."""
 
 DEFAULT_FUND_KINDS: Final[tuple[str, ...]] = ("money_market", "balanced", "tdf")
 """Kinds of fund a plan may make its default: the choices of the `qdia.designation` lever
-(ODD §7.5). A money-market or balanced default holds a fixed public mix (`DEFAULT_FUND_MIX`),
+besides `NO_SANCTIONED_KIND` (ODD §7.5); stable value counts as money market (ODD §5.1). A money-market or balanced default holds a fixed public mix (`DEFAULT_FUND_MIX`),
 a target-date fund its glide path."""
 NO_SANCTIONED_KIND: Final[str] = "none"
 """`qdia.designation`'s value for a regime that sanctions no kind of default fund (before the

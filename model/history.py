@@ -3,7 +3,8 @@ realised returns since, from data bundled with the model (ODD §5.1).
 
 A run that starts before 2025 (`RunConfig.start`) is built like the Q1 2025 market, with
 the national totals, pay level, unemployment and auto-enrollment of its own date
-(`historical_config`), and its money deflated to constant January-2025 dollars from that
+(`historical_config`) and the kinds of default fund on record then (`default_kind_mix`),
+and its money deflated to constant January-2025 dollars from that
 date's price level (`price_level`). `historical_path` imposes the realised monthly returns
 of equity, bonds, cash and gold from the start month until the data end, after which the
 market's own draws continue (`model.market_paths`). Sources and licences:
