@@ -38,6 +38,8 @@ SIZES: dict[str, dict[str, int]] = {
 }
 DEFAULT_RATES = (0.03, 0.06, 0.12)
 ENROLLMENT_MONTHS = 48
+DEFAULT_FUND_MONTHS = 36
+"""Tenure at which auto-enrolled hires' persistence in the default fund is measured (Vanguard: 3 years)."""
 
 
 def _scenario():  # noqa: ANN202 - cached scenario object
@@ -72,7 +74,10 @@ def enrollment(config: RunConfig, seed: np.random.SeedSequence, size: str) -> di
     is the mean of P(t) over t = 3..15 months; Carroll et al.'s the 3-month gap between
     active decision and opt-in and the first month at which opt-in reaches active
     decision's 3-month level; the share still at the default rate after 12 months is taken
-    over participants hired into automatic-enrollment plans with each default.
+    over participants hired into automatic-enrollment plans with each default, and the share
+    still wholly in the default fund after 36 months (`DEFAULT_FUND_MONTHS`) over the
+    participants of all three automatic-enrollment plans (Vanguard's measure of default
+    investment persistence; ODD §7.3, `leave_default_prob`).
     """
     n = SIZES[size]["per_plan"]
     plans = [PlanSpec(name="opt_in", savers_per_plan=n, enrollment="opt_in"),
@@ -86,6 +91,8 @@ def enrollment(config: RunConfig, seed: np.random.SeedSequence, size: str) -> di
     kind = np.array(model.plan_names)[pop.sponsor]
     curves: dict[str, list[float]] = {k: [] for k in ("opt_in", "active_decision", "auto_3")}
     at_default: dict[float, float] = {}
+    in_default_fund = float("nan")
+    auto_plan = np.isin(kind, [f"auto_{round(100 * d)}" for d in DEFAULT_RATES])
     for t in range(1, ENROLLMENT_MONTHS + 1):
         model.step()
         stay = _cohort(model, t)
@@ -96,6 +103,8 @@ def enrollment(config: RunConfig, seed: np.random.SeedSequence, size: str) -> di
             for d in DEFAULT_RATES:
                 rows = stay & (kind == f"auto_{round(100 * d)}") & pop.is_participating
                 at_default[d] = float(np.mean(np.abs(pop.deferral_rate[rows] - d) < 1e-9))
+        if t == DEFAULT_FUND_MONTHS:
+            in_default_fund = float(np.mean(pop.style[stay & auto_plan & pop.is_participating] == sv.DEFAULTED))
     oi, ad, auto = (np.array(curves[k]) for k in ("opt_in", "active_decision", "auto_3"))
     reached = np.flatnonzero(oi >= ad[2])
     return {
@@ -108,6 +117,7 @@ def enrollment(config: RunConfig, seed: np.random.SeedSequence, size: str) -> di
         "active_decision_gap_3m": float(ad[2] - oi[2]),
         "active_decision_catch_up_months": float(reached[0] + 1 if reached.size else ENROLLMENT_MONTHS + 1),
         **{f"at_default_12m_{round(100 * d)}pct": v for d, v in at_default.items()},
+        "in_default_fund_36m": in_default_fund,
     }
 
 
