@@ -439,23 +439,33 @@ class ManagerBehaviour(_Frozen):
     sleeve_fee_annual: dict[str, Share] = Field(
         default_factory=lambda: {
             "private_equity": 0.0125,
-            "private_credit": 0.0100,
-            "infrastructure": 0.0100,
+            "private_credit": 0.0125,
+            "infrastructure": 0.0125,
             "crypto": 0.0025,
             "gold": 0.0025,
         }
     )
-    """Management fee on a sleeve (BXPE: 1.25% of NAV); partner's share of the fee."""
+    """Management fee on a sleeve, the partner's share of the fee: the management fees of the
+    semi-liquid vehicles such sleeves hold (private equity: BXPE and KKR K-PEC, 1.25% of NAV;
+    private credit: BCRED and Apollo Debt Solutions, 1.25%; infrastructure: KKR
+    Infrastructure Conglomerate and Brookfield Infrastructure Income Fund, 1.25%;
+    docs/calibration.md). Private credit and infrastructure were 1.00% before December 2026.
+    Incentive fees other than private equity's carry are not modelled."""
     standalone_fee_annual: dict[str, Share] = Field(
         default_factory=lambda: {
-            "private_equity": 0.0200,
+            "private_equity": 0.0240,
             "private_credit": 0.0150,
             "infrastructure": 0.0150,
             "crypto": 0.0085,
             "gold": 0.0040,
         }
     )
-    """Standalone option total expense (crypto: Fidelity DAA 0.75-0.90%)."""
+    """Standalone option total expense before incentive fees (private equity's carry is
+    charged apart, `carry_rate`): private equity 2.40%, between the institutional classes of
+    two retail private-equity funds before their incentive fees (Partners Group Private Equity
+    Master Fund, Class I capped at 2.30%; Hamilton Lane Private Assets Fund, Class I 2.46%;
+    StepStone Private Markets' classes 2.45-3.30%; docs/calibration.md; 2.00% before
+    December 2026); crypto: Fidelity DAA 0.75-0.90%."""
     carry_rate: Share = 0.125
     hurdle_annual: Share = 0.05
     """BXPE: 12.5% over a 5% hurdle."""
