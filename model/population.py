@@ -8,6 +8,8 @@ are scaled so that weighted totals hit ICI's $8.7T with the class shares of EBRI
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import numpy.typing as npt
 
@@ -92,15 +94,25 @@ def draw_ages(n: int, rng: np.random.Generator, retirement_age_min: float, retir
     band = rng.choice(len(AGE_BAND_SHARES), n, p=AGE_BAND_SHARES)
     u = rng.random(n)
     age = np.empty(n)
-    for b in range(len(AGE_BAND_SHARES)):
+    for b, (grid, cdf) in enumerate(band_age_cdfs(retirement_age_min, retirement_age_max)):
         rows = band == b
+        age[rows] = np.interp(u[rows] * cdf[-1], cdf, grid)
+    return age
+
+
+@functools.cache
+def band_age_cdfs(retirement_age_min: float, retirement_age_max: float) -> tuple[tuple[F64, F64], ...]:
+    """Each age band's grid of ages and the unnormalised cumulative density on it
+    (trapezoids of `not_yet_retired`; uniform for a band wholly past the upper bound), which
+    `draw_ages` inverts. The same for every draw with the same bounds, so computed once."""
+    out = []
+    for b in range(len(AGE_BAND_SHARES)):
         grid = np.arange(AGE_BANDS[b], AGE_BANDS[b + 1] + AGE_GRID_STEP / 2, AGE_GRID_STEP)
         density = not_yet_retired(grid, retirement_age_min, retirement_age_max)
         if density.max() <= 0.0:
             density = np.ones_like(grid)
-        cdf = np.concatenate(([0.0], np.cumsum((density[1:] + density[:-1]) / 2.0)))
-        age[rows] = np.interp(u[rows] * cdf[-1], cdf, grid)
-    return age
+        out.append((grid, np.concatenate(([0.0], np.cumsum((density[1:] + density[:-1]) / 2.0)))))
+    return tuple(out)
 
 
 def draw_salaries(age_years: F64, rng: np.random.Generator, median_usd: float) -> F64:
