@@ -37,7 +37,8 @@ def job_change_prob_monthly(age: float, rates: F64, slope: F64) -> float:
 
     Annual rates fall linearly from `job_change_prob_annual_young` at 25 to `..._old` at 55
     and stay flat outside (BLS Employee Tenure: separation falls with age; the two rates
-    are fitted, docs/calibration.md); `rates` and `slope` from `job_change_rates`. The
+    are assumptions set against BLS tenure, docs/calibration.md); `rates` and `slope` from
+    `job_change_rates`. The
     monthly probability is 1 - (1 - annual)^(1/12)."""
     annual = interp_sloped(age, JOB_CHANGE_AGES, rates, slope)
     return 1.0 - (1.0 - annual) ** (1.0 / 12.0)

@@ -115,6 +115,9 @@ class SaverBehaviour(_Frozen):
     # Life events.
     job_change_prob_annual_young: Share = 0.18
     job_change_prob_annual_old: Share = 0.06
+    """Annual probability of leaving the employer at 25 and at 55, linear between (ODD §7.6):
+    assumptions set against BLS tenure (all wage and salary workers: about 0.22-0.26 a year at
+    25-34 and 0.07 at 55-64; participants in a 401(k) stay longer; docs/calibration.md)."""
     cash_out_scale: NonNegative = 1.5
     """Scale of the cash-out probability min(0.95, scale x exp(-balance / B)), B =
     `cash_out_balance_usd`, set so that 41% of separating workers cash out at t0 (Fidelity
