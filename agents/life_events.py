@@ -57,6 +57,29 @@ def hardship_threshold(hardship_prob_annual: float) -> float:
     return 1.0 - (1.0 - hardship_prob_annual) ** (1 / 12)
 
 
+def with_disaster_distributions(hardship_prob_annual: float, hardship_share: float, take_up: float,
+                                share: float, window_months: int) -> tuple[float, float]:
+    """The in-service withdrawal rule in a month when a law also allows disaster
+    distributions (ODD §7.6, the CARES Act's coronavirus-related distributions of 2020): the
+    annual rate and the share of the account of one combined withdrawal.
+
+    A participant takes such a distribution with the monthly hazard that gives `take_up`
+    over the `window_months` the law leaves open, independently of a hardship withdrawal
+    (probability p = 1 - (1 - h)(1 - c) a month); the combined withdrawal takes the share
+    that keeps the expected dollars of both, (h x hardship_share + c x share) / p, at most
+    the whole account. Both
+    saver engines read the result through `hardship_prob_annual` and
+    `hardship_share_of_balance`, so the rule draws no new number (the CARES Act: Pub. L.
+    116-136 §2202; take-up and size from Vanguard's record, docs/calibration.md)."""
+    h = hardship_threshold(hardship_prob_annual)
+    c = 1.0 - (1.0 - take_up) ** (1.0 / window_months)
+    p = 1.0 - (1.0 - h) * (1.0 - c)
+    if p <= 0.0:  # neither withdrawal can happen: the share is never used
+        return hardship_prob_annual, hardship_share
+    # At most the whole account (reached only if both are near-certain and large).
+    return 1.0 - (1.0 - p) ** 12, min(1.0, (h * hardship_share + c * share) / p)
+
+
 @row_helper
 def separation(u0: float, u1: float, u2: float, participating: bool, age: float, retirement_age: float,
                hardship32: float, bound: float, rates: F64, slope: F64, stay32: float) -> tuple[bool, bool, bool]:

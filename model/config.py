@@ -127,16 +127,20 @@ class SaverBehaviour(_Frozen):
     probability falls by a factor e (assumption, with `cash_out_scale` fitted to the 41% of
     separating workers cashing out). A run starting before 2025 carries it back by the SSA
     average wage index (`history.historical_config`), as it does pay."""
-    stay_in_system_prob: Share = 0.57
+    stay_in_system_prob: Share = 0.638
     """Share of separating workers whose balance stays in a 401(k) (left in the old plan or
     rolled into the new employer's); the rest cash out or roll to an IRA. Fitted (docs/
     validation.md, in-sample flows): benefits paid of 8.65% of year-end assets a year, the
     2019-2023 mean of DOL Form 5500 401(k)-type plans (Table E19), on the validation `flows`
     experiment (8.65%, death benefits and the distributions of terminated plans included,
     ODD §7.12). Refitted in December 2026 from 0.61 when the experiment moved from a run
-    from 2025 to the 2019-2023 run itself (0.61 gave 8.26% there). Was 0.545 before plan
+    from 2025 to the 2019-2023 run itself (0.61 gave 8.26% there), and from 0.57 when the
+    CARES Act's distributions of 2020 were added (ODD §7.6; 0.57 then gave 8.81%) and
+    larger plans' terminations began to distribute in part, as DOL recorded
+    (`Economy.plan_termination_distributing_share_by_class`; 9.17% then): 0.638 gives
+    8.65%. Was 0.545 before plan
     terminations, and 0.29 (an assumption) before that, which gave 10.6%."""
-    roll_in_prob: Share = 0.435
+    roll_in_prob: Share = 0.47
     """Share of new hires rolling a prior balance into the plan. Fitted (docs/validation.md,
     in-sample flows): contributions from others, rollovers included, of 0.88% of year-end
     assets a year, the 2019-2023 mean of DOL Form 5500 401(k)-type plans (Abstract tables D7),
@@ -144,7 +148,9 @@ class SaverBehaviour(_Frozen):
     experiment). Refitted in December 2026 from 0.57 on the 2019-2023 run (0.57 gave 1.14%
     there, in part because a run from 2019 rolled balances in at their 2025-dollar size).
     Refitted again to 0.435 when the sixties' ages began to follow the retirement rule (ODD
-    §5.1; 0.42 then gave 0.850%, 0.435 gives 0.878%).
+    §5.1; 0.42 then gave 0.850%, 0.435 gave 0.878%), and to 0.47 with `stay_in_system_prob`
+    when the CARES Act's distributions were added and larger plans' terminations began to
+    distribute in part (0.435 then gave 0.84%).
     Was 0.52 before plan terminations, and 0.10 (an assumption) before that, which gave 0.18%."""
     roll_in_median_usd: Positive = 15_000.0
     """Median prior balance a new hire rolls in (USD of January 2025, moved with the wage
@@ -154,6 +160,17 @@ class SaverBehaviour(_Frozen):
     hardship_prob_annual: Share = 0.048
     """Hardship withdrawals (Vanguard 2025: 4.8% of participants in 2024)."""
     hardship_share_of_balance: Share = 0.15
+    disaster_distribution_take_up: Share = 0.042
+    """Share of participants who took a coronavirus-related distribution over the CARES Act's
+    window, April-December 2020 (`history.DISASTER_DISTRIBUTION_WINDOWS`; ODD §7.6):
+    Vanguard, *Revisiting the CARES Act and its impact on retirement savings* (Feb 2021):
+    73% of its sponsors permitted them and 5.7% of the participants offered took one,
+    0.73 x 5.7% = 4.2% (sponsor-weighted; no participant-weighted share published)."""
+    disaster_distribution_share_of_balance: Share = 0.19
+    """Share of the account a coronavirus-related distribution takes: Vanguard (Feb 2021),
+    average distributions of $24,600 a participant who took one, against an average account
+    balance of $129,157 at the end of 2020 (*How America Saves 2021*): 19%, the ratio to an
+    average participant's balance as `hardship_share_of_balance` is read (ODD §7.6)."""
     loan_prob_annual: Share = 0.038
     loan_share_of_balance: Annotated[float, Field(ge=0.0, le=0.5, allow_inf_nan=False)] = 0.365
     """Annual probability that a participant without a loan takes one, and the share of the

@@ -172,6 +172,22 @@ def default_kind_mix(date: dt.date) -> npt.NDArray[np.float64]:
     return (1.0 - f) * mix + f * all_tdf
 
 
+DISASTER_DISTRIBUTION_WINDOWS: tuple[tuple[dt.date, dt.date], ...] = ((dt.date(2020, 4, 1), dt.date(2020, 12, 1)),)
+"""First and last month in which a law let participants draw disaster distributions from
+their plans: the CARES Act's coronavirus-related distributions (Pub. L. 116-136 §2202,
+enacted March 27, 2020; penalty-free until December 30, 2020, up to $100,000), paid from
+April (ODD §7.6; Vanguard's record of them covers the nine months April-December)."""
+
+
+def disaster_window_months(date: dt.date) -> int:
+    """The length in months of the disaster-distribution window `date` falls in, 0 outside
+    every window (`DISASTER_DISTRIBUTION_WINDOWS`)."""
+    for first, last in DISASTER_DISTRIBUTION_WINDOWS:
+        if first <= date <= last:
+            return 12 * (last.year - first.year) + last.month - first.month + 1
+    return 0
+
+
 def auto_enroll_scale(date: dt.date) -> float:
     """Vanguard's share of plans auto-enrolling at `date` over 2024's (How America Saves,
     `economy_history.csv`; 1 from 2025): what the calibrated 2024 shares by size class are

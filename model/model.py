@@ -18,6 +18,7 @@ import numpy.typing as npt
 
 from ..agents import kernels, observation, plan_kernels, rule_kernels
 from ..agents import savers as sv
+from ..agents.life_events import with_disaster_distributions
 from ..agents.litigation import (
     ALT_CLAIM,
     FEE_CLAIM,
@@ -400,18 +401,26 @@ class Alt401kModel(SaverPhases, ManagedAccounts, DefaultFunds, mesa.Model):
 
     def saver_rules(self) -> SaverBehaviour:
         """The savers' parameters this month: job-change rates raised by this month's layoffs
-        (ODD §7.12, the labour-market channel), so that both saver engines draw layoffs
-        through the job-change rule they already share."""
+        (ODD §7.12, the labour-market channel) and, in a month when a law allowed disaster
+        distributions (the CARES Act, 2020), the in-service withdrawal rule that adds them
+        (ODD §7.6, `life_events.with_disaster_distributions`), so that both saver engines
+        draw them through the rules they already share."""
         s = self.config.saver
         rate = self.economy.layoff_rate if self.grows else 0.0
-        if rate <= 0.0:
+        window = history.disaster_window_months(self.date)
+        if rate <= 0.0 and window == 0:
             return s
         if self._month_rules is None or self._month_rules[0] != self.month:
-            f = layoff_multiplier(rate, s.job_change_prob_annual_young, s.job_change_prob_annual_old)
-            young = min(0.95, f * s.job_change_prob_annual_young)
-            old = min(0.95, f * s.job_change_prob_annual_old)
-            self._month_rules = (self.month, s.model_copy(update={
-                "job_change_prob_annual_young": young, "job_change_prob_annual_old": old}))
+            update: dict[str, float] = {}
+            if rate > 0.0:
+                f = layoff_multiplier(rate, s.job_change_prob_annual_young, s.job_change_prob_annual_old)
+                update["job_change_prob_annual_young"] = min(0.95, f * s.job_change_prob_annual_young)
+                update["job_change_prob_annual_old"] = min(0.95, f * s.job_change_prob_annual_old)
+            if window:
+                update["hardship_prob_annual"], update["hardship_share_of_balance"] = with_disaster_distributions(
+                    s.hardship_prob_annual, s.hardship_share_of_balance, s.disaster_distribution_take_up,
+                    s.disaster_distribution_share_of_balance, window)
+            self._month_rules = (self.month, s.model_copy(update=update))
         return self._month_rules[1]
 
     def deaths(self, leaving: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:

@@ -58,9 +58,10 @@ def test_loans_are_plan_assets_repaid_with_interest_and_offset_when_workers_leav
     assert 0.005 < share < 0.03  # about DOL's 1.2%
     later = t.iloc[1:]
     assert (later["loan_interest_usd"] > 0).all()
-    # Offsets need a borrower to leave in the month: among 4,000 sampled savers nearly every
-    # month has one (about 1% of borrowers leave a month).
-    assert (later["loan_offsets_usd"] > 0).mean() > 0.9
+    # Offsets need a borrower to leave the system in the month: among 4,000 sampled savers
+    # most months have one (under 1% of borrowers leave a month: job changers who keep their
+    # money in a 401(k), 64%, keep their loan too).
+    assert (later["loan_offsets_usd"] > 0).mean() > 0.8
     assert (later["new_loans_usd"] > 0).all() and (later["loan_repayments_usd"] > 0).all()
     pop = model.savers
     assert np.all(pop.loan_usd >= 0) and np.all(pop.loan_usd[~pop.is_participating] == 0)

@@ -57,8 +57,10 @@ def test_only_distributing_terminations_are_drawn() -> None:
     # Closings times the share that distribute (the rest are mergers, left as they are).
     np.testing.assert_allclose(pl.distributing_rate_annual((0.065, 0.026, 0.026, 0.026), (1.0, 0.0, 0.5, 0.0)),
                                [0.065, 0.0, 0.013, 0.0])
-    # With the default shares, only plans under 100 participants terminate.
-    model = small_model(seed=4)
+    # With no larger plan's closing distributing, only plans under 100 participants terminate.
+    config = with_overrides(RunConfig(n_savers=1_200, n_sponsors=40, years=1, seed=4),
+                            {"economy.plan_termination_distributing_share_by_class": [1.0, 0.0, 0.0, 0.0]}, "test")
+    model = Alt401kModel(load_scenario("status-quo"), config)
     for _ in range(120):  # ten years: about 6.5 terminations among the 10 small plans
         model._plan_lifecycle()
         model.month += 1
