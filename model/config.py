@@ -74,13 +74,15 @@ class SaverBehaviour(_Frozen):
     auto_enrol_optout_share: Share = 0.1287
     """Share opting out of automatic enrollment (fitted to Madrian-Shea 2001: 86% at 3-15
     months; HAS 2025 plan-level 94% and Vanguard 2015 91% are higher)."""
-    hire_stock_age_share: Share = 0.39
+    hire_stock_age_share: Share = 0.36
     """Share of new hires whose age is drawn from the participants' age distribution at t0
     (`population.draw_ages`); the others are 22-45, skewed young (ODD §7.6, entry). Fitted so
     that participants age as the labour force does (BLS Employment Projections 2014-24:
     median age 41.9 in 2014, 42.4 projected for 2024; in-sample target `participant_age_drift`,
-    docs/validation.md §8): +0.51 years (16 replications). Refitted in December 2026 from
-    0.45 when the sixties' ages began to follow the retirement rule (0.45 then gave +0.85)."""
+    docs/validation.md §8): +0.50 years (16 replications). Refitted in December 2026 from
+    0.45 when the sixties' ages began to follow the retirement rule (0.45 then gave +0.85),
+    and from 0.39 when fewer separating workers left the system (`stay_in_system_prob`
+    0.638; 0.39 then gave +0.66: fewer leavers, fewer young hires)."""
     experienced_return_deferral_slope: NonNegative = 0.02
     """Change in deferral rate per unit trailing 12-month own return (Choi et al. 2009: > 0)."""
 
