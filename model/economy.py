@@ -59,9 +59,9 @@ class EconomyParams(BaseModel):
     under 100 participants (EBRI 2020, `InitialState.plan_share_by_class`): 0.93 x 38,000 /
     (0.84 x 646,000) = 6.5% a year under 100 participants and 0.07 x 38,000 /
     (0.16 x 646,000) = 2.6% a year above. Sourced proxy: all DC plans, not 401(k)-type plans
-    only; one rate for every class of 100+ (assumption: the report does not split them);
-    and every termination distributes, although some large plans' final filings are mergers
-    whose assets move to the acquirer's plan (docs/calibration.md, 'Economy')."""
+    only; one rate for every class of 100+ (assumption: the report does not split them).
+    Which closings distribute their assets and which are mergers:
+    `plan_termination_distributing_share_by_class` (docs/calibration.md, 'Economy')."""
     plan_termination_distributing_share_by_class: tuple[Share, Share, Share, Share] = (0.88, 0.25, 0.25, 0.25)
     """Share of the terminations of `plan_termination_annual_by_class` in which the plan
     distributes its assets, by size class; the others are mergers, whose assets move to a
