@@ -12,7 +12,7 @@ row order), run on the holdings of a real model state in three layouts:
 
 each in float64 and the last also in float32. The per-plan sums are added in row order in
 every float64 layout, so those three must give the same bytes (checked here). Needs numba
-(the "fast" extra, which `make` installs). Usage:
+(a required dependency since issue #24). Usage:
 
     .venv/bin/python benchmarks/prototype_layout.py                 # 100k and 1M savers
     .venv/bin/python benchmarks/prototype_layout.py --savers 100000 --threads 1
