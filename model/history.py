@@ -49,6 +49,12 @@ def yearly(name: str, column: str) -> dict[int, float]:
     return {int(r["year"]): float(r[column]) for r in _rows(name) if r[column].strip()}
 
 
+def dated(name: str, column: str) -> dict[dt.date, float]:
+    """One column of a bundled table of dated observations (`as_of`, YYYY-MM-DD), dates with
+    a value only."""
+    return {dt.date.fromisoformat(r["as_of"]): float(r[column]) for r in _rows(name) if r[column].strip()}
+
+
 def years_of(date: dt.date) -> float:
     """A date as a decimal year (the first of January of year Y is Y.0)."""
     return date.year + (date.month - 1) / 12 + (date.day - 1) / 365.25
@@ -302,6 +308,7 @@ def _column_until_gap(rows: list[dict[str, str]], name: str, equity_intl_share: 
 __all__ = [
     "FIRST_START",
     "auto_enroll_scale",
+    "dated",
     "LAST_START",
     "check_start",
     "historical_config",

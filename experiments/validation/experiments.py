@@ -13,6 +13,7 @@ Every experiment has the signature ``f(config, seed_sequence, size) -> dict[str,
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 import numpy as np
@@ -467,8 +468,26 @@ balances and the terminations of a few plans, whose sampling noise in one replic
 the smaller sample (a standard deviation of 3-8% a year) made its largest yearly gap mostly
 noise; four times the sample halves it."""
 
-BACKCAST_YEARS = range(2016, 2023)
-"""Year-ends of the back-cast: every year from its start to the last year of ICI data."""
+BACKCAST_YEARS = range(2016, 2024)
+"""Plan years of the back-cast's Form 5500 comparisons: from its start to the last year of
+DOL's data (2023)."""
+BACKCAST_RUN_YEARS = 10
+"""Length of the back-cast run, January 2016 to January 2026: it covers ICI's quarter-ends
+to September 2025, the last month of realised returns of every class (cash's data end)."""
+
+
+def backcast_key(day: dt.date) -> str:
+    """How a back-cast gap at `day` is named: the year for a year-end (``2022``), else the
+    year and quarter (``2024q2``)."""
+    return f"{day.year}" if (day.month, day.day) == (12, 31) else f"{day.year}q{(day.month - 1) // 3 + 1}"
+
+
+def state_after(series: pd.DataFrame, day: dt.date) -> pd.Series:
+    """The row of a run's monthly series that holds the state at the end of `day`, the last
+    day of a month: a row is the state at the start of its month (`model.dictionary`), so
+    the end of June is the row dated July."""
+    month = (day + dt.timedelta(days=1)).strftime("%Y-%m")
+    return series.loc[series["date"] == month].iloc[-1]
 
 
 def steps_of_year(series: pd.DataFrame, start_year: int, year: int) -> pd.DataFrame:
@@ -483,33 +502,31 @@ def steps_of_year(series: pd.DataFrame, start_year: int, year: int) -> pd.DataFr
 
 def backcast(config: RunConfig, seed: np.random.SeedSequence, size: str) -> dict[str, float]:
     """From January 2016 (the end-2015 market of DOL Form 5500) under the status quo with the
-    realised returns of equity, bonds, cash and gold (`model.history`): year-end assets against
-    ICI's year-end 401(k) assets and DOL Form 5500's plan-year-end assets; each calendar year's
-    employee and employer contributions and benefits paid against Form 5500's; year-end
-    participants against its active participants; 2016-2022. Each year's relative gap and the
-    largest. Out of sample: the flow rules were fitted on shares of assets of a run from 2025
+    realised returns of equity, bonds, cash and gold (`model.history`): 401(k) assets against
+    ICI's, as first released, at each date ICI published from 2016 to September 2025 (year-
+    ends to 2022, then the quarter-ends found; `model/data/ici_401k_assets.csv`) and against
+    DOL Form 5500's plan-year-end assets; each calendar year's employee and employer
+    contributions and benefits paid against Form 5500's; year-end participants against its
+    active participants; Form 5500 for 2016-2023. Each date's relative gap and the largest.
+    Out of sample: the flow rules were fitted on shares of assets of a 2019-2023 run
     (`flows`), not on these dollar amounts; participants follow Form 5500's count by
     construction (`history.workforce_path`), so their gap checks the hiring and separation
     bookkeeping, not a behaviour."""
-    import datetime as dt
-
-    from ...model.history import historical_path, participant_scale, yearly
+    from ...model.history import dated, historical_path, participant_scale, yearly
 
     start = dt.date(2016, 1, 1)
     cfg = config.model_copy(update={"n_savers": 4 * BACKCAST_SCALE * SIZES[size]["national"],
-                                    "n_sponsors": BACKCAST_SCALE * 1_200, "years": 7,
-                                    "start": start})  # to January 2023: year-end 2022
+                                    "n_sponsors": BACKCAST_SCALE * 1_200, "years": BACKCAST_RUN_YEARS,
+                                    "start": start})
     model = Alt401kModel(_scenario(), cfg, seed_sequence=seed, market_path=historical_path(start, cfg.market.equity_intl_share))
     model.run()
     t = model.recorder.series_table().to_pandas()
-    # A row is the state at the start of its month: year-end y is the row of January y+1.
-    year_end = {y: t.loc[t["date"] == f"{y + 1}-01"].iloc[-1] for y in BACKCAST_YEARS}
+    ici = {d: v for d, v in dated("ici_401k_assets.csv", "assets_usd").items() if start <= d < dt.date(2025, 10, 1)}
     in_year = {y: steps_of_year(t, start.year, y) for y in BACKCAST_YEARS}
+    dol_year_end = {dt.date(y, 12, 31): v for y, v in yearly("dc_flows.csv", "assets_usd").items() if y in BACKCAST_YEARS}
     modelled = {
-        ("assets", "ici"): ({y: float(r["assets_usd"]) for y, r in year_end.items()},
-                            yearly("ici_401k_assets.csv", "assets_usd_year_end")),
-        ("assets", "dol"): ({y: float(r["assets_usd"]) for y, r in year_end.items()},
-                            yearly("dc_flows.csv", "assets_usd")),
+        ("assets", "ici"): ({d: float(state_after(t, d)["assets_usd"]) for d in ici}, ici),
+        ("assets", "dol"): ({d: float(state_after(t, d)["assets_usd"]) for d in dol_year_end}, dol_year_end),
         ("contributions", "dol"): ({y: float((f["contributions_usd"] + f["employer_usd"]).sum()) for y, f in in_year.items()},
                                    {y: yearly("dc_flows.csv", "employer_contributions_usd")[y]
                                     + yearly("dc_flows.csv", "participant_contributions_usd")[y]
@@ -517,15 +534,17 @@ def backcast(config: RunConfig, seed: np.random.SeedSequence, size: str) -> dict
         ("benefits", "dol"): ({y: float(f[list(BENEFIT_FLOWS)].to_numpy().sum()) for y, f in in_year.items()},
                               yearly("dc_flows.csv", "benefits_usd")),
         # The model counts ICI's participants, a fixed share of Form 5500's (`participant_scale`).
-        ("participants", "dol"): ({y: float(r["participants"]) / participant_scale(cfg) for y, r in year_end.items()},
+        ("participants", "dol"): ({y: float(state_after(t, dt.date(y, 12, 31))["participants"]) / participant_scale(cfg)
+                                   for y in BACKCAST_YEARS},
                                   yearly("dc_flows.csv", "active_participants")),
     }
     out = {}
     for (what, source), (model_values, observed) in modelled.items():
-        gaps = {y: v / observed[y] - 1.0 for y, v in model_values.items() if y in observed}
+        gaps = {backcast_key(k) if isinstance(k, dt.date) else str(k): v / observed[k] - 1.0
+                for k, v in model_values.items() if k in observed}
         stem = "backcast" if what == "assets" else f"backcast_{what}"
         out[f"{stem}_max_abs_gap_{source}"] = max(abs(g) for g in gaps.values())
-        out.update({f"{stem}_gap_{source}_{y}": g for y, g in gaps.items()})
+        out.update({f"{stem}_gap_{source}_{k}": g for k, g in gaps.items()})
     return out
 
 
