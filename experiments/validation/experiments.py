@@ -471,9 +471,11 @@ noise; four times the sample halves it."""
 BACKCAST_YEARS = range(2016, 2024)
 """Plan years of the back-cast's Form 5500 comparisons: from its start to the last year of
 DOL's data (2023)."""
+BACKCAST_THROUGH = dt.date(2025, 9, 30)
+"""The back-cast's last date of comparison: the end of the last month with realised returns
+of every class (cash's data end, `model/data/historical_returns.csv`)."""
 BACKCAST_RUN_YEARS = 10
-"""Length of the back-cast run, January 2016 to January 2026: it covers ICI's quarter-ends
-to September 2025, the last month of realised returns of every class (cash's data end)."""
+"""Length of the back-cast run, January 2016 to January 2026, past `BACKCAST_THROUGH`."""
 
 
 def backcast_key(day: dt.date) -> str:
@@ -521,7 +523,7 @@ def backcast(config: RunConfig, seed: np.random.SeedSequence, size: str) -> dict
     model = Alt401kModel(_scenario(), cfg, seed_sequence=seed, market_path=historical_path(start, cfg.market.equity_intl_share))
     model.run()
     t = model.recorder.series_table().to_pandas()
-    ici = {d: v for d, v in dated("ici_401k_assets.csv", "assets_usd").items() if start <= d < dt.date(2025, 10, 1)}
+    ici = {d: v for d, v in dated("ici_401k_assets.csv", "assets_usd").items() if start <= d <= BACKCAST_THROUGH}
     in_year = {y: steps_of_year(t, start.year, y) for y in BACKCAST_YEARS}
     dol_year_end = {dt.date(y, 12, 31): v for y, v in yearly("dc_flows.csv", "assets_usd").items() if y in BACKCAST_YEARS}
     modelled = {

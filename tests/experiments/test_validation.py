@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pytest
 from alt401k.experiments.validation import load_targets, run_targets
@@ -78,6 +80,35 @@ def test_a_calendar_years_flows_are_its_twelve_steps_not_the_rows_dated_in_it() 
         assert rows["flow"].sum() == 12
         assert rows["date"].iloc[0] == f"{year}-02" and rows["date"].iloc[-1] == f"{year + 1}-01"
     assert steps_of_year(series, 2016, 2015).empty
+
+
+def test_a_quarter_ends_assets_are_the_next_months_opening_row() -> None:
+    # A row is the state at the start of its month, so the end of June is the row dated July
+    # and the end of December the row dated January of the next year; gaps at a year-end
+    # keep the year's name, others take the quarter's.
+    import pandas as pd
+    from alt401k.experiments.validation.experiments import backcast_key, state_after
+
+    months = np.arange(40)
+    dates = [f"{2023 + (m // 12)}-{m % 12 + 1:02d}" for m in months]
+    series = pd.DataFrame({"month": months, "date": dates, "assets_usd": months * 10.0})
+    assert state_after(series, dt.date(2023, 6, 30))["assets_usd"] == 60.0  # row 2023-07
+    assert state_after(series, dt.date(2023, 12, 31))["assets_usd"] == 120.0  # row 2024-01
+    assert state_after(series, dt.date(2025, 3, 31))["assets_usd"] == 270.0  # row 2025-04
+    assert [backcast_key(dt.date(*d)) for d in ((2022, 12, 31), (2023, 3, 31), (2024, 6, 30), (2025, 9, 30))] == [
+        "2022", "2023q1", "2024q2", "2025q3"]
+
+
+def test_icis_dated_assets_are_quarter_ends_and_meet_the_t0_level() -> None:
+    # Every ICI value is for a calendar quarter's last day, and the first release for March
+    # 2025 is the model's own starting level (ICI Q1 2025, `initial.assets_usd`), so the
+    # back-cast's last dates and runs from 2025 read the same series.
+    from alt401k.model.history import dated
+
+    ici = dated("ici_401k_assets.csv", "assets_usd")
+    assert all((d + dt.timedelta(days=1)).day == 1 and d.month % 3 == 0 for d in ici)
+    assert ici[dt.date(2025, 3, 31)] == RunConfig().initial.assets_usd
+    assert {d.year for d in ici} >= set(range(2016, 2026))  # a value in every back-cast year
 
 
 def test_flows_are_measured_over_year_end_assets_as_form_5500_measures_them() -> None:
