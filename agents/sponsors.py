@@ -677,14 +677,14 @@ def auto_enrollment_probability(rows: npt.NDArray[np.intp], ctx: ReviewContext, 
                                 behaviour: SponsorBehaviour) -> F64:
     """Probability that a reviewing plan without automatic enrollment adopts it this year.
 
-    ODD §7.8. logistic(ae_adoption_intercept + ae_weight_peers x the share of the plan's
-    industry peers auto-enrolling + ae_weight_size x its size class), plus the regime's push
+    ODD §7.8. logistic(ae_adoption_intercept + weight_peers x the share of the plan's
+    network peers auto-enrolling + ae_weight_size x its size class), plus the regime's push
     (lever `auto_enrollment.adoption_boost`), at most 1: diffusion through peers, as
     automatic enrollment spread after the Pension Protection Act of 2006 (fitted to Vanguard
     How America Saves, docs/validation.md §8).
     """
     peers = ctx.peer_auto_enroll_share[rows] if ctx.peer_auto_enroll_share is not None else 0.0
-    u = (behaviour.ae_adoption_intercept + behaviour.ae_weight_peers * peers
+    u = (behaviour.ae_adoption_intercept + behaviour.weight_peers * peers
          + behaviour.ae_weight_size * plans.size_class[rows])
     return np.minimum(1.0, logistic(u) + ctx.policy.auto_enrollment_boost)
 

@@ -111,7 +111,7 @@ def fit(maxfev: int = 60, n_jobs: int = 1) -> dict[str, object]:
 
 AE_PARAMETERS: dict[str, tuple[float, float]] = {
     "sponsor.ae_adoption_intercept": (-9.0, 0.0),
-    "sponsor.ae_weight_peers": (0.0, 12.0),
+    "sponsor.weight_peers": (0.0, 12.0),
 }
 AE_TARGETS = {"auto_enrolling_2006": 0.10, "auto_enrolling_2008": 0.20, "auto_enrolling_2013": 0.34}
 """Vanguard How America Saves, shares of plans auto-enrolling at year ends (in-sample)."""
@@ -141,21 +141,30 @@ def ae_objective(x: np.ndarray, n_jobs: int = 1) -> float:
     return float(np.sum((gap / _half_widths()) ** 2))
 
 
-def ae_standard_errors(x: np.ndarray, n_jobs: int = 1, step: float = 0.05) -> np.ndarray:
-    """Standard errors of the fitted parameters: the method-of-moments sandwich with each
+AE_SE_STEPS = np.array([0.25, 1.0])
+"""Half-steps of the central differences for `ae_covariance`, one per parameter of
+`AE_PARAMETERS`. The moments are shares of a few hundred plans that adopt when a uniform
+falls below a probability, so with common random numbers they move in jumps: a step of
+0.05 (used until December 2026) could straddle none or one, and gave a standard error of
+13 for the peer weight where moments computed 1.6 units apart show about 2.4. The steps
+are about a standard error of each parameter, over which the moments are close to linear."""
+
+
+def ae_covariance(x: np.ndarray, n_jobs: int = 1, steps: np.ndarray = AE_SE_STEPS) -> np.ndarray:
+    """Covariance of the fitted parameters: the method-of-moments sandwich with each
     target's tolerance half-width taken as its standard error and the weights their inverse
-    squares, so V = (G' W G)^-1, G the moments' derivatives by central differences (common
-    random numbers make them smooth enough at this step)."""
+    squares, so V = (G' W G)^-1, G the moments' derivatives by central differences over
+    `steps` (common random numbers)."""
     cols = []
     for j in range(x.size):
         up, down = x.copy(), x.copy()
-        up[j] += step
-        down[j] -= step
+        up[j] += steps[j]
+        down[j] -= steps[j]
         mu, md = ae_moments(up, n_jobs=n_jobs), ae_moments(down, n_jobs=n_jobs)
-        cols.append([(mu[n] - md[n]) / (2 * step) for n in AE_TARGETS])
+        cols.append([(mu[n] - md[n]) / (2 * steps[j]) for n in AE_TARGETS])
     g = np.array(cols).T
     w = np.diag(1.0 / _half_widths() ** 2)
-    return np.sqrt(np.diag(np.linalg.inv(g.T @ w @ g)))
+    return np.linalg.inv(g.T @ w @ g)
 
 
 def fit_auto_enrollment(maxfev: int = 40, n_jobs: int = 1) -> dict[str, object]:
@@ -170,13 +179,15 @@ def fit_auto_enrollment(maxfev: int = 40, n_jobs: int = 1) -> dict[str, object]:
 
     res = minimize(f, AE_START, method="Nelder-Mead", options={"maxfev": maxfev, "xatol": 2e-2, "fatol": 1e-2})
     x = np.clip(res.x, lo, hi)
-    se = ae_standard_errors(x, n_jobs)
+    cov = ae_covariance(x, n_jobs)
+    se = np.sqrt(np.diag(cov))
     return {
         "method": "simulated method of moments, Nelder-Mead; standard errors from the moments' Jacobian",
         "sample": f"validation 'fast' plans, {AE_REPLICATIONS} replications, master seed 20250807 (common random numbers)",
         "fitted_to": AE_TARGETS,
         "parameters": {k: round(float(v), 4) for k, v in zip(AE_PARAMETERS, x, strict=True)},
         "standard_errors": {k: round(float(v), 4) for k, v in zip(AE_PARAMETERS, se, strict=True)},
+        "correlation": round(float(cov[0, 1] / (se[0] * se[1])), 3),
         "objective": float(res.fun),
         "moments": ae_moments(x, n_jobs=n_jobs),
         "evaluations": int(res.nfev),

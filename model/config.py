@@ -210,18 +210,31 @@ class SaverBehaviour(_Frozen):
 class SponsorBehaviour(_Frozen):
     """How plan sponsors decide at their annual review (ODD §7, sponsor submodels)."""
 
-    adoption_intercept: float = Field(default=-1.404, ge=-20, le=20)
+    adoption_intercept: float = Field(default=-1.177, ge=-20, le=20)
     """Logit intercept: the pull of the status quo. Fitted by simulated method of moments
     (experiments/calibrate.py, `fit_alternatives`) to PLANSPONSOR's 2025 Recordkeeping
     Survey: 3.9% of sponsors offering alternatives in 2024, from runs that start in January
-    2024 at 2023's 2.2% (in-sample, docs/validation.md §8): -1.40 (standard error 0.50),
-    refitted after the sponsors' litigation fear came to read peers' and their size class's
-    suits (it was -1.71 with the national term alone); results/calibration/fitted_alternatives.json.
+    2024 at 2023's 2.2% (in-sample, docs/validation.md §8): -1.18 (standard error 0.42),
+    refitted when `weight_peers` came from the fit to auto-enrollment's diffusion (1.63, was
+    3.0 by hand; the intercept was -1.40 then, and -1.71 before the sponsors' litigation
+    fear came to read peers' and their size class's suits); results/calibration/fitted_alternatives.json.
     Was -3.2, set by hand with `keep_bias`."""
     weight_net_benefit: NonNegative = 20.0
     """Logit weight per unit of perceived net-of-fee excess return a year."""
     weight_demand: NonNegative = 3.0
-    weight_peers: NonNegative = 3.0
+    weight_peers: NonNegative = 1.632
+    """Logit weight per unit share of the plan's network peers (§4.8) that have adopted, the
+    same for every decision a sponsor makes on a product or feature (ODD §7.8): offering an
+    alternative and auto-enrolling. Fitted by simulated method of moments to the diffusion
+    of automatic enrollment after the Pension Protection Act (experiments/calibrate.py,
+    `fit_auto_enrollment`; Vanguard How America Saves: 10% of plans auto-enrolling at the
+    end of 2006, about 20% of 2008, 34% of 2013, from runs that start in January 2005;
+    in-sample, docs/validation.md §8): 1.63 (standard error 2.25, correlation -0.96 with
+    `ae_adoption_intercept`: the three shares pin the curve's level well and its
+    acceleration, which peers make, weakly); results/calibration/fitted_auto_enrollment.json.
+    That the weight on peers carries over
+    from a plan feature to a product is an assumption (the sponsors, their peer network and
+    the reading of peers' choices are the same); it was 3.0, set by hand."""
     weight_consultant: NonNegative = 1.5
     weight_recordkeeper: NonNegative = 1.0
     """Logit weight on the share of the recordkeeper's client plans offering alternatives:
@@ -309,15 +322,14 @@ class SponsorBehaviour(_Frozen):
     """Auto-enrollment by plan-size class: 78% of plans with >=1,000 participants and 61% of
     all plans, plan-weighted (HAS 2025); the two smaller classes are set to meet the 61%
     (0.84 x 0.595 + 0.135 x 0.68 + 0.023 x 0.78 + 0.002 x 0.80 = 0.611)."""
-    ae_adoption_intercept: float = Field(default=-3.641, ge=-20, le=20)
-    ae_weight_peers: NonNegative = 1.546
+    ae_adoption_intercept: float = Field(default=-3.614, ge=-20, le=20)
     """A plan without automatic enrollment adopts it at its annual review with probability
-    logistic(intercept + weight_peers x share of its industry peers auto-enrolling +
-    ae_weight_size x size class) (ODD §7.8): diffusion through peers, faster in larger plans.
-    Fitted by simulated method of moments (experiments/calibrate.py, `fit_auto_enrollment`)
-    to Vanguard How America Saves: 10% of plans auto-enrolling at the end of 2006, about 20%
-    of 2008 and 34% of 2013, from runs that start in January 2005 (in-sample,
-    docs/validation.md §8): -3.64 (standard error 0.32) and 1.55 (1.22);
+    logistic(ae_adoption_intercept + weight_peers x share of its network peers auto-enrolling
+    + ae_weight_size x size class) (ODD §7.8): diffusion through peers, faster in larger
+    plans. Fitted with `weight_peers` by simulated method of moments (experiments/calibrate.py,
+    `fit_auto_enrollment`) to Vanguard How America Saves: 10% of plans auto-enrolling at the
+    end of 2006, about 20% of 2008 and 34% of 2013, from runs that start in January 2005
+    (in-sample, docs/validation.md §8): -3.61 (standard error 0.55);
     results/calibration/fitted_auto_enrollment.json."""
     default_kind_switch_prob: Share = 0.25
     """Probability a year (at the review) that a plan whose default fund is not of the kind

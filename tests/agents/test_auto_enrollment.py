@@ -16,7 +16,7 @@ from alt401k.model.policy import load_scenario
 
 
 def test_the_adoption_probability_by_hand() -> None:
-    b = SponsorBehaviour(ae_adoption_intercept=-3.0, ae_weight_peers=2.0, ae_weight_size=0.5)
+    b = SponsorBehaviour(ae_adoption_intercept=-3.0, weight_peers=2.0, ae_weight_size=0.5)
     plans = SimpleNamespace(size_class=np.array([0, 3, 1], dtype=np.int8))
     ctx = SimpleNamespace(peer_auto_enroll_share=np.array([0.0, 0.5, 1.0]),
                           policy=SimpleNamespace(auto_enrollment_boost=0.0))
@@ -32,7 +32,7 @@ def ae_path(weight_peers: float) -> np.ndarray:
     # Without plan terminations (ODD §7.12): a plan re-formed in a terminated plan's row
     # draws auto-enrollment afresh, so only the sponsors' own adoptions are permanent.
     config = RunConfig(n_savers=500, n_sponsors=400, years=8, start=dt.date(2005, 1, 1),
-                       sponsor=SponsorBehaviour(ae_weight_peers=weight_peers),
+                       sponsor=SponsorBehaviour(weight_peers=weight_peers),
                        economy=EconomyParams(plan_termination_annual_by_class=(0.0, 0.0, 0.0, 0.0)))
     model = Alt401kModel(load_scenario("hist-ppa-2006"), config)
     model.run()

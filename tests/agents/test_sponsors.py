@@ -210,3 +210,23 @@ def test_adjacency_is_networkx_conversion_bit_for_bit(n: int, degree: int, p: fl
     for name in ("indptr", "indices", "data"):
         np.testing.assert_array_equal(getattr(ours, name), getattr(theirs, name), err_msg=name)
     assert ours.shape == theirs.shape and ours.has_canonical_format
+
+
+@pytest.mark.parametrize("weight", [0.0, 1.546, 4.0])
+def test_one_peer_weight_moves_both_decisions_alike(plans, weight: float) -> None:
+    # ODD §7.8: the weight on peers' adoption is one sponsor trait, fitted to the diffusion
+    # of auto-enrollment and read by the alternatives decision too. Half the peers having
+    # adopted raises the log-odds of either decision by weight x 0.5.
+    from alt401k.agents.sponsors import auto_enrollment_probability
+
+    b = BEHAVIOUR.model_copy(update={"weight_peers": weight})
+    s = _mid_plan(plans)
+    alt = adoption_utility(s, context(plans, peer=0.5), plans, b) - adoption_utility(s, context(plans), plans, b)
+    logit = []
+    for share in (0.0, 0.5):
+        ctx = dataclasses.replace(context(plans), peer_auto_enroll_share=np.full(plans.n, share))
+        p = auto_enrollment_probability(np.array([s]), ctx, plans, b)[0]
+        logit.append(np.log(p / (1.0 - p)))
+    np.testing.assert_allclose(alt, weight * 0.5, atol=1e-12)
+    assert logit[1] - logit[0] == pytest.approx(weight * 0.5, abs=1e-9)
+    assert not hasattr(b, "ae_weight_peers")
