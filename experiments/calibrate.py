@@ -7,10 +7,12 @@ half-width. Only the targets in FIT_TARGETS are used; the other targets are out 
 The result goes to results/calibration/fitted.json; copy the values into model/config.py
 (the defaults there are the committed fit).
 
-A second problem fits the sponsors' auto-enrollment adoption rule (ODD §7.8) to Vanguard's
-2006-2013 shares from runs that start in 2005 (`--problem auto_enrollment`); a third the
-alternatives-adoption intercept to the 3.9% of sponsors offering alternatives in 2024 from
-runs that start in January 2024 at 2023's 2.2% (`--problem alternatives`).
+A second problem fits the sponsors' auto-enrollment adoption rule (ODD §7.8), its intercept
+and the sponsors' one weight on peers (`sponsor.weight_peers`, which the alternatives
+decision reads too), to Vanguard's 2006-2013 shares from runs that start in 2005
+(`--problem auto_enrollment`); a third the alternatives-adoption intercept, given that
+weight, to the 3.9% of sponsors offering alternatives in 2024 from runs that start in
+January 2024 at 2023's 2.2% (`--problem alternatives`). Run the second before the third.
 
 Usage: python -m alt401k.experiments.calibrate [--problem P] [--maxfev N] [--n-jobs K]
 """
