@@ -387,8 +387,8 @@ def sensitivity_sobol(sweeps: Sweeps, caption: str, bootstrap: int = 50) -> Plot
     """First-order and total Sobol' indices of the headline outcomes, from a polynomial chaos
     surrogate fitted to the Sobol design's runs (`surrogate.pce_sobol`; docs/uncertainty.md).
 
-    Saltelli's estimator at the design's N = 64 leaves 95% intervals up to about ±0.3, with
-    S1 below zero and above ST; the surrogate reads the same runs to about ±0.03. Its point
+    Saltelli's estimator at the design's N = 32 leaves 95% intervals up to about ±0.23, with
+    S1 below zero and above ST; the surrogate reads the same runs to about ±0.06. Its point
     estimates are those of `alt401k analyze DIR --method pce` on the same sweep (same seed,
     same folds); `bootstrap` refits give the whiskers (the command's default is 200). Outputs
     are fitted in parallel on this machine's cores; each is seeded from the sweep's seed
