@@ -232,9 +232,9 @@ class SponsorBehaviour(_Frozen):
     in-sample, docs/validation.md §8): 1.63 (standard error 2.25, correlation -0.96 with
     `ae_adoption_intercept`: the three shares pin the curve's level well and its
     acceleration, which peers make, weakly); results/calibration/fitted_auto_enrollment.json.
-    That the weight on peers carries over
-    from a plan feature to a product is an assumption (the sponsors, their peer network and
-    the reading of peers' choices are the same); it was 3.0, set by hand."""
+    That the weight on peers carries over from a plan feature to a product is an assumption
+    (the sponsors, their peer network and the reading of peers' choices are the same); it
+    was 3.0, set by hand."""
     weight_consultant: NonNegative = 1.5
     weight_recordkeeper: NonNegative = 1.0
     """Logit weight on the share of the recordkeeper's client plans offering alternatives:
